@@ -1,0 +1,244 @@
+"""Writing exports: `new` from a template, `update` of metadata in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitsess.catalog import Catalog
+from gitsess.config import TYPES, vocabulary_problem
+from gitsess.errors import GitSessError, ValidationFailed
+from gitsess.files import create_exclusive, decode_utf8, read_bytes, write_atomic
+from gitsess.links import find_cycles, format_cycle, link_problems, resolve_link
+from gitsess.model import (
+    Session,
+    edit_frontmatter,
+    parse_date,
+    parse_export,
+    render_frontmatter,
+    slugify,
+)
+from gitsess.templates import session_template_name
+from gitsess.workspace import Workspace, write_index
+
+MAX_CLASH_SUFFIX = 1000
+
+
+@dataclass(frozen=True)
+class NewSession:
+    title: str
+    type: str = "feature"
+    status: str = "in-progress"
+    tags: Sequence[str] = ()
+    requires: Sequence[str] = ()
+    continues: str | None = None
+    summary: str | None = None
+    date: str | None = None  # ISO; today when None
+    tokens: int | None = None
+    token_limit: int | None = None
+
+
+def create_session(workspace: Workspace, request: NewSession) -> Path:
+    """Write a new export; links are checked before anything is written."""
+    catalog = workspace.catalog()
+    title = " ".join(request.title.split())
+    if not title:
+        raise GitSessError("the title is empty", 'give one: git sess new "What this session does"')
+    _check_vocabulary(workspace, "type", request.type)
+    _check_vocabulary(workspace, "status", request.status)
+    date = _date_option(request.date)
+    requires = [_existing_link(workspace, catalog, raw) for raw in request.requires]
+    continues = _existing_link(workspace, catalog, request.continues) if request.continues else None
+    metadata: dict[str, Any] = {
+        "title": title,
+        "date": dt.date.fromisoformat(date),
+        "type": request.type,
+        "status": request.status,
+        "tags": _unique(request.tags),
+    }
+    if request.summary:
+        metadata["summary"] = " ".join(request.summary.split())
+    metadata["prerequisite_sessions"] = _unique(requires)
+    metadata["continuation_of"] = continues
+    if request.tokens is not None:
+        metadata["tokens"] = request.tokens
+        metadata["token_limit"] = request.token_limit or workspace.config.context_window
+    body = workspace.template(
+        _template_for(workspace, request.type),
+        {
+            "title": title,
+            "date": date,
+            "type": request.type,
+            "status": request.status,
+            "tags": ", ".join(metadata["tags"]),
+            "summary": metadata.get("summary", ""),
+            "continues": continues or "",
+            "requires": ", ".join(requires),
+            "project": workspace.repo.root.name,
+        },
+    )
+    text = render_frontmatter(metadata) + body
+    path = _claim_path(workspace, catalog, date, slugify(title), text)
+    write_index(workspace, workspace.catalog())
+    return path
+
+
+def _claim_path(workspace: Workspace, catalog: Catalog, date: str, slug: str, text: str) -> Path:
+    """Create the file under the first free name (`_2`, `_3` … on a clash), atomically."""
+    stem = f"session_{date.replace('-', '')}_{slug}"
+    for number in range(1, MAX_CLASH_SUFFIX):
+        name = f"{stem}.md" if number == 1 else f"{stem}_{number}.md"
+        candidate = workspace.sessions_path / name
+        if candidate.exists():
+            continue
+        _refuse_cycles(
+            workspace, catalog, parse_export(workspace.relative(candidate), text.encode())
+        )
+        try:
+            create_exclusive(candidate, text)
+        except FileExistsError:
+            continue  # another process took the name between the check and the write
+        return candidate
+    raise GitSessError(f"too many sessions named {stem}", "choose a different title")
+
+
+@dataclass
+class UpdateRequest:
+    status: str | None = None
+    type: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+    requires: Sequence[str] = ()
+    continues: str | None = None
+    tokens: int | None = None
+
+
+@dataclass
+class UpdateResult:
+    path: Path
+    changed: list[str] = field(default_factory=list)  # the keys that were rewritten
+
+
+def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> UpdateResult:
+    """Change metadata keys in place; all other bytes of the file stay as they were."""
+    catalog = workspace.catalog()
+    session = catalog.resolve(ref, workspace.sessions_path)
+    path = workspace.repo.root / session.path
+    if session.legacy:
+        raise GitSessError(
+            f"{session.path} has no frontmatter to update",
+            f"give it one first: git sess import {session.path}",
+        )
+    unreadable = [p for p in session.problems if p.level == "error" and "YAML" in p.message]
+    if unreadable:
+        problem = unreadable[0]
+        raise GitSessError(f"{problem.location}: {problem.message}", problem.hint)
+    changes = _changes(workspace, catalog, session, request)
+    if not changes:
+        return UpdateResult(path=path)
+    data = read_bytes(path)
+    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
+    text = decode_utf8(data, session.path)
+    updated = bom + edit_frontmatter(text, changes)
+    _refuse_cycles(workspace, catalog, parse_export(session.path, updated.encode()))
+    write_atomic(path, updated)
+    write_index(workspace, workspace.catalog())
+    return UpdateResult(path=path, changed=list(changes))
+
+
+def _changes(
+    workspace: Workspace, catalog: Catalog, session: Session, request: UpdateRequest
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for key in ("status", "type"):
+        value = getattr(request, key)
+        if value is not None:
+            _check_vocabulary(workspace, key, value)
+            if value != getattr(session, key):
+                changes[key] = value
+    for key in ("title", "summary"):
+        value = getattr(request, key)
+        if value is not None and " ".join(value.split()) != (getattr(session, key) or ""):
+            changes[key] = " ".join(value.split()) or None
+    tags = [t for t in _unique([*session.tags, *request.add_tags]) if t not in request.remove_tags]
+    if tags != session.tags:
+        changes["tags"] = tags
+    if request.requires:
+        added = [_existing_link(workspace, catalog, raw, session.id) for raw in request.requires]
+        requires = _unique([*session.prerequisite_sessions, *added])
+        if requires != session.prerequisite_sessions:
+            changes["prerequisite_sessions"] = requires
+    if request.continues is not None:
+        continues = _existing_link(workspace, catalog, request.continues, session.id)
+        if continues != session.continuation_of:
+            changes["continuation_of"] = continues
+    if request.tokens is not None and request.tokens != session.tokens:
+        changes["tokens"] = request.tokens
+    return changes
+
+
+def _existing_link(
+    workspace: Workspace, catalog: Catalog, raw: str, source: str | None = None
+) -> str:
+    target = _find_link_target(workspace, catalog, raw)
+    if target == source:
+        raise ValidationFailed(f"{source} cannot link to itself", "name another session")
+    return target
+
+
+def _find_link_target(workspace: Workspace, catalog: Catalog, raw: str) -> str:
+    target = resolve_link(raw, catalog.by_id, workspace.config.sessions_dir)
+    if target is not None:
+        return target
+    try:
+        return catalog.resolve(raw, workspace.sessions_path).id
+    except GitSessError:
+        pass
+    raise ValidationFailed(
+        f"no session {raw!r} to link to",
+        "links name existing sessions: git sess list shows their ids",
+    )
+
+
+def _refuse_cycles(workspace: Workspace, catalog: Catalog, candidate: Session) -> None:
+    """Refuse a write that would make `candidate` part of a link cycle."""
+    others = [s for s in catalog.sessions if s.id != candidate.id]
+    edges, _ = link_problems([*others, candidate], workspace.config.sessions_dir)
+    for cycle in find_cycles([s.id for s in others] + [candidate.id], edges):
+        if candidate.id in cycle:
+            raise ValidationFailed(
+                f"the links would make a cycle: {format_cycle(cycle)}",
+                "a session may only continue or require sessions that came before it",
+            )
+
+
+def _check_vocabulary(workspace: Workspace, key: str, value: str) -> None:
+    problem = vocabulary_problem(workspace.config, key, value)
+    if problem:
+        raise GitSessError(*problem)
+
+
+def _date_option(raw: str | None) -> str:
+    if raw is None:
+        return dt.date.today().isoformat()
+    parsed = parse_date(raw)
+    if parsed is None:
+        raise GitSessError(f"--date {raw!r} is not a date", "write it as YYYY-MM-DD")
+    return parsed
+
+
+def _template_for(workspace: Workspace, kind: str) -> str:
+    """Types added through `sess.types` without a template of their own use feature's."""
+    name = session_template_name(kind)
+    if (workspace.templates_path / name).is_file() or kind in TYPES:
+        return name
+    return session_template_name("feature")
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(item.strip() for item in items if item and item.strip()))

@@ -1,0 +1,326 @@
+"""Every export in the sessions directory, read through a metadata cache.
+
+Parsing 10,000 frontmatters costs seconds, so the cache under
+`git rev-parse --git-path gitsess/` (never in the work tree) keeps two files:
+
+- `signatures.json`: each export's size, mtime, inode and content hash. It is
+  small, read on every run, and decides what changed. A file whose signature
+  is unchanged is trusted; a changed one is read and hashed, and parsed only
+  if its content changed. Files modified within RACY_NS of the scan that
+  recorded them are re-hashed on the next run, as git does for its index, so
+  an edit in the same clock tick as a scan is never missed.
+- `metadata.json`: the parsed fields of each (file name, content hash), read
+  only when a command needs the fields themselves.
+
+The hashes also give a fingerprint of the whole directory, which lets
+`index` skip rendering when nothing changed since it last rendered.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitsess import __version__, index, links, model
+from gitsess.errors import GitSessError, SessionNotFound
+from gitsess.files import write_atomic
+from gitsess.model import NOT_EXPORTS, Session, parse_export
+
+SIGNATURES = "signatures.tsv"
+METADATA = "metadata.json"
+RACY_NS = 2_000_000_000
+
+
+@dataclass
+class Scan:
+    """What is in the sessions directory now: file name -> content hash."""
+
+    hashes: dict[str, str]
+    parsed: dict[str, Session]  # files that had to be parsed during the scan
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha1(_cache_key().encode())
+        for name in sorted(self.hashes):
+            digest.update(f"{name}\0{self.hashes[name]}\n".encode())
+        return digest.hexdigest()
+
+
+class Catalog:
+    """The sessions, newest first then by id; their fields are loaded on first use."""
+
+    def __init__(self, scan: Scan, sessions_dir: str, state_dir: Path, sessions_path: Path):
+        self.scan = scan
+        self.sessions_dir = sessions_dir
+        self._state_dir = state_dir
+        self._sessions_path = sessions_path
+
+    @property
+    def fingerprint(self) -> str:
+        return self.scan.fingerprint
+
+    @functools.cached_property
+    def sessions(self) -> list[Session]:
+        sessions = _load_sessions(
+            self.scan, self.sessions_dir, self._state_dir, self._sessions_path
+        )
+        sessions.sort(key=lambda s: s.id)
+        sessions.sort(key=lambda s: s.date or "", reverse=True)
+        return sessions
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Session]:
+        return {session.id: session for session in self.sessions}
+
+    def resolve(self, ref: str, sessions_path: Path, cwd: Path | None = None) -> Session:
+        """A session by id, id without `.md`, unique prefix, or path to the file."""
+        if "/" in ref or os.sep in ref:
+            return self._by_path(ref, sessions_path, cwd or Path.cwd())
+        for candidate in (ref, ref + ".md"):
+            if candidate in self.by_id:
+                return self.by_id[candidate]
+        folded = ref.lower()
+        matches = sorted(
+            session_id
+            for session_id in self.by_id
+            if any(name.startswith(folded) for name in _short_names(session_id.lower()))
+        )
+        if len(matches) == 1:
+            return self.by_id[matches[0]]
+        if matches:
+            shown = ", ".join(matches[:10]) + (" …" if len(matches) > 10 else "")
+            raise SessionNotFound(
+                f"{ref!r} matches {len(matches)} sessions: {shown}",
+                "give more of the id",
+            )
+        raise SessionNotFound(f"no session {ref!r}", "git sess list shows the ids")
+
+    def _by_path(self, ref: str, sessions_path: Path, cwd: Path) -> Session:
+        path = (cwd / ref).resolve()
+        if path.parent != sessions_path.resolve():
+            raise SessionNotFound(
+                f"{ref} is not an export in {sessions_path}",
+                "name a file directly inside the sessions directory, or give its id",
+            )
+        if path.name not in self.by_id:
+            raise SessionNotFound(f"no session {ref!r}", "git sess list shows the ids")
+        return self.by_id[path.name]
+
+
+def _short_names(session_id: str) -> tuple[str, str, str]:
+    """What a user may type for an id: all of it, without `session_`, or just the slug."""
+    without_prefix = session_id.removeprefix("session_")
+    slug = re.sub(r"^\d{8}_", "", without_prefix)
+    return session_id, without_prefix, slug
+
+
+def load_catalog(sessions_path: Path, sessions_dir: str, state_dir: Path) -> Catalog:
+    return Catalog(
+        scan_sessions(sessions_path, sessions_dir, state_dir),
+        sessions_dir,
+        state_dir,
+        sessions_path,
+    )
+
+
+def require_sessions_dir(sessions_path: Path, sessions_dir: str) -> None:
+    if sessions_path.is_dir():
+        return
+    if sessions_path.exists():
+        raise GitSessError(
+            f"{sessions_dir} exists but is not a directory",
+            "move it away, or keep sessions elsewhere: git config sess.dir <dir>",
+        )
+    raise GitSessError(f"no sessions directory {sessions_dir}/", "git sess init")
+
+
+def scan_sessions(sessions_path: Path, sessions_dir: str, state_dir: Path) -> Scan:
+    """Find every export and its content hash, reading only files that changed."""
+    written_ns, known = _read_signatures(state_dir / SIGNATURES, sessions_dir)
+    trusted_before = written_ns - RACY_NS
+    scan_ns = time.time_ns()
+    files: dict[str, tuple[str, str]] = {}
+    parsed: dict[str, Session] = {}
+    changed = False
+    for entry in _export_entries(sessions_path):
+        stat = entry.stat(follow_symlinks=False)
+        signature = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"  # as file_signature()
+        record = known.get(entry.name)
+        if record is None or record[0] != signature or stat.st_mtime_ns >= trusted_before:
+            data = _read_export(entry, sessions_dir)
+            digest = hashlib.sha1(data).hexdigest()
+            if record is None or record[1] != digest:
+                parsed[entry.name] = parse_export(f"{sessions_dir}/{entry.name}", data)
+            record = (signature, digest)
+            changed = True
+        files[entry.name] = record
+    if changed or len(files) != len(known):
+        _write_signatures(state_dir / SIGNATURES, sessions_dir, scan_ns, files)
+    return Scan(hashes={name: record[1] for name, record in files.items()}, parsed=parsed)
+
+
+def file_signature(path: Path) -> str | None:
+    """Size, mtime and inode: what changes when a file is rewritten."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+
+
+def trusted_signature(path: Path, recorded: str | None, written_ns: int) -> bool:
+    """Whether `path` still has the signature recorded at `written_ns`, far enough
+    from that moment that an edit in the same clock tick cannot hide behind it."""
+    current = file_signature(path)
+    if current is None or current != recorded:
+        return False
+    return int(current.split(":")[1]) < written_ns - RACY_NS
+
+
+def _read_signatures(path: Path, sessions_dir: str) -> tuple[int, dict[str, tuple[str, str]]]:
+    """(scan time, name -> (signature, hash)); a plain text file because it is read on
+    every run and splitting lines is several times faster than decoding JSON."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            header, _, body = handle.read().partition("\n")
+        key, cached_dir, written = header.split("\t")
+        if key != _cache_key() or cached_dir != sessions_dir:
+            return 0, {}
+        rows = (line.split("\t") for line in body.splitlines())
+        return int(written), {name: (signature, digest) for name, signature, digest in rows}
+    except (OSError, ValueError):
+        return 0, {}  # missing, corrupt or from another version: rebuilt below
+
+
+def _write_signatures(
+    path: Path, sessions_dir: str, scan_ns: int, files: dict[str, tuple[str, str]]
+) -> None:
+    lines = [f"{_cache_key()}\t{sessions_dir}\t{scan_ns}"]
+    lines += [f"{name}\t{signature}\t{digest}" for name, (signature, digest) in files.items()]
+    _write_cache_text(path, "\n".join(lines) + "\n")
+
+
+def _load_sessions(
+    scan: Scan, sessions_dir: str, state_dir: Path, sessions_path: Path
+) -> list[Session]:
+    store = read_cache_file(state_dir / METADATA, sessions_dir).get("records", {})
+    records: dict[str, list[Any]] = {}
+    sessions = []
+    dirty = False
+    for name, digest in scan.hashes.items():
+        path = f"{sessions_dir}/{name}"
+        session = scan.parsed.get(name) or _stored_session(store.get(name), digest, name, path)
+        if session is None:  # not stored (new, or lost in a crash between two writes)
+            session = parse_export(path, _read_export_path(sessions_path / name, sessions_dir))
+            dirty = True
+        sessions.append(session)
+        records[name] = [digest, session.to_record()]
+    if dirty or scan.parsed or records.keys() != store.keys():
+        write_cache_file(state_dir / METADATA, sessions_dir, {"records": records})
+    return sessions
+
+
+def _stored_session(stored: Any, digest: str, name: str, path: str) -> Session | None:
+    if not (isinstance(stored, list) and len(stored) == 2 and stored[0] == digest):
+        return None
+    try:
+        return Session.from_record(name, path, stored[1])
+    except (TypeError, ValueError):
+        return None  # a corrupt record: parse the file again
+
+
+def _export_entries(sessions_path: Path) -> Iterator[os.DirEntry[str]]:
+    try:
+        with os.scandir(sessions_path) as entries:
+            for entry in entries:
+                if (
+                    entry.name.endswith(".md")
+                    and entry.name not in NOT_EXPORTS
+                    and not entry.name.startswith(".")
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    yield entry
+    except OSError as exc:
+        raise GitSessError(
+            f"cannot read {sessions_path}: {exc.strerror or exc}",
+            f"make it readable: chmod u+rx {sessions_path}",
+        ) from exc
+
+
+def _read_export(entry: os.DirEntry[str], sessions_dir: str) -> bytes:
+    return _read_export_path(Path(entry.path), sessions_dir)
+
+
+def _read_export_path(path: Path, sessions_dir: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise GitSessError(
+            f"cannot read {sessions_dir}/{path.name}: {exc.strerror or exc}",
+            f"make it readable: chmod u+r {sessions_dir}/{path.name}",
+        ) from exc
+
+
+@functools.cache
+def _cache_key() -> str:
+    # The stamps of the code whose output is cached: a changed parser or index
+    # renderer must never serve what the old one produced.
+    stamps = [os.stat(module.__file__) for module in (model, links, index)]
+    return ":".join(["2", __version__, *(f"{s.st_size}.{s.st_mtime_ns}" for s in stamps)])
+
+
+def read_cache_file(path: Path, sessions_dir: str) -> dict[str, Any]:
+    """A cache file, or {} when it is missing, unreadable, corrupt or from another version."""
+    try:
+        with open(path, "rb") as handle:
+            cache = json.loads(handle.read())
+    except (OSError, ValueError):
+        return {}
+    if (
+        not isinstance(cache, dict)
+        or cache.get("key") != _cache_key()
+        or cache.get("dir") != sessions_dir
+    ):
+        return {}
+    return cache
+
+
+def write_cache_file(path: Path, sessions_dir: str, payload: dict[str, Any]) -> None:
+    document = {"key": _cache_key(), "dir": sessions_dir, **payload}
+    _write_cache_text(path, json.dumps(document, separators=(",", ":"), ensure_ascii=False))
+
+
+def _write_cache_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text, durable=False)
+    except (OSError, GitSessError):
+        pass  # the cache is an optimisation: a read-only .git only makes runs slower
+
+
+def cached_output(
+    state_dir: Path, catalog: Catalog, name: str, variant: str, produce: Callable[[], Any]
+) -> Any:
+    """What `produce()` returns for this exact set of exports, remembered across runs.
+
+    Read commands print the same thing until an export changes; keeping the last
+    output per command (keyed by the directory's fingerprint and the command's
+    options) lets a warm run skip loading and formatting 10,000 sessions.
+    """
+    path = state_dir / f"output-{name}.json"
+    wanted = f"{catalog.fingerprint}:{variant}"
+    cached = read_cache_file(path, catalog.sessions_dir)
+    if cached.get("for") == wanted and "value" in cached:
+        return cached["value"]
+    value = produce()
+    write_cache_file(path, catalog.sessions_dir, {"for": wanted, "value": value})
+    return value

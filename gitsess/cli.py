@@ -1,0 +1,381 @@
+"""The command line: each command parses its options, calls one core function, prints.
+
+This is the only module that imports click. Every failure leaves through
+`main()`: `git-sess: error: …` and a `hint:` on stderr, exit 1 for expected
+failures, 2 for usage, 3 for a bug (`--debug` shows the traceback), 130 for ^C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gitsess import __version__
+from gitsess.errors import GitSessError
+
+_debug = False
+
+
+def _workspace():
+    from gitsess.workspace import open_workspace
+
+    return open_workspace()
+
+
+def _shown_path(path: Path) -> str:
+    """Relative to where the user is, as git prints paths (`../.sessions/…` from a subdirectory)."""
+    return Path(os.path.relpath(path)).as_posix()
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="git-sess")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+def cli(debug: bool) -> None:
+    """Session exports for long projects with AI coding assistants, kept in git.
+
+    \b
+    Start here:
+      git sess init                      set up .sessions/ in this repository
+      git sess new "What I am doing"     write an export from a template
+      git sess list                      every session, newest first
+      git sess demo                      see it all work in a throwaway repository
+    """
+    global _debug
+    _debug = debug
+
+
+@cli.command()
+def init() -> None:
+    """Create the sessions directory, its index and CONTEXT_MANAGEMENT.md.
+
+    Running it again changes nothing. The directory is .sessions/ unless
+    `git config sess.dir` names another.
+
+    \b
+    Example:
+      git sess init
+    """
+    from gitsess.workspace import init_workspace
+
+    workspace = _workspace()
+    result = init_workspace(workspace)
+    for created in result.created:
+        click.echo(f"created {created}")
+    if not result.created:
+        click.echo(f"{workspace.config.sessions_dir}/ is already set up; nothing to do")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--type", default="feature", show_default=True, help="Session type.")
+@click.option("--status", default="in-progress", show_default=True, help="Session status.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
+@click.option(
+    "--requires", multiple=True, metavar="ID", help="A prerequisite session (repeatable)."
+)
+@click.option("--continues", metavar="ID", help="The session this one continues.")
+@click.option("--summary", help="One line for the index.")
+@click.option("--date", metavar="YYYY-MM-DD", help="Back-date the session (default: today).")
+@click.option("--tokens", type=click.IntRange(min=0), help="Context tokens used so far.")
+@click.option("--edit", is_flag=True, help="Open the new export in your editor.")
+def new(edit: bool, **fields: Any) -> None:
+    """Write a new session export from the template for its type.
+
+    The file is .sessions/session_YYYYMMDD_slug.md; links are checked first, so
+    a dangling link or a cycle writes nothing. Prints the new file's path.
+
+    \b
+    Example:
+      git sess new "DistilBERT training" --type feature --tag ml --tag training \\
+          --requires session_20251130_export_training_data --summary "Fine-tune on exports"
+    """
+    from gitsess.authoring import NewSession, create_session
+
+    workspace = _workspace()
+    path = create_session(workspace, NewSession(**fields))
+    click.echo(_shown_path(path))
+    if edit:
+        _open_editor(workspace, path)
+
+
+def _open_editor(workspace, path: Path) -> None:
+    if not sys.stdin.isatty():
+        click.echo("not opening an editor: standard input is not a terminal", err=True)
+        return
+    click.edit(filename=str(path), editor=workspace.repo.editor())
+
+
+@cli.command()
+@click.argument("session")
+@click.option("--status", help="New status.")
+@click.option("--type", help="New type.")
+@click.option("--title", help="New title (the file name stays).")
+@click.option("--summary", help="New one-line summary.")
+@click.option("--add-tag", "add_tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
+@click.option(
+    "--remove-tag", "remove_tags", multiple=True, metavar="TAG", help="Remove a tag (repeatable)."
+)
+@click.option("--requires", multiple=True, metavar="ID", help="Add a prerequisite (repeatable).")
+@click.option("--continues", metavar="ID", help="Set the session this one continues.")
+@click.option("--tokens", type=click.IntRange(min=0), help="Context tokens used.")
+def update(session: str, **changes: Any) -> None:
+    """Change a session's metadata in place.
+
+    Only the keys you change are rewritten; every other key, their order,
+    comments and the body stay byte for byte.
+
+    \b
+    Example:
+      git sess update session_20251201_distilbert_training --status complete \\
+          --add-tag gpu --remove-tag draft
+    """
+    from gitsess.authoring import UpdateRequest, update_session
+
+    result = update_session(_workspace(), session, UpdateRequest(**changes))
+    if result.changed:
+        click.echo(f"updated {_shown_path(result.path)}: {', '.join(result.changed)}")
+    else:
+        click.echo(f"{_shown_path(result.path)} already says that; nothing changed")
+
+
+@cli.command(name="list")
+@click.option(
+    "--tag", "tags", multiple=True, help="Only sessions with this tag (repeat: all of them)."
+)
+@click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
+@click.option("--type", "kinds", multiple=True, help="Only this type (repeatable).")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only sessions on or after this date.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Only sessions on or before this date.")
+@click.option("--json", "as_json", is_flag=True, help="A stable machine-readable array.")
+def list_(
+    tags: tuple[str, ...],
+    statuses: tuple[str, ...],
+    kinds: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+) -> None:
+    """List sessions, newest first: date, id, type, status, title, tags.
+
+    \b
+    Examples:
+      git sess list --tag ml --status in-progress
+      git sess list --since 2025-12-01 --json
+    """
+    from gitsess.listing import SessionFilter, list_sessions
+
+    wanted = SessionFilter(tags, statuses, kinds, since=since, until=until)
+    listing = list_sessions(_workspace(), wanted, as_json)
+    click.echo(listing.text)
+    if listing.with_errors:
+        click.echo(
+            f"git-sess: warning: {listing.with_errors} export(s) have errors; see git sess check",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("session")
+@click.option("--json", "as_json", is_flag=True, help="Metadata and body as JSON.")
+def show(session: str, as_json: bool) -> None:
+    """Show one session's metadata and text.
+
+    SESSION is the id, the id without .md, a unique prefix, or the file's path.
+
+    \b
+    Examples:
+      git sess show session_20251201_distilbert_training.md
+      git sess show 20251201_distil
+    """
+    from gitsess.listing import show_session
+
+    found = show_session(_workspace(), session)
+    if as_json:
+        _print_json(found.as_dict())
+        return
+    for label, value in found.fields():
+        click.echo(f"{label + ':':<11}{value}")
+    click.echo("")
+    click.echo(found.body, nl=not found.body.endswith("\n"))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Problems as JSON.")
+def check(as_json: bool) -> None:
+    """Validate every export, its links and the index; exit 1 on errors.
+
+    Reports YAML that does not parse (file and line), missing fields, values
+    outside `git config sess.types` / `sess.statuses`, dangling and self links,
+    link cycles, forks in a chain, exports over `sess.maxExportSize` (32k) and
+    a stale index.
+
+    \b
+    Example:
+      git sess check && git commit
+    """
+    from gitsess.checks import check_workspace
+
+    report = check_workspace(_workspace())
+    if as_json:
+        _print_json(
+            {
+                "sessions": report.sessions,
+                "errors": len(report.errors),
+                "warnings": len(report.warnings),
+                "problems": [problem.to_dict() for problem in report.problems],
+            }
+        )
+    else:
+        for problem in report.problems:
+            click.echo(f"{problem.level}: {problem.location}: {problem.message}")
+            if problem.hint:
+                click.echo(f"  hint: {problem.hint}")
+        click.echo(
+            f"{report.sessions} session(s) checked: {len(report.errors)} error(s),"
+            f" {len(report.warnings)} warning(s)"
+        )
+    if report.errors:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if stale.")
+def index(check_only: bool) -> None:
+    """Regenerate .sessions/session_index.md from the exports.
+
+    The output is deterministic (no timestamps), grouped by date, newest first.
+    A hand-written index is kept as session_index.md.orig.
+
+    \b
+    Examples:
+      git sess index
+      git sess index --check    # in CI
+    """
+    from gitsess.listing import regenerate_index
+
+    result = regenerate_index(_workspace(), write=not check_only)
+    if result.backup:
+        click.echo(f"kept the hand-written index as {result.backup}")
+    click.echo(f"{'wrote' if result.changed else 'up to date:'} {result.path}")
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+def import_(paths: tuple[str, ...], dry_run: bool) -> None:
+    """Give hand-written exports a frontmatter inferred from their text.
+
+    Without PATHS: every export in the sessions directory that has none.
+    PATHS elsewhere in the repository (files or directories) are moved in with
+    `git mv`, so history follows them. Bodies are kept byte for byte; links the
+    text mentions are suggested, never added.
+
+    \b
+    Examples:
+      git sess import --dry-run
+      git sess import docs/sessions/
+    """
+    from gitsess.migration import import_exports
+
+    result = import_exports(_workspace(), list(paths), dry_run=dry_run)
+    verb = "would" if dry_run else "did"
+    for item in result.items:
+        if item.moved:
+            click.echo(f"{'would move' if dry_run else 'moved'} {item.source} -> {item.target}")
+        if item.frontmatter is not None:
+            if dry_run:
+                click.echo(f"would add to {item.target}:")
+                click.echo(item.frontmatter, nl=False)
+            else:
+                click.echo(f"added frontmatter to {item.target}")
+    for path, reason in result.skipped:
+        click.echo(f"skipped {path}: {reason}")
+    if not result.items:
+        click.echo("nothing to import")
+    if result.index and result.index.backup:
+        click.echo(f"kept the hand-written index as {result.index.backup}")
+    if result.index and result.index.changed:
+        click.echo(f"wrote {result.index.path}")
+    if result.suggestions:
+        click.echo(f"\nThe text mentions other sessions; to link them ({verb} not add links):")
+        for suggestion in result.suggestions:
+            click.echo(f"  {suggestion}")
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def demo(directory: str | None) -> None:
+    """Run the main flow in a throwaway repository, printing every command.
+
+    DIRECTORY must be new or empty; by default a temporary directory is used
+    and left for you to explore.
+
+    \b
+    Example:
+      git sess demo
+    """
+    from gitsess.demo import prepare_directory, run_demo
+
+    path = prepare_directory(directory)
+    for step in run_demo(path):
+        click.secho(f"$ {step.command}", bold=True)
+        if step.output:
+            click.echo(step.output)
+        click.echo("")
+        if step.exit_code not in (0,):
+            raise GitSessError(
+                f"the demo step '{step.command}' failed (exit {step.exit_code})",
+                f"look at the repository it left in {path}",
+            )
+    click.echo(f"The demo repository is {path}; cd there to try more, rm -rf it when done.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="git sess", standalone_mode=False)
+    except GitSessError as error:
+        _report(error.message, error.hint)
+        return error.exit_code
+    except click.UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError" and error.ctx:  # click >= 8.2
+            click.echo(error.ctx.get_help())
+            return 0
+        command = error.ctx.command_path if error.ctx else "git sess"
+        _report(error.format_message(), f"{command} --help")
+        return 2
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else 1
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("", err=True)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`git sess list | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # the single exit point for bugs
+        if _debug:
+            traceback.print_exc()
+        _report(
+            f"unexpected {type(error).__name__}: {error}",
+            "run again with git sess --debug … for the traceback, and report it",
+        )
+        return 3
+    return 0
+
+
+def _report(message: str, hint: str | None) -> None:
+    click.echo(f"git-sess: error: {message}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)

@@ -1,0 +1,93 @@
+"""Settings: built-in defaults < `git config sess.*` (global, then local) < flags."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from gitsess.errors import GitSessError
+
+TYPES = ("feature", "bug", "research", "operation", "checkpoint", "reflection", "roadmap")
+STATUSES = ("in-progress", "complete", "blocked", "abandoned")
+DEFAULT_DIR = ".sessions"
+DEFAULT_MAX_EXPORT_BYTES = 32 * 1024
+DEFAULT_CONTEXT_WINDOW = 200_000
+
+
+@dataclass(frozen=True)
+class Config:
+    sessions_dir: str = DEFAULT_DIR  # relative to the top of the work tree, POSIX form
+    types: tuple[str, ...] = TYPES
+    statuses: tuple[str, ...] = STATUSES
+    max_export_bytes: int = DEFAULT_MAX_EXPORT_BYTES
+    project: str | None = None
+    context_window: int = DEFAULT_CONTEXT_WINDOW
+
+
+def load_config(values: dict[str, list[str]]) -> Config:
+    """Build the configuration from `sess.*` values as `Repo.config()` returns them."""
+
+    def last(key: str) -> str | None:
+        found = values.get(key)
+        return found[-1].strip() if found else None
+
+    return Config(
+        sessions_dir=_sessions_dir(last("sess.dir")),
+        types=_vocabulary(TYPES, values.get("sess.types", [])),
+        statuses=_vocabulary(STATUSES, values.get("sess.statuses", [])),
+        max_export_bytes=_number("sess.maxExportSize", last("sess.maxexportsize"), 1024)
+        or DEFAULT_MAX_EXPORT_BYTES,
+        project=last("sess.project") or None,
+        context_window=_number("sess.contextWindow", last("sess.contextwindow"), 1000)
+        or DEFAULT_CONTEXT_WINDOW,
+    )
+
+
+def _sessions_dir(raw: str | None) -> str:
+    if not raw:
+        return DEFAULT_DIR
+    path = PurePosixPath(raw.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or str(path) in ("", "."):
+        raise GitSessError(
+            f"git config sess.dir is {raw!r}: it must be a directory inside the work tree",
+            "git config sess.dir .sessions",
+        )
+    return str(path)
+
+
+def _vocabulary(defaults: tuple[str, ...], extra: list[str]) -> tuple[str, ...]:
+    """Configured words extend the defaults; values may be comma or space separated."""
+    words = list(defaults)
+    for value in extra:
+        for word in re.split(r"[,\s]+", value.strip().lower()):
+            if word and word not in words:
+                words.append(word)
+    return tuple(words)
+
+
+def _number(key: str, raw: str | None, kilo: int) -> int | None:
+    """Parse `32k`-style numbers: bytes count in 1024s, tokens in 1000s."""
+    if raw is None:
+        return None
+    match = re.fullmatch(r"(\d+)\s*([kKmM]?)[bB]?", raw)
+    if not match or int(match.group(1)) == 0:
+        raise GitSessError(
+            f"git config {key} is {raw!r}: expected a positive number such as 32k",
+            f"git config {key} 32k",
+        )
+    factor = {"": 1, "k": kilo, "m": kilo * kilo}[match.group(2).lower()]
+    return int(match.group(1)) * factor
+
+
+def vocabulary_problem(config: Config, key: str, value: str) -> tuple[str, str] | None:
+    """(message, hint) when `value` is not an allowed type or status, else None."""
+    allowed, setting = (
+        (config.types, "sess.types") if key == "type" else (config.statuses, "sess.statuses")
+    )
+    if value in allowed:
+        return None
+    return (
+        f"{key} {value!r} is not one of {', '.join(allowed)}",
+        f"use one of those, or allow it: git config --add {setting} {value}",
+    )

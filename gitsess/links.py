@@ -1,0 +1,177 @@
+"""The link graph: what a link may name, dangling links, self links and cycles.
+
+Every walk here is iterative: a 5,000-session chain must not hit Python's
+recursion limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from gitsess.model import Problem, Session
+
+_SAFE_ID = re.compile(r"[^/\\\0\s.][^/\\\0]*\.md")
+
+
+def normalize_link(raw: str, sessions_dir: str) -> str | None:
+    """The session id a link names, or None when it could name a path outside.
+
+    Accepts the id with or without `.md` and with a leading sessions-directory
+    prefix; anything else with a slash or `..` is refused, so a link can never
+    make git-sess read a file outside the sessions directory.
+    """
+    if _SAFE_ID.fullmatch(raw) and ".." not in raw:
+        return raw  # the common case: already a plain id
+    link = raw.strip()
+    for prefix in ("./", sessions_dir.rstrip("/") + "/"):
+        if link.startswith(prefix):
+            link = link[len(prefix) :]
+    if not link.endswith(".md"):
+        link += ".md"
+    if ".." in link or not _SAFE_ID.fullmatch(link):
+        return None
+    return link
+
+
+def resolve_link(raw: str, known: Mapping[str, object], sessions_dir: str) -> str | None:
+    """The existing id a link names: exact first, then a unique case-insensitive match."""
+    link = normalize_link(raw, sessions_dir)
+    if link is None or link in known:
+        return link if link in known else None
+    folded = [candidate for candidate in known if candidate.lower() == link.lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    kind: str  # "requires" or "continues"
+
+
+def link_problems(
+    sessions: Sequence[Session], sessions_dir: str
+) -> tuple[list[Edge], list[Problem]]:
+    """Resolve every link; report the ones that are unsafe, dangling, self or repeated."""
+    known = {session.id: session for session in sessions}
+    edges: list[Edge] = []
+    problems: list[Problem] = []
+    for session in sessions:
+        seen: set[tuple[str, str]] = set()
+        for kind, raw in session.links:
+            key = "continuation_of" if kind == "continues" else "prerequisite_sessions"
+            target = resolve_link(raw, known, sessions_dir)
+            if normalize_link(raw, sessions_dir) is None:
+                found = (
+                    "error",
+                    f"link {raw!r} is not a session id",
+                    f"links name files in {sessions_dir}/, e.g. session_20251201_slug.md",
+                )
+            elif target is None:
+                found = (
+                    "error",
+                    f"{key} names {raw!r}, which does not exist",
+                    "fix the id (git sess list shows them) or remove the link",
+                )
+            elif target == session.id:
+                found = ("error", f"{key} links the session to itself", "remove the self link")
+            elif (kind, target) in seen:
+                found = ("warning", f"{key} names {target} twice", "remove the duplicate")
+            else:
+                seen.add((kind, target))
+                edges.append(Edge(session.id, target, kind))
+                continue
+            problems.append(Problem(session.path, session.key_lines.get(key), *found))
+    return edges, problems
+
+
+def find_cycles(nodes: Iterable[str], edges: Iterable[Edge]) -> list[list[str]]:
+    """One cycle per strongly connected component that has one, each as a closed path.
+
+    Tarjan's algorithm with an explicit stack; output is sorted so it is deterministic.
+    """
+    successors: dict[str, list[str]] = {node: [] for node in nodes}
+    for edge in edges:
+        successors.setdefault(edge.source, []).append(edge.target)
+        successors.setdefault(edge.target, [])
+    for targets in successors.values():
+        targets.sort()
+    cycles = [
+        _cycle_in(component, successors)
+        for component in _strongly_connected(successors)
+        if len(component) > 1
+    ]
+    return sorted(cycles)
+
+
+def _strongly_connected(successors: Mapping[str, list[str]]) -> list[list[str]]:
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for root in sorted(successors):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            targets = successors[node]
+            if position < len(targets):
+                work.append((node, position + 1))
+                target = targets[position]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(sorted(component))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return components
+
+
+def _cycle_in(component: list[str], successors: Mapping[str, list[str]]) -> list[str]:
+    """A closed path through the component, starting at its smallest id."""
+    members = set(component)
+    start = component[0]
+    # Breadth-first from start back to start inside the component gives a shortest cycle.
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for target in successors[node]:
+                if target not in members:
+                    continue
+                if target == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return [*reversed(path), start]
+                if target not in previous:
+                    previous[target] = node
+                    following.append(target)
+        frontier = following
+    return [start, start]
+
+
+def format_cycle(cycle: Sequence[str]) -> str:
+    return " → ".join(cycle)

@@ -1,0 +1,177 @@
+"""`git sess import`: give hand-written exports a frontmatter, and bring exports
+kept elsewhere in the repository into the sessions directory.
+
+Everything is planned and checked before the first write, so a bad file stops
+the import with nothing changed. The body of every file is kept byte for byte:
+the frontmatter is only put in front of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitsess.errors import GitSessError
+from gitsess.files import decode_utf8, read_bytes, write_atomic
+from gitsess.links import resolve_link
+from gitsess.model import (
+    NOT_EXPORTS,
+    Session,
+    mentioned_sessions,
+    parse_export,
+    render_frontmatter,
+    slugify,
+    split_frontmatter,
+)
+from gitsess.workspace import IndexResult, Workspace, write_index
+
+
+@dataclass
+class ImportItem:
+    source: str  # relative to the work tree
+    target: str  # where it ends up (the same as source unless it is brought in)
+    frontmatter: str | None  # the block put in front, None when it already had one
+    text: str = field(repr=False, default="")
+
+    @property
+    def moved(self) -> bool:
+        return self.source != self.target
+
+
+@dataclass
+class ImportResult:
+    items: list[ImportItem]
+    skipped: list[tuple[str, str]]  # (path, reason)
+    suggestions: list[str]  # commands that would add links the text mentions
+    index: IndexResult | None = None
+
+
+def import_exports(workspace: Workspace, paths: list[str], dry_run: bool) -> ImportResult:
+    catalog = workspace.catalog()
+    sources = _sources(workspace, paths, catalog.sessions)
+    taken = set(catalog.by_id)
+    items: list[ImportItem] = []
+    skipped: list[tuple[str, str]] = []
+    for source in sources:
+        item, reason = _plan(workspace, source, taken)
+        if item is None:
+            skipped.append((workspace.relative(source), reason))
+            continue
+        taken.add(Path(item.target).name)
+        items.append(item)
+    suggestions = _link_suggestions(workspace, items, taken)
+    result = ImportResult(items=items, skipped=skipped, suggestions=suggestions)
+    if dry_run or not items:
+        return result
+    for item in items:
+        source = workspace.repo.root / item.source
+        target = workspace.repo.root / item.target
+        if item.moved:
+            workspace.repo.move(source, target)
+        if item.frontmatter is not None:
+            write_atomic(target, item.frontmatter + item.text)
+    result.index = write_index(workspace, workspace.catalog())
+    return result
+
+
+def _sources(workspace: Workspace, paths: list[str], sessions: list[Session]) -> list[Path]:
+    if not paths:
+        return [workspace.repo.root / s.path for s in sessions if s.legacy]
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw).resolve()
+        if not path.exists():
+            raise GitSessError(f"{raw}: no such file or directory", "check the path")
+        try:
+            path.relative_to(workspace.repo.root)
+        except ValueError:
+            raise GitSessError(
+                f"{raw} is outside the repository {workspace.repo.root}",
+                "copy it into the repository first, then import it",
+            ) from None
+        if path.is_dir():
+            found.extend(sorted(p for p in path.glob("*.md") if p.name not in NOT_EXPORTS))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _plan(workspace: Workspace, source: Path, taken: set[str]) -> tuple[ImportItem | None, str]:
+    relative = workspace.relative(source)
+    inside = source.parent == workspace.sessions_path
+    if source.name in NOT_EXPORTS or not source.name.endswith(".md"):
+        return None, "not a session export"
+    data = read_bytes(source)
+    text = decode_utf8(data, relative)
+    if not text.strip():
+        raise GitSessError(f"{relative}: the file is empty", "write the export or delete it")
+    has_frontmatter = split_frontmatter(text) is not None
+    if inside and has_frontmatter:
+        return None, "already has frontmatter"
+    session = parse_export(relative, data)
+    if session.date is None:
+        raise GitSessError(
+            f"{relative}: no date in the file name and no '**Date**:' line",
+            "add a line '**Date**: YYYY-MM-DD' to it, then import again",
+        )
+    target_name = source.name if inside else _target_name(source.name, session, taken)
+    target = f"{workspace.config.sessions_dir}/{target_name}"
+    frontmatter = None if has_frontmatter else render_frontmatter(_inferred_metadata(session))
+    return ImportItem(source=relative, target=target, frontmatter=frontmatter, text=text), ""
+
+
+def _target_name(name: str, session: Session, taken: set[str]) -> str:
+    if re.fullmatch(r"session_\d{8}_[a-z0-9_]+\.md", name) and name not in taken:
+        return name
+    stem = f"session_{session.date.replace('-', '')}_{slugify(session.title)}"
+    number = 1
+    candidate = f"{stem}.md"
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem}_{number}.md"
+    return candidate
+
+
+def _inferred_metadata(session: Session) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "title": session.title,
+        "date": dt.date.fromisoformat(session.date),
+        "type": session.type,
+        "status": session.status,
+        "tags": [],
+    }
+    if session.summary:
+        metadata["summary"] = session.summary
+    metadata["prerequisite_sessions"] = []
+    metadata["continuation_of"] = None
+    if session.tokens is not None:
+        metadata["tokens"] = session.tokens
+    if session.token_limit is not None:
+        metadata["token_limit"] = session.token_limit
+    metadata.update(session.extra)
+    return metadata
+
+
+def _link_suggestions(workspace: Workspace, items: list[ImportItem], known: set[str]) -> list[str]:
+    """Commands that would link what the text mentions; links are never added silently."""
+    suggestions = []
+    known_ids = dict.fromkeys(known)
+    for item in items:
+        own_id = Path(item.target).name
+        for mention in mentioned_sessions(item.text):
+            target = resolve_link(mention, known_ids, workspace.config.sessions_dir)
+            if target is None or target == own_id:
+                continue
+            kind = "--continues" if _mentions_continuation(item.text, mention) else "--requires"
+            suggestions.append(f"git sess update {own_id} {kind} {target}")
+    return suggestions
+
+
+def _mentions_continuation(text: str, mention: str) -> bool:
+    for line in text.splitlines():
+        if mention.removesuffix(".md") in line and re.search(r"continu", line, re.I):
+            return True
+    return False

@@ -1,0 +1,677 @@
+"""Session exports as data: parsing, legacy inference and byte-preserving edits.
+
+The only module that imports python-frontmatter (and PyYAML under it). YAML is
+only ever read with the safe loader (the C one when PyYAML has it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+NOT_EXPORTS = frozenset({"session_index.md", "CONTEXT_MANAGEMENT.md", "README.md"})
+KNOWN_KEYS = (
+    "title",
+    "date",
+    "type",
+    "status",
+    "tags",
+    "summary",
+    "prerequisite_sessions",
+    "continuation_of",
+    "tokens",
+    "token_limit",
+)
+REQUIRED_KEYS = ("title", "date", "type", "status")
+# Keys whose line numbers later checks report (the rest are reported while parsing).
+LOCATED_KEYS = ("type", "status", "prerequisite_sessions", "continuation_of")
+SLUG_MAX = 60
+
+
+@functools.cache
+def _yaml() -> SimpleNamespace:
+    """The YAML stack, imported on first use: warm runs read only the cache and skip it."""
+    import frontmatter
+    import yaml
+
+    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class DatesAsText(safe_loader):  # type: ignore[misc, valid-type]
+        """Safe loading, but dates stay text: `2026-02-30` is reported on its line by
+        the date check instead of failing the whole frontmatter."""
+
+    DatesAsText.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in safe_loader.yaml_implicit_resolvers.items()
+    }
+    return SimpleNamespace(
+        handler=frontmatter.YAMLHandler(),
+        loader=DatesAsText,
+        dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        error=yaml.YAMLError,
+    )
+
+
+@dataclass
+class Problem:
+    """Something wrong with an export; `line` is 1-based in the file."""
+
+    path: str
+    line: int | None
+    level: str  # "error" or "warning"
+    message: str
+    hint: str | None = None
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "level": self.level,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class Session:
+    id: str  # the file name, e.g. session_20251201_distilbert_training.md
+    path: str  # relative to the top of the work tree, POSIX form
+    title: str
+    date: str | None  # ISO date
+    type: str
+    status: str
+    tags: list[str] = field(default_factory=list)
+    summary: str | None = None
+    prerequisite_sessions: list[str] = field(default_factory=list)
+    continuation_of: str | None = None
+    tokens: int | None = None
+    token_limit: int | None = None
+    legacy: bool = False  # no frontmatter: every field was inferred from the text
+    size: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, JSON-safe
+    key_lines: dict[str, int] = field(default_factory=dict)  # frontmatter key -> file line
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(kind, raw target) pairs in the order they are written."""
+        found = [("requires", target) for target in self.prerequisite_sessions]
+        if self.continuation_of:
+            found.append(("continues", self.continuation_of))
+        return found
+
+    def public(self) -> dict[str, Any]:
+        """The stable machine-readable form (`list --json`)."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "date": self.date,
+            "title": self.title,
+            "type": self.type,
+            "status": self.status,
+            "tags": list(self.tags),
+            "summary": self.summary,
+            "prerequisite_sessions": list(self.prerequisite_sessions),
+            "continuation_of": self.continuation_of,
+            "tokens": self.tokens,
+            "token_limit": self.token_limit,
+            "legacy": self.legacy,
+        }
+
+    def to_record(self) -> list[Any]:
+        """A compact cache record: the fields after id and path, in order."""
+        return [
+            self.title,
+            self.date,
+            self.type,
+            self.status,
+            self.tags,
+            self.summary,
+            self.prerequisite_sessions,
+            self.continuation_of,
+            self.tokens,
+            self.token_limit,
+            self.legacy,
+            self.size,
+            self.extra,
+            self.key_lines,
+            [[p.line, p.level, p.message, p.hint] for p in self.problems],
+        ]
+
+    @classmethod
+    def from_record(cls, session_id: str, path: str, record: list[Any]) -> Session:
+        *fields, problems = record
+        session = cls(session_id, path, *fields)
+        session.problems = [Problem(path, *problem) for problem in problems]
+        return session
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def parse_export(rel_path: str, data: bytes) -> Session:
+    """Read one export. Never raises: what is wrong is recorded in `problems`."""
+    session = _parse(rel_path, data)
+    session.key_lines = {k: v for k, v in session.key_lines.items() if k in LOCATED_KEYS}
+    return session
+
+
+def _parse(rel_path: str, data: bytes) -> Session:
+    name = rel_path.rsplit("/", 1)[-1]
+    session = Session(
+        id=name,
+        path=rel_path,
+        title=_title_from_name(name),
+        date=_date_from_name(name),
+        type="feature",
+        status="in-progress",
+        size=len(data),
+    )
+    if not data.strip():
+        session.legacy = True
+        _problem(session, None, "error", "empty file", "write the export or delete the file")
+        return session
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        _problem(
+            session,
+            line,
+            "error",
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            f"re-save it as UTF-8: iconv -f latin1 -t utf-8 {rel_path} -o {rel_path}.utf8"
+            f" && mv {rel_path}.utf8 {rel_path}",
+        )
+        text = data.decode("utf-8", "replace")
+    try:
+        block = split_frontmatter(text)
+    except FrontmatterNotClosed:
+        _problem(
+            session,
+            1,
+            "error",
+            "the frontmatter opened on this line is never closed",
+            "add a line '---' after the last metadata line",
+        )
+        block = None
+    if block is None:
+        _infer_legacy(session, text)
+        return session
+    session.key_lines = _key_lines(block.yaml, first_line=2)
+    try:
+        meta = _yaml().handler.load(block.yaml, Loader=_yaml().loader)
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # Valid YAML syntax that cannot be built, e.g. `date: 2026-02-30`.
+        message = f"frontmatter holds a value that cannot be read: {exc}"
+        hint = "fix the value (dates are YYYY-MM-DD and must exist), or quote it"
+        line = _impossible_date_line(block.yaml, first_line=2) or 2
+        return _unreadable_frontmatter(session, line, message, hint, text[block.body_start :])
+    except _yaml().error as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        message = f"frontmatter is not valid YAML: {reason}"
+        hint = "fix the YAML between the two '---' lines (quote values that contain ': ')"
+        return _unreadable_frontmatter(session, line, message, hint, text[block.body_start :])
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        message = f"frontmatter is a YAML {type(meta).__name__}, not a mapping of keys"
+        hint = "write it as 'key: value' lines, e.g. 'title: My session'"
+        return _unreadable_frontmatter(session, 2, message, hint, text[block.body_start :])
+    _apply_mapping(session, meta, text[block.body_start :])
+    return session
+
+
+def _impossible_date_line(yaml_text: str, first_line: int) -> int | None:
+    """The line of a date-shaped value that is no date (YAML says only "out of range")."""
+    for number, line in enumerate(_lines(yaml_text), start=first_line):
+        match = re.search(r":\s*(\d{4}-\d{1,2}-\d{1,2})\s*(#.*)?$", line)
+        if match and parse_date(match.group(1)) is None:
+            return number
+    return None
+
+
+def _unreadable_frontmatter(
+    session: Session, line: int, message: str, hint: str, body: str
+) -> Session:
+    """Report the frontmatter, and still show what the body tells (list must not fail)."""
+    _problem(session, line, "error", message, hint)
+    _infer_legacy(session, body, keep_legacy_flag=False)
+    return session
+
+
+def _apply_mapping(session: Session, meta: dict[Any, Any], body: str) -> None:
+    meta = {str(key): value for key, value in meta.items()}
+    for key in REQUIRED_KEYS:
+        if meta.get(key) in (None, ""):
+            _problem(
+                session,
+                session.key_lines.get(key, 1),
+                "error",
+                f"missing required field '{key}'",
+                f"add '{key}: …' to the frontmatter",
+            )
+    title = _text_field(session, "title", meta.get("title"))
+    session.title = title or _title_from_text(body) or session.title
+    session.date = _date_field(session, meta.get("date")) or session.date
+    session.type = _text_field(session, "type", meta.get("type")) or session.type
+    session.status = _text_field(session, "status", meta.get("status")) or session.status
+    session.summary = _text_field(session, "summary", meta.get("summary"))
+    session.tags = _list_field(session, "tags", meta.get("tags"))
+    session.prerequisite_sessions = _list_field(
+        session, "prerequisite_sessions", meta.get("prerequisite_sessions")
+    )
+    session.continuation_of = _continuation_field(session, meta.get("continuation_of"))
+    session.tokens = _int_field(session, "tokens", meta.get("tokens"))
+    session.token_limit = _int_field(session, "token_limit", meta.get("token_limit"))
+    for key, value in meta.items():
+        if key in KNOWN_KEYS:
+            continue
+        try:
+            session.extra[key] = _plain(value, frozenset())
+        except ValueError:
+            _problem(
+                session,
+                session.key_lines.get(key),
+                "error",
+                f"{key} holds a YAML alias that refers to itself",
+                "replace the alias (*name) with the value it stands for",
+            )
+
+
+def _text_field(session: Session, key: str, value: Any) -> str | None:
+    """A one-line text value; a list or mapping where text belongs is an error."""
+    if value is None or isinstance(value, (str, int, float, dt.date)):
+        return _scalar_text(value)
+    _problem(
+        session,
+        session.key_lines.get(key),
+        "error",
+        f"{key} must be text, not a YAML {type(value).__name__}",
+        f"write it on one line: {key}: …",
+    )
+    return None
+
+
+def _date_field(session: Session, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    parsed = parse_date(str(value))
+    if parsed:
+        return parsed
+    _problem(
+        session,
+        session.key_lines.get("date"),
+        "error",
+        f"date {str(value)!r} is not a date",
+        "write it as YYYY-MM-DD, e.g. date: 2025-12-01",
+    )
+    return None
+
+
+def _list_field(session: Session, key: str, value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        items = [item for item in re.split(r"[,\s]+", value) if item]
+        _problem(
+            session,
+            session.key_lines.get(key),
+            "warning",
+            f"{key} is a string; read as a list of {len(items)}",
+            f"write it as a list: {key}: [{', '.join(items)}]",
+        )
+        return items
+    if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+        return [str(item).strip() for item in value if str(item).strip()]
+    _problem(
+        session,
+        session.key_lines.get(key),
+        "error",
+        f"{key} must be a list of words",
+        f"write it as {key}: [first, second]",
+    )
+    return []
+
+
+def _continuation_field(session: Session, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        _problem(
+            session,
+            session.key_lines.get("continuation_of"),
+            "warning",
+            "continuation_of is a list; a session continues exactly one other",
+            f"write it as continuation_of: {value[0]}",
+        )
+        return value[0].strip()
+    _problem(
+        session,
+        session.key_lines.get("continuation_of"),
+        "error",
+        "continuation_of must name one session id",
+        "write it as continuation_of: session_YYYYMMDD_slug.md (or null)",
+    )
+    return None
+
+
+def _int_field(session: Session, key: str, value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d[\d,_]*", value.strip()):
+        return int(re.sub(r"[,_]", "", value))
+    _problem(
+        session,
+        session.key_lines.get(key),
+        "error",
+        f"{key} must be a whole number of tokens, not {value!r}",
+        f"write it as {key}: 85834",
+    )
+    return None
+
+
+# --- legacy exports (no frontmatter) ------------------------------------------
+
+_SESSION_TITLE = re.compile(r"^#\s+Session(?:\s+Log)?\s*:\s*(.+?)\s*$", re.M)
+_ANY_TITLE = re.compile(r"^#\s+(.+?)\s*$", re.M)
+_BOLD_FIELD = re.compile(r"^\*\*([A-Za-z][A-Za-z ]*?)(?:\*\*\s*:|\s*:\*\*)[ \t]*(.*?)[ \t]*$", re.M)
+_SECTION = re.compile(r"^#{2,3}\s+(.+?)\s*$", re.M)
+_MENTION = re.compile(r"\bsession_\d{8}_[A-Za-z0-9_]+(?:\.md)?")
+_TYPE_BY_SECTION = (
+    ("bug", ("root cause", "symptoms")),
+    ("research", ("findings", "questions")),
+    ("operation", ("commands to monitor",)),
+    ("checkpoint", ("recovery instructions",)),
+    ("reflection", ("what worked", "lessons")),
+    ("roadmap", ("phases",)),
+)
+_OBJECTIVE_SECTIONS = ("session objectives", "objectives", "objective", "mission", "operation")
+
+
+def _infer_legacy(session: Session, text: str, keep_legacy_flag: bool = True) -> None:
+    """Fill a session's fields from a hand-written export's headings and bold lines."""
+    session.legacy = keep_legacy_flag
+    session.title = _title_from_text(text) or session.title
+    fields = legacy_fields(text)
+    if "date" in fields:
+        session.date = parse_date(fields["date"][:10]) or session.date
+    if "status" in fields:
+        session.status = legacy_status(fields["status"])
+    if "tokens" in fields:
+        session.tokens, session.token_limit = _legacy_tokens(fields["tokens"])
+    if "duration" in fields:
+        session.extra["duration"] = fields["duration"]
+    sections = [heading.lower() for heading in _SECTION.findall(text)]
+    session.type = next(
+        (kind for kind, names in _TYPE_BY_SECTION if any(s in names for s in sections)),
+        "feature",
+    )
+    session.summary = _first_line_of_section(text, _OBJECTIVE_SECTIONS)
+    if session.date is None and keep_legacy_flag:
+        _problem(
+            session,
+            None,
+            "error",
+            "no date: none in the file name and no '**Date**:' line",
+            "add a line '**Date**: YYYY-MM-DD' or run git sess import",
+        )
+
+
+def legacy_fields(text: str) -> dict[str, str]:
+    """`**Key**: value` and `**Key:** value` lines, keys lower-cased (first one wins)."""
+    found: dict[str, str] = {}
+    for key, value in _BOLD_FIELD.findall(text):
+        found.setdefault(key.strip().lower(), value.strip())
+    return found
+
+
+def legacy_status(raw: str) -> str:
+    words = raw.lower()
+    if "incomplete" in words or "progress" in words or "ongoing" in words:
+        return "in-progress"
+    if any(word in words for word in ("complete", "done", "finished")):
+        return "complete"
+    if "block" in words:
+        return "blocked"
+    if any(word in words for word in ("abandon", "cancel", "dropped")):
+        return "abandoned"
+    return "in-progress"
+
+
+def _legacy_tokens(raw: str) -> tuple[int | None, int | None]:
+    match = re.match(r"\s*([\d][\d,_]*)\s*(?:/\s*([\d][\d,_]*))?", raw)
+    if not match:
+        return None, None
+    used = int(re.sub(r"[,_]", "", match.group(1)))
+    limit = int(re.sub(r"[,_]", "", match.group(2))) if match.group(2) else None
+    return used, limit
+
+
+def mentioned_sessions(text: str) -> list[str]:
+    """Session ids named in the text, in order of first mention, with `.md`."""
+    seen: dict[str, None] = {}
+    for mention in _MENTION.findall(text):
+        seen.setdefault(mention if mention.endswith(".md") else mention + ".md")
+    return list(seen)
+
+
+def _title_from_text(text: str) -> str | None:
+    match = _SESSION_TITLE.search(text) or _ANY_TITLE.search(text)
+    return _one_line(match.group(1).strip("# ")) if match else None
+
+
+def _first_line_of_section(text: str, names: tuple[str, ...]) -> str | None:
+    headings = list(_SECTION.finditer(text))
+    for index, heading in enumerate(headings):
+        if heading.group(1).lower() not in names:
+            continue
+        end = headings[index + 1].start() if index + 1 < len(headings) else len(text)
+        for line in text[heading.end() : end].splitlines():
+            line = re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line).strip()
+            if line and not line.startswith(("#", "---", "<!--")):
+                return _one_line(line)
+    return None
+
+
+# --- names, dates, slugs --------------------------------------------------------
+
+
+def slugify(title: str) -> str:
+    """Lower-case ASCII, non-alphanumerics folded to `_`, cut at a word boundary.
+
+    ASCII only: such names need no quoting in git's output and survive file
+    systems that normalise Unicode differently (macOS). The frontmatter keeps the
+    full title.
+    """
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")
+    if len(slug) > SLUG_MAX:
+        cut = slug[:SLUG_MAX]
+        slug = cut.rsplit("_", 1)[0] if "_" in cut[SLUG_MAX // 2 :] else cut
+    return slug.strip("_") or "untitled"
+
+
+def parse_date(raw: str) -> str | None:
+    try:
+        return dt.date.fromisoformat(raw.strip()).isoformat()
+    except ValueError:
+        return None
+
+
+def _date_from_name(name: str) -> str | None:
+    match = re.search(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)", name)
+    return parse_date("-".join(match.groups())) if match else None
+
+
+def _title_from_name(name: str) -> str:
+    stem = re.sub(r"\.md$", "", name)
+    stem = re.sub(r"^session_", "", stem)
+    stem = re.sub(r"^\d{4}-?\d{2}-?\d{2}_?", "", stem)
+    words = stem.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:] if words else name
+
+
+def _one_line(text: str | None) -> str | None:
+    if text is None:
+        return None
+    folded = " ".join(text.split())
+    return folded or None
+
+
+def _scalar_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return None
+    return _one_line(str(value))
+
+
+def _plain(value: Any, enclosing: frozenset[int]) -> Any:
+    """YAML values in a JSON-safe form (dates become ISO strings).
+
+    Raises ValueError for a value that contains itself (`&a [*a]`), which safe
+    YAML can build and JSON cannot hold.
+    """
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (dict, list, tuple, set)):
+        if id(value) in enclosing:
+            raise ValueError("recursive value")
+        inner = enclosing | {id(value)}
+        if isinstance(value, dict):
+            return {str(key): _plain(item, inner) for key, item in value.items()}
+        return [_plain(item, inner) for item in value]
+    return value
+
+
+def _problem(session: Session, line: int | None, level: str, message: str, hint: str) -> None:
+    session.problems.append(Problem(session.path, line, level, message, hint))
+
+
+# --- writing ------------------------------------------------------------------
+
+
+class FrontmatterNotClosed(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class FrontmatterBlock:
+    yaml: str  # the text between the delimiters
+    yaml_start: int  # offset of the first YAML character
+    yaml_end: int  # offset of the closing delimiter line
+    body_start: int  # offset just after the closing delimiter line
+
+
+def split_frontmatter(text: str) -> FrontmatterBlock | None:
+    """Locate a leading `---` … `---` block; None when the file has none."""
+    if not re.match(r"---[ \t]*(\r?\n|$)", text) or not _yaml().handler.detect(text):
+        return None
+    lines = _lines(text)
+    offset = len(lines[0])
+    for line in lines[1:]:
+        if line.rstrip() in ("---", "..."):
+            return FrontmatterBlock(
+                yaml=text[len(lines[0]) : offset],
+                yaml_start=len(lines[0]),
+                yaml_end=offset,
+                body_start=offset + len(line),
+            )
+        offset += len(line)
+    raise FrontmatterNotClosed
+
+
+def render_frontmatter(values: dict[str, Any]) -> str:
+    """A new frontmatter block; lists are written inline (`tags: [ml, training]`)."""
+    return "---\n" + "".join(_render_key(key, value) for key, value in values.items()) + "---\n"
+
+
+def edit_frontmatter(text: str, changes: dict[str, Any]) -> str:
+    """Set keys in place; every other line, the key order and the body stay as they are.
+
+    A key that is not there yet is added at the end of the frontmatter.
+    """
+    block = split_frontmatter(text)
+    if block is None:
+        raise ValueError("the file has no frontmatter")
+    newline = "\r\n" if "\r\n" in text[: block.body_start] else "\n"
+    lines = _lines(block.yaml)
+    for key, value in changes.items():
+        rendered = _render_key(key, value).replace("\n", newline)
+        span = _key_span(lines, key)
+        if span is None:
+            if lines and not lines[-1].endswith("\n"):
+                lines[-1] += newline
+            lines.append(rendered)
+        else:
+            lines[span[0] : span[1]] = [rendered]
+    return text[: block.yaml_start] + "".join(lines) + text[block.yaml_end :]
+
+
+def _render_key(key: str, value: Any) -> str:
+    """One `key: value` line; a list is written inline, as `tags: [ml, training]`."""
+    export = _yaml().handler.export
+    options = {"Dumper": _yaml().dumper, "sort_keys": False, "width": 1_000_000}
+    if isinstance(value, list):
+        return f"{key}: {export(value, default_flow_style=True, **options)}\n"
+    return export({key: value}, default_flow_style=False, **options) + "\n"
+
+
+def _key_span(lines: list[str], key: str) -> tuple[int, int] | None:
+    """The lines a top-level key occupies: its own and its indented/list continuation."""
+    quoted = re.escape(key)
+    pattern = re.compile(rf"(?:{quoted}|\"{quoted}\"|'{quoted}')\s*:(\s|$)")
+    for start, line in enumerate(lines):
+        if not pattern.match(line):
+            continue
+        end = start + 1
+        while end < len(lines) and _continues_value(lines, end):
+            end += 1
+        return start, end
+    return None
+
+
+def _continues_value(lines: list[str], index: int) -> bool:
+    line = lines[index]
+    if line.startswith((" ", "\t", "- ")) or line.rstrip() == "-":
+        return True
+    if line.strip():
+        return False
+    # A blank line belongs to the value only if the value goes on after it.
+    following = next((later for later in lines[index + 1 :] if later.strip()), "")
+    return following.startswith((" ", "\t", "- "))
+
+
+def _key_lines(yaml_text: str, first_line: int) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for number, line in enumerate(_lines(yaml_text), start=first_line):
+        match = re.match(r"([^\s#:'\"-][^:]*?)\s*:(\s|$)", line)
+        if match:
+            found.setdefault(match.group(1), number)
+    return found
+
+
+def _lines(text: str) -> list[str]:
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)

@@ -1,0 +1,115 @@
+"""Repository discovery and every call into git.
+
+Plain `git` subprocesses (2–10 ms each) serve the paths people wait on;
+GitPython (140–280 ms to import) is imported lazily, only where its object
+model helps and nobody is waiting.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitsess.errors import GitSessError, NotARepository
+
+
+@dataclass(frozen=True)
+class Repo:
+    root: Path  # top of the work tree
+    state_dir: Path  # `git rev-parse --git-path gitsess`: per worktree, never committed
+
+    def git(self, *args: str, check: bool = True) -> str:
+        return run_git(self.root, *args, check=check)
+
+    def config(self) -> dict[str, list[str]]:
+        """Every `sess.*` value, global then local, keys lower-cased as git prints them."""
+        out = run_git(self.root, "config", "-z", "--get-regexp", r"^sess\.", check=False)
+        values: dict[str, list[str]] = {}
+        for record in filter(None, out.split("\0")):
+            key, _, value = record.partition("\n")
+            values.setdefault(key.lower(), []).append(value)
+        return values
+
+    def editor(self) -> str:
+        """The editor git itself would use (GIT_EDITOR, core.editor, VISUAL, EDITOR)."""
+        return run_git(self.root, "var", "GIT_EDITOR").strip()
+
+    def is_tracked(self, path: Path) -> bool:
+        out = run_git(self.root, "ls-files", "--", str(path.relative_to(self.root)), check=False)
+        return bool(out.strip())
+
+    def move(self, source: Path, target: Path) -> None:
+        """Move a file with `git mv` semantics: tracked files keep their history."""
+        if not self.is_tracked(source):
+            os.replace(source, target)
+            return
+        import git  # lazily: see the module docstring
+
+        try:
+            git.Repo(self.root).index.move([str(source), str(target)])
+        except git.GitCommandError as exc:
+            raise GitSessError(
+                f"git mv {source} {target} failed: {exc.stderr.strip()}",
+                "resolve the problem git reports, then run the command again",
+            ) from exc
+
+
+def discover(cwd: Path | None = None) -> Repo:
+    """Find the work tree containing `cwd` (any subdirectory, linked worktrees too)."""
+    start = Path(cwd or os.getcwd())
+    try:
+        out = run_git(start, "rev-parse", "--show-toplevel", "--git-path", "gitsess")
+    except GitSessError:
+        raise _not_a_work_tree(start) from None
+    top, state = out.splitlines()[:2]
+    root = Path(top)
+    state_dir = Path(state) if os.path.isabs(state) else start / state
+    return Repo(root=root, state_dir=state_dir.resolve())
+
+
+def init_repository(path: Path) -> Repo:
+    """`git init` a new repository (for `git sess demo`) with a local identity."""
+    import git  # lazily: see the module docstring
+
+    repository = git.Repo.init(path, initial_branch="main")
+    with repository.config_writer() as writer:
+        writer.set_value("user", "name", "git-sess demo")
+        writer.set_value("user", "email", "demo@example.invalid")
+    return discover(path)
+
+
+def run_git(cwd: Path, *args: str, check: bool = True) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8"
+        )
+    except FileNotFoundError as exc:
+        raise GitSessError("git is not installed or not on PATH", "install git") from exc
+    except NotADirectoryError as exc:
+        raise NotARepository(f"{cwd} is not a directory", "cd into a git repository") from exc
+    if check and done.returncode != 0:
+        message = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        raise GitSessError(
+            f"git {' '.join(args[:2])} failed: {message[0]}", "run the git command by hand"
+        )
+    return done.stdout
+
+
+def _not_a_work_tree(start: Path) -> NotARepository:
+    bare = run_git(start, "rev-parse", "--is-bare-repository", check=False).strip()
+    if bare == "true":
+        return NotARepository(
+            f"{start} is a bare repository: session exports need a work tree",
+            "run git sess in a clone or a worktree (git worktree add ../work)",
+        )
+    inside_git_dir = run_git(start, "rev-parse", "--is-inside-git-dir", check=False).strip()
+    if inside_git_dir == "true":
+        return NotARepository(
+            f"{start} is inside a .git directory", "cd to the work tree and run it again"
+        )
+    return NotARepository(
+        f"not a git repository: {start}",
+        "cd into a repository, or create one with git init",
+    )

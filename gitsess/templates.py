@@ -1,0 +1,51 @@
+"""Template lookup (repository override, then packaged) and rendering.
+
+Rendering is plain placeholder substitution, `{{ name }}` from a fixed set of
+values, in one pass: no expressions, no code, and a value that itself contains
+`{{ … }}` is inserted as it is.
+
+The data directory `gitsess/templates/` beside this module has no
+`__init__.py`, so it never shadows `gitsess.templates`; it is reached only
+through `importlib.resources`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+from gitsess.errors import GitSessError
+from gitsess.files import decode_utf8, read_bytes
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def session_template_name(kind: str) -> str:
+    return f"session-{kind}.md"
+
+
+def load_template(name: str, override_dir: Path) -> tuple[str, str]:
+    """The template text and where it came from (for error messages)."""
+    override = override_dir / name
+    if override.is_file():
+        return decode_utf8(read_bytes(override), str(override)), str(override)
+    packaged = resources.files("gitsess").joinpath("templates", name)
+    if not packaged.is_file():
+        raise GitSessError(
+            f"no template {name}",
+            f"add one as {override}, or use a type that has a packaged template",
+        )
+    return packaged.read_text(encoding="utf-8"), f"packaged {name}"
+
+
+def render(text: str, values: Mapping[str, str], source: str) -> str:
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _PLACEHOLDER.finditer(line):
+            if match.group(1) not in values:
+                raise GitSessError(
+                    f"{source}:{number}: unknown placeholder {match.group(0)}",
+                    "use one of: " + ", ".join(f"{{{{{key}}}}}" for key in sorted(values)),
+                )
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)

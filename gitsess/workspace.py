@@ -1,0 +1,172 @@
+"""A repository's sessions directory: where everything is, `init`, and the index file."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitsess import index as index_module
+from gitsess import templates
+from gitsess.catalog import (
+    Catalog,
+    cached_output,
+    file_signature,
+    load_catalog,
+    read_cache_file,
+    require_sessions_dir,
+    trusted_signature,
+    write_cache_file,
+)
+from gitsess.config import Config, load_config
+from gitsess.errors import GitSessError
+from gitsess.files import decode_utf8, read_bytes, write_atomic
+from gitsess.repo import Repo, discover
+
+CONTEXT_FILE = "CONTEXT_MANAGEMENT.md"
+LEGACY_INDEX_BACKUP = "session_index.md.orig"
+INDEX_PROOF = "index-current.json"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    repo: Repo
+    config: Config
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.repo.root / self.config.sessions_dir
+
+    @property
+    def index_path(self) -> Path:
+        return self.sessions_path / index_module.INDEX_NAME
+
+    @property
+    def templates_path(self) -> Path:
+        return self.sessions_path / "templates"
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.repo.root).as_posix()
+
+    def catalog(self) -> Catalog:
+        require_sessions_dir(self.sessions_path, self.config.sessions_dir)
+        return load_catalog(self.sessions_path, self.config.sessions_dir, self.repo.state_dir)
+
+    def template(self, name: str, values: dict[str, str]) -> str:
+        text, source = templates.load_template(name, self.templates_path)
+        return templates.render(text, values, source)
+
+
+def open_workspace(cwd: Path | None = None) -> Workspace:
+    repo = discover(cwd)
+    return Workspace(repo=repo, config=load_config(repo.config()))
+
+
+@dataclass(frozen=True)
+class InitResult:
+    created: list[str]  # paths, relative to the work tree, that init wrote
+
+
+def init_workspace(workspace: Workspace) -> InitResult:
+    """Create the sessions directory, its index and CONTEXT_MANAGEMENT.md; idempotent."""
+    path = workspace.sessions_path
+    if path.exists() and not path.is_dir():
+        require_sessions_dir(path, workspace.config.sessions_dir)
+    created: list[str] = []
+    if not path.exists():
+        try:
+            path.mkdir(parents=True)
+        except OSError as exc:
+            raise GitSessError(
+                f"cannot create {workspace.config.sessions_dir}/: {exc.strerror or exc}",
+                f"make {path.parent} writable and run git sess init again",
+            ) from exc
+        created.append(workspace.config.sessions_dir + "/")
+    context = path / CONTEXT_FILE
+    if not context.exists():
+        text = workspace.template(CONTEXT_FILE, {"sessions_dir": workspace.config.sessions_dir})
+        write_atomic(context, text)
+        created.append(workspace.relative(context))
+    if not workspace.index_path.exists():
+        write_index(workspace, workspace.catalog())
+        created.append(workspace.relative(workspace.index_path))
+    return InitResult(created=created)
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    path: str
+    changed: bool
+    backup: str | None = None  # where a hand-written index was kept
+
+
+def index_is_current(workspace: Workspace, catalog: Catalog) -> bool:
+    """Whether the index file says what the exports say.
+
+    Comparing means rendering 10,000 entries and reading the file, so a match
+    is remembered with the index file's signature: while neither the exports
+    nor the file change, the answer is known without reading either.
+    """
+    proof_path = workspace.repo.state_dir / INDEX_PROOF
+    wanted = f"{catalog.fingerprint}:{workspace.config.project}"
+    proof = read_cache_file(proof_path, workspace.config.sessions_dir)
+    if proof.get("for") == wanted and trusted_signature(
+        workspace.index_path, proof.get("signature"), proof.get("written_ns", 0)
+    ):
+        return True
+    scan_ns = time.time_ns()
+    current, rendered = _index_texts(workspace, catalog)
+    if current != rendered:
+        return False
+    _remember_current(workspace, wanted, scan_ns)
+    return True
+
+
+def write_index(workspace: Workspace, catalog: Catalog) -> IndexResult:
+    """Regenerate the index; a hand-written one is kept aside, never lost."""
+    relative = workspace.relative(workspace.index_path)
+    if index_is_current(workspace, catalog):
+        return IndexResult(path=relative, changed=False)
+    current, rendered = _index_texts(workspace, catalog)
+    backup = None
+    if current is not None and current.strip() and not index_module.is_generated(current):
+        backup_path = workspace.sessions_path / LEGACY_INDEX_BACKUP
+        write_atomic(backup_path, current)
+        backup = workspace.relative(backup_path)
+    scan_ns = time.time_ns()
+    write_atomic(workspace.index_path, rendered)
+    _remember_current(workspace, f"{catalog.fingerprint}:{workspace.config.project}", scan_ns)
+    return IndexResult(path=relative, changed=True, backup=backup)
+
+
+def _remember_current(workspace: Workspace, wanted: str, scan_ns: int) -> None:
+    write_cache_file(
+        workspace.repo.state_dir / INDEX_PROOF,
+        workspace.config.sessions_dir,
+        {"for": wanted, "signature": file_signature(workspace.index_path), "written_ns": scan_ns},
+    )
+
+
+def _index_texts(workspace: Workspace, catalog: Catalog) -> tuple[str | None, str]:
+    """The index file as it is (None when missing) and as it should be."""
+    current = _read_index(workspace)
+    project = (
+        workspace.config.project
+        or (index_module.project_from_index(current) if current else None)
+        or workspace.repo.root.name
+    )
+    rendered = cached_output(
+        workspace.repo.state_dir,
+        catalog,
+        "index",
+        project,
+        lambda: index_module.render_index(catalog.sessions, project, workspace.config.sessions_dir),
+    )
+    return current, rendered
+
+
+def _read_index(workspace: Workspace) -> str | None:
+    path = workspace.index_path
+    if not path.is_file():
+        return None
+    return decode_utf8(read_bytes(path), workspace.relative(path))

@@ -1,0 +1,107 @@
+"""Real git in temporary repositories, with a configuration isolated from the machine's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+BIN_DIR = Path(sys.executable).parent  # where the git-sess console script was installed
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    for name in list(os.environ):
+        if name.startswith("GIT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Test User")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.invalid")
+    monkeypatch.setenv("PATH", f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode == 0, f"git {' '.join(args)} failed: {done.stderr}"
+    return done.stdout
+
+
+def sess(cwd: Path, *args: str, input: str | None = None, env: dict | None = None) -> Result:
+    """Run `git sess …` as a user would: through git, in a real process."""
+    done = subprocess.run(
+        ["git", "sess", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """An empty repository with one commit, so HEAD exists."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    (path / "README.md").write_text("project\n")
+    git(path, "add", "README.md")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+@pytest.fixture
+def sessions(repo: Path) -> Path:
+    """A repository after `git sess init`; returns the repository."""
+    result = sess(repo, "init")
+    assert result.code == 0, result.err
+    return repo
+
+
+@pytest.fixture
+def legacy_repo(sessions: Path) -> Path:
+    """A repository whose .sessions/ holds the hand-written legacy fixtures."""
+    for source in sorted((FIXTURES / "legacy").iterdir()):
+        shutil.copy(source, sessions / ".sessions" / source.name)
+    return sessions
+
+
+def snapshot(path: Path) -> dict[str, bytes]:
+    """Every file under `path` (outside .git) with its bytes, to prove nothing changed."""
+    return {
+        str(file.relative_to(path)): file.read_bytes()
+        for file in sorted(path.rglob("*"))
+        if file.is_file() and ".git" not in file.relative_to(path).parts
+    }
+
+
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    """DESIGN.md §6: `git-sess: error: …` then `hint: …`, no traceback, exit 1."""
+    assert result.code == 1, (result.code, result.out, result.err)
+    lines = result.err.strip().splitlines()
+    assert lines[0].startswith("git-sess: error: "), result.err
+    assert any(line.startswith("hint: ") for line in lines[1:]), result.err
+    assert "Traceback" not in result.err
+    for fragment in fragments:
+        assert fragment in result.err, (fragment, result.err)
