@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,9 +11,9 @@ from typing import Any
 
 from gitsess.catalog import Catalog
 from gitsess.config import TYPES, vocabulary_problem
-from gitsess.errors import GitSessError, ValidationFailed
+from gitsess.errors import GitSessError, SessionNotFound, ValidationFailed
 from gitsess.files import create_exclusive, decode_utf8, read_bytes, write_atomic
-from gitsess.links import find_cycles, format_cycle, link_problems, resolve_link
+from gitsess.links import find_cycles, format_cycle, link_problems, normalize_link, resolve_link
 from gitsess.model import (
     Session,
     edit_frontmatter,
@@ -43,47 +44,54 @@ class NewSession:
 
 def create_session(workspace: Workspace, request: NewSession) -> Path:
     """Write a new export; links are checked before anything is written."""
-    catalog = workspace.catalog()
-    title = " ".join(request.title.split())
-    if not title:
-        raise GitSessError("the title is empty", 'give one: git sess new "What this session does"')
-    _check_vocabulary(workspace, "type", request.type)
-    _check_vocabulary(workspace, "status", request.status)
-    date = _date_option(request.date)
-    requires = [_existing_link(workspace, catalog, raw) for raw in request.requires]
-    continues = _existing_link(workspace, catalog, request.continues) if request.continues else None
-    metadata: dict[str, Any] = {
-        "title": title,
-        "date": dt.date.fromisoformat(date),
-        "type": request.type,
-        "status": request.status,
-        "tags": _unique(request.tags),
-    }
-    if request.summary:
-        metadata["summary"] = " ".join(request.summary.split())
-    metadata["prerequisite_sessions"] = _unique(requires)
-    metadata["continuation_of"] = continues
-    if request.tokens is not None:
-        metadata["tokens"] = request.tokens
-        metadata["token_limit"] = request.token_limit or workspace.config.context_window
-    body = workspace.template(
-        _template_for(workspace, request.type),
-        {
+    with workspace.write_lock():
+        catalog = workspace.catalog()
+        title = " ".join(request.title.split())
+        if not title:
+            raise GitSessError(
+                "the title is empty", 'give one: git sess new "What this session does"'
+            )
+        _check_vocabulary(workspace, "type", request.type)
+        _check_vocabulary(workspace, "status", request.status)
+        _check_tags(request.tags)
+        date = _date_option(request.date)
+        requires = [_existing_link(workspace, catalog, raw) for raw in request.requires]
+        continues = (
+            _existing_link(workspace, catalog, request.continues) if request.continues else None
+        )
+        metadata: dict[str, Any] = {
             "title": title,
-            "date": date,
+            "date": dt.date.fromisoformat(date),
             "type": request.type,
             "status": request.status,
-            "tags": ", ".join(metadata["tags"]),
-            "summary": metadata.get("summary", ""),
-            "continues": continues or "",
-            "requires": ", ".join(requires),
-            "project": workspace.repo.root.name,
-        },
-    )
-    text = render_frontmatter(metadata) + body
-    path = _claim_path(workspace, catalog, date, slugify(title), text)
-    write_index(workspace, workspace.catalog())
-    return path
+            "tags": _unique(request.tags),
+        }
+        if request.summary:
+            metadata["summary"] = " ".join(request.summary.split())
+        metadata["prerequisite_sessions"] = _unique(requires)
+        metadata["continuation_of"] = continues
+        if request.tokens is not None:
+            metadata["tokens"] = request.tokens
+            metadata["token_limit"] = request.token_limit or workspace.config.context_window
+        body = workspace.template(
+            _template_for(workspace, request.type),
+            {
+                "title": title,
+                "date": date,
+                "type": request.type,
+                "status": request.status,
+                "tags": ", ".join(metadata["tags"]),
+                "summary": metadata.get("summary", ""),
+                "continues": continues or "",
+                "requires": ", ".join(requires),
+                "project": workspace.repo.root.name,
+            },
+            body_only=True,
+        )
+        text = render_frontmatter(metadata) + body
+        path = _claim_path(workspace, catalog, date, slugify(title), text)
+        write_index(workspace, workspace.catalog())
+        return path
 
 
 def _claim_path(workspace: Workspace, catalog: Catalog, date: str, slug: str, text: str) -> Path:
@@ -122,33 +130,38 @@ class UpdateRequest:
 class UpdateResult:
     path: Path
     changed: list[str] = field(default_factory=list)  # the keys that were rewritten
+    notes: list[str] = field(default_factory=list)  # asked for, but nothing to do
 
 
 def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> UpdateResult:
     """Change metadata keys in place; all other bytes of the file stay as they were."""
-    catalog = workspace.catalog()
-    session = catalog.resolve(ref, workspace.sessions_path)
-    path = workspace.repo.root / session.path
-    if session.legacy:
-        raise GitSessError(
-            f"{session.path} has no frontmatter to update",
-            f"give it one first: git sess import {session.path}",
-        )
-    unreadable = [p for p in session.problems if p.level == "error" and "YAML" in p.message]
-    if unreadable:
-        problem = unreadable[0]
-        raise GitSessError(f"{problem.location}: {problem.message}", problem.hint)
-    changes = _changes(workspace, catalog, session, request)
-    if not changes:
-        return UpdateResult(path=path)
-    data = read_bytes(path)
-    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
-    text = decode_utf8(data, session.path)
-    updated = bom + edit_frontmatter(text, changes)
-    _refuse_cycles(workspace, catalog, parse_export(session.path, updated.encode()))
-    write_atomic(path, updated)
-    write_index(workspace, workspace.catalog())
-    return UpdateResult(path=path, changed=list(changes))
+    with workspace.write_lock():
+        catalog = workspace.catalog()
+        session = catalog.resolve(ref, workspace.sessions_path, workspace.repo.root)
+        path = workspace.repo.root / session.path
+        blocking = [p for p in session.problems if p.blocking]
+        if blocking:
+            raise GitSessError(f"{blocking[0].location}: {blocking[0].message}", blocking[0].hint)
+        if session.legacy:
+            raise GitSessError(
+                f"{session.path} has no frontmatter to update",
+                f"give it one first: git sess import {session.path}",
+            )
+        _check_tags(request.add_tags)
+        notes = [
+            f"tag {tag!r} was not set" for tag in request.remove_tags if tag not in session.tags
+        ]
+        changes = _changes(workspace, catalog, session, request)
+        if not changes:
+            return UpdateResult(path=path, notes=notes)
+        data = read_bytes(path)
+        bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
+        text = decode_utf8(data, session.path)
+        updated = bom + edit_frontmatter(text, changes)
+        _refuse_cycles(workspace, catalog, parse_export(session.path, updated.encode()))
+        write_atomic(path, updated)
+        write_index(workspace, workspace.catalog())
+        return UpdateResult(path=path, changed=list(changes), notes=notes)
 
 
 def _changes(
@@ -192,17 +205,32 @@ def _existing_link(
 
 
 def _find_link_target(workspace: Workspace, catalog: Catalog, raw: str) -> str:
-    target = resolve_link(raw, catalog.by_id, workspace.config.sessions_dir)
+    """The id a link option names: an id (with or without `.md`) or a unique prefix."""
+    sessions_dir = workspace.config.sessions_dir
+    if normalize_link(raw, sessions_dir) is None:
+        raise ValidationFailed(
+            f"link {raw!r} is not a session id",
+            f"links name files directly in {sessions_dir}/: git sess list shows their ids",
+        )
+    target = resolve_link(raw, catalog.by_id, sessions_dir)
     if target is not None:
         return target
     try:
-        return catalog.resolve(raw, workspace.sessions_path).id
-    except GitSessError:
-        pass
-    raise ValidationFailed(
-        f"no session {raw!r} to link to",
-        "links name existing sessions: git sess list shows their ids",
-    )
+        return catalog.resolve(raw, workspace.sessions_path, workspace.repo.root).id
+    except SessionNotFound:
+        raise ValidationFailed(
+            f"no session {raw!r} to link to",
+            "links name existing sessions: git sess list shows their ids",
+        ) from None
+
+
+def _check_tags(tags: Sequence[str]) -> None:
+    for tag in tags:
+        if re.search(r"[\s,\[\]]", tag.strip()):
+            raise GitSessError(
+                f"tag {tag!r} is not one word",
+                "give one tag per --tag, joining words with - or _ (e.g. --tag data-cleaning)",
+            )
 
 
 def _refuse_cycles(workspace: Workspace, catalog: Catalog, candidate: Session) -> None:

@@ -23,20 +23,22 @@ import hashlib
 import json
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitsess import __version__, index, links, model
-from gitsess.errors import GitSessError, SessionNotFound
-from gitsess.files import write_atomic
-from gitsess.model import NOT_EXPORTS, Session, parse_export
+from gitsess import __version__
+from gitsess.errors import AmbiguousSession, GitSessError, SessionNotFound
+from gitsess.files import read_bytes, write_atomic
+from gitsess.model import NOT_EXPORTS, Session, newest_first, parse_export
 
 SIGNATURES = "signatures.tsv"
 METADATA = "metadata.json"
 RACY_NS = 2_000_000_000
+PARALLEL_MIN = 500  # changed exports worth a process pool
 
 
 @dataclass
@@ -72,18 +74,17 @@ class Catalog:
         sessions = _load_sessions(
             self.scan, self.sessions_dir, self._state_dir, self._sessions_path
         )
-        sessions.sort(key=lambda s: s.id)
-        sessions.sort(key=lambda s: s.date or "", reverse=True)
-        return sessions
+        return newest_first(sessions)
 
     @functools.cached_property
     def by_id(self) -> dict[str, Session]:
         return {session.id: session for session in self.sessions}
 
-    def resolve(self, ref: str, sessions_path: Path, cwd: Path | None = None) -> Session:
-        """A session by id, id without `.md`, unique prefix, or path to the file."""
+    def resolve(self, ref: str, sessions_path: Path, root: Path | None = None) -> Session:
+        """A session by id, id without `.md`, unique prefix, or path to the file
+        (relative to where the user is, or to the top of the work tree)."""
         if "/" in ref or os.sep in ref:
-            return self._by_path(ref, sessions_path, cwd or Path.cwd())
+            return self._by_path(ref, sessions_path, root)
         for candidate in (ref, ref + ".md"):
             if candidate in self.by_id:
                 return self.by_id[candidate]
@@ -97,15 +98,18 @@ class Catalog:
             return self.by_id[matches[0]]
         if matches:
             shown = ", ".join(matches[:10]) + (" …" if len(matches) > 10 else "")
-            raise SessionNotFound(
+            raise AmbiguousSession(
                 f"{ref!r} matches {len(matches)} sessions: {shown}",
                 "give more of the id",
             )
         raise SessionNotFound(f"no session {ref!r}", "git sess list shows the ids")
 
-    def _by_path(self, ref: str, sessions_path: Path, cwd: Path) -> Session:
-        path = (cwd / ref).resolve()
-        if path.parent != sessions_path.resolve():
+    def _by_path(self, ref: str, sessions_path: Path, root: Path | None) -> Session:
+        directory = sessions_path.resolve()
+        candidates = [Path.cwd() / ref] + ([root / ref] if root else [])
+        resolved = [candidate.resolve() for candidate in candidates]
+        path = next((p for p in resolved if p.parent == directory), resolved[0])
+        if path.parent != directory:
             raise SessionNotFound(
                 f"{ref} is not an export in {sessions_path}",
                 "name a file directly inside the sessions directory, or give its id",
@@ -148,31 +152,88 @@ def scan_sessions(sessions_path: Path, sessions_dir: str, state_dir: Path) -> Sc
     trusted_before = written_ns - RACY_NS
     scan_ns = time.time_ns()
     files: dict[str, tuple[str, str]] = {}
-    parsed: dict[str, Session] = {}
-    changed = False
+    stale: list[tuple[str, str, str | None]] = []  # (name, signature, hash last seen)
     for entry in _export_entries(sessions_path):
         stat = entry.stat(follow_symlinks=False)
-        signature = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"  # as file_signature()
+        signature = _signature_of(stat)
         record = known.get(entry.name)
         if record is None or record[0] != signature or stat.st_mtime_ns >= trusted_before:
-            data = _read_export(entry, sessions_dir)
-            digest = hashlib.sha1(data).hexdigest()
-            if record is None or record[1] != digest:
-                parsed[entry.name] = parse_export(f"{sessions_dir}/{entry.name}", data)
-            record = (signature, digest)
-            changed = True
-        files[entry.name] = record
-    if changed or len(files) != len(known):
+            stale.append((entry.name, signature, record[1] if record else None))
+        else:
+            files[entry.name] = record
+    parsed: dict[str, Session] = {}
+    for name, signature, digest, record in _read_stale(sessions_path, sessions_dir, stale):
+        files[name] = (signature, digest)
+        if record is not None:
+            parsed[name] = Session.from_record(name, f"{sessions_dir}/{name}", record)
+    if stale or len(files) != len(known):
         _write_signatures(state_dir / SIGNATURES, sessions_dir, scan_ns, files)
     return Scan(hashes={name: record[1] for name, record in files.items()}, parsed=parsed)
 
 
-def file_signature(path: Path) -> str | None:
-    """Size, mtime and inode: what changes when a file is rewritten."""
+# (name, signature, hash, parsed record or None when the content is unchanged);
+# records rather than Sessions because they cross process boundaries cheaply.
+StaleResult = tuple[str, str, str, "list[Any] | None"]
+
+
+def _read_stale(
+    sessions_path: Path, sessions_dir: str, stale: list[tuple[str, str, str | None]]
+) -> list[StaleResult]:
+    """Hash the files whose signature changed; parse those whose content changed.
+
+    YAML parsing is CPU-bound (~0.1 ms an export), so a cold cache of thousands
+    of exports is spread over the CPUs; a handful is read in this process.
+    """
+    workers = min(os.cpu_count() or 1, 8)
+    if len(stale) < PARALLEL_MIN or workers < 2 or "fork" not in _start_methods():
+        return _read_batch(sessions_path, sessions_dir, stale)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    batches = [stale[start :: workers * 4] for start in range(workers * 4)]
     try:
-        stat = os.stat(path)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = pool.map(
+                _read_batch, [sessions_path] * len(batches), [sessions_dir] * len(batches), batches
+            )
+            return [result for batch in done for result in batch]
+    except (OSError, RuntimeError):  # no process pool here (a sandbox, no /dev/shm)
+        return _read_batch(sessions_path, sessions_dir, stale)
+
+
+def _read_batch(
+    sessions_path: Path, sessions_dir: str, batch: list[tuple[str, str, str | None]]
+) -> list[StaleResult]:
+    results: list[StaleResult] = []
+    for name, signature, seen in batch:
+        data = read_bytes(sessions_path / name)
+        digest = hashlib.sha1(data).hexdigest()
+        record = None
+        if digest != seen:
+            record = parse_export(f"{sessions_dir}/{name}", data).to_record()
+        results.append((name, signature, digest, record))
+    return results
+
+
+def _start_methods() -> list[str]:
+    # Fork only on Linux: elsewhere it is unsafe or slow (macOS), and spawning
+    # fresh interpreters would cost more than it saves.
+    if sys.platform != "linux":
+        return []
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def file_signature(path: Path) -> str | None:
+    try:
+        return _signature_of(os.lstat(path))
     except OSError:
         return None
+
+
+def _signature_of(stat: os.stat_result) -> str:
+    """Size, mtime and inode: what changes when a file is rewritten."""
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
@@ -219,7 +280,7 @@ def _load_sessions(
         path = f"{sessions_dir}/{name}"
         session = scan.parsed.get(name) or _stored_session(store.get(name), digest, name, path)
         if session is None:  # not stored (new, or lost in a crash between two writes)
-            session = parse_export(path, _read_export_path(sessions_path / name, sessions_dir))
+            session = parse_export(path, read_bytes(sessions_path / name))
             dirty = True
         sessions.append(session)
         records[name] = [digest, session.to_record()]
@@ -255,27 +316,18 @@ def _export_entries(sessions_path: Path) -> Iterator[os.DirEntry[str]]:
         ) from exc
 
 
-def _read_export(entry: os.DirEntry[str], sessions_dir: str) -> bytes:
-    return _read_export_path(Path(entry.path), sessions_dir)
-
-
-def _read_export_path(path: Path, sessions_dir: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise GitSessError(
-            f"cannot read {sessions_dir}/{path.name}: {exc.strerror or exc}",
-            f"make it readable: chmod u+r {sessions_dir}/{path.name}",
-        ) from exc
-
-
 @functools.cache
 def _cache_key() -> str:
-    # The stamps of the code whose output is cached: a changed parser or index
-    # renderer must never serve what the old one produced.
-    stamps = [os.stat(module.__file__) for module in (model, links, index)]
-    return ":".join(["2", __version__, *(f"{s.st_size}.{s.st_mtime_ns}" for s in stamps)])
+    # Every module of the package is stamped: cached parses and outputs come
+    # from code all over it, and a changed module must never serve what the
+    # old one produced (an editable install keeps its version number).
+    package = Path(__file__).parent
+    stamps = sorted(
+        f"{entry.name}.{entry.stat().st_size}.{entry.stat().st_mtime_ns}"
+        for entry in os.scandir(package)
+        if entry.name.endswith(".py")
+    )
+    return ":".join(["2", __version__, *stamps])
 
 
 def read_cache_file(path: Path, sessions_dir: str) -> dict[str, Any]:
@@ -296,7 +348,11 @@ def read_cache_file(path: Path, sessions_dir: str) -> dict[str, Any]:
 
 def write_cache_file(path: Path, sessions_dir: str, payload: dict[str, Any]) -> None:
     document = {"key": _cache_key(), "dir": sessions_dir, **payload}
-    _write_cache_text(path, json.dumps(document, separators=(",", ":"), ensure_ascii=False))
+    try:
+        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return  # a value JSON cannot hold: the next run simply recomputes
+    _write_cache_text(path, text)
 
 
 def _write_cache_text(path: Path, text: str) -> None:

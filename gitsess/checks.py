@@ -28,6 +28,13 @@ class CheckReport:
 
 def check_workspace(workspace: Workspace) -> CheckReport:
     catalog = workspace.catalog()
+    problems = export_problems(workspace, catalog) + _index_problems(workspace, catalog)
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.level, p.message))
+    return CheckReport(sessions=len(catalog.sessions), problems=problems)
+
+
+def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
+    """Everything `check` reports except the state of the index file."""
     sessions = catalog.sessions
     problems = [problem for session in sessions for problem in session.problems]
     problems += _vocabulary_problems(workspace, sessions)
@@ -35,12 +42,18 @@ def check_workspace(workspace: Workspace) -> CheckReport:
     edges, found = link_problems(sessions, workspace.config.sessions_dir)
     problems += found
     by_id = catalog.by_id
+    kinds = {(edge.source, edge.target): edge.kind for edge in edges}
     for cycle in find_cycles(by_id, edges):
         first = by_id[cycle[0]]
+        key = (
+            "continuation_of"
+            if kinds[cycle[0], cycle[1]] == "continues"
+            else "prerequisite_sessions"
+        )
         problems.append(
             Problem(
                 first.path,
-                None,
+                first.key_lines.get(key),
                 "error",
                 f"link cycle: {format_cycle(cycle)}",
                 "a session may only continue or require sessions that came before it;"
@@ -62,9 +75,7 @@ def check_workspace(workspace: Workspace) -> CheckReport:
                     "a chain forks here; make one of them require it instead of continuing it",
                 )
             )
-    problems += _index_problems(workspace, catalog)
-    problems.sort(key=lambda p: (p.path, p.line or 0, p.level, p.message))
-    return CheckReport(sessions=len(sessions), problems=problems)
+    return problems
 
 
 def _vocabulary_problems(workspace: Workspace, sessions: list[Session]) -> list[Problem]:

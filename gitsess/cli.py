@@ -37,6 +37,23 @@ def _print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
+class IsoDate(click.ParamType):
+    """A calendar date written YYYY-MM-DD; anything else is a usage error (exit 2)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from gitsess.model import parse_date
+
+        parsed = parse_date(str(value))
+        if parsed is None:
+            self.fail(f"{value!r} is not a calendar date written YYYY-MM-DD", param, ctx)
+        return parsed
+
+
+DATE = IsoDate()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="git-sess")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
@@ -85,7 +102,7 @@ def init() -> None:
 )
 @click.option("--continues", metavar="ID", help="The session this one continues.")
 @click.option("--summary", help="One line for the index.")
-@click.option("--date", metavar="YYYY-MM-DD", help="Back-date the session (default: today).")
+@click.option("--date", type=DATE, help="Back-date the session (default: today).")
 @click.option("--tokens", type=click.IntRange(min=0), help="Context tokens used so far.")
 @click.option("--edit", is_flag=True, help="Open the new export in your editor.")
 def new(edit: bool, **fields: Any) -> None:
@@ -112,7 +129,14 @@ def _open_editor(workspace, path: Path) -> None:
     if not sys.stdin.isatty():
         click.echo("not opening an editor: standard input is not a terminal", err=True)
         return
-    click.edit(filename=str(path), editor=workspace.repo.editor())
+    editor = workspace.repo.editor()
+    try:
+        click.edit(filename=str(path), editor=editor)
+    except click.ClickException as failure:
+        raise GitSessError(
+            f"wrote {_shown_path(path)}, but the editor failed: {failure.format_message()}",
+            "open it another way, or set core.editor: git config core.editor nano",
+        ) from failure
 
 
 @cli.command()
@@ -141,7 +165,14 @@ def update(session: str, **changes: Any) -> None:
     """
     from gitsess.authoring import UpdateRequest, update_session
 
+    if not any(changes.values()):
+        raise click.UsageError(
+            "nothing to change: give --status, --type, --title, --summary, --add-tag,"
+            " --remove-tag, --requires, --continues or --tokens"
+        )
     result = update_session(_workspace(), session, UpdateRequest(**changes))
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     if result.changed:
         click.echo(f"updated {_shown_path(result.path)}: {', '.join(result.changed)}")
     else:
@@ -154,8 +185,8 @@ def update(session: str, **changes: Any) -> None:
 )
 @click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
 @click.option("--type", "kinds", multiple=True, help="Only this type (repeatable).")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only sessions on or after this date.")
-@click.option("--until", metavar="YYYY-MM-DD", help="Only sessions on or before this date.")
+@click.option("--since", type=DATE, help="Only sessions on or after this date.")
+@click.option("--until", type=DATE, help="Only sessions on or before this date.")
 @click.option("--json", "as_json", is_flag=True, help="A stable machine-readable array.")
 def list_(
     tags: tuple[str, ...],
@@ -177,6 +208,8 @@ def list_(
     wanted = SessionFilter(tags, statuses, kinds, since=since, until=until)
     listing = list_sessions(_workspace(), wanted, as_json)
     click.echo(listing.text)
+    for warning in listing.warnings:
+        click.echo(f"git-sess: warning: {warning}", err=True)
     if listing.with_errors:
         click.echo(
             f"git-sess: warning: {listing.with_errors} export(s) have errors; see git sess check",
@@ -267,6 +300,12 @@ def index(check_only: bool) -> None:
     if result.backup:
         click.echo(f"kept the hand-written index as {result.backup}")
     click.echo(f"{'wrote' if result.changed else 'up to date:'} {result.path}")
+    if result.with_errors:
+        click.echo(
+            f"git-sess: warning: {result.with_errors} export(s) have errors; the index shows"
+            " what could be read of them: see git sess check",
+            err=True,
+        )
 
 
 @cli.command(name="import")
@@ -306,6 +345,12 @@ def import_(paths: tuple[str, ...], dry_run: bool) -> None:
         click.echo(f"kept the hand-written index as {result.index.backup}")
     if result.index and result.index.changed:
         click.echo(f"wrote {result.index.path}")
+    if not dry_run and any(item.moved and item.frontmatter for item in result.items):
+        click.echo(
+            "\nThe moves are staged, the frontmatter is not: commit now (git commit -m"
+            " 'Move session exports') so each move is a pure rename and git log --follow"
+            " keeps the history, then commit the frontmatter."
+        )
     if result.suggestions:
         click.echo(f"\nThe text mentions other sessions; to link them ({verb} not add links):")
         for suggestion in result.suggestions:
@@ -346,7 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     except GitSessError as error:
         _report(error.message, error.hint)
         return error.exit_code
-    except click.UsageError as error:
+    except click.ClickException as error:
+        if not isinstance(error, click.UsageError):  # e.g. a file click could not open
+            _report(error.format_message(), None)
+            return 1
         if type(error).__name__ == "NoArgsIsHelpError" and error.ctx:  # click >= 8.2
             click.echo(error.ctx.get_help())
             return 0
@@ -369,7 +417,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         _report(
             f"unexpected {type(error).__name__}: {error}",
-            "run again with git sess --debug … for the traceback, and report it",
+            "this is a bug in git-sess: please report it with the traceback above"
+            if _debug
+            else "run again as git sess --debug … for the traceback, and report it",
         )
         return 3
     return 0

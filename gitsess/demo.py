@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -93,6 +94,9 @@ def prepare_directory(directory: str | None) -> Path:
 
 def run_demo(path: Path) -> Iterator[DemoStep]:
     """Yield each command of the tour with its real output, as it runs."""
+    # The tour must show the defaults, whatever the user's own git config says
+    # (sess.dir, commit.gpgsign, core.hooksPath …). This process only runs the demo.
+    os.environ.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
     repo = init_repository(path)
     yield DemoStep("git init", f"Initialized a repository in {path}", 0)
     for step in STEPS:

@@ -13,6 +13,10 @@ class GitSessError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
+        # Keep the hint when the error crosses a process boundary (parallel parsing).
+        return (type(self), (self.message, self.hint))
+
 
 class NotARepository(GitSessError):
     """Raised outside a git work tree (including bare repositories)."""
@@ -20,6 +24,10 @@ class NotARepository(GitSessError):
 
 class SessionNotFound(GitSessError):
     """Raised when an id, prefix or path names no session."""
+
+
+class AmbiguousSession(GitSessError):
+    """Raised when a prefix names more than one session."""
 
 
 class ValidationFailed(GitSessError):

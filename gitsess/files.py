@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from gitsess.errors import GitSessError
@@ -14,6 +17,46 @@ def write_atomic(path: Path, data: str | bytes, *, durable: bool = True) -> None
 
     `durable=False` skips fsync, for caches that can always be rebuilt.
     """
+    tmp = _write_temporary(path, data, durable)
+    try:
+        os.replace(tmp, path)
+    except BaseException as exc:
+        _discard(tmp)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from exc
+        raise
+
+
+def create_exclusive(path: Path, data: str) -> None:
+    """Write a new file in one step, raising FileExistsError if the name is taken.
+
+    Hard-linking a finished temporary file into place is atomic and refuses an
+    existing name, so two `new` runs never collide and ^C never leaves half a file.
+    """
+    tmp = _write_temporary(path, data, durable=True)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise _write_error(path, exc) from exc
+        _create_in_place(path, data)  # a file system without hard links
+    finally:
+        _discard(tmp)
+
+
+_NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK)
+
+
+def _create_in_place(path: Path, data: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(data)
+
+
+def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
+    """A finished file beside `path` (same file system), with `path`'s mode."""
     import tempfile  # here, not at the top: read-only runs never pay for it
 
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -32,28 +75,55 @@ def write_atomic(path: Path, data: str | bytes, *, durable: bool = True) -> None
                 handle.flush()
                 os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise _write_error(path, exc) from exc
-
-
-def create_exclusive(path: Path, data: str) -> None:
-    """Write a new file, failing if it exists (so two `new` runs never collide)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileExistsError:
+    except BaseException as exc:  # ^C included: no `.name.*.tmp` is left behind
+        _discard(tmp)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from exc
         raise
-    except OSError as exc:
-        raise _write_error(path, exc) from exc
+    return tmp
+
+
+def _discard(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, timeout: float = 10.0) -> Iterator[None]:
+    """Hold an advisory lock on `path` while changing sessions, so that two
+    git-sess processes never interleave a read-modify-write or an index write.
+
+    Where the lock cannot be taken at all (a read-only .git, no fcntl), the
+    work goes on without it: refusing would be worse than the race.
+    """
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(data)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise _write_error(path, exc) from exc
+        import fcntl
+    except ImportError:  # not a POSIX system
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")  # noqa: SIM115 (closed in the finally below)
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise GitSessError(
+                        f"another git sess is changing sessions (waited {timeout:.0f} s"
+                        f" for {path})",
+                        "wait for it to finish and run the command again",
+                    ) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        handle.close()
 
 
 def read_bytes(path: Path) -> bytes:
@@ -71,12 +141,19 @@ def decode_utf8(data: bytes, label: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise GitSessError(
-            f"{label}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-            f"re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8 {label} > {label}.utf8"
-            f" && mv {label}.utf8 {label}",
-        ) from exc
+        line, message, hint = describe_utf8_error(data, exc, label)
+        raise GitSessError(f"{label}:{line}: {message}", hint) from exc
+
+
+def describe_utf8_error(data: bytes, error: UnicodeDecodeError, label: str) -> tuple[int, str, str]:
+    """(line, message, hint) for a file that is not UTF-8."""
+    line = data[: error.start].count(b"\n") + 1
+    return (
+        line,
+        f"not valid UTF-8 (byte 0x{data[error.start]:02x})",
+        f"re-save it as UTF-8: iconv -f latin1 -t utf-8 {label} -o {label}.utf8"
+        f" && mv {label}.utf8 {label}",
+    )
 
 
 def _write_error(path: Path, exc: OSError) -> GitSessError:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from gitsess.links import normalize_link
-from gitsess.model import Session
+from gitsess.model import Session, newest_first
 
 INDEX_NAME = "session_index.md"
 _HEADER = re.compile(r"^# (.+) Session Index$", re.M)
@@ -26,13 +26,11 @@ def is_generated(text: str) -> bool:
 
 
 def project_from_index(text: str) -> str | None:
-    """Keep the project name an existing generated index already uses.
+    """Keep the project name an existing index (generated or hand-kept) already uses.
 
     The name would otherwise come from the checkout's directory name, which
     differs between clones and would make the index churn.
     """
-    if not is_generated(text):
-        return None
     match = _HEADER.search(text)
     return match.group(1) if match else None
 
@@ -41,18 +39,12 @@ def render_index(sessions: Sequence[Session], project: str, sessions_dir: str) -
     lines = [marker(sessions_dir), f"# {project} Session Index", ""]
     if not sessions:
         lines.append('_No sessions yet: `git sess new "Title"` writes the first._')
-    for date, group in groupby(sorted_for_index(sessions), key=lambda s: s.date or "undated"):
+    for date, group in groupby(newest_first(sessions), key=lambda s: s.date or "undated"):
         if lines[-1] != "":
             lines.append("")
         lines.append(f"## {date}")
         lines.extend(_entry(session, sessions_dir) for session in group)
     return "\n".join(lines) + "\n"
-
-
-def sorted_for_index(sessions: Sequence[Session]) -> list[Session]:
-    """Newest date first, undated last; within a date, by id."""
-    by_id = sorted(sessions, key=lambda s: s.id)
-    return sorted(by_id, key=lambda s: s.date or "", reverse=True)
 
 
 def _entry(session: Session, sessions_dir: str) -> str:

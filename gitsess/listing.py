@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitsess.catalog import cached_output
+from gitsess.config import vocabulary_problem
 from gitsess.errors import GitSessError
 from gitsess.files import read_bytes
 from gitsess.model import Session, parse_date, split_frontmatter
 from gitsess.workspace import IndexResult, Workspace, index_is_current, write_index
+
+TITLE_COLUMN = 60
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class SessionFilter:
 class Listing:
     text: str  # what `list` prints
     with_errors: int  # exports whose own file has errors (check tells which)
+    warnings: list[str]
 
 
 def list_sessions(workspace: Workspace, wanted: SessionFilter, as_json: bool) -> Listing:
@@ -48,11 +53,17 @@ def list_sessions(workspace: Workspace, wanted: SessionFilter, as_json: bool) ->
         sessions = catalog.sessions
         matching = [s for s in sessions if wanted.matches(s)]
         text = _json_lines(matching) if as_json else _table(matching, total=len(sessions))
-        return [text, sum(any(p.level == "error" for p in s.problems) for s in sessions)]
+        return [text, sum(s.has_errors for s in sessions)]
 
     variant = repr((as_json, wanted))
     text, with_errors = cached_output(workspace.repo.state_dir, catalog, "list", variant, produce)
-    return Listing(text=text, with_errors=with_errors)
+    warnings = [
+        f"{key} {value!r} is not in the vocabulary, so nothing has it"
+        for key, values in (("type", wanted.types), ("status", wanted.statuses))
+        for value in values
+        if vocabulary_problem(workspace.config, key, value)
+    ]
+    return Listing(text=text, with_errors=with_errors, warnings=warnings)
 
 
 def _json_lines(sessions: list[Session]) -> str:
@@ -66,7 +77,8 @@ def _table(sessions: list[Session], total: int) -> str:
     if not sessions:
         return "no sessions match" if total else 'no sessions yet: git sess new "Title"'
     rows = [
-        (s.date or "undated", s.id, s.type, s.status, s.title, ", ".join(s.tags)) for s in sessions
+        (s.date or "undated", s.id, s.type, s.status, _clip(s.title), ", ".join(s.tags))
+        for s in sessions
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     lines = []
@@ -119,7 +131,7 @@ class ShownSession:
 
 
 def show_session(workspace: Workspace, ref: str) -> ShownSession:
-    session = workspace.catalog().resolve(ref, workspace.sessions_path)
+    session = workspace.catalog().resolve(ref, workspace.sessions_path, workspace.repo.root)
     data = read_bytes(workspace.repo.root / session.path)
     text = data.decode("utf-8-sig", "replace")
     try:
@@ -131,17 +143,29 @@ def show_session(workspace: Workspace, ref: str) -> ShownSession:
 
 
 def regenerate_index(workspace: Workspace, write: bool) -> IndexResult:
-    catalog = workspace.catalog()
     if write:
-        return write_index(workspace, catalog)
+        with workspace.write_lock():
+            catalog = workspace.catalog()
+            result = write_index(workspace, catalog)
+        if not result.changed:
+            return result
+        from gitsess.checks import export_problems
+
+        broken = {p.path for p in export_problems(workspace, catalog) if p.level == "error"}
+        return dataclasses.replace(result, with_errors=len(broken))
     relative = workspace.relative(workspace.index_path)
-    if not index_is_current(workspace, catalog):
+    if not index_is_current(workspace, workspace.catalog()):
         state = "out of date" if workspace.index_path.exists() else "missing"
         raise GitSessError(f"{relative} is {state}", "git sess index")
     return IndexResult(path=relative, changed=False)
 
 
+def _clip(title: str, width: int = TITLE_COLUMN) -> str:
+    """One long title must not push every row's tags off the screen."""
+    return title if len(title) <= width else title[: width - 1] + "…"
+
+
 def _tokens(used: int, limit: int | None) -> str:
     if not limit:
         return f"{used:,}"
-    return f"{used:,} / {limit:,} ({used * 100 // limit}%)"
+    return f"{used:,} / {limit:,} ({round(used * 100 / limit)}%)"

@@ -19,6 +19,7 @@ from gitsess.files import decode_utf8, read_bytes, write_atomic
 from gitsess.links import resolve_link
 from gitsess.model import (
     NOT_EXPORTS,
+    FrontmatterNotClosed,
     Session,
     mentioned_sessions,
     parse_export,
@@ -50,31 +51,40 @@ class ImportResult:
 
 
 def import_exports(workspace: Workspace, paths: list[str], dry_run: bool) -> ImportResult:
-    catalog = workspace.catalog()
-    sources = _sources(workspace, paths, catalog.sessions)
-    taken = set(catalog.by_id)
-    items: list[ImportItem] = []
-    skipped: list[tuple[str, str]] = []
-    for source in sources:
-        item, reason = _plan(workspace, source, taken)
-        if item is None:
-            skipped.append((workspace.relative(source), reason))
-            continue
-        taken.add(Path(item.target).name)
-        items.append(item)
-    suggestions = _link_suggestions(workspace, items, taken)
-    result = ImportResult(items=items, skipped=skipped, suggestions=suggestions)
-    if dry_run or not items:
+    with workspace.write_lock():
+        catalog = workspace.catalog()
+        sources = _sources(workspace, paths, catalog.sessions)
+        taken = set(catalog.by_id)
+        items: list[ImportItem] = []
+        skipped: list[tuple[str, str]] = []
+        for source in sources:
+            item, reason = _plan(workspace, source, taken)
+            if item is None:
+                skipped.append((workspace.relative(source), reason))
+                continue
+            taken.add(Path(item.target).name)
+            items.append(item)
+        suggestions = _link_suggestions(workspace, items, taken)
+        result = ImportResult(items=items, skipped=skipped, suggestions=suggestions)
+        if dry_run or not items:
+            return result
+        for item in items:
+            source = workspace.repo.root / item.source
+            target = workspace.repo.root / item.target
+            if item.moved:
+                workspace.repo.move(source, target)
+                _remove_if_empty(source.parent, workspace.repo.root)
+            if item.frontmatter is not None:
+                write_atomic(target, item.frontmatter + item.text)
+        result.index = write_index(workspace, workspace.catalog())
         return result
-    for item in items:
-        source = workspace.repo.root / item.source
-        target = workspace.repo.root / item.target
-        if item.moved:
-            workspace.repo.move(source, target)
-        if item.frontmatter is not None:
-            write_atomic(target, item.frontmatter + item.text)
-    result.index = write_index(workspace, workspace.catalog())
-    return result
+
+
+def _remove_if_empty(directory: Path, root: Path) -> None:
+    """A folder the import emptied goes too, as `git mv` of its last file would leave it."""
+    while directory != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
 
 
 def _sources(workspace: Workspace, paths: list[str], sessions: list[Session]) -> list[Path]:
@@ -108,7 +118,13 @@ def _plan(workspace: Workspace, source: Path, taken: set[str]) -> tuple[ImportIt
     text = decode_utf8(data, relative)
     if not text.strip():
         raise GitSessError(f"{relative}: the file is empty", "write the export or delete it")
-    has_frontmatter = split_frontmatter(text) is not None
+    try:
+        has_frontmatter = split_frontmatter(text) is not None
+    except FrontmatterNotClosed:
+        raise GitSessError(
+            f"{relative}:1: the frontmatter opened on this line is never closed",
+            "add a line '---' after the last metadata line, then import again",
+        ) from None
     if inside and has_frontmatter:
         return None, "already has frontmatter"
     session = parse_export(relative, data)

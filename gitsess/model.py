@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
+
+from gitsess.files import describe_utf8_error
 
 NOT_EXPORTS = frozenset({"session_index.md", "CONTEXT_MANAGEMENT.md", "README.md"})
 KNOWN_KEYS = (
@@ -52,7 +56,9 @@ def _yaml() -> SimpleNamespace:
     return SimpleNamespace(
         handler=frontmatter.YAMLHandler(),
         loader=DatesAsText,
-        dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        # The pure-Python dumper: libyaml escapes emoji as "\U0001F680", and
+        # writing one frontmatter is never on a path anyone waits on.
+        dumper=yaml.SafeDumper,
         error=yaml.YAMLError,
     )
 
@@ -66,6 +72,10 @@ class Problem:
     level: str  # "error" or "warning"
     message: str
     hint: str | None = None
+    # `update` refuses while this is unfixed: the file is unreadable (not UTF-8,
+    # empty, frontmatter not YAML) or a value could not be read, and rewriting
+    # the frontmatter would silently drop it.
+    blocking: bool = False
 
     @property
     def location(self) -> str:
@@ -100,6 +110,10 @@ class Session:
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, JSON-safe
     key_lines: dict[str, int] = field(default_factory=dict)  # frontmatter key -> file line
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(problem.level == "error" for problem in self.problems)
 
     @property
     def links(self) -> list[tuple[str, str]]:
@@ -144,7 +158,7 @@ class Session:
             self.size,
             self.extra,
             self.key_lines,
-            [[p.line, p.level, p.message, p.hint] for p in self.problems],
+            [[p.line, p.level, p.message, p.hint, p.blocking] for p in self.problems],
         ]
 
     @classmethod
@@ -153,6 +167,12 @@ class Session:
         session = cls(session_id, path, *fields)
         session.problems = [Problem(path, *problem) for problem in problems]
         return session
+
+
+def newest_first(sessions: Iterable[Session]) -> list[Session]:
+    """The order of `list` and the index: date descending (undated last), then id."""
+    by_id = sorted(sessions, key=lambda s: s.id)
+    return sorted(by_id, key=lambda s: s.date or "", reverse=True)
 
 
 # --- reading -----------------------------------------------------------------
@@ -178,20 +198,15 @@ def _parse(rel_path: str, data: bytes) -> Session:
     )
     if not data.strip():
         session.legacy = True
-        _problem(session, None, "error", "empty file", "write the export or delete the file")
+        _problem(
+            session, None, "error", "empty file", "write the export or delete it", blocking=True
+        )
         return session
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        _problem(
-            session,
-            line,
-            "error",
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-            f"re-save it as UTF-8: iconv -f latin1 -t utf-8 {rel_path} -o {rel_path}.utf8"
-            f" && mv {rel_path}.utf8 {rel_path}",
-        )
+        line, message, hint = describe_utf8_error(data, exc, rel_path)
+        _problem(session, line, "error", message, hint, blocking=True)
         text = data.decode("utf-8", "replace")
     try:
         block = split_frontmatter(text)
@@ -202,6 +217,7 @@ def _parse(rel_path: str, data: bytes) -> Session:
             "error",
             "the frontmatter opened on this line is never closed",
             "add a line '---' after the last metadata line",
+            blocking=True,
         )
         block = None
     if block is None:
@@ -246,7 +262,7 @@ def _unreadable_frontmatter(
     session: Session, line: int, message: str, hint: str, body: str
 ) -> Session:
     """Report the frontmatter, and still show what the body tells (list must not fail)."""
-    _problem(session, line, "error", message, hint)
+    _problem(session, line, "error", message, hint, blocking=True)
     _infer_legacy(session, body, keep_legacy_flag=False)
     return session
 
@@ -279,14 +295,15 @@ def _apply_mapping(session: Session, meta: dict[Any, Any], body: str) -> None:
         if key in KNOWN_KEYS:
             continue
         try:
-            session.extra[key] = _plain(value, frozenset())
-        except ValueError:
+            session.extra[key] = _plain(value, frozenset(), [PLAIN_VALUES_MAX])
+        except Unstorable as unstorable:
             _problem(
                 session,
                 session.key_lines.get(key),
                 "error",
-                f"{key} holds a YAML alias that refers to itself",
-                "replace the alias (*name) with the value it stands for",
+                f"{key} {unstorable.reason}",
+                unstorable.hint,
+                blocking=True,
             )
 
 
@@ -300,6 +317,7 @@ def _text_field(session: Session, key: str, value: Any) -> str | None:
         "error",
         f"{key} must be text, not a YAML {type(value).__name__}",
         f"write it on one line: {key}: …",
+        blocking=True,
     )
     return None
 
@@ -320,6 +338,7 @@ def _date_field(session: Session, value: Any) -> str | None:
         "error",
         f"date {str(value)!r} is not a date",
         "write it as YYYY-MM-DD, e.g. date: 2025-12-01",
+        blocking=True,
     )
     return None
 
@@ -345,6 +364,7 @@ def _list_field(session: Session, key: str, value: Any) -> list[str]:
         "error",
         f"{key} must be a list of words",
         f"write it as {key}: [first, second]",
+        blocking=True,
     )
     return []
 
@@ -369,6 +389,7 @@ def _continuation_field(session: Session, value: Any) -> str | None:
         "error",
         "continuation_of must name one session id",
         "write it as continuation_of: session_YYYYMMDD_slug.md (or null)",
+        blocking=True,
     )
     return None
 
@@ -386,6 +407,7 @@ def _int_field(session: Session, key: str, value: Any) -> int | None:
         "error",
         f"{key} must be a whole number of tokens, not {value!r}",
         f"write it as {key}: 85834",
+        blocking=True,
     )
     return None
 
@@ -433,7 +455,7 @@ def _infer_legacy(session: Session, text: str, keep_legacy_flag: bool = True) ->
             None,
             "error",
             "no date: none in the file name and no '**Date**:' line",
-            "add a line '**Date**: YYYY-MM-DD' or run git sess import",
+            "add a line '**Date**: YYYY-MM-DD' under the title",
         )
 
 
@@ -496,6 +518,13 @@ def _first_line_of_section(text: str, names: tuple[str, ...]) -> str | None:
 # --- names, dates, slugs --------------------------------------------------------
 
 
+# Letters NFKD does not decompose into an ASCII base letter.
+_ASCII_SPELLINGS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
+     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ı": "i"}
+)  # fmt: skip
+
+
 def slugify(title: str) -> str:
     """Lower-case ASCII, non-alphanumerics folded to `_`, cut at a word boundary.
 
@@ -503,7 +532,8 @@ def slugify(title: str) -> str:
     systems that normalise Unicode differently (macOS). The frontmatter keeps the
     full title.
     """
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    spelled = title.translate(_ASCII_SPELLINGS)
+    ascii_title = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")
     if len(slug) > SLUG_MAX:
         cut = slug[:SLUG_MAX]
@@ -511,9 +541,17 @@ def slugify(title: str) -> str:
     return slug.strip("_") or "untitled"
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(raw: str) -> str | None:
+    """YYYY-MM-DD only (Python 3.11's fromisoformat also takes 20260101 and week
+    dates, 3.10's does not: the same file must mean the same on both)."""
+    text = raw.strip()
+    if not _ISO_DATE.fullmatch(text):
+        return None
     try:
-        return dt.date.fromisoformat(raw.strip()).isoformat()
+        return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         return None
 
@@ -548,26 +586,53 @@ def _scalar_text(value: Any) -> str | None:
     return _one_line(str(value))
 
 
-def _plain(value: Any, enclosing: frozenset[int]) -> Any:
+class Unstorable(ValueError):
+    """A YAML value that safe loading builds but a JSON cache cannot hold."""
+
+    def __init__(self, reason: str, hint: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+PLAIN_VALUES_MAX = 10_000  # an alias-expanded value bigger than this is refused
+
+
+def _plain(value: Any, enclosing: frozenset[int], budget: list[int]) -> Any:
     """YAML values in a JSON-safe form (dates become ISO strings).
 
-    Raises ValueError for a value that contains itself (`&a [*a]`), which safe
-    YAML can build and JSON cannot hold.
+    Aliases are shared by safe loading but copied here, so a few hundred bytes
+    of nested aliases could expand to gigabytes: `budget` caps the copy.
     """
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise Unstorable(
+            f"expands to more than {PLAIN_VALUES_MAX:,} values (nested aliases?)",
+            "write the value out, or drop it: exports hold notes, not data",
+        )
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, bytes):
+        raise Unstorable("holds binary data (!!binary)", "write it as text, or drop it")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Unstorable(f"is {value}, not a number", "quote it to keep it as text")
     if isinstance(value, (dict, list, tuple, set)):
         if id(value) in enclosing:
-            raise ValueError("recursive value")
+            raise Unstorable(
+                "holds a YAML alias that refers to itself",
+                "replace the alias (*name) with the value it stands for",
+            )
         inner = enclosing | {id(value)}
         if isinstance(value, dict):
-            return {str(key): _plain(item, inner) for key, item in value.items()}
-        return [_plain(item, inner) for item in value]
+            return {str(key): _plain(item, inner, budget) for key, item in value.items()}
+        return [_plain(item, inner, budget) for item in value]
     return value
 
 
-def _problem(session: Session, line: int | None, level: str, message: str, hint: str) -> None:
-    session.problems.append(Problem(session.path, line, level, message, hint))
+def _problem(
+    session: Session, line: int | None, level: str, message: str, hint: str, blocking: bool = False
+) -> None:
+    session.problems.append(Problem(session.path, line, level, message, hint, blocking))
 
 
 # --- writing ------------------------------------------------------------------
@@ -585,22 +650,24 @@ class FrontmatterBlock:
     body_start: int  # offset just after the closing delimiter line
 
 
+_OPENING = re.compile(r"---[ \t]*(?:\r?\n|$)")
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$\n?", re.M)
+
+
 def split_frontmatter(text: str) -> FrontmatterBlock | None:
     """Locate a leading `---` … `---` block; None when the file has none."""
-    if not re.match(r"---[ \t]*(\r?\n|$)", text) or not _yaml().handler.detect(text):
+    opening = _OPENING.match(text)
+    if not opening:
         return None
-    lines = _lines(text)
-    offset = len(lines[0])
-    for line in lines[1:]:
-        if line.rstrip() in ("---", "..."):
-            return FrontmatterBlock(
-                yaml=text[len(lines[0]) : offset],
-                yaml_start=len(lines[0]),
-                yaml_end=offset,
-                body_start=offset + len(line),
-            )
-        offset += len(line)
-    raise FrontmatterNotClosed
+    closing = _CLOSING.search(text, opening.end())
+    if closing is None:
+        raise FrontmatterNotClosed
+    return FrontmatterBlock(
+        yaml=text[opening.end() : closing.start()],
+        yaml_start=opening.end(),
+        yaml_end=closing.start(),
+        body_start=closing.end(),
+    )
 
 
 def render_frontmatter(values: dict[str, Any]) -> str:
@@ -664,12 +731,17 @@ def _continues_value(lines: list[str], index: int) -> bool:
     return following.startswith((" ", "\t", "- "))
 
 
+_KEY_LINE = re.compile(r"^([^\s#:'\"-][^:\n]*?)[ \t]*:(?:[ \t]|$)", re.M)
+
+
 def _key_lines(yaml_text: str, first_line: int) -> dict[str, int]:
+    """The line of each top-level key, counted in the file."""
     found: dict[str, int] = {}
-    for number, line in enumerate(_lines(yaml_text), start=first_line):
-        match = re.match(r"([^\s#:'\"-][^:]*?)\s*:(\s|$)", line)
-        if match:
-            found.setdefault(match.group(1), number)
+    position, line = 0, first_line
+    for match in _KEY_LINE.finditer(yaml_text):
+        line += yaml_text.count("\n", position, match.start())
+        position = match.start()
+        found.setdefault(match.group(1), line)
     return found
 
 

@@ -29,6 +29,11 @@ def session_template_name(kind: str) -> str:
 def load_template(name: str, override_dir: Path) -> tuple[str, str]:
     """The template text and where it came from (for error messages)."""
     override = override_dir / name
+    if override.is_symlink():  # a cloned repository could point it at ~/.ssh/id_rsa
+        raise GitSessError(
+            f"{override} is a symbolic link; templates must be files in the repository",
+            "replace it with a copy of the file it points to, or remove it",
+        )
     if override.is_file():
         return decode_utf8(read_bytes(override), str(override)), str(override)
     packaged = resources.files("gitsess").joinpath("templates", name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from gitsess.catalog import (
 )
 from gitsess.config import Config, load_config
 from gitsess.errors import GitSessError
-from gitsess.files import decode_utf8, read_bytes, write_atomic
+from gitsess.files import decode_utf8, exclusive_lock, read_bytes, write_atomic
 from gitsess.repo import Repo, discover
 
 CONTEXT_FILE = "CONTEXT_MANAGEMENT.md"
@@ -50,10 +51,32 @@ class Workspace:
 
     def catalog(self) -> Catalog:
         require_sessions_dir(self.sessions_path, self.config.sessions_dir)
+        self.refuse_escape()
         return load_catalog(self.sessions_path, self.config.sessions_dir, self.repo.state_dir)
 
-    def template(self, name: str, values: dict[str, str]) -> str:
+    def refuse_escape(self) -> None:
+        """A cloned repository may hold `.sessions -> /somewhere`: never follow it out."""
+        resolved = self.sessions_path.resolve()
+        if not resolved.is_relative_to(self.repo.root.resolve()):
+            raise GitSessError(
+                f"{self.config.sessions_dir} leads outside the work tree (to {resolved})",
+                f"make {self.config.sessions_dir} a real directory inside the repository",
+            )
+
+    def write_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Held by every command that changes sessions or the index."""
+        return exclusive_lock(self.repo.state_dir / "write.lock")
+
+    def template(self, name: str, values: dict[str, str], *, body_only: bool = False) -> str:
+        """Render a template; a session template (`body_only`) must not bring a
+        frontmatter of its own, since git sess writes that."""
         text, source = templates.load_template(name, self.templates_path)
+        if body_only and text.startswith("---"):
+            raise GitSessError(
+                f"{source}:1: a session template holds the body only;"
+                " git sess writes the frontmatter itself",
+                f"remove the --- block at the top of {source}",
+            )
         return templates.render(text, values, source)
 
 
@@ -69,28 +92,30 @@ class InitResult:
 
 def init_workspace(workspace: Workspace) -> InitResult:
     """Create the sessions directory, its index and CONTEXT_MANAGEMENT.md; idempotent."""
-    path = workspace.sessions_path
-    if path.exists() and not path.is_dir():
-        require_sessions_dir(path, workspace.config.sessions_dir)
-    created: list[str] = []
-    if not path.exists():
-        try:
-            path.mkdir(parents=True)
-        except OSError as exc:
-            raise GitSessError(
-                f"cannot create {workspace.config.sessions_dir}/: {exc.strerror or exc}",
-                f"make {path.parent} writable and run git sess init again",
-            ) from exc
-        created.append(workspace.config.sessions_dir + "/")
-    context = path / CONTEXT_FILE
-    if not context.exists():
-        text = workspace.template(CONTEXT_FILE, {"sessions_dir": workspace.config.sessions_dir})
-        write_atomic(context, text)
-        created.append(workspace.relative(context))
-    if not workspace.index_path.exists():
-        write_index(workspace, workspace.catalog())
-        created.append(workspace.relative(workspace.index_path))
-    return InitResult(created=created)
+    with workspace.write_lock():
+        path = workspace.sessions_path
+        if path.exists() and not path.is_dir():
+            require_sessions_dir(path, workspace.config.sessions_dir)
+        workspace.refuse_escape()
+        created: list[str] = []
+        if not path.exists():
+            try:
+                path.mkdir(parents=True)
+            except OSError as exc:
+                raise GitSessError(
+                    f"cannot create {workspace.config.sessions_dir}/: {exc.strerror or exc}",
+                    f"make {path.parent} writable and run git sess init again",
+                ) from exc
+            created.append(workspace.config.sessions_dir + "/")
+        context = path / CONTEXT_FILE
+        if not context.exists():
+            text = workspace.template(CONTEXT_FILE, {"sessions_dir": workspace.config.sessions_dir})
+            write_atomic(context, text)
+            created.append(workspace.relative(context))
+        if not workspace.index_path.exists():
+            write_index(workspace, workspace.catalog())
+            created.append(workspace.relative(workspace.index_path))
+        return InitResult(created=created)
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,7 @@ class IndexResult:
     path: str
     changed: bool
     backup: str | None = None  # where a hand-written index was kept
+    with_errors: int = 0  # exports with errors (as check reports) that the index lists anyway
 
 
 def index_is_current(workspace: Workspace, catalog: Catalog) -> bool:
@@ -167,6 +193,12 @@ def _index_texts(workspace: Workspace, catalog: Catalog) -> tuple[str | None, st
 
 def _read_index(workspace: Workspace) -> str | None:
     path = workspace.index_path
+    if path.is_symlink():  # reading it would copy whatever it points at into the repo
+        raise GitSessError(
+            f"{workspace.relative(path)} is a symbolic link; git sess neither reads nor"
+            " writes through it",
+            f"remove it (rm {workspace.relative(path)}) and run git sess index",
+        )
     if not path.is_file():
         return None
     return decode_utf8(read_bytes(path), workspace.relative(path))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # a copy of ../shared/fixtures
 BIN_DIR = Path(sys.executable).parent  # where the git-sess console script was installed
 
 
@@ -47,16 +47,49 @@ def git(cwd: Path, *args: str) -> str:
 
 def sess(cwd: Path, *args: str, input: str | None = None, env: dict | None = None) -> Result:
     """Run `git sess …` as a user would: through git, in a real process."""
+    stdin = None if input is not None else subprocess.DEVNULL
+    return _run(["git", "sess", *args], cwd, stdin=stdin, input=input, env=env)
+
+
+def sess_without_dac(cwd: Path, *args: str) -> Result:
+    """`git sess …` that file permissions apply to, even when the tests run as root."""
+    prefix = []
+    if os.geteuid() == 0:
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    return _run([*prefix, "git", "sess", *args], cwd, stdin=subprocess.DEVNULL)
+
+
+def sess_on_terminal(cwd: Path, *args: str, env: dict | None = None) -> Result:
+    """`git sess …` with a pseudo-terminal for standard input (as in an interactive shell)."""
+    controller, terminal = os.openpty()
+    try:
+        return _run(["git", "sess", *args], cwd, stdin=terminal, env=env)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+
+
+def _run(
+    argv: list[str], cwd: Path, stdin: object, input: str | None = None, env: dict | None = None
+) -> Result:
     done = subprocess.run(
-        ["git", "sess", *args],
+        argv,
         cwd=cwd,
         capture_output=True,
         text=True,
+        stdin=stdin,
         input=input,
-        stdin=None if input is not None else subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
+        timeout=300,
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def assert_refused(repo: Path, args: tuple[str, ...], *fragments: str, code: int = 1) -> None:
+    """The command fails with a one-line error and leaves every file as it was."""
+    before = snapshot(repo)
+    assert_one_line_error(sess(repo, *args), *fragments, code=code)
+    assert snapshot(repo) == before
 
 
 @pytest.fixture
@@ -96,9 +129,10 @@ def snapshot(path: Path) -> dict[str, bytes]:
     }
 
 
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    """DESIGN.md §6: `git-sess: error: …` then `hint: …`, no traceback, exit 1."""
-    assert result.code == 1, (result.code, result.out, result.err)
+def assert_one_line_error(result: Result, *fragments: str, code: int = 1) -> None:
+    """DESIGN.md §6: `git-sess: error: …` then `hint: …`, no traceback, exit 1
+    (2 for usage errors)."""
+    assert result.code == code, (result.code, result.out, result.err)
     lines = result.err.strip().splitlines()
     assert lines[0].startswith("git-sess: error: "), result.err
     assert any(line.startswith("hint: ") for line in lines[1:]), result.err

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import git, sess
+from conftest import git, sess, sess_without_dac
 
 INDEX = ".sessions/session_index.md"
 
@@ -26,9 +26,9 @@ def write_export(repo: Path, name: str, title: str) -> Path:
     return path
 
 
-def listed(repo: Path) -> dict[str, str]:
+def listed(repo: Path, run=sess) -> dict[str, str]:
     """id -> title, from `git sess list --json`."""
-    result = sess(repo, "list", "--json")
+    result = run(repo, "list", "--json")
     assert (result.code, result.err) == (0, ""), result.err
     return {entry["id"]: entry["title"] for entry in json.loads(result.out)}
 
@@ -39,7 +39,7 @@ def state_dir(repo: Path) -> Path:
 
 
 def cache_files(repo: Path) -> list[Path]:
-    files = sorted(path for path in state_dir(repo).iterdir() if path.is_file())
+    files = sorted(p for p in state_dir(repo).iterdir() if p.is_file() and p.suffix != ".lock")
     assert files, f"no cache files in {state_dir(repo)}"
     return files
 
@@ -227,22 +227,30 @@ def _file_in_its_place(state: Path) -> None:
     state.write_text("not a directory\n")
 
 
-@pytest.mark.parametrize("block", [_read_only_directory, _file_in_its_place])
-def test_unwritable_state_dir_does_not_break_commands(sessions, block):
+@pytest.mark.parametrize(
+    "block, run",
+    # Root ignores file modes, so the read-only case runs without that privilege.
+    [(_read_only_directory, sess_without_dac), (_file_in_its_place, sess)],
+)
+def test_unwritable_state_dir_does_not_break_commands(sessions, block, run):
     path = write_export(sessions, "session_20260101_work.md", "Alpha")
     assert sess(sessions, "index").code == 0
     listed(sessions)
     state = state_dir(sessions)
     block(state)
+    cache_before = {p.name: p.read_bytes() for p in state.iterdir()} if state.is_dir() else None
     try:
         path.write_text(export_text("Edited while the cache is stuck"))
-        assert listed(sessions) == {"session_20260101_work.md": "Edited while the cache is stuck"}
-        result = sess(sessions, "index")
+        expected = {"session_20260101_work.md": "Edited while the cache is stuck"}
+        assert listed(sessions, run) == expected
+        result = run(sessions, "index")
         assert (result.code, result.out, result.err) == (0, f"wrote {INDEX}\n", "")
-        result = sess(sessions, "check")
+        result = run(sessions, "check")
         assert (result.code, result.err) == (0, "")
-        result = sess(sessions, "show", "work")
+        result = run(sessions, "show", "work")
         assert result.code == 0 and "Edited while the cache is stuck" in result.out
+        if state.is_dir():  # the commands really could not write there
+            assert {p.name: p.read_bytes() for p in state.iterdir()} == cache_before
     finally:
         if state.is_dir():
             state.chmod(stat.S_IRWXU)

@@ -310,7 +310,7 @@ def test_three_session_cycle_is_printed(sessions):
     result = sess(sessions, "check")
     assert result.code == 1
     assert result.out.splitlines()[0] == (
-        f"error: .sessions/{a}: link cycle: {a} → {b} → {c} → {a}"
+        f"error: .sessions/{a}:6: link cycle: {a} → {b} → {c} → {a}"
     )
     assert result.out.splitlines()[-1] == "3 session(s) checked: 1 error(s), 0 warning(s)"
 

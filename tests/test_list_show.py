@@ -215,7 +215,11 @@ def test_list_with_no_sessions(sessions):
 def test_list_with_a_bad_date_is_an_error(four, option, bad):
     result = sess(four, "list", option, bad)
 
-    assert_one_line_error(result, f"{option} {bad!r} is not a date")
+    assert_one_line_error(
+        result,
+        f"Invalid value for '{option}': {bad!r} is not a calendar date written YYYY-MM-DD",
+        code=2,
+    )
     assert result.out == ""
 
 

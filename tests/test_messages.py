@@ -1,0 +1,189 @@
+"""What a user sees when something is off: each message names the problem, and
+each hint is one that actually fixes it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import (
+    FIXTURES,
+    assert_one_line_error,
+    assert_refused,
+    git,
+    sess,
+    sess_on_terminal,
+)
+
+
+def new(repo: Path, title: str, *args: str) -> str:
+    result = sess(repo, "new", title, *args)
+    assert result.code == 0, result.err
+    return result.out.strip()
+
+
+def test_failing_editor_is_an_error_not_a_crash(sessions):
+    args = ("new", "Edited", "--date", "2025-12-01", "--edit")
+    result = sess_on_terminal(sessions, *args, env={"GIT_EDITOR": "false"})
+
+    assert result.code == 1, result.err
+    assert result.err.startswith(
+        "git-sess: error: wrote .sessions/session_20251201_edited.md, but the editor failed"
+    )
+    assert "hint: open it another way" in result.err
+    assert (sessions / ".sessions" / "session_20251201_edited.md").is_file()
+
+
+def test_ambiguous_link_prefix_lists_the_candidates(sessions):
+    new(sessions, "First", "--date", "2026-01-07")
+    new(sessions, "Second", "--date", "2026-01-07")
+    assert_refused(
+        sessions,
+        ("new", "Third", "--continues", "20260107"),
+        "'20260107' matches 2 sessions: session_20260107_first.md, session_20260107_second.md",
+        "hint: give more of the id",
+    )
+
+
+def test_link_leaving_the_sessions_directory_is_named_as_such(sessions):
+    result = sess(sessions, "new", "Escape", "--requires", "../../etc/passwd")
+    assert_one_line_error(result, "link '../../etc/passwd' is not a session id")
+
+
+def test_undated_legacy_export_hint_does_not_send_the_user_in_circles(sessions):
+    (sessions / ".sessions" / "random_notes.md").write_text("# Session: Notes\n\nText.\n")
+    result = sess(sessions, "check")
+    assert "error: .sessions/random_notes.md: no date" in result.out
+    assert "hint: add a line '**Date**: YYYY-MM-DD' under the title" in result.out
+    assert "import" not in result.out.split("random_notes.md: no date", 1)[1].splitlines()[1]
+
+
+def test_update_of_an_empty_file_says_it_is_empty(sessions):
+    (sessions / ".sessions" / "session_20260101_empty.md").write_bytes(b"")
+    result = sess(sessions, "update", "empty", "--status", "complete")
+    assert_one_line_error(result, "session_20260101_empty.md: empty file", "write the export")
+
+
+def test_show_takes_a_path_from_the_top_while_in_a_subdirectory(sessions):
+    path = new(sessions, "Deep", "--date", "2026-01-01")
+    subdirectory = sessions / "src" / "deep"
+    subdirectory.mkdir(parents=True)
+
+    for ref in (path, "../../" + path):
+        result = sess(subdirectory, "show", ref)
+        assert result.code == 0, (ref, result.err)
+        assert result.out.startswith("id:        session_20260101_deep.md\n")
+
+
+def test_template_with_its_own_frontmatter_is_refused(sessions):
+    templates = sessions / ".sessions" / "templates"
+    templates.mkdir()
+    (templates / "session-bug.md").write_text("---\ntitle: {{title}}\n---\n# {{title}}\n")
+    assert_refused(
+        sessions,
+        ("new", "Crash", "--type", "bug"),
+        "session-bug.md:1: a session template holds the body only",
+        "remove the --- block",
+    )
+
+
+def test_emoji_title_is_written_as_it_is(sessions):
+    path = sessions / new(sessions, "Launch 🚀", "--date", "2026-01-01")
+    assert "title: Launch 🚀\n" in path.read_text(encoding="utf-8")
+
+
+def test_one_long_title_does_not_stretch_the_table(sessions):
+    new(sessions, "A" * 200, "--date", "2026-01-01", "--tag", "x")
+    new(sessions, "Short", "--date", "2026-01-02", "--tag", "y")
+    lines = sess(sessions, "list").out.splitlines()
+    assert "A" * 60 not in sess(sessions, "list").out
+    assert lines[1].endswith("A" * 59 + "…  x")
+    assert lines[0].endswith("Short" + " " * 57 + "y")
+
+
+def test_update_without_changes_is_a_usage_error(sessions):
+    new(sessions, "Work", "--date", "2026-01-01")
+    result = sess(sessions, "update", "work")
+    assert_one_line_error(result, "nothing to change: give --status", code=2)
+
+
+def test_removing_a_tag_that_is_not_there_says_so(sessions):
+    new(sessions, "Work", "--date", "2026-01-01", "--tag", "ml")
+    result = sess(sessions, "update", "work", "--remove-tag", "nothere", "--status", "complete")
+    assert result.code == 0
+    assert result.err == "note: tag 'nothere' was not set\n"
+
+
+def test_listing_by_an_unknown_status_warns(sessions):
+    new(sessions, "Work", "--date", "2026-01-01")
+    result = sess(sessions, "list", "--status", "nope")
+    assert (result.code, result.out) == (0, "no sessions match\n")
+    assert "status 'nope' is not in the vocabulary" in result.err
+
+
+@pytest.mark.parametrize("tag", ["a,b", "has space", "[x]"])
+def test_tags_must_be_single_words(sessions, tag):
+    assert_refused(sessions, ("new", "Work", "--tag", tag), f"tag {tag!r} is not one word")
+
+
+def test_compact_dates_mean_the_same_on_every_python(sessions):
+    path = sessions / ".sessions" / "session_20260101_compact.md"
+    path.write_text("---\ntitle: C\ndate: 20260101\ntype: feature\nstatus: complete\n---\n")
+    problems = json.loads(sess(sessions, "check", "--json").out)["problems"]
+    assert (3, "date '20260101' is not a date") in [(p["line"], p["message"]) for p in problems]
+
+
+def test_token_share_is_rounded_like_the_hand_written_figure(legacy_repo):
+    shown = sess(legacy_repo, "show", "ocr_fallback").out
+    assert "tokens:    143,977 / 200,000 (72%)\n" in shown
+
+
+def test_import_keeps_the_hand_written_index_heading(legacy_repo):
+    assert sess(legacy_repo, "import").code == 0
+    index = (legacy_repo / ".sessions" / "session_index.md").read_text()
+    assert index.splitlines()[1] == "# Ledger Session Index"
+
+
+def test_import_from_elsewhere_stages_pure_renames_for_history(repo):
+    docs = repo / "docs" / "sessions"
+    docs.mkdir(parents=True)
+    small = "# Session: Tiny\n**Date**: 2026-01-05\n\nShort.\n"
+    (docs / "session_20260105_tiny.md").write_text(small)
+    git(repo, "add", "docs")
+    git(repo, "commit", "-q", "-m", "notes by hand")
+    assert sess(repo, "init").code == 0
+
+    result = sess(repo, "import", "docs/sessions")
+
+    assert result.code == 0, result.err
+    assert "The moves are staged, the frontmatter is not" in result.out
+    assert not (repo / "docs").exists()  # the emptied folders went too
+    assert git(repo, "diff", "--cached", "--name-status", "-M").splitlines()[0] == (
+        "R100\tdocs/sessions/session_20260105_tiny.md\t.sessions/session_20260105_tiny.md"
+    )
+    git(repo, "commit", "-q", "-m", "Move session exports")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Frontmatter")
+    log = git(repo, "log", "--follow", "--format=%s", "--", ".sessions/session_20260105_tiny.md")
+    assert log.splitlines() == ["Frontmatter", "Move session exports", "notes by hand"]
+
+
+def test_demo_ignores_the_users_git_config(tmp_path):
+    config = tmp_path / "gitconfig"
+    config.write_text("[sess]\n\tdir = notes\n[commit]\n\tgpgsign = true\n")
+    result = sess(tmp_path, "demo", str(tmp_path / "demo"), env={"GIT_CONFIG_GLOBAL": str(config)})
+    assert result.code == 0, result.err
+    assert (tmp_path / "demo" / ".sessions" / "session_index.md").is_file()
+
+
+def test_unclosed_frontmatter_stops_import_cleanly(sessions):
+    shutil.copy(FIXTURES / "legacy" / "session_20260210_invoice_parser.md", sessions / ".sessions")
+    path = sessions / ".sessions" / "session_20260301_open.md"
+    path.write_text("---\ntitle: Open\n# Session: Open\n")
+    assert_refused(
+        sessions,
+        ("import", ".sessions/session_20260301_open.md"),
+        "session_20260301_open.md:1: the frontmatter opened",
+    )

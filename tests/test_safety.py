@@ -1,0 +1,167 @@
+"""Hostile or unlucky input: files a cloned repository could carry, values YAML
+can build but nothing should store, and two git-sess processes at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import assert_one_line_error, git, sess, snapshot
+
+EXPORT = (
+    "---\ntitle: {title}\ndate: 2026-01-0{day}\ntype: feature\nstatus: complete\n"
+    "{extra}---\n# Body\n"
+)
+
+
+def export(repo: Path, name: str, title: str = "Work", day: int = 1, extra: str = "") -> Path:
+    path = repo / ".sessions" / name
+    path.write_text(EXPORT.format(title=title, day=day, extra=extra), encoding="utf-8")
+    return path
+
+
+# --- values safe YAML builds but a cache or JSON cannot hold --------------------------
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"b{level}: &b{level} [{', '.join(['*a' if level == 1 else f'*b{level - 1}'] * 10)}]\n"
+    for level in range(1, 8)
+)
+
+
+@pytest.mark.parametrize(
+    "extra, line, message",
+    [
+        (ALIAS_BOMB, 9, "b3 expands to more than 10,000 values (nested aliases?)"),
+        ("blob: !!binary aGVsbG8=\n", 6, "blob holds binary data (!!binary)"),
+        ("n: .nan\n", 6, "n is nan, not a number"),
+        ("loop: &loop [*loop]\n", 6, "loop holds a YAML alias that refers to itself"),
+    ],
+)
+def test_unstorable_values_are_reported_not_crashed_on(sessions, extra, line, message):
+    export(sessions, "session_20260101_bad.md", extra=extra)
+    for args in (("list", "--json"), ("show", "--json", "bad"), ("index",)):
+        result = sess(sessions, *args)
+        assert result.code == 0, (args, result.err)
+        assert "Traceback" not in result.err
+        if "--json" in args:
+            json.loads(result.out)  # valid JSON: no NaN, no bytes
+    check = json.loads(sess(sessions, "check", "--json").out)
+    assert (line, "error", message) in [
+        (p["line"], p["level"], p["message"]) for p in check["problems"]
+    ]
+    assert os.path.getsize(state_dir(sessions) / "metadata.json") < 100_000
+
+
+def state_dir(repo: Path) -> Path:
+    path = Path(git(repo, "rev-parse", "--git-path", "gitsess").strip())
+    return path if path.is_absolute() else repo / path
+
+
+# --- symbolic links a cloned repository could carry ------------------------------------
+
+
+def test_sessions_dir_linked_outside_the_work_tree_is_refused(repo, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo / ".sessions").symlink_to(outside)
+    for args in (("init",), ("list",), ("index",)):
+        assert_one_line_error(sess(repo, *args), ".sessions leads outside the work tree")
+    assert list(outside.iterdir()) == []
+
+
+def test_template_linked_to_a_private_file_is_refused(sessions, tmp_path):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    templates = sessions / ".sessions" / "templates"
+    templates.mkdir()
+    (templates / "session-feature.md").symlink_to(secret)
+    before = snapshot(sessions)
+
+    result = sess(sessions, "new", "Leak")
+
+    assert_one_line_error(result, "session-feature.md is a symbolic link")
+    assert snapshot(sessions) == before
+
+
+def test_index_linked_to_a_private_file_is_neither_read_nor_written(sessions, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("token=abc\n")
+    index = sessions / ".sessions" / "session_index.md"
+    index.unlink()
+    index.symlink_to(secret)
+
+    result = sess(sessions, "index")
+
+    assert_one_line_error(result, "session_index.md is a symbolic link")
+    assert secret.read_text() == "token=abc\n"
+    assert not (sessions / ".sessions" / "session_index.md.orig").exists()
+
+
+def test_symlinked_export_is_not_read(sessions, tmp_path):
+    secret = tmp_path / "notes.md"
+    secret.write_text("---\ntitle: SECRET\n---\n")
+    (sessions / ".sessions" / "session_20260101_link.md").symlink_to(secret)
+
+    result = sess(sessions, "list", "--json")
+
+    assert (result.code, json.loads(result.out)) == (0, [])
+
+
+# --- an update never drops what it could not read --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["tags: [a, {b: 1}]\n", "summary: [not, text]\n", "tokens: lots\n", "date2: !!binary aGk=\n"],
+)
+def test_update_refuses_a_file_whose_values_it_could_not_read(sessions, extra):
+    path = export(sessions, "session_20260101_odd.md", extra=extra)
+    before = path.read_bytes()
+
+    result = sess(sessions, "update", "odd", "--status", "blocked", "--add-tag", "c")
+
+    assert_one_line_error(result, ".sessions/session_20260101_odd.md:6:")
+    assert path.read_bytes() == before
+
+
+# --- two processes at once -------------------------------------------------------------
+
+
+def run_together(repo: Path, commands: list[list[str]]) -> list[int]:
+    processes = [
+        subprocess.Popen(
+            ["git", "sess", *command],
+            cwd=repo,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for command in commands
+    ]
+    return [process.wait(timeout=120) for process in processes]
+
+
+def test_parallel_updates_lose_nothing(sessions):
+    export(sessions, "session_20260101_alpha.md", title="Alpha")
+    assert sess(sessions, "index").code == 0
+
+    codes = run_together(sessions, [["update", "alpha", "--add-tag", f"t{n}"] for n in range(8)])
+
+    assert codes == [0] * 8
+    listed = json.loads(sess(sessions, "list", "--json").out)
+    assert sorted(listed[0]["tags"]) == [f"t{n}" for n in range(8)]
+    assert sess(sessions, "index", "--check").code == 0
+
+
+def test_parallel_new_sessions_all_land_in_the_index(sessions):
+    codes = run_together(
+        sessions, [["new", f"Topic {n}", "--date", "2026-01-01"] for n in range(6)]
+    )
+
+    assert codes == [0] * 6
+    assert sess(sessions, "index", "--check").code == 0
+    index = (sessions / ".sessions" / "session_index.md").read_text()
+    assert all(f"session_20260101_topic_{n}.md" in index for n in range(6))
