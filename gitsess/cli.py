@@ -12,17 +12,22 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from gitsess import __version__
 from gitsess.errors import GitSessError
 
+if TYPE_CHECKING:
+    from gitsess.workspace import Workspace
+
 _debug = False
 
 
-def _workspace():
+def _workspace() -> Workspace:
+    # Core modules are imported inside the commands: `--help` and `--version`
+    # stay quick, and each command loads only what it uses.
     from gitsess.workspace import open_workspace
 
     return open_workspace()
@@ -125,7 +130,7 @@ def new(edit: bool, **fields: Any) -> None:
         _open_editor(workspace, path)
 
 
-def _open_editor(workspace, path: Path) -> None:
+def _open_editor(workspace: Workspace, path: Path) -> None:
     if not sys.stdin.isatty():
         click.echo("not opening an editor: standard input is not a terminal", err=True)
         return
