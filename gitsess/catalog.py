@@ -188,17 +188,24 @@ def _read_stale(
     if len(stale) < PARALLEL_MIN or workers < 2 or "fork" not in _start_methods():
         return _read_batch(sessions_path, sessions_dir, stale)
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     batches = [stale[start :: workers * 4] for start in range(workers * 4)]
+    arguments = [(sessions_path, sessions_dir, batch) for batch in batches]
+    context = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            done = pool.map(
-                _read_batch, [sessions_path] * len(batches), [sessions_dir] * len(batches), batches
-            )
-            return [result for batch in done for result in batch]
-    except (OSError, RuntimeError):  # no process pool here (a sandbox, no /dev/shm)
+        # Leaving the `with` terminates the workers, on ^C too; they ignore SIGINT
+        # themselves, so only this process reacts to it (exit 130, no tracebacks).
+        with context.Pool(workers, initializer=_ignore_interrupts) as pool:
+            done = pool.starmap(_read_batch, arguments)
+    except OSError:  # no process pool here (a sandbox, no /dev/shm)
         return _read_batch(sessions_path, sessions_dir, stale)
+    return [result for batch in done for result in batch]
+
+
+def _ignore_interrupts() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _read_batch(

@@ -95,7 +95,7 @@ def _size_problems(workspace: Workspace, sessions: list[Session]) -> list[Proble
             session.path,
             None,
             "warning",
-            f"export is {session.size // 1024} KB, over the {limit // 1024} KB limit:"
+            f"export is {_size(session.size)}, over the {_size(limit)} limit:"
             " long exports defeat their purpose",
             "move detail into linked sessions, or raise the limit:"
             " git config sess.maxExportSize 64k",
@@ -103,6 +103,10 @@ def _size_problems(workspace: Workspace, sessions: list[Session]) -> list[Proble
         for session in sessions
         if session.size > limit
     ]
+
+
+def _size(count: int) -> str:
+    return f"{count} bytes" if count < 1024 else f"{count // 1024} KB"
 
 
 def _index_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:

@@ -333,6 +333,8 @@ def import_(paths: tuple[str, ...], dry_run: bool) -> None:
 
     result = import_exports(_workspace(), list(paths), dry_run=dry_run)
     verb = "would" if dry_run else "did"
+    for created in result.created:
+        click.echo(f"created {created}")
     for item in result.items:
         if item.moved:
             click.echo(f"{'would move' if dry_run else 'moved'} {item.source} -> {item.target}")
@@ -411,7 +413,6 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else 1
     except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("", err=True)
         return 130
     except BrokenPipeError:
         # The reader went away (`git sess list | head`): not an error of ours.

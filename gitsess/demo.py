@@ -14,6 +14,12 @@ from pathlib import Path
 from gitsess.errors import GitSessError
 from gitsess.repo import Repo, init_repository
 
+# A fixed project name keeps the demo's index the same in every temporary directory.
+DEMO_SETTINGS = {
+    "user.name": "git-sess demo",
+    "user.email": "demo@example.invalid",
+    "sess.project": "demo",
+}
 LEGACY_NAME = "session_20251203_gpu_memory.md"
 LEGACY_EXPORT = """\
 # Session Log: GPU memory during evaluation
@@ -97,8 +103,8 @@ def run_demo(path: Path) -> Iterator[DemoStep]:
     # The tour must show the defaults, whatever the user's own git config says
     # (sess.dir, commit.gpgsign, core.hooksPath …). This process only runs the demo.
     os.environ.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
-    repo = init_repository(path)
-    yield DemoStep("git init", f"Initialized a repository in {path}", 0)
+    repo, said = init_repository(path, DEMO_SETTINGS)
+    yield DemoStep("git init -b main", said, 0)
     for step in STEPS:
         if step == ("import", "--dry-run"):
             (path / ".sessions" / LEGACY_NAME).write_text(LEGACY_EXPORT)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitsess.catalog import cached_output
-from gitsess.config import vocabulary_problem
 from gitsess.errors import GitSessError
 from gitsess.files import read_bytes
 from gitsess.model import Session, parse_date, split_frontmatter
@@ -57,13 +56,23 @@ def list_sessions(workspace: Workspace, wanted: SessionFilter, as_json: bool) ->
 
     variant = repr((as_json, wanted))
     text, with_errors = cached_output(workspace.repo.state_dir, catalog, "list", variant, produce)
-    warnings = [
-        f"{key} {value!r} is not in the vocabulary, so nothing has it"
-        for key, values in (("type", wanted.types), ("status", wanted.statuses))
-        for value in values
-        if vocabulary_problem(workspace.config, key, value)
-    ]
+    nothing = text in ("[]", "no sessions match")
+    warnings = _vocabulary_warnings(workspace, wanted) if nothing else []
     return Listing(text=text, with_errors=with_errors, warnings=warnings)
+
+
+def _vocabulary_warnings(workspace: Workspace, wanted: SessionFilter) -> list[str]:
+    """When nothing matched, a filter value outside the vocabulary is likely a typo."""
+    config = workspace.config
+    return [
+        f"{key} {value!r} is not in the vocabulary ({', '.join(allowed)})"
+        for key, values, allowed in (
+            ("type", wanted.types, config.types),
+            ("status", wanted.statuses, config.statuses),
+        )
+        for value in values
+        if value not in allowed
+    ]
 
 
 def _json_lines(sessions: list[Session]) -> str:

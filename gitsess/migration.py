@@ -27,7 +27,7 @@ from gitsess.model import (
     slugify,
     split_frontmatter,
 )
-from gitsess.workspace import IndexResult, Workspace, write_index
+from gitsess.workspace import IndexResult, Workspace, create_layout, write_index
 
 
 @dataclass
@@ -48,10 +48,14 @@ class ImportResult:
     skipped: list[tuple[str, str]]  # (path, reason)
     suggestions: list[str]  # commands that would add links the text mentions
     index: IndexResult | None = None
+    created: list[str] = field(default_factory=list)  # what `init` would have created
 
 
 def import_exports(workspace: Workspace, paths: list[str], dry_run: bool) -> ImportResult:
     with workspace.write_lock():
+        created = []
+        if paths and not dry_run and not workspace.sessions_path.exists():
+            created = create_layout(workspace).created  # bringing exports in is a first use
         catalog = workspace.catalog()
         sources = _sources(workspace, paths, catalog.sessions)
         taken = set(catalog.by_id)
@@ -65,7 +69,9 @@ def import_exports(workspace: Workspace, paths: list[str], dry_run: bool) -> Imp
             taken.add(Path(item.target).name)
             items.append(item)
         suggestions = _link_suggestions(workspace, items, taken)
-        result = ImportResult(items=items, skipped=skipped, suggestions=suggestions)
+        result = ImportResult(
+            items=items, skipped=skipped, suggestions=suggestions, created=created
+        )
         if dry_run or not items:
             return result
         for item in items:

@@ -69,15 +69,12 @@ def discover(cwd: Path | None = None) -> Repo:
     return Repo(root=root, state_dir=state_dir.resolve())
 
 
-def init_repository(path: Path) -> Repo:
-    """`git init` a new repository (for `git sess demo`) with a local identity."""
-    import git  # lazily: see the module docstring
-
-    repository = git.Repo.init(path, initial_branch="main")
-    with repository.config_writer() as writer:
-        writer.set_value("user", "name", "git-sess demo")
-        writer.set_value("user", "email", "demo@example.invalid")
-    return discover(path)
+def init_repository(path: Path, settings: dict[str, str]) -> tuple[Repo, str]:
+    """`git init` a new repository with local `settings`; returns it and git's own words."""
+    said = run_git(path, "init", "-b", "main")
+    for key, value in settings.items():
+        run_git(path, "config", key, value)
+    return discover(path), said.strip()
 
 
 def run_git(cwd: Path, *args: str, check: bool = True) -> str:

@@ -93,29 +93,34 @@ class InitResult:
 def init_workspace(workspace: Workspace) -> InitResult:
     """Create the sessions directory, its index and CONTEXT_MANAGEMENT.md; idempotent."""
     with workspace.write_lock():
-        path = workspace.sessions_path
-        if path.exists() and not path.is_dir():
-            require_sessions_dir(path, workspace.config.sessions_dir)
-        workspace.refuse_escape()
-        created: list[str] = []
-        if not path.exists():
-            try:
-                path.mkdir(parents=True)
-            except OSError as exc:
-                raise GitSessError(
-                    f"cannot create {workspace.config.sessions_dir}/: {exc.strerror or exc}",
-                    f"make {path.parent} writable and run git sess init again",
-                ) from exc
-            created.append(workspace.config.sessions_dir + "/")
-        context = path / CONTEXT_FILE
-        if not context.exists():
-            text = workspace.template(CONTEXT_FILE, {"sessions_dir": workspace.config.sessions_dir})
-            write_atomic(context, text)
-            created.append(workspace.relative(context))
-        if not workspace.index_path.exists():
-            write_index(workspace, workspace.catalog())
-            created.append(workspace.relative(workspace.index_path))
-        return InitResult(created=created)
+        return create_layout(workspace)
+
+
+def create_layout(workspace: Workspace) -> InitResult:
+    """What `init` creates, for a caller that already holds the write lock."""
+    path = workspace.sessions_path
+    if path.exists() and not path.is_dir():
+        require_sessions_dir(path, workspace.config.sessions_dir)
+    workspace.refuse_escape()
+    created: list[str] = []
+    if not path.exists():
+        try:
+            path.mkdir(parents=True)
+        except OSError as exc:
+            raise GitSessError(
+                f"cannot create {workspace.config.sessions_dir}/: {exc.strerror or exc}",
+                f"make {path.parent} writable and run git sess init again",
+            ) from exc
+        created.append(workspace.config.sessions_dir + "/")
+    context = path / CONTEXT_FILE
+    if not context.exists():
+        text = workspace.template(CONTEXT_FILE, {"sessions_dir": workspace.config.sessions_dir})
+        write_atomic(context, text)
+        created.append(workspace.relative(context))
+    if not workspace.index_path.exists():
+        write_index(workspace, workspace.catalog())
+        created.append(workspace.relative(workspace.index_path))
+    return InitResult(created=created)
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def test_listing_by_an_unknown_status_warns(sessions):
     new(sessions, "Work", "--date", "2026-01-01")
     result = sess(sessions, "list", "--status", "nope")
     assert (result.code, result.out) == (0, "no sessions match\n")
-    assert "status 'nope' is not in the vocabulary" in result.err
+    assert "status 'nope' is not in the vocabulary (in-progress, complete" in result.err
 
 
 @pytest.mark.parametrize("tag", ["a,b", "has space", "[x]"])
@@ -187,3 +187,41 @@ def test_unclosed_frontmatter_stops_import_cleanly(sessions):
         ("import", ".sessions/session_20260301_open.md"),
         "session_20260301_open.md:1: the frontmatter opened",
     )
+
+
+def test_no_vocabulary_warning_when_sessions_match(sessions):
+    path = sessions / ".sessions" / "session_20260101_spike.md"
+    path.write_text("---\ntitle: S\ndate: 2026-01-01\ntype: spike\nstatus: complete\n---\n")
+    result = sess(sessions, "list", "--type", "spike")
+    assert result.code == 0
+    assert "session_20260101_spike.md" in result.out
+    assert "vocabulary" not in result.err
+
+
+def test_small_size_limit_is_reported_in_bytes(sessions):
+    new(sessions, "Work", "--date", "2026-01-01")
+    assert "over the" not in sess(sessions, "check").out
+    git(sessions, "config", "sess.maxExportSize", "100")
+    out = sess(sessions, "check").out
+    assert "over the 100 bytes limit" in out
+
+
+def test_import_from_elsewhere_sets_up_the_sessions_directory(repo):
+    docs = repo / "docs"
+    docs.mkdir()
+    (docs / "session_20260105_tiny.md").write_text("# Session: Tiny\n**Date**: 2026-01-05\n")
+
+    result = sess(repo, "import", "docs")
+
+    assert result.code == 0, result.err
+    assert result.out.startswith("created .sessions/\n")
+    assert (repo / ".sessions" / "session_20260105_tiny.md").is_file()
+    assert sess(repo, "check").code == 0
+
+
+def test_demo_index_has_a_fixed_project_name(tmp_path):
+    result = sess(tmp_path, "demo", str(tmp_path / "demo"))
+    assert result.code == 0, result.err
+    index = (tmp_path / "demo" / ".sessions" / "session_index.md").read_text()
+    assert index.splitlines()[1] == "# demo Session Index"
+    assert "Initialized empty Git repository in" in result.out

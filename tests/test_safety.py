@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -165,3 +168,60 @@ def test_parallel_new_sessions_all_land_in_the_index(sessions):
     assert sess(sessions, "index", "--check").code == 0
     index = (sessions / ".sessions" / "session_index.md").read_text()
     assert all(f"session_20260101_topic_{n}.md" in index for n in range(6))
+
+
+def test_interrupt_during_a_cold_rebuild_exits_130_and_leaves_nothing_running(sessions):
+    """^C while thousands of exports are parsed (in a process pool where there are
+    several CPUs): exit 130, no traceback, no worker left behind, index intact."""
+    directory = sessions / ".sessions"
+    for number in range(5000):
+        (directory / f"session_20250101_topic_{number:04}.md").write_text(
+            f"---\ntitle: Topic {number}\ndate: 2025-01-01\ntype: feature\nstatus: complete\n"
+            f"tags: [a, b]\n---\n# Session: Topic {number}\n\n" + "Words of the body. " * 100
+        )
+    index_before = (directory / "session_index.md").read_bytes()
+    # git-sess itself, not through git: git dies of the SIGINT too (the shell shows
+    # 130 for that), which would hide git-sess's own exit code.
+    process = subprocess.Popen(
+        [shutil.which("git-sess"), "index"],
+        cwd=sessions,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    git_sess = process.pid
+    # Interrupt while parsing: once the pool's workers exist, or (one CPU, no pool)
+    # half a second in, when 5,000 exports are still being read.
+    workers = wait_for(lambda: children(git_sess), seconds=0.5)
+    os.killpg(process.pid, signal.SIGINT)  # what ^C does: the whole foreground group
+
+    out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 130, (out, err)
+    assert b"Traceback" not in err
+    assert not [pid for pid in workers if alive(pid)]
+    assert (directory / "session_index.md").read_bytes() == index_before
+    assert not list(directory.glob(".*.tmp"))
+
+
+def wait_for(probe, seconds: float = 30.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while not (found := probe()) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found]
