@@ -23,7 +23,7 @@ from gitsess.model import (
     slugify,
 )
 from gitsess.templates import session_template_name
-from gitsess.workspace import Workspace, write_index
+from gitsess.workspace import Workspace, check_index_readable, write_index
 
 MAX_CLASH_SUFFIX = 1000
 
@@ -89,6 +89,7 @@ def create_session(workspace: Workspace, request: NewSession) -> Path:
             body_only=True,
         )
         text = render_frontmatter(metadata) + body
+        check_index_readable(workspace)  # fail before the export exists, not after
         path = _claim_path(workspace, catalog, date, slugify(title), text)
         write_index(workspace, workspace.catalog())
         return path
@@ -154,6 +155,7 @@ def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> Up
         changes = _changes(workspace, catalog, session, request)
         if not changes:
             return UpdateResult(path=path, notes=notes)
+        check_index_readable(workspace)
         data = read_bytes(path)
         bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
         text = decode_utf8(data, session.path)

@@ -188,17 +188,27 @@ def _read_stale(
     if len(stale) < PARALLEL_MIN or workers < 2 or "fork" not in _start_methods():
         return _read_batch(sessions_path, sessions_dir, stale)
     import multiprocessing
+    import signal
 
     batches = [stale[start :: workers * 4] for start in range(workers * 4)]
     arguments = [(sessions_path, sessions_dir, batch) for batch in batches]
-    context = multiprocessing.get_context("fork")
+    # SIGINT is blocked while the workers are forked, so each one starts with it
+    # blocked and ignores it before unblocking: only this process reacts to ^C
+    # (exit 130, no worker tracebacks), and `finally` ends every worker.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        # Leaving the `with` terminates the workers, on ^C too; they ignore SIGINT
-        # themselves, so only this process reacts to it (exit 130, no tracebacks).
-        with context.Pool(workers, initializer=_ignore_interrupts) as pool:
-            done = pool.starmap(_read_batch, arguments)
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
     except OSError:  # no process pool here (a sandbox, no /dev/shm)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         return _read_batch(sessions_path, sessions_dir, stale)
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        done = pool.starmap(_read_batch, arguments)
+    finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # no re-forks after ^C
+        pool.terminate()
+        pool.join()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     return [result for batch in done for result in batch]
 
 
@@ -206,6 +216,7 @@ def _ignore_interrupts() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _read_batch(
@@ -262,7 +273,7 @@ def _read_signatures(path: Path, sessions_dir: str) -> tuple[int, dict[str, tupl
         key, cached_dir, written = header.split("\t")
         if key != _cache_key() or cached_dir != sessions_dir:
             return 0, {}
-        rows = (line.split("\t") for line in body.splitlines())
+        rows = (line.split("\t") for line in body.split("\n") if line)
         return int(written), {name: (signature, digest) for name, signature, digest in rows}
     except (OSError, ValueError):
         return 0, {}  # missing, corrupt or from another version: rebuilt below
@@ -272,7 +283,11 @@ def _write_signatures(
     path: Path, sessions_dir: str, scan_ns: int, files: dict[str, tuple[str, str]]
 ) -> None:
     lines = [f"{_cache_key()}\t{sessions_dir}\t{scan_ns}"]
-    lines += [f"{name}\t{signature}\t{digest}" for name, (signature, digest) in files.items()]
+    lines += [
+        f"{name}\t{signature}\t{digest}"
+        for name, (signature, digest) in files.items()
+        if _cacheable(name)
+    ]
     _write_cache_text(path, "\n".join(lines) + "\n")
 
 
@@ -290,10 +305,17 @@ def _load_sessions(
             session = parse_export(path, read_bytes(sessions_path / name))
             dirty = True
         sessions.append(session)
-        records[name] = [digest, session.to_record()]
+        if _cacheable(name):
+            records[name] = [digest, session.to_record()]
     if dirty or scan.parsed or records.keys() != store.keys():
         write_cache_file(state_dir / METADATA, sessions_dir, {"records": records})
     return sessions
+
+
+def _cacheable(name: str) -> bool:
+    """Names the cache files can hold: UTF-8 without tabs or line breaks. Others
+    (rare, odd names) are simply parsed again on every run."""
+    return name.isprintable() and not any("\ud800" <= char <= "\udfff" for char in name)
 
 
 def _stored_session(stored: Any, digest: str, name: str, path: str) -> Session | None:

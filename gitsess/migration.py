@@ -9,6 +9,7 @@ the frontmatter is only put in front of it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,12 +54,12 @@ class ImportResult:
 
 def import_exports(workspace: Workspace, paths: list[str], dry_run: bool) -> ImportResult:
     with workspace.write_lock():
-        created = []
-        if paths and not dry_run and not workspace.sessions_path.exists():
-            created = create_layout(workspace).created  # bringing exports in is a first use
-        catalog = workspace.catalog()
-        sources = _sources(workspace, paths, catalog.sessions)
-        taken = set(catalog.by_id)
+        # Bringing exports in may be the first use: plan against an empty directory,
+        # and create it only once the plan holds (a refused import changes nothing).
+        first_use = bool(paths) and not workspace.sessions_path.exists()
+        existing = [] if first_use else workspace.catalog().sessions
+        sources = _sources(workspace, paths, existing)
+        taken = {session.id for session in existing}
         items: list[ImportItem] = []
         skipped: list[tuple[str, str]] = []
         for source in sources:
@@ -69,11 +70,11 @@ def import_exports(workspace: Workspace, paths: list[str], dry_run: bool) -> Imp
             taken.add(Path(item.target).name)
             items.append(item)
         suggestions = _link_suggestions(workspace, items, taken)
-        result = ImportResult(
-            items=items, skipped=skipped, suggestions=suggestions, created=created
-        )
+        result = ImportResult(items=items, skipped=skipped, suggestions=suggestions)
         if dry_run or not items:
             return result
+        if first_use:
+            result.created = create_layout(workspace).created
         for item in items:
             source = workspace.repo.root / item.source
             target = workspace.repo.root / item.target
@@ -98,11 +99,11 @@ def _sources(workspace: Workspace, paths: list[str], sessions: list[Session]) ->
         return [workspace.repo.root / s.path for s in sessions if s.legacy]
     found: list[Path] = []
     for raw in paths:
-        path = Path(raw).resolve()
+        path = Path(os.path.abspath(raw))  # not resolve(): a symlink must stay visible
         if not path.exists():
             raise GitSessError(f"{raw}: no such file or directory", "check the path")
         try:
-            path.relative_to(workspace.repo.root)
+            path.resolve().relative_to(workspace.repo.root.resolve())
         except ValueError:
             raise GitSessError(
                 f"{raw} is outside the repository {workspace.repo.root}",
@@ -112,6 +113,12 @@ def _sources(workspace: Workspace, paths: list[str], sessions: list[Session]) ->
             found.extend(sorted(p for p in path.glob("*.md") if p.name not in NOT_EXPORTS))
         else:
             found.append(path)
+    for path in found:
+        if path.is_symlink():  # a cloned repository could point it at a private file
+            raise GitSessError(
+                f"{workspace.relative(path)} is a symbolic link; import reads real files only",
+                "replace it with a copy of the file it points to, or leave it out",
+            )
     return list(dict.fromkeys(found))
 
 

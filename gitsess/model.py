@@ -224,6 +224,7 @@ def _parse(rel_path: str, data: bytes) -> Session:
         _infer_legacy(session, text)
         return session
     session.key_lines = _key_lines(block.yaml, first_line=2)
+    _report_duplicate_keys(session, block.yaml)
     try:
         meta = _yaml().handler.load(block.yaml, Loader=_yaml().loader)
     except (ValueError, OverflowError, RecursionError) as exc:
@@ -598,6 +599,9 @@ class Unstorable(ValueError):
 PLAIN_VALUES_MAX = 10_000  # an alias-expanded value bigger than this is refused
 
 
+PLAIN_DEPTH_MAX = 100  # deeper nesting is refused before Python's recursion limit
+
+
 def _plain(value: Any, enclosing: frozenset[int], budget: list[int]) -> Any:
     """YAML values in a JSON-safe form (dates become ISO strings).
 
@@ -617,6 +621,10 @@ def _plain(value: Any, enclosing: frozenset[int], budget: list[int]) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise Unstorable(f"is {value}, not a number", "quote it to keep it as text")
     if isinstance(value, (dict, list, tuple, set)):
+        if len(enclosing) >= PLAIN_DEPTH_MAX:
+            raise Unstorable(
+                f"nests more than {PLAIN_DEPTH_MAX} levels deep", "flatten the value, or drop it"
+            )
         if id(value) in enclosing:
             raise Unstorable(
                 "holds a YAML alias that refers to itself",
@@ -732,6 +740,26 @@ def _continues_value(lines: list[str], index: int) -> bool:
 
 
 _KEY_LINE = re.compile(r"^([^\s#:'\"-][^:\n]*?)[ \t]*:(?:[ \t]|$)", re.M)
+
+
+def _report_duplicate_keys(session: Session, yaml_text: str) -> None:
+    """YAML keeps the last of two equal keys; `update` would rewrite the first."""
+    seen: dict[str, int] = {}
+    position, line = 0, 2
+    for match in _KEY_LINE.finditer(yaml_text):
+        line += yaml_text.count("\n", position, match.start())
+        position = match.start()
+        key = match.group(1)
+        if key in seen:
+            _problem(
+                session,
+                line,
+                "error",
+                f"{key} is set twice (lines {seen[key]} and {line}); YAML keeps the last",
+                f"keep one '{key}:' line",
+                blocking=True,
+            )
+        seen.setdefault(key, line)
 
 
 def _key_lines(yaml_text: str, first_line: int) -> dict[str, int]:

@@ -50,8 +50,9 @@ class Repo:
         try:
             git.Repo(self.root).index.move([str(source), str(target)])
         except git.GitCommandError as exc:
+            said = (exc.stderr or "").strip().splitlines() or [str(exc.status)]
             raise GitSessError(
-                f"git mv {source} {target} failed: {exc.stderr.strip()}",
+                f"git mv {source} {target} failed: {said[-1]}",
                 "resolve the problem git reports, then run the command again",
             ) from exc
 

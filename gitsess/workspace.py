@@ -196,6 +196,11 @@ def _index_texts(workspace: Workspace, catalog: Catalog) -> tuple[str | None, st
     return current, rendered
 
 
+def check_index_readable(workspace: Workspace) -> None:
+    """Raise now what regenerating the index would raise (a symlink, not UTF-8)."""
+    _read_index(workspace)
+
+
 def _read_index(workspace: Workspace) -> str | None:
     path = workspace.index_path
     if path.is_symlink():  # reading it would copy whatever it points at into the repo

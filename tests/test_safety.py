@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, git, sess, snapshot
+from conftest import assert_one_line_error, assert_refused, git, sess, snapshot
 
 EXPORT = (
     "---\ntitle: {title}\ndate: 2026-01-0{day}\ntype: feature\nstatus: complete\n"
@@ -200,7 +200,9 @@ def test_interrupt_during_a_cold_rebuild_exits_130_and_leaves_nothing_running(se
 
     assert process.returncode == 130, (out, err)
     assert b"Traceback" not in err
+    time.sleep(0.2)  # a terminated worker may take a moment to be reaped
     assert not [pid for pid in workers if alive(pid)]
+    assert processes_working_in(sessions) == []  # none left behind, re-forked ones included
     assert (directory / "session_index.md").read_bytes() == index_before
     assert not list(directory.glob(".*.tmp"))
 
@@ -209,6 +211,20 @@ def wait_for(probe, seconds: float = 30.0) -> list[int]:
     deadline = time.monotonic() + seconds
     while not (found := probe()) and time.monotonic() < deadline:
         time.sleep(0.005)
+    return found
+
+
+def processes_working_in(directory: Path) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if Path(os.readlink(entry / "cwd")) == directory.resolve() and alive(
+                    int(entry.name)
+                ):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
     return found
 
 
@@ -225,3 +241,60 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(child) for child in found]
+
+
+def test_import_does_not_follow_a_symlinked_file_out_of_the_repository(sessions, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("# Session: Secret\n**Date**: 2026-01-01\ntoken=abc\n")
+    docs = sessions / "docs"
+    docs.mkdir()
+    (docs / "session_20260101_notes.md").symlink_to(secret)
+    assert_refused(sessions, ("import", "docs"), "session_20260101_notes.md is a symbolic link")
+
+
+def test_new_fails_before_writing_when_the_index_cannot_be_regenerated(sessions):
+    index = sessions / ".sessions" / "session_index.md"
+    index.write_bytes(b"# Hand kept \xff\n")
+    assert_refused(sessions, ("new", "Topic", "--date", "2026-01-01"), "not valid UTF-8")
+
+
+def test_deeply_nested_value_is_reported_not_crashed_on(sessions):
+    export(sessions, "session_20260101_deep.md", extra="deep: " + "[" * 600 + "]" * 600 + "\n")
+    for args in (("list",), ("index",), ("show", "deep")):
+        result = sess(sessions, *args)
+        assert result.code == 0 and "Traceback" not in result.err, (args, result.err)
+    assert "deep nests more than 100 levels deep" in sess(sessions, "check").out
+
+
+@pytest.mark.parametrize(
+    "name", ["session_20260101_tab\there.md", "session_20260101_line\u2028.md"]
+)
+def test_odd_file_names_are_listed_and_do_not_spoil_the_cache(sessions, name):
+    export(sessions, "session_20260101_plain.md", title="Plain")
+    export(sessions, name, title="Odd")
+    for _ in range(2):
+        listed = json.loads(sess(sessions, "list", "--json").out)
+        assert sorted(entry["title"] for entry in listed) == ["Odd", "Plain"]
+    rows = (state_dir(sessions) / "signatures.tsv").read_text().split("\n")
+    assert any(row.startswith("session_20260101_plain.md\t") for row in rows)
+
+
+def test_duplicate_keys_are_an_error_and_block_update(sessions):
+    path = export(sessions, "session_20260101_dup.md", extra="status: blocked\n")
+    before = path.read_bytes()
+    problems = json.loads(sess(sessions, "check", "--json").out)["problems"]
+    assert (6, "status is set twice (lines 5 and 6); YAML keeps the last") in [
+        (p["line"], p["message"]) for p in problems
+    ]
+    assert_one_line_error(sess(sessions, "update", "dup", "--status", "complete"), "set twice")
+    assert path.read_bytes() == before
+
+
+def test_refused_first_import_leaves_no_sessions_directory(repo):
+    docs = repo / "docs"
+    docs.mkdir()
+    (docs / "notes.md").write_text("# Session: Undated\n\nNo date anywhere.\n")
+    assert_refused(repo, ("import", "docs"), "no date")
+    assert not (repo / ".sessions").exists()
+    dry = sess(repo, "import", "--dry-run", str(docs / "notes.md"))
+    assert dry.code == 1 and "no date" in dry.err  # the same answer as the real run
