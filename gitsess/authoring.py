@@ -138,7 +138,7 @@ def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> Up
     """Change metadata keys in place; all other bytes of the file stay as they were."""
     with workspace.write_lock():
         catalog = workspace.catalog()
-        session = catalog.resolve(ref, workspace.sessions_path, workspace.repo.root)
+        session = workspace.find(catalog, ref)
         path = workspace.repo.root / session.path
         blocking = [p for p in session.problems if p.blocking]
         if blocking:
@@ -218,7 +218,7 @@ def _find_link_target(workspace: Workspace, catalog: Catalog, raw: str) -> str:
     if target is not None:
         return target
     try:
-        return catalog.resolve(raw, workspace.sessions_path, workspace.repo.root).id
+        return workspace.find(catalog, raw).id
     except SessionNotFound:
         raise ValidationFailed(
             f"no session {raw!r} to link to",

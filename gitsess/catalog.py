@@ -185,7 +185,7 @@ def _read_stale(
     of exports is spread over the CPUs; a handful is read in this process.
     """
     workers = min(os.cpu_count() or 1, 8)
-    if len(stale) < PARALLEL_MIN or workers < 2 or "fork" not in _start_methods():
+    if len(stale) < PARALLEL_MIN or workers < 2 or not _can_fork():
         return _read_batch(sessions_path, sessions_dir, stale)
     import multiprocessing
     import signal
@@ -233,14 +233,14 @@ def _read_batch(
     return results
 
 
-def _start_methods() -> list[str]:
+def _can_fork() -> bool:
     # Fork only on Linux: elsewhere it is unsafe or slow (macOS), and spawning
     # fresh interpreters would cost more than it saves.
     if sys.platform != "linux":
-        return []
+        return False
     import multiprocessing
 
-    return multiprocessing.get_all_start_methods()
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def file_signature(path: Path) -> str | None:
@@ -352,7 +352,7 @@ def _cache_key() -> str:
     # old one produced (an editable install keeps its version number).
     package = Path(__file__).parent
     stamps = sorted(
-        f"{entry.name}.{entry.stat().st_size}.{entry.stat().st_mtime_ns}"
+        f"{entry.name}.{_signature_of(entry.stat())}"
         for entry in os.scandir(package)
         if entry.name.endswith(".py")
     )

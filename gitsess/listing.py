@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitsess.catalog import cached_output
+from gitsess.checks import export_problems
 from gitsess.errors import GitSessError
 from gitsess.files import read_bytes
 from gitsess.model import Session, parse_date, split_frontmatter
@@ -52,12 +53,13 @@ def list_sessions(workspace: Workspace, wanted: SessionFilter, as_json: bool) ->
         sessions = catalog.sessions
         matching = [s for s in sessions if wanted.matches(s)]
         text = _json_lines(matching) if as_json else _table(matching, total=len(sessions))
-        return [text, sum(s.has_errors for s in sessions)]
+        return [text, sum(s.has_errors for s in sessions), len(matching)]
 
     variant = repr((as_json, wanted))
-    text, with_errors = cached_output(workspace.repo.state_dir, catalog, "list", variant, produce)
-    nothing = text in ("[]", "no sessions match")
-    warnings = _vocabulary_warnings(workspace, wanted) if nothing else []
+    text, with_errors, matched = cached_output(
+        workspace.repo.state_dir, catalog, "list", variant, produce
+    )
+    warnings = _vocabulary_warnings(workspace, wanted) if not matched else []
     return Listing(text=text, with_errors=with_errors, warnings=warnings)
 
 
@@ -140,7 +142,7 @@ class ShownSession:
 
 
 def show_session(workspace: Workspace, ref: str) -> ShownSession:
-    session = workspace.catalog().resolve(ref, workspace.sessions_path, workspace.repo.root)
+    session = workspace.find(workspace.catalog(), ref)
     data = read_bytes(workspace.repo.root / session.path)
     text = data.decode("utf-8-sig", "replace")
     try:
@@ -158,8 +160,6 @@ def regenerate_index(workspace: Workspace, write: bool) -> IndexResult:
             result = write_index(workspace, catalog)
         if not result.changed:
             return result
-        from gitsess.checks import export_problems
-
         broken = {p.path for p in export_problems(workspace, catalog) if p.level == "error"}
         return dataclasses.replace(result, with_errors=len(broken))
     relative = workspace.relative(workspace.index_path)

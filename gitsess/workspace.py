@@ -22,6 +22,7 @@ from gitsess.catalog import (
 from gitsess.config import Config, load_config
 from gitsess.errors import GitSessError
 from gitsess.files import decode_utf8, exclusive_lock, read_bytes, write_atomic
+from gitsess.model import Session
 from gitsess.repo import Repo, discover
 
 CONTEXT_FILE = "CONTEXT_MANAGEMENT.md"
@@ -53,6 +54,10 @@ class Workspace:
         require_sessions_dir(self.sessions_path, self.config.sessions_dir)
         self.refuse_escape()
         return load_catalog(self.sessions_path, self.config.sessions_dir, self.repo.state_dir)
+
+    def find(self, catalog: Catalog, ref: str) -> Session:
+        """The session a user names (id, prefix, or path from here or from the top)."""
+        return catalog.resolve(ref, self.sessions_path, self.repo.root)
 
     def refuse_escape(self) -> None:
         """A cloned repository may hold `.sessions -> /somewhere`: never follow it out."""
@@ -132,33 +137,17 @@ class IndexResult:
 
 
 def index_is_current(workspace: Workspace, catalog: Catalog) -> bool:
-    """Whether the index file says what the exports say.
-
-    Comparing means rendering 10,000 entries and reading the file, so a match
-    is remembered with the index file's signature: while neither the exports
-    nor the file change, the answer is known without reading either.
-    """
-    proof_path = workspace.repo.state_dir / INDEX_PROOF
-    wanted = f"{catalog.fingerprint}:{workspace.config.project}"
-    proof = read_cache_file(proof_path, workspace.config.sessions_dir)
-    if proof.get("for") == wanted and trusted_signature(
-        workspace.index_path, proof.get("signature"), proof.get("written_ns", 0)
-    ):
-        return True
-    scan_ns = time.time_ns()
-    current, rendered = _index_texts(workspace, catalog)
-    if current != rendered:
-        return False
-    _remember_current(workspace, wanted, scan_ns)
-    return True
+    """Whether the index file says what the exports say."""
+    return _stale_index(workspace, catalog) is None
 
 
 def write_index(workspace: Workspace, catalog: Catalog) -> IndexResult:
     """Regenerate the index; a hand-written one is kept aside, never lost."""
     relative = workspace.relative(workspace.index_path)
-    if index_is_current(workspace, catalog):
+    stale = _stale_index(workspace, catalog)
+    if stale is None:
         return IndexResult(path=relative, changed=False)
-    current, rendered = _index_texts(workspace, catalog)
+    current, rendered = stale
     backup = None
     if current is not None and current.strip() and not index_module.is_generated(current):
         backup_path = workspace.sessions_path / LEGACY_INDEX_BACKUP
@@ -166,15 +155,43 @@ def write_index(workspace: Workspace, catalog: Catalog) -> IndexResult:
         backup = workspace.relative(backup_path)
     scan_ns = time.time_ns()
     write_atomic(workspace.index_path, rendered)
-    _remember_current(workspace, f"{catalog.fingerprint}:{workspace.config.project}", scan_ns)
+    _remember_current(workspace, catalog, scan_ns)
     return IndexResult(path=relative, changed=True, backup=backup)
 
 
-def _remember_current(workspace: Workspace, wanted: str, scan_ns: int) -> None:
+def _stale_index(workspace: Workspace, catalog: Catalog) -> tuple[str | None, str] | None:
+    """None when the index is current, else (the file as it is, as it should be).
+
+    Comparing means rendering 10,000 entries and reading the file, so a match
+    is remembered with the index file's signature: while neither the exports
+    nor the file change, the answer is known without reading either.
+    """
+    proof = read_cache_file(workspace.repo.state_dir / INDEX_PROOF, workspace.config.sessions_dir)
+    if proof.get("for") == _proof_key(workspace, catalog) and trusted_signature(
+        workspace.index_path, proof.get("signature"), proof.get("written_ns", 0)
+    ):
+        return None
+    scan_ns = time.time_ns()
+    current, rendered = _index_texts(workspace, catalog)
+    if current != rendered:
+        return current, rendered
+    _remember_current(workspace, catalog, scan_ns)
+    return None
+
+
+def _proof_key(workspace: Workspace, catalog: Catalog) -> str:
+    return f"{catalog.fingerprint}:{workspace.config.project}"
+
+
+def _remember_current(workspace: Workspace, catalog: Catalog, scan_ns: int) -> None:
     write_cache_file(
         workspace.repo.state_dir / INDEX_PROOF,
         workspace.config.sessions_dir,
-        {"for": wanted, "signature": file_signature(workspace.index_path), "written_ns": scan_ns},
+        {
+            "for": _proof_key(workspace, catalog),
+            "signature": file_signature(workspace.index_path),
+            "written_ns": scan_ns,
+        },
     )
 
 
