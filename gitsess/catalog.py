@@ -25,7 +25,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,20 +50,27 @@ class Scan:
 
     @functools.cached_property
     def fingerprint(self) -> str:
-        digest = hashlib.sha1(_cache_key().encode())
-        for name in sorted(self.hashes):
-            digest.update(f"{name}\0{self.hashes[name]}\n".encode())
-        return digest.hexdigest()
+        hashes = self.hashes
+        lines = "".join([f"{name}\0{hashes[name]}\n" for name in sorted(hashes)])
+        return hashlib.sha1(f"{_cache_key()}{lines}".encode(errors="surrogateescape")).hexdigest()
 
 
 class Catalog:
     """The sessions, newest first then by id; their fields are loaded on first use."""
 
-    def __init__(self, scan: Scan, sessions_dir: str, state_dir: Path, sessions_path: Path):
+    def __init__(
+        self,
+        scan: Scan,
+        sessions_dir: str,
+        state_dir: Path,
+        sessions_path: Path,
+        cache_prefix: str = "",
+    ):
         self.scan = scan
         self.sessions_dir = sessions_dir
         self._state_dir = state_dir
         self._sessions_path = sessions_path
+        self._cache_prefix = cache_prefix
 
     @property
     def fingerprint(self) -> str:
@@ -72,7 +79,10 @@ class Catalog:
     @functools.cached_property
     def sessions(self) -> list[Session]:
         sessions = _load_sessions(
-            self.scan, self.sessions_dir, self._state_dir, self._sessions_path
+            self.scan,
+            self.sessions_dir,
+            self._state_dir / f"{self._cache_prefix}{METADATA}",
+            self._sessions_path,
         )
         return newest_first(sessions)
 
@@ -126,12 +136,17 @@ def _short_names(session_id: str) -> tuple[str, str, str]:
     return session_id, without_prefix, slug
 
 
-def load_catalog(sessions_path: Path, sessions_dir: str, state_dir: Path) -> Catalog:
+def load_catalog(
+    sessions_path: Path, sessions_dir: str, state_dir: Path, cache_prefix: str = ""
+) -> Catalog:
+    """The exports directly inside `sessions_path`; `cache_prefix` keeps the cache
+    files of another directory (checkpoints/) apart from the sessions' own."""
     return Catalog(
-        scan_sessions(sessions_path, sessions_dir, state_dir),
+        scan_sessions(sessions_path, sessions_dir, state_dir, cache_prefix),
         sessions_dir,
         state_dir,
         sessions_path,
+        cache_prefix,
     )
 
 
@@ -146,28 +161,34 @@ def require_sessions_dir(sessions_path: Path, sessions_dir: str) -> None:
     raise GitSessError(f"no sessions directory {sessions_dir}/", "git sess init")
 
 
-def scan_sessions(sessions_path: Path, sessions_dir: str, state_dir: Path) -> Scan:
+def scan_sessions(
+    sessions_path: Path, sessions_dir: str, state_dir: Path, cache_prefix: str = ""
+) -> Scan:
     """Find every export and its content hash, reading only files that changed."""
-    written_ns, known = _read_signatures(state_dir / SIGNATURES, sessions_dir)
+    signatures_path = state_dir / f"{cache_prefix}{SIGNATURES}"
+    written_ns, known = _read_signatures(signatures_path, sessions_dir)
     trusted_before = written_ns - RACY_NS
     scan_ns = time.time_ns()
     files: dict[str, tuple[str, str]] = {}
     stale: list[tuple[str, str, str | None]] = []  # (name, signature, hash last seen)
+    # This loop runs for every export on every command (10,000 stat calls take
+    # ~30 ms): keep it to the stat and one string comparison.
     for entry in _export_entries(sessions_path):
         stat = entry.stat(follow_symlinks=False)
-        signature = _signature_of(stat)
+        mtime = stat.st_mtime_ns
+        signature = f"{stat.st_size}:{mtime}:{stat.st_ino}"
         record = known.get(entry.name)
-        if record is None or record[0] != signature or stat.st_mtime_ns >= trusted_before:
-            stale.append((entry.name, signature, record[1] if record else None))
-        else:
+        if record is not None and record[0] == signature and mtime < trusted_before:
             files[entry.name] = record
+        else:
+            stale.append((entry.name, signature, record[1] if record else None))
     parsed: dict[str, Session] = {}
     for name, signature, digest, record in _read_stale(sessions_path, sessions_dir, stale):
         files[name] = (signature, digest)
         if record is not None:
             parsed[name] = Session.from_record(name, f"{sessions_dir}/{name}", record)
     if stale or len(files) != len(known):
-        _write_signatures(state_dir / SIGNATURES, sessions_dir, scan_ns, files)
+        _write_signatures(signatures_path, sessions_dir, scan_ns, files)
     return Scan(hashes={name: record[1] for name, record in files.items()}, parsed=parsed)
 
 
@@ -251,7 +272,8 @@ def file_signature(path: Path) -> str | None:
 
 
 def _signature_of(stat: os.stat_result) -> str:
-    """Size, mtime and inode: what changes when a file is rewritten."""
+    """Size, mtime and inode: what changes when a file is rewritten (the scan
+    loop in scan_sessions writes the same string inline, for speed)."""
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
@@ -292,9 +314,9 @@ def _write_signatures(
 
 
 def _load_sessions(
-    scan: Scan, sessions_dir: str, state_dir: Path, sessions_path: Path
+    scan: Scan, sessions_dir: str, metadata_path: Path, sessions_path: Path
 ) -> list[Session]:
-    store = read_cache_file(state_dir / METADATA, sessions_dir).get("records", {})
+    store = read_cache_file(metadata_path, sessions_dir).get("records", {})
     records: dict[str, list[Any]] = {}
     sessions = []
     dirty = False
@@ -308,14 +330,20 @@ def _load_sessions(
         if _cacheable(name):
             records[name] = [digest, session.to_record()]
     if dirty or scan.parsed or records.keys() != store.keys():
-        write_cache_file(state_dir / METADATA, sessions_dir, {"records": records})
+        write_cache_file(metadata_path, sessions_dir, {"records": records})
     return sessions
 
 
 def _cacheable(name: str) -> bool:
     """Names the cache files can hold: UTF-8 without tabs or line breaks. Others
     (rare, odd names) are simply parsed again on every run."""
-    return name.isprintable() and not any("\ud800" <= char <= "\udfff" for char in name)
+    if not name.isprintable():
+        return False
+    try:
+        name.encode("utf-8")  # fails on the surrogates that stand for undecodable bytes
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _stored_session(stored: Any, digest: str, name: str, path: str) -> Session | None:
@@ -327,22 +355,27 @@ def _stored_session(stored: Any, digest: str, name: str, path: str) -> Session |
         return None  # a corrupt record: parse the file again
 
 
-def _export_entries(sessions_path: Path) -> Iterator[os.DirEntry[str]]:
+def _export_entries(sessions_path: Path) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(sessions_path) as entries:
-            for entry in entries:
-                if (
-                    entry.name.endswith(".md")
-                    and entry.name not in NOT_EXPORTS
-                    and not entry.name.startswith(".")
-                    and entry.is_file(follow_symlinks=False)
-                ):
-                    yield entry
+            return [
+                entry
+                for entry in entries
+                if entry.name.endswith(".md")
+                and entry.name not in NOT_EXPORTS
+                and entry.name[0] != "."
+                and entry.is_file(follow_symlinks=False)
+            ]
     except OSError as exc:
         raise GitSessError(
             f"cannot read {sessions_path}: {exc.strerror or exc}",
             f"make it readable: chmod u+rx {sessions_path}",
         ) from exc
+
+
+def code_stamp() -> str:
+    """Changes whenever any module of the package does (an upgrade, an edit)."""
+    return _cache_key()
 
 
 @functools.cache

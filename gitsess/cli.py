@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,25 @@ class IsoDate(click.ParamType):
 
 
 DATE = IsoDate()
+
+
+def _session_filters(command: Any) -> Any:
+    """The metadata filters `list` and `search` share."""
+    options = [
+        click.option(
+            "--tag",
+            "tags",
+            multiple=True,
+            help="Only sessions with this tag (repeat: all of them).",
+        ),
+        click.option("--status", "statuses", multiple=True, help="Only this status (repeatable)."),
+        click.option("--type", "types", multiple=True, help="Only this type (repeatable)."),
+        click.option("--since", type=DATE, help="Only sessions on or after this date."),
+        click.option("--until", type=DATE, help="Only sessions on or before this date."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -185,18 +205,12 @@ def update(session: str, **changes: Any) -> None:
 
 
 @cli.command(name="list")
-@click.option(
-    "--tag", "tags", multiple=True, help="Only sessions with this tag (repeat: all of them)."
-)
-@click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
-@click.option("--type", "kinds", multiple=True, help="Only this type (repeatable).")
-@click.option("--since", type=DATE, help="Only sessions on or after this date.")
-@click.option("--until", type=DATE, help="Only sessions on or before this date.")
+@_session_filters
 @click.option("--json", "as_json", is_flag=True, help="A stable machine-readable array.")
 def list_(
     tags: tuple[str, ...],
     statuses: tuple[str, ...],
-    kinds: tuple[str, ...],
+    types: tuple[str, ...],
     since: str | None,
     until: str | None,
     as_json: bool,
@@ -210,7 +224,7 @@ def list_(
     """
     from gitsess.listing import SessionFilter, list_sessions
 
-    wanted = SessionFilter(tags, statuses, kinds, since=since, until=until)
+    wanted = SessionFilter(tags, statuses, types, since=since, until=until)
     listing = list_sessions(_workspace(), wanted, as_json)
     click.echo(listing.text)
     for warning in listing.warnings:
@@ -362,6 +376,208 @@ def import_(paths: tuple[str, ...], dry_run: bool) -> None:
         click.echo(f"\nThe text mentions other sessions; to link them ({verb} not add links):")
         for suggestion in result.suggestions:
             click.echo(f"  {suggestion}")
+
+
+class _QueryCommand(click.Command):
+    """In a query, `-word` excludes a word; click would take it for options
+    (`-health` even for -h), so such words reach the query as `NOT word`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        words = [
+            f"NOT {arg[1:]}"
+            if arg.startswith("-") and arg[1:2] not in ("", "-") and arg != "-h"
+            else arg
+            for arg in args
+        ]
+        return super().parse_args(ctx, words)
+
+
+@cli.command(cls=_QueryCommand)
+@click.argument("words", nargs=-1)
+@_session_filters
+@click.option(
+    "--kind",
+    type=click.Choice(["all", "export", "checkpoint"]),
+    default="all",
+    show_default=True,
+    help="Search exports, checkpoints or both.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="A stable machine-readable array.")
+@click.option("--files", "paths_only", is_flag=True, help="Paths only, one a line.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Highlight matches (auto: on a terminal, unless NO_COLOR is set).",
+)
+@click.option("--stats", is_flag=True, help="Describe the index instead of searching.")
+def search(
+    words: tuple[str, ...],
+    as_json: bool,
+    paths_only: bool,
+    color: str,
+    stats: bool,
+    **wanted: Any,
+) -> None:
+    """Ranked full-text search over every export and checkpoint.
+
+    Best matches first (BM25F: the title weighs more than the tags, the tags
+    more than the text), each with one or two passages around the matched
+    words. Words are found in any form (training finds trained) and in any
+    case; all of them must match unless you write OR. Exit 1 when nothing
+    matches. The index is brought up to date with your files first.
+
+    \b
+    Query language:
+      distilbert overfitting         both words (AND is the default)
+      refunds OR chargebacks         either word
+      NOT stripe  /  -stripe         without the word
+      '"partial refunds"'            the exact phrase (quoted for the shell too)
+      distil*                        words starting with distil
+      title:webhook  tag:ml  tags:ml  status:complete  type:bug
+      id:session_20251201_distilbert_training
+      date:2025-11-01..2025-12-31  date:>2025-11-01  date:2025-11
+
+    \b
+    Examples:
+      git sess search distilbert overfitting
+      git sess search webhook --tag payments --since 2025-11-01 --json
+      $EDITOR $(git sess search '"partial refunds"' --files)
+    """
+    from gitsess.model import json_array
+    from gitsess.search import SearchRequest, index_stats, search
+
+    workspace = _workspace()
+    if stats:
+        _print_stats(index_stats(workspace))
+        return
+    request = SearchRequest(query=" ".join(words), **wanted)
+    result = search(workspace, request)
+    for notice in result.notices:
+        click.echo(f"git-sess: notice: {notice}", err=True)
+    if as_json:
+        click.echo(json_array([hit.public() for hit in result.hits]))
+    elif paths_only:
+        for hit in result.hits:
+            click.echo(_shown_path(workspace.repo.root / hit.path))
+    else:
+        _print_hits(result, _use_color(color))
+    if not result.hits:
+        query = " ".join(words) or "the filters given"
+        click.echo(f"no sessions match {query}", err=True)
+        if result.suggestion:
+            click.echo(f"did you mean: {result.suggestion}?", err=True)
+        raise SystemExit(1)
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return (
+        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
+
+
+def _print_hits(result: Any, color: bool) -> None:
+    def styled(text: str, **style: Any) -> str:
+        return click.style(text, **style) if color else text
+
+    def echo(text: str = "") -> None:
+        click.echo(text, color=color)  # click would strip the styles when piped
+
+    for number, hit in enumerate(result.hits):
+        if number:
+            echo("")
+        echo(styled(hit.title, bold=True))
+        details = [hit.id, hit.date or "no date", hit.type, hit.status]
+        if hit.tags:
+            details.append(", ".join(hit.tags))
+        echo("  " + styled(" · ".join(details), fg="yellow"))
+        for snippet in hit.snippets:
+            text = "".join(
+                styled(part, fg="red", bold=True) if hit_ else part for part, hit_ in snippet
+            )
+            echo(f"  … {text} …")
+    if result.total > len(result.hits):
+        echo(f"\n{len(result.hits)} of {result.total} matches; --limit {result.total} shows all")
+
+
+def _print_stats(stats: Any) -> None:
+    from datetime import datetime
+
+    def moment(ns: int) -> str:
+        when = datetime.fromtimestamp(ns / 1e9).astimezone()
+        return when.strftime("%Y-%m-%d %H:%M:%S %z") + f" ({_age(time.time() - ns / 1e9)})"
+
+    pending = (
+        "yes"
+        if not stats.pending
+        else f"no: {stats.pending} export(s) changed since; the next search applies them"
+    )
+    for label, value in (
+        ("index", _shown_path(stats.path)),
+        ("documents", str(stats.documents)),
+        ("size", f"{stats.size / 1e6:.1f} MB in {stats.segments} segment(s)"),
+        ("built", moment(stats.built_ns)),
+        ("updated", moment(stats.updated_ns)),
+        ("in sync", pending),
+        ("schema", f"{stats.schema} (Whoosh {stats.whoosh})"),
+    ):
+        click.echo(f"{label + ':':<11}{value}")
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count > 1 else ''} ago"
+    return "just now"
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the search index from scratch.
+
+    Never needed for correct results (every search brings the index up to
+    date first); use it after a Whoosh upgrade or to reclaim space. Shows a
+    progress bar on a terminal.
+
+    \b
+    Example:
+      git sess reindex
+    """
+    from gitsess.search import reindex as rebuild
+
+    progress = _ProgressBar("indexing") if sys.stderr.isatty() else None
+    try:
+        stats = rebuild(_workspace(), progress)
+    finally:
+        if progress:
+            progress.close()
+    click.echo(
+        f"indexed {stats.documents} document(s) in {_shown_path(stats.path)}"
+        f" ({stats.size / 1e6:.1f} MB)"
+    )
+
+
+class _ProgressBar:
+    """A click progress bar on stderr, opened when the total is first known."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @cli.command()

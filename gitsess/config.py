@@ -23,6 +23,7 @@ class Config:
     max_export_bytes: int = DEFAULT_MAX_EXPORT_BYTES
     project: str | None = None
     context_window: int = DEFAULT_CONTEXT_WINDOW
+    lock_timeout: float | None = None  # seconds a writer waits for another; None: its default
 
 
 def load_config(values: dict[str, list[str]]) -> Config:
@@ -41,6 +42,7 @@ def load_config(values: dict[str, list[str]]) -> Config:
         project=last("sess.project") or None,
         context_window=_number("sess.contextWindow", last("sess.contextwindow"), 1000)
         or DEFAULT_CONTEXT_WINDOW,
+        lock_timeout=_seconds("sess.lockTimeout", last("sess.locktimeout")),
     )
 
 
@@ -54,6 +56,21 @@ def _sessions_dir(raw: str | None) -> str:
             "git config sess.dir .sessions",
         )
     return str(path)
+
+
+def _seconds(key: str, raw: str | None) -> float | None:
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86400:
+        raise GitSessError(
+            f"git config {key} is {raw!r}: expected a number of seconds such as 30",
+            f"git config {key} 30",
+        )
+    return value
 
 
 def _vocabulary(defaults: tuple[str, ...], extra: list[str]) -> tuple[str, ...]:

@@ -74,6 +74,9 @@ STEPS: list[tuple[str, ...]] = [
     ("update", "session_20251203_gpu_memory", "--continues",
      "session_20251202_distilbert_evaluation", "--add-tag", "ml"),
     ("list", "--tag", "ml", "--status", "complete"),
+    ("search", "overfitting"),
+    ("search", "memory", "--since", "2025-12-02"),
+    ("search", "distilbert evaluation", "--json", "--limit", "1"),
     ("index", "--check"),
 ]  # fmt: skip
 

@@ -89,7 +89,9 @@ def _discard(tmp: str) -> None:
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: Path, timeout: float = 10.0) -> Iterator[None]:
+def exclusive_lock(
+    path: Path, timeout: float = 10.0, activity: str = "changing sessions", hint: str = ""
+) -> Iterator[None]:
     """Hold an advisory lock on `path` while changing sessions, so that two
     git-sess processes never interleave a read-modify-write or an index write.
 
@@ -116,9 +118,8 @@ def exclusive_lock(path: Path, timeout: float = 10.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise GitSessError(
-                        f"another git sess is changing sessions (waited {timeout:.0f} s"
-                        f" for {path})",
-                        "wait for it to finish and run the command again",
+                        f"another git sess is {activity} (waited {timeout:g} s for {path})",
+                        hint or "wait for it to finish and run the command again",
                     ) from None
                 time.sleep(0.02)
         yield

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +11,7 @@ from gitsess.catalog import cached_output
 from gitsess.checks import export_problems
 from gitsess.errors import GitSessError
 from gitsess.files import read_bytes
-from gitsess.model import Session, parse_date, split_frontmatter
+from gitsess.model import Session, json_array, parse_date, split_frontmatter
 from gitsess.workspace import IndexResult, Workspace, index_is_current, write_index
 
 TITLE_COLUMN = 60
@@ -78,10 +77,7 @@ def _vocabulary_warnings(workspace: Workspace, wanted: SessionFilter) -> list[st
 
 
 def _json_lines(sessions: list[Session]) -> str:
-    """A JSON array, one session a line: greppable, and built with json's C encoder
-    (`indent=` would switch to the pure-Python one, several times slower)."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    return "[\n" + ",\n".join(encode(s.public()) for s in sessions) + "\n]" if sessions else "[]"
+    return json_array([s.public() for s in sessions])
 
 
 def _table(sessions: list[Session], total: int) -> str:

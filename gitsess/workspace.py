@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitsess import index as index_module
-from gitsess import templates
 from gitsess.catalog import (
     Catalog,
+    Scan,
     cached_output,
     file_signature,
     load_catalog,
@@ -26,6 +26,7 @@ from gitsess.model import Session
 from gitsess.repo import Repo, discover
 
 CONTEXT_FILE = "CONTEXT_MANAGEMENT.md"
+CHECKPOINTS_DIR = "checkpoints"
 LEGACY_INDEX_BACKUP = "session_index.md.orig"
 INDEX_PROOF = "index-current.json"
 
@@ -44,6 +45,10 @@ class Workspace:
         return self.sessions_path / index_module.INDEX_NAME
 
     @property
+    def checkpoints_path(self) -> Path:
+        return self.sessions_path / CHECKPOINTS_DIR
+
+    @property
     def templates_path(self) -> Path:
         return self.sessions_path / "templates"
 
@@ -54,6 +59,14 @@ class Workspace:
         require_sessions_dir(self.sessions_path, self.config.sessions_dir)
         self.refuse_escape()
         return load_catalog(self.sessions_path, self.config.sessions_dir, self.repo.state_dir)
+
+    def checkpoint_catalog(self) -> Catalog:
+        """The checkpoints (DESIGN.md §3.2); empty until the first one is written."""
+        path = self.checkpoints_path
+        relative = f"{self.config.sessions_dir}/{CHECKPOINTS_DIR}"
+        if not path.is_dir() or path.is_symlink():
+            return Catalog(Scan(hashes={}, parsed={}), relative, self.repo.state_dir, path)
+        return load_catalog(path, relative, self.repo.state_dir, cache_prefix="checkpoints-")
 
     def find(self, catalog: Catalog, ref: str) -> Session:
         """The session a user names (id, prefix, or path from here or from the top)."""
@@ -70,11 +83,13 @@ class Workspace:
 
     def write_lock(self) -> contextlib.AbstractContextManager[None]:
         """Held by every command that changes sessions or the index."""
-        return exclusive_lock(self.repo.state_dir / "write.lock")
+        return exclusive_lock(self.repo.state_dir / "write.lock", self.config.lock_timeout or 10.0)
 
     def template(self, name: str, values: dict[str, str], *, body_only: bool = False) -> str:
         """Render a template; a session template (`body_only`) must not bring a
         frontmatter of its own, since git sess writes that."""
+        from gitsess import templates  # importlib.resources: only commands that write need it
+
         text, source = templates.load_template(name, self.templates_path)
         if body_only and text.startswith("---"):
             raise GitSessError(

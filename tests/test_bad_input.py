@@ -185,6 +185,9 @@ COMMANDS = [
     ("import",),
     ("init",),
     ("new", "A title"),
+    ("search", "anything"),
+    ("search", "--stats"),
+    ("reindex",),
 ]
 
 

@@ -24,7 +24,19 @@ PUBLIC_KEYS = [
     "token_limit",
     "legacy",
 ]
-COMMANDS = ["init", "new", "update", "list", "show", "check", "index", "import", "demo"]
+COMMANDS = [
+    "init",
+    "new",
+    "update",
+    "list",
+    "show",
+    "check",
+    "index",
+    "import",
+    "search",
+    "reindex",
+    "demo",
+]
 
 DELTA = "session_20251205_delta.md"
 ALPHA = "session_20251201_alpha.md"
