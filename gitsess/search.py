@@ -540,9 +540,9 @@ def _schema() -> Any:
     return fields.Schema(
         key=fields.ID(unique=True, stored=True, sortable=True),
         id=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=words, stored=True, spelling=True),
+        title=fields.TEXT(analyzer=words, stored=True),
         tags=fields.KEYWORD(commas=True, scorable=True, stored=True),
-        body=fields.TEXT(analyzer=words, spelling=True),
+        body=fields.TEXT(analyzer=words),
         status=fields.ID(stored=True),
         type=fields.ID(stored=True),
         kind=fields.ID(stored=True),
@@ -673,7 +673,7 @@ def _run_query(index: SearchIndex, query_text: str, request: SearchRequest) -> S
         )
         suggestion = None
         if not found and text_query is not None:
-            suggestion = _suggestion(searcher, ix.schema, request, filters)
+            suggestion = _suggestion(searcher, index.workspace, ix.schema, request, filters)
     return SearchResult(hits=found, total=total, suggestion=suggestion)
 
 
@@ -836,20 +836,23 @@ _PLAIN_WORD = re.compile(r'(?<![\w:*"-])([^\W\d_]{3,})(?![\w:*])')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 
 
-def _suggestion(searcher: Any, schema: Any, request: SearchRequest, filters: Any) -> str | None:
+def _suggestion(
+    searcher: Any, workspace: Workspace, schema: Any, request: SearchRequest, filters: Any
+) -> str | None:
     """The query as typed, each word the index does not know replaced by the
-    nearest word it does (the unstemmed spelling fields: stems make odd
-    suggestions), offered only when the corrected query finds something."""
+    nearest one it does, offered only when the corrected query finds something."""
+    analyzer = schema["body"].analyzer
     reader = searcher.reader()
-
-    def known(word: str) -> bool:
-        return any(reader.doc_frequency(f"spell_{name}", word) for name in ("title", "body"))
 
     def nearest(match: re.Match[str]) -> str:
         word = match.group(1)
-        if word in _OPERATORS or known(word.lower()):
+        stems = [token.text for token in analyzer(word)]
+        if word in _OPERATORS or not stems:  # not stems: a stop word
             return word
-        return next(iter(searcher.suggest("body", word.lower(), limit=1)), word)
+        if any(reader.doc_frequency(field, stems[0]) for field in ("title", "body")):
+            return word
+        suggested = _nearest_term(reader, stems[0])
+        return (suggested and _spelled(searcher, workspace, analyzer, suggested)) or word
 
     try:
         corrected = _PLAIN_WORD.sub(nearest, request.query)
@@ -862,6 +865,44 @@ def _suggestion(searcher: Any, schema: Any, request: SearchRequest, filters: Any
     except Exception:  # a suggestion is a courtesy: never an error of its own
         return None
     return corrected if found else None
+
+
+def _nearest_term(reader: Any, stem: str) -> str | None:
+    """The indexed body term nearest to `stem` (two edits away at most, one for
+    short words), the most frequent among equals. (Whoosh's own suggest() ranks
+    by frequency alone, so a far common word beat a near rare one.)"""
+    candidates = reader.terms_within("body", stem, 2 if len(stem) > 4 else 1)
+    ranked = sorted(
+        candidates,
+        key=lambda term: (_edit_distance(stem, term), -reader.doc_frequency("body", term)),
+    )
+    return ranked[0] if ranked else None
+
+
+def _edit_distance(first: str, second: str) -> int:
+    previous = list(range(len(second) + 1))
+    for row, left in enumerate(first, 1):
+        current = [row]
+        for column, right in enumerate(second, 1):
+            current.append(
+                min(previous[column] + 1, current[-1] + 1, previous[column - 1] + (left != right))
+            )
+        previous = current
+    return previous[-1]
+
+
+def _spelled(searcher: Any, workspace: Workspace, analyzer: Any, stem: str) -> str | None:
+    """The index holds stems (`overfit`): show the word a session wrote for it."""
+    from whoosh.query import Term
+
+    for docnum in searcher.docs_for_query(Term("body", stem)):
+        key = searcher.stored_fields(docnum)["key"]
+        text = body_text(read_bytes(workspace.sessions_path / key))
+        for token in analyzer(text, chars=True):
+            if token.text == stem:
+                return text[token.startchar : token.endchar].lower()
+        break
+    return None
 
 
 # --- the query language ------------------------------------------------------
