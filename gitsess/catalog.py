@@ -26,7 +26,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +47,12 @@ class Scan:
 
     hashes: dict[str, str]
     parsed: dict[str, Session]  # files that had to be parsed during the scan
+    known_fingerprint: str | None = None  # recorded with the signatures, when still true
 
     @functools.cached_property
     def fingerprint(self) -> str:
+        if self.known_fingerprint is not None:
+            return self.known_fingerprint
         hashes = self.hashes
         lines = "".join([f"{name}\0{hashes[name]}\n" for name in sorted(hashes)])
         return hashlib.sha1(f"{_cache_key()}{lines}".encode(errors="surrogateescape")).hexdigest()
@@ -166,30 +169,44 @@ def scan_sessions(
 ) -> Scan:
     """Find every export and its content hash, reading only files that changed."""
     signatures_path = state_dir / f"{cache_prefix}{SIGNATURES}"
-    written_ns, known = _read_signatures(signatures_path, sessions_dir)
-    trusted_before = written_ns - RACY_NS
+    recorded = _read_signatures(signatures_path, sessions_dir)
     scan_ns = time.time_ns()
+    entries = _export_entries(sessions_path)
+    # Every command runs this for every export (10,000 stat calls take ~30 ms),
+    # so the common case is one string comparison: the directory listed with
+    # each file's signature, exactly as recorded, and nothing recent enough to
+    # hide an edit in the same clock tick.
+    stats = [entry.stat(follow_symlinks=False) for entry in entries]
+    names = [entry.name for entry in entries]
+    listing = "".join(
+        [
+            f"{name}\t{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}\n"
+            for name, stat in zip(names, stats, strict=True)
+        ]
+    )
+    newest = max((stat.st_mtime_ns for stat in stats), default=0)
+    trusted_before = recorded.written_ns - RACY_NS
+    if listing == recorded.listing and newest < trusted_before:
+        hashes = dict(zip(names, recorded.digests, strict=True))
+        return Scan(hashes=hashes, parsed={}, known_fingerprint=recorded.fingerprint)
+    known = recorded.records()
     files: dict[str, tuple[str, str]] = {}
     stale: list[tuple[str, str, str | None]] = []  # (name, signature, hash last seen)
-    # This loop runs for every export on every command (10,000 stat calls take
-    # ~30 ms): keep it to the stat and one string comparison.
-    for entry in _export_entries(sessions_path):
-        stat = entry.stat(follow_symlinks=False)
-        mtime = stat.st_mtime_ns
-        signature = f"{stat.st_size}:{mtime}:{stat.st_ino}"
-        record = known.get(entry.name)
-        if record is not None and record[0] == signature and mtime < trusted_before:
-            files[entry.name] = record
+    for name, stat in zip(names, stats, strict=True):
+        signature = _signature_of(stat)
+        record = known.get(name)
+        if record is not None and record[0] == signature and stat.st_mtime_ns < trusted_before:
+            files[name] = record
         else:
-            stale.append((entry.name, signature, record[1] if record else None))
+            stale.append((name, signature, record[1] if record else None))
     parsed: dict[str, Session] = {}
     for name, signature, digest, record in _read_stale(sessions_path, sessions_dir, stale):
         files[name] = (signature, digest)
         if record is not None:
             parsed[name] = Session.from_record(name, f"{sessions_dir}/{name}", record)
-    if stale or len(files) != len(known):
-        _write_signatures(signatures_path, sessions_dir, scan_ns, files)
-    return Scan(hashes={name: record[1] for name, record in files.items()}, parsed=parsed)
+    scan = Scan(hashes={name: files[name][1] for name in names}, parsed=parsed)
+    _write_signatures(signatures_path, sessions_dir, scan_ns, names, files, scan.fingerprint)
+    return scan
 
 
 # (name, signature, hash, parsed record or None when the content is unchanged);
@@ -286,31 +303,58 @@ def trusted_signature(path: Path, recorded: str | None, written_ns: int) -> bool
     return int(current.split(":")[1]) < written_ns - RACY_NS
 
 
-def _read_signatures(path: Path, sessions_dir: str) -> tuple[int, dict[str, tuple[str, str]]]:
-    """(scan time, name -> (signature, hash)); a plain text file because it is read on
-    every run and splitting lines is several times faster than decoding JSON."""
+@dataclass
+class _Signatures:
+    """What the last scan recorded: the listing it saw, each file's hash (in the
+    listing's order), the directory's fingerprint, and when it looked."""
+
+    written_ns: int = 0
+    listing: str | None = None  # "name\tsignature\n" per export, in directory order
+    digests: list[str] = field(default_factory=list)
+    fingerprint: str | None = None
+
+    def records(self) -> dict[str, tuple[str, str]]:
+        """name -> (signature, hash)"""
+        rows = (line.split("\t") for line in (self.listing or "").split("\n") if line)
+        return {
+            name: (signature, digest)
+            for (name, signature), digest in zip(rows, self.digests, strict=False)
+        }
+
+
+def _read_signatures(path: Path, sessions_dir: str) -> _Signatures:
+    """A plain text file, read on every run: comparing and splitting strings is
+    many times faster than decoding JSON."""
     try:
         with open(path, encoding="utf-8") as handle:
             header, _, body = handle.read().partition("\n")
-        key, cached_dir, written = header.split("\t")
+        key, cached_dir, written, fingerprint = header.split("\t")
         if key != _cache_key() or cached_dir != sessions_dir:
-            return 0, {}
-        rows = (line.split("\t") for line in body.split("\n") if line)
-        return int(written), {name: (signature, digest) for name, signature, digest in rows}
+            return _Signatures()
+        listing, separator, digests = body.partition("\0\n")
+        if not separator:
+            return _Signatures()
+        hashes = digests.split("\n") if digests else []
+        if len(hashes) != listing.count("\n"):
+            return _Signatures()
+        return _Signatures(int(written), listing, hashes, fingerprint)
     except (OSError, ValueError):
-        return 0, {}  # missing, corrupt or from another version: rebuilt below
+        return _Signatures()  # missing, corrupt or from another version: rebuilt below
 
 
 def _write_signatures(
-    path: Path, sessions_dir: str, scan_ns: int, files: dict[str, tuple[str, str]]
+    path: Path,
+    sessions_dir: str,
+    scan_ns: int,
+    names: list[str],
+    files: dict[str, tuple[str, str]],
+    fingerprint: str,
 ) -> None:
-    lines = [f"{_cache_key()}\t{sessions_dir}\t{scan_ns}"]
-    lines += [
-        f"{name}\t{signature}\t{digest}"
-        for name, (signature, digest) in files.items()
-        if _cacheable(name)
-    ]
-    _write_cache_text(path, "\n".join(lines) + "\n")
+    kept = [name for name in names if _cacheable(name)]
+    listing = "".join(f"{name}\t{files[name][0]}\n" for name in kept)
+    digests = "\n".join(files[name][1] for name in kept)
+    header = f"{_cache_key()}\t{sessions_dir}\t{scan_ns}\t{fingerprint}"
+    _write_cache_text(path, f"{header}\n{listing}\0\n{digests}")
 
 
 def _load_sessions(

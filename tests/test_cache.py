@@ -177,9 +177,12 @@ def test_corrupted_cache_is_ignored_and_rebuilt(sessions, corrupt):
 
     for cache in cache_files(sessions):  # rebuilt, not left broken
         if cache.suffix == ".tsv":
-            header, *rows = cache.read_text().splitlines()
-            assert len(header.split("\t")) == 3, cache
+            header, _, body = cache.read_text().partition("\n")
+            listing, _, digests = body.partition("\0\n")
+            assert len(header.split("\t")) == 4, cache
+            rows = listing.splitlines()
             assert sorted(row.split("\t")[0] for row in rows) == sorted(expected), cache
+            assert len(digests.split("\n")) == len(rows), cache
         else:
             assert isinstance(json.loads(cache.read_text()), dict), cache
     assert listed(sessions) == expected
