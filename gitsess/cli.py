@@ -383,11 +383,20 @@ class _QueryCommand(click.Command):
     (`-health` even for -h), so such words reach the query as `NOT word`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag
+            for name in param.opts
+        }
         words = [
             f"NOT {arg[1:]}"
-            if arg.startswith("-") and arg[1:2] not in ("", "-") and arg != "-h"
+            if arg.startswith("-")
+            and arg[1:2] not in ("", "-")
+            and arg != "-h"
+            and (number == 0 or args[number - 1] not in takes_value)  # `--limit -5`
             else arg
-            for arg in args
+            for number, arg in enumerate(args)
         ]
         return super().parse_args(ctx, words)
 
@@ -451,9 +460,13 @@ def search(
 
     workspace = _workspace()
     if stats:
-        _print_stats(index_stats(workspace))
+        found = index_stats(workspace)
+        if as_json:
+            _print_json(found.public())
+        else:
+            _print_stats(found)
         return
-    request = SearchRequest(query=" ".join(words), **wanted)
+    request = SearchRequest(query=" ".join(words), snippets=not paths_only, **wanted)
     result = search(workspace, request)
     for notice in result.notices:
         click.echo(f"git-sess: notice: {notice}", err=True)
@@ -464,6 +477,12 @@ def search(
             click.echo(_shown_path(workspace.repo.root / hit.path))
     else:
         _print_hits(result, _use_color(color))
+    if (as_json or paths_only) and result.total > len(result.hits):
+        click.echo(  # on stderr: the output itself stays clean for a pipe
+            f"git-sess: note: {len(result.hits)} of {result.total} matches;"
+            f" --limit {result.total} gives all",
+            err=True,
+        )
     if not result.hits:
         query = " ".join(words) or "the filters given"
         click.echo(f"no sessions match {query}", err=True)

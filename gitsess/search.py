@@ -76,6 +76,7 @@ class SearchRequest:
     until: str | None = None
     kind: str = "all"
     limit: int = 10
+    snippets: bool = True  # `--files` prints none: no need to read and highlight the files
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,10 @@ class Stats:
     schema: int
     whoosh: str
 
+    def public(self) -> dict[str, Any]:
+        """`search --stats --json`"""
+        return {**self.__dict__, "path": str(self.path)}
+
 
 # --- what the index must hold ------------------------------------------------
 
@@ -170,7 +175,8 @@ def _document(key: str, session: Session, data: bytes) -> dict[str, Any]:
         "id": session.id,
         "title": session.title,
         "tags": ",".join(session.tags),
-        "body": "\n".join(filter(None, [session.summary, body_text(data)])),
+        "body": _searched_text(session.summary, data),
+        "summary": session.summary or "",
         "status": session.status,
         "type": session.type,
         "kind": "checkpoint" if is_checkpoint else "export",
@@ -179,20 +185,26 @@ def _document(key: str, session: Session, data: bytes) -> dict[str, Any]:
     }
 
 
+def _searched_text(summary: str | None, data: bytes) -> str:
+    """The body field: the summary, then the text. Snippets are cut from the same."""
+    return "\n".join(filter(None, [summary, body_text(data)]))
+
+
 def body_text(data: bytes) -> str:
     """The text searched and quoted: the file without its frontmatter, template
     guidance (HTML comments) and bare markdown markers, which every export
     shares and which would only add noise to scores and snippets. Undecodable
     bytes become U+FFFD, so a file that is partly not UTF-8 is still found."""
+    return _MARKERS.sub("", _COMMENT.sub(" ", _without_frontmatter(data)))
+
+
+def _without_frontmatter(data: bytes) -> str:
     text = data.decode("utf-8", errors="replace")
     try:
         block = split_frontmatter(text)
     except FrontmatterNotClosed:
-        block = None
-    if block:
-        text = text[block.body_start :]
-    text = _COMMENT.sub(" ", text)
-    return _MARKERS.sub("", text)
+        return text
+    return text[block.body_start :] if block else text
 
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
@@ -319,7 +331,10 @@ class SearchIndex:
             return None  # a first build needs no notice
         if not (self.path / MANIFEST).exists():
             return "the search index was not one git-sess wrote"
-        return "the search index was written by another version of git-sess or Whoosh"
+        return (
+            "the search index was written for another sessions directory or by another"
+            " version of git-sess or Whoosh"
+        )
 
     def _recover_swap(self) -> None:
         """A build killed between its two renames left the index beside its place:
@@ -535,13 +550,19 @@ def _whoosh_version() -> str:
 
 def _schema() -> Any:
     from whoosh import analysis, fields
+    from whoosh.lang.porter2 import stem
 
-    words = analysis.StemmingAnalyzer()
+    # Porter2 (Snowball English): Porter left `overfit` and `overfitting` apart.
+    words = analysis.StemmingAnalyzer(stemfn=stem)
+    # Tags match exactly (no case folding, no stemming), but a word the text
+    # fields drop ("the", "and") must not become a clause only a tag can meet.
+    tags = analysis.KeywordAnalyzer(commas=True) | analysis.StopFilter(minsize=1)
     return fields.Schema(
         key=fields.ID(unique=True, stored=True, sortable=True),
         id=fields.ID(stored=True),
         title=fields.TEXT(analyzer=words, stored=True),
-        tags=fields.KEYWORD(commas=True, scorable=True, stored=True),
+        tags=fields.KEYWORD(analyzer=tags, commas=True, scorable=True, stored=True),
+        summary=fields.STORED(),
         body=fields.TEXT(analyzer=words),
         status=fields.ID(stored=True),
         type=fields.ID(stored=True),
@@ -669,7 +690,7 @@ def _run_query(index: SearchIndex, query_text: str, request: SearchRequest) -> S
         # Everything that reads the index is guarded: damage shows up wherever
         # Whoosh first touches the broken bytes.
         found, total = _guarded(
-            lambda: _collect(searcher, index.workspace, text_query, filters, request.limit)
+            lambda: _collect(searcher, index.workspace, text_query, filters, request)
         )
         suggestion = None
         if not found and text_query is not None:
@@ -695,13 +716,14 @@ def _parse(schema: Any, query_text: str, as_typed: str) -> Any:
 
 
 def _collect(
-    searcher: Any, workspace: Workspace, text_query: Any, filters: Any, limit: int
+    searcher: Any, workspace: Workspace, text_query: Any, filters: Any, request: SearchRequest
 ) -> tuple[list[Hit], int]:
     if text_query is None:
-        ranked, total = _newest(searcher, filters, limit)
+        ranked, total = _newest(searcher, filters, request.limit)
     else:
-        ranked, total = _ranked(searcher, text_query, filters, limit)
-    return [_hit(workspace, hit, score, ranked) for hit, score in ranked.items], total
+        ranked, total = _ranked(searcher, text_query, filters, request.limit)
+    hits = [_hit(workspace, hit, score, ranked, request.snippets) for hit, score in ranked.items]
+    return hits, total
 
 
 @dataclass
@@ -760,7 +782,7 @@ def _filters(query: Any, request: SearchRequest) -> Any:
     return query.And(wanted) if wanted else None
 
 
-def _hit(workspace: Workspace, hit: Any, score: float, ranked: _Ranked) -> Hit:
+def _hit(workspace: Workspace, hit: Any, score: float, ranked: _Ranked, snippets: bool) -> Hit:
     fields = hit.fields()
     return Hit(
         id=fields["id"],
@@ -772,7 +794,7 @@ def _hit(workspace: Workspace, hit: Any, score: float, ranked: _Ranked) -> Hit:
         status=fields["status"],
         tags=[tag for tag in fields["tags"].split(",") if tag],
         kind=fields["kind"],
-        snippets=_snippets(workspace, hit, ranked),
+        snippets=_snippets(workspace, hit, ranked) if snippets else [],
     )
 
 
@@ -786,16 +808,27 @@ def _snippets(workspace: Workspace, hit: Any, ranked: _Ranked) -> list[Snippet]:
         data = read_bytes(workspace.sessions_path / hit["key"])
     except GitSessError:
         return []  # deleted since the search began
-    body = re.sub(r"[\x01-\x03]", " ", body_text(data))
+    body = re.sub(r"[\x01-\x03]", " ", _searched_text(hit["summary"], data))
     from whoosh import highlight
 
     ranked.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
     ranked.results.formatter = _segment_formatter_class()()
     marked = hit.highlights("body", text=body, top=SNIPPETS_PER_HIT)
-    if not marked:
-        first = next((line for line in body.splitlines() if line.strip("# \t")), "")
+    if not marked:  # matched in the title or tags only: show the summary or first prose
+        first = hit["summary"] or _first_prose(data)
         return [[(_one_line(first)[:SNIPPET_CHARS], False)]] if first else []
     return [_segments(fragment) for fragment in marked.split(_BETWEEN) if fragment.strip()]
+
+
+def _first_prose(data: bytes) -> str:
+    """The first line of the body that a person wrote: not a heading, a bare
+    list marker or template guidance."""
+    body = _COMMENT.sub(" ", _without_frontmatter(data))
+    for line in body.splitlines():
+        words = line.strip().lstrip("-*+").strip()
+        if words and not line.lstrip().startswith("#") and not re.fullmatch(r"\d+\.", words):
+            return words
+    return ""
 
 
 def _segments(fragment: str) -> Snippet:
@@ -868,13 +901,19 @@ def _suggestion(
 
 
 def _nearest_term(reader: Any, stem: str) -> str | None:
-    """The indexed body term nearest to `stem` (two edits away at most, one for
-    short words), the most frequent among equals. (Whoosh's own suggest() ranks
-    by frequency alone, so a far common word beat a near rare one.)"""
-    candidates = reader.terms_within("body", stem, 2 if len(stem) > 4 else 1)
+    """The indexed title or body term nearest to `stem` (two edits away at most,
+    one for short words), the most frequent among equals. (Whoosh's own
+    suggest() ranks by frequency alone, so a far common word beat a near rare one.)"""
+    reach = 2 if len(stem) > 4 else 1
+    candidates = {
+        term for field in ("title", "body") for term in reader.terms_within(field, stem, reach)
+    }
+    frequency = {
+        term: reader.doc_frequency("title", term) + reader.doc_frequency("body", term)
+        for term in candidates
+    }
     ranked = sorted(
-        candidates,
-        key=lambda term: (_edit_distance(stem, term), -reader.doc_frequency("body", term)),
+        candidates, key=lambda term: (_edit_distance(stem, term), -frequency[term], term)
     )
     return ranked[0] if ranked else None
 
@@ -893,11 +932,11 @@ def _edit_distance(first: str, second: str) -> int:
 
 def _spelled(searcher: Any, workspace: Workspace, analyzer: Any, stem: str) -> str | None:
     """The index holds stems (`overfit`): show the word a session wrote for it."""
-    from whoosh.query import Term
+    from whoosh.query import Or, Term
 
-    for docnum in searcher.docs_for_query(Term("body", stem)):
+    for docnum in searcher.docs_for_query(Or([Term("title", stem), Term("body", stem)])):
         key = searcher.stored_fields(docnum)["key"]
-        text = body_text(read_bytes(workspace.sessions_path / key))
+        text = read_bytes(workspace.sessions_path / key).decode("utf-8", errors="replace")
         for token in analyzer(text, chars=True):
             if token.text == stem:
                 return text[token.startchar : token.endchar].lower()
@@ -914,7 +953,9 @@ _REWRITES = re.compile(
     r"|(?:(?<=[\s(])|^)-(?=[^\s-])"
     r"|\bdate:(?P<date>[^\s)]*)"
     r"|\bid:(?P<id>[^\s)]+)"
+    r"|(?<![\w:])(?P<field>[^\W\d]\w*):(?=\S)"
 )
+FIELDS = ("title", "tags", "tag", "status", "type", "id", "date", "kind")
 _DATE_PART = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-\d{2})?)?")
 
 
@@ -926,6 +967,14 @@ def translate_query(text: str) -> str:
             return match.group(0)
         if match.group("date") is not None:
             return _date_query(match.group("date"))
+        if match.group("field") is not None:
+            if match.group("field") not in FIELDS:
+                raise GitSessError(
+                    f"the query names a field git sess does not search: {match.group(0)}",
+                    f"fields are {', '.join(name + ':' for name in FIELDS)}; quote text"
+                    " that holds a colon as a phrase",
+                )
+            return match.group(0)
         if match.group("id") is not None:
             ident = match.group("id")
             needs_suffix = not ident.endswith(".md") and not re.search(r"[*?]", ident)
@@ -957,6 +1006,8 @@ def _date_query(raw: str) -> str:
     for value in (start, end):
         if value:
             _check_date(value, raw)
+    if start and end and start > end:
+        raise GitSessError(f"date:{raw} ends before it starts", f"write date:{end}..{start}")
     return f"date:[{start + ' ' if start else ''}TO{' ' + _upper(end) if end else ''}]"
 
 
