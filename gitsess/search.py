@@ -553,7 +553,14 @@ def _schema() -> Any:
     from whoosh.lang.porter2 import stem
 
     # Porter2 (Snowball English): Porter left `overfit` and `overfitting` apart.
-    words = analysis.StemmingAnalyzer(stemfn=stem)
+    # Full case folding after lower-casing: `STRASSE` finds `Straße`.
+    words = (
+        analysis.RegexTokenizer()
+        | analysis.LowercaseFilter()
+        | analysis.CharsetFilter(_case_folds())
+        | analysis.StopFilter()
+        | analysis.StemFilter(stemfn=stem)
+    )
     # Tags match exactly (no case folding, no stemming), but a word the text
     # fields drop ("the", "and") must not become a clause only a tag can meet.
     tags = analysis.KeywordAnalyzer(commas=True) | analysis.StopFilter(minsize=1)
@@ -570,6 +577,17 @@ def _schema() -> Any:
         date=fields.ID(stored=True, sortable=True),
         path=fields.STORED(),
     )
+
+
+def _case_folds() -> dict[int, str]:
+    """The lower-case characters whose case folding differs (ß, ſ, ς, ligatures…).
+    Built only with a new index: the analyzer, with this table, is saved in it."""
+    return {
+        code: char.casefold()
+        for code in range(0x10000)
+        for char in [chr(code)]
+        if char.lower() == char != char.casefold()
+    }
 
 
 def _guarded(action: Callable[[], Any]) -> Any:

@@ -317,6 +317,12 @@ def test_tags_and_ids_match_exactly(corpus):
     assert ids(corpus, "id:session_20251120_payments") == []  # a prefix needs *
 
 
+def test_case_folding_beyond_lower_case(sessions):
+    export(sessions, "session_20251101_strasse.md", "Straße", "Die Größe der Straße.")
+    for word in ("STRASSE", "strasse", "Straße", "GRÖSSE"):
+        assert ids(sessions, word) == ["session_20251101_strasse.md"], word
+
+
 def test_unicode_words(corpus):
     assert ids(corpus, "zürich") == ["session_20251201_distilbert_training.md"]
     assert ids(corpus, "ZÜRICH") == ["session_20251201_distilbert_training.md"]
