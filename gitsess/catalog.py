@@ -178,12 +178,8 @@ def scan_sessions(
     # hide an edit in the same clock tick.
     stats = [entry.stat(follow_symlinks=False) for entry in entries]
     names = [entry.name for entry in entries]
-    listing = "".join(
-        [
-            f"{name}\t{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}\n"
-            for name, stat in zip(names, stats, strict=True)
-        ]
-    )
+    signatures = [_signature_of(stat) for stat in stats]
+    listing = "".join([f"{name}\t{sig}\n" for name, sig in zip(names, signatures, strict=True)])
     newest = max((stat.st_mtime_ns for stat in stats), default=0)
     trusted_before = recorded.written_ns - RACY_NS
     if listing == recorded.listing and newest < trusted_before:
@@ -192,8 +188,7 @@ def scan_sessions(
     known = recorded.records()
     files: dict[str, tuple[str, str]] = {}
     stale: list[tuple[str, str, str | None]] = []  # (name, signature, hash last seen)
-    for name, stat in zip(names, stats, strict=True):
-        signature = _signature_of(stat)
+    for name, stat, signature in zip(names, stats, signatures, strict=True):
         record = known.get(name)
         if record is not None and record[0] == signature and stat.st_mtime_ns < trusted_before:
             files[name] = record
@@ -289,8 +284,7 @@ def file_signature(path: Path) -> str | None:
 
 
 def _signature_of(stat: os.stat_result) -> str:
-    """Size, mtime and inode: what changes when a file is rewritten (the scan
-    loop in scan_sessions writes the same string inline, for speed)."""
+    """Size, mtime and inode: what changes when a file is rewritten."""
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 

@@ -11,7 +11,7 @@ from gitsess.catalog import cached_output
 from gitsess.checks import export_problems
 from gitsess.errors import GitSessError
 from gitsess.files import read_bytes
-from gitsess.model import Session, json_array, parse_date, split_frontmatter
+from gitsess.model import Session, body_of, json_array, parse_date
 from gitsess.workspace import IndexResult, Workspace, index_is_current, write_index
 
 TITLE_COLUMN = 60
@@ -140,12 +140,7 @@ class ShownSession:
 def show_session(workspace: Workspace, ref: str) -> ShownSession:
     session = workspace.find(workspace.catalog(), ref)
     data = read_bytes(workspace.repo.root / session.path)
-    text = data.decode("utf-8-sig", "replace")
-    try:
-        block = split_frontmatter(text)
-    except ValueError:
-        block = None
-    body = text[block.body_start :] if block else text
+    body = body_of(data.decode("utf-8-sig", "replace"))
     return ShownSession(session=session, body=body.lstrip("\n"))
 
 

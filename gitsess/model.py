@@ -671,6 +671,16 @@ _OPENING = re.compile(r"---[ \t]*(?:\r?\n|$)")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$\n?", re.M)
 
 
+def body_of(text: str) -> str:
+    """The text after the frontmatter: all of it when there is none, or when it
+    is never closed (then nothing can be told apart)."""
+    try:
+        block = split_frontmatter(text)
+    except FrontmatterNotClosed:
+        return text
+    return text[block.body_start :] if block else text
+
+
 def split_frontmatter(text: str) -> FrontmatterBlock | None:
     """Locate a leading `---` … `---` block; None when the file has none."""
     opening = _OPENING.match(text)

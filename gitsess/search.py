@@ -21,7 +21,8 @@ Safety:
 - The manifest lags the index, never leads it (it is written after Whoosh
   commits), and every update is idempotent, so a writer killed at any moment
   leaves something the next run completes. Files that no longer have the size
-  the manifest recorded, or that make Whoosh raise, are rebuilt with a notice.
+  and mtime the manifest recorded, a table of contents with another hash, or
+  files that make Whoosh raise are rebuilt with a notice.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from typing import Any
 from gitsess.catalog import Catalog, code_stamp
 from gitsess.errors import GitSessError
 from gitsess.files import exclusive_lock, read_bytes, write_atomic
-from gitsess.model import FrontmatterNotClosed, Session, parse_date, parse_export, split_frontmatter
+from gitsess.model import Session, body_of, parse_date, parse_export
 from gitsess.workspace import CHECKPOINTS_DIR, Workspace
 
 # Bump when the schema or the analysis changes. (The manifest also records the
@@ -48,6 +49,7 @@ from gitsess.workspace import CHECKPOINTS_DIR, Workspace
 SCHEMA_VERSION = 1
 INDEX_DIR = "search"
 LOCK_NAME = "search.lock"
+BUILD_LEFTOVERS = (f"{INDEX_DIR}.new-*", f"{INDEX_DIR}.old-*")  # a build's two directories
 MANIFEST = "gitsess-manifest.json"
 DOCUMENTS = "gitsess-documents.tsv"
 LOCK_TIMEOUT = 60.0  # a full build of 10,000 exports takes ~15 s on two CPUs
@@ -55,7 +57,6 @@ PARALLEL_BUILD_MIN = 2000  # below this, forking writer processes costs more tha
 REBUILD_MIN = 200  # more changes than this (and a fifth of the index): rebuild instead
 SNIPPETS_PER_HIT = 2
 SNIPPET_CHARS = 160
-KINDS = ("all", "export", "checkpoint")
 # Applied to each field's BM25 score when searching. (Index-time field boosts
 # only raise the term frequency, which BM25 saturates: a title match then
 # weighed barely more than a body match.)
@@ -195,16 +196,11 @@ def body_text(data: bytes) -> str:
     guidance (HTML comments) and bare markdown markers, which every export
     shares and which would only add noise to scores and snippets. Undecodable
     bytes become U+FFFD, so a file that is partly not UTF-8 is still found."""
-    return _MARKERS.sub("", _COMMENT.sub(" ", _without_frontmatter(data)))
+    return _MARKERS.sub("", _COMMENT.sub(" ", _decoded_body(data)))
 
 
-def _without_frontmatter(data: bytes) -> str:
-    text = data.decode("utf-8", errors="replace")
-    try:
-        block = split_frontmatter(text)
-    except FrontmatterNotClosed:
-        return text
-    return text[block.body_start :] if block else text
+def _decoded_body(data: bytes) -> str:
+    return body_of(data.decode("utf-8", errors="replace"))
 
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
@@ -339,7 +335,7 @@ class SearchIndex:
     def _recover_swap(self) -> None:
         """A build killed between its two renames left the index beside its place:
         the new one if it was complete (its manifest is written last), else the old."""
-        for pattern in (f"{INDEX_DIR}.new-*", f"{INDEX_DIR}.old-*"):
+        for pattern in BUILD_LEFTOVERS:
             for candidate in sorted(self.path.parent.glob(pattern)):
                 if (candidate / MANIFEST).is_file():
                     os.rename(candidate, self.path)
@@ -349,14 +345,12 @@ class SearchIndex:
         """Directories of builds that were killed (a live build holds the lock)."""
         import shutil
 
-        for pattern in (f"{INDEX_DIR}.new-*", f"{INDEX_DIR}.old-*"):
+        for pattern in BUILD_LEFTOVERS:
             for leftover in self.path.parent.glob(pattern):
                 shutil.rmtree(leftover, ignore_errors=True)
 
     def _apply_changes(self, corpus: Corpus, manifest: Manifest) -> None:
-        indexed = self.documents()
-        changed = [key for key, digest in corpus.digests.items() if indexed.get(key) != digest]
-        deleted = [key for key in indexed if key not in corpus.digests]
+        changed, deleted = _differences(self.documents(), corpus)
         if len(changed) + len(deleted) > max(REBUILD_MIN, len(corpus.digests) // 5):
             # e.g. a checkout of a distant branch: one document at a time in one
             # process is slower than a parallel build, and holds the lock longer
@@ -415,6 +409,13 @@ class SearchIndex:
                 key = f"{prefix}/{session.id}" if prefix else session.id
                 data = read_bytes(self.workspace.sessions_path / key)
                 yield _document(key, session, data)
+
+
+def _differences(indexed: dict[str, str], corpus: Corpus) -> tuple[list[str], list[str]]:
+    """(documents new or changed since they were indexed, documents deleted)"""
+    changed = [key for key, digest in corpus.digests.items() if indexed.get(key) != digest]
+    deleted = [key for key in indexed if key not in corpus.digests]
+    return changed, deleted
 
 
 def _fault_point(name: str) -> None:
@@ -500,7 +501,7 @@ def _write_records(path: Path, corpus: Corpus, built_ns: int) -> None:
         schema=SCHEMA_VERSION,
         whoosh=_whoosh_version(),
         code=code_stamp(),
-        sessions_dir=next(iter(corpus.catalogs.values())).sessions_dir,
+        sessions_dir=corpus.catalogs[""].sessions_dir,
         generation=generation,
         files=files,
         toc_sha256=_sha256(path / _toc_name(generation)),
@@ -674,10 +675,8 @@ def index_stats(workspace: Workspace) -> Stats:
         _bring_up_to_date(index)
         manifest = index.manifest()
         assert manifest is not None
-    corpus = _corpus(workspace)
     indexed = index.documents()
-    pending = sum(indexed.get(key) != digest for key, digest in corpus.digests.items())
-    pending += sum(key not in corpus.digests for key in indexed)
+    changed, deleted = _differences(indexed, _corpus(workspace))
     return Stats(
         path=index.path,
         documents=len(indexed),
@@ -685,7 +684,7 @@ def index_stats(workspace: Workspace) -> Stats:
         segments=sum(name.endswith(".trm") for name in manifest.files),
         built_ns=manifest.built_ns,
         updated_ns=manifest.updated_ns,
-        pending=pending,
+        pending=len(changed) + len(deleted),
         schema=SCHEMA_VERSION,
         whoosh=manifest.whoosh,
     )
@@ -841,7 +840,7 @@ def _snippets(workspace: Workspace, hit: Any, ranked: _Ranked) -> list[Snippet]:
 def _first_prose(data: bytes) -> str:
     """The first line of the body that a person wrote: not a heading, a bare
     list marker or template guidance."""
-    body = _COMMENT.sub(" ", _without_frontmatter(data))
+    body = _COMMENT.sub(" ", _decoded_body(data))
     for line in body.splitlines():
         words = line.strip().lstrip("-*+").strip()
         if words and not line.lstrip().startswith("#") and not re.fullmatch(r"\d+\.", words):

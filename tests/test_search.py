@@ -82,6 +82,24 @@ def index_dir(repo: Path) -> Path:
     )
 
 
+def generated(tmp_path: Path, sessions: int) -> Path:
+    """A repository holding the benchmark generator's corpus of `sessions` exports."""
+    repo = tmp_path / "corpus"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            str(repo),
+            "--sessions",
+            str(sessions),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return repo
+
+
 @pytest.fixture
 def corpus(sessions: Path) -> Path:
     """A small hand-made corpus with known answers."""
@@ -645,13 +663,7 @@ def test_each_worktree_has_its_own_index(corpus):
 def test_ranking_is_the_same_at_every_limit(tmp_path):
     """The top N must be the first N of the full ranking: Whoosh's default
     collector drops true top documents; ties must not depend on index history."""
-    repo = tmp_path / "corpus"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(repo), "--sessions", "400"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    repo = generated(tmp_path, 400)
     for query in ("latency", "webhook signatures", "latency NOT tags:ml", "tags:ml training"):
         full = ids(repo, query, "--limit", "1000")
         assert len(full) > 10, query
@@ -929,13 +941,7 @@ def _kill_during(repo: Path, args: tuple[str, ...], delay: float) -> None:
 
 @pytest.mark.parametrize("delays", [(0.3, 0.6, 0.9, 1.2, 1.6, 2.0, 2.5)])
 def test_a_writer_killed_mid_write_is_repaired_by_the_next_run(tmp_path, delays):
-    repo = tmp_path / "corpus"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(repo), "--sessions", "300"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    repo = generated(tmp_path, 300)
     sessions_dir = repo / ".sessions"
     names = sorted(path.name for path in sessions_dir.glob("session_*.md"))
     assert len(ids(repo, "latency", "--limit", "1000")) > 10
@@ -958,13 +964,7 @@ def test_a_writer_killed_mid_write_is_repaired_by_the_next_run(tmp_path, delays)
 
 
 def test_interrupting_a_parallel_rebuild_exits_cleanly(tmp_path):
-    repo = tmp_path / "corpus"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(repo), "--sessions", "2500"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    repo = generated(tmp_path, 2500)
     assert len(ids(repo, "latency", "--limit", "3")) == 3
     process = subprocess.Popen(
         ["git-sess", "reindex"],
@@ -1000,13 +1000,7 @@ def test_a_writer_killed_at_each_critical_point_is_repaired(corpus, point):
 
 
 def test_many_changes_at_once_rebuild_rather_than_update(tmp_path):
-    repo = tmp_path / "corpus"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(repo), "--sessions", "300"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    repo = generated(tmp_path, 300)
     assert ids(repo, "latency", "--limit", "3")
     names = sorted(p.name for p in (repo / ".sessions").glob("session_2*.md"))[:250]
     for name in names:
