@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gitsess.catalog import Catalog
 from gitsess.config import vocabulary_problem
 from gitsess.links import find_cycles, format_cycle, link_problems
 from gitsess.model import Problem, Session
 from gitsess.workspace import Workspace, index_is_current
+
+if TYPE_CHECKING:
+    from gitsess.staged import StagedTree
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,9 @@ def check_workspace(workspace: Workspace) -> CheckReport:
     return CheckReport(sessions=len(catalog.sessions), problems=problems)
 
 
-def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
-    """Everything `check` reports except the state of the index file."""
+def export_problems(workspace: Workspace, catalog: Catalog | StagedTree) -> list[Problem]:
+    """Everything `check` reports except the state of the index file (for the work
+    tree's exports, or for the staged ones that a commit would record)."""
     sessions = catalog.sessions
     problems = [problem for session in sessions for problem in session.problems]
     problems += _vocabulary_problems(workspace, sessions)
@@ -58,6 +63,7 @@ def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
                 f"link cycle: {format_cycle(cycle)}",
                 "a session may only continue or require sessions that came before it;"
                 " remove one link of the cycle",
+                involves=tuple(by_id[member].path for member in cycle),
             )
         )
     continuations: dict[str, list[str]] = defaultdict(list)

@@ -97,8 +97,10 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-def init() -> None:
-    """Create the sessions directory, its index and CONTEXT_MANAGEMENT.md.
+@click.option("--no-hooks", is_flag=True, help="Do not install the git hooks.")
+def init(no_hooks: bool) -> None:
+    """Create the sessions directory, its index and CONTEXT_MANAGEMENT.md, and
+    install the git hooks (see git sess hooks --help).
 
     Running it again changes nothing. The directory is .sessions/ unless
     `git config sess.dir` names another.
@@ -113,8 +115,123 @@ def init() -> None:
     result = init_workspace(workspace)
     for created in result.created:
         click.echo(f"created {created}")
-    if not result.created:
+    changed = []
+    if not no_hooks:
+        from gitsess.hooks import install_hooks
+
+        try:
+            changed = install_hooks(workspace).changed
+        except GitSessError as error:  # the sessions directory is set up all the same
+            click.echo(f"git-sess: warning: hooks not installed: {error.message}", err=True)
+            click.echo(f"hint: {error.hint}", err=True)
+        for line in changed:
+            click.echo(line)
+    if not result.created and not changed:
         click.echo(f"{workspace.config.sessions_dir}/ is already set up; nothing to do")
+
+
+@cli.group()
+def hooks() -> None:
+    """Install, remove or inspect the git hooks.
+
+    \b
+    The hooks keep the index true on every commit and never slow down one that
+    does not touch the sessions directory:
+      pre-commit          validate the staged exports, refuse secrets, stage the index
+      prepare-commit-msg  "Add session: <title>" for a commit of exports alone
+      pre-merge-commit    the same checks for a merge
+      post-commit, post-merge, post-checkout, post-rewrite
+                          refresh the search index in the background
+    A merge driver (in .gitattributes) merges session_index.md without conflicts.
+    A hook that was there before is kept as <hook>.legacy and runs first.
+
+    \b
+    Example:
+      git sess hooks status
+    """
+
+
+@hooks.command(name="install")
+def hooks_install() -> None:
+    """Install the hooks and the merge driver; running it again changes nothing.
+
+    \b
+    Example:
+      git sess hooks install
+    """
+    from gitsess.hooks import install_hooks
+
+    result = install_hooks(_workspace())
+    for line in result.changed:
+        click.echo(line)
+    if not result.changed:
+        click.echo(f"the hooks in {_shown_path(result.directory)} are up to date; nothing to do")
+
+
+@hooks.command(name="uninstall")
+def hooks_uninstall() -> None:
+    """Remove the hooks and the merge driver, putting back any hook that was there.
+
+    \b
+    Example:
+      git sess hooks uninstall
+    """
+    from gitsess.hooks import uninstall_hooks
+
+    changed = uninstall_hooks(_workspace())
+    for line in changed:
+        click.echo(line)
+    if not changed:
+        click.echo("no git-sess hooks are installed; nothing to do")
+
+
+@hooks.command(name="status")
+def hooks_status() -> None:
+    """Say for each hook whether it is ours, ours chaining yours, foreign or missing.
+
+    \b
+    Example:
+      git sess hooks status
+    """
+    from gitsess.hooks import hook_states
+
+    for hook, state in hook_states(_workspace()).items():
+        click.echo(f"{hook:<20} {state}")
+
+
+@cli.command(hidden=True, context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook(name: str, args: tuple[str, ...]) -> None:
+    """Run hook NAME as the installed stubs do (their fallback when the
+    interpreter they recorded is gone)."""
+    from gitsess.hooks import main as run_hook
+
+    raise SystemExit(run_hook([name, *args]))
+
+
+@cli.command()
+@click.argument("sessions", nargs=-1, metavar="[ID]...")
+@click.option(
+    "--include-staged", is_flag=True, help="Commit what is already staged along with them."
+)
+def commit(sessions: tuple[str, ...], include_staged: bool) -> None:
+    """Commit session exports and the index with the documented message.
+
+    Without IDs: every new, changed or deleted export. The commit goes through
+    git, so the hooks run. The message is "Add session: <title>" (or Update,
+    or a list for several), from templates/commit-message.txt or your
+    .sessions/templates/commit-message.txt.
+
+    \b
+    Examples:
+      git sess commit
+      git sess commit distilbert_training
+    """
+    from gitsess.commits import commit_sessions
+
+    result = commit_sessions(_workspace(), list(sessions), include_staged)
+    click.echo(f"[{result.summary}] {len(result.paths)} export(s)")
 
 
 @cli.command()

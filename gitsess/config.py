@@ -24,6 +24,7 @@ class Config:
     project: str | None = None
     context_window: int = DEFAULT_CONTEXT_WINDOW
     lock_timeout: float | None = None  # seconds a writer waits for another; None: its default
+    allow_secrets: bool = False  # commit exports that look like they hold a credential
 
 
 def load_config(values: dict[str, list[str]]) -> Config:
@@ -43,6 +44,21 @@ def load_config(values: dict[str, list[str]]) -> Config:
         context_window=_number("sess.contextWindow", last("sess.contextwindow"), 1000)
         or DEFAULT_CONTEXT_WINDOW,
         lock_timeout=_seconds("sess.lockTimeout", last("sess.locktimeout")),
+        allow_secrets=_boolean("sess.allowSecrets", last("sess.allowsecrets")),
+    )
+
+
+def _boolean(key: str, raw: str | None) -> bool:
+    """git's own spellings of a boolean (`git config --type=bool`)."""
+    if raw is None:
+        return False
+    value = raw.lower()
+    if value in ("", "true", "yes", "on", "1"):  # a bare `key` in the file means true
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise GitSessError(
+        f"git config {key} is {raw!r}, not a boolean", f"git config {key} true (or false)"
     )
 
 

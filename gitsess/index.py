@@ -35,16 +35,67 @@ def project_from_index(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+# One line of the index: (date heading, session id, the line itself).
+Entry = tuple[str, str, str]
+_ENTRY = re.compile(r"^- \[`([^`]+)`\]")
+
+
 def render_index(sessions: Sequence[Session], project: str, sessions_dir: str) -> str:
+    entries = [
+        (session.date or "undated", session.id, _entry(session, sessions_dir))
+        for session in newest_first(sessions)
+    ]
+    return assemble(entries, project, sessions_dir)
+
+
+def assemble(entries: Sequence[Entry], project: str, sessions_dir: str) -> str:
+    """The index file for `entries`, already in index order (newest_first)."""
     lines = [marker(sessions_dir), f"# {project} Session Index", ""]
-    if not sessions:
+    if not entries:
         lines.append('_No sessions yet: `git sess new "Title"` writes the first._')
-    for date, group in groupby(newest_first(sessions), key=lambda s: s.date or "undated"):
+    for date, group in groupby(entries, key=lambda entry: entry[0]):
         if lines[-1] != "":
             lines.append("")
         lines.append(f"## {date}")
-        lines.extend(_entry(session, sessions_dir) for session in group)
+        lines.extend(line for _, _, line in group)
     return "\n".join(lines) + "\n"
+
+
+def parse_entries(text: str) -> dict[str, Entry] | None:
+    """The entries of a generated index by session id; None for any other text."""
+    if not is_generated(text):
+        return None
+    entries: dict[str, Entry] = {}
+    date = "undated"
+    for line in text.splitlines():
+        if line.startswith("## "):
+            date = line[3:].strip()
+        elif match := _ENTRY.match(line):
+            entries[match.group(1)] = (date, match.group(1), line)
+    return entries
+
+
+def merge_entries(
+    base: dict[str, Entry], ours: dict[str, Entry], theirs: dict[str, Entry]
+) -> list[Entry]:
+    """A three-way merge line by line: each side's additions, changes and removals.
+
+    When both sides changed the same session's line, ours is kept; the hooks
+    regenerate the index from the merged exports before a merge is committed.
+    """
+    merged = dict(ours)
+    for session_id in base.keys() | theirs.keys():
+        if theirs.get(session_id) == base.get(session_id):
+            continue  # theirs left it alone
+        if ours.get(session_id) != base.get(session_id):
+            continue  # both changed it: ours stands
+        if session_id in theirs:
+            merged[session_id] = theirs[session_id]
+        else:
+            merged.pop(session_id, None)
+    # The same order as newest_first: date descending (undated last), then id.
+    by_id = sorted(merged.values(), key=lambda entry: entry[1])
+    return sorted(by_id, key=lambda entry: "" if entry[0] == "undated" else entry[0], reverse=True)
 
 
 def _entry(session: Session, sessions_dir: str) -> str:

@@ -76,6 +76,8 @@ class Problem:
     # empty, frontmatter not YAML) or a value could not be read, and rewriting
     # the frontmatter would silently drop it.
     blocking: bool = False
+    # Every file a problem spans (the members of a link cycle), when more than `path`.
+    involves: tuple[str, ...] = ()
 
     @property
     def location(self) -> str:

@@ -79,20 +79,42 @@ def init_repository(path: Path, settings: dict[str, str]) -> tuple[Repo, str]:
 
 
 def run_git(cwd: Path, *args: str, check: bool = True) -> str:
+    return git_process(cwd, list(args), check=check).stdout.decode("utf-8", "surrogateescape")
+
+
+def git_process(
+    cwd: Path,
+    args: list[str],
+    *,
+    input: bytes | None = None,
+    check: bool = True,
+    show_errors: bool = False,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run git with the caller's environment: inside a hook that is git's own
+    (`GIT_INDEX_FILE`, `GIT_DIR`), so every call sees what the commit sees.
+
+    `show_errors`: git's stderr (and its hooks') goes to the user as it comes.
+    """
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8"
+            ["git", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=None if show_errors else subprocess.PIPE,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
         )
     except FileNotFoundError as exc:
         raise GitSessError("git is not installed or not on PATH", "install git") from exc
     except NotADirectoryError as exc:
         raise NotARepository(f"{cwd} is not a directory", "cd into a git repository") from exc
     if check and done.returncode != 0:
-        message = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        said = (done.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         raise GitSessError(
-            f"git {' '.join(args[:2])} failed: {message[0]}", "run the git command by hand"
+            f"git {' '.join(args[:2])} failed: {(said or [f'exit {done.returncode}'])[-1]}",
+            "run the git command by hand",
         )
-    return done.stdout
+    return done
 
 
 def _not_a_work_tree(start: Path) -> NotARepository:

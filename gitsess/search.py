@@ -653,6 +653,11 @@ def _bring_up_to_date(index: SearchIndex) -> None:
         index.sync(corpus)
 
 
+def index_exists(workspace: Workspace) -> bool:
+    """Whether a search index has been built here (the hooks only refresh one)."""
+    return (SearchIndex(workspace).path / MANIFEST).is_file()
+
+
 def sync_index(workspace: Workspace) -> list[str]:
     """Bring the index up to date without searching (what every search does first)."""
     index = SearchIndex(workspace)

@@ -156,10 +156,17 @@ def index_is_current(workspace: Workspace, catalog: Catalog) -> bool:
     return _stale_index(workspace, catalog) is None
 
 
-def write_index(workspace: Workspace, catalog: Catalog) -> IndexResult:
-    """Regenerate the index; a hand-written one is kept aside, never lost."""
+def write_index(workspace: Workspace, catalog: Catalog, rendered: str | None = None) -> IndexResult:
+    """Regenerate the index; a hand-written one is kept aside, never lost.
+
+    `rendered`: the index for `catalog` when the caller already has it.
+    """
     relative = workspace.relative(workspace.index_path)
-    stale = _stale_index(workspace, catalog)
+    if rendered is None:
+        stale = _stale_index(workspace, catalog)
+    else:
+        current = read_index_file(workspace)
+        stale = None if current == rendered else (current, rendered)
     if stale is None:
         return IndexResult(path=relative, changed=False)
     current, rendered = stale
@@ -212,12 +219,8 @@ def _remember_current(workspace: Workspace, catalog: Catalog, scan_ns: int) -> N
 
 def _index_texts(workspace: Workspace, catalog: Catalog) -> tuple[str | None, str]:
     """The index file as it is (None when missing) and as it should be."""
-    current = _read_index(workspace)
-    project = (
-        workspace.config.project
-        or (index_module.project_from_index(current) if current else None)
-        or workspace.repo.root.name
-    )
+    current = read_index_file(workspace)
+    project = project_name(workspace, current)
     rendered = cached_output(
         workspace.repo.state_dir,
         catalog,
@@ -228,12 +231,21 @@ def _index_texts(workspace: Workspace, catalog: Catalog) -> tuple[str | None, st
     return current, rendered
 
 
+def project_name(workspace: Workspace, index_text: str | None) -> str:
+    """`sess.project`, else the heading an index already has, else the directory name."""
+    return (
+        workspace.config.project
+        or (index_module.project_from_index(index_text) if index_text else None)
+        or workspace.repo.root.name
+    )
+
+
 def check_index_readable(workspace: Workspace) -> None:
     """Raise now what regenerating the index would raise (a symlink, not UTF-8)."""
-    _read_index(workspace)
+    read_index_file(workspace)
 
 
-def _read_index(workspace: Workspace) -> str | None:
+def read_index_file(workspace: Workspace) -> str | None:
     path = workspace.index_path
     if path.is_symlink():  # reading it would copy whatever it points at into the repo
         raise GitSessError(

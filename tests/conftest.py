@@ -106,8 +106,12 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sessions(repo: Path) -> Path:
-    """A repository after `git sess init`; returns the repository."""
-    result = sess(repo, "init")
+    """A repository after `git sess init --no-hooks`; returns the repository.
+
+    Without hooks, so that tests of other commands can commit any export they
+    need; tests/test_hooks.py installs them.
+    """
+    result = sess(repo, "init", "--no-hooks")
     assert result.code == 0, result.err
     return repo
 

@@ -188,6 +188,10 @@ COMMANDS = [
     ("search", "anything"),
     ("search", "--stats"),
     ("reindex",),
+    ("hooks", "install"),
+    ("hooks", "uninstall"),
+    ("hooks", "status"),
+    ("commit",),
 ]
 
 

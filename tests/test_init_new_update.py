@@ -138,11 +138,13 @@ def test_init_creates_directory_index_and_context_file(repo):
     result = sess(repo, "init")
 
     assert result.code == 0, result.err
-    assert result.out == (
+    assert result.out.startswith(
         "created .sessions/\n"
         "created .sessions/CONTEXT_MANAGEMENT.md\n"
         "created .sessions/session_index.md\n"
+        "installed pre-commit\n"
     )
+    assert "added the merge driver for the index to .gitattributes" in result.out
     assert sorted(p.name for p in sessions_dir(repo).iterdir()) == [
         "CONTEXT_MANAGEMENT.md",
         "session_index.md",
@@ -162,14 +164,17 @@ def test_init_creates_directory_index_and_context_file(repo):
     assert "`.sessions/`" in context
 
 
-def test_init_twice_changes_nothing(sessions):
-    before = snapshot(sessions)
+def test_init_twice_changes_nothing(repo):
+    assert sess(repo, "init").code == 0
+    before = snapshot(repo)
+    hooks = {path.name: path.read_bytes() for path in (repo / ".git" / "hooks").iterdir()}
 
-    result = sess(sessions, "init")
+    result = sess(repo, "init")
 
     assert result.code == 0, result.err
     assert result.out == ".sessions/ is already set up; nothing to do\n"
-    assert snapshot(sessions) == before
+    assert snapshot(repo) == before
+    assert {path.name: path.read_bytes() for path in (repo / ".git" / "hooks").iterdir()} == hooks
 
 
 def test_init_honours_sess_dir(repo):

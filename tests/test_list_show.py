@@ -35,6 +35,8 @@ COMMANDS = [
     "import",
     "search",
     "reindex",
+    "hooks",
+    "commit",
     "demo",
 ]
 

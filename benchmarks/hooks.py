@@ -1,0 +1,424 @@
+"""Timings of the git hooks on a generated corpus: what they add to git's own commands.
+
+    .venv/bin/python benchmarks/hooks.py [--sessions 10000] [--repeat 7] [--merge-repeat 3]
+        [--keep DIR] [--json OUT]
+
+Figures, all from one run so the differences hold on a noisy machine, each
+a whole `git` process (its hooks included) with one untimed warm-up:
+- `git commit -q -m x` of a one-line change to an unrelated file, without the
+  hooks (`git sess hooks uninstall`) and with them (`git sess hooks install`);
+- the same with an editor (`core.editor` is `sed -i 1s/^/x/`, no -m), so
+  prepare-commit-msg has no message source;
+- `git commit -q -m x` of a one-line change to one export (a different one each
+  run), without and with the hooks: with them, pre-commit re-stages the index;
+- `git merge -q --no-edit` of two branches that each added 50 new sessions to
+  the corpus, with the hooks and the index's merge driver, checked afterwards
+  (no conflict, `git sess index --check` passes, the committed index lists all
+  100 new sessions);
+- the baselines `python -c pass` and `git status --porcelain`.
+
+"added" is the median with the hooks minus the median without them; the runs
+without and with the hooks alternate (the hooks are uninstalled and installed
+again between them, untimed), so both halves see the same moments of a shared
+machine. Before each commit the script waits SETTLE_S, so the detached search
+refresh a hook may start has finished and is not counted against the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import TAGS, Spec, make_title, render_export, unique_id  # noqa: E402
+from run import (  # noqa: E402  (the sibling scripts)
+    Figure,
+    Result,
+    add_ratios,
+    compile_package,
+    console_script,
+    corpus,
+    editor,
+    exports,
+    log,
+    machine,
+    measure,
+    run_checked,
+    set_up,
+    source_stamp,
+    time_once,
+)
+
+UNRELATED = "code.txt"
+INDEX = ".sessions/session_index.md"
+NEW_PER_BRANCH = 50
+SETTLE_S = 0.3  # before each commit: lets the hooks' detached refresh of the last one finish
+COMMIT_EDITOR = "sed -i 1s/^/x/"
+
+
+@dataclass
+class Pair:
+    label: str
+    none: Result  # no hooks installed
+    hooks: Result
+    target_added_s: float
+
+    @property
+    def added_s(self) -> float:
+        return self.hooks.median_s - self.none.median_s
+
+    @property
+    def verdict(self) -> str:
+        return "met" if self.added_s <= self.target_added_s else "MISSED"
+
+
+@dataclass
+class MergeRun:
+    seconds: float
+    exit: int
+    conflicts: list[str]
+    index_check_exit: int
+    missing_ids: int  # new sessions the committed index does not list
+    clean_after: bool  # `git status --porcelain` printed nothing
+    stderr: str
+
+    @property
+    def correct(self) -> bool:
+        return (
+            self.exit == 0
+            and not self.conflicts
+            and self.index_check_exit == 0
+            and self.missing_ids == 0
+        )
+
+
+@dataclass
+class MergeResult:
+    label: str
+    median_s: float
+    min_s: float
+    runs: list[MergeRun]
+    new_ids: int
+
+    @property
+    def correct(self) -> bool:
+        return all(run.correct for run in self.runs)
+
+
+# --- the repository ------------------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> str:
+    return run_checked(["git", *args], repo)
+
+
+def hooks(repo: Path, git_sess: str, install: bool) -> None:
+    """Install or remove the hooks; the .gitattributes lines uninstall takes out are
+    put back from HEAD, so the tree stays clean (without the driver's configuration
+    they do nothing)."""
+    run_checked([git_sess, "hooks", "install" if install else "uninstall"], repo)
+    if not install:
+        git(repo, "checkout", "-q", "HEAD", "--", ".gitattributes")
+    if git(repo, "status", "--porcelain").strip():
+        raise SystemExit(f"hooks.py: the tree is not clean after hooks {install=}")
+
+
+def commit_index(repo: Path, git_sess: str) -> None:
+    """`git sess index`, committed if it changed (after commits made without the hooks)."""
+    run_checked([git_sess, "index"], repo)
+    if git(repo, "status", "--porcelain").strip():
+        git(repo, "add", INDEX)
+        git(repo, "commit", "-q", "--no-verify", "-m", "git sess index")
+
+
+def prepare_repo(repo: Path, git_sess: str) -> None:
+    set_up(repo, git_sess)
+    if not (repo / UNRELATED).exists():
+        (repo / UNRELATED).write_text("code that has nothing to do with sessions\n")
+        git(repo, "add", UNRELATED)
+        git(repo, "commit", "-q", "-m", f"Add {UNRELATED}")
+    hooks(repo, git_sess, install=True)
+    commit_index(repo, git_sess)
+
+
+def appender(repo: Path) -> Callable[[], None]:
+    counter = iter(range(10**9))
+
+    def append() -> None:
+        time.sleep(SETTLE_S)
+        with open(repo / UNRELATED, "a", encoding="utf-8") as handle:
+            handle.write(f"line {next(counter)}\n")
+        git(repo, "add", UNRELATED)
+
+    return append
+
+
+def export_editor(repo: Path) -> Callable[[], None]:
+    edit = editor(exports(repo))  # one for both variants: every run edits a new export
+
+    def edit_and_stage() -> None:
+        time.sleep(SETTLE_S)
+        edit()
+        git(repo, "add", "-u", ".sessions")
+
+    return edit_and_stage
+
+
+# --- the commit figures -----------------------------------------------------------------
+
+
+def time_pairs(repo: Path, git_sess: str, repeat: int) -> list[Pair]:
+    commit_m = ["git", "commit", "-q", "-m", "x"]
+    commit_editor = ["git", "-c", f"core.editor={COMMIT_EDITOR}", "commit", "-q"]
+    unrelated, edited = appender(repo), export_editor(repo)
+    plans = [
+        ("commit -m, unrelated file", commit_m, unrelated, 0.015),
+        ("commit (editor), unrelated file", commit_editor, unrelated, 0.015),
+        ("commit -m, one export", commit_m, edited, 0.2),
+    ]
+    pairs = []
+    for label, argv, prepare, target in plans:
+        log(f"timing {label}, without and with the hooks …")
+        pairs.append(time_pair(repo, git_sess, label, argv, prepare, repeat, target))
+    return pairs
+
+
+def time_pair(
+    repo: Path,
+    git_sess: str,
+    label: str,
+    argv: list[str],
+    prepare: Callable[[], None],
+    repeat: int,
+    target: float,
+) -> Pair:
+    """Runs without and with the hooks alternate (no hooks, hooks, no hooks, …), so
+    both see the same moments of a shared machine; the first of each is a warm-up."""
+    runs: dict[bool, list[float]] = {False: [], True: []}
+    for number in range(repeat + 1):
+        for installed in (False, True):
+            if installed:
+                commit_index(repo, git_sess)  # the index catches up with commits made without
+            hooks(repo, git_sess, install=installed)
+            prepare()
+            elapsed = time_once(argv, repo, (0,))
+            if git(repo, "status", "--porcelain").strip():
+                raise SystemExit(f"hooks.py: the tree is not clean after {label} ({installed=})")
+            if number:
+                runs[installed].append(elapsed)
+    none, with_hooks = (
+        Result(
+            key=f"{label}: {variant}".replace(" ", "_"),
+            label=f"{label}: {variant}",
+            command=" ".join(argv),
+            median_s=statistics.median(runs[installed]),
+            min_s=min(runs[installed]),
+            runs_s=runs[installed],
+            target_s=None,
+        )
+        for installed, variant in ((False, "no hooks"), (True, "hooks"))
+    )
+    return Pair(label, none, with_hooks, target)
+
+
+# --- the merge --------------------------------------------------------------------------
+
+
+def add_sessions(repo: Path, side: str, offset: int, used: set[str]) -> list[str]:
+    """NEW_PER_BRANCH new exports dated from 2026 (after the corpus), one side on even
+    days and the other on odd ones, so both add entries at the top of the index."""
+    rng = random.Random(f"hooks-merge-{side}")
+    ids = []
+    for number in range(NEW_PER_BRANCH):
+        date = dt.date(2026, 1, 1) + dt.timedelta(days=2 * number + offset)
+        topic = "search indexer" if side == "ours" else "webhook dispatcher"
+        title = f"{make_title(rng, 'feature', topic)} ({side} {number})"
+        spec = Spec(
+            id=unique_id(date, title, used),
+            date=date,
+            title=title,
+            type="feature",
+            status="complete",
+            topic=topic,
+            tags=[rng.choice(TAGS)],
+            legacy=False,
+        )
+        (repo / ".sessions" / spec.id).write_text(render_export(rng, spec), encoding="utf-8")
+        ids.append(spec.id)
+    return ids
+
+
+def branches(repo: Path) -> tuple[str, list[str]]:
+    """bench-theirs and bench-ours from HEAD, 50 new sessions each, committed with the
+    hooks; bench-ours is left checked out. The commit to reset to, and the new ids."""
+    base = git(repo, "rev-parse", "HEAD").strip()
+    used = {path.name for path in exports(repo)}
+    new_ids = []
+    for side, offset in (("theirs", 1), ("ours", 0)):
+        git(repo, "checkout", "-q", "-B", f"bench-{side}", base)
+        new_ids += add_sessions(repo, side, offset, used)
+        git(repo, "add", ".sessions")
+        git(repo, "commit", "-q", "-m", f"{side}: {NEW_PER_BRANCH} new sessions")
+        if git(repo, "status", "--porcelain").strip():
+            raise SystemExit(f"hooks.py: the tree is not clean after committing {side}")
+    return git(repo, "rev-parse", "HEAD").strip(), new_ids
+
+
+def time_merge(repo: Path, git_sess: str, repeat: int) -> MergeResult:
+    before, new_ids = branches(repo)
+    runs = []
+    for number in range(repeat + 1):  # run 0 is the untimed warm-up
+        git(repo, "reset", "-q", "--hard", before)
+        time.sleep(SETTLE_S)
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["git", "merge", "-q", "--no-edit", "bench-theirs"],
+            cwd=repo,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        elapsed = time.perf_counter() - started
+        conflicts = git(repo, "diff", "--name-only", "--diff-filter=U").split()
+        check = subprocess.run(
+            [git_sess, "index", "--check"], cwd=repo, capture_output=True, text=True
+        )
+        committed = subprocess.run(
+            ["git", "show", f"HEAD:{INDEX}"], cwd=repo, capture_output=True, text=True
+        ).stdout
+        run = MergeRun(
+            seconds=elapsed,
+            exit=done.returncode,
+            conflicts=conflicts,
+            index_check_exit=check.returncode,
+            missing_ids=sum(f"]({new_id})" not in committed for new_id in new_ids),
+            clean_after=not git(repo, "status", "--porcelain").strip(),
+            stderr=done.stderr + check.stderr,
+        )
+        if not run.correct:
+            log(f"merge run {number}: {asdict(run)}")
+        if number:
+            runs.append(run)
+    merging = ["git", "rev-parse", "-q", "--verify", "MERGE_HEAD"]
+    if subprocess.run(merging, cwd=repo, stdout=subprocess.DEVNULL).returncode == 0:
+        git(repo, "reset", "-q", "--hard", before)  # a merge left conflicted
+    seconds = [run.seconds for run in runs]
+    label = f"merge, {NEW_PER_BRANCH} + {NEW_PER_BRANCH} new sessions: hooks"
+    return MergeResult(label, statistics.median(seconds), min(seconds), runs, len(new_ids))
+
+
+# --- reporting --------------------------------------------------------------------------
+
+
+def table(baselines: list[Result], pairs: list[Pair], merge: MergeResult) -> str:
+    header = (
+        f"{'figure':<44} {'median s':>9} {'min s':>7} {'x A':>6} {'x B':>6}"
+        f" {'added':>9}  target (10k)"
+    )
+    lines = [header, "-" * len(header)]
+
+    def row(result: Result, added: str = "", target: str = "") -> str:
+        return (
+            f"{result.label:<44} {result.median_s:>9.3f} {result.min_s:>7.3f}"
+            f" {result.ratio_a:>6.1f} {result.ratio_b:>6.1f} {added:>9}  {target}"
+        ).rstrip()
+
+    lines += [row(result) for result in baselines]
+    for pair in pairs:
+        if pair.target_added_s < 0.1:
+            added = f"{pair.added_s * 1000:+.0f} ms"
+            target = f"<= +{pair.target_added_s * 1000:g} ms {pair.verdict}"
+        else:
+            added = f"{pair.added_s:+.3f} s"
+            target = f"<= +{pair.target_added_s:g} s {pair.verdict}"
+        lines += [row(pair.none), row(pair.hooks, added, target)]
+    a, b = baselines[0].median_s, baselines[1].median_s
+    lines.append(
+        f"{merge.label:<44} {merge.median_s:>9.3f} {merge.min_s:>7.3f}"
+        f" {merge.median_s / a:>6.1f} {merge.median_s / b:>6.1f} {'':>9}"
+        f"  index correct: {'yes' if merge.correct else 'NO'}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time the git-sess hooks on a generated corpus.")
+    parser.add_argument("--sessions", type=int, default=10_000, help="corpus size (default 10000)")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per figure (default 7)")
+    parser.add_argument("--merge-repeat", type=int, default=3, help="timed merges (default 3)")
+    parser.add_argument("--keep", type=Path, help="generate into DIR and keep it, or reuse it")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    git_sess = console_script()
+    compile_package()
+    stamp = source_stamp()
+    load_before = os.getloadavg()[0]
+    with corpus(args.sessions, args.keep) as repo:
+        prepare_repo(repo, git_sess)
+        branch = git(repo, "branch", "--show-current").strip()
+        log("timing the baselines …")
+        baselines = [
+            measure(Figure("baseline_a", "A: python -c pass", [sys.executable, "-c", "pass"]),
+                    repo, args.repeat),
+            measure(Figure("baseline_b", "B: git status --porcelain",
+                           ["git", "status", "--porcelain"]), repo, args.repeat),
+        ]  # fmt: skip
+        pairs = time_pairs(repo, git_sess, args.repeat)
+        add_ratios([*baselines, *(r for pair in pairs for r in (pair.none, pair.hooks))])
+        log("timing the merge …")
+        merge = time_merge(repo, git_sess, args.merge_repeat)
+        git(repo, "checkout", "-q", branch)
+        sessions = len(exports(repo))
+    changed = source_stamp() != stamp
+    print(
+        f"{sessions} sessions, {args.repeat} timed runs per figure ({args.merge_repeat} merges)"
+        f" after one warm-up; load average {load_before:.2f} at start,"
+        f" {os.getloadavg()[0]:.2f} at end"
+    )
+    print(table(baselines, pairs, merge))
+    for run in merge.runs:
+        if not run.correct or not run.clean_after:
+            print(f"merge: {asdict(run)}")
+    if changed:
+        print("warning: the gitsess source changed during the run; the figures mix versions")
+    if args.json:
+        payload = {
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "sessions": sessions,
+            "repeat": args.repeat,
+            "merge_repeat": args.merge_repeat,
+            "settle_s": SETTLE_S,
+            "machine": machine(),
+            "load_average_1min": {"start": load_before, "end": os.getloadavg()[0]},
+            "gitsess_source": stamp,
+            "source_changed_during_run": changed,
+            "baselines": [asdict(result) for result in baselines],
+            "pairs": [
+                {
+                    "label": pair.label,
+                    "none": asdict(pair.none),
+                    "hooks": asdict(pair.hooks),
+                    "added_s": pair.added_s,
+                    "target_added_s": pair.target_added_s,
+                    "verdict": pair.verdict,
+                }
+                for pair in pairs
+            ],
+            "merge": {**asdict(merge), "correct": merge.correct},
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+#!/bin/sh
+# git-sess {{hook}} hook, written by `git sess hooks install`.
+# `git sess hooks uninstall` removes it and puts back the hook that was here
+# before, which is kept beside it as {{hook}}.legacy and runs first.
+#
+# It starts Python only when the sessions directory is involved: an unrelated
+# commit costs one `git diff --cached --quiet`, whose answer the later hooks
+# of the same git command read from the state file instead of asking again.
+hook={{hook}}
+python={{python}}
+sessions={{sessions_dir}}
+state={{state}}
+
+if [ -x "$0.legacy" ]; then
+    "$0.legacy" "$@" || exit $?
+fi
+
+run() {
+    if [ -x "$python" ]; then
+        GIT_SESS_HOOK_STATE=$state exec "$python" -m gitsess.hooks "$@"
+    fi
+    if command -v git-sess >/dev/null 2>&1; then
+        echo "git-sess: $python is gone; using git-sess from PATH (git sess hooks install records it)" >&2
+        GIT_SESS_HOOK_STATE=$state exec git-sess hook "$@"
+    fi
+    echo "git-sess: warning: $python is gone and git-sess is not on PATH: the $hook hook did nothing" >&2
+    echo "hint: reinstall git-sess and run git sess hooks install, or run git sess hooks uninstall" >&2
+    exit 0
+}
+
+# Search-index refreshes run detached, so they never slow down or speak into git.
+refresh() {
+    (run refresh) </dev/null >/dev/null 2>&1 &
+}
+
+seen=
+{ read -r seen <"$state"; } 2>/dev/null
+
+case $hook in
+pre-commit | pre-merge-commit)
+    if git diff --cached --quiet -- "$sessions"; then
+        { echo "$PPID none" >"$state"; } 2>/dev/null
+        exit 0
+    fi
+    run "$hook"
+    ;;
+prepare-commit-msg)
+    # A message from -m or -F, a template, a merge, a squash or an amend: never touched.
+    [ -z "$2" ] || exit 0
+    [ "$seen" = "$PPID none" ] && exit 0
+    run "$hook" "$@"
+    ;;
+post-commit)
+    case $seen in
+    "$PPID none") ;;
+    "$PPID checked") refresh ;;
+    "$PPID checked-partial")
+        # `git commit FILE…` committed a temporary staging area; the real one
+        # still holds the old index file: give it the one just committed.
+        index="$sessions/session_index.md"
+        oid=$(git rev-parse -q --verify "HEAD:$index") &&
+            git update-index --cacheinfo "100644,$oid,$index"
+        refresh
+        ;;
+    *)  # the pre-commit hook did not run (git commit --no-verify): repair the index
+        git diff-tree --quiet --root -r HEAD -- "$sessions" || (run post-commit)
+        refresh
+        ;;
+    esac
+    ;;
+post-merge)
+    git diff --quiet ORIG_HEAD HEAD -- "$sessions" 2>/dev/null || refresh
+    ;;
+post-checkout)
+    [ "$1" = "$2" ] || git diff --quiet "$1" "$2" -- "$sessions" 2>/dev/null || refresh
+    ;;
+post-rewrite)
+    refresh
+    ;;
+esac
+exit 0

@@ -1,0 +1,244 @@
+"""What git-sess adds to a commit: the staged exports validated and searched for
+secrets, the index regenerated from them and staged, the documented message
+(DESIGN.md §3.4), and `git sess commit`.
+
+Everything here works on the staging area as git's environment names it
+(`GIT_INDEX_FILE` inside a hook), never on the work tree alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gitsess.checks import export_problems
+from gitsess.errors import GitSessError
+from gitsess.index import INDEX_NAME, render_index
+from gitsess.links import normalize_link
+from gitsess.model import Problem
+from gitsess.repo import git_process
+from gitsess.staged import StagedTree, is_export_name, read_staged, stage_blob, write_blob
+from gitsess.workspace import Workspace, project_name, read_index_file, write_index
+
+ALLOW_HINT = (
+    "remove it (and rotate the credential if it is real), or, if it is not a secret,"
+    " add <!-- git-sess: allow-secret --> to the line or run git config sess.allowSecrets true"
+)
+
+
+class CommitRefused(GitSessError):
+    """The staged exports cannot be committed; `lines` says why, one line each."""
+
+    def __init__(self, lines: list[str], hint: str) -> None:
+        super().__init__(lines[0], hint)
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class Prepared:
+    tree: StagedTree
+    index_staged: bool  # the staged index was rewritten
+    warnings: list[Problem]
+
+
+def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
+    """The pre-commit hook's work: refuse what must not be committed, then stage
+    the index that the staged exports call for and refresh the work tree's.
+
+    `refuse=False` (after a commit that skipped the hook) reports every problem
+    as a warning and stages the index all the same.
+    """
+    with workspace.write_lock():
+        work_tree = workspace.catalog() if workspace.sessions_path.is_dir() else None
+        tree = read_staged(
+            workspace.repo, workspace.config.sessions_dir, work_tree.by_id if work_tree else None
+        )
+        problems = _commit_problems(workspace, tree)
+        errors = [problem for problem in problems if problem.level == "error"]
+        if errors and refuse:
+            lines = [f"{problem.location}: {problem.message}" for problem in errors]
+            hint = errors[0].hint if len(errors) == 1 else "git sess check shows each with its fix"
+            raise CommitRefused(lines, f"{hint or 'fix the export'}; then git add it and commit")
+        if refuse:
+            _refuse_secrets(workspace, tree)
+        current = read_index_file(workspace)
+        rendered = render_index(
+            tree.sessions, project_name(workspace, tree.index_text or current), tree.sessions_dir
+        )
+        staged_changed = tree.index_text != rendered
+        if staged_changed:
+            oid = write_blob(workspace.repo, rendered.encode("utf-8"))
+            stage_blob(workspace.repo, f"{tree.sessions_dir}/{INDEX_NAME}", oid)
+        if work_tree is not None:
+            write_index(workspace, work_tree, rendered if tree.matches_work_tree else None)
+        warnings = [problem for problem in problems if problem not in errors or not refuse]
+        return Prepared(tree, staged_changed, warnings)
+
+
+def _commit_problems(workspace: Workspace, tree: StagedTree) -> list[Problem]:
+    """The problems this commit is responsible for: those of the exports it adds or
+    changes, links left dangling by the exports it deletes, cycles through what
+    it changes. Old problems in untouched exports do not block unrelated work."""
+    changed = {tree.path_of(name) for name, status in tree.changes.items() if status != "D"}
+    deleted = {name for name, status in tree.changes.items() if status == "D"}
+    if deleted:
+        for session in tree.sessions:
+            targets = {normalize_link(raw, tree.sessions_dir) for _, raw in session.links}
+            if targets & deleted:
+                changed.add(session.path)
+    return [
+        problem
+        for problem in export_problems(workspace, tree)
+        if problem.path in changed or changed.intersection(problem.involves)
+    ]
+
+
+def _refuse_secrets(workspace: Workspace, tree: StagedTree) -> None:
+    if workspace.config.allow_secrets:
+        return
+    from gitsess.secrets import find_secrets
+
+    lines = []
+    for name in sorted(tree.texts):
+        text = tree.texts[name].decode("utf-8", "replace")
+        lines += [
+            f"{finding.describe(tree.path_of(name))} looks like a credential"
+            for finding in find_secrets(text)
+        ]
+    if lines:
+        raise CommitRefused(lines, ALLOW_HINT)
+
+
+# --- the documented message ----------------------------------------------------
+
+
+def session_message(
+    workspace: Workspace, tree: StagedTree, *, exports_only: bool = True
+) -> str | None:
+    """The message for a commit of exports alone (plus the index); None when the
+    commit holds no export, or anything else while `exports_only`."""
+    if (tree.other_paths and exports_only) or not tree.changes:
+        return None
+    actions = {"A": "Add", "M": "Update", "D": "Remove"}
+    items = []
+    for name in sorted(tree.changes):
+        status = tree.changes[name]
+        session = tree.by_id.get(name)
+        items.append((actions[status], session.title if session else name))
+    if len(items) == 1:
+        action, title = items[0]
+        return workspace.template("commit-message.txt", {"action": action, "title": title})
+    parts = [
+        f"{action} {count} session{'s' if count > 1 else ''}"
+        for action in actions.values()
+        if (count := sum(1 for done, _ in items if done == action))
+    ]
+    subject = parts[0] + "".join(", " + part[0].lower() + part[1:] for part in parts[1:])
+    return subject + "\n\n" + "".join(f"- {action} session: {title}\n" for action, title in items)
+
+
+# --- git sess commit -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    summary: str  # `git log -1 --format='%h %s'`
+    paths: list[str]
+
+
+def commit_sessions(workspace: Workspace, refs: list[str], include_staged: bool) -> CommitResult:
+    """Stage the named exports (default: every new, changed or deleted one) and
+    commit them with the index, through `git commit` so that the hooks run."""
+    repo = workspace.repo
+    paths = _named_paths(workspace, refs) if refs else _changed_exports(workspace)
+    if not paths:
+        raise GitSessError(
+            "no new or changed session exports to commit",
+            'write one with git sess new "Title", or name one: git sess commit ID',
+        )
+    index_path = workspace.relative(workspace.index_path)
+    others = [path for path in _staged_paths(workspace) if path not in paths and path != index_path]
+    if others and not include_staged:
+        shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+        raise GitSessError(
+            f"other changes are already staged: {shown}",
+            "commit or unstage them first (git restore --staged PATH),"
+            " or add --include-staged to commit them too",
+        )
+    saved = _index_entries(workspace, [*paths, index_path])
+    try:
+        repo.git("add", "-A", "--", *paths)
+        if _our_pre_commit_installed(workspace):
+            tree = read_staged(repo, workspace.config.sessions_dir, None)
+        else:  # no hook will validate and index them: do its work here
+            tree = prepare_commit(workspace).tree
+        message = session_message(workspace, tree, exports_only=False)
+        assert message is not None  # `paths` holds at least one changed export
+        done = git_process(
+            repo.root,
+            ["commit", "-q", "-F", "-"],
+            input=message.encode(),
+            check=False,
+            show_errors=True,
+        )
+        if done.returncode != 0:
+            raise GitSessError(
+                "git commit did not commit (its message is above); nothing was staged or changed",
+                "fix what it reports, then run git sess commit again",
+            )
+    except BaseException:
+        _restore_index_entries(workspace, saved)
+        raise
+    summary = repo.git("log", "-1", "--format=%h %s").strip()
+    return CommitResult(summary=summary, paths=paths)
+
+
+def _named_paths(workspace: Workspace, refs: list[str]) -> list[str]:
+    catalog = workspace.catalog()
+    return sorted({workspace.find(catalog, ref).path for ref in refs})
+
+
+def _changed_exports(workspace: Workspace) -> list[str]:
+    """Exports that are new, changed or deleted since HEAD, staged or not."""
+    prefix = workspace.config.sessions_dir + "/"
+    out = workspace.repo.git(
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", prefix
+    )
+    fields = out.split("\0")
+    paths = set()
+    position = 0
+    while position < len(fields) and fields[position]:
+        record = fields[position]
+        position += 2 if record[0] in "RC" else 1  # a rename names its source next
+        path = record[3:]
+        name = path[len(prefix) :]
+        if path.startswith(prefix) and "/" not in name and is_export_name(name):
+            paths.add(path)
+    return sorted(paths)
+
+
+def _staged_paths(workspace: Workspace) -> list[str]:
+    out = workspace.repo.git("diff", "--cached", "--name-only", "-z", "--no-renames")
+    return [path for path in out.split("\0") if path]
+
+
+def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
+    """Each path's staging-area entry as `update-index --index-info` reads it."""
+    out = workspace.repo.git("ls-files", "-s", "-z", "--", *paths)
+    entries = {}
+    for record in filter(None, out.split("\0")):
+        meta, _, path = record.partition("\t")
+        mode, oid, stage = meta.split(" ")
+        entries[path] = f"{mode} {oid} {stage}\t{path}"
+    return {path: entries.get(path, f"0 {'0' * 40}\t{path}") for path in paths}
+
+
+def _restore_index_entries(workspace: Workspace, saved: dict[str, str]) -> None:
+    """Put the staging area back as it was for these paths (a zero mode removes one)."""
+    lines = "".join(entry + "\0" for entry in saved.values())
+    git_process(workspace.repo.root, ["update-index", "-z", "--index-info"], input=lines.encode())
+
+
+def _our_pre_commit_installed(workspace: Workspace) -> bool:
+    from gitsess.hooks import hook_states
+
+    return hook_states(workspace).get("pre-commit", "").startswith("ours")

@@ -1,0 +1,403 @@
+"""The git hooks: installing them safely, and what each one does when git runs it.
+
+Installing follows pre-commit's rules: hooks go where git looks for them
+(`core.hooksPath`, else `git rev-parse --git-common-dir`/hooks, so worktrees
+and submodules work); a hook that is not ours is moved aside to
+`<hook>.legacy` and run first by our stub; installing twice changes nothing;
+uninstalling puts back exactly what was there.
+
+The stubs are shell (`git-hooks/hook.sh`): they decide without Python whether
+there is anything to do. What they start is `python -m gitsess.hooks HOOK`,
+so this module and what it imports must never import click or GitPython.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitsess.errors import GitSessError
+from gitsess.files import write_atomic
+from gitsess.workspace import Workspace, open_workspace
+
+HOOKS = (
+    "pre-commit",
+    "prepare-commit-msg",
+    "pre-merge-commit",
+    "post-commit",
+    "post-merge",
+    "post-checkout",
+    "post-rewrite",
+)
+STUB_MARK = b"# git-sess "  # the stub's first comment: `# git-sess <hook> hook, …`
+LEGACY_SUFFIX = ".legacy"
+MERGE_DRIVER = "git-sess-index"
+ATTRIBUTES_MARK = "# git-sess: merges the session index without conflicts"
+STATE_FILE = "hook-state"
+# The hooks whose failure stops git; the others only ever exit 0.
+REFUSING = ("pre-commit", "pre-merge-commit", "merge-index")
+
+
+# --- where hooks go ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HookPlace:
+    directory: Path
+    common_dir: Path  # the repository's shared git directory
+    configured: str | None  # core.hooksPath as written, when set
+
+
+def hook_place(workspace: Workspace) -> HookPlace:
+    repo = workspace.repo
+    hooks, common = repo.git("rev-parse", "--git-path", "hooks", "--git-common-dir").splitlines()
+    configured = repo.git("config", "--get", "core.hooksPath", check=False).strip() or None
+    return HookPlace(
+        directory=(repo.root / hooks).resolve(),
+        common_dir=(repo.root / common).resolve(),
+        configured=configured,
+    )
+
+
+def _require_inside(workspace: Workspace, place: HookPlace) -> None:
+    """`core.hooksPath` outside the repository belongs to the user's own hook
+    manager (shared by every repository): say what to add there instead."""
+    inside = (workspace.repo.root.resolve(), place.common_dir)
+    if any(place.directory.is_relative_to(top) for top in inside):
+        return
+    lines = "; ".join(f"{hook}: {_command(hook)}" for hook in ("pre-commit", "prepare-commit-msg"))
+    raise GitSessError(
+        f"core.hooksPath is {place.configured}, outside this repository:"
+        " git sess does not write hooks there",
+        f"add to your hook manager ({lines}), or unset it: git config --unset core.hooksPath",
+    )
+
+
+def _command(hook: str) -> str:
+    return f"{shlex.quote(sys.executable)} -m gitsess.hooks {hook}"
+
+
+# --- install, uninstall, status --------------------------------------------------
+
+
+def hook_states(workspace: Workspace) -> dict[str, str]:
+    """Per hook: "ours", "ours, chaining <hook>.legacy", "foreign" or "missing"."""
+    place = hook_place(workspace)
+    return {hook: _state(place.directory / hook) for hook in HOOKS}
+
+
+def _state(path: Path) -> str:
+    if not os.path.lexists(path):
+        return "missing"
+    if not _is_ours(path):
+        return "foreign"
+    if os.path.lexists(_legacy(path)):
+        return f"ours, chaining {path.name}{LEGACY_SUFFIX}"
+    return "ours"
+
+
+def _is_ours(path: Path) -> bool:
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(256)  # any bytes: a hook need not be UTF-8
+    except OSError:
+        return False
+    lines = head.split(b"\n")
+    return len(lines) > 1 and lines[1].startswith(STUB_MARK + path.name.encode() + b" hook, ")
+
+
+def _legacy(path: Path) -> Path:
+    return path.with_name(path.name + LEGACY_SUFFIX)
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    directory: Path
+    changed: list[str]  # what was done, one line each
+    kept: list[str]  # foreign hooks now chained
+
+
+def install_hooks(workspace: Workspace) -> InstallResult:
+    place = hook_place(workspace)
+    if place.configured is not None:
+        _require_inside(workspace, place)
+    state_dir = place.common_dir / "gitsess"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    place.directory.mkdir(parents=True, exist_ok=True)
+    changed: list[str] = []
+    kept: list[str] = []
+    plans = [(place.directory / hook, _stub(workspace, hook, state_dir)) for hook in HOOKS]
+    for path, _ in plans:  # refuse before changing anything
+        if not _is_ours(path) and os.path.lexists(path) and os.path.lexists(_legacy(path)):
+            raise GitSessError(
+                f"{path} is not git-sess's, and {_legacy(path).name} exists beside it",
+                "merge the two by hand or remove one of them, then run git sess hooks install"
+                " (nothing was changed)",
+            )
+    for path, stub in plans:
+        if _is_ours(path):
+            if path.read_bytes() == stub:
+                continue
+            changed.append(f"updated {path.name}")
+        elif os.path.lexists(path):
+            os.rename(path, _legacy(path))  # a rename keeps its bytes, mode and symlink as they are
+            kept.append(path.name)
+            changed.append(f"installed {path.name} (your hook runs first: {_legacy(path).name})")
+        else:
+            changed.append(f"installed {path.name}")
+        write_atomic(path, stub)
+        os.chmod(path, 0o755)
+    changed += _install_merge_driver(workspace)
+    return InstallResult(place.directory, changed, kept)
+
+
+def _stub(workspace: Workspace, hook: str, state_dir: Path) -> bytes:
+    from importlib import resources
+
+    template = resources.files("gitsess").joinpath("git-hooks", "hook.sh").read_text("utf-8")
+    values = {
+        "hook": hook,
+        "python": shlex.quote(sys.executable),
+        "sessions_dir": shlex.quote(workspace.config.sessions_dir),
+        "state": shlex.quote(str(state_dir / STATE_FILE)),
+    }
+    for key, value in values.items():
+        template = template.replace("{{" + key + "}}", value)
+    return template.encode("utf-8")
+
+
+def uninstall_hooks(workspace: Workspace) -> list[str]:
+    place = hook_place(workspace)
+    changed = []
+    for hook in HOOKS:
+        path = place.directory / hook
+        if not _is_ours(path):
+            continue
+        path.unlink()
+        if os.path.lexists(_legacy(path)):
+            os.rename(_legacy(path), path)
+            changed.append(f"restored your {hook}")
+        else:
+            changed.append(f"removed {hook}")
+    changed += _uninstall_merge_driver(workspace)
+    return changed
+
+
+# --- the merge driver for session_index.md ------------------------------------------
+
+
+def _attributes_lines(workspace: Workspace) -> list[str]:
+    # gitattributes has no trailing comments: the explanation gets a line of its own.
+    return [
+        ATTRIBUTES_MARK,
+        f"/{workspace.config.sessions_dir}/session_index.md merge={MERGE_DRIVER}",
+    ]
+
+
+def _install_merge_driver(workspace: Workspace) -> list[str]:
+    repo = workspace.repo
+    changed = []
+    driver = f"{_command('merge-index')} %O %A %B %P"
+    if repo.git("config", "--get", f"merge.{MERGE_DRIVER}.driver", check=False).strip() != driver:
+        repo.git("config", f"merge.{MERGE_DRIVER}.name", "git-sess session index")
+        repo.git("config", f"merge.{MERGE_DRIVER}.driver", driver)
+        changed.append(f"configured merge.{MERGE_DRIVER}.driver")
+    attributes = repo.root / ".gitattributes"
+    text = (
+        attributes.read_bytes().decode("utf-8", "surrogateescape") if attributes.is_file() else ""
+    )
+    lines = _attributes_lines(workspace)
+    if lines[1] not in text.splitlines():
+        separator = "" if not text or text.endswith("\n") else "\n"
+        if separator:  # remembered, so that uninstall gives back the very bytes
+            _no_newline_marker(workspace).write_text("")
+        block = separator + "\n".join(lines) + "\n"
+        write_atomic(attributes, (text + block).encode("utf-8", "surrogateescape"))
+        changed.append(f"added the merge driver for the index to {attributes.name}")
+    return changed
+
+
+def _uninstall_merge_driver(workspace: Workspace) -> list[str]:
+    repo = workspace.repo
+    changed = []
+    if repo.git("config", "--get", f"merge.{MERGE_DRIVER}.driver", check=False).strip():
+        repo.git("config", "--remove-section", f"merge.{MERGE_DRIVER}", check=False)
+        changed.append(f"removed merge.{MERGE_DRIVER} from the configuration")
+    attributes = repo.root / ".gitattributes"
+    if not attributes.is_file():
+        return changed
+    text = attributes.read_bytes().decode("utf-8", "surrogateescape")
+    block = "\n".join(_attributes_lines(workspace)) + "\n"
+    if block in text:
+        start = text.index(block)
+        end = start + len(block)
+        marker = _no_newline_marker(workspace)
+        if marker.exists() and end == len(text) and text[start - 1 : start] == "\n":
+            start -= 1  # the newline install added to a last line that had none
+        marker.unlink(missing_ok=True)
+        kept = text[:start] + text[end:]
+        if kept:
+            write_atomic(attributes, kept.encode("utf-8", "surrogateescape"))
+        else:
+            attributes.unlink()  # git sess created it
+        changed.append(f"removed the merge driver lines from {attributes.name}")
+    return changed
+
+
+def _no_newline_marker(workspace: Workspace) -> Path:
+    return hook_place(workspace).common_dir / "gitsess" / "gitattributes-had-no-newline"
+
+
+def merge_index(base: Path, ours: Path, theirs: Path, shown_path: str) -> int:
+    """Git's merge driver: write the merge of the three into `ours`; 0 when clean."""
+    from gitsess import index as index_module
+
+    texts = [path.read_bytes().decode("utf-8", "replace") for path in (base, ours, theirs)]
+    parsed = [index_module.parse_entries(text) for text in texts]
+    if parsed[1] is None or parsed[2] is None:  # a hand-written index: merge as text
+        from gitsess.repo import git_process
+
+        done = git_process(
+            ours.parent,
+            [
+                "merge-file",
+                "-L",
+                "ours",
+                "-L",
+                "base",
+                "-L",
+                "theirs",
+                str(ours),
+                str(base),
+                str(theirs),
+            ],
+            check=False,
+        )
+        return 0 if done.returncode == 0 else 1
+    entries = index_module.merge_entries(parsed[0] or {}, parsed[1], parsed[2])
+    workspace = open_workspace()
+    project = index_module.project_from_index(texts[1]) or workspace.repo.root.name
+    merged = index_module.assemble(entries, project, workspace.config.sessions_dir)
+    write_atomic(ours, merged.encode("utf-8"))
+    return 0
+
+
+# --- what each hook does ---------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m gitsess.hooks HOOK [ARGS]`, as the stubs call it."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        print("usage: python -m gitsess.hooks HOOK [ARGS…]", file=sys.stderr)
+        return 2
+    hook, rest = args[0], args[1:]
+    try:
+        return _run(hook, rest)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the one exit point of every hook
+        if hook not in REFUSING:
+            return 0  # after the fact: a failure here could only get in git's way
+        if isinstance(error, GitSessError):
+            lines, hint, code = getattr(error, "lines", [error.message]), error.hint, 1
+        else:
+            lines = [f"unexpected {type(error).__name__} in the {hook} hook: {error}"]
+            hint, code = "this is a bug in git-sess: please report it", 3
+        for line in lines:
+            print(f"git-sess: error: {line}", file=sys.stderr)
+        if hint:
+            print(f"hint: {hint}", file=sys.stderr)
+        if hook in ("pre-commit", "pre-merge-commit"):
+            print("hint: to commit anyway, this once: git commit --no-verify", file=sys.stderr)
+        return code
+
+
+def _run(hook: str, args: list[str]) -> int:
+    if hook in ("pre-commit", "pre-merge-commit"):
+        return _pre_commit()
+    if hook == "prepare-commit-msg":
+        return _prepare_message(args)
+    if hook == "post-commit":
+        return _repair_after_no_verify()
+    if hook == "refresh":
+        return _refresh()
+    if hook == "merge-index" and len(args) == 4:
+        return merge_index(Path(args[0]), Path(args[1]), Path(args[2]), args[3])
+    print(f"git-sess: error: no hook {hook!r}", file=sys.stderr)
+    return 2
+
+
+def _pre_commit() -> int:
+    from gitsess.commits import prepare_commit
+
+    prepared = prepare_commit(open_workspace())
+    for problem in prepared.warnings:
+        print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
+    # `git commit FILE…` stages into a temporary `next-index-*.lock`, and git
+    # leaves the real staging area's copy of the index file as it was.
+    partial = Path(os.environ.get("GIT_INDEX_FILE", "")).name.startswith("next-index-")
+    _record_state("checked-partial" if partial else "checked")
+    return 0
+
+
+def _record_state(answer: str) -> None:
+    """Tell the later hooks of this git command (same parent process) what was found."""
+    path = os.environ.get("GIT_SESS_HOOK_STATE")
+    if path:  # failing only costs the later hooks a guard of their own
+        with contextlib.suppress(GitSessError):
+            write_atomic(Path(path), f"{os.getppid()} {answer}\n", durable=False)
+
+
+def _prepare_message(args: list[str]) -> int:
+    if len(args) != 1 or not args[0]:
+        return 0  # a source (message, template, merge, squash, commit): leave it
+    from gitsess.commits import session_message
+    from gitsess.staged import read_staged
+
+    workspace = open_workspace()
+    tree = read_staged(workspace.repo, workspace.config.sessions_dir, None)
+    message = session_message(workspace, tree)
+    if message is None:
+        return 0
+    path = Path(args[0])
+    existing = path.read_bytes() if path.exists() else b""
+    write_atomic(path, message.encode("utf-8") + b"\n" + existing)
+    return 0
+
+
+def _repair_after_no_verify() -> int:
+    """After `git commit --no-verify` of sessions: stage the index they call for,
+    so the next commit carries it; problems are reported, nothing is refused."""
+    from gitsess.commits import prepare_commit
+
+    prepared = prepare_commit(open_workspace(), refuse=False)
+    for problem in prepared.warnings:
+        print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
+    if prepared.index_staged:
+        print(
+            "git-sess: the index did not match the committed sessions (--no-verify);"
+            " the right one is staged for your next commit",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _refresh() -> int:
+    """Bring an existing search index up to date; never build one unasked."""
+    from gitsess import search
+
+    workspace = open_workspace()
+    if search.index_exists(workspace):
+        search.sync_index(workspace)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""Credentials in the text of a session export, found before it is committed.
+
+Exports are written in a hurry at the end of a session, often with a pasted
+transcript in them; a token that reaches a pushed commit has to be revoked, so
+the scan runs on every export and must stay cheap: every regex is compiled
+once, starts where `re` can skip ahead by substring search, and has bounded
+repetitions so that no input can make it backtrack without end.
+
+Specific kinds (a GitHub token, an AWS key) are reported as such; the generic
+`password = …` assignment only catches what they do not, and leaves out values
+that name a secret instead of being one (`$TOKEN`, `os.environ[…]`, `<your-key>`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+ALLOW_MARKER = "git-sess: allow-secret"
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int  # 1-based
+    kind: str
+    masked: str
+
+    def describe(self, path: str) -> str:
+        return f"{path}:{self.line}: {self.kind} {self.masked}"
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    kind: str
+    regex: re.Pattern[str]  # group "value", when present, is the secret itself
+    word_start: bool = True  # the match must not continue a longer word
+    plausible: Callable[[str], bool] | None = None  # a last test on the value
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    priority: int  # lower wins when two candidates overlap
+    start: int  # where the value starts; also decides the line
+    end: int
+    kind: str
+    masked: str
+    allowable_from: int  # earliest offset whose line may carry the marker for it
+
+
+# The marker is matched loosely (case, spacing) because people retype it by hand.
+_MARKER = re.compile(r"git-sess:[ \t]*allow-secret", re.IGNORECASE)
+
+_KEY_BEGIN = re.compile(
+    r"-----BEGIN (?P<label>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
+)
+
+# Specific kinds, most specific first: the first one to claim a span keeps it.
+# Each regex starts with a literal, which lets `re` skip ahead with a fast
+# substring search; a leading \b (or a case-insensitive flag) would make it try
+# every position, ~30 times slower. Word starts are checked afterwards instead.
+_SPECIFIC = (
+    _Pattern("AWS access key", re.compile(r"A(?:KIA|SIA|BIA|CCA)[0-9A-Z]{16}\b")),
+    _Pattern(
+        "AWS secret key",
+        re.compile(
+            r"(?:aws_secret_access_key|AWS_SECRET_ACCESS_KEY)[\"']?[ \t]*[=:][ \t]*[\"']?"
+            r"(?P<value>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
+        ),
+        word_start=False,  # also as part of a longer key: prod_aws_secret_access_key
+    ),
+    _Pattern("GitHub token", re.compile(r"gh[pousr]_[A-Za-z0-9]{36,255}\b")),
+    _Pattern("GitHub token", re.compile(r"github_pat_[A-Za-z0-9_]{22,255}\b")),
+    _Pattern("GitLab token", re.compile(r"gl(?:pat|dt|rt)-[A-Za-z0-9_\-]{20,255}\b")),
+    _Pattern(
+        # api03, admin01, and the oat01 of OAuth tokens: the type is a short word.
+        "Anthropic API key",
+        re.compile(r"sk-ant-[a-z]{3,8}\d{2}-[A-Za-z0-9_\-]{20,512}"),
+    ),
+    _Pattern(
+        "OpenAI API key",
+        re.compile(r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,512}"),
+        plausible=lambda value: _looks_random(value[3:]),
+    ),
+    _Pattern(
+        "Slack webhook URL",
+        re.compile(
+            r"https://hooks\.slack\.com/services/"
+            r"T[A-Za-z0-9_]{1,64}/B[A-Za-z0-9_]{1,64}/[A-Za-z0-9_]{1,128}"
+        ),
+        word_start=False,
+    ),
+    _Pattern("Slack token", re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,512}")),
+)
+
+# The generic assignment is anchored at its keyword, found with str.find in a
+# lowered copy: a case-insensitive regex scan costs ~60 ns a character, which is
+# most of the budget for a whole export. Matching from the keyword rather than
+# from the start of the key name also means no unbounded run precedes the part
+# that can fail. It stays on one line ([ \t], not \s) so a YAML mapping key
+# never takes the next line as its value.
+_ASSIGNMENT_ANCHORS = ("passw", "pwd", "secret", "token", "apikey", "api_key", "api-key")
+_ASSIGNMENT_ANCHORS += ("accesskey", "access_key", "access-key")
+_ASSIGNMENT = re.compile(
+    r"(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)"
+    r"[\w.-]{0,64}\*{0,2}[\"']?[ \t]*(?::=|=>|=|:)\*{0,2}[ \t]*[\"'`]?(?P<value>[^\s\"'`&]{1,512})",
+    re.IGNORECASE,
+)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_MIN_ASSIGNED = 12
+
+# What an assigned value looks like when it names a secret instead of being one.
+_NUMERIC = re.compile(r"[\d,._/:+\-]+")  # counts, sizes, dates: `tokens: 91204`
+# Names are left out too: a prose word (`Token: authentication`), a variable
+# (`password=password_hash`), a Kubernetes name (`secretName: my-app-tls`), an
+# environment variable (`api_key = OPENAI_API_KEY`). The price is a password of
+# letters alone; real credentials nearly always have digits or symbols in them.
+_NAME = re.compile(
+    r"[a-z]+(?:[_-][a-z]+)*"  # word, snake_case, kebab-case
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+"  # ENV_VAR, CONSTANT_NAME
+    r"|[a-zA-Z][a-z]+(?:[A-Z][a-z]+)+"  # camelCase, PascalCase
+)
+_DOTTED = re.compile(r"[A-Za-z_]\w{0,31}(?:\.[A-Za-z_]\w{0,31})+")  # settings.API_KEY
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^@]*")  # a URL with no user:password@ in it
+_PLACEHOLDER_WORDS = (
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "redacted",
+    "dummy",
+    "your",
+    "xxxx",
+    "***",
+    "...",
+    "…",
+)
+_REFERENCE_STARTS = ("$", "%", "{", "<", "/", "~/", "./", "os.environ", "process.env")
+
+
+def find_secrets(text: str) -> list[Finding]:
+    """Findings in line order (then column).
+
+    A line containing ALLOW_MARKER (in any form, e.g. inside an HTML comment
+    `<!-- git-sess: allow-secret -->` or after `#`) is skipped; a private key
+    block is skipped when its BEGIN line or the line just before it carries
+    the marker.
+    """
+    candidates = [*_key_blocks(text), *_specific(text), *_assignments(text)]
+    if not candidates:
+        return []  # the common case: no line index, no marker scan
+    lines = _LineIndex(text)
+    allowed = {lines.line_of(m.start()) for m in _MARKER.finditer(text)}
+    findings = []
+    for candidate in _without_overlaps(candidates):
+        line = lines.line_of(candidate.start)
+        marker_lines = range(lines.line_of(candidate.allowable_from), line + 1)
+        if not any(n in allowed for n in marker_lines):
+            findings.append(Finding(line, candidate.kind, candidate.masked))
+    return findings
+
+
+def _mask(value: str) -> str:
+    # Enough to recognise which credential it was, too little to use or guess it.
+    if len(value) < 10:
+        return value[:2] + "…"
+    return value[:4] + "…" + value[-2:]
+
+
+def _key_blocks(text: str) -> Iterator[_Candidate]:
+    for match in _KEY_BEGIN.finditer(text):
+        # The whole block is claimed, so nothing inside it is reported again.
+        end_marker = f"-----END {match['label']}-----"
+        end = text.find(end_marker, match.end())
+        block_end = match.end() if end < 0 else end + len(end_marker)
+        # The BEGIN line is boilerplate, not key material: it is what to show.
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        previous_line = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+        yield _Candidate(0, match.start(), block_end, "private key block", match[0], previous_line)
+
+
+def _specific(text: str) -> Iterator[_Candidate]:
+    for priority, pattern in enumerate(_SPECIFIC, start=1):
+        group = "value" if "value" in pattern.regex.groupindex else 0
+        for match in pattern.regex.finditer(text):
+            if pattern.word_start and _continues_word(text, match.start()):
+                continue
+            value = match[group]
+            if pattern.plausible is not None and not pattern.plausible(value):
+                continue
+            start, end = match.span(group)
+            yield _Candidate(priority, start, end, pattern.kind, _mask(value), start)
+
+
+def _continues_word(text: str, offset: int) -> bool:
+    return offset > 0 and (text[offset - 1].isalnum() or text[offset - 1] == "_")
+
+
+def _assignments(text: str) -> Iterator[_Candidate]:
+    priority = len(_SPECIFIC) + 1
+    resume = 0  # like finditer: a match's value is never the start of another match
+    for anchor in _anchors(text):
+        if anchor < resume:
+            continue
+        match = _ASSIGNMENT.match(text, anchor)
+        if match is None:
+            continue
+        resume = match.end()
+        # Trailing punctuation belongs to the code around the value: f(token=abc…, x=1).
+        value = match["value"].rstrip(",;)]}")
+        if len(value) < _MIN_ASSIGNED or _is_placeholder(value):
+            continue
+        start = match.start("value")
+        yield _Candidate(
+            priority, start, start + len(value), "password assignment", _mask(value), start
+        )
+
+
+def _anchors(text: str) -> list[int]:
+    """Offsets of the assignment keywords, in order."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        # A few characters lower to two (U+0130); offsets must stay the text's own.
+        lowered = text.translate(_ASCII_LOWER)
+    found = set()
+    for anchor in _ASSIGNMENT_ANCHORS:
+        at = lowered.find(anchor)
+        while at >= 0:
+            found.add(at)
+            at = lowered.find(anchor, at + 1)
+    return sorted(found)
+
+
+def _looks_random(body: str) -> bool:
+    # Generated keys mix digits and letters; a hyphenated phrase that happens to
+    # start with `sk-` (`sk-learn-tutorial-notes`) does not.
+    return any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
+
+
+def _is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return (
+        len(set(value)) == 1
+        or value.startswith(_REFERENCE_STARTS)
+        or "(" in value  # a call: getenv("X"), request.form.get(...)
+        or "[" in value  # a lookup or a type: os.environ["X"], Optional[str]
+        or any(word in lowered for word in _PLACEHOLDER_WORDS)
+        or any(regex.fullmatch(value) is not None for regex in (_NUMERIC, _NAME, _DOTTED, _URL))
+    )
+
+
+def _without_overlaps(candidates: list[_Candidate]) -> list[_Candidate]:
+    """The candidates that keep their span, in text order: a span goes to the
+    most specific kind that matched it, then to the leftmost match."""
+    starts: list[int] = []  # claimed spans, sorted and disjoint
+    ends: list[int] = []
+    kept: list[_Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: (c.priority, c.start)):
+        at = bisect.bisect_right(starts, candidate.start)
+        if at and ends[at - 1] > candidate.start:
+            continue  # starts inside an earlier claim
+        if at < len(starts) and starts[at] < candidate.end:
+            continue  # runs into a later claim
+        starts.insert(at, candidate.start)
+        ends.insert(at, candidate.end)
+        kept.append(candidate)
+    return sorted(kept, key=lambda c: c.start)
+
+
+class _LineIndex:
+    """Offset to 1-based line number, built only when there is something to place."""
+
+    def __init__(self, text: str) -> None:
+        self._newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_left(self._newlines, offset) + 1

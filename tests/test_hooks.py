@@ -1,0 +1,717 @@
+"""The git layer: hooks driven by real `git commit`, `merge`, `rebase`, `cherry-pick`,
+`checkout`; installing next to hooks that were there; the documented message."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import assert_one_line_error, git, sess, snapshot
+
+from gitsess.hooks import HOOKS
+
+INDEX = ".sessions/session_index.md"
+HOOK_NAMES = HOOKS
+
+
+def export(title: str, date: str = "2026-03-01", extra: str = "", body: str = "") -> str:
+    return (
+        f"---\ntitle: {title}\ndate: {date}\ntype: feature\nstatus: in-progress\n{extra}---\n"
+        f"# Session: {title}\n\n## Objectives\n- {body or 'work on ' + title}\n"
+    )
+
+
+def name(slug: str, date: str = "20260301") -> str:
+    return f"session_{date}_{slug}.md"
+
+
+def write(repo: Path, slug: str, text: str) -> Path:
+    path = repo / ".sessions" / name(slug)
+    path.write_text(text)
+    return path
+
+
+def commit(
+    repo: Path, *args: str, editor: bool = False, edit: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`editor`: the message is taken as prepared; `edit`: "edited " goes before it."""
+    env = None
+    if editor or edit:
+        env = {**os.environ, "GIT_EDITOR": "sed -i '1s/^/edited /'" if edit else "true"}
+    return subprocess.run(
+        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, env=env
+    )
+
+
+def committed(repo: Path, path: str, rev: str = "HEAD") -> str:
+    return git(repo, "show", f"{rev}:{path}")
+
+
+def staged(repo: Path, path: str) -> str:
+    return git(repo, "show", f":{path}")
+
+
+def subject(repo: Path, rev: str = "HEAD") -> str:
+    return git(repo, "log", "-1", "--format=%s", rev).strip()
+
+
+def status(repo: Path) -> str:
+    return git(repo, "status", "--porcelain")
+
+
+@pytest.fixture
+def hooked(repo: Path) -> Path:
+    """`git sess init` (hooks included), everything it created committed."""
+    assert sess(repo, "init").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Set up sessions")
+    return repo
+
+
+def hooks_dir(repo: Path) -> Path:
+    return repo / ".git" / "hooks"
+
+
+# --- install, uninstall, status -------------------------------------------------
+
+
+def test_init_installs_every_hook_and_the_merge_driver(hooked):
+    states = sess(hooked, "hooks", "status").out.splitlines()
+    assert [line.split()[0] for line in states] == list(HOOK_NAMES)
+    assert all(line.split(None, 1)[1] == "ours" for line in states)
+    assert "merge=git-sess-index" in (hooked / ".gitattributes").read_text()
+    assert "gitsess.hooks merge-index" in git(hooked, "config", "merge.git-sess-index.driver")
+    for hook in HOOK_NAMES:
+        assert os.access(hooks_dir(hooked) / hook, os.X_OK)
+
+
+def test_init_no_hooks_installs_nothing(repo):
+    assert sess(repo, "init", "--no-hooks").code == 0
+    assert all(line.endswith("missing") for line in sess(repo, "hooks", "status").out.splitlines())
+    assert not (repo / ".gitattributes").exists()
+
+
+def test_install_twice_changes_nothing(hooked):
+    before = {p.name: p.read_bytes() for p in hooks_dir(hooked).iterdir()}
+    result = sess(hooked, "hooks", "install")
+    assert result.code == 0 and "nothing to do" in result.out
+    assert {p.name: p.read_bytes() for p in hooks_dir(hooked).iterdir()} == before
+    assert (hooked / ".gitattributes").read_text().count("git-sess-index") == 1
+
+
+def test_foreign_hook_is_kept_run_first_and_restored_byte_for_byte(repo):
+    hook = hooks_dir(repo) / "pre-commit"
+    original = b"#!/bin/sh\necho foreign-ran >&2\nexit 0\n\xff\n"  # not UTF-8 either
+    hook.write_bytes(original)
+    hook.chmod(0o750)
+    assert sess(repo, "init").code == 0
+    assert "ours, chaining pre-commit.legacy" in sess(repo, "hooks", "status").out
+    (repo / "other.txt").write_text("x\n")
+    git(repo, "add", "other.txt")
+    done = commit(repo, "-m", "other")
+    assert done.returncode == 0 and "foreign-ran" in done.stderr
+    assert sess(repo, "hooks", "uninstall").code == 0
+    assert hook.read_bytes() == original
+    assert oct(hook.stat().st_mode & 0o777) == oct(0o750)
+    assert not (hooks_dir(repo) / "pre-commit.legacy").exists()
+
+
+def foreign_pre_commit(repo: Path, text: str, mode: int) -> Path:
+    """A pre-commit hook of the user's, then `git sess init`, everything staged."""
+    hook = hooks_dir(repo) / "pre-commit"
+    hook.write_text(text)
+    hook.chmod(mode)
+    assert sess(repo, "init").code == 0
+    git(repo, "add", "-A")
+    return hook
+
+
+def test_failing_foreign_hook_fails_the_commit(repo):
+    foreign_pre_commit(repo, "#!/bin/sh\necho no >&2\nexit 3\n", 0o755)
+    done = commit(repo, "-m", "x")
+    assert done.returncode != 0 and "no" in done.stderr
+    assert subject(repo) == "initial"
+
+
+def test_hook_without_run_bit_stays_unrun_as_git_would(repo):
+    hook = foreign_pre_commit(repo, "#!/bin/sh\nexit 1\n", 0o644)
+    assert commit(repo, "-m", "x").returncode == 0  # git ignored it before; so do we
+    sess(repo, "hooks", "uninstall")
+    assert hook.read_text() == "#!/bin/sh\nexit 1\n" and not os.access(hook, os.X_OK)
+
+
+def test_dangling_symlink_hook_is_kept_and_restored(repo):
+    hook = hooks_dir(repo) / "post-commit"
+    hook.symlink_to("/nonexistent/hook")
+    assert sess(repo, "init").code == 0
+    assert (hooks_dir(repo) / "post-commit.legacy").is_symlink()
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "x").returncode == 0
+    sess(repo, "hooks", "uninstall")
+    assert hook.is_symlink() and os.readlink(hook) == "/nonexistent/hook"
+
+
+def test_install_refuses_when_a_legacy_copy_is_already_there(repo):
+    (hooks_dir(repo) / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    (hooks_dir(repo) / "pre-commit.legacy").write_text("#!/bin/sh\nexit 0\n")
+    assert sess(repo, "init", "--no-hooks").code == 0
+    before = {p.name: p.read_bytes() for p in hooks_dir(repo).iterdir()}
+    assert_one_line_error(sess(repo, "hooks", "install"), "pre-commit.legacy")
+    assert {p.name: p.read_bytes() for p in hooks_dir(repo).iterdir()} == before
+
+
+def test_uninstall_restores_gitattributes_byte_for_byte(repo):
+    (repo / ".gitattributes").write_bytes(b"*.png binary")  # no final newline
+    assert sess(repo, "init").code == 0
+    assert sess(repo, "hooks", "uninstall").code == 0
+    assert (repo / ".gitattributes").read_bytes() == b"*.png binary"
+    config = subprocess.run(
+        ["git", "config", "--get-regexp", "^merge"], cwd=repo, capture_output=True
+    )
+    assert config.stdout == b""
+
+
+def test_uninstall_removes_a_gitattributes_it_created(hooked):
+    sess(hooked, "hooks", "uninstall")
+    assert not (hooked / ".gitattributes").exists()
+    assert all(
+        line.endswith("missing") for line in sess(hooked, "hooks", "status").out.splitlines()
+    )
+
+
+def test_worktree_uses_the_common_hooks_dir(hooked, tmp_path):
+    other = tmp_path / "wt"
+    git(hooked, "worktree", "add", "-q", str(other))
+    result = sess(other, "hooks", "status")
+    assert "ours" in result.out
+    write(other, "in_worktree", export("In worktree"))
+    git(other, "add", ".sessions")
+    assert commit(other, editor=True).returncode == 0
+    assert subject(other) == "Add session: In worktree"
+    assert name("in_worktree") in committed(other, INDEX)
+
+
+def test_hooks_path_inside_the_repository_is_used(repo):
+    git(repo, "config", "core.hooksPath", ".githooks")
+    assert sess(repo, "init").code == 0
+    assert (repo / ".githooks" / "pre-commit").is_file()
+    assert not (hooks_dir(repo) / "pre-commit").exists()
+    git(repo, "add", "-A")
+    write(repo, "hooked", export("Hooked"))
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "x").returncode == 0
+    assert name("hooked") in committed(repo, INDEX)
+
+
+def test_hooks_path_outside_the_repository_is_refused_with_what_to_add(repo, tmp_path):
+    elsewhere = tmp_path / "my-hooks"
+    git(repo, "config", "core.hooksPath", str(elsewhere))
+    assert sess(repo, "init", "--no-hooks").code == 0
+    assert_one_line_error(
+        sess(repo, "hooks", "install"), "core.hooksPath", "gitsess.hooks pre-commit"
+    )
+    assert not elsewhere.exists()
+
+
+def test_stub_falls_back_to_git_sess_on_path_when_the_interpreter_is_gone(hooked):
+    stub = hooks_dir(hooked) / "pre-commit"
+    text = stub.read_text()
+    start = text.index("python=") + len("python=")
+    end = text.index("\n", start)
+    stub.write_text(text[:start] + "/nonexistent/python3" + text[end:])
+    write(hooked, "fallback", export("Fallback", extra="status: [broken\n"))
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "x")
+    assert done.returncode == 1
+    assert "/nonexistent/python3 is gone; using git-sess from PATH" in done.stderr
+    assert "git-sess: error:" in done.stderr
+
+
+# --- pre-commit ------------------------------------------------------------------
+
+
+def test_unrelated_commit_does_not_start_python(hooked):
+    # With the interpreter path pointing at a script that records being run,
+    # a commit that stages nothing under .sessions/ must not run it.
+    marker = hooked.parent / "python-started"
+    fake = hooked.parent / "fake-python"
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 0\n")
+    fake.chmod(0o755)
+    for hook in HOOK_NAMES:
+        stub = hooks_dir(hooked) / hook
+        text = stub.read_text()
+        start = text.index("python=") + len("python=")
+        stub.write_text(text[:start] + str(fake) + text[text.index("\n", start) :])
+    (hooked / "code.py").write_text("x = 1\n")
+    git(hooked, "add", "code.py")
+    assert commit(hooked, "-m", "code").returncode == 0
+    assert commit(hooked, "--allow-empty", "--allow-empty-message", editor=True).returncode == 0
+    assert not marker.exists()
+    write(hooked, "touches", export("Touches"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "sessions")
+    assert marker.exists()
+
+
+def test_new_export_commit_stages_the_index(hooked):
+    write(hooked, "alpha", export("Alpha"))
+    git(hooked, "add", f".sessions/{name('alpha')}")  # the index is not staged by hand
+    assert commit(hooked, "-m", "alpha").returncode == 0
+    assert name("alpha") in committed(hooked, INDEX)
+    assert status(hooked) == ""
+
+
+def test_broken_yaml_is_refused_and_nothing_changes(hooked):
+    write(hooked, "broken", export("Broken", extra="tags: [a, b\n"))
+    git(hooked, "add", "-A")
+    before_index = git(hooked, "ls-files", "-s")
+    before_files = snapshot(hooked)
+    done = commit(hooked, "-m", "broken")
+    assert done.returncode == 1
+    first = done.stderr.splitlines()[0]
+    assert first.startswith("git-sess: error: .sessions/" + name("broken") + ":")
+    assert "hint:" in done.stderr and "Traceback" not in done.stderr
+    assert git(hooked, "ls-files", "-s") == before_index
+    assert snapshot(hooked) == before_files
+    assert subject(hooked) == "Set up sessions"
+
+
+def test_staged_content_is_validated_not_the_work_tree(hooked):
+    path = write(hooked, "good", export("Good"))
+    git(hooked, "add", "-A")
+    path.write_text(export("Good", extra="status: [broken\n"))  # broken, but not staged
+    assert commit(hooked, "-m", "good").returncode == 0
+    path.write_text(export("Good", extra="tags: [x\n"))
+    git(hooked, "add", str(path))
+    path.write_text(export("Good again"))  # fine in the work tree, broken when staged
+    assert commit(hooked, "-m", "bad").returncode == 1
+
+
+def test_partial_staging_stays_partial(hooked):
+    path = write(hooked, "partial", export("Partial"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "first")
+    path.write_text(export("Partial renamed", extra="tags: [staged]\n"))
+    git(hooked, "add", str(path))
+    path.write_text(export("Partial unstaged title", extra="tags: [unstaged]\n"))
+    assert commit(hooked, "-m", "second").returncode == 0
+    index_committed = committed(hooked, INDEX)
+    assert "Partial renamed" in index_committed and "unstaged" not in index_committed
+    assert "Partial unstaged title" not in committed(hooked, f".sessions/{name('partial')}")
+    # the work tree's index follows the work tree's sessions; nothing sneaked in
+    assert "Partial unstaged title" in (hooked / INDEX).read_text()
+    assert sorted(status(hooked).split("\n")) == sorted(
+        ["", f" M .sessions/{name('partial')}", f" M {INDEX}"]
+    )
+
+
+@pytest.mark.parametrize("how", ["paths", "all"])
+def test_commit_of_named_paths_or_all_leaves_a_clean_status(hooked, how):
+    path = write(hooked, "named", export("Named"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "named")
+    path.write_text(export("Named renamed"))
+    args = [str(path)] if how == "paths" else ["-a"]
+    assert commit(hooked, "-m", "change", *args).returncode == 0
+    assert "Named renamed" in committed(hooked, INDEX)
+    assert status(hooked) == ""
+
+
+def test_link_to_a_session_deleted_in_the_same_commit_is_refused(hooked):
+    write(hooked, "base", export("Base"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "base")
+    write(hooked, "user", export("User", extra=f"continuation_of: {name('base')}\n"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "user")
+    git(hooked, "rm", "-q", f".sessions/{name('base')}")
+    done = commit(hooked, "-m", "delete")
+    assert done.returncode == 1
+    assert name("user") in done.stderr and "does not exist" in done.stderr
+
+
+def test_cycle_across_two_files_is_refused(hooked):
+    write(hooked, "one", export("One", extra=f"continuation_of: {name('two')}\n"))
+    write(hooked, "two", export("Two", extra=f"prerequisite_sessions: [{name('one')}]\n"))
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "cycle")
+    assert done.returncode == 1 and "link cycle" in done.stderr
+
+
+def test_old_problems_in_untouched_exports_do_not_block_other_work(hooked):
+    write(hooked, "old", export("Old", extra="status: [broken\n"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "--no-verify", "-m", "old").returncode == 0
+    write(hooked, "new", export("New"))
+    git(hooked, "add", f".sessions/{name('new')}")
+    assert commit(hooked, "-m", "new").returncode == 0
+
+
+def test_no_verify_then_a_normal_commit_repairs_the_index(hooked):
+    write(hooked, "skipped", export("Skipped"))
+    git(hooked, "add", f".sessions/{name('skipped')}")
+    assert commit(hooked, "--no-verify", "-m", "skipped").returncode == 0
+    assert name("skipped") not in committed(hooked, INDEX)
+    (hooked / "other.txt").write_text("x\n")
+    git(hooked, "add", "other.txt")
+    assert commit(hooked, "-m", "next").returncode == 0
+    assert name("skipped") in committed(hooked, INDEX)
+    assert status(hooked) == ""
+
+
+def test_interrupted_hook_leaves_the_staging_area_as_it_was(hooked):
+    write(hooked, "interrupted", export("Interrupted"))
+    git(hooked, "add", f".sessions/{name('interrupted')}")
+    before = git(hooked, "ls-files", "-s")
+    stub = hooks_dir(hooked) / "pre-commit"
+    text = stub.read_text()
+    # The hook is stopped by ^C while it works (the stand-in sleeps where Python would run).
+    stub.write_text(text.replace('    run "$hook"\n', "    sleep 30\n", 1))
+    process = subprocess.Popen(
+        ["git", "commit", "-q", "-m", "x"],
+        cwd=hooked,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=30)
+    assert process.returncode != 0
+    assert git(hooked, "ls-files", "-s") == before
+    assert subject(hooked) == "Set up sessions"
+
+
+# --- secrets ---------------------------------------------------------------------------
+
+
+GITHUB_TOKEN = "ghp_" + "a1B2c3D4" * 5
+
+
+def test_secret_is_refused_with_file_line_kind_and_a_masked_value(hooked):
+    write(hooked, "leak", export("Leak", body=f"token used: {GITHUB_TOKEN}"))
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "leak")
+    assert done.returncode == 1
+    first = done.stderr.splitlines()[0]
+    assert first.startswith(f"git-sess: error: .sessions/{name('leak')}:10: GitHub token")
+    assert GITHUB_TOKEN not in done.stderr
+    assert "allow-secret" in done.stderr
+
+
+def test_secret_allowed_by_marker_or_config(hooked):
+    write(
+        hooked, "marked", export("Marked", body=f"{GITHUB_TOKEN} <!-- git-sess: allow-secret -->")
+    )
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "marked").returncode == 0
+    write(hooked, "configured", export("Configured", body=GITHUB_TOKEN))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "refused").returncode == 1
+    git(hooked, "config", "sess.allowSecrets", "true")
+    assert commit(hooked, "-m", "allowed").returncode == 0
+
+
+# --- the message ----------------------------------------------------------------------
+
+
+def test_message_for_one_new_and_one_updated_export(hooked):
+    path = write(hooked, "feature", export("Feature work"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, editor=True).returncode == 0
+    assert subject(hooked) == "Add session: Feature work"
+    body = git(hooked, "log", "-1", "--format=%b")
+    assert "- Technical decisions" in body
+    path.write_text(export("Feature work", body="more"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, editor=True).returncode == 0
+    assert subject(hooked) == "Update session: Feature work"
+
+
+def test_message_lists_several(hooked):
+    old = write(hooked, "old", export("Old one"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "old")
+    old.write_text(export("Old one", body="changed"))
+    write(hooked, "b", export("Bee"))
+    write(hooked, "a", export("Ay"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, editor=True).returncode == 0
+    assert subject(hooked) == "Add 2 sessions, update 1 session"
+    assert git(hooked, "log", "-1", "--format=%b").strip().splitlines() == [
+        "- Add session: Ay",
+        "- Add session: Bee",
+        "- Update session: Old one",
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("-m", "my words"), ("--amend", "--no-edit"), ("-t", "TEMPLATE")],
+    ids=["message", "amend", "template"],
+)
+def test_message_given_amend_or_template_is_never_touched(hooked, args):
+    (hooked / "TEMPLATE").write_text("from the template\n")
+    write(hooked, "given", export("Given"))
+    git(hooked, "add", ".sessions")
+    assert commit(hooked, *args, edit=True).returncode == 0
+    expected = {
+        "-m": "my words",  # -m does not open the editor
+        "--amend": "Set up sessions",  # nor does --no-edit
+        "-t": "edited from the template",
+    }[args[0]]
+    assert subject(hooked) == expected
+
+
+def test_commit_template_config_is_never_touched(hooked):
+    (hooked.parent / "tmpl").write_text("team template\n")
+    git(hooked, "config", "commit.template", str(hooked.parent / "tmpl"))
+    write(hooked, "templated", export("Templated"))
+    git(hooked, "add", ".sessions")
+    assert commit(hooked, edit=True).returncode == 0
+    assert subject(hooked) == "edited team template"
+
+
+def test_mixed_commit_keeps_git_default(hooked):
+    write(hooked, "mixed", export("Mixed"))
+    (hooked / "code.py").write_text("x\n")
+    git(hooked, "add", "-A")
+    done = commit(hooked, editor=True)  # `true` leaves git's empty message: aborted
+    assert done.returncode != 0 and "empty commit message" in done.stderr
+
+
+# --- git sess commit ----------------------------------------------------------------------
+
+
+def test_sess_commit_commits_every_changed_export_with_the_message(hooked):
+    write(hooked, "one", export("One"))
+    result = sess(hooked, "commit")
+    assert result.code == 0, result.err
+    assert subject(hooked) == "Add session: One"
+    assert status(hooked) == ""
+    assert name("one") in committed(hooked, INDEX)
+
+
+def test_sess_commit_named_export_only(hooked):
+    write(hooked, "one", export("One"))
+    write(hooked, "two", export("Two"))
+    assert sess(hooked, "commit", "one").code == 0
+    assert subject(hooked) == "Add session: One"
+    assert f"?? .sessions/{name('two')}" in status(hooked)
+
+
+def test_sess_commit_refuses_when_other_files_are_staged(hooked):
+    write(hooked, "one", export("One"))
+    (hooked / "code.py").write_text("x\n")
+    git(hooked, "add", "code.py")
+    before = git(hooked, "ls-files", "-s")
+    assert_one_line_error(sess(hooked, "commit"), "code.py", "--include-staged")
+    assert git(hooked, "ls-files", "-s") == before
+    result = sess(hooked, "commit", "--include-staged")
+    assert result.code == 0
+    assert "code.py" in git(hooked, "show", "--name-only", "--format=", "HEAD")
+
+
+def test_sess_commit_refused_by_the_hook_restores_the_staging_area(hooked):
+    write(hooked, "broken", export("Broken", extra="tags: [x\n"))
+    before = git(hooked, "ls-files", "-s")
+    result = sess(hooked, "commit")
+    assert result.code == 1
+    assert "git-sess: error:" in result.err and "Traceback" not in result.err
+    assert git(hooked, "ls-files", "-s") == before
+    assert subject(hooked) == "Set up sessions"
+
+
+def test_sess_commit_without_hooks_still_stages_the_index(repo):
+    assert sess(repo, "init", "--no-hooks").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "setup")
+    write(repo, "plain", export("Plain"))
+    assert sess(repo, "commit").code == 0
+    assert name("plain") in committed(repo, INDEX)
+
+
+def test_sess_commit_with_nothing_to_commit(hooked):
+    assert_one_line_error(sess(hooked, "commit"), "no new or changed")
+
+
+# --- merges ------------------------------------------------------------------------------
+
+
+def _two_branches(repo: Path, count: int = 3) -> None:
+    git(repo, "checkout", "-q", "-b", "theirs")
+    for number in range(count):
+        write(repo, f"theirs_{number}", export(f"Theirs {number}", date="2026-03-02"))
+    git(repo, "add", "-A")
+    commit(repo, "-m", "theirs")
+    git(repo, "checkout", "-q", "main")
+    for number in range(count):
+        write(repo, f"ours_{number}", export(f"Ours {number}", date="2026-03-02"))
+    git(repo, "add", "-A")
+    commit(repo, "-m", "ours")
+
+
+def _lists_both(text: str) -> bool:
+    return all(f"ours_{n}" in text and f"theirs_{n}" in text for n in range(3))
+
+
+def test_merge_of_two_branches_never_conflicts_on_the_index(hooked):
+    _two_branches(hooked)
+    done = subprocess.run(
+        ["git", "merge", "-q", "--no-edit", "theirs"], cwd=hooked, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert _lists_both(committed(hooked, INDEX))
+    assert sess(hooked, "index", "--check").code == 0
+    assert status(hooked) == ""
+
+
+def test_rebase_never_conflicts_on_the_index(hooked):
+    _two_branches(hooked)
+    done = subprocess.run(
+        ["git", "rebase", "-q", "theirs"], cwd=hooked, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert _lists_both(committed(hooked, INDEX))
+    assert sess(hooked, "index", "--check").code == 0
+
+
+def test_cherry_pick_never_conflicts_on_the_index(hooked):
+    _two_branches(hooked)
+    done = subprocess.run(
+        ["git", "cherry-pick", "theirs"], cwd=hooked, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert _lists_both(committed(hooked, INDEX))
+    assert sess(hooked, "index", "--check").code == 0
+
+
+def test_conflict_inside_an_export_is_left_to_the_user_then_indexed(hooked):
+    write(hooked, "shared", export("Shared"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "shared")
+    git(hooked, "checkout", "-q", "-b", "theirs")
+    write(hooked, "shared", export("Shared theirs"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "t")
+    git(hooked, "checkout", "-q", "main")
+    write(hooked, "shared", export("Shared ours"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "o")
+    done = subprocess.run(
+        ["git", "merge", "-q", "theirs"], cwd=hooked, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "UU .sessions/" + name("shared") in status(hooked)
+    assert f"UU {INDEX}" not in status(hooked)
+    write(hooked, "shared", export("Shared resolved"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "--no-edit").returncode == 0
+    assert "Shared resolved" in committed(hooked, INDEX)
+
+
+# --- search refresh ------------------------------------------------------------------------
+
+
+def test_post_commit_refreshes_an_existing_search_index_in_the_background(hooked):
+    write(hooked, "first", export("First", body="zebrafish"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "first")
+    assert sess(hooked, "search", "zebrafish").code == 0  # builds the index
+    write(hooked, "second", export("Second", body="zebrafish again"))
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "second")
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+    deadline = time.monotonic() + 60
+    pending = None
+    while time.monotonic() < deadline:
+        stats = sess(hooked, "search", "--stats", "--json")
+        pending = stats.out
+        if '"pending": 0' in stats.out:
+            break
+        time.sleep(0.2)
+    assert '"pending": 0' in pending
+
+
+def test_post_hooks_never_build_a_search_index(hooked):
+    write(hooked, "first", export("First"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "first")
+    git(hooked, "checkout", "-q", "-b", "other")
+    time.sleep(1.0)
+    assert not (hooked / ".git" / "gitsess" / "search").exists()
+
+
+# --- the pre-commit framework ----------------------------------------------------------------
+
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _project_snapshot(tmp_path: Path) -> tuple[Path, str]:
+    """This checkout as it is now (uncommitted work included), as a repository
+    pre-commit can clone: the framework installs hooks from a commit."""
+    copy = tmp_path / "git-sess-project"
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=PROJECT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for relative in filter(None, files):
+        source = PROJECT / relative
+        if source.is_file() and not source.is_symlink():
+            target = copy / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+        elif source.is_symlink():
+            target = copy / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(os.readlink(source))
+    git(copy.parent, "init", "-q", "-b", "main", str(copy))
+    git(copy, "add", "-A")
+    git(copy, "commit", "-q", "-m", "snapshot")
+    return copy, git(copy, "rev-parse", "HEAD").strip()
+
+
+def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp_path):
+    project, rev = _project_snapshot(tmp_path)
+    assert sess(repo, "init", "--no-hooks").code == 0
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {project}\n  rev: {rev}\n  hooks:\n  - id: git-sess\n"
+    )
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    framework = [str(Path(os.sys.executable).parent / "pre-commit")]
+    subprocess.run([*framework, "install"], cwd=repo, check=True, env=env, capture_output=True)
+    git(repo, "add", "-A")
+    done = subprocess.run(
+        ["git", "commit", "-q", "-m", "setup"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    write(repo, "framework", export("Framework", extra="tags: [x\n"))
+    git(repo, "add", "-A")
+    done = subprocess.run(
+        ["git", "commit", "-q", "-m", "bad"], cwd=repo, env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
+    write(repo, "framework", export("Framework"))
+    git(repo, "add", f".sessions/{name('framework')}")
+    done = subprocess.run(
+        ["git", "commit", "-q", "-m", "good"], cwd=repo, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert name("framework") in committed(repo, INDEX)
+    assert status(repo) == ""
