@@ -174,26 +174,34 @@ def test_interrupt_during_a_cold_rebuild_exits_130_and_leaves_nothing_running(se
     """^C while thousands of exports are parsed (in a process pool where there are
     several CPUs): exit 130, no traceback, no worker left behind, index intact."""
     directory = sessions / ".sessions"
-    for number in range(5000):
-        (directory / f"session_20250101_topic_{number:04}.md").write_text(
-            f"---\ntitle: Topic {number}\ndate: 2025-01-01\ntype: feature\nstatus: complete\n"
-            f"tags: [a, b]\n---\n# Session: Topic {number}\n\n" + "Words of the body. " * 100
+    written = 0
+    for size in (5000, 10000, 20000):  # a quiet machine may finish 5,000 before the ^C
+        for number in range(written, size):
+            (directory / f"session_20250101_topic_{number:05}.md").write_text(
+                f"---\ntitle: Topic {number}\ndate: 2025-01-01\ntype: feature\n"
+                f"status: complete\ntags: [a, b]\n---\n# Session: Topic {number}\n\n"
+                + "Words of the body. "
+                * 100
+            )
+        written = size
+        index_before = (directory / "session_index.md").read_bytes()
+        # git-sess itself, not through git: git dies of the SIGINT too (the shell
+        # shows 130 for that), which would hide git-sess's own exit code.
+        process = subprocess.Popen(
+            [shutil.which("git-sess"), "index"],
+            cwd=sessions,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, as a terminal's foreground job
         )
-    index_before = (directory / "session_index.md").read_bytes()
-    # git-sess itself, not through git: git dies of the SIGINT too (the shell shows
-    # 130 for that), which would hide git-sess's own exit code.
-    process = subprocess.Popen(
-        [shutil.which("git-sess"), "index"],
-        cwd=sessions,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
-    git_sess = process.pid
-    # Interrupt while parsing: once the pool's workers exist, or (one CPU, no pool)
-    # half a second in, when 5,000 exports are still being read.
-    workers = wait_for(lambda: children(git_sess), seconds=0.5)
+        git_sess = process.pid
+        # Interrupt while parsing: once the pool's workers exist, or (one CPU, no
+        # pool) half a second in, when the exports are still being read.
+        workers = wait_for(lambda pid=git_sess: children(pid), seconds=0.5)
+        if process.poll() is None:
+            break
+        process.communicate()  # it finished before it could be interrupted: more work
     os.killpg(process.pid, signal.SIGINT)  # what ^C does: the whole foreground group
 
     out, err = process.communicate(timeout=60)
