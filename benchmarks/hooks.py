@@ -26,7 +26,6 @@ refresh a hook may start has finished and is not counted against the next run.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -48,6 +47,7 @@ from run import (  # noqa: E402  (the sibling scripts)
     compile_package,
     console_script,
     corpus,
+    corpus_parser,
     editor,
     exports,
     log,
@@ -352,12 +352,8 @@ def table(baselines: list[Result], pairs: list[Pair], merge: MergeResult) -> str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time the git-sess hooks on a generated corpus.")
-    parser.add_argument("--sessions", type=int, default=10_000, help="corpus size (default 10000)")
-    parser.add_argument("--repeat", type=int, default=7, help="timed runs per figure (default 7)")
+    parser = corpus_parser("Time the git-sess hooks on a generated corpus.")
     parser.add_argument("--merge-repeat", type=int, default=3, help="timed merges (default 3)")
-    parser.add_argument("--keep", type=Path, help="generate into DIR and keep it, or reuse it")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     args = parser.parse_args(argv)
     git_sess = console_script()
     compile_package()

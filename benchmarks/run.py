@@ -289,12 +289,18 @@ def compile_package() -> None:
     compileall.compile_dir(Path(gitsess.__file__).parent, quiet=1)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time git-sess on a generated corpus.")
+def corpus_parser(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark takes: the corpus, the runs, the JSON output."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sessions", type=int, default=10_000, help="corpus size (default 10000)")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per figure (default 7)")
     parser.add_argument("--keep", type=Path, help="generate into DIR and keep it, or reuse it")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = corpus_parser("Time git-sess on a generated corpus.")
     args = parser.parse_args(argv)
     git_sess = console_script()
     compile_package()

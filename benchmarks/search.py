@@ -18,7 +18,6 @@ ripgrep must be installed: `benchmarks/setup.sh` installs it.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -37,6 +36,7 @@ from run import (  # noqa: E402  (the sibling script)
     compile_package,
     console_script,
     corpus,
+    corpus_parser,
     editor,
     exports,
     log,
@@ -156,12 +156,8 @@ def report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time git-sess search on a generated corpus.")
-    parser.add_argument("--sessions", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser = corpus_parser("Time git-sess search on a generated corpus.")
     parser.add_argument("--builds", type=int, default=3, help="timed full builds (default 3)")
-    parser.add_argument("--keep", type=Path, help="generate into DIR and keep it, or reuse it")
-    parser.add_argument("--json", type=Path, metavar="OUT")
     args = parser.parse_args(argv)
     rg = shutil.which("rg")
     if rg is None:

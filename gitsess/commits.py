@@ -16,7 +16,14 @@ from gitsess.index import INDEX_NAME, render_index
 from gitsess.links import normalize_link
 from gitsess.model import Problem
 from gitsess.repo import git_process
-from gitsess.staged import StagedTree, is_export_name, read_staged, stage_blob, write_blob
+from gitsess.staged import (
+    StagedTree,
+    is_export_name,
+    read_staged,
+    stage_blob,
+    staged_entries,
+    write_blob,
+)
 from gitsess.workspace import Workspace, project_name, read_index_file, write_index
 
 ALLOW_HINT = (
@@ -168,7 +175,7 @@ def commit_sessions(workspace: Workspace, refs: list[str], include_staged: bool)
     try:
         repo.git("add", "-A", "--", *paths)
         if _our_pre_commit_installed(workspace):
-            tree = read_staged(repo, workspace.config.sessions_dir, None)
+            tree = read_staged(repo, workspace.config.sessions_dir, None, changed_only=True)
         else:  # no hook will validate and index them: do its work here
             tree = prepare_commit(workspace).tree
         message = session_message(workspace, tree, exports_only=False)
@@ -222,18 +229,17 @@ def _staged_paths(workspace: Workspace) -> list[str]:
 
 
 def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
-    """Each path's staging-area entry as `update-index --index-info` reads it."""
-    out = workspace.repo.git("ls-files", "-s", "-z", "--", *paths)
-    entries = {}
-    for record in filter(None, out.split("\0")):
-        meta, _, path = record.partition("\t")
-        mode, oid, stage = meta.split(" ")
-        entries[path] = f"{mode} {oid} {stage}\t{path}"
-    return {path: entries.get(path, f"0 {'0' * 40}\t{path}") for path in paths}
+    """Each path's staging-area entry as `update-index --index-info` reads it
+    (a zero mode removes a path that had none)."""
+    entries = staged_entries(workspace.repo, *paths)
+    return {
+        path: entries[path].index_info(path) if path in entries else f"0 {'0' * 40}\t{path}"
+        for path in paths
+    }
 
 
 def _restore_index_entries(workspace: Workspace, saved: dict[str, str]) -> None:
-    """Put the staging area back as it was for these paths (a zero mode removes one)."""
+    """Put the staging area back as it was for these paths."""
     lines = "".join(entry + "\0" for entry in saved.values())
     git_process(workspace.repo.root, ["update-index", "-z", "--index-info"], input=lines.encode())
 

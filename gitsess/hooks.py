@@ -160,6 +160,8 @@ def install_hooks(workspace: Workspace) -> InstallResult:
 def _stub(workspace: Workspace, hook: str, state_dir: Path) -> bytes:
     from importlib import resources
 
+    from gitsess.templates import render
+
     template = resources.files("gitsess").joinpath("git-hooks", "hook.sh").read_text("utf-8")
     values = {
         "hook": hook,
@@ -167,9 +169,7 @@ def _stub(workspace: Workspace, hook: str, state_dir: Path) -> bytes:
         "sessions_dir": shlex.quote(workspace.config.sessions_dir),
         "state": shlex.quote(str(state_dir / STATE_FILE)),
     }
-    for key, value in values.items():
-        template = template.replace("{{" + key + "}}", value)
-    return template.encode("utf-8")
+    return render(template, values, "packaged git-hooks/hook.sh").encode("utf-8")
 
 
 def uninstall_hooks(workspace: Workspace) -> list[str]:
@@ -362,7 +362,7 @@ def _prepare_message(args: list[str]) -> int:
     from gitsess.staged import read_staged
 
     workspace = open_workspace()
-    tree = read_staged(workspace.repo, workspace.config.sessions_dir, None)
+    tree = read_staged(workspace.repo, workspace.config.sessions_dir, None, changed_only=True)
     message = session_message(workspace, tree)
     if message is None:
         return 0

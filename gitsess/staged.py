@@ -36,35 +36,45 @@ class StagedTree:
         return f"{self.sessions_dir}/{name}"
 
 
-def read_staged(repo: Repo, sessions_dir: str, work_tree: dict[str, Session] | None) -> StagedTree:
-    """`work_tree`: the work tree's sessions by id, or None when there are none to reuse."""
+def read_staged(
+    repo: Repo,
+    sessions_dir: str,
+    work_tree: dict[str, Session] | None,
+    *,
+    changed_only: bool = False,
+) -> StagedTree:
+    """`work_tree`: the work tree's sessions by id, or None when there are none to
+    reuse. `changed_only`: read only the exports the commit changes (enough for
+    its message), not the thousands it leaves alone."""
     prefix = sessions_dir + "/"
-    entries = _staged_entries(repo, prefix)
+    listed = staged_entries(repo, prefix)
     changes, other_paths = _changes_against_head(repo, prefix)
-    differing = _unstaged(repo, prefix)
+    entries = {
+        name: entry.oid
+        for path, entry in listed.items()
+        if (name := path[len(prefix) :]) and _is_staged_export(name, entry)
+        if not changed_only or name in changes
+    }
+    differing = set() if changed_only else _unstaged(repo, prefix)
     reusable = work_tree or {}
     wanted = {
         name: oid
         for name, oid in entries.items()
         if name in changes or name in differing or name not in reusable
     }
-    blobs = read_blobs(repo, list(wanted.values()))
-    sessions = []
-    for name in entries:
-        if name in wanted:
-            sessions.append(parse_export(prefix + name, blobs[wanted[name]]))
-        else:
-            sessions.append(reusable[name])
-    index_oid = _index_entry(repo, prefix + INDEX_NAME)
-    index_text = None
-    if index_oid is not None:
-        index_text = read_blobs(repo, [index_oid])[index_oid].decode("utf-8", "replace")
+    index_entry = listed.get(prefix + INDEX_NAME)
+    oids = list(wanted.values()) + ([index_entry.oid] if index_entry else [])
+    blobs = read_blobs(repo, oids)
+    sessions = [
+        parse_export(prefix + name, blobs[wanted[name]]) if name in wanted else reusable[name]
+        for name in entries
+    ]
     return StagedTree(
         sessions_dir=sessions_dir,
         sessions=newest_first(sessions),
         changes=changes,
         other_paths=other_paths,
-        index_text=index_text,
+        index_text=blobs[index_entry.oid].decode("utf-8", "replace") if index_entry else None,
         texts={name: blobs[oid] for name, oid in wanted.items() if name in changes},
         matches_work_tree=not differing
         and work_tree is not None
@@ -76,18 +86,38 @@ def is_export_name(name: str) -> bool:
     return name.endswith(".md") and name not in NOT_EXPORTS and not name.startswith(".")
 
 
-def _staged_entries(repo: Repo, prefix: str) -> dict[str, str]:
-    """Exports directly in the sessions directory: name -> blob id (symbolic links
-    are skipped, as the work-tree scan skips them)."""
-    out = _git_z(repo, "ls-files", "-s", "-z", "--", prefix)
+@dataclass(frozen=True)
+class IndexEntry:
+    """One line of `git ls-files -s`."""
+
+    mode: str
+    oid: str
+    stage: str
+
+    def index_info(self, path: str) -> str:
+        """The line `git update-index --index-info` reads back."""
+        return f"{self.mode} {self.oid} {self.stage}\t{path}"
+
+
+def staged_entries(repo: Repo, *pathspecs: str) -> dict[str, IndexEntry]:
+    """The staging area's entries under `pathspecs`, by path."""
     entries = {}
-    for record in out:
+    for record in _git_z(repo, "ls-files", "-s", "-z", "--", *pathspecs):
         meta, _, path = record.partition("\t")
         mode, oid, stage = meta.split(" ")
-        name = path[len(prefix) :]
-        if stage == "0" and mode != SYMLINK_MODE and "/" not in name and is_export_name(name):
-            entries[name] = oid
+        entries[path] = IndexEntry(mode, oid, stage)
     return entries
+
+
+def _is_staged_export(name: str, entry: IndexEntry) -> bool:
+    """Directly in the sessions directory, merged, and not a symbolic link (the
+    work-tree scan skips those too)."""
+    return (
+        entry.stage == "0"
+        and entry.mode != SYMLINK_MODE
+        and "/" not in name
+        and is_export_name(name)
+    )
 
 
 def _changes_against_head(repo: Repo, prefix: str) -> tuple[dict[str, str], list[str]]:
@@ -107,15 +137,6 @@ def _unstaged(repo: Repo, prefix: str) -> set[str]:
     """Exports whose work-tree file differs from the staged one (or is gone)."""
     names = _git_z(repo, "diff", "--name-only", "-z", "--", prefix)
     return {path[len(prefix) :] for path in names}
-
-
-def _index_entry(repo: Repo, path: str) -> str | None:
-    out = _git_z(repo, "ls-files", "-s", "-z", "--", path)
-    for record in out:
-        meta, _, found = record.partition("\t")
-        if found == path:
-            return meta.split(" ")[1]
-    return None
 
 
 def read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:
