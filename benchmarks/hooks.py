@@ -9,8 +9,10 @@ a whole `git` process (its hooks included) with one untimed warm-up:
   hooks (`git sess hooks uninstall`) and with them (`git sess hooks install`);
 - the same with an editor (`core.editor` is `sed -i 1s/^/x/`, no -m), so
   prepare-commit-msg has no message source;
-- `git commit -q -m x` of a one-line change to one export (a different one each
-  run), without and with the hooks: with them, pre-commit re-stages the index;
+- `git commit -q -m x` of a one-line change to one export's body (a different
+  one each run), without and with the hooks: the index stays as it is;
+- the same with the export's title changed instead: pre-commit renders the
+  10,000-entry index again and stages it;
 - `git merge -q --no-edit` of two branches that each added 50 new sessions to
   the corpus, with the hooks and the index's merge driver, checked afterwards
   (no conflict, `git sess index --check` passes, the committed index lists all
@@ -31,6 +33,7 @@ import json
 import os
 import random
 import statistics
+import string
 import subprocess
 import sys
 import time
@@ -174,6 +177,26 @@ def export_editor(repo: Path) -> Callable[[], None]:
     return edit_and_stage
 
 
+def title_editor(repo: Path) -> Callable[[], None]:
+    """Each call renames a different export (its `title:` line), so the index changes."""
+    plain = tuple("\ntitle: " + letter for letter in string.ascii_letters)  # unquoted titles
+    files = [  # reversed: not the ones export_editor appends to first
+        path for path in exports(repo)[::-1] if any(key in path.read_text("utf-8") for key in plain)
+    ]
+    counter = iter(range(10**9))
+
+    def retitle_and_stage() -> None:
+        time.sleep(SETTLE_S)
+        number = next(counter)
+        path = files[(number * 89) % len(files)]
+        text = path.read_text(encoding="utf-8")
+        start = text.index("\ntitle: ") + len("\ntitle: ")
+        path.write_text(f"{text[:start]}Retitled {number} {text[start:]}", encoding="utf-8")
+        git(repo, "add", "-u", ".sessions")
+
+    return retitle_and_stage
+
+
 # --- the commit figures -----------------------------------------------------------------
 
 
@@ -184,7 +207,8 @@ def time_pairs(repo: Path, git_sess: str, repeat: int) -> list[Pair]:
     plans = [
         ("commit -m, unrelated file", commit_m, unrelated, 0.015),
         ("commit (editor), unrelated file", commit_editor, unrelated, 0.015),
-        ("commit -m, one export", commit_m, edited, 0.2),
+        ("commit -m, one export's body", commit_m, edited, 0.2),
+        ("commit -m, one export's title", commit_m, title_editor(repo), 0.2),
     ]
     pairs = []
     for label, argv, prepare, target in plans:

@@ -63,7 +63,7 @@ post-commit)
         refresh
         ;;
     *)  # the pre-commit hook did not run (git commit --no-verify): repair the index
-        git diff-tree --quiet --root -r HEAD -- "$sessions" || (run post-commit)
+        git diff-tree --quiet --no-commit-id --root -r HEAD -- "$sessions" || (run post-commit)
         refresh
         ;;
     esac

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitsess.catalog import Catalog
 from gitsess.config import vocabulary_problem
-from gitsess.links import find_cycles, format_cycle, link_problems
+from gitsess.links import cycles_through, find_cycles, format_cycle, link_problems, resolve_link
 from gitsess.model import Problem, Session
 from gitsess.workspace import Workspace, index_is_current
 
 if TYPE_CHECKING:
+    from gitsess.blobfacts import BlobFacts
     from gitsess.staged import StagedTree
 
 
@@ -37,51 +39,115 @@ def check_workspace(workspace: Workspace) -> CheckReport:
     return CheckReport(sessions=len(catalog.sessions), problems=problems)
 
 
-def export_problems(workspace: Workspace, catalog: Catalog | StagedTree) -> list[Problem]:
-    """Everything `check` reports except the state of the index file (for the work
-    tree's exports, or for the staged ones that a commit would record)."""
+def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
+    """Everything `check` reports except the state of the index file."""
     sessions = catalog.sessions
-    problems = [problem for session in sessions for problem in session.problems]
-    problems += _vocabulary_problems(workspace, sessions)
-    problems += _size_problems(workspace, sessions)
+    by_id = catalog.by_id
+    problems = _own_problems(workspace, sessions)
     edges, found = link_problems(sessions, workspace.config.sessions_dir)
     problems += found
-    by_id = catalog.by_id
     kinds = {(edge.source, edge.target): edge.kind for edge in edges}
-    for cycle in find_cycles(by_id, edges):
-        first = by_id[cycle[0]]
-        key = (
-            "continuation_of"
-            if kinds[cycle[0], cycle[1]] == "continues"
-            else "prerequisite_sessions"
-        )
-        problems.append(
-            Problem(
-                first.path,
-                first.key_lines.get(key),
-                "error",
-                f"link cycle: {format_cycle(cycle)}",
-                "a session may only continue or require sessions that came before it;"
-                " remove one link of the cycle",
-                involves=tuple(by_id[member].path for member in cycle),
-            )
-        )
+    problems += [
+        _cycle_problem(by_id, cycle, kinds, catalog.sessions_dir)
+        for cycle in find_cycles(by_id, edges)
+    ]
     continuations: dict[str, list[str]] = defaultdict(list)
     for edge in edges:
         if edge.kind == "continues":
             continuations[edge.target].append(edge.source)
-    for target, sources in sorted(continuations.items()):
-        if len(sources) > 1:
-            problems.append(
-                Problem(
-                    by_id[target].path,
-                    None,
-                    "warning",
-                    f"{len(sources)} sessions continue it: {', '.join(sorted(sources))}",
-                    "a chain forks here; make one of them require it instead of continuing it",
-                )
-            )
+    problems += _fork_problems(by_id, continuations)
     return problems
+
+
+def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> list[Problem]:
+    """The problems a commit is responsible for: those of the exports it adds or
+    changes, links left dangling by the exports it deletes, cycles through what
+    it changes, forks at what it changes. Old problems in untouched exports do
+    not block unrelated work, and untouched exports are known by their facts
+    alone, not parsed."""
+    sessions_dir = workspace.config.sessions_dir
+    known = tree.oids
+    deleted = {name for name, status in tree.changes.items() if status == "D"}
+    scope = set(tree.changed)
+    if deleted:
+        scope |= {
+            name for name in known if any(target in deleted for _, target in facts.links(name))
+        }
+    tree.load(scope)
+    sessions = [tree.parsed[name] for name in sorted(scope)]
+    problems = _own_problems(workspace, sessions)
+    problems += link_problems(sessions, sessions_dir, known)[1]
+
+    def resolved(name: str) -> list[tuple[str, str]]:
+        """(kind, id) of each link of `name` that names another staged export."""
+        found = []
+        for kind, target in facts.links(name):
+            target = target if target in known else resolve_link(target, known, sessions_dir)
+            if target is not None and target != name:
+                found.append((kind, target))
+        return found
+
+    kinds: dict[tuple[str, str], str] = {}
+
+    def successors(name: str) -> list[str]:
+        links = resolved(name)
+        kinds.update(((name, target), kind) for kind, target in links)
+        return sorted({target for _, target in links})
+
+    cycles = cycles_through(tree.changed, successors)
+    tree.load(cycle[0] for cycle in cycles)
+    problems += [_cycle_problem(tree.parsed, cycle, kinds, sessions_dir) for cycle in cycles]
+    continuations: dict[str, list[str]] = defaultdict(list)
+    for name in known if scope else ():
+        for kind, target in facts.links(name):
+            if kind == "continues" and target not in known:  # a spelling to resolve
+                target = resolve_link(target, known, sessions_dir)
+            if kind == "continues" and target in scope and target != name:
+                continuations[target].append(name)
+    problems += _fork_problems(tree.parsed, continuations)
+    return problems
+
+
+def _own_problems(workspace: Workspace, sessions: list[Session]) -> list[Problem]:
+    """What each export has wrong on its own, whatever the others say."""
+    problems = [problem for session in sessions for problem in session.problems]
+    problems += _vocabulary_problems(workspace, sessions)
+    return problems + _size_problems(workspace, sessions)
+
+
+def _cycle_problem(
+    by_id: Mapping[str, Session],
+    cycle: list[str],
+    kinds: Mapping[tuple[str, str], str],
+    sessions_dir: str,
+) -> Problem:
+    first = by_id[cycle[0]]
+    key = "continuation_of" if kinds[cycle[0], cycle[1]] == "continues" else "prerequisite_sessions"
+    return Problem(
+        first.path,
+        first.key_lines.get(key),
+        "error",
+        f"link cycle: {format_cycle(cycle)}",
+        "a session may only continue or require sessions that came before it;"
+        " remove one link of the cycle",
+        involves=tuple(f"{sessions_dir}/{member}" for member in cycle),
+    )
+
+
+def _fork_problems(
+    by_id: Mapping[str, Session], continuations: Mapping[str, list[str]]
+) -> list[Problem]:
+    return [
+        Problem(
+            by_id[target].path,
+            None,
+            "warning",
+            f"{len(sources)} sessions continue it: {', '.join(sorted(sources))}",
+            "a chain forks here; make one of them require it instead of continuing it",
+        )
+        for target, sources in sorted(continuations.items())
+        if len(sources) > 1
+    ]
 
 
 def _vocabulary_problems(workspace: Workspace, sessions: list[Session]) -> list[Problem]:

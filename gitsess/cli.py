@@ -117,17 +117,25 @@ def init(no_hooks: bool) -> None:
         click.echo(f"created {created}")
     changed = []
     if not no_hooks:
-        from gitsess.hooks import install_hooks
+        from gitsess.hooks import HooksElsewhere, install_hooks, install_merge_driver
 
         try:
             changed = install_hooks(workspace).changed
         except GitSessError as error:  # the sessions directory is set up all the same
             click.echo(f"git-sess: warning: hooks not installed: {error.message}", err=True)
             click.echo(f"hint: {error.hint}", err=True)
+            if isinstance(error, HooksElsewhere):  # merges need no hook
+                changed = install_merge_driver(workspace)
         for line in changed:
             click.echo(line)
     if not result.created and not changed:
         click.echo(f"{workspace.config.sessions_dir}/ is already set up; nothing to do")
+    elif result.created:
+        setup = [workspace.config.sessions_dir]
+        if (workspace.repo.root / ".gitattributes").is_file():
+            setup.append(".gitattributes")
+        paths = " ".join(setup)
+        click.echo(f"next: git add {paths} && git commit -m 'Set up session notes'")
 
 
 @cli.group()

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gitsess.checks import export_problems
+from gitsess.blobfacts import BlobFacts
+from gitsess.checks import commit_problems
 from gitsess.errors import GitSessError
-from gitsess.index import INDEX_NAME, render_index
-from gitsess.links import normalize_link
+from gitsess.files import read_bytes
+from gitsess.index import INDEX_NAME, assemble, index_order
 from gitsess.model import Problem
 from gitsess.repo import git_process
 from gitsess.staged import (
     StagedTree,
+    blob_id,
     is_export_name,
     read_staged,
     stage_blob,
@@ -26,6 +28,7 @@ from gitsess.staged import (
 )
 from gitsess.workspace import Workspace, project_name, read_index_file, write_index
 
+REUSE_MIN = 200  # unknown staged exports worth loading the work tree's metadata cache
 ALLOW_HINT = (
     "remove it (and rotate the credential if it is real), or, if it is not a secret,"
     " add <!-- git-sess: allow-secret --> to the line or run git config sess.allowSecrets true"
@@ -54,12 +57,19 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
     `refuse=False` (after a commit that skipped the hook) reports every problem
     as a warning and stages the index all the same.
     """
+    config = workspace.config
     with workspace.write_lock():
-        work_tree = workspace.catalog() if workspace.sessions_path.is_dir() else None
-        tree = read_staged(
-            workspace.repo, workspace.config.sessions_dir, work_tree.by_id if work_tree else None
-        )
-        problems = _commit_problems(workspace, tree)
+        tree = read_staged(workspace.repo, config.sessions_dir, with_work_tree=True)
+        facts = BlobFacts(workspace.repo.state_dir, config.sessions_dir)
+        missing = facts.missing(tree.oids)
+        # Many unknown blobs (the first commit, another branch): parsing them
+        # all from git is slow, and most are as the work tree's cache has them.
+        reusable = len(missing) > REUSE_MIN and workspace.sessions_path.is_dir()
+        tree.load(tree.changed)  # from git: the secrets scan reads the staged bytes
+        tree.load(missing, workspace.catalog().by_id if reusable else None)
+        for name in missing:
+            facts.put(name, tree.oids[name], tree.parsed[name])
+        problems = commit_problems(workspace, tree, facts)
         errors = [problem for problem in problems if problem.level == "error"]
         if errors and refuse:
             lines = [f"{problem.location}: {problem.message}" for problem in errors]
@@ -67,36 +77,59 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
             raise CommitRefused(lines, f"{hint or 'fix the export'}; then git add it and commit")
         if refuse:
             _refuse_secrets(workspace, tree)
-        current = read_index_file(workspace)
-        rendered = render_index(
-            tree.sessions, project_name(workspace, tree.index_text or current), tree.sessions_dir
-        )
-        staged_changed = tree.index_text != rendered
-        if staged_changed:
-            oid = write_blob(workspace.repo, rendered.encode("utf-8"))
-            stage_blob(workspace.repo, f"{tree.sessions_dir}/{INDEX_NAME}", oid)
-        if work_tree is not None:
-            write_index(workspace, work_tree, rendered if tree.matches_work_tree else None)
+        staged_changed, rendered = _stage_index(workspace, tree, facts)
+        _refresh_work_tree_index(workspace, tree, rendered)
+        facts.save(tree.oids)
         warnings = [problem for problem in problems if problem not in errors or not refuse]
         return Prepared(tree, staged_changed, warnings)
 
 
-def _commit_problems(workspace: Workspace, tree: StagedTree) -> list[Problem]:
-    """The problems this commit is responsible for: those of the exports it adds or
-    changes, links left dangling by the exports it deletes, cycles through what
-    it changes. Old problems in untouched exports do not block unrelated work."""
-    changed = {tree.path_of(name) for name, status in tree.changes.items() if status != "D"}
-    deleted = {name for name, status in tree.changes.items() if status == "D"}
-    if deleted:
-        for session in tree.sessions:
-            targets = {normalize_link(raw, tree.sessions_dir) for _, raw in session.links}
-            if targets & deleted:
-                changed.add(session.path)
-    return [
-        problem
-        for problem in export_problems(workspace, tree)
-        if problem.path in changed or changed.intersection(problem.involves)
-    ]
+def _stage_index(
+    workspace: Workspace, tree: StagedTree, facts: BlobFacts
+) -> tuple[bool, str | None]:
+    """Stage the index the staged exports call for: (whether that changed the
+    staged one, its text when it was rendered). When the staged index is the one the last commit
+    staged and no entry has changed since (an edit of a body), it is known to
+    be right without rendering 10,000 entries."""
+    names = list(tree.oids)
+    digest = facts.index_digest(names)
+    last_oid, last_project, last_digest = facts.staged_index()
+    same_blob = tree.index_oid is not None and tree.index_oid == last_oid
+    project = workspace.config.project or (last_project if same_blob else None)
+    project = project or project_name(workspace, tree.index_text or read_index_file(workspace))
+    if same_blob and (project, digest) == (last_project, last_digest):
+        return False, None
+    lost = facts.without_entries(names)
+    if lost:
+        tree.load(lost)
+        for name in lost:
+            facts.put(name, tree.oids[name], tree.parsed[name])
+    rendered = assemble(index_order(facts.entries(names)), project, tree.sessions_dir)
+    data = rendered.encode("utf-8")
+    oid = tree.index_oid
+    changed = oid is None or blob_id(data, oid) != oid
+    if changed:
+        oid = write_blob(workspace.repo, data)
+        stage_blob(workspace.repo, f"{tree.sessions_dir}/{INDEX_NAME}", oid)
+    facts.put_index(oid, project, digest)
+    return changed, rendered
+
+
+def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: str | None) -> None:
+    """The work tree's index follows the work tree's exports: those staged, unless
+    some are staged only in part (then it is rendered from the work tree)."""
+    if tree.work_tree_differs:
+        write_index(workspace, workspace.catalog())
+        return
+    if not workspace.sessions_path.is_dir():
+        return
+    if rendered is None:  # the staged index stands: copy it only when the file differs
+        path, staged_oid = workspace.index_path, tree.index_oid
+        readable = path.is_file() and not path.is_symlink() and staged_oid is not None
+        if readable and blob_id(read_bytes(path), staged_oid) == staged_oid:
+            return
+        rendered = tree.index_text
+    write_index(workspace, None, rendered)
 
 
 def _refuse_secrets(workspace: Workspace, tree: StagedTree) -> None:
@@ -105,7 +138,7 @@ def _refuse_secrets(workspace: Workspace, tree: StagedTree) -> None:
     from gitsess.secrets import find_secrets
 
     lines = []
-    for name in sorted(tree.texts):
+    for name in tree.changed:
         text = tree.texts[name].decode("utf-8", "replace")
         lines += [
             f"{finding.describe(tree.path_of(name))} looks like a credential"
@@ -127,20 +160,30 @@ def session_message(
         return None
     actions = {"A": "Add", "M": "Update", "D": "Remove"}
     items = []
+    tree.load(tree.changed)
     for name in sorted(tree.changes):
         status = tree.changes[name]
-        session = tree.by_id.get(name)
+        session = tree.parsed.get(name)
         items.append((actions[status], session.title if session else name))
     if len(items) == 1:
         action, title = items[0]
-        return workspace.template("commit-message.txt", {"action": action, "title": title})
+        values = {"action": action, "title": title}
+        return workspace.template("commit-message.txt", values) + _other_changes(tree)
     parts = [
         f"{action} {count} session{'s' if count > 1 else ''}"
         for action in actions.values()
         if (count := sum(1 for done, _ in items if done == action))
     ]
     subject = parts[0] + "".join(", " + part[0].lower() + part[1:] for part in parts[1:])
-    return subject + "\n\n" + "".join(f"- {action} session: {title}\n" for action, title in items)
+    listed = "".join(f"- {action} session: {title}\n" for action, title in items)
+    return subject + "\n\n" + listed + _other_changes(tree)
+
+
+def _other_changes(tree: StagedTree) -> str:
+    """The files a commit holds besides the exports (`git sess commit --include-staged`)."""
+    if not tree.other_paths:
+        return ""
+    return "\nAlso changes:\n" + "".join(f"- {path}\n" for path in tree.other_paths)
 
 
 # --- git sess commit -------------------------------------------------------------
@@ -156,11 +199,18 @@ def commit_sessions(workspace: Workspace, refs: list[str], include_staged: bool)
     """Stage the named exports (default: every new, changed or deleted one) and
     commit them with the index, through `git commit` so that the hooks run."""
     repo = workspace.repo
-    paths = _named_paths(workspace, refs) if refs else _changed_exports(workspace)
+    changed = _changed_exports(workspace)
+    paths = _named_paths(workspace, refs) if refs else changed
     if not paths:
         raise GitSessError(
             "no new or changed session exports to commit",
             'write one with git sess new "Title", or name one: git sess commit ID',
+        )
+    unchanged = [path for path in paths if path not in changed]
+    if unchanged:
+        raise GitSessError(
+            f"{unchanged[0]} has no changes to commit: HEAD already holds it as it is",
+            "name only new or changed exports (git status shows them), or edit it first",
         )
     index_path = workspace.relative(workspace.index_path)
     others = [path for path in _staged_paths(workspace) if path not in paths and path != index_path]
@@ -175,11 +225,15 @@ def commit_sessions(workspace: Workspace, refs: list[str], include_staged: bool)
     try:
         repo.git("add", "-A", "--", *paths)
         if _our_pre_commit_installed(workspace):
-            tree = read_staged(repo, workspace.config.sessions_dir, None, changed_only=True)
+            tree = read_staged(repo, workspace.config.sessions_dir)
         else:  # no hook will validate and index them: do its work here
             tree = prepare_commit(workspace).tree
         message = session_message(workspace, tree, exports_only=False)
-        assert message is not None  # `paths` holds at least one changed export
+        if message is None:  # e.g. a file staged back to what HEAD has since the check
+            raise GitSessError(
+                "nothing to commit: the named exports are as HEAD has them",
+                "edit one first, or git status to see what changed",
+            )
         done = git_process(
             repo.root,
             ["commit", "-q", "-F", "-"],

@@ -38,6 +38,9 @@ LEGACY_SUFFIX = ".legacy"
 MERGE_DRIVER = "git-sess-index"
 ATTRIBUTES_MARK = "# git-sess: merges the session index without conflicts"
 STATE_FILE = "hook-state"
+# What a hook manager outside the repository can call directly; the other hooks
+# only refresh the search index, which the next search does by itself.
+CALLABLE_HOOKS = ("pre-commit", "prepare-commit-msg", "pre-merge-commit")
 # The hooks whose failure stops git; the others only ever exit 0.
 REFUSING = ("pre-commit", "pre-merge-commit", "merge-index")
 
@@ -69,12 +72,16 @@ def _require_inside(workspace: Workspace, place: HookPlace) -> None:
     inside = (workspace.repo.root.resolve(), place.common_dir)
     if any(place.directory.is_relative_to(top) for top in inside):
         return
-    lines = "; ".join(f"{hook}: {_command(hook)}" for hook in ("pre-commit", "prepare-commit-msg"))
-    raise GitSessError(
+    lines = "; ".join(f'{hook}: {_command(hook)} "$@"' for hook in CALLABLE_HOOKS)
+    raise HooksElsewhere(
         f"core.hooksPath is {place.configured}, outside this repository:"
         " git sess does not write hooks there",
         f"add to your hook manager ({lines}), or unset it: git config --unset core.hooksPath",
     )
+
+
+class HooksElsewhere(GitSessError):
+    """The hooks belong to a manager outside the repository (the merge driver does not)."""
 
 
 def _command(hook: str) -> str:
@@ -85,19 +92,27 @@ def _command(hook: str) -> str:
 
 
 def hook_states(workspace: Workspace) -> dict[str, str]:
-    """Per hook: "ours", "ours, chaining <hook>.legacy", "foreign" or "missing"."""
+    """Per hook: "ours", "ours, chaining <hook>.legacy", "foreign" or "missing";
+    ours with ", out of date" when another interpreter, sessions directory or
+    version of git-sess wrote it."""
     place = hook_place(workspace)
-    return {hook: _state(place.directory / hook) for hook in HOOKS}
+    state_dir = place.common_dir / "gitsess"
+    return {
+        hook: _state(place.directory / hook, _stub(workspace, hook, state_dir)) for hook in HOOKS
+    }
 
 
-def _state(path: Path) -> str:
+def _state(path: Path, stub: bytes) -> str:
     if not os.path.lexists(path):
         return "missing"
     if not _is_ours(path):
         return "foreign"
+    state = "ours"
     if os.path.lexists(_legacy(path)):
-        return f"ours, chaining {path.name}{LEGACY_SUFFIX}"
-    return "ours"
+        state += f", chaining {path.name}{LEGACY_SUFFIX}"
+    if path.read_bytes() != stub:
+        state += ", out of date (git sess hooks install updates it)"
+    return state
 
 
 def _is_ours(path: Path) -> bool:
@@ -153,7 +168,7 @@ def install_hooks(workspace: Workspace) -> InstallResult:
             changed.append(f"installed {path.name}")
         write_atomic(path, stub)
         os.chmod(path, 0o755)
-    changed += _install_merge_driver(workspace)
+    changed += install_merge_driver(workspace)
     return InstallResult(place.directory, changed, kept)
 
 
@@ -200,7 +215,7 @@ def _attributes_lines(workspace: Workspace) -> list[str]:
     ]
 
 
-def _install_merge_driver(workspace: Workspace) -> list[str]:
+def install_merge_driver(workspace: Workspace) -> list[str]:
     repo = workspace.repo
     changed = []
     driver = f"{_command('merge-index')} %O %A %B %P"
@@ -244,9 +259,14 @@ def _uninstall_merge_driver(workspace: Workspace) -> list[str]:
         kept = text[:start] + text[end:]
         if kept:
             write_atomic(attributes, kept.encode("utf-8", "surrogateescape"))
+            changed.append(f"removed the merge driver lines from {attributes.name}")
         else:
             attributes.unlink()  # git sess created it
-        changed.append(f"removed the merge driver lines from {attributes.name}")
+            tracked = repo.git("ls-files", "--", attributes.name).strip()
+            changed.append(
+                f"deleted {attributes.name} (git sess had created it)"
+                + ("; it is committed: commit its deletion" if tracked else "")
+            )
     return changed
 
 
@@ -362,7 +382,7 @@ def _prepare_message(args: list[str]) -> int:
     from gitsess.staged import read_staged
 
     workspace = open_workspace()
-    tree = read_staged(workspace.repo, workspace.config.sessions_dir, None, changed_only=True)
+    tree = read_staged(workspace.repo, workspace.config.sessions_dir)
     message = session_message(workspace, tree)
     if message is None:
         return 0

@@ -7,8 +7,9 @@ gives the same bytes and two branches that each add sessions merge cleanly.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import groupby
+from operator import itemgetter
 
 from gitsess.links import normalize_link
 from gitsess.model import Session, newest_first
@@ -41,11 +42,22 @@ _ENTRY = re.compile(r"^- \[`([^`]+)`\]")
 
 
 def render_index(sessions: Sequence[Session], project: str, sessions_dir: str) -> str:
-    entries = [
-        (session.date or "undated", session.id, _entry(session, sessions_dir))
-        for session in newest_first(sessions)
-    ]
+    entries = [entry_of(session, sessions_dir) for session in newest_first(sessions)]
     return assemble(entries, project, sessions_dir)
+
+
+def entry_of(session: Session, sessions_dir: str) -> Entry:
+    return (session.date or "undated", session.id, _entry(session, sessions_dir))
+
+
+def index_order(entries: Iterable[Entry]) -> list[Entry]:
+    """The order of newest_first: date descending (undated last), then id."""
+    by_id = sorted(entries, key=itemgetter(1))
+    return sorted(by_id, key=_date_order, reverse=True)
+
+
+def _date_order(entry: Entry) -> str:
+    return "" if entry[0] == "undated" else entry[0]
 
 
 def assemble(entries: Sequence[Entry], project: str, sessions_dir: str) -> str:
@@ -93,9 +105,7 @@ def merge_entries(
             merged[session_id] = theirs[session_id]
         else:
             merged.pop(session_id, None)
-    # The same order as newest_first: date descending (undated last), then id.
-    by_id = sorted(merged.values(), key=lambda entry: entry[1])
-    return sorted(by_id, key=lambda entry: "" if entry[0] == "undated" else entry[0], reverse=True)
+    return index_order(merged.values())
 
 
 def _entry(session: Session, sessions_dir: str) -> str:

@@ -7,7 +7,7 @@ recursion limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gitsess.model import Problem, Session
@@ -52,10 +52,12 @@ class Edge:
 
 
 def link_problems(
-    sessions: Sequence[Session], sessions_dir: str
+    sessions: Sequence[Session], sessions_dir: str, known: Mapping[str, object] | None = None
 ) -> tuple[list[Edge], list[Problem]]:
-    """Resolve every link; report the ones that are unsafe, dangling, self or repeated."""
-    known = {session.id: session for session in sessions}
+    """Resolve every link of `sessions` among the `known` ids (default: among
+    themselves); report the ones that are unsafe, dangling, self or repeated."""
+    if known is None:
+        known = {session.id: session for session in sessions}
     edges: list[Edge] = []
     problems: list[Problem] = []
     for session in sessions:
@@ -104,6 +106,23 @@ def find_cycles(nodes: Iterable[str], edges: Iterable[Edge]) -> list[list[str]]:
         if len(component) > 1
     ]
     return sorted(cycles)
+
+
+def cycles_through(
+    starts: Iterable[str], successors: Callable[[str], list[str]]
+) -> list[list[str]]:
+    """The cycles find_cycles reports that pass through `starts`, found by walking
+    only what they reach (a commit of one export must not walk 10,000)."""
+    wanted = set(starts)
+    reached: dict[str, list[str]] = {}
+    pending = sorted(wanted)
+    while pending:
+        node = pending.pop()
+        if node not in reached:
+            reached[node] = successors(node)
+            pending.extend(reached[node])
+    edges = [Edge(source, target, "") for source, targets in reached.items() for target in targets]
+    return [cycle for cycle in find_cycles(reached, edges) if wanted.intersection(cycle)]
 
 
 def _strongly_connected(successors: Mapping[str, list[str]]) -> list[list[str]]:

@@ -219,6 +219,15 @@ def _parse(rel_path: str, data: bytes) -> Session:
         line, message, hint = describe_utf8_error(data, exc, rel_path)
         _problem(session, line, "error", message, hint, blocking=True)
         text = data.decode("utf-8", "replace")
+    if (conflict := _conflict_line(text)) is not None:
+        _problem(
+            session,
+            conflict,
+            "error",
+            "unresolved merge conflict: the markers <<<<<<< ======= >>>>>>> are still in the file",
+            "keep the text you want, delete the marker lines, then git add it",
+            blocking=True,
+        )
     try:
         block = split_frontmatter(text)
     except FrontmatterNotClosed:
@@ -248,6 +257,11 @@ def _parse(rel_path: str, data: bytes) -> Session:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        # YAML notices an unclosed bracket or quote only lines later: name where it opened.
+        start = getattr(exc, "context_mark", None)
+        opened = "plain scalar" not in (getattr(exc, "context", None) or "")
+        if opened and start is not None and mark is not None and start.line < mark.line:
+            reason += f" ({exc.context} on line {start.line + 2})"
         message = f"frontmatter is not valid YAML: {reason}"
         hint = "fix the YAML between the two '---' lines (quote values that contain ': ')"
         return _unreadable_frontmatter(session, line, message, hint, text[block.body_start :])
@@ -646,6 +660,15 @@ def _plain(value: Any, enclosing: frozenset[int], budget: list[int]) -> Any:
             return {str(key): _plain(item, inner, budget) for key, item in value.items()}
         return [_plain(item, inner, budget) for item in value]
     return value
+
+
+_CONFLICT = re.compile(r"^<{7}(?: |$)(?:.*\n)*?={7}$(?:.*\n)*?^>{7}(?: |$)", re.MULTILINE)
+
+
+def _conflict_line(text: str) -> int | None:
+    """The line of the first `<<<<<<<` that git's conflict markers follow through."""
+    found = _CONFLICT.search(text) if "<<<<<<<" in text else None
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def _problem(

@@ -95,19 +95,43 @@ def git_process(
 
     `show_errors`: git's stderr (and its hooks') goes to the user as it comes.
     """
+    process = start_git(cwd, args, input=input is not None, show_errors=show_errors)
+    return finish_git(process, args, input=input, check=check)
+
+
+def start_git(
+    cwd: Path, args: list[str], *, input: bool = False, show_errors: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start git now and collect it later with finish_git, so that independent
+    calls on a path people wait on (the commit hook) run side by side."""
     try:
-        done = subprocess.run(
+        return subprocess.Popen(
             ["git", *args],
             cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=None if show_errors else subprocess.PIPE,
-            input=input,
-            stdin=None if input is not None else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if input else subprocess.DEVNULL,
         )
     except FileNotFoundError as exc:
         raise GitSessError("git is not installed or not on PATH", "install git") from exc
     except NotADirectoryError as exc:
         raise NotARepository(f"{cwd} is not a directory", "cd into a git repository") from exc
+
+
+def finish_git(
+    process: subprocess.Popen[bytes],
+    args: list[str],
+    *,
+    input: bytes | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    try:
+        stdout, stderr = process.communicate(input)
+    except BaseException:
+        process.kill()  # ^C or an error while it runs: leave no git behind
+        process.wait()
+        raise
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     if check and done.returncode != 0:
         said = (done.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         raise GitSessError(

@@ -156,13 +156,18 @@ def index_is_current(workspace: Workspace, catalog: Catalog) -> bool:
     return _stale_index(workspace, catalog) is None
 
 
-def write_index(workspace: Workspace, catalog: Catalog, rendered: str | None = None) -> IndexResult:
+def write_index(
+    workspace: Workspace, catalog: Catalog | None, rendered: str | None = None
+) -> IndexResult:
     """Regenerate the index; a hand-written one is kept aside, never lost.
 
-    `rendered`: the index for `catalog` when the caller already has it.
+    `rendered`: the index for `catalog` when the caller already has it, or
+    for the exports the commit hook just read from git (`catalog` None: the
+    next command proves it current itself).
     """
     relative = workspace.relative(workspace.index_path)
     if rendered is None:
+        assert catalog is not None
         stale = _stale_index(workspace, catalog)
     else:
         current = read_index_file(workspace)
@@ -177,7 +182,8 @@ def write_index(workspace: Workspace, catalog: Catalog, rendered: str | None = N
         backup = workspace.relative(backup_path)
     scan_ns = time.time_ns()
     write_atomic(workspace.index_path, rendered)
-    _remember_current(workspace, catalog, scan_ns)
+    if catalog is not None:
+        _remember_current(workspace, catalog, scan_ns)
     return IndexResult(path=relative, changed=True, backup=backup)
 
 

@@ -128,6 +128,18 @@ def test_json_shape(sessions):
             "mapping values are not allowed in this context",
             id="bom-and-blank-lines",
         ),
+        pytest.param(
+            "---\ntitle: T\ndate: 2026-01-01\ntags: [a, b\nstatus: complete\n---\nbody\n",
+            5,
+            "did not find expected ',' or ']' (while parsing a flow sequence on line 4)",
+            id="unclosed-bracket-names-where-it-opened",
+        ),
+        pytest.param(
+            '---\ntitle: "T\ndate: 2026-01-01\n---\nbody\n',
+            4,
+            "found unexpected end of stream (while scanning a quoted scalar on line 2)",
+            id="unclosed-quote-names-where-it-opened",
+        ),
     ],
 )
 def test_yaml_that_does_not_parse_names_file_and_line(sessions, text, line, reason):

@@ -176,8 +176,9 @@ def test_uninstall_restores_gitattributes_byte_for_byte(repo):
 
 
 def test_uninstall_removes_a_gitattributes_it_created(hooked):
-    sess(hooked, "hooks", "uninstall")
+    result = sess(hooked, "hooks", "uninstall")
     assert not (hooked / ".gitattributes").exists()
+    assert "deleted .gitattributes (git sess had created it); it is committed" in result.out
     assert all(
         line.endswith("missing") for line in sess(hooked, "hooks", "status").out.splitlines()
     )
@@ -215,6 +216,28 @@ def test_hooks_path_outside_the_repository_is_refused_with_what_to_add(repo, tmp
         sess(repo, "hooks", "install"), "core.hooksPath", "gitsess.hooks pre-commit"
     )
     assert not elsewhere.exists()
+
+
+def test_init_with_hooks_path_outside_still_sets_up_the_merge_driver(repo, tmp_path):
+    git(repo, "config", "core.hooksPath", str(tmp_path / "my-hooks"))
+    result = sess(repo, "init")
+    assert result.code == 0
+    for hook in ("pre-commit", "prepare-commit-msg", "pre-merge-commit"):
+        assert f"gitsess.hooks {hook}" in result.err
+    assert git(repo, "config", "merge.git-sess-index.driver").strip()
+    assert "merge=git-sess-index" in (repo / ".gitattributes").read_text()
+
+
+def test_status_flags_a_stub_written_for_another_interpreter(hooked):
+    stub = hooks_dir(hooked) / "pre-commit"
+    text = stub.read_text()
+    start = text.index("python=") + len("python=")
+    stub.write_text(text[:start] + "/usr/bin/python3" + text[text.index("\n", start) :])
+    lines = sess(hooked, "hooks", "status").out.splitlines()
+    assert "pre-commit" in lines[0] and "out of date" in lines[0]
+    assert "out of date" not in "".join(lines[1:])
+    assert sess(hooked, "hooks", "install").out.strip() == "updated pre-commit"
+    assert "out of date" not in sess(hooked, "hooks", "status").out
 
 
 def test_stub_falls_back_to_git_sess_on_path_when_the_interpreter_is_gone(hooked):
@@ -342,6 +365,86 @@ def test_cycle_across_two_files_is_refused(hooked):
     assert done.returncode == 1 and "link cycle" in done.stderr
 
 
+def test_cycle_closed_by_one_export_through_committed_ones_is_refused(hooked):
+    # The committed exports are known from the commit cache, not parsed again.
+    write(hooked, "first", export("First"))
+    write(hooked, "second", export("Second", extra=f"continuation_of: {name('first')}\n"))
+    write(hooked, "third", export("Third", extra=f"prerequisite_sessions: [{name('second')}]\n"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "chain").returncode == 0
+    write(hooked, "first", export("First", extra=f"continuation_of: {name('third')}\n"))
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "cycle")
+    assert done.returncode == 1
+    cycle = f"{name('first')} → {name('third')} → {name('second')} → {name('first')}"
+    assert f".sessions/{name('first')}:6: link cycle: {cycle}" in done.stderr
+
+
+def test_second_continuation_of_a_committed_export_warns_of_a_fork(hooked):
+    write(hooked, "root", export("Root"))
+    write(hooked, "left", export("Left", extra=f"continuation_of: {name('root')}\n"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "left").returncode == 0
+    write(hooked, "root", export("Root renamed"))
+    write(hooked, "right", export("Right", extra=f"continuation_of: {name('ROOT')}\n"))
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "right")
+    assert done.returncode == 0
+    forks = f"2 sessions continue it: {name('left')}, {name('right')}"
+    assert f"warning: .sessions/{name('root')}: {forks}" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("damaged", "damage"),
+    [
+        ("blob-facts.json", b""),
+        ("blob-facts.json", b"{not json"),
+        ("blob-facts.json", b'{"key": "x", "records": []}'),
+        ("blob-facts.json", b"\xff\xfe"),
+        ("blob-facts.log", b'{"generation": "other"}\n["x.md", ["0", "d", "l", []]]\n'),
+        ("blob-facts.log", None),  # a line cut short by a crash
+        ("blob-entries.json", b"{not json"),
+        ("blob-entries.json", b'{"key": "x"}'),
+    ],
+)
+def test_damaged_commit_cache_is_rebuilt_never_trusted(hooked, damaged, damage):
+    cache = hooked / ".git" / "gitsess"
+    for number, title in enumerate(["Cached", "Logged"]):
+        write(hooked, title.lower(), export(title, body=f"work {number}"))
+        git(hooked, "add", "-A")
+        assert commit(hooked, "-m", title).returncode == 0
+    assert all((cache / name).is_file() for name in ("blob-facts.json", "blob-facts.log", damaged))
+    path = cache / damaged
+    path.write_bytes(path.read_bytes()[:-9] if damage is None else damage)
+    write(hooked, "cached", export("Cached again"))
+    write(hooked, "after", export("After"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "after").returncode == 0
+    index = committed(hooked, INDEX)
+    assert "Cached again" in index and name("logged") in index and name("after") in index
+    assert sess(hooked, "index", "--check").code == 0
+    write(hooked, "logged", export("Logged again"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "again").returncode == 0
+    assert "Logged again" in committed(hooked, INDEX)
+
+
+def test_sha256_repository(tmp_path):
+    repo = tmp_path / "sha256"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    assert sess(repo, "init").code == 0
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "setup").returncode == 0
+    for title in ("One", "Two"):
+        write(repo, title.lower(), export(title))
+        git(repo, "add", "-A")
+        assert commit(repo, "-m", title).returncode == 0
+        assert name(title.lower()) in committed(repo, INDEX)
+    assert status(repo) == ""
+    assert len(git(repo, "rev-parse", f"HEAD:{INDEX}").strip()) == 64
+
+
 def test_old_problems_in_untouched_exports_do_not_block_other_work(hooked):
     write(hooked, "old", export("Old", extra="status: [broken\n"))
     git(hooked, "add", "-A")
@@ -361,6 +464,16 @@ def test_no_verify_then_a_normal_commit_repairs_the_index(hooked):
     assert commit(hooked, "-m", "next").returncode == 0
     assert name("skipped") in committed(hooked, INDEX)
     assert status(hooked) == ""
+
+
+def test_no_verify_commit_prints_nothing_but_the_repair_note(hooked):
+    write(hooked, "quiet", export("Quiet"))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "first").returncode == 0
+    (hooked / ".sessions" / name("quiet")).write_text(export("Quiet", body="more"))
+    done = commit(hooked, "-a", "--no-verify", "-m", "skipped")
+    assert done.returncode == 0
+    assert done.stdout == "" and done.stderr == ""
 
 
 def test_interrupted_hook_leaves_the_staging_area_as_it_was(hooked):
@@ -539,6 +652,24 @@ def test_sess_commit_with_nothing_to_commit(hooked):
     assert_one_line_error(sess(hooked, "commit"), "no new or changed")
 
 
+def test_sess_commit_of_an_unchanged_export_says_so(hooked):
+    write(hooked, "done", export("Done"))
+    assert sess(hooked, "commit").code == 0
+    head = git(hooked, "rev-parse", "HEAD")
+    assert_one_line_error(sess(hooked, "commit", "done"), name("done"), "no changes to commit")
+    assert git(hooked, "rev-parse", "HEAD") == head
+
+
+def test_sess_commit_include_staged_names_the_other_files(hooked):
+    write(hooked, "with_code", export("With code"))
+    (hooked / "code.py").write_text("x\n")
+    git(hooked, "add", "code.py")
+    assert sess(hooked, "commit", "--include-staged").code == 0
+    message = git(hooked, "log", "-1", "--format=%B")
+    assert message.startswith("Add session: With code\n")
+    assert "Also changes:\n- code.py\n" in message
+
+
 # --- merges ------------------------------------------------------------------------------
 
 
@@ -608,6 +739,11 @@ def test_conflict_inside_an_export_is_left_to_the_user_then_indexed(hooked):
     assert done.returncode != 0
     assert "UU .sessions/" + name("shared") in status(hooked)
     assert f"UU {INDEX}" not in status(hooked)
+    # Staging the file with its markers still in it is refused, naming the line.
+    git(hooked, "add", "-A")
+    refused = commit(hooked, "--no-edit")
+    assert refused.returncode == 1
+    assert f".sessions/{name('shared')}:2: unresolved merge conflict" in refused.stderr
     write(hooked, "shared", export("Shared resolved"))
     git(hooked, "add", "-A")
     assert commit(hooked, "--no-edit").returncode == 0
