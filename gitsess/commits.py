@@ -301,4 +301,4 @@ def _restore_index_entries(workspace: Workspace, saved: dict[str, str]) -> None:
 def _our_pre_commit_installed(workspace: Workspace) -> bool:
     from gitsess.hooks import hook_states
 
-    return hook_states(workspace).get("pre-commit", "").startswith("ours")
+    return hook_states(workspace).get("pre-commit", "missing") not in ("missing", "foreign")

@@ -105,17 +105,24 @@ def hook_states(workspace: Workspace) -> dict[str, str]:
 def _state(path: Path, stub: bytes) -> str:
     if not os.path.lexists(path):
         return "missing"
-    if not _is_ours(path):
+    if _chains_ours(path):
+        state, ours = f"foreign, chaining ours ({path.name}{LEGACY_SUFFIX})", _legacy(path)
+    elif not _is_ours(path):
         return "foreign"
-    state = "ours"
-    if os.path.lexists(_legacy(path)):
-        state += f", chaining {path.name}{LEGACY_SUFFIX}"
-    if path.read_bytes() != stub:
+    else:
+        state, ours = "ours", path
+        if os.path.lexists(_legacy(path)):
+            state += f", chaining {path.name}{LEGACY_SUFFIX}"
+    if ours.read_bytes() != stub:
         state += ", out of date (git sess hooks install updates it)"
     return state
 
 
 def _is_ours(path: Path) -> bool:
+    return _is_ours_named(path, path.name)
+
+
+def _is_ours_named(path: Path, hook: str) -> bool:
     if path.is_symlink() or not path.is_file():
         return False
     try:
@@ -124,7 +131,13 @@ def _is_ours(path: Path) -> bool:
     except OSError:
         return False
     lines = head.split(b"\n")
-    return len(lines) > 1 and lines[1].startswith(STUB_MARK + path.name.encode() + b" hook, ")
+    return len(lines) > 1 and lines[1].startswith(STUB_MARK + hook.encode() + b" hook, ")
+
+
+def _chains_ours(path: Path) -> bool:
+    """A hook manager (the pre-commit framework's `install`) moved our stub aside
+    to `<hook>.legacy`, which it runs: git-sess's hook runs through it."""
+    return not _is_ours(path) and _is_ours_named(_legacy(path), path.name)
 
 
 def _legacy(path: Path) -> Path:
@@ -149,6 +162,8 @@ def install_hooks(workspace: Workspace) -> InstallResult:
     kept: list[str] = []
     plans = [(place.directory / hook, _stub(workspace, hook, state_dir)) for hook in HOOKS]
     for path, _ in plans:  # refuse before changing anything
+        if _chains_ours(path):
+            continue
         if not _is_ours(path) and os.path.lexists(path) and os.path.lexists(_legacy(path)):
             raise GitSessError(
                 f"{path} is not git-sess's, and {_legacy(path).name} exists beside it",
@@ -156,7 +171,9 @@ def install_hooks(workspace: Workspace) -> InstallResult:
                 " (nothing was changed)",
             )
     for path, stub in plans:
-        if _is_ours(path):
+        if _chains_ours(path):  # a manager runs our stub: it stays in front
+            path = _legacy(path)
+        if _is_ours_named(path, path.name.removesuffix(LEGACY_SUFFIX)):
             if path.read_bytes() == stub:
                 continue
             changed.append(f"updated {path.name}")
@@ -192,6 +209,10 @@ def uninstall_hooks(workspace: Workspace) -> list[str]:
     changed = []
     for hook in HOOKS:
         path = place.directory / hook
+        if _chains_ours(path):
+            _legacy(path).unlink()
+            changed.append(f"removed {_legacy(path).name} (your {hook} ran it)")
+            continue
         if not _is_ours(path):
             continue
         path.unlink()

@@ -818,6 +818,13 @@ def _project_snapshot(tmp_path: Path) -> tuple[Path, str]:
     return copy, git(copy, "rev-parse", "HEAD").strip()
 
 
+def commit_in(env: dict[str, str], repo: Path, message: str) -> subprocess.CompletedProcess[str]:
+    """`git commit` with the pre-commit framework's environment."""
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", message], cwd=repo, env=env, capture_output=True, text=True
+    )
+
+
 def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp_path):
     project, rev = _project_snapshot(tmp_path)
     assert sess(repo, "init", "--no-hooks").code == 0
@@ -839,15 +846,45 @@ def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp
     assert done.returncode == 0, done.stdout + done.stderr
     write(repo, "framework", export("Framework", extra="tags: [x\n"))
     git(repo, "add", "-A")
-    done = subprocess.run(
-        ["git", "commit", "-q", "-m", "bad"], cwd=repo, env=env, capture_output=True, text=True
-    )
+    done = commit_in(env, repo, "bad")
     assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
     write(repo, "framework", export("Framework"))
     git(repo, "add", f".sessions/{name('framework')}")
-    done = subprocess.run(
-        ["git", "commit", "-q", "-m", "good"], cwd=repo, env=env, capture_output=True, text=True
-    )
+    done = commit_in(env, repo, "good")
     assert done.returncode == 0, done.stdout + done.stderr
     assert name("framework") in committed(repo, INDEX)
     assert status(repo) == ""
+
+
+def test_pre_commit_framework_installed_after_init_keeps_running_ours(hooked, tmp_path):
+    (hooked / ".pre-commit-config.yaml").write_text("repos: []\n")
+    git(hooked, "add", "-A")
+    git(hooked, "commit", "-q", "-m", "framework config")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    framework = [str(Path(os.sys.executable).parent / "pre-commit")]
+    subprocess.run([*framework, "install"], cwd=hooked, check=True, env=env, capture_output=True)
+    # pre-commit moved our stub to pre-commit.legacy and runs it.
+    status_lines = sess(hooked, "hooks", "status").out.splitlines()
+    assert status_lines[0].split(None, 1) == [
+        "pre-commit",
+        "foreign, chaining ours (pre-commit.legacy)",
+    ]
+    before = {path.name: path.read_bytes() for path in hooks_dir(hooked).iterdir()}
+    result = sess(hooked, "hooks", "install")
+    assert result.code == 0, result.err
+    assert {path.name: path.read_bytes() for path in hooks_dir(hooked).iterdir()} == before
+    write(hooked, "through", export("Through", extra="tags: [x\n"))
+    git(hooked, "add", "-A")
+    done = commit_in(env, hooked, "bad")
+    assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
+    write(hooked, "through", export("Through"))
+    git(hooked, "add", "-A")
+    done = commit_in(env, hooked, "good")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert name("through") in committed(hooked, INDEX)
+    assert (
+        "removed pre-commit.legacy (your pre-commit ran it)"
+        in sess(hooked, "hooks", "uninstall").out
+    )
+    assert not (hooks_dir(hooked) / "pre-commit.legacy").exists()
+    assert (hooks_dir(hooked) / "pre-commit").read_bytes() == before["pre-commit"]
