@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -124,6 +125,7 @@ class UpdateRequest:
     remove_tags: Sequence[str] = ()
     requires: Sequence[str] = ()
     continues: str | None = None
+    unlink: Sequence[str] = ()  # sessions to stop requiring or continuing
     tokens: int | None = None
 
 
@@ -192,8 +194,42 @@ def _changes(
         continues = _existing_link(workspace, catalog, request.continues, session.id)
         if continues != session.continuation_of:
             changes["continuation_of"] = continues
+    if request.unlink:
+        changes.update(_unlinked(workspace, catalog, session, request.unlink))
     if request.tokens is not None and request.tokens != session.tokens:
         changes["tokens"] = request.tokens
+    return changes
+
+
+def _unlinked(
+    workspace: Workspace, catalog: Catalog, session: Session, refs: Sequence[str]
+) -> dict[str, Any]:
+    """The link keys without the named sessions. A link is matched as written
+    (so a dangling one, its session deleted, can be removed too) or by the
+    session a short name finds."""
+    sessions_dir = workspace.config.sessions_dir
+
+    def key(raw: str) -> str:
+        return (normalize_link(raw, sessions_dir) or raw).lower()
+
+    linked = {key(raw) for _, raw in session.links}
+    wanted = set()
+    for ref in refs:
+        if key(ref) not in linked:
+            with contextlib.suppress(SessionNotFound):
+                ref = workspace.find(catalog, ref).id
+        if key(ref) not in linked:
+            raise ValidationFailed(
+                f"{session.id} does not link to {ref}",
+                f"git sess show {session.id} --links shows what it links to",
+            )
+        wanted.add(key(ref))
+    changes: dict[str, Any] = {}
+    kept = [raw for raw in session.prerequisite_sessions if key(raw) not in wanted]
+    if kept != session.prerequisite_sessions:
+        changes["prerequisite_sessions"] = kept
+    if session.continuation_of and key(session.continuation_of) in wanted:
+        changes["continuation_of"] = None
     return changes
 
 

@@ -102,6 +102,9 @@ class Catalog:
             if candidate in self.by_id:
                 return self.by_id[candidate]
         folded = ref.lower()
+        exact = [i for i in self.by_id if f"{folded}.md" in _short_names(i.lower())]
+        if len(exact) == 1:  # `top` names session_…_top.md even beside session_…_top_2.md
+            return self.by_id[exact[0]]
         matches = sorted(
             session_id
             for session_id in self.by_id

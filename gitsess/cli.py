@@ -320,13 +320,136 @@ def update(session: str, **changes: Any) -> None:
             "nothing to change: give --status, --type, --title, --summary, --add-tag,"
             " --remove-tag, --requires, --continues or --tokens"
         )
-    result = update_session(_workspace(), session, UpdateRequest(**changes))
+    _print_update(update_session(_workspace(), session, UpdateRequest(**changes)))
+
+
+def _print_update(result: Any) -> None:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if result.changed:
         click.echo(f"updated {_shown_path(result.path)}: {', '.join(result.changed)}")
     else:
         click.echo(f"{_shown_path(result.path)} already says that; nothing changed")
+
+
+@cli.command()
+@click.argument("session")
+@click.option("--continues", metavar="ID", help="The session this one continues.")
+@click.option("--requires", multiple=True, metavar="ID", help="A session it requires (repeatable).")
+def link(session: str, continues: str | None, requires: tuple[str, ...]) -> None:
+    """Link a session to the ones it continues or requires.
+
+    Only continuation_of and prerequisite_sessions are rewritten; every other
+    key, their order, comments and the body stay byte for byte. A link to a
+    session that does not exist, or one that would close a cycle, is refused.
+
+    \b
+    Examples:
+      git sess link session_20251202_eval --continues session_20251201_training
+      git sess link 20251202_eval --requires 20251130_data --requires 20251129_setup
+    """
+    from gitsess.authoring import UpdateRequest, update_session
+
+    if continues is None and not requires:
+        raise click.UsageError("nothing to link: give --continues ID or --requires ID")
+    result = update_session(
+        _workspace(), session, UpdateRequest(continues=continues, requires=requires)
+    )
+    _print_update(result)
+
+
+@cli.command()
+@click.argument("session")
+@click.argument("others", nargs=-1, required=True, metavar="OTHER...")
+def unlink(session: str, others: tuple[str, ...]) -> None:
+    """Remove the links from SESSION to the OTHER sessions.
+
+    Links are matched as written, so one to a deleted session can be removed.
+
+    \b
+    Example:
+      git sess unlink session_20251202_eval session_20251130_data
+    """
+    from gitsess.authoring import UpdateRequest, update_session
+
+    _print_update(update_session(_workspace(), session, UpdateRequest(unlink=others)))
+
+
+@cli.command(name="next")
+@click.argument("session")
+def next_(session: str) -> None:
+    """Print the session(s) that continue SESSION (several where the chain forks).
+
+    \b
+    Example:
+      git sess show "$(git sess next session_20251201_training)"
+    """
+    from gitsess.reading import next_sessions
+
+    for found in next_sessions(_workspace(), session):
+        click.echo(found.id)
+
+
+@cli.command()
+@click.argument("session")
+def prev(session: str) -> None:
+    """Print the session that SESSION continues.
+
+    \b
+    Example:
+      git sess prev session_20251202_eval
+    """
+    from gitsess.reading import previous_session
+
+    click.echo(previous_session(_workspace(), session).id)
+
+
+@cli.command()
+@click.argument("session", required=False)
+@click.option(
+    "--budget", type=click.IntRange(min=1), metavar="TOKENS", help="Fit into this many tokens."
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["markdown", "paths", "json"]),
+    default="markdown",
+    show_default=True,
+    help="The texts, their paths, or a JSON summary.",
+)
+def context(session: str | None, budget: int | None, output: str) -> None:
+    """The reading list for picking up SESSION (default: the newest in progress).
+
+    Its prerequisites (transitively, each after what it requires), then its
+    continuation chain oldest first, then SESSION itself. With --budget the
+    earlier sessions are shortened, oldest first, to their Next Steps,
+    Technical Decisions and Key Insights, then to their summary line, then left
+    out; SESSION is always given in full. Tokens are estimated as characters / 4.
+
+    \b
+    Examples:
+      git sess context                       # the newest session in progress
+      git sess context 20251202_eval --budget 8000 > context.md
+      git sess context --format paths
+    """
+    from gitsess.reading import reading_list
+
+    found = reading_list(_workspace(), session, budget)
+    if output == "paths":
+        for reading in found.readings:
+            click.echo(_shown_path(_workspace().repo.root / reading.session.path))
+    elif output == "json":
+        click.echo(found.as_json())
+    else:
+        click.echo(found.markdown(), nl=False)
+    if budget is not None and found.tokens > budget:
+        click.echo(
+            f"git-sess: warning: ~{found.tokens} tokens, over the budget of {budget}:"
+            " the session itself is always given in full",
+            err=True,
+        )
+    if found.dropped:
+        click.echo(f"git-sess: note: left out to fit: {', '.join(found.dropped)}", err=True)
 
 
 @cli.command(name="list")
@@ -364,7 +487,8 @@ def list_(
 @cli.command()
 @click.argument("session")
 @click.option("--json", "as_json", is_flag=True, help="Metadata and body as JSON.")
-def show(session: str, as_json: bool) -> None:
+@click.option("--links", "with_links", is_flag=True, help="Its links, chain and backlinks.")
+def show(session: str, as_json: bool, with_links: bool) -> None:
     """Show one session's metadata and text.
 
     SESSION is the id, the id without .md, a unique prefix, or the file's path.
@@ -372,16 +496,26 @@ def show(session: str, as_json: bool) -> None:
     \b
     Examples:
       git sess show session_20251201_distilbert_training.md
-      git sess show 20251201_distil
+      git sess show 20251201_distil --links
     """
     from gitsess.listing import show_session
 
-    found = show_session(_workspace(), session)
+    workspace = _workspace()
+    found = show_session(workspace, session)
+    links = None
+    if with_links:
+        from gitsess.reading import session_links
+
+        links = session_links(workspace, found.session.id)
     if as_json:
-        _print_json(found.as_dict())
+        _print_json({**found.as_dict(), **({"links": links.as_dict()} if links else {})})
         return
     for label, value in found.fields():
         click.echo(f"{label + ':':<11}{value}")
+    if links:
+        click.echo("links:")
+        for line in links.lines():
+            click.echo(f"  {line}")
     click.echo("")
     click.echo(found.body, nl=not found.body.endswith("\n"))
 

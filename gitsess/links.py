@@ -6,6 +6,7 @@ recursion limit.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -194,3 +195,94 @@ def _cycle_in(component: list[str], successors: Mapping[str, list[str]]) -> list
 
 def format_cycle(cycle: Sequence[str]) -> str:
     return " → ".join(cycle)
+
+
+# --- walking the graph: chains, prerequisites, backlinks ------------------------------
+
+
+@dataclass
+class LinkGraph:
+    """The resolved links between existing sessions (dangling ones left out)."""
+
+    order: Mapping[str, tuple[str, str]]  # id -> (date or "", id): oldest first sorts by it
+    requires: dict[str, list[str]]  # id -> the sessions it requires
+    continues: dict[str, str]  # id -> the session it continues
+    required_by: dict[str, list[str]]
+    continued_by: dict[str, list[str]]
+
+    def oldest_first(self, ids: Iterable[str]) -> list[str]:
+        return sorted(ids, key=self.order.__getitem__)
+
+    def previous(self, session_id: str) -> str | None:
+        return self.continues.get(session_id)
+
+    def following(self, session_id: str) -> list[str]:
+        """The sessions that continue this one (more than one: the chain forks)."""
+        return self.oldest_first(self.continued_by.get(session_id, []))
+
+    def chain(self, session_id: str) -> list[str]:
+        """The continuation chain through a session, first to last; where it forks
+        after the session, the oldest branch is followed."""
+        before: list[str] = []
+        seen = {session_id}
+        node = session_id
+        while (node := self.continues.get(node)) is not None and node not in seen:
+            before.append(node)
+            seen.add(node)
+        after: list[str] = []
+        node = session_id
+        while nexts := [n for n in self.following(node) if n not in seen]:
+            node = nexts[0]
+            after.append(node)
+            seen.add(node)
+        return [*reversed(before), session_id, *after]
+
+    def prerequisites(self, session_id: str) -> list[str]:
+        """Every session it requires, directly or through others, each after what
+        it requires itself (ties: oldest first)."""
+        wanted: set[str] = set()
+        pending = list(self.requires.get(session_id, []))
+        while pending:
+            node = pending.pop()
+            if node not in wanted and node != session_id:
+                wanted.add(node)
+                pending.extend(self.requires.get(node, []))
+        waiting = {node: {r for r in self.requires.get(node, []) if r in wanted} for node in wanted}
+        ordered: list[str] = []
+        ready = [self.order[node] for node, needs in waiting.items() if not needs]
+        heapq.heapify(ready)
+        while ready:
+            _, node = heapq.heappop(ready)
+            ordered.append(node)
+            for dependent in self.required_by.get(node, []):
+                if dependent in waiting and node in waiting[dependent]:
+                    waiting[dependent].discard(node)
+                    if not waiting[dependent]:
+                        heapq.heappush(ready, self.order[dependent])
+        # A cycle (which check reports) leaves its members unordered: oldest first.
+        return ordered + self.oldest_first(set(wanted) - set(ordered))
+
+    def backlinks(self, session_id: str) -> list[tuple[str, str]]:
+        """(kind, id) of every session that continues or requires this one."""
+        found = [("continues", n) for n in self.continued_by.get(session_id, [])]
+        found += [("requires", n) for n in self.required_by.get(session_id, [])]
+        return sorted(found, key=lambda link: (self.order[link[1]], link[0]))
+
+
+def link_graph(sessions: Sequence[Session], sessions_dir: str) -> LinkGraph:
+    edges, _ = link_problems(sessions, sessions_dir)
+    graph = LinkGraph(
+        order={session.id: (session.date or "", session.id) for session in sessions},
+        requires={},
+        continues={},
+        required_by={},
+        continued_by={},
+    )
+    for edge in edges:
+        if edge.kind == "continues":
+            graph.continues[edge.source] = edge.target
+            graph.continued_by.setdefault(edge.target, []).append(edge.source)
+        else:
+            graph.requires.setdefault(edge.source, []).append(edge.target)
+            graph.required_by.setdefault(edge.target, []).append(edge.source)
+    return graph

@@ -179,6 +179,11 @@ def test_a_link_to_etc_passwd_never_reads_the_file(sessions):
 COMMANDS = [
     ("list",),
     ("show", "anything"),
+    ("link", "a", "--continues", "b"),
+    ("unlink", "a", "b"),
+    ("next", "a"),
+    ("prev", "a"),
+    ("context",),
     ("check",),
     ("index", "--check"),
     ("index",),

@@ -37,6 +37,11 @@ COMMANDS = [
     "reindex",
     "hooks",
     "commit",
+    "link",
+    "unlink",
+    "next",
+    "prev",
+    "context",
     "demo",
 ]
 

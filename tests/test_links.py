@@ -1,0 +1,295 @@
+"""Linking sessions: link, unlink, show --links, next, prev and context, on
+hand-made graphs whose answers are known."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from conftest import assert_one_line_error, git, sess, snapshot
+
+
+def name(slug: str, day: int) -> str:
+    return f"session_202601{day:02d}_{slug}.md"
+
+
+def write(
+    repo: Path,
+    slug: str,
+    day: int,
+    *,
+    continues: str | None = None,
+    requires: tuple[str, ...] = (),
+    status: str = "complete",
+    body: str = "",
+) -> Path:
+    lines = [
+        "---",
+        f"title: {slug.replace('_', ' ').capitalize()}",
+        f"date: 2026-01-{day:02d}",
+        "type: feature",
+        f"status: {status}",
+        f"summary: what {slug} did",
+    ]
+    if requires:
+        lines.append(f"prerequisite_sessions: [{', '.join(requires)}]")
+    if continues:
+        lines.append(f"continuation_of: {continues}")
+    lines.append("---")
+    text = "\n".join(lines) + f"\n# Session: {slug}\n\n{body or 'Work on ' + slug + '.'}\n"
+    path = repo / ".sessions" / name(slug, day)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def diamond(sessions: Path) -> Path:
+    """base ← left, right ← top (diamond prerequisites); top ← top_2 ← top_3 (a chain);
+    a second chain other ← other_2 that shares the prerequisite base."""
+    write(sessions, "base", 1)
+    write(sessions, "left", 2, requires=(name("base", 1),))
+    write(sessions, "right", 3, requires=(name("base", 1),))
+    write(sessions, "top", 4, requires=(name("right", 3), name("left", 2)))
+    write(sessions, "top_2", 5, continues=name("top", 4))
+    write(sessions, "top_3", 6, continues=name("top_2", 5), status="in-progress")
+    write(sessions, "other", 7, requires=(name("base", 1),))
+    write(sessions, "other_2", 8, continues=name("other", 7))
+    return sessions
+
+
+def paths(repo: Path, *args: str) -> list[str]:
+    result = sess(repo, "context", *args, "--format", "paths")
+    assert result.code == 0, result.err
+    return [Path(line).name for line in result.out.splitlines()]
+
+
+# --- context ------------------------------------------------------------------------
+
+
+def test_context_reads_prerequisites_in_dependency_order_then_the_chain(diamond):
+    expected = [
+        name("base", 1),
+        name("left", 2),
+        name("right", 3),
+        name("top", 4),
+        name("top_2", 5),
+        name("top_3", 6),
+    ]
+    assert paths(diamond, name("top_3", 6)) == [expected[-3], expected[-2], expected[-1]]
+    # the prerequisites are those of the session itself: top requires right and left
+    assert paths(diamond, name("top", 4)) == expected[:4]
+
+
+def test_context_defaults_to_the_newest_session_in_progress(diamond):
+    assert paths(diamond)[-1] == name("top_3", 6)
+
+
+def test_context_of_a_second_chain_sharing_a_prerequisite(diamond):
+    write(diamond, "other_3", 9, continues=name("other_2", 8), requires=(name("left", 2),))
+    assert paths(diamond, "other_3") == [
+        name("base", 1),
+        name("left", 2),
+        name("other", 7),
+        name("other_2", 8),
+        name("other_3", 9),
+    ]
+
+
+def test_context_markdown_holds_each_text_once(diamond):
+    result = sess(diamond, "context", "top")
+    assert result.code == 0
+    for slug, day in (("base", 1), ("left", 2), ("right", 3), ("top", 4)):
+        assert result.out.count(f"Work on {slug}.") == 1
+        assert f".sessions/{name(slug, day)} (" in result.out
+    assert result.out.index("Work on base.") < result.out.index("Work on top.")
+
+
+def test_budget_shortens_oldest_first_to_sections_then_summaries(sessions):
+    sections = (
+        "## Completed Work\n" + "filler line\n" * 200 + "\n## Next Steps\n- do the next thing\n"
+        "\n## Key Insights\n- the insight\n"
+    )
+    write(sessions, "first", 1, body=sections)
+    write(sessions, "second", 2, continues=name("first", 1), body=sections)
+    target = write(sessions, "third", 3, continues=name("second", 2), body="Short.")
+    full = json.loads(sess(sessions, "context", "third", "--format", "json").out)
+    total = full["tokens"]
+    assert [s["form"] for s in full["sessions"]] == ["full", "full", "full"]
+
+    def cut(budget: int) -> dict:
+        result = sess(sessions, "context", "third", "--budget", str(budget), "--format", "json")
+        assert result.code == 0, result.err
+        return json.loads(result.out)
+
+    one = cut(total - 1)
+    assert [s["form"] for s in one["sessions"]] == ["sections", "full", "full"]
+    both = cut(one["tokens"] - 1)
+    assert [s["form"] for s in both["sessions"]] == ["sections", "sections", "full"]
+    summaries = cut(both["tokens"] - 1)
+    assert [s["form"] for s in summaries["sessions"]][-1] == "full"
+    assert summaries["sessions"][0]["form"] == "summary"
+    for report, budget in ((one, total - 1), (both, one["tokens"] - 1)):
+        assert report["tokens"] <= budget
+        assert report["tokens"] == sum(s["tokens"] for s in report["sessions"])
+    # the estimate is characters / 4, rounded up, of exactly what is printed
+    text = sess(sessions, "context", "third", "--budget", str(total - 1)).out
+    assert "- do the next thing" in text and "- the insight" in text
+    first_part = text.split(name("second", 2))[0]  # the first session, shortened
+    assert "filler line" not in first_part and "- the insight" in first_part
+    target_tokens = math.ceil(len(target.read_text()) / 4)
+    assert one["sessions"][-1]["tokens"] == target_tokens
+
+
+def test_budget_smaller_than_the_session_itself_gives_it_whole_and_warns(sessions):
+    write(sessions, "first", 1)
+    write(sessions, "second", 2, continues=name("first", 1), body="x" * 4000)
+    result = sess(sessions, "context", "second", "--budget", "10")
+    assert result.code == 0
+    assert "x" * 4000 in result.out and "Work on first." not in result.out
+    assert "over the budget of 10" in result.err
+    assert f"left out to fit: {name('first', 1)}" in result.err
+
+
+def test_context_without_a_session_in_progress(sessions):
+    write(sessions, "done", 1)
+    assert_one_line_error(sess(sessions, "context"), "no session is in progress")
+
+
+# --- next, prev, show --links ------------------------------------------------------------
+
+
+def test_next_and_prev_walk_a_chain(diamond):
+    assert sess(diamond, "next", "top").out == name("top_2", 5) + "\n"
+    assert sess(diamond, "prev", "top_3").out == name("top_2", 5) + "\n"
+    assert_one_line_error(sess(diamond, "next", "top_3"), "no session continues")
+    assert_one_line_error(sess(diamond, "prev", "top"), "continues no session")
+
+
+def test_next_lists_every_branch_of_a_fork(diamond):
+    write(diamond, "top_2_alt", 9, continues=name("top", 4))
+    assert sess(diamond, "next", "top").out.split() == [name("top_2", 5), name("top_2_alt", 9)]
+
+
+def test_show_links_chain_and_backlinks(diamond):
+    result = sess(diamond, "show", "top_2", "--links", "--json")
+    assert result.code == 0, result.err
+    links = json.loads(result.out)["links"]
+    assert links == {
+        "continues": name("top", 4),
+        "requires": [],
+        "chain": [name("top", 4), name("top_2", 5), name("top_3", 6)],
+        "backlinks": [{"kind": "continues", "id": name("top_3", 6)}],
+    }
+    base = json.loads(sess(diamond, "show", "base", "--links", "--json").out)["links"]
+    assert [link["id"] for link in base["backlinks"]] == [
+        name("left", 2),
+        name("right", 3),
+        name("other", 7),
+    ]
+    text = sess(diamond, "show", "top_2", "--links").out
+    assert f"  * {name('top_2', 5)}" in text and "continued by  " + name("top_3", 6) in text
+
+
+def test_chain_broken_by_a_deletion_is_reported_by_check(diamond):
+    (diamond / ".sessions" / name("top_2", 5)).unlink()
+    assert sess(diamond, "prev", "top_3").code == 1
+    result = sess(diamond, "check")
+    assert result.code == 1
+    assert f"continuation_of names '{name('top_2', 5)}', which does not exist" in result.out
+
+
+def test_a_5000_session_chain(sessions):
+    previous = None
+    for number in range(5000):
+        path = sessions / ".sessions" / f"session_20260101_c{number:04d}.md"
+        link = f"continuation_of: {previous}\n" if previous else ""
+        path.write_text(
+            f"---\ntitle: C{number}\ndate: 2026-01-01\ntype: feature\nstatus: complete\n"
+            f"{link}---\nbody {number}\n"
+        )
+        previous = path.name
+    result = sess(sessions, "show", "c2500", "--links", "--json")
+    assert result.code == 0, result.err
+    chain = json.loads(result.out)["links"]["chain"]
+    assert len(chain) == 5000 and chain[0].endswith("c0000.md") and chain[-1].endswith("c4999.md")
+    listed = paths(sessions, previous)
+    assert len(listed) == 5000 and listed[-1] == previous
+
+
+# --- link and unlink ----------------------------------------------------------------------
+
+
+def test_link_and_unlink_change_only_the_link_keys(diamond):
+    path = diamond / ".sessions" / name("other", 7)
+    text = path.read_text().replace("summary:", "# a comment\nextra_key: kept\nsummary:")
+    path.write_text(text)
+    assert sess(diamond, "link", "other", "--continues", "top_3").code == 0
+    assert sess(diamond, "link", "other", "--requires", name("left", 2)).code == 0
+    linked = path.read_text()
+    assert f"continuation_of: {name('top_3', 6)}" in linked
+    assert (
+        linked.replace(f"continuation_of: {name('top_3', 6)}\n", "").replace(
+            f", {name('left', 2)}", ""
+        )
+        == text
+    )
+    assert sess(diamond, "unlink", "other", "top_3", "left").code == 0
+    unlinked = path.read_text()
+    assert "# a comment\nextra_key: kept\n" in unlinked
+    assert name("top_3", 6) not in unlinked and name("left", 2) not in unlinked
+    assert name("base", 1) in unlinked
+    assert unlinked.endswith("# Session: other\n\nWork on other.\n")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "session_20260101_base",
+        ".sessions/session_20260101_base.md",
+        "SESSION_20260101_BASE.MD",
+        "base",
+    ],
+)
+def test_links_written_any_way_name_the_same_session(sessions, written):
+    write(sessions, "base", 1)
+    write(sessions, "user", 2)
+    assert sess(sessions, "link", "user", "--requires", written).code == 0
+    result = json.loads(sess(sessions, "show", "base", "--links", "--json").out)
+    assert result["links"]["backlinks"] == [{"kind": "requires", "id": name("user", 2)}]
+
+
+def test_link_that_would_dangle_or_close_a_cycle_is_refused_and_changes_nothing(diamond):
+    before = snapshot(diamond)
+    assert_one_line_error(
+        sess(diamond, "link", "base", "--requires", "nope"), "no session 'nope' to link to"
+    )
+    result = sess(diamond, "link", "base", "--continues", "top_2")
+    assert_one_line_error(result, "cycle")
+    assert (
+        f"{name('base', 1)} → {name('top_2', 5)} → {name('top', 4)} → {name('left', 2)}"
+        in result.err
+        or name("right", 3) in result.err
+    )
+    assert_one_line_error(sess(diamond, "link", "base", "--requires", "base"), "itself")
+    assert snapshot(diamond) == before
+
+
+def test_unlink_removes_a_dangling_link_and_refuses_a_missing_one(diamond):
+    (diamond / ".sessions" / name("top_2", 5)).unlink()
+    assert sess(diamond, "unlink", "top_3", name("top_2", 5)).code == 0
+    assert "continuation_of" not in (diamond / ".sessions" / name("top_3", 6)).read_text().replace(
+        "continuation_of: null", ""
+    )
+    before = snapshot(diamond)
+    assert_one_line_error(sess(diamond, "unlink", "top", "other"), "does not link to")
+    assert snapshot(diamond) == before
+
+
+def test_link_regenerates_the_index_with_the_link(diamond):
+    assert sess(diamond, "link", "other", "--continues", "top_3").code == 0
+    index = (diamond / ".sessions" / "session_index.md").read_text()
+    assert f"continues `{name('top_3', 6)}`" in index
+    git(diamond, "add", "-A")
+    assert sess(diamond, "index", "--check").code == 0
