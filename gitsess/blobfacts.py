@@ -82,12 +82,13 @@ class BlobFacts:
         return len(lines) - 1
 
     def missing(self, oids: Mapping[str, str]) -> list[str]:
-        """The names whose facts are not known for their blob id."""
+        """The names whose facts are not known for their blob id (or are damaged:
+        the files are ours, but anything in .git can be edited)."""
         records = self._records
         return [
             name
             for name, oid in oids.items()
-            if not (type(record := records.get(name)) is list and record[0] == oid)
+            if not (_valid_record(record := records.get(name)) and record[0] == oid)
         ]
 
     def links(self, name: str) -> list[list[str]]:
@@ -123,7 +124,16 @@ class BlobFacts:
             stored = read_cache_file(self._state_dir / ENTRIES, self._sessions_dir)
             entries = stored.get("entries")
             if stored.get("generation") == self._generation and isinstance(entries, dict):
-                self._entries = {**entries, **self._entries}
+                # An entry is taken only if it is the one its record's digest names.
+                records = self._records
+                checked = {
+                    name: entry
+                    for name, entry in entries.items()
+                    if _valid_entry(entry)
+                    and name in records
+                    and records[name][1] == _digest(f"{entry[0]}\n{entry[1]}")
+                }
+                self._entries = {**checked, **self._entries}
             self._entries_loaded = True
         return self._entries
 
@@ -185,13 +195,33 @@ def _digest(text: str) -> str:
 def _well_formed(name: object, record: object, entry: list) -> bool:
     return (
         isinstance(name, str)
-        and isinstance(record, list)
-        and len(record) == 3
+        and _valid_record(record)
         and len(entry) == 1
-        and isinstance(entry[0], list)
-        and len(entry[0]) == 2
+        and _valid_entry(entry[0])
+        and record[1] == _digest(f"{entry[0][0]}\n{entry[0][1]}")  # type: ignore[index]
     )
 
 
+def _valid_record(record: object) -> bool:
+    """[blob id, entry digest, [[kind, id], …]], all text."""
+    return (
+        type(record) is list
+        and len(record) == 3
+        and type(record[0]) is str
+        and type(record[1]) is str
+        and type(record[2]) is list
+        and all(
+            type(link) is list and len(link) == 2 and type(link[0]) is str and type(link[1]) is str
+            for link in record[2]
+        )
+    )
+
+
+def _valid_entry(entry: object) -> bool:
+    """[date heading, index line], all text."""
+    return type(entry) is list and len(entry) == 2 and all(type(part) is str for part in entry)
+
+
 def _index_record(value: object) -> list:
-    return value if isinstance(value, list) and len(value) == 3 else [None, None, None]
+    valid = type(value) is list and len(value) == 3 and all(type(part) is str for part in value)
+    return value if valid else [None, None, None]  # type: ignore[return-value]

@@ -79,6 +79,18 @@ def _session_filters(command: Any) -> Any:
     return command
 
 
+def _format_option(choices: list[str], help: str) -> Any:
+    """`--format`, into the parameter `output`; the first choice is the default."""
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="git-sess")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
@@ -409,14 +421,7 @@ def prev(session: str) -> None:
 @click.option(
     "--budget", type=click.IntRange(min=1), metavar="TOKENS", help="Fit into this many tokens."
 )
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["markdown", "paths", "json"]),
-    default="markdown",
-    show_default=True,
-    help="The texts, their paths, or a JSON summary.",
-)
+@_format_option(["markdown", "paths", "json"], "The texts, their paths, or a JSON summary.")
 def context(session: str | None, budget: int | None, output: str) -> None:
     """The reading list for picking up SESSION (default: the newest in progress).
 
@@ -450,6 +455,31 @@ def context(session: str | None, budget: int | None, output: str) -> None:
         )
     if found.dropped:
         click.echo(f"git-sess: note: left out to fit: {', '.join(found.dropped)}", err=True)
+
+
+@cli.command()
+@_session_filters
+@click.option("--root", metavar="ID", help="Only the sessions linked to this one.")
+@_format_option(
+    ["mermaid", "dot", "json"], "Mermaid (renders on code-hosting sites), Graphviz dot, or JSON."
+)
+def graph(output: str, root: str | None, **filters: Any) -> None:
+    """The link graph: continuation edges solid, prerequisite edges dashed.
+
+    Arrows run forward in time, from a session to the one that continues or
+    requires it; nodes show date and title and are coloured by status.
+
+    \b
+    Examples:
+      git sess graph > sessions.mmd
+      git sess graph --format dot --tag ml | dot -Tsvg > sessions.svg
+      git sess graph --root distilbert_training --format json
+    """
+    from gitsess.graph import session_graph
+    from gitsess.listing import SessionFilter
+
+    found = session_graph(_workspace(), SessionFilter(**filters), root)
+    click.echo({"mermaid": found.mermaid, "dot": found.dot, "json": found.json}[output](), nl=False)
 
 
 @cli.command(name="list")

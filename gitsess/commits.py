@@ -223,7 +223,14 @@ def commit_sessions(workspace: Workspace, refs: list[str], include_staged: bool)
         )
     saved = _index_entries(workspace, [*paths, index_path])
     try:
-        repo.git("add", "-A", "--", *paths)
+        # A deletion already staged (`git rm`) is in neither: git add would refuse it.
+        present = [
+            path
+            for path in paths
+            if (repo.root / path).exists() or not saved[path].startswith("0 ")
+        ]
+        if present:
+            repo.git("add", "-A", "--", *present)
         if _our_pre_commit_installed(workspace):
             tree = read_staged(repo, workspace.config.sessions_dir)
         else:  # no hook will validate and index them: do its work here

@@ -184,6 +184,7 @@ COMMANDS = [
     ("next", "a"),
     ("prev", "a"),
     ("context",),
+    ("graph",),
     ("check",),
     ("index", "--check"),
     ("index",),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -429,6 +430,51 @@ def test_damaged_commit_cache_is_rebuilt_never_trusted(hooked, damaged, damage):
     assert "Logged again" in committed(hooked, INDEX)
 
 
+def _tamper_entry_text(cache: dict, victim: str) -> None:
+    cache["entries"][victim][1] = "- TAMPERED"
+
+
+def _tamper_entry_type(cache: dict, victim: str) -> None:
+    cache["entries"][victim] = [1, 2]
+
+
+def _tamper_entry_shape(cache: dict, victim: str) -> None:
+    cache["entries"][victim] = "xy"
+
+
+def _tamper_links(cache: dict, victim: str) -> None:
+    cache["records"][victim][2] = [["continues"]]
+
+
+def _tamper_link_list(cache: dict, victim: str) -> None:
+    cache["records"][victim][2] = "zz"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [_tamper_entry_text, _tamper_entry_type, _tamper_entry_shape, _tamper_links, _tamper_link_list],
+)
+def test_cache_edited_into_valid_json_with_wrong_content_is_not_trusted(hooked, tamper):
+    cache = hooked / ".git" / "gitsess"
+    for title in ("Victim", "Bystander"):
+        write(hooked, title.lower(), export(title))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "both").returncode == 0
+    victim = name("victim")
+    for file in ("blob-facts.json", "blob-entries.json"):
+        data = json.loads((cache / file).read_text())
+        if (file == "blob-entries.json") == tamper.__name__.startswith("_tamper_entry"):
+            tamper(data, victim)
+            (cache / file).write_text(json.dumps(data))
+    write(hooked, "bystander", export("Bystander renamed"))  # the index must be rendered
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "after")
+    assert done.returncode == 0, done.stderr
+    index = committed(hooked, INDEX)
+    assert f"[`{victim}`]" in index and "TAMPERED" not in index and "Bystander renamed" in index
+    assert sess(hooked, "index", "--check").code == 0
+
+
 def test_sha256_repository(tmp_path):
     repo = tmp_path / "sha256"
     repo.mkdir()
@@ -658,6 +704,17 @@ def test_sess_commit_of_an_unchanged_export_says_so(hooked):
     head = git(hooked, "rev-parse", "HEAD")
     assert_one_line_error(sess(hooked, "commit", "done"), name("done"), "no changes to commit")
     assert git(hooked, "rev-parse", "HEAD") == head
+
+
+def test_sess_commit_of_an_export_removed_with_git_rm(hooked):
+    write(hooked, "gone", export("Gone"))
+    assert sess(hooked, "commit").code == 0
+    git(hooked, "rm", "-q", f".sessions/{name('gone')}")
+    result = sess(hooked, "commit")
+    assert result.code == 0, result.err
+    assert subject(hooked) == f"Remove session: {name('gone')}"
+    assert name("gone") not in committed(hooked, INDEX)
+    assert status(hooked) == ""
 
 
 def test_sess_commit_include_staged_names_the_other_files(hooked):

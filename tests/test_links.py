@@ -59,6 +59,20 @@ def diamond(sessions: Path) -> Path:
     return sessions
 
 
+def long_chain(repo: Path, prefix: str, length: int) -> str:
+    """`length` sessions, each continuing the one before; the id of the last."""
+    previous = ""
+    for number in range(length):
+        path = repo / ".sessions" / f"session_20260101_{prefix}{number:04d}.md"
+        link = f"continuation_of: {previous}\n" if previous else ""
+        path.write_text(
+            f"---\ntitle: {prefix}{number}\ndate: 2026-01-01\ntype: feature\nstatus: complete\n"
+            f"{link}---\nbody {number}\n"
+        )
+        previous = path.name
+    return previous
+
+
 def paths(repo: Path, *args: str) -> list[str]:
     result = sess(repo, "context", *args, "--format", "paths")
     assert result.code == 0, result.err
@@ -201,15 +215,7 @@ def test_chain_broken_by_a_deletion_is_reported_by_check(diamond):
 
 
 def test_a_5000_session_chain(sessions):
-    previous = None
-    for number in range(5000):
-        path = sessions / ".sessions" / f"session_20260101_c{number:04d}.md"
-        link = f"continuation_of: {previous}\n" if previous else ""
-        path.write_text(
-            f"---\ntitle: C{number}\ndate: 2026-01-01\ntype: feature\nstatus: complete\n"
-            f"{link}---\nbody {number}\n"
-        )
-        previous = path.name
+    previous = long_chain(sessions, "c", 5000)
     result = sess(sessions, "show", "c2500", "--links", "--json")
     assert result.code == 0, result.err
     chain = json.loads(result.out)["links"]["chain"]
@@ -293,3 +299,53 @@ def test_link_regenerates_the_index_with_the_link(diamond):
     assert f"continues `{name('top_3', 6)}`" in index
     git(diamond, "add", "-A")
     assert sess(diamond, "index", "--check").code == 0
+
+
+# --- graph ------------------------------------------------------------------------------
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize("output", ["mermaid", "dot"])
+def test_graph_matches_the_golden_file(diamond, output):
+    (diamond / ".sessions" / name("right", 3)).write_text(
+        (diamond / ".sessions" / name("right", 3))
+        .read_text()
+        .replace("title: Right", 'title: Right "quoted" <b> & C#1')
+        .replace("status: complete", "status: blocked")
+    )
+    result = sess(diamond, "graph", "--format", output)
+    assert result.code == 0, result.err
+    golden = GOLDEN / f"graph_diamond.{'mmd' if output == 'mermaid' else 'dot'}"
+    assert result.out == golden.read_text()
+
+
+def test_graph_json_filters_and_root(diamond):
+    def graph(*args: str) -> dict:
+        result = sess(diamond, "graph", "--format", "json", *args)
+        assert result.code == 0, result.err
+        return json.loads(result.out)
+
+    full = graph()
+    assert len(full["nodes"]) == 8
+    assert {"source": name("top_2", 5), "target": name("top", 4), "kind": "continues"} in full[
+        "edges"
+    ]
+    assert sum(edge["kind"] == "requires" for edge in full["edges"]) == 5
+    since = graph("--since", "2026-01-04")
+    assert [node["id"] for node in since["nodes"]][0] == name("top", 4)
+    assert all(edge["target"] != name("base", 1) for edge in since["edges"])
+    write(diamond, "alone", 10)
+    rooted = graph("--root", "other_2")
+    assert [node["id"] for node in rooted["nodes"]][-1] == name("other_2", 8)
+    assert name("alone", 10) not in {node["id"] for node in rooted["nodes"]}
+    assert name("alone", 10) in {node["id"] for node in graph()["nodes"]}
+
+
+def test_graph_of_a_5000_session_chain(sessions):
+    long_chain(sessions, "g", 5000)
+    result = sess(sessions, "graph", "--format", "json")
+    assert result.code == 0, result.err
+    found = json.loads(result.out)
+    assert len(found["nodes"]) == 5000 and len(found["edges"]) == 4999
+    assert sess(sessions, "graph", "--format", "dot").out.count(" -> ") == 4999

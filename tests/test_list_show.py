@@ -42,6 +42,7 @@ COMMANDS = [
     "next",
     "prev",
     "context",
+    "graph",
     "demo",
 ]
 
