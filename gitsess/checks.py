@@ -99,10 +99,8 @@ def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) ->
     problems += [_cycle_problem(tree.parsed, cycle, kinds, sessions_dir) for cycle in cycles]
     continuations: dict[str, list[str]] = defaultdict(list)
     for name in known if scope else ():
-        for kind, target in facts.links(name):
-            if kind == "continues" and target not in known:  # a spelling to resolve
-                target = resolve_link(target, known, sessions_dir)
-            if kind == "continues" and target in scope and target != name:
+        for kind, target in resolved(name):
+            if kind == "continues" and target in scope:
                 continuations[target].append(name)
     problems += _fork_problems(tree.parsed, continuations)
     return problems

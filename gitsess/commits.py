@@ -8,6 +8,7 @@ Everything here works on the staging area as git's environment names it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gitsess.blobfacts import BlobFacts
@@ -15,7 +16,7 @@ from gitsess.checks import commit_problems
 from gitsess.errors import GitSessError
 from gitsess.files import read_bytes
 from gitsess.index import INDEX_NAME, assemble, index_order
-from gitsess.model import Problem
+from gitsess.model import Problem, Session
 from gitsess.repo import git_process
 from gitsess.staged import (
     StagedTree,
@@ -66,9 +67,7 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
         # all from git is slow, and most are as the work tree's cache has them.
         reusable = len(missing) > REUSE_MIN and workspace.sessions_path.is_dir()
         tree.load(tree.changed)  # from git: the secrets scan reads the staged bytes
-        tree.load(missing, workspace.catalog().by_id if reusable else None)
-        for name in missing:
-            facts.put(name, tree.oids[name], tree.parsed[name])
+        _learn(tree, facts, missing, workspace.catalog().by_id if reusable else None)
         problems = commit_problems(workspace, tree, facts)
         errors = [problem for problem in problems if problem.level == "error"]
         if errors and refuse:
@@ -84,13 +83,25 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
         return Prepared(tree, staged_changed, warnings)
 
 
+def _learn(
+    tree: StagedTree,
+    facts: BlobFacts,
+    names: list[str],
+    work_tree: Mapping[str, Session] | None = None,
+) -> None:
+    """Parse these staged exports and remember their facts."""
+    tree.load(names, work_tree)
+    for name in names:
+        facts.put(name, tree.oids[name], tree.parsed[name])
+
+
 def _stage_index(
     workspace: Workspace, tree: StagedTree, facts: BlobFacts
 ) -> tuple[bool, str | None]:
     """Stage the index the staged exports call for: (whether that changed the
-    staged one, its text when it was rendered). When the staged index is the one the last commit
-    staged and no entry has changed since (an edit of a body), it is known to
-    be right without rendering 10,000 entries."""
+    staged one, its text when it was rendered). When the staged index is the
+    one the last commit staged and no entry has changed since (an edit of a
+    body), it is known to be right without rendering 10,000 entries."""
     names = list(tree.oids)
     digest = facts.index_digest(names)
     last_oid, last_project, last_digest = facts.staged_index()
@@ -99,11 +110,7 @@ def _stage_index(
     project = project or project_name(workspace, tree.index_text or read_index_file(workspace))
     if same_blob and (project, digest) == (last_project, last_digest):
         return False, None
-    lost = facts.without_entries(names)
-    if lost:
-        tree.load(lost)
-        for name in lost:
-            facts.put(name, tree.oids[name], tree.parsed[name])
+    _learn(tree, facts, facts.without_entries(names))  # lost with a damaged cache file
     rendered = assemble(index_order(facts.entries(names)), project, tree.sessions_dir)
     data = rendered.encode("utf-8")
     oid = tree.index_oid
@@ -279,7 +286,7 @@ def _changed_exports(workspace: Workspace) -> list[str]:
         position += 2 if record[0] in "RC" else 1  # a rename names its source next
         path = record[3:]
         name = path[len(prefix) :]
-        if path.startswith(prefix) and "/" not in name and is_export_name(name):
+        if path.startswith(prefix) and is_export_name(name):
             paths.add(path)
     return sorted(paths)
 

@@ -63,9 +63,11 @@ class Graph:
         for edge in self.edges:
             arrow = "-->" if edge.kind == "continues" else "-.->"
             lines.append(f"  {names[edge.target]} {arrow}|{edge.kind}| {names[edge.source]}")
-        for status in sorted({_status_class(session.status) for session in self.nodes}):
-            fill, stroke = STATUS_COLORS.get(status.replace("_", "-"), OTHER_STATUS)
-            lines.append(f"  classDef {status} fill:{fill},stroke:{stroke},color:#000")
+        for status in sorted({session.status for session in self.nodes}):
+            fill, stroke = STATUS_COLORS.get(status, OTHER_STATUS)
+            lines.append(
+                f"  classDef {_status_class(status)} fill:{fill},stroke:{stroke},color:#000"
+            )
         return "\n".join(lines) + "\n"
 
     def dot(self) -> str:

@@ -74,11 +74,7 @@ class StagedTree:
         prefix = self.sessions_dir + "/"
         process = self._work_tree_listing or start_git(self.repo.root, [*WORK_TREE_LISTING, prefix])
         names = _fields(finish_git(process, WORK_TREE_LISTING).stdout)
-        return {
-            name
-            for path in names
-            if (name := path[len(prefix) :]) and "/" not in name and is_export_name(name)
-        }
+        return {name for path in names if (name := path[len(prefix) :]) and is_export_name(name)}
 
 
 STAGED_ENTRIES = ["ls-files", "-s", "-z", "--"]
@@ -118,7 +114,14 @@ def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) 
 
 
 def is_export_name(name: str) -> bool:
-    return name.endswith(".md") and name not in NOT_EXPORTS and not name.startswith(".")
+    """A file name (relative to the sessions directory) that is an export: directly
+    in it, not hidden, not one of the files git sess keeps there."""
+    return (
+        name.endswith(".md")
+        and "/" not in name
+        and name not in NOT_EXPORTS
+        and not name.startswith(".")
+    )
 
 
 class IndexEntry(NamedTuple):
@@ -150,12 +153,7 @@ def _entries(records: list[str]) -> dict[str, IndexEntry]:
 def _is_staged_export(name: str, entry: IndexEntry) -> bool:
     """Directly in the sessions directory, merged, and not a symbolic link (the
     work-tree scan skips those too)."""
-    return (
-        entry.stage == "0"
-        and entry.mode != SYMLINK_MODE
-        and "/" not in name
-        and is_export_name(name)
-    )
+    return entry.stage == "0" and entry.mode != SYMLINK_MODE and is_export_name(name)
 
 
 def _changes_against_head(fields: list[str], prefix: str) -> tuple[dict[str, str], list[str]]:
@@ -163,7 +161,7 @@ def _changes_against_head(fields: list[str], prefix: str) -> tuple[dict[str, str
     others: list[str] = []
     for status, path in zip(fields[::2], fields[1::2], strict=False):
         name = path[len(prefix) :] if path.startswith(prefix) else None
-        if name is not None and "/" not in name and is_export_name(name):
+        if name is not None and is_export_name(name):
             changes[name] = "M" if status == "T" else status[0]
         elif path != prefix + INDEX_NAME:
             others.append(path)
