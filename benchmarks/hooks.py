@@ -14,9 +14,11 @@ a whole `git` process (its hooks included) with one untimed warm-up:
 - the same with the export's title changed instead: pre-commit renders the
   10,000-entry index again and stages it;
 - `git merge -q --no-edit` of two branches that each added 50 new sessions to
-  the corpus, with the hooks and the index's merge driver, checked afterwards
-  (no conflict, `git sess index --check` passes, the committed index lists all
-  100 new sessions);
+  the corpus and changed one session they share (ours retitles it, theirs
+  marks it blocked, so the merge commit is rebuilt with the merged entry),
+  with the hooks and the index's merge driver, checked afterwards (no
+  conflict, `git sess index --check` passes, the committed index lists all
+  100 new sessions and the shared session with both changes);
 - the baselines `python -c pass` and `git status --porcelain`.
 
 "added" is the median with the hooks minus the median without them; the runs
@@ -92,6 +94,7 @@ class MergeRun:
     conflicts: list[str]
     index_check_exit: int
     missing_ids: int  # new sessions the committed index does not list
+    shared_merged: bool  # the committed index has both sides' change to the shared session
     clean_after: bool  # `git status --porcelain` printed nothing
     stderr: str
 
@@ -102,6 +105,8 @@ class MergeRun:
             and not self.conflicts
             and self.index_check_exit == 0
             and self.missing_ids == 0
+            and self.shared_merged
+            and self.clean_after
         )
 
 
@@ -282,15 +287,42 @@ def add_sessions(repo: Path, side: str, offset: int, used: set[str]) -> list[str
     return ids
 
 
+SHARED = "session_20250105_shared_by_both_branches.md"
+
+
+def add_shared(repo: Path) -> None:
+    """The session both merge branches change, committed before they part."""
+    text = (
+        "---\ntitle: Shared by both branches\ndate: 2025-01-05\ntype: feature\n"
+        "status: in-progress\n---\n# Session: Shared by both branches\n\n"
+        "## Objectives\n- change it on two branches\n"
+    )
+    (repo / ".sessions" / SHARED).write_text(text, encoding="utf-8")
+    git(repo, "add", ".sessions")
+    if git(repo, "status", "--porcelain").strip():  # a kept corpus may have it already
+        git(repo, "commit", "-q", "-m", "a session both branches change")
+
+
+def change_shared(path: Path, side: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if side == "ours":
+        text = text.replace("title: Shared by both branches", "title: Shared and renamed")
+    else:
+        text = text.replace("status: in-progress", "status: blocked")
+    path.write_text(text, encoding="utf-8")
+
+
 def branches(repo: Path) -> tuple[str, list[str]]:
     """bench-theirs and bench-ours from HEAD, 50 new sessions each, committed with the
     hooks; bench-ours is left checked out. The commit to reset to, and the new ids."""
+    add_shared(repo)
     base = git(repo, "rev-parse", "HEAD").strip()
     used = {path.name for path in exports(repo)}
     new_ids = []
     for side, offset in (("theirs", 1), ("ours", 0)):
         git(repo, "checkout", "-q", "-B", f"bench-{side}", base)
         new_ids += add_sessions(repo, side, offset, used)
+        change_shared(repo / ".sessions" / SHARED, side)
         git(repo, "add", ".sessions")
         git(repo, "commit", "-q", "-m", f"{side}: {NEW_PER_BRANCH} new sessions")
         if git(repo, "status", "--porcelain").strip():
@@ -326,6 +358,7 @@ def time_merge(repo: Path, git_sess: str, repeat: int) -> MergeResult:
             conflicts=conflicts,
             index_check_exit=check.returncode,
             missing_ids=sum(f"]({new_id})" not in committed for new_id in new_ids),
+            shared_merged="Shared and renamed (feature, blocked)" in committed,
             clean_after=not git(repo, "status", "--porcelain").strip(),
             stderr=done.stderr + check.stderr,
         )
@@ -337,7 +370,7 @@ def time_merge(repo: Path, git_sess: str, repeat: int) -> MergeResult:
     if subprocess.run(merging, cwd=repo, stdout=subprocess.DEVNULL).returncode == 0:
         git(repo, "reset", "-q", "--hard", before)  # a merge left conflicted
     seconds = [run.seconds for run in runs]
-    label = f"merge, {NEW_PER_BRANCH} + {NEW_PER_BRANCH} new sessions: hooks"
+    label = f"merge, {NEW_PER_BRANCH} + {NEW_PER_BRANCH} new, 1 changed by both: hooks"
     return MergeResult(label, statistics.median(seconds), min(seconds), runs, len(new_ids))
 
 

@@ -11,17 +11,26 @@ python={{python}}
 sessions={{sessions_dir}}
 state={{state}}
 
+# The hooks of one git command know each other by git's process id. The
+# pre-commit framework runs this hook as its legacy hook, from a process of
+# its own: git is then one step further up.
+git_pid=$PPID
+if [ -n "$PRE_COMMIT_RUNNING_LEGACY" ]; then
+    git_pid=$(ps -o ppid= -p "$PPID" 2>/dev/null | tr -d ' ')
+    [ -n "$git_pid" ] || git_pid=$PPID
+fi
+
 if [ -x "$0.legacy" ]; then
     "$0.legacy" "$@" || exit $?
 fi
 
 run() {
     if [ -x "$python" ]; then
-        GIT_SESS_HOOK_STATE=$state exec "$python" -m gitsess.hooks "$@"
+        GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -m gitsess.hooks "$@"
     fi
     if command -v git-sess >/dev/null 2>&1; then
         echo "git-sess: $python is gone; using git-sess from PATH (git sess hooks install records it)" >&2
-        GIT_SESS_HOOK_STATE=$state exec git-sess hook "$@"
+        GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec git-sess hook "$@"
     fi
     echo "git-sess: warning: $python is gone and git-sess is not on PATH: the $hook hook did nothing" >&2
     echo "hint: reinstall git-sess and run git sess hooks install, or run git sess hooks uninstall" >&2
@@ -39,7 +48,7 @@ seen=
 case $hook in
 pre-commit | pre-merge-commit)
     if git diff --cached --quiet -- "$sessions"; then
-        { echo "$PPID none" >"$state"; } 2>/dev/null
+        { echo "$git_pid none" >"$state"; } 2>/dev/null
         exit 0
     fi
     run "$hook"
@@ -47,14 +56,14 @@ pre-commit | pre-merge-commit)
 prepare-commit-msg)
     # A message from -m or -F, a template, a merge, a squash or an amend: never touched.
     [ -z "$2" ] || exit 0
-    [ "$seen" = "$PPID none" ] && exit 0
+    [ "$seen" = "$git_pid none" ] && exit 0
     run "$hook" "$@"
     ;;
 post-commit)
     case $seen in
-    "$PPID none") ;;
-    "$PPID checked") refresh ;;
-    "$PPID checked-partial")
+    "$git_pid none") ;;
+    "$git_pid checked") refresh ;;
+    "$git_pid checked-partial")
         # `git commit FILE…` committed a temporary staging area; the real one
         # still holds the old index file: give it the one just committed.
         index="$sessions/session_index.md"
@@ -62,19 +71,28 @@ post-commit)
             git update-index --cacheinfo "100644,$oid,$index"
         refresh
         ;;
-    *)  # the pre-commit hook did not run (git commit --no-verify): repair the index
+    *)  # the pre-commit hook did not run (a rebase, a cherry-pick, --no-verify): repair the index
         git diff-tree --quiet --no-commit-id --root -r HEAD -- "$sessions" || (run post-commit)
         refresh
         ;;
     esac
     ;;
 post-merge)
-    git diff --quiet ORIG_HEAD HEAD -- "$sessions" 2>/dev/null || refresh
+    git diff --quiet ORIG_HEAD HEAD -- "$sessions" 2>/dev/null && exit 0
+    # git wrote the merge's tree before pre-merge-commit staged the index the
+    # merged exports call for: when that differs, the merge commit is rebuilt.
+    if git rev-parse -q --verify HEAD^2 >/dev/null &&
+        ! git diff --cached --quiet HEAD -- "$sessions/session_index.md"; then
+        (run post-merge)
+    fi
+    refresh
     ;;
 post-checkout)
     [ "$1" = "$2" ] || git diff --quiet "$1" "$2" -- "$sessions" 2>/dev/null || refresh
     ;;
 post-rewrite)
+    # A rebase never runs pre-commit: its commits are checked once it is done.
+    [ "$1" = rebase ] && (run post-rewrite "$1")
     refresh
     ;;
 esac

@@ -76,7 +76,7 @@ def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) ->
     tree.load(scope)
     sessions = [tree.parsed[name] for name in sorted(scope)]
     problems = _own_problems(workspace, sessions)
-    problems += link_problems(sessions, sessions_dir, known)[1]
+    problems += link_problems(sessions, sessions_dir, known, dict.fromkeys(deleted))[1]
 
     def resolved(name: str) -> list[tuple[str, str]]:
         """(kind, id) of each link of `name` that names another staged export."""

@@ -22,6 +22,7 @@ from gitsess.staged import (
     StagedTree,
     blob_id,
     is_export_name,
+    read_blobs,
     read_staged,
     stage_blob,
     staged_entries,
@@ -77,6 +78,15 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
         if refuse:
             _refuse_secrets(workspace, tree)
         staged_changed, rendered = _stage_index(workspace, tree, facts)
+        if refuse and staged_changed and _only_a_hand_edit(workspace, tree):
+            raise CommitRefused(
+                [
+                    f"{tree.path_of(INDEX_NAME)}: is generated from the exports, and this"
+                    " commit would only undo the hand edit staged to it"
+                ],
+                "change the exports instead (git sess update, git sess link), then drop the"
+                f" edit: git restore --staged --worktree {tree.path_of(INDEX_NAME)}",
+            )
         _refresh_work_tree_index(workspace, tree, rendered)
         facts.save(tree.oids)
         warnings = [problem for problem in problems if problem not in errors or not refuse]
@@ -93,6 +103,13 @@ def _learn(
     tree.load(names, work_tree)
     for name in names:
         facts.put(name, tree.oids[name], tree.parsed[name])
+
+
+def stage_true_index(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> None:
+    """Stage the index `tree`'s exports call for, whatever they hold (a commit
+    git made without the hook is rebuilt from this: see repair.py)."""
+    _learn(tree, facts, facts.missing(tree.oids))
+    _stage_index(workspace, tree, facts)
 
 
 def _stage_index(
@@ -122,6 +139,21 @@ def _stage_index(
     return changed, rendered
 
 
+def _only_a_hand_edit(workspace: Workspace, tree: StagedTree) -> bool:
+    """The commit stages nothing but an edit to the index, which regenerating
+    it has just undone: it would commit nothing, and silently. The edit is put
+    back in the staging area, as the user staged it."""
+    if tree.changes or tree.other_paths or not tree.index_changed:
+        return False
+    path = tree.path_of(INDEX_NAME)
+    args = ["diff", "--cached", "--quiet", "HEAD", "--", path]
+    if git_process(workspace.repo.root, args, check=False).returncode != 0:
+        return False  # the regenerated index repairs HEAD's (after --no-verify)
+    if tree.index_oid is not None:
+        stage_blob(workspace.repo, path, tree.index_oid)
+    return True
+
+
 def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: str | None) -> None:
     """The work tree's index follows the work tree's exports: those staged, unless
     some are staged only in part (then it is rendered from the work tree)."""
@@ -144,13 +176,15 @@ def _refuse_secrets(workspace: Workspace, tree: StagedTree) -> None:
         return
     from gitsess.secrets import find_secrets
 
-    lines = []
-    for name in tree.changed:
-        text = tree.texts[name].decode("utf-8", "replace")
-        lines += [
-            f"{finding.describe(tree.path_of(name))} looks like a credential"
-            for finding in find_secrets(text)
-        ]
+    # Checkpoints and other notes kept beside the exports hold pasted text too.
+    texts = {tree.path_of(name): tree.texts[name] for name in tree.changed}
+    notes = read_blobs(workspace.repo, list(tree.notes.values()))
+    texts.update((path, notes[oid]) for path, oid in tree.notes.items() if b"\0" not in notes[oid])
+    lines = [
+        f"{finding.describe(path)} looks like a credential"
+        for path, data in texts.items()
+        for finding in find_secrets(data.decode("utf-8", "replace"))
+    ]
     if lines:
         raise CommitRefused(lines, ALLOW_HINT)
 
@@ -172,6 +206,8 @@ def session_message(
         status = tree.changes[name]
         session = tree.parsed.get(name)
         items.append((actions[status], session.title if session else name))
+    if len(items) == 1 and items[0][0] == "Remove":  # the template lists what an export holds
+        return f"Remove session: {items[0][1]}\n" + _other_changes(tree)
     if len(items) == 1:
         action, title = items[0]
         values = {"action": action, "title": title}
@@ -206,6 +242,12 @@ def commit_sessions(workspace: Workspace, refs: list[str], include_staged: bool)
     """Stage the named exports (default: every new, changed or deleted one) and
     commit them with the index, through `git commit` so that the hooks run."""
     repo = workspace.repo
+    if repo.git("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).strip():
+        raise GitSessError(
+            "a merge is in progress: its commit must hold the whole merge",
+            "finish it with git commit (the hooks index and check the exports),"
+            " or abandon it with git merge --abort",
+        )
     changed = _changed_exports(workspace)
     paths = _named_paths(workspace, refs) if refs else changed
     if not paths:
@@ -283,11 +325,14 @@ def _changed_exports(workspace: Workspace) -> list[str]:
     position = 0
     while position < len(fields) and fields[position]:
         record = fields[position]
-        position += 2 if record[0] in "RC" else 1  # a rename names its source next
-        path = record[3:]
-        name = path[len(prefix) :]
-        if path.startswith(prefix) and is_export_name(name):
-            paths.add(path)
+        renamed = record[0] in "RC"  # a rename names its source next: that one is deleted
+        found = [record[3:], fields[position + 1]] if renamed else [record[3:]]
+        position += 2 if renamed else 1
+        paths.update(
+            path
+            for path in found
+            if path.startswith(prefix) and is_export_name(path[len(prefix) :])
+        )
     return sorted(paths)
 
 
@@ -300,8 +345,9 @@ def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
     """Each path's staging-area entry as `update-index --index-info` reads it
     (a zero mode removes a path that had none)."""
     entries = staged_entries(workspace.repo, *paths)
+    absent = "0" * len(workspace.repo.git("rev-parse", "HEAD").strip())  # SHA-1 or SHA-256
     return {
-        path: entries[path].index_info(path) if path in entries else f"0 {'0' * 40}\t{path}"
+        path: entries[path].index_info(path) if path in entries else f"0 {absent}\t{path}"
         for path in paths
     }
 

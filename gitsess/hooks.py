@@ -68,16 +68,33 @@ def hook_place(workspace: Workspace) -> HookPlace:
 
 def _require_inside(workspace: Workspace, place: HookPlace) -> None:
     """`core.hooksPath` outside the repository belongs to the user's own hook
-    manager (shared by every repository): say what to add there instead."""
-    inside = (workspace.repo.root.resolve(), place.common_dir)
-    if any(place.directory.is_relative_to(top) for top in inside):
+    manager (shared by every repository), and one holding committed files to
+    the team: say what to add there instead. Stubs name this machine's
+    interpreter, so they must never be committed."""
+    root = workspace.repo.root.resolve()
+    inside = any(place.directory.is_relative_to(top) for top in (root, place.common_dir))
+    if inside and not _holds_tracked_files(workspace, place.directory):
         return
-    lines = "; ".join(f'{hook}: {_command(hook)} "$@"' for hook in CALLABLE_HOOKS)
+    if inside:
+        where = f"{place.configured}, whose hooks are committed:"
+        portable = "; ".join(f'{hook}: git sess hook {hook} "$@"' for hook in CALLABLE_HOOKS)
+        fix = f"add to those hooks ({portable})"
+    else:
+        where = f"{place.configured}, outside this repository:"
+        lines = "; ".join(f'{hook}: {_command(hook)} "$@"' for hook in CALLABLE_HOOKS)
+        fix = f"add to your hook manager ({lines})"
     raise HooksElsewhere(
-        f"core.hooksPath is {place.configured}, outside this repository:"
-        " git sess does not write hooks there",
-        f"add to your hook manager ({lines}), or unset it: git config --unset core.hooksPath",
+        f"core.hooksPath is {where} git sess does not write hooks there",
+        f"{fix}, or unset it: git config --unset core.hooksPath",
     )
+
+
+def _holds_tracked_files(workspace: Workspace, directory: Path) -> bool:
+    root = workspace.repo.root.resolve()
+    if not directory.is_relative_to(root):
+        return False
+    relative = directory.relative_to(root).as_posix()
+    return bool(workspace.repo.git("ls-files", "--", relative or ".", check=False).strip())
 
 
 class HooksElsewhere(GitSessError):
@@ -185,6 +202,7 @@ def install_hooks(workspace: Workspace) -> InstallResult:
             changed.append(f"installed {path.name}")
         write_atomic(path, stub)
         os.chmod(path, 0o755)
+    changed += _exclude_hooks_directory(workspace, place)
     changed += install_merge_driver(workspace)
     return InstallResult(place.directory, changed, kept)
 
@@ -221,8 +239,37 @@ def uninstall_hooks(workspace: Workspace) -> list[str]:
             changed.append(f"restored your {hook}")
         else:
             changed.append(f"removed {hook}")
+    changed += _exclude_hooks_directory(workspace, place, remove=True)
     changed += _uninstall_merge_driver(workspace)
     return changed
+
+
+EXCLUDE_MARK = "# git-sess: its hooks name this machine's interpreter, never commit them"
+
+
+def _exclude_hooks_directory(
+    workspace: Workspace, place: HookPlace, *, remove: bool = False
+) -> list[str]:
+    """A `core.hooksPath` in the work tree is kept out of `git add -A` through
+    .git/info/exclude: committed, the stubs would point a clone at this machine."""
+    root = workspace.repo.root.resolve()
+    if place.configured is None or not place.directory.is_relative_to(root):
+        return []
+    exclude = place.common_dir / "info" / "exclude"
+    lines = [EXCLUDE_MARK, f"/{place.directory.relative_to(root).as_posix()}/"]
+    text = exclude.read_text("utf-8", "surrogateescape") if exclude.is_file() else ""
+    block = "\n".join(lines) + "\n"
+    if remove:
+        if block not in text:
+            return []
+        write_atomic(exclude, text.replace(block, "", 1).encode("utf-8", "surrogateescape"))
+        return [f"removed {lines[1]} from {exclude.name}"]
+    if block in text:
+        return []
+    separator = "" if not text or text.endswith("\n") else "\n"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(exclude, (text + separator + block).encode("utf-8", "surrogateescape"))
+    return [f"excluded {lines[1]} from commits (.git/info/exclude)"]
 
 
 # --- the merge driver for session_index.md ------------------------------------------
@@ -366,7 +413,14 @@ def _run(hook: str, args: list[str]) -> int:
     if hook == "prepare-commit-msg":
         return _prepare_message(args)
     if hook == "post-commit":
-        return _repair_after_no_verify()
+        return _after_commit_without_hook()
+    if hook == "post-merge":
+        return _repair("merge", [open_workspace().repo.git("rev-parse", "HEAD").strip()])
+    if hook == "post-rewrite" and args == ["rebase"]:
+        from gitsess.repair import rebased_commits
+
+        new_ids = [line.split()[1] for line in sys.stdin if len(line.split()) >= 2]
+        return _repair("rebase", rebased_commits(open_workspace().repo, new_ids))
     if hook == "refresh":
         return _refresh()
     if hook == "merge-index" and len(args) == 4:
@@ -393,7 +447,11 @@ def _record_state(answer: str) -> None:
     path = os.environ.get("GIT_SESS_HOOK_STATE")
     if path:  # failing only costs the later hooks a guard of their own
         with contextlib.suppress(GitSessError):
-            write_atomic(Path(path), f"{os.getppid()} {answer}\n", durable=False)
+            write_atomic(
+                Path(path),
+                f"{os.environ.get('GIT_SESS_GIT_PID') or os.getppid()} {answer}\n",
+                durable=False,
+            )
 
 
 def _prepare_message(args: list[str]) -> int:
@@ -410,6 +468,59 @@ def _prepare_message(args: list[str]) -> int:
     path = Path(args[0])
     existing = path.read_bytes() if path.exists() else b""
     write_atomic(path, message.encode("utf-8") + b"\n" + existing)
+    return 0
+
+
+def _after_commit_without_hook() -> int:
+    """A commit the pre-commit hook did not see: one git made itself (a rebase,
+    cherry-pick or revert), or one made with `git commit --no-verify`."""
+    workspace = open_workspace()
+    said = workspace.repo.git("reflog", "-1", "--format=%gs", "HEAD")
+    action = said.partition(":")[0]
+    if "rebase" in action:
+        return 0  # post-rewrite rebuilds what the whole rebase made
+    if action in ("cherry-pick", "revert"):
+        if _picks_left(workspace) > 1:
+            return 0  # rebuilding HEAD under a running sequence would break it
+        from gitsess.repair import picked_commits
+
+        return _repair(action, picked_commits(workspace.repo, action))
+    return _repair_after_no_verify()
+
+
+def _picks_left(workspace: Workspace) -> int:
+    """The commits a running cherry-pick or revert sequence still lists, this one included."""
+    todo = workspace.repo.git("rev-parse", "--git-path", "sequencer/todo").strip()
+    try:
+        lines = (workspace.repo.root / todo).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    return sum(1 for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _repair(reason: str, commits: list[str]) -> int:
+    from gitsess.repair import repair_commits
+
+    workspace = open_workspace()
+    repaired = repair_commits(workspace, commits, reason)
+    if repaired.head:
+        count = len(repaired.rebuilt)
+        what = "commit" if count == 1 else f"{count} commits"
+        print(
+            f"git-sess: regenerated the session index in the {reason}'s {what}"
+            f" (HEAD is now {repaired.head[:12]})",
+            file=sys.stderr,
+        )
+    for commit in repaired.signed:
+        print(
+            f"git-sess: warning: {commit[:12]} is signed, so its stale session index was left",
+            file=sys.stderr,
+        )
+        sessions = shlex.quote(workspace.config.sessions_dir)
+        print(
+            f"hint: git sess index && git add -u {sessions} && git commit --amend -S --no-edit",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -53,10 +53,14 @@ class Edge:
 
 
 def link_problems(
-    sessions: Sequence[Session], sessions_dir: str, known: Mapping[str, object] | None = None
+    sessions: Sequence[Session],
+    sessions_dir: str,
+    known: Mapping[str, object] | None = None,
+    deleted: Mapping[str, object] | None = None,
 ) -> tuple[list[Edge], list[Problem]]:
     """Resolve every link of `sessions` among the `known` ids (default: among
-    themselves); report the ones that are unsafe, dangling, self or repeated."""
+    themselves); report the ones that are unsafe, dangling, self or repeated.
+    `deleted`: the ids a commit deletes, named as such when a link dangles."""
     if known is None:
         known = {session.id: session for session in sessions}
     edges: list[Edge] = []
@@ -73,11 +77,7 @@ def link_problems(
                     f"links name files in {sessions_dir}/, e.g. session_20251201_slug.md",
                 )
             elif target is None:
-                found = (
-                    "error",
-                    f"{key} names {raw!r}, which does not exist",
-                    "fix the id (git sess list shows them) or remove the link",
-                )
+                found = _dangling(session, kind, key, raw, deleted, sessions_dir)
             elif target == session.id:
                 found = ("error", f"{key} links the session to itself", "remove the self link")
             elif (kind, target) in seen:
@@ -88,6 +88,31 @@ def link_problems(
                 continue
             problems.append(Problem(session.path, session.key_lines.get(key), *found))
     return edges, problems
+
+
+def _dangling(
+    session: Session,
+    kind: str,
+    key: str,
+    raw: str,
+    deleted: Mapping[str, object] | None,
+    sessions_dir: str,
+) -> tuple[str, str, str]:
+    """A link to nothing; a continuation's says the chain is broken and how to mend it."""
+    gone = deleted is not None and resolve_link(raw, deleted, sessions_dir) is not None
+    message = f"{key} names {raw!r}, which {'this commit deletes' if gone else 'does not exist'}"
+    if kind != "continues":
+        return (
+            "error",
+            message,
+            f"fix the id (git sess list shows them), or: git sess unlink {session.id} {raw}",
+        )
+    return (
+        "error",
+        message + ": the session is cut off from its chain",
+        f"link it to the session it now follows (git sess link {session.id} --continues ID),"
+        f" or drop the link: git sess unlink {session.id} {raw}",
+    )
 
 
 def find_cycles(nodes: Iterable[str], edges: Iterable[Edge]) -> list[list[str]]:

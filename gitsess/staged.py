@@ -31,6 +31,9 @@ class StagedTree:
     changes: dict[str, str]  # export name -> "A", "M" or "D" against HEAD
     other_paths: list[str]  # staged paths that are neither exports nor the index
     index_oid: str | None  # the staged session_index.md (None: not staged)
+    index_changed: bool  # the staged session_index.md differs from HEAD's
+    # Other files the commit changes in the directory (checkpoints/): path -> blob id
+    notes: dict[str, str]
     parsed: dict[str, Session] = field(default_factory=dict)  # the exports loaded so far
     texts: dict[str, bytes] = field(default_factory=dict)  # staged bytes of those read from git
     _work_tree_listing: subprocess.Popen[bytes] | None = None  # started early, read on demand
@@ -93,7 +96,7 @@ def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) 
     staged_changes = start_git(repo.root, STAGED_CHANGES)
     work_tree = start_git(repo.root, [*WORK_TREE_LISTING, prefix]) if with_work_tree else None
     listed = _entries(_fields(finish_git(entries, STAGED_ENTRIES).stdout))
-    changes, other_paths = _changes_against_head(
+    changes, other_paths, index_changed = _changes_against_head(
         _fields(finish_git(staged_changes, STAGED_CHANGES).stdout), prefix
     )
     oids = {
@@ -109,6 +112,8 @@ def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) 
         changes=changes,
         other_paths=other_paths,
         index_oid=index_entry.oid if index_entry else None,
+        index_changed=index_changed,
+        notes={path: listed[path].oid for path in other_paths if path in listed},
         _work_tree_listing=work_tree,
     )
 
@@ -156,16 +161,19 @@ def _is_staged_export(name: str, entry: IndexEntry) -> bool:
     return entry.stage == "0" and entry.mode != SYMLINK_MODE and is_export_name(name)
 
 
-def _changes_against_head(fields: list[str], prefix: str) -> tuple[dict[str, str], list[str]]:
+def _changes_against_head(fields: list[str], prefix: str) -> tuple[dict[str, str], list[str], bool]:
     changes: dict[str, str] = {}
     others: list[str] = []
+    index_changed = False
     for status, path in zip(fields[::2], fields[1::2], strict=False):
         name = path[len(prefix) :] if path.startswith(prefix) else None
         if name is not None and is_export_name(name):
             changes[name] = "M" if status == "T" else status[0]
-        elif path != prefix + INDEX_NAME:
+        elif path == prefix + INDEX_NAME:
+            index_changed = True
+        else:
             others.append(path)
-    return changes, others
+    return changes, others, index_changed
 
 
 def read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:

@@ -85,8 +85,11 @@ def test_json_shape(sessions):
             ".sessions/session_20260101_a.md",
             6,
             "error",
-            "continuation_of names 'session_20990101_gone', which does not exist",
-            "fix the id (git sess list shows them) or remove the link",
+            "continuation_of names 'session_20990101_gone', which does not exist:"
+            " the session is cut off from its chain",
+            "link it to the session it now follows"
+            " (git sess link session_20260101_a.md --continues ID),"
+            " or drop the link: git sess unlink session_20260101_a.md session_20990101_gone",
         )
     ]
 
@@ -258,7 +261,8 @@ def test_dangling_link(sessions):
     assert result.out.splitlines()[:2] == [
         "error: .sessions/session_20260101_work.md:7: prerequisite_sessions names"
         " 'session_20251231_missing.md', which does not exist",
-        "  hint: fix the id (git sess list shows them) or remove the link",
+        "  hint: fix the id (git sess list shows them), or: git sess unlink"
+        " session_20260101_work.md session_20251231_missing.md",
     ]
 
 

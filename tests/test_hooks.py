@@ -197,16 +197,36 @@ def test_worktree_uses_the_common_hooks_dir(hooked, tmp_path):
     assert name("in_worktree") in committed(other, INDEX)
 
 
-def test_hooks_path_inside_the_repository_is_used(repo):
+def test_hooks_path_inside_the_repository_is_used_and_never_committed(repo):
+    exclude = repo / ".git" / "info" / "exclude"
+    before = exclude.read_bytes()
     git(repo, "config", "core.hooksPath", ".githooks")
     assert sess(repo, "init").code == 0
     assert (repo / ".githooks" / "pre-commit").is_file()
     assert not (hooks_dir(repo) / "pre-commit").exists()
-    git(repo, "add", "-A")
     write(repo, "hooked", export("Hooked"))
     git(repo, "add", "-A")
     assert commit(repo, "-m", "x").returncode == 0
     assert name("hooked") in committed(repo, INDEX)
+    # The stubs name this machine's interpreter: `git add -A` left them out.
+    assert ".githooks" not in git(repo, "ls-files")
+    assert sess(repo, "hooks", "uninstall").code == 0
+    assert exclude.read_bytes() == before
+
+
+def test_hooks_path_with_committed_hooks_is_refused_with_what_to_add(repo):
+    shared = repo / ".githooks"
+    shared.mkdir()
+    (shared / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "team hooks")
+    git(repo, "config", "core.hooksPath", ".githooks")
+    assert sess(repo, "init", "--no-hooks").code == 0
+    before = snapshot(repo)
+    result = sess(repo, "hooks", "install")
+    assert_one_line_error(result, "core.hooksPath is .githooks, whose hooks are committed")
+    assert 'git sess hook pre-commit "$@"' in result.err
+    assert snapshot(repo) == before
 
 
 def test_hooks_path_outside_the_repository_is_refused_with_what_to_add(repo, tmp_path):
@@ -345,6 +365,24 @@ def test_commit_of_named_paths_or_all_leaves_a_clean_status(hooked, how):
     assert status(hooked) == ""
 
 
+def test_hand_edit_of_the_index_alone_is_refused_and_kept(hooked):
+    write(hooked, "kept", export("Kept"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "kept")
+    index = hooked / INDEX
+    index.write_text(index.read_text().replace("Kept", "Hand edited"))
+    git(hooked, "add", INDEX)
+    before = snapshot(hooked)
+    head = git(hooked, "rev-parse", "HEAD")
+    done = commit(hooked, "-m", "edit the index")
+    assert done.returncode != 0
+    assert f"git-sess: error: {INDEX}: is generated from the exports" in done.stderr
+    assert "hint: change the exports instead" in done.stderr
+    assert git(hooked, "rev-parse", "HEAD") == head
+    assert snapshot(hooked) == before
+    assert "Hand edited" in staged(hooked, INDEX)
+
+
 def test_link_to_a_session_deleted_in_the_same_commit_is_refused(hooked):
     write(hooked, "base", export("Base"))
     git(hooked, "add", "-A")
@@ -355,7 +393,10 @@ def test_link_to_a_session_deleted_in_the_same_commit_is_refused(hooked):
     git(hooked, "rm", "-q", f".sessions/{name('base')}")
     done = commit(hooked, "-m", "delete")
     assert done.returncode == 1
-    assert name("user") in done.stderr and "does not exist" in done.stderr
+    assert f"{name('base')}', which this commit deletes" in done.stderr
+    assert f"hint: link it to the session it now follows (git sess link {name('user')}" in (
+        done.stderr
+    )
 
 
 def test_cycle_across_two_files_is_refused(hooked):
@@ -562,6 +603,19 @@ def test_secret_is_refused_with_file_line_kind_and_a_masked_value(hooked):
     assert "allow-secret" in done.stderr
 
 
+def test_secret_in_a_checkpoint_is_refused_too(hooked):
+    checkpoint = hooked / ".sessions" / "checkpoints" / "2026-03-01_120000_Before_ccp.md"
+    checkpoint.parent.mkdir(exist_ok=True)
+    checkpoint.write_text(f"# Checkpoint\n\nran: git push https://x:{GITHUB_TOKEN}@host\n")
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "checkpoint")
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        "git-sess: error: .sessions/checkpoints/2026-03-01_120000_Before_ccp.md:3: GitHub token"
+    )
+    assert subject(hooked) == "Set up sessions"
+
+
 def test_secret_allowed_by_marker_or_config(hooked):
     write(
         hooked, "marked", export("Marked", body=f"{GITHUB_TOKEN} <!-- git-sess: allow-secret -->")
@@ -712,9 +766,52 @@ def test_sess_commit_of_an_export_removed_with_git_rm(hooked):
     git(hooked, "rm", "-q", f".sessions/{name('gone')}")
     result = sess(hooked, "commit")
     assert result.code == 0, result.err
-    assert subject(hooked) == f"Remove session: {name('gone')}"
+    assert git(hooked, "log", "-1", "--format=%B") == f"Remove session: {name('gone')}\n\n"
     assert name("gone") not in committed(hooked, INDEX)
     assert status(hooked) == ""
+
+
+def test_sess_commit_after_git_mv_commits_both_sides_of_the_rename(hooked):
+    write(hooked, "old_name", export("Moved"))
+    assert sess(hooked, "commit").code == 0
+    git(hooked, "mv", f".sessions/{name('old_name')}", f".sessions/{name('new_name')}")
+    result = sess(hooked, "commit")
+    assert result.code == 0, result.err
+    assert status(hooked) == ""
+    assert name("new_name") in committed(hooked, INDEX)
+    assert name("old_name") not in committed(hooked, INDEX)
+
+
+def test_sess_commit_during_a_merge_is_refused(hooked):
+    write(hooked, "shared", export("Shared"))
+    assert sess(hooked, "commit").code == 0
+    git(hooked, "checkout", "-q", "-b", "theirs")
+    write(hooked, "shared", export("Theirs"))
+    assert sess(hooked, "commit").code == 0
+    git(hooked, "checkout", "-q", "main")
+    write(hooked, "shared", export("Ours"))
+    assert sess(hooked, "commit").code == 0
+    assert _run_git(hooked, "merge", "theirs").returncode != 0
+    write(hooked, "shared", export("Both"))
+    before = (snapshot(hooked), git(hooked, "ls-files", "-s", "--unmerged"))
+    assert_one_line_error(sess(hooked, "commit"), "a merge is in progress", "git merge --abort")
+    assert (snapshot(hooked), git(hooked, "ls-files", "-s", "--unmerged")) == before
+
+
+def test_failed_sess_commit_restores_the_staging_area_in_a_sha256_repository(tmp_path):
+    repo = tmp_path / "sha256"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    (repo / "README.md").write_text("x\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
+    assert sess(repo, "init").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Set up sessions")
+    write(repo, "broken", export("Broken", extra="tags: [x\n"))
+    result = sess(repo, "commit")
+    assert result.code == 1
+    assert status(repo) == f"?? .sessions/{name('broken')}\n"
 
 
 def test_sess_commit_include_staged_names_the_other_files(hooked):
@@ -776,6 +873,128 @@ def test_cherry_pick_never_conflicts_on_the_index(hooked):
     assert done.returncode == 0, done.stderr
     assert _lists_both(committed(hooked, INDEX))
     assert sess(hooked, "index", "--check").code == 0
+
+
+def _both_change_one_session(repo: Path) -> None:
+    """main renames the session, branch `theirs` completes it: git merges the
+    export cleanly, but each side changed its line of the index."""
+    write(repo, "shared", export("Shared"))
+    git(repo, "add", "-A")
+    commit(repo, "-m", "shared")
+    git(repo, "checkout", "-q", "-b", "theirs")
+    write(repo, "shared", export("Shared").replace("in-progress", "complete"))
+    git(repo, "add", "-A")
+    commit(repo, "-m", "complete it")
+    git(repo, "checkout", "-q", "main")
+    write(repo, "shared", export("Shared").replace("title: Shared", "title: Renamed"))
+    git(repo, "add", "-A")
+    commit(repo, "-m", "rename it")
+
+
+def _line_of(index_text: str, slug: str) -> str:
+    return next(line for line in index_text.splitlines() if name(slug) in line)
+
+
+def _run_git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIT_EDITOR": "true"}
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, env=env)
+
+
+def test_merge_of_two_changes_to_one_session_commits_the_merged_line(hooked):
+    _both_change_one_session(hooked)
+    parents = [git(hooked, "rev-parse", rev).strip() for rev in ("main", "theirs")]
+    done = _run_git(hooked, "merge", "--no-edit", "theirs")
+    assert done.returncode == 0, done.stderr
+    assert "regenerated the session index in the merge's commit" in done.stderr
+    line = _line_of(committed(hooked, INDEX), "shared")
+    assert "Renamed (feature, complete)" in line
+    # Still the merge git made: its parents and message; nothing left staged.
+    assert git(hooked, "rev-parse", "HEAD^1", "HEAD^2").split() == parents
+    assert subject(hooked) == "Merge branch 'theirs'"
+    assert status(hooked) == ""
+    assert sess(hooked, "index", "--check").code == 0
+    assert "git-sess: session index of the merge" in git(hooked, "reflog", "-1")
+
+
+def test_rebase_of_two_changes_to_one_session_rebuilds_each_commit(hooked):
+    _both_change_one_session(hooked)
+    git(hooked, "checkout", "-q", "theirs")
+    write(hooked, "later", export("Later"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "later")
+    done = _run_git(hooked, "rebase", "main")
+    assert done.returncode == 0, done.stderr
+    assert "regenerated the session index in the rebase's 2 commits" in done.stderr
+    for rev in ("HEAD~1", "HEAD"):  # the picked commit and the one after it
+        assert "Renamed (feature, complete)" in _line_of(committed(hooked, INDEX, rev), "shared")
+    assert name("later") in committed(hooked, INDEX)
+    assert [subject(hooked, rev) for rev in ("HEAD~1", "HEAD")] == ["complete it", "later"]
+    assert status(hooked) == ""
+    assert sess(hooked, "index", "--check").code == 0
+
+
+def test_rebase_stopped_by_a_conflict_continues_and_ends_true(hooked):
+    _both_change_one_session(hooked)
+    git(hooked, "checkout", "-q", "theirs")
+    write(hooked, "shared", export("Theirs too").replace("in-progress", "complete"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "retitle it")
+    assert _run_git(hooked, "rebase", "main").returncode != 0  # the title conflicts
+    write(hooked, "shared", export("Agreed").replace("in-progress", "complete"))
+    git(hooked, "add", "-A")
+    done = _run_git(hooked, "rebase", "--continue")
+    assert done.returncode == 0, done.stderr
+    assert "Agreed (feature, complete)" in _line_of(committed(hooked, INDEX), "shared")
+    assert status(hooked) == ""
+
+
+@pytest.mark.parametrize("picks", [["theirs"], ["theirs~1", "theirs"]])
+def test_cherry_pick_of_changes_to_one_session_rebuilds_the_picks(hooked, picks):
+    _both_change_one_session(hooked)
+    git(hooked, "checkout", "-q", "theirs")
+    write(hooked, "later", export("Later"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "later")
+    git(hooked, "checkout", "-q", "main")
+    if picks == ["theirs"]:  # one pick: the session's change comes alone
+        picks = ["theirs~1"]
+    done = _run_git(hooked, "cherry-pick", *picks)
+    assert done.returncode == 0, done.stderr
+    for back in range(len(picks)):
+        line = _line_of(committed(hooked, INDEX, f"HEAD~{back}"), "shared")
+        assert "Renamed (feature, complete)" in line
+    assert subject(hooked, f"HEAD~{len(picks)}") == "rename it"
+    assert status(hooked) == ""
+
+
+def test_rebuilt_commit_keeps_author_dates_and_message(hooked):
+    _both_change_one_session(hooked)
+    git(hooked, "checkout", "-q", "theirs")
+    git(hooked, "commit", "-q", "--amend", "--no-verify", "-m", "complete it\n\nwhy: done")
+    assert _run_git(hooked, "rebase", "main").returncode == 0
+    assert "git-sess: session index of the rebase" in git(hooked, "reflog", "-1")
+    shown = git(hooked, "log", "-1", "--format=%an %ae %ad %cd%n%B")
+    assert shown.endswith("complete it\n\nwhy: done\n\n")
+    # theirs@{1}: the commit the rebase made, before git-sess rebuilt it
+    assert shown == git(hooked, "log", "-1", "--format=%an %ae %ad %cd%n%B", "theirs@{1}")
+
+
+def test_signed_merge_is_not_rebuilt_and_says_so(hooked, tmp_path):
+    # A stand-in for gpg: git needs only its status line and an armoured block.
+    fake_gpg = tmp_path / "gpg"
+    fake_gpg.write_text(
+        "#!/bin/sh\ncat >/dev/null\necho '[GNUPG:] SIG_CREATED ' >&2\n"
+        "printf -- '-----BEGIN PGP SIGNATURE-----\\n\\nAAAA\\n-----END PGP SIGNATURE-----\\n'\n"
+    )
+    fake_gpg.chmod(0o755)
+    git(hooked, "config", "gpg.program", str(fake_gpg))
+    git(hooked, "config", "user.signingkey", "test")
+    _both_change_one_session(hooked)
+    done = _run_git(hooked, "merge", "-S", "--no-edit", "theirs")
+    assert done.returncode == 0, done.stderr
+    assert "is signed, so its stale session index was left" in done.stderr
+    assert "hint: git sess index && git add -u .sessions && git commit --amend -S" in done.stderr
+    assert "gpgsig" in git(hooked, "cat-file", "commit", "HEAD")
 
 
 def test_conflict_inside_an_export_is_left_to_the_user_then_indexed(hooked):
@@ -875,11 +1094,12 @@ def _project_snapshot(tmp_path: Path) -> tuple[Path, str]:
     return copy, git(copy, "rev-parse", "HEAD").strip()
 
 
-def commit_in(env: dict[str, str], repo: Path, message: str) -> subprocess.CompletedProcess[str]:
-    """`git commit` with the pre-commit framework's environment."""
-    return subprocess.run(
-        ["git", "commit", "-q", "-m", message], cwd=repo, env=env, capture_output=True, text=True
-    )
+def commit_in(
+    env: dict[str, str], repo: Path, message: str, *paths: str
+) -> subprocess.CompletedProcess[str]:
+    """`git commit [PATH…]` with the pre-commit framework's environment."""
+    argv = ["git", "commit", "-q", "-m", message, *paths]
+    return subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True)
 
 
 def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp_path):
@@ -939,6 +1159,16 @@ def test_pre_commit_framework_installed_after_init_keeps_running_ours(hooked, tm
     done = commit_in(env, hooked, "good")
     assert done.returncode == 0, done.stdout + done.stderr
     assert name("through") in committed(hooked, INDEX)
+    assert "git-sess" not in done.stderr  # the hooks of one commit know each other
+    # `git commit FILE`: the real staging area is given the index just committed.
+    write(hooked, "named", export("Named"))
+    git(hooked, "add", "-A")
+    write(hooked, "named", export("Named", body="edited after git add"))
+    done = commit_in(env, hooked, "named", f".sessions/{name('named')}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "git-sess" not in done.stderr
+    assert name("named") in committed(hooked, INDEX)
+    assert status(hooked) == ""
     assert (
         "removed pre-commit.legacy (your pre-commit ran it)"
         in sess(hooked, "hooks", "uninstall").out

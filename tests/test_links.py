@@ -212,6 +212,8 @@ def test_chain_broken_by_a_deletion_is_reported_by_check(diamond):
     result = sess(diamond, "check")
     assert result.code == 1
     assert f"continuation_of names '{name('top_2', 5)}', which does not exist" in result.out
+    assert "the session is cut off from its chain" in result.out
+    assert f"git sess link {name('top_3', 6)} --continues ID" in result.out
 
 
 def test_a_5000_session_chain(sessions):
