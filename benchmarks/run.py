@@ -154,6 +154,16 @@ def figures(repo: Path, git_sess: str) -> list[Figure]:
             [git_sess, "index"],
             prepare=editor(exports(repo)),
         ),
+        # The link graph of every session (issue 5: "under a few seconds").
+        Figure("graph", "git-sess graph (mermaid), warm", [git_sess, "graph"], 3.0),
+        Figure("graph_dot", "git-sess graph --format dot", [git_sess, "graph", "--format", "dot"]),
+        Figure("timeline", "git-sess timeline, warm", [git_sess, "timeline"], 3.0),
+        Figure("context", "git-sess context (newest in progress)", [git_sess, "context"]),
+        Figure(
+            "show_links",
+            "git-sess show --links, newest session",
+            [git_sess, "show", exports(repo)[-1].name, "--links"],
+        ),
     ]
 
 

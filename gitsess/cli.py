@@ -387,6 +387,43 @@ def unlink(session: str, others: tuple[str, ...]) -> None:
     _print_update(update_session(_workspace(), session, UpdateRequest(unlink=others)))
 
 
+@cli.command(name="mv")
+@click.argument("session")
+@click.argument("title")
+@click.option("--text", is_flag=True, help="Also rewrite mentions in other sessions' bodies.")
+def mv(session: str, title: str, text: bool) -> None:
+    """Rename SESSION to TITLE: a new file name (same date) and every link following.
+
+    The file moves as with git mv (the move is staged, so git log --follow
+    keeps its history; uncommitted edits stay in the work tree). Links to it
+    in other sessions' frontmatter are rewritten as they were written (with or
+    without .md); with --text, so are mentions of its id in their bodies.
+
+    \b
+    Example:
+      git sess mv session_20251201_distilbert_training "DistilBERT fine-tuning"
+    """
+    from gitsess.renaming import rename_session
+
+    workspace = _workspace()
+    renamed = rename_session(workspace, session, title, text=text)
+    if renamed.new == renamed.old:
+        click.echo(f"retitled {_shown_path(renamed.new)} (its file name stays)")
+    else:
+        click.echo(f"renamed {_shown_path(renamed.old)} -> {_shown_path(renamed.new)}")
+    for path in renamed.links_rewritten:
+        click.echo(f"rewrote the link in {_shown_path(path)}")
+    for path in renamed.text_rewritten:
+        click.echo(f"rewrote mentions in {_shown_path(path)}")
+    if renamed.mentioned_in:
+        shown = ", ".join(_shown_path(path) for path in renamed.mentioned_in)
+        click.echo(
+            f"git-sess: note: the old id is still mentioned in {shown}"
+            " (edit them by hand; --text rewrites mentions along with the links)",
+            err=True,
+        )
+
+
 @cli.command(name="next")
 @click.argument("session")
 def next_(session: str) -> None:
@@ -480,6 +517,39 @@ def graph(output: str, root: str | None, **filters: Any) -> None:
 
     found = session_graph(_workspace(), SessionFilter(**filters), root)
     click.echo({"mermaid": found.mermaid, "dot": found.dot, "json": found.json}[output](), nl=False)
+
+
+@cli.command()
+@_session_filters
+@click.option(
+    "--charset",
+    type=click.Choice(["auto", "unicode", "ascii"]),
+    default="auto",
+    show_default=True,
+    help="auto: box-drawing characters on a UTF-8 terminal, plain ASCII otherwise.",
+)
+def timeline(charset: str, **filters: Any) -> None:
+    """Sessions by date, newest first, each continuation chain drawn as a line.
+
+    A chain keeps one column from its newest session to its oldest; where two
+    sessions continue the same one, their lines join there. Each session's
+    mark says its status (a legend follows). Lines fit 80 columns.
+
+    \b
+    Examples:
+      git sess timeline
+      git sess timeline --since 2025-12-01 --tag ml
+    """
+    from gitsess.listing import SessionFilter
+    from gitsess.timeline import ASCII, UNICODE
+    from gitsess.timeline import timeline as draw
+
+    if charset == "auto":
+        stream = click.get_text_stream("stdout")
+        utf8 = (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        charset = "unicode" if stream.isatty() and utf8 else "ascii"
+    glyphs = UNICODE if charset == "unicode" else ASCII
+    click.echo(draw(_workspace(), SessionFilter(**filters), glyphs), nl=False)
 
 
 @cli.command(name="list")

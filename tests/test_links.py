@@ -351,3 +351,147 @@ def test_graph_of_a_5000_session_chain(sessions):
     found = json.loads(result.out)
     assert len(found["nodes"]) == 5000 and len(found["edges"]) == 4999
     assert sess(sessions, "graph", "--format", "dot").out.count(" -> ") == 4999
+
+
+# --- mv ------------------------------------------------------------------------------
+
+
+def test_mv_renames_and_rewrites_every_link_in_the_form_it_was_written(diamond):
+    sessions_dir = diamond / ".sessions"
+    write(
+        diamond,
+        "forms",
+        9,
+        requires=("session_20260101_base", ".sessions/SESSION_20260101_BASE.md"),
+    )
+    before = {path.name: path.read_text() for path in sessions_dir.glob("session_*.md")}
+    result = sess(diamond, "mv", "base", "The foundation")
+    assert result.code == 0, result.err
+    new = name("the_foundation", 1)
+    assert result.out.splitlines()[0] == f"renamed .sessions/{name('base', 1)} -> .sessions/{new}"
+    assert not (sessions_dir / name("base", 1)).exists()
+    moved = (sessions_dir / new).read_text()
+    assert "title: The foundation\n" in moved and "# Session: base\n" in moved
+    for slug, day in (("left", 2), ("right", 3), ("other", 7)):
+        text = (sessions_dir / name(slug, day)).read_text()
+        assert text == before[name(slug, day)].replace(name("base", 1), new)
+    forms = (sessions_dir / name("forms", 9)).read_text()
+    assert f"prerequisite_sessions: [{new.removesuffix('.md')}, .sessions/{new}]" in forms
+    assert sess(diamond, "check").code == 0
+    index = (sessions_dir / "session_index.md").read_text()
+    assert new in index and name("base", 1) not in index
+
+
+def test_mv_keeps_the_history_and_uncommitted_edits(diamond):
+    git(diamond, "add", "-A")
+    git(diamond, "commit", "-q", "-m", "the diamond")
+    path = diamond / ".sessions" / name("top", 4)
+    path.write_text(path.read_text() + "An edit not yet committed.\n")
+    result = sess(diamond, "mv", "top", "Top of the diamond")
+    assert result.code == 0, result.err
+    new = name("top_of_the_diamond", 4)
+    moved = (diamond / ".sessions" / new).read_text()
+    assert "An edit not yet committed.\n" in moved and "title: Top of the diamond\n" in moved
+    staged = git(diamond, "diff", "--cached", "--name-status", "-M").splitlines()
+    assert staged == [f"R100\t.sessions/{name('top', 4)}\t.sessions/{new}"]  # only the move
+    assert f"continuation_of: {new}" in (diamond / ".sessions" / name("top_2", 5)).read_text()
+    git(diamond, "commit", "-q", "-a", "-m", "rename top")
+    follow = git(diamond, "log", "--follow", "--format=%s", "--", f".sessions/{new}")
+    assert follow.splitlines() == ["rename top", "the diamond"]
+
+
+def test_mv_onto_an_existing_id_is_refused_and_changes_nothing(diamond):
+    write(diamond, "clash", 4)
+    before = snapshot(diamond)
+    assert_one_line_error(
+        sess(diamond, "mv", "top", "Clash"), f".sessions/{name('clash', 4)} already exists"
+    )
+    assert snapshot(diamond) == before
+
+
+def test_mv_rewrites_mentions_in_bodies_only_with_text(diamond):
+    stem = name("base", 1).removesuffix(".md")
+    write(diamond, "notes", 9, body=f"See {stem} and {stem}.md, not {stem}_2.")
+    notes = diamond / ".sessions" / name("notes", 9)
+    before = notes.read_text()
+    result = sess(diamond, "mv", "base", "Foundation")
+    assert result.code == 0, result.err
+    assert f"still mentioned in .sessions/{name('notes', 9)}" in result.err
+    assert notes.read_text() == before
+    result = sess(diamond, "mv", "left", "Left side", "--text")
+    assert result.code == 0
+    new_stem = name("foundation", 1).removesuffix(".md")
+    write(diamond, "notes_2", 9, body=f"See {new_stem} and {new_stem}.md, not {new_stem}_2.")
+    result = sess(diamond, "mv", "foundation", "Ground", "--text")
+    assert result.code == 0, result.err
+    ground = name("ground", 1).removesuffix(".md")
+    text = (diamond / ".sessions" / name("notes_2", 9)).read_text()
+    assert f"See {ground} and {ground}.md, not {new_stem}_2." in text
+    assert f"rewrote mentions in .sessions/{name('notes_2', 9)}" in result.out
+
+
+def test_mv_to_the_same_file_name_only_retitles(diamond):
+    result = sess(diamond, "mv", "top", "TOP")
+    assert result.code == 0, result.err
+    assert result.out == f"retitled .sessions/{name('top', 4)} (its file name stays)\n"
+    assert "title: TOP\n" in (diamond / ".sessions" / name("top", 4)).read_text()
+
+
+def test_link_onto_a_prerequisite_list_written_as_a_string(diamond):
+    path = diamond / ".sessions" / name("other_2", 8)
+    path.write_text(
+        path.read_text().replace("---\n#", f"prerequisite_sessions: {name('left', 2)}\n---\n#", 1)
+    )
+    result = sess(diamond, "link", "other_2", "--requires", "right")
+    assert result.code == 0, result.err
+    text = path.read_text()
+    assert f"prerequisite_sessions: [{name('left', 2)}, {name('right', 3)}]" in text
+
+
+# --- timeline ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def forked(diamond: Path) -> Path:
+    """The diamond, with the top chain forking at top_2, a blocked session, and a
+    title too long for one line."""
+    write(diamond, "fork", 9, continues=name("top_2", 5), status="blocked")
+    write(diamond, "long" + "_and_longer" * 8, 10, status="abandoned")
+    return diamond
+
+
+@pytest.mark.parametrize("charset", ["ascii", "unicode"])
+def test_timeline_golden(forked, charset):
+    result = sess(forked, "timeline", "--charset", charset)
+    assert result.code == 0, result.err
+    golden = GOLDEN / f"timeline_diamond.{charset}.txt"
+    assert result.out == golden.read_text(encoding="utf-8")
+    assert max(len(line) for line in result.out.splitlines()) <= 80
+
+
+def test_timeline_is_ascii_when_not_a_terminal(forked):
+    result = sess(forked, "timeline")
+    assert result.out == (GOLDEN / "timeline_diamond.ascii.txt").read_text(encoding="utf-8")
+    assert result.out.isascii()
+
+
+def test_timeline_filters_cut_chains_where_they_leave_the_selection(forked):
+    result = sess(forked, "timeline", "--since", "2026-01-05", "--charset", "ascii")
+    assert result.code == 0, result.err
+    assert result.out == (GOLDEN / "timeline_since.ascii.txt").read_text(encoding="utf-8")
+    assert "2026-01-04" not in result.out
+
+
+def test_link_to_a_legacy_export_and_duplicate_links(diamond):
+    legacy = diamond / ".sessions" / "session_20251231_legacy_notes.md"
+    legacy.write_text("# Session: legacy notes\n\nWritten by hand, no frontmatter.\n")
+    result = sess(diamond, "link", "top_3", "--requires", "legacy_notes", "--requires", "legacy")
+    assert result.code == 0, result.err
+    text = (diamond / ".sessions" / name("top_3", 6)).read_text()
+    assert "prerequisite_sessions: [session_20251231_legacy_notes.md]" in text  # once
+    assert sess(diamond, "context", "top_3", "--format", "paths").out.splitlines()[0] == (
+        ".sessions/session_20251231_legacy_notes.md"
+    )
+    assert_one_line_error(
+        sess(diamond, "link", "legacy_notes", "--requires", "base"), "has no frontmatter"
+    )

@@ -39,10 +39,12 @@ COMMANDS = [
     "commit",
     "link",
     "unlink",
+    "mv",
     "next",
     "prev",
     "context",
     "graph",
+    "timeline",
     "demo",
 ]
 

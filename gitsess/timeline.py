@@ -1,0 +1,155 @@
+"""`git sess timeline`: sessions by date, newest first, each continuation chain a line.
+
+Drawn the way `git log --graph` draws history: a chain keeps one column
+(a lane) from its newest session down to its oldest, with a line of the
+lanes between its sessions (sessions stacked without one are not linked),
+and where two sessions continue the same one, their lanes join at it. A session's mark in its lane
+says its status. Lines fit 80 columns; plain ASCII replaces the box-drawing
+characters when the output is not a UTF-8 terminal.
+"""
+
+from __future__ import annotations
+
+import heapq
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gitsess.graph import session_graph
+from gitsess.listing import SessionFilter
+from gitsess.model import Session
+from gitsess.workspace import Workspace
+
+WIDTH = 80
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    marks: dict[str, str]  # status -> the session's mark in its lane
+    other_status: str
+    lane: str  # a chain passing by
+    join: str  # a lane ending where it joins the session's own
+    across: str  # the line to a joining lane
+    ellipsis: str
+
+
+UNICODE = Glyphs(
+    {"complete": "✓", "in-progress": "●", "blocked": "!", "abandoned": "✗"},
+    "○",
+    "│",
+    "╯",
+    "─",
+    "…",
+)
+ASCII = Glyphs(
+    {"complete": "+", "in-progress": "*", "blocked": "!", "abandoned": "x"},
+    "o",
+    "|",
+    "'",
+    "-",
+    "...",
+)
+
+
+def timeline(workspace: Workspace, wanted: SessionFilter, glyphs: Glyphs) -> str:
+    graph = session_graph(workspace, wanted, None)
+    previous = {edge.source: edge.target for edge in graph.edges if edge.kind == "continues"}
+    lines = _draw(_newest_first(graph.nodes, previous), previous, glyphs)
+    legend = "  ".join(
+        f"{mark} {status.replace('-', ' ')}" for status, mark in glyphs.marks.items()
+    )
+    return "".join(line + "\n" for line in [*lines, "", legend]) if lines else ""
+
+
+def _newest_first(nodes: Sequence[Session], previous: dict[str, str]) -> list[Session]:
+    """Newest first, and every session after all those that continue it (a
+    continuation dated earlier than what it continues still comes above it)."""
+    by_id = {session.id: session for session in nodes}
+    waiting = {session.id: 0 for session in nodes}
+    for source in previous:
+        waiting[source] += 1  # a session waits until what it continues is placed
+    ready = [_key(by_id[node]) for node, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    ordered: list[Session] = []
+    followers: dict[str, list[str]] = {}
+    for source, target in previous.items():
+        followers.setdefault(target, []).append(source)
+    while ready:
+        _, node = heapq.heappop(ready)
+        ordered.append(by_id[node])
+        for follower in followers.get(node, []):
+            waiting[follower] -= 1
+            if waiting[follower] == 0:
+                heapq.heappush(ready, _key(by_id[follower]))
+    placed = {session.id for session in ordered}  # a cycle (check reports it): by date
+    ordered += sorted((s for s in nodes if s.id not in placed), key=lambda s: _key(s)[0])
+    return ordered[::-1]
+
+
+def _key(session: Session) -> tuple[tuple[str, str], str]:
+    return (session.date or "", session.id), session.id
+
+
+def _draw(sessions: list[Session], previous: dict[str, str], glyphs: Glyphs) -> list[str]:
+    lanes: list[str | None] = []  # per column: the session the lane waits for
+    lines = []
+    for session in sessions:
+        joining = [column for column, waits in enumerate(lanes) if waits == session.id]
+        column = joining[0] if joining else _free_column(lanes)
+        mark = glyphs.marks.get(session.status, glyphs.other_status)
+        cells = _cells(lanes, column, joining[1:], mark, glyphs)
+        for done in joining[1:]:
+            lanes[done] = None
+        lanes[column] = previous.get(session.id)
+        while lanes and lanes[-1] is None:
+            lanes.pop()
+        lines.append(_fit(f"{cells} {session.date or 'undated'} {session.title}", glyphs))
+        if lanes:  # a line of the lanes alone shows which sessions a chain joins
+            lines.append(" ".join(glyphs.lane if waits else " " for waits in lanes).rstrip())
+    return lines
+
+
+def _free_column(lanes: list[str | None]) -> int:
+    if None in lanes:
+        return lanes.index(None)
+    lanes.append(None)
+    return len(lanes) - 1
+
+
+def _cells(
+    lanes: list[str | None], column: int, joining: list[int], mark: str, glyphs: Glyphs
+) -> str:
+    """The row's lanes, two characters each: a glyph and what follows it."""
+    last_join = max(joining, default=column)
+    cells = []
+    for index, waits in enumerate(lanes):
+        if index == column:
+            glyph = mark
+        elif index in joining:
+            glyph = glyphs.join
+        elif waits is not None:
+            glyph = glyphs.lane
+        else:
+            glyph = glyphs.across if column < index < last_join else " "
+        gap = glyphs.across if column <= index < last_join else " "
+        cells.append(glyph + gap)
+    return "".join(cells).rstrip()
+
+
+def _fit(line: str, glyphs: Glyphs) -> str:
+    """Cut to WIDTH columns (wide characters count two)."""
+    if _columns(line) <= WIDTH:
+        return line
+    room = WIDTH - _columns(glyphs.ellipsis)
+    kept = []
+    used = 0
+    for character in line:
+        used += _columns(character)
+        if used > room:
+            break
+        kept.append(character)
+    return "".join(kept).rstrip() + glyphs.ellipsis
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
