@@ -20,7 +20,18 @@ if [ -n "$PRE_COMMIT_RUNNING_LEGACY" ]; then
     [ -n "$git_pid" ] || git_pid=$PPID
 fi
 
-if [ -x "$0.legacy" ]; then
+# post-rewrite reads git's list of rewritten commits on stdin: the hook that
+# was here before gets it, and so does ours.
+input=
+if [ "$hook" = post-rewrite ]; then
+    input=$state.rewritten.$$
+    cat >"$input" 2>/dev/null || input=/dev/null
+    trap 'rm -f "$state.rewritten.$$"' EXIT
+fi
+
+if [ -x "$0.legacy" ] && [ -n "$input" ]; then
+    "$0.legacy" "$@" <"$input" || exit $?
+elif [ -x "$0.legacy" ]; then
     "$0.legacy" "$@" || exit $?
 fi
 
@@ -92,7 +103,7 @@ post-checkout)
     ;;
 post-rewrite)
     # A rebase never runs pre-commit: its commits are checked once it is done.
-    [ "$1" = rebase ] && (run post-rewrite "$1")
+    [ "$1" = rebase ] && (run post-rewrite "$1") <"$input"
     refresh
     ;;
 esac

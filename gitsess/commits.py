@@ -52,9 +52,10 @@ class Prepared:
     warnings: list[Problem]
 
 
-def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
+def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = True) -> Prepared:
     """The pre-commit hook's work: refuse what must not be committed, then stage
-    the index that the staged exports call for and refresh the work tree's.
+    the index that the staged exports call for and refresh the work tree's
+    (not with `stage=False`: then it only refuses).
 
     `refuse=False` (after a commit that skipped the hook) reports every problem
     as a warning and stages the index all the same.
@@ -77,6 +78,10 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
             raise CommitRefused(lines, f"{hint or 'fix the export'}; then git add it and commit")
         if refuse:
             _refuse_secrets(workspace, tree)
+        warnings = [problem for problem in problems if problem not in errors or not refuse]
+        if not stage:
+            facts.save(tree.oids)
+            return Prepared(tree, False, warnings)
         staged_changed, rendered = _stage_index(workspace, tree, facts)
         if refuse and staged_changed and _only_a_hand_edit(workspace, tree):
             raise CommitRefused(
@@ -89,7 +94,6 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True) -> Prepared:
             )
         _refresh_work_tree_index(workspace, tree, rendered)
         facts.save(tree.oids)
-        warnings = [problem for problem in problems if problem not in errors or not refuse]
         return Prepared(tree, staged_changed, warnings)
 
 

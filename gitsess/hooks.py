@@ -19,10 +19,14 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitsess.errors import GitSessError
 from gitsess.files import write_atomic
 from gitsess.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machinery
+    from gitsess.repair import Repaired
 
 HOOKS = (
     "pre-commit",
@@ -38,9 +42,17 @@ LEGACY_SUFFIX = ".legacy"
 MERGE_DRIVER = "git-sess-index"
 ATTRIBUTES_MARK = "# git-sess: merges the session index without conflicts"
 STATE_FILE = "hook-state"
-# What a hook manager outside the repository can call directly; the other hooks
-# only refresh the search index, which the next search does by itself.
-CALLABLE_HOOKS = ("pre-commit", "prepare-commit-msg", "pre-merge-commit")
+# What a hook manager of the user's can call directly (the post-* hooks repair
+# what merges, rebases and picks commit); post-checkout only refreshes the
+# search index, which the next search does by itself.
+CALLABLE_HOOKS = (
+    "pre-commit",
+    "prepare-commit-msg",
+    "pre-merge-commit",
+    "post-commit",
+    "post-merge",
+    "post-rewrite",
+)
 # The hooks whose failure stops git; the others only ever exit 0.
 REFUSING = ("pre-commit", "pre-merge-commit", "merge-index")
 
@@ -240,6 +252,9 @@ def uninstall_hooks(workspace: Workspace) -> list[str]:
         else:
             changed.append(f"removed {hook}")
     changed += _exclude_hooks_directory(workspace, place, remove=True)
+    if place.configured is not None and place.directory.is_dir():
+        with contextlib.suppress(OSError):  # left as it is unless empty
+            place.directory.rmdir()
     changed += _uninstall_merge_driver(workspace)
     return changed
 
@@ -415,12 +430,18 @@ def _run(hook: str, args: list[str]) -> int:
     if hook == "post-commit":
         return _after_commit_without_hook()
     if hook == "post-merge":
-        return _repair("merge", [open_workspace().repo.git("rev-parse", "HEAD").strip()])
-    if hook == "post-rewrite" and args == ["rebase"]:
+        _repair("merge", [open_workspace().repo.git("rev-parse", "HEAD").strip()])
+        return 0
+    if hook == "post-rewrite" and args != ["rebase"]:
+        return 0  # an amend ran pre-commit (or skipped it on purpose)
+    if hook == "post-rewrite":
         from gitsess.repair import rebased_commits
 
         new_ids = [line.split()[1] for line in sys.stdin if len(line.split()) >= 2]
-        return _repair("rebase", rebased_commits(open_workspace().repo, new_ids))
+        workspace = open_workspace()
+        repaired = _repair("rebase", rebased_commits(workspace.repo, new_ids))
+        _warn_of_update_refs(workspace, repaired)
+        return 0
     if hook == "refresh":
         return _refresh()
     if hook == "merge-index" and len(args) == 4:
@@ -432,7 +453,15 @@ def _run(hook: str, args: list[str]) -> int:
 def _pre_commit() -> int:
     from gitsess.commits import prepare_commit
 
-    prepared = prepare_commit(open_workspace())
+    workspace = open_workspace()
+    if _picks_left(workspace):
+        # `cherry-pick --continue` commits through a `git commit` of its own and
+        # then goes on with the staging area and work tree as it last read them:
+        # changing either here would stop the next pick. The exports are still
+        # checked; the index of each pick is repaired when the sequence ends.
+        prepare_commit(workspace, stage=False)
+        return 0
+    prepared = prepare_commit(workspace)
     for problem in prepared.warnings:
         print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
     # `git commit FILE…` stages into a temporary `next-index-*.lock`, and git
@@ -476,7 +505,7 @@ def _after_commit_without_hook() -> int:
     cherry-pick or revert), or one made with `git commit --no-verify`."""
     workspace = open_workspace()
     said = workspace.repo.git("reflog", "-1", "--format=%gs", "HEAD")
-    action = said.partition(":")[0]
+    action = said.partition(":")[0].removeprefix("commit (").removesuffix(")")
     if "rebase" in action:
         return 0  # post-rewrite rebuilds what the whole rebase made
     if action in ("cherry-pick", "revert"):
@@ -484,21 +513,38 @@ def _after_commit_without_hook() -> int:
             return 0  # rebuilding HEAD under a running sequence would break it
         from gitsess.repair import picked_commits
 
-        return _repair(action, picked_commits(workspace.repo, action))
+        _repair(action, picked_commits(workspace.repo, action))
+        return 0
     return _repair_after_no_verify()
 
 
 def _picks_left(workspace: Workspace) -> int:
     """The commits a running cherry-pick or revert sequence still lists, this one included."""
-    todo = workspace.repo.git("rev-parse", "--git-path", "sequencer/todo").strip()
+    todo = workspace.repo.state_dir.parent / "sequencer" / "todo"  # beside gitsess/
     try:
-        lines = (workspace.repo.root / todo).read_text(encoding="utf-8").splitlines()
+        lines = todo.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return 0
     return sum(1 for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _repair(reason: str, commits: list[str]) -> int:
+def _warn_of_update_refs(workspace: Workspace, repaired: Repaired) -> None:
+    """`rebase --update-refs` moves the other branches after post-rewrite, onto
+    the commits as git made them: say where they belong."""
+    pending = workspace.repo.state_dir.parent / "rebase-merge" / "update-refs"
+    moved = {old: new for old, new in repaired.rebuilt.items() if new != repaired.head}
+    if not moved or not pending.is_file() or not pending.stat().st_size:
+        return
+    print(
+        "git-sess: warning: branches that --update-refs moves land on the commits git made,"
+        " whose session index is stale",
+        file=sys.stderr,
+    )
+    for old, new in moved.items():
+        print(f"hint: a branch on {old[:12]}: git branch -f BRANCH {new[:12]}", file=sys.stderr)
+
+
+def _repair(reason: str, commits: list[str]) -> Repaired:
     from gitsess.repair import repair_commits
 
     workspace = open_workspace()
@@ -521,7 +567,7 @@ def _repair(reason: str, commits: list[str]) -> int:
             f"hint: git sess index && git add -u {sessions} && git commit --amend -S --no-edit",
             file=sys.stderr,
         )
-    return 0
+    return repaired
 
 
 def _repair_after_no_verify() -> int:

@@ -166,7 +166,8 @@ def picked_commits(repo: Repo, action: str) -> list[str]:
     commits = []
     for line in out.splitlines():
         commit, _, said = line.partition(" ")
-        if not said.startswith(action + ":"):
+        # A pick that stopped on a conflict is logged as the commit that resolved it.
+        if not said.startswith((f"{action}:", f"commit ({action}):")):
             break
         commits.append(commit)
     return commits[::-1]

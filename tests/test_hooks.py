@@ -226,6 +226,7 @@ def test_hooks_path_with_committed_hooks_is_refused_with_what_to_add(repo):
     result = sess(repo, "hooks", "install")
     assert_one_line_error(result, "core.hooksPath is .githooks, whose hooks are committed")
     assert 'git sess hook pre-commit "$@"' in result.err
+    assert 'post-merge: git sess hook post-merge "$@"' in result.err
     assert snapshot(repo) == before
 
 
@@ -965,6 +966,78 @@ def test_cherry_pick_of_changes_to_one_session_rebuilds_the_picks(hooked, picks)
         assert "Renamed (feature, complete)" in line
     assert subject(hooked, f"HEAD~{len(picks)}") == "rename it"
     assert status(hooked) == ""
+
+
+def test_cherry_pick_sequence_stopped_by_a_conflict_continues_and_ends_true(hooked):
+    write(hooked, "shared", export("Shared"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "shared")
+    base = git(hooked, "rev-parse", "HEAD").strip()
+    git(hooked, "checkout", "-q", "-b", "multi")
+    completed = export("Shared").replace("in-progress", "complete")
+    write(hooked, "shared", completed)
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "m1 complete it")
+    write(hooked, "shared", completed.replace("title: Shared", "title: Theirs"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "m2 retitle it")
+    write(hooked, "later", export("Later"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "m3 later")
+    git(hooked, "checkout", "-q", "main")
+    write(hooked, "shared", export("Shared").replace("title: Shared", "title: Ours"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "retitle it here")
+    assert _run_git(hooked, "cherry-pick", f"{base}..multi").returncode != 0  # on m2
+    write(hooked, "shared", completed.replace("title: Shared", "title: Agreed"))
+    git(hooked, "add", "-A")
+    done = _run_git(hooked, "cherry-pick", "--continue")
+    assert done.returncode == 0, done.stderr
+    expected = {"HEAD~2": "Ours (feature, complete)", "HEAD~1": "Agreed (feature, complete)"}
+    expected["HEAD"] = expected["HEAD~1"]
+    for rev, line in expected.items():
+        assert line in _line_of(committed(hooked, INDEX, rev), "shared"), rev
+    assert name("later") in committed(hooked, INDEX)
+    assert [subject(hooked, f"HEAD~{n}") for n in (2, 1, 0)] == [
+        "m1 complete it",
+        "m2 retitle it",
+        "m3 later",
+    ]
+    assert status(hooked) == ""
+
+
+def test_a_chained_post_rewrite_hook_and_ours_both_read_the_list(repo):
+    seen = repo / "seen.txt"
+    hook = hooks_dir(repo) / "post-rewrite"
+    hook.write_text(f"#!/bin/sh\ncat > {seen}\n")
+    hook.chmod(0o755)
+    assert sess(repo, "init").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Set up sessions")
+    _both_change_one_session(repo)
+    git(repo, "checkout", "-q", "theirs")
+    done = _run_git(repo, "rebase", "main")
+    assert done.returncode == 0, done.stderr
+    assert "regenerated the session index in the rebase's commit" in done.stderr
+    assert len(seen.read_text().splitlines()) == 1  # the legacy hook got git's list
+    assert "Renamed (feature, complete)" in _line_of(committed(repo, INDEX), "shared")
+
+
+def test_rebase_update_refs_says_where_the_stacked_branches_belong(hooked):
+    _both_change_one_session(hooked)
+    git(hooked, "checkout", "-q", "theirs")
+    git(hooked, "branch", "stack")
+    write(hooked, "later", export("Later"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "later")
+    done = _run_git(hooked, "rebase", "--update-refs", "main")
+    assert done.returncode == 0, done.stderr
+    # git moves `stack` after every hook has run, onto the commit it made.
+    made, rebuilt = (git(hooked, "rev-parse", rev).strip() for rev in ("stack", "HEAD~1"))
+    assert "branches that --update-refs moves land on the commits git made" in done.stderr
+    assert f"hint: a branch on {made[:12]}: git branch -f BRANCH {rebuilt[:12]}" in done.stderr
+    git(hooked, "branch", "-f", "stack", rebuilt[:12])
+    assert "Renamed (feature, complete)" in _line_of(committed(hooked, INDEX, "stack"), "shared")
 
 
 def test_rebuilt_commit_keeps_author_dates_and_message(hooked):
