@@ -62,7 +62,7 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = T
     """
     config = workspace.config
     with workspace.write_lock():
-        tree = read_staged(workspace.repo, config.sessions_dir, with_work_tree=True)
+        tree = read_staged(workspace.repo, config.sessions_dir, with_work_tree=stage)
         facts = BlobFacts(workspace.repo.state_dir, config.sessions_dir)
         missing = facts.missing(tree.oids)
         # Many unknown blobs (the first commit, another branch): parsing them

@@ -430,7 +430,8 @@ def _run(hook: str, args: list[str]) -> int:
     if hook == "post-commit":
         return _after_commit_without_hook()
     if hook == "post-merge":
-        _repair("merge", [open_workspace().repo.git("rev-parse", "HEAD").strip()])
+        workspace = open_workspace()
+        _repair(workspace, "merge", [workspace.repo.git("rev-parse", "HEAD").strip()])
         return 0
     if hook == "post-rewrite" and args != ["rebase"]:
         return 0  # an amend ran pre-commit (or skipped it on purpose)
@@ -439,7 +440,7 @@ def _run(hook: str, args: list[str]) -> int:
 
         new_ids = [line.split()[1] for line in sys.stdin if len(line.split()) >= 2]
         workspace = open_workspace()
-        repaired = _repair("rebase", rebased_commits(workspace.repo, new_ids))
+        repaired = _repair(workspace, "rebase", rebased_commits(workspace.repo, new_ids))
         _warn_of_update_refs(workspace, repaired)
         return 0
     if hook == "refresh":
@@ -513,9 +514,9 @@ def _after_commit_without_hook() -> int:
             return 0  # rebuilding HEAD under a running sequence would break it
         from gitsess.repair import picked_commits
 
-        _repair(action, picked_commits(workspace.repo, action))
+        _repair(workspace, action, picked_commits(workspace.repo, action))
         return 0
-    return _repair_after_no_verify()
+    return _repair_after_no_verify(workspace)
 
 
 def _picks_left(workspace: Workspace) -> int:
@@ -544,10 +545,9 @@ def _warn_of_update_refs(workspace: Workspace, repaired: Repaired) -> None:
         print(f"hint: a branch on {old[:12]}: git branch -f BRANCH {new[:12]}", file=sys.stderr)
 
 
-def _repair(reason: str, commits: list[str]) -> Repaired:
+def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
     from gitsess.repair import repair_commits
 
-    workspace = open_workspace()
     repaired = repair_commits(workspace, commits, reason)
     if repaired.head:
         count = len(repaired.rebuilt)
@@ -570,12 +570,12 @@ def _repair(reason: str, commits: list[str]) -> Repaired:
     return repaired
 
 
-def _repair_after_no_verify() -> int:
+def _repair_after_no_verify(workspace: Workspace) -> int:
     """After `git commit --no-verify` of sessions: stage the index they call for,
     so the next commit carries it; problems are reported, nothing is refused."""
     from gitsess.commits import prepare_commit
 
-    prepared = prepare_commit(open_workspace(), refuse=False)
+    prepared = prepare_commit(workspace, refuse=False)
     for problem in prepared.warnings:
         print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
     if prepared.index_staged:

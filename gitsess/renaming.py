@@ -51,7 +51,6 @@ def rename_session(workspace: Workspace, ref: str, title: str, *, text: bool) ->
         result = Renamed(old=old_path, new=new_path)
         if new_id != session.id:
             _plan_references(workspace, catalog, session, new_id, text, rewrites, result)
-        if new_id != session.id:
             workspace.repo.move(old_path, new_path)
         for session_id, updated in rewrites.items():
             target = new_path if session_id == session.id else workspace.sessions_path / session_id
@@ -86,11 +85,9 @@ def _retitled(workspace: Workspace, session: Session, title: str) -> str:
     """The session's own text with the new title, in the frontmatter and in a
     `# Session: <title>` (or `# <title>`) heading."""
     text = _read(workspace, session)
-    updated = edit_frontmatter(text, {"title": title})
-    body_start = len(updated) - len(body_of(updated))
+    head, body = _split_body(edit_frontmatter(text, {"title": title}))
     heading = re.compile(rf"^# (Session: )?{re.escape(session.title)}[ \t]*$", re.M)
-    body = heading.sub(lambda m: f"# {m.group(1) or ''}{title}", updated[body_start:], count=1)
-    return updated[:body_start] + body
+    return head + heading.sub(lambda m: f"# {m.group(1) or ''}{title}", body, count=1)
 
 
 def _plan_references(
@@ -105,40 +102,43 @@ def _plan_references(
     """The new text of every other session that links to or mentions this one."""
     sessions_dir = workspace.config.sessions_dir
     mention = _mention_pattern(session.id)
+
+    def points_here(raw: str) -> bool:
+        return resolve_link(raw, catalog.by_id, sessions_dir) == session.id
+
     for other in catalog.sessions:
         if other.id == session.id:
             continue
-        changes = {}
-        if (
-            other.continuation_of
-            and resolve_link(other.continuation_of, catalog.by_id, sessions_dir) == session.id
-        ):
+
+        changes: dict[str, object] = {}
+        if other.continuation_of and points_here(other.continuation_of):
             changes["continuation_of"] = _same_form(other.continuation_of, new_id)
-        if any(
-            resolve_link(raw, catalog.by_id, sessions_dir) == session.id
+        requires = [
+            _same_form(raw, new_id) if points_here(raw) else raw
             for raw in other.prerequisite_sessions
-        ):
-            changes["prerequisite_sessions"] = [
-                _same_form(raw, new_id)
-                if resolve_link(raw, catalog.by_id, sessions_dir) == session.id
-                else raw
-                for raw in other.prerequisite_sessions
-            ]
+        ]
+        if requires != other.prerequisite_sessions:
+            changes["prerequisite_sessions"] = requires
         original = _read(workspace, other)  # mentions are looked for in every body
         updated = edit_frontmatter(original, changes) if changes else original
         path = workspace.repo.root / other.path
         if changes:
             result.links_rewritten.append(path)
-        body_start = len(updated) - len(body_of(updated))
-        if mention.search(updated, body_start):
+        head, body = _split_body(updated)
+        if mention.search(body):
             if text:
-                body = mention.sub(new_id.removesuffix(".md"), updated[body_start:])
-                updated = updated[:body_start] + body
+                updated = head + mention.sub(new_id.removesuffix(".md"), body)
                 result.text_rewritten.append(path)
             else:
                 result.mentioned_in.append(path)
         if updated != original:
             rewrites[other.id] = updated
+
+
+def _split_body(text: str) -> tuple[str, str]:
+    """(frontmatter with its delimiters, body)."""
+    body = body_of(text)
+    return text[: len(text) - len(body)], body
 
 
 def _mention_pattern(session_id: str) -> re.Pattern[str]:

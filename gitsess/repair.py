@@ -48,19 +48,21 @@ def repair_commits(workspace: Workspace, commits: list[str], reason: str) -> Rep
         facts = BlobFacts(repo.state_dir, workspace.config.sessions_dir)
         rebuilt: dict[str, str] = {}
         signed: list[str] = []
+        names: list[str] = []  # the exports of the last commit looked at
         for commit in commits:
             header, message = _read_commit(repo, commit)
             parents = _values(header, b"parent")
             new_parents = [rebuilt.get(parent, parent) for parent in parents]
             if new_parents == parents and not _touches_sessions(workspace, commit, parents):
                 continue
-            tree = _true_tree(workspace, facts, commit)
+            tree, names = _true_tree(workspace, facts, commit)
             if tree == _values(header, b"tree")[0] and new_parents == parents:
                 continue
             if any(line.split(b" ")[0] in SIGNATURE_HEADERS for line in header):
                 signed.append(commit)
                 break  # what is built on it could only be rebuilt on the old commit
             rebuilt[commit] = _write_commit(repo, header, message, tree, new_parents)
+        facts.save(names)  # once: each save writes everything learned so far
         if head not in rebuilt:
             return Repaired(rebuilt, signed, None)
         old_index = _index_blob(workspace, head)
@@ -87,14 +89,12 @@ def _touches_sessions(workspace: Workspace, commit: str, parents: list[str]) -> 
     return git_process(workspace.repo.root, args, check=False).returncode != 0
 
 
-def _true_tree(workspace: Workspace, facts: BlobFacts, commit: str) -> str:
-    """`commit`'s tree with the index its exports call for."""
+def _true_tree(workspace: Workspace, facts: BlobFacts, commit: str) -> tuple[str, list[str]]:
+    """`commit`'s tree with the index its exports call for, and its exports."""
     with _temporary_index(workspace.repo, commit):
         tree = read_staged(workspace.repo, workspace.config.sessions_dir)
         stage_true_index(workspace, tree, facts)
-        tree_id = workspace.repo.git("write-tree").strip()
-    facts.save(tree.oids)
-    return tree_id
+        return workspace.repo.git("write-tree").strip(), list(tree.oids)
 
 
 @contextlib.contextmanager

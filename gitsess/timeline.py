@@ -82,12 +82,12 @@ def _newest_first(nodes: Sequence[Session], previous: dict[str, str]) -> list[Se
             if waiting[follower] == 0:
                 heapq.heappush(ready, _key(by_id[follower]))
     placed = {session.id for session in ordered}  # a cycle (check reports it): by date
-    ordered += sorted((s for s in nodes if s.id not in placed), key=lambda s: _key(s)[0])
+    ordered += sorted((s for s in nodes if s.id not in placed), key=_key)
     return ordered[::-1]
 
 
-def _key(session: Session) -> tuple[tuple[str, str], str]:
-    return (session.date or "", session.id), session.id
+def _key(session: Session) -> tuple[str, str]:
+    return session.date or "", session.id
 
 
 def _draw(sessions: list[Session], previous: dict[str, str], glyphs: Glyphs) -> list[str]:

@@ -48,6 +48,15 @@ def commit(
     )
 
 
+def commit_export(
+    repo: Path, slug: str, text: str, message: str
+) -> subprocess.CompletedProcess[str]:
+    """Write the export, stage everything and `git commit -m` it (hooks running)."""
+    write(repo, slug, text)
+    git(repo, "add", "-A")
+    return commit(repo, "-m", message)
+
+
 def committed(repo: Path, path: str, rev: str = "HEAD") -> str:
     return git(repo, "show", f"{rev}:{path}")
 
@@ -296,9 +305,7 @@ def test_unrelated_commit_does_not_start_python(hooked):
     assert commit(hooked, "-m", "code").returncode == 0
     assert commit(hooked, "--allow-empty", "--allow-empty-message", editor=True).returncode == 0
     assert not marker.exists()
-    write(hooked, "touches", export("Touches"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "sessions")
+    commit_export(hooked, "touches", export("Touches"), "sessions")
     assert marker.exists()
 
 
@@ -367,9 +374,7 @@ def test_commit_of_named_paths_or_all_leaves_a_clean_status(hooked, how):
 
 
 def test_hand_edit_of_the_index_alone_is_refused_and_kept(hooked):
-    write(hooked, "kept", export("Kept"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "kept")
+    commit_export(hooked, "kept", export("Kept"), "kept")
     index = hooked / INDEX
     index.write_text(index.read_text().replace("Kept", "Hand edited"))
     git(hooked, "add", INDEX)
@@ -385,12 +390,10 @@ def test_hand_edit_of_the_index_alone_is_refused_and_kept(hooked):
 
 
 def test_link_to_a_session_deleted_in_the_same_commit_is_refused(hooked):
-    write(hooked, "base", export("Base"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "base")
-    write(hooked, "user", export("User", extra=f"continuation_of: {name('base')}\n"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "user")
+    commit_export(hooked, "base", export("Base"), "base")
+    commit_export(
+        hooked, "user", export("User", extra=f"continuation_of: {name('base')}\n"), "user"
+    )
     git(hooked, "rm", "-q", f".sessions/{name('base')}")
     done = commit(hooked, "-m", "delete")
     assert done.returncode == 1
@@ -879,17 +882,15 @@ def test_cherry_pick_never_conflicts_on_the_index(hooked):
 def _both_change_one_session(repo: Path) -> None:
     """main renames the session, branch `theirs` completes it: git merges the
     export cleanly, but each side changed its line of the index."""
-    write(repo, "shared", export("Shared"))
-    git(repo, "add", "-A")
-    commit(repo, "-m", "shared")
+    commit_export(repo, "shared", export("Shared"), "shared")
     git(repo, "checkout", "-q", "-b", "theirs")
-    write(repo, "shared", export("Shared").replace("in-progress", "complete"))
-    git(repo, "add", "-A")
-    commit(repo, "-m", "complete it")
+    commit_export(
+        repo, "shared", export("Shared").replace("in-progress", "complete"), "complete it"
+    )
     git(repo, "checkout", "-q", "main")
-    write(repo, "shared", export("Shared").replace("title: Shared", "title: Renamed"))
-    git(repo, "add", "-A")
-    commit(repo, "-m", "rename it")
+    commit_export(
+        repo, "shared", export("Shared").replace("title: Shared", "title: Renamed"), "rename it"
+    )
 
 
 def _line_of(index_text: str, slug: str) -> str:
@@ -920,9 +921,7 @@ def test_merge_of_two_changes_to_one_session_commits_the_merged_line(hooked):
 def test_rebase_of_two_changes_to_one_session_rebuilds_each_commit(hooked):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
-    write(hooked, "later", export("Later"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "later")
+    commit_export(hooked, "later", export("Later"), "later")
     done = _run_git(hooked, "rebase", "main")
     assert done.returncode == 0, done.stderr
     assert "regenerated the session index in the rebase's 2 commits" in done.stderr
@@ -937,9 +936,9 @@ def test_rebase_of_two_changes_to_one_session_rebuilds_each_commit(hooked):
 def test_rebase_stopped_by_a_conflict_continues_and_ends_true(hooked):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
-    write(hooked, "shared", export("Theirs too").replace("in-progress", "complete"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "retitle it")
+    commit_export(
+        hooked, "shared", export("Theirs too").replace("in-progress", "complete"), "retitle it"
+    )
     assert _run_git(hooked, "rebase", "main").returncode != 0  # the title conflicts
     write(hooked, "shared", export("Agreed").replace("in-progress", "complete"))
     git(hooked, "add", "-A")
@@ -953,9 +952,7 @@ def test_rebase_stopped_by_a_conflict_continues_and_ends_true(hooked):
 def test_cherry_pick_of_changes_to_one_session_rebuilds_the_picks(hooked, picks):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
-    write(hooked, "later", export("Later"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "later")
+    commit_export(hooked, "later", export("Later"), "later")
     git(hooked, "checkout", "-q", "main")
     if picks == ["theirs"]:  # one pick: the session's change comes alone
         picks = ["theirs~1"]
@@ -969,25 +966,22 @@ def test_cherry_pick_of_changes_to_one_session_rebuilds_the_picks(hooked, picks)
 
 
 def test_cherry_pick_sequence_stopped_by_a_conflict_continues_and_ends_true(hooked):
-    write(hooked, "shared", export("Shared"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "shared")
+    commit_export(hooked, "shared", export("Shared"), "shared")
     base = git(hooked, "rev-parse", "HEAD").strip()
     git(hooked, "checkout", "-q", "-b", "multi")
     completed = export("Shared").replace("in-progress", "complete")
-    write(hooked, "shared", completed)
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "m1 complete it")
-    write(hooked, "shared", completed.replace("title: Shared", "title: Theirs"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "m2 retitle it")
-    write(hooked, "later", export("Later"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "m3 later")
+    commit_export(hooked, "shared", completed, "m1 complete it")
+    commit_export(
+        hooked, "shared", completed.replace("title: Shared", "title: Theirs"), "m2 retitle it"
+    )
+    commit_export(hooked, "later", export("Later"), "m3 later")
     git(hooked, "checkout", "-q", "main")
-    write(hooked, "shared", export("Shared").replace("title: Shared", "title: Ours"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "retitle it here")
+    commit_export(
+        hooked,
+        "shared",
+        export("Shared").replace("title: Shared", "title: Ours"),
+        "retitle it here",
+    )
     assert _run_git(hooked, "cherry-pick", f"{base}..multi").returncode != 0  # on m2
     write(hooked, "shared", completed.replace("title: Shared", "title: Agreed"))
     git(hooked, "add", "-A")
@@ -1027,9 +1021,7 @@ def test_rebase_update_refs_says_where_the_stacked_branches_belong(hooked):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
     git(hooked, "branch", "stack")
-    write(hooked, "later", export("Later"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "later")
+    commit_export(hooked, "later", export("Later"), "later")
     done = _run_git(hooked, "rebase", "--update-refs", "main")
     assert done.returncode == 0, done.stderr
     # git moves `stack` after every hook has run, onto the commit it made.
@@ -1071,17 +1063,11 @@ def test_signed_merge_is_not_rebuilt_and_says_so(hooked, tmp_path):
 
 
 def test_conflict_inside_an_export_is_left_to_the_user_then_indexed(hooked):
-    write(hooked, "shared", export("Shared"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "shared")
+    commit_export(hooked, "shared", export("Shared"), "shared")
     git(hooked, "checkout", "-q", "-b", "theirs")
-    write(hooked, "shared", export("Shared theirs"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "t")
+    commit_export(hooked, "shared", export("Shared theirs"), "t")
     git(hooked, "checkout", "-q", "main")
-    write(hooked, "shared", export("Shared ours"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "o")
+    commit_export(hooked, "shared", export("Shared ours"), "o")
     done = subprocess.run(
         ["git", "merge", "-q", "theirs"], cwd=hooked, capture_output=True, text=True
     )
@@ -1103,9 +1089,7 @@ def test_conflict_inside_an_export_is_left_to_the_user_then_indexed(hooked):
 
 
 def test_post_commit_refreshes_an_existing_search_index_in_the_background(hooked):
-    write(hooked, "first", export("First", body="zebrafish"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "first")
+    commit_export(hooked, "first", export("First", body="zebrafish"), "first")
     assert sess(hooked, "search", "zebrafish").code == 0  # builds the index
     write(hooked, "second", export("Second", body="zebrafish again"))
     git(hooked, "add", "-A")
@@ -1123,9 +1107,7 @@ def test_post_commit_refreshes_an_existing_search_index_in_the_background(hooked
 
 
 def test_post_hooks_never_build_a_search_index(hooked):
-    write(hooked, "first", export("First"))
-    git(hooked, "add", "-A")
-    commit(hooked, "-m", "first")
+    commit_export(hooked, "first", export("First"), "first")
     git(hooked, "checkout", "-q", "-b", "other")
     time.sleep(1.0)
     assert not (hooked / ".git" / "gitsess" / "search").exists()
