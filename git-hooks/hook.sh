@@ -83,7 +83,7 @@ post-commit)
         refresh
         ;;
     *)  # the pre-commit hook did not run (a rebase, a cherry-pick, --no-verify): repair the index
-        git diff-tree --quiet --no-commit-id --root -r HEAD -- "$sessions" || (run post-commit)
+        git diff-tree --quiet --no-commit-id --root -r --diff-merges=first-parent HEAD -- "$sessions" || (run post-commit)
         refresh
         ;;
     esac

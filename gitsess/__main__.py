@@ -1,3 +1,3 @@
-from gitsess.cli import main
+from gitsess import run
 
-raise SystemExit(main())
+raise SystemExit(run())

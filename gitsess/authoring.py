@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from gitsess.model import (
     render_frontmatter,
     slugify,
 )
-from gitsess.templates import session_template_name
+from gitsess.templates import fill_sections, session_template_name, session_values
 from gitsess.workspace import Workspace, check_index_readable, write_index
 
 MAX_CLASH_SUFFIX = 1000
@@ -31,7 +31,7 @@ MAX_CLASH_SUFFIX = 1000
 
 @dataclass(frozen=True)
 class NewSession:
-    title: str
+    title: str | None
     type: str = "feature"
     status: str = "in-progress"
     tags: Sequence[str] = ()
@@ -41,13 +41,15 @@ class NewSession:
     date: str | None = None  # ISO; today when None
     tokens: int | None = None
     token_limit: int | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)  # more frontmatter keys
+    sections: Mapping[str, list[str]] = field(default_factory=dict)  # body drafts
 
 
 def create_session(workspace: Workspace, request: NewSession) -> Path:
     """Write a new export; links are checked before anything is written."""
     with workspace.write_lock():
         catalog = workspace.catalog()
-        title = " ".join(request.title.split())
+        title = " ".join((request.title or "").split())
         if not title:
             raise GitSessError(
                 "the title is empty", 'give one: git sess new "What this session does"'
@@ -71,29 +73,53 @@ def create_session(workspace: Workspace, request: NewSession) -> Path:
             metadata["summary"] = " ".join(request.summary.split())
         metadata["prerequisite_sessions"] = _unique(requires)
         metadata["continuation_of"] = continues
+        metadata.update(request.facts)
         if request.tokens is not None:
             metadata["tokens"] = request.tokens
             metadata["token_limit"] = request.token_limit or workspace.config.context_window
         body = workspace.template(
             _template_for(workspace, request.type),
-            {
-                "title": title,
-                "date": date,
-                "type": request.type,
-                "status": request.status,
-                "tags": ", ".join(metadata["tags"]),
-                "summary": metadata.get("summary", ""),
-                "continues": continues or "",
-                "requires": ", ".join(requires),
-                "project": workspace.repo.root.name,
-            },
+            session_values(
+                title=title,
+                date=date,
+                type=request.type,
+                status=request.status,
+                tags=", ".join(metadata["tags"]),
+                summary=metadata.get("summary", ""),
+                continues=continues or "",
+                requires=", ".join(requires),
+                project=workspace.repo.root.name,
+            ),
             body_only=True,
         )
-        text = render_frontmatter(metadata) + body
+        text = render_frontmatter(metadata) + fill_sections(body, request.sections)
         check_index_readable(workspace)  # fail before the export exists, not after
         path = _claim_path(workspace, catalog, date, slugify(title), text)
         write_index(workspace, workspace.catalog())
         return path
+
+
+def from_transcript(workspace: Workspace, request: NewSession, ref: str) -> NewSession:
+    """`request` with what the transcript `ref` names knows filled in; the user's
+    own title, date and tokens win."""
+    from gitsess.drafting import export_sections, title_from, transcript_metadata
+    from gitsess.transcript import scan_for
+
+    scan = scan_for(workspace.repo.root, ref)
+    title = request.title or title_from(scan)
+    if not title:
+        raise GitSessError(
+            f"{scan.path} has no request of yours to take a title from",
+            'give one: git sess new "What this session does" --from-transcript',
+        )
+    started = scan.start.astimezone().date().isoformat() if scan.start else None
+    return replace(
+        request,
+        title=title,
+        date=request.date or started,
+        facts={**transcript_metadata(scan, workspace.config.context_window), **request.facts},
+        sections=export_sections(scan),
+    )
 
 
 def _claim_path(workspace: Workspace, catalog: Catalog, date: str, slug: str, text: str) -> Path:

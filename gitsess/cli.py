@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import time
 import traceback
@@ -146,7 +147,7 @@ def init(no_hooks: bool) -> None:
         setup = [workspace.config.sessions_dir]
         if (workspace.repo.root / ".gitattributes").is_file():
             setup.append(".gitattributes")
-        paths = " ".join(setup)
+        paths = " ".join(shlex.quote(path) for path in setup)
         click.echo(f"next: git add {paths} && git commit -m 'Set up session notes'")
 
 
@@ -225,6 +226,10 @@ def hooks_status() -> None:
 def hook(name: str, args: tuple[str, ...]) -> None:
     """Run hook NAME as the installed stubs do (their fallback when the
     interpreter they recorded is gone)."""
+    if name == "claude":  # the console script takes a quicker way here (gitsess.run)
+        from gitsess.assistant import main as run_assistant_hook
+
+        raise SystemExit(run_assistant_hook(list(args)))
     from gitsess.hooks import main as run_hook
 
     raise SystemExit(run_hook([name, *args]))
@@ -254,8 +259,19 @@ def commit(sessions: tuple[str, ...], include_staged: bool) -> None:
     click.echo(f"[{result.summary}] {len(result.paths)} export(s)")
 
 
+# A value is optional: `--from-transcript` alone means this repository's newest.
+_FROM_TRANSCRIPT_OPTION = click.option(
+    "--from-transcript",
+    "transcript",
+    is_flag=False,
+    flag_value="latest",
+    metavar="[PATH|ID|latest]",
+    help="Fill in from a Claude Code transcript (default: this repository's newest).",
+)
+
+
 @cli.command()
-@click.argument("title")
+@click.argument("title", required=False)
 @click.option("--type", default="feature", show_default=True, help="Session type.")
 @click.option("--status", default="in-progress", show_default=True, help="Session status.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
@@ -267,21 +283,33 @@ def commit(sessions: tuple[str, ...], include_staged: bool) -> None:
 @click.option("--date", type=DATE, help="Back-date the session (default: today).")
 @click.option("--tokens", type=click.IntRange(min=0), help="Context tokens used so far.")
 @click.option("--edit", is_flag=True, help="Open the new export in your editor.")
-def new(edit: bool, **fields: Any) -> None:
+@_FROM_TRANSCRIPT_OPTION
+def new(edit: bool, transcript: str | None, **fields: Any) -> None:
     """Write a new session export from the template for its type.
 
     The file is .sessions/session_YYYYMMDD_slug.md; links are checked first, so
     a dangling link or a cycle writes nothing. Prints the new file's path.
 
+    With --from-transcript, what the transcript knows is filled in: tokens and
+    window, assistant and its session id, the date it started, Files Created,
+    Files Modified, Commands Run, and your requests as a first draft of the
+    objectives (the title defaults to the first one). Assistant text and tool
+    output are never copied.
+
     \b
-    Example:
+    Examples:
       git sess new "DistilBERT training" --type feature --tag ml --tag training \\
           --requires session_20251130_export_training_data --summary "Fine-tune on exports"
+      git sess new --from-transcript
+      git sess new "CSV export" --from-transcript 5b1e9c3a
     """
-    from gitsess.authoring import NewSession, create_session
+    from gitsess.authoring import NewSession, create_session, from_transcript
 
     workspace = _workspace()
-    path = create_session(workspace, NewSession(**fields))
+    request = NewSession(**fields)
+    if transcript is not None:
+        request = from_transcript(workspace, request, transcript)
+    path = create_session(workspace, request)
     click.echo(_shown_path(path))
     if edit:
         _open_editor(workspace, path)
@@ -550,6 +578,257 @@ def timeline(charset: str, **filters: Any) -> None:
         charset = "unicode" if stream.isatty() and utf8 else "ascii"
     glyphs = UNICODE if charset == "unicode" else ASCII
     click.echo(draw(_workspace(), SessionFilter(**filters), glyphs), nl=False)
+
+
+_TRANSCRIPT_OPTION = click.option(
+    "--transcript",
+    metavar="PATH|ID",
+    help="A Claude Code transcript (default: this repository's newest).",
+)
+
+
+@cli.command()
+@_TRANSCRIPT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(transcript: str | None, as_json: bool) -> None:
+    """Where the assistant's context stands, and what to do next.
+
+    From the end of the Claude Code transcript: context tokens of the window,
+    the zone (normal < 25 % · consider exporting < 50 % · export soon < 75 % ·
+    urgent < 87.5 % · critical), the context left before auto-compaction; then
+    the time since the last export and the last checkpoint, and the one command
+    to run next. Without a transcript it says so and shows the times.
+
+    \b
+    Examples:
+      git sess status
+      git sess status --json
+    """
+    from gitsess.status import session_status
+
+    found = session_status(_workspace(), transcript)
+    if as_json:
+        _print_json(found.as_json())
+        return
+    _print_status(found)
+
+
+def _print_status(found: Any) -> None:
+    from gitsess.status import ago
+
+    budget, tail = found.budget, found.tail
+    if tail is None:
+        click.echo(f"transcript       none ({found.missing})")
+    else:
+        model = f", {tail.model}" if tail.model else ""
+        click.echo(f"transcript       {tail.session_id or tail.path.stem}{model}")
+        if tail.skipped_lines:
+            click.echo(f"                 ({tail.skipped_lines} unreadable line(s) skipped)")
+    if budget is not None:
+        click.echo(
+            f"context          {budget.tokens:,} / {budget.window:,} tokens"
+            f" ({budget.share:.0%}) - {budget.zone}"
+        )
+        free = max(budget.usable - budget.tokens, 0)
+        click.echo(
+            f"left             {budget.left:.0%} of the usable context before auto-compaction"
+            f" ({free:,} tokens)"
+        )
+    elif tail is not None:
+        click.echo("context          unknown (no reply since the last compaction)")
+    for label, moment in (
+        ("last export", found.last_export),
+        ("last checkpoint", found.last_checkpoint),
+    ):
+        where = f" ({moment.path})" if moment else ""
+        click.echo(f"{label:<16} {ago(moment.time if moment else None, found.now)}{where}")
+    click.echo(f"next             {found.next_step}")
+
+
+@cli.command(name="time")
+@_TRANSCRIPT_OPTION
+def time_(transcript: str | None) -> None:
+    """The time now (with time zone), how long the assistant session has run,
+    and the time since the last export and the last checkpoint.
+
+    \b
+    Example:
+      git sess time
+    """
+    from gitsess.status import ago, session_status, span
+
+    found = session_status(_workspace(), transcript)
+    now = found.now
+    click.echo(f"now              {now:%Y-%m-%d %H:%M:%S} {now.tzname()} (UTC{now:%z})")
+    tail = found.tail
+    if found.start is not None and tail is not None and tail.last_time is not None:
+        start = found.start.astimezone()
+        click.echo(
+            f"session          started {start:%Y-%m-%d %H:%M}, ran {span(tail.last_time - start)},"
+            f" last active {ago(tail.last_time, now)}"
+        )
+    else:
+        click.echo(f"session          unknown ({found.missing or 'the transcript has no times'})")
+    for label, moment in (
+        ("last export", found.last_export),
+        ("last checkpoint", found.last_checkpoint),
+    ):
+        click.echo(f"{label:<16} {ago(moment.time if moment else None, now)}")
+
+
+@cli.command()
+@click.argument("description", required=False)
+@_FROM_TRANSCRIPT_OPTION
+def checkpoint(description: str | None, transcript: str | None) -> None:
+    """Write a checkpoint: .sessions/checkpoints/YYYY-MM-DD_HHMMSS_Description_ccp.md.
+
+    Filled as far as facts allow: the branch, commit and uncommitted files, the
+    recovery reading order (latest reflection, active roadmap, latest
+    checkpoint, then `git sess context`); with --from-transcript also your
+    recent requests as the objectives, the files touched and the context size.
+    Prints the new file's path.
+
+    \b
+    Examples:
+      git sess checkpoint "Before refactoring the loader"
+      git sess checkpoint --from-transcript
+    """
+    from gitsess.checkpoints import CheckpointRequest, write_checkpoint
+    from gitsess.transcript import scan_for
+
+    workspace = _workspace()
+    scan = scan_for(workspace.repo.root, transcript) if transcript else None
+    path = write_checkpoint(workspace, CheckpointRequest(description=description, scan=scan))
+    click.echo(_shown_path(path))
+
+
+@cli.group()
+def assistant() -> None:
+    """Claude Code hooks: recovery after a reset, warnings, automatic checkpoints.
+
+    \b
+    The hooks `install` adds to a Claude Code settings file:
+      SessionStart      names what to read, in order (after a compaction: a
+                        recovery message; git config sess.recoveryMode auto|manual)
+      PreCompact        writes a checkpoint before the context is compacted
+      UserPromptSubmit  at the urgent and critical zones, asks for an export (once per zone)
+      SessionEnd        a checkpoint, if git config sess.checkpointOnEnd true
+
+    \b
+    Example:
+      git sess assistant install && git sess assistant test
+    """
+
+
+def _scope_options(command: Any) -> Any:
+    command = click.option(
+        "--local",
+        "scope",
+        flag_value="local",
+        default=True,
+        help=".claude/settings.local.json: yours, not committed (default).",
+    )(command)
+    command = click.option(
+        "--shared",
+        "scope",
+        flag_value="shared",
+        help=".claude/settings.json: committed, for everyone (runs `git sess` on PATH).",
+    )(command)
+    return click.option(
+        "--user", "scope", flag_value="user", help="~/.claude/settings.json: every project."
+    )(command)
+
+
+@assistant.command(name="install")
+@_scope_options
+def assistant_install(scope: str) -> None:
+    """Add git-sess's hooks to a Claude Code settings file.
+
+    Other keys and hooks stay; the previous file is kept as <file>.bak.
+    Installing twice changes nothing.
+    """
+    from gitsess.claude_settings import install
+
+    change = install(scope, _workspace().repo.root)
+    _print_settings_change(change, "installed in", "already installed in")
+
+
+@assistant.command(name="uninstall")
+@_scope_options
+def assistant_uninstall(scope: str) -> None:
+    """Take git-sess's hooks out of a Claude Code settings file (others stay)."""
+    from gitsess.claude_settings import uninstall
+
+    change = uninstall(scope, _workspace().repo.root)
+    _print_settings_change(change, "removed from", "not installed in")
+
+
+def _print_settings_change(change: Any, done: str, nothing: str) -> None:
+    click.echo(f"{done if change.changed else nothing} {_shown_path(change.path)}")
+    if change.backup is not None:
+        click.echo(f"the previous file is {_shown_path(change.backup)}")
+
+
+@assistant.command(name="status")
+def assistant_status() -> None:
+    """Which hooks are installed in which settings file."""
+    from gitsess.claude_settings import SCOPES, installed_events
+
+    root = _workspace().repo.root
+    for scope in SCOPES:
+        path, states = installed_events(scope, root)
+        shown = _shown_path(path) if scope != "user" else str(path)
+        if states is None:
+            click.echo(f"{scope:<7} {shown}: no file")
+            continue
+        click.echo(f"{scope:<7} {shown}:")
+        from gitsess.claude_settings import MATCHERS
+
+        for event in sorted(set(MATCHERS) | set(states)):
+            click.echo(f"  {event:<17} {states.get(event, 'missing')}")
+
+
+@assistant.command(name="log")
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many of the last events.",
+)
+def assistant_log(count: int) -> None:
+    """The last hook events: time, event, what was injected or written, errors."""
+    from gitsess.assistant import read_log
+
+    entries = read_log(_workspace(), count)
+    if not entries:
+        click.echo("no hook has run in this repository yet")
+    for entry in entries:
+        line = f"{entry.get('time', '?')}  {entry.get('event', '?'):<16} {entry.get('did', '')}"
+        click.echo(line)
+        if entry.get("error"):
+            click.echo(f"    error: {entry['error']}")
+        injected = entry.get("injected")
+        if injected:
+            first = str(injected).splitlines()[0]
+            click.echo(f"    injected: {first[:100]}")
+
+
+@assistant.command(name="test")
+@_TRANSCRIPT_OPTION
+def assistant_test(transcript: str | None) -> None:
+    """Run each hook on this repository's current transcript and print what it
+    would inject or write, changing nothing."""
+    from gitsess.assistant import rehearse
+    from gitsess.transcript import find_transcript
+
+    workspace = _workspace()
+    path = find_transcript(workspace.repo.root, transcript)
+    click.echo(f"transcript: {path}")
+    for label, outcome in rehearse(workspace, path):
+        click.echo(f"\n== {label}: {outcome.did}")
+        click.echo(json.dumps(outcome.output, indent=2, ensure_ascii=False))
 
 
 @cli.command(name="list")

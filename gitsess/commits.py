@@ -8,6 +8,7 @@ Everything here works on the staging area as git's environment names it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -161,7 +162,10 @@ def _only_a_hand_edit(workspace: Workspace, tree: StagedTree) -> bool:
 def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: str | None) -> None:
     """The work tree's index follows the work tree's exports: those staged, unless
     some are staged only in part (then it is rendered from the work tree)."""
-    if tree.work_tree_differs:
+    # Under the pre-commit framework, which stashes unstaged changes but not
+    # untracked files and fails a hook that changes the work tree's diff, the
+    # work tree's index is the staged one; `git sess index` brings it level later.
+    if tree.work_tree_differs and os.environ.get("PRE_COMMIT") != "1":
         write_index(workspace, workspace.catalog())
         return
     if not workspace.sessions_path.is_dir():

@@ -25,6 +25,8 @@ class Config:
     context_window: int = DEFAULT_CONTEXT_WINDOW
     lock_timeout: float | None = None  # seconds a writer waits for another; None: its default
     allow_secrets: bool = False  # commit exports that look like they hold a credential
+    recovery_mode: str = "auto"  # after a compaction: auto (continue) or manual (report, wait)
+    checkpoint_on_end: bool = False  # the SessionEnd hook writes a checkpoint
 
 
 def load_config(values: dict[str, list[str]]) -> Config:
@@ -45,6 +47,19 @@ def load_config(values: dict[str, list[str]]) -> Config:
         or DEFAULT_CONTEXT_WINDOW,
         lock_timeout=_seconds("sess.lockTimeout", last("sess.locktimeout")),
         allow_secrets=_boolean("sess.allowSecrets", last("sess.allowsecrets")),
+        recovery_mode=_choice("sess.recoveryMode", last("sess.recoverymode"), ("auto", "manual")),
+        checkpoint_on_end=_boolean("sess.checkpointOnEnd", last("sess.checkpointonend")),
+    )
+
+
+def _choice(key: str, raw: str | None, allowed: tuple[str, ...]) -> str:
+    if raw is None:
+        return allowed[0]
+    if raw.lower() in allowed:
+        return raw.lower()
+    raise GitSessError(
+        f"git config {key} is {raw!r}, not one of {', '.join(allowed)}",
+        f"git config {key} {allowed[0]}",
     )
 
 

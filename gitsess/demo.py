@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -126,6 +127,79 @@ def run_demo(path: Path) -> Iterator[DemoStep]:
     yield DemoStep(
         'git add -A && git commit -m "Add sessions" && git log --stat -1', log.rstrip(), 0
     )
+    yield from _assistant_steps(repo)
+
+
+def _assistant_steps(repo: Repo) -> Iterator[DemoStep]:
+    """The assistant side, on a transcript shaped as Claude Code writes them (kept
+    in .git/, so the user's own ~/.claude is never touched)."""
+    transcript = repo.root / ".git" / "sample-transcript.jsonl"
+    transcript.write_text(sample_transcript(repo.root), encoding="utf-8")
+    yield DemoStep(
+        "# .git/sample-transcript.jsonl: a Claude Code transcript (requests, replies with"
+        " token usage, Read/Edit/Bash calls, one compaction)",
+        "",
+        0,
+    )
+    relative = transcript.relative_to(repo.root).as_posix()
+    yield _run_git_sess(repo, ("status", "--transcript", relative))
+    event = {
+        "session_id": SAMPLE_SESSION,
+        "transcript_path": str(transcript),
+        "cwd": str(repo.root),
+        "hook_event_name": "SessionStart",
+        "source": "startup",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "gitsess", "hook", "claude", "SessionStart"],
+        cwd=repo.root,
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+    )
+    shown = json.dumps(json.loads(done.stdout), indent=2, ensure_ascii=False)
+    yield DemoStep(
+        "git sess hook claude SessionStart  # as Claude Code runs it when a session starts",
+        shown,
+        done.returncode,
+    )
+
+
+SAMPLE_SESSION = "0d3c5e7a-1b2f-4c6d-9e8f-7a6b5c4d3e2f"
+ASK = "Find why evaluation runs out of GPU memory"
+CONTINUED = "This session is being continued from a previous conversation that ran out of context."
+
+
+def sample_transcript(root: Path) -> str:
+    def record(kind: str, time: str, **fields: object) -> str:
+        base = {"type": kind, "cwd": str(root), "sessionId": SAMPLE_SESSION}
+        base |= {"gitBranch": "main", "timestamp": f"2025-12-03T{time}Z"}
+        return json.dumps({**base, **fields})
+
+    def reply(time: str, tokens: int, *tools: tuple[str, dict[str, str]]) -> str:
+        content = [{"type": "tool_use", "name": n, "input": i} for n, i in tools]
+        usage = {
+            "input_tokens": 5,
+            "cache_creation_input_tokens": 1200,
+            "cache_read_input_tokens": tokens - 1205,
+            "output_tokens": 300,
+        }
+        message = {"model": "claude-sonnet-4-6", "content": content, "usage": usage}
+        return record("assistant", time, message=message)
+
+    evaluate = str(root / "eval.py")
+    lines = [
+        record("user", "09:00:00", message={"content": ASK}),
+        reply("09:01:00", 41_500, ("Read", {"file_path": evaluate})),
+        reply("09:20:00", 152_000, ("Edit", {"file_path": evaluate}),
+              ("Bash", {"command": "python eval.py --batch-size 32"})),
+        record("system", "09:30:00", subtype="compact_boundary",
+               compactMetadata={"trigger": "auto", "preTokens": 158_400}),
+        record("user", "09:30:01", isCompactSummary=True, message={"content": CONTINUED}),
+        record("user", "09:31:00", message={"content": "Now write the memory notes up"}),
+        reply("09:32:00", 36_800, ("Write", {"file_path": str(root / "MEMORY.md")})),
+    ]  # fmt: skip
+    return "\n".join(lines) + "\n"
 
 
 def _fill_in(repo: Repo, name: str) -> DemoStep:

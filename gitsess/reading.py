@@ -95,6 +95,8 @@ def previous_session(workspace: Workspace, ref: str) -> Session:
 
 # --- the reading list ------------------------------------------------------------------
 
+RECOVERY_TYPES = ("roadmap", "reflection", "checkpoint")
+
 
 @dataclass
 class Reading:
@@ -152,11 +154,13 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
-def reading_list(workspace: Workspace, ref: str | None, budget: int | None) -> ReadingList:
+def reading_list(
+    workspace: Workspace, ref: str | None, budget: int | None, catalog: Catalog | None = None
+) -> ReadingList:
     """What to read to pick up a session (default: the newest in progress): its
     prerequisites in dependency order, its chain oldest first, then itself;
     cut to `budget` tokens by shortening the earlier ones, oldest first."""
-    catalog = workspace.catalog()
+    catalog = catalog or workspace.catalog()
     target = workspace.find(catalog, ref) if ref else _newest_in_progress(catalog)
     graph = _graph(workspace, catalog)
     roles: dict[str, str] = {}
@@ -176,7 +180,9 @@ def reading_list(workspace: Workspace, ref: str | None, budget: int | None) -> R
 
 def _newest_in_progress(catalog: Catalog) -> Session:
     for session in catalog.sessions:  # newest first
-        if session.status == "in-progress":
+        # A roadmap stays in progress for the whole project: it is read for its
+        # own sake after a reset (recovery.py), not picked up as the work.
+        if session.status == "in-progress" and session.type not in RECOVERY_TYPES:
             return session
     raise GitSessError(
         "no session is in progress to pick up",

@@ -22,6 +22,16 @@ from gitsess.files import decode_utf8, read_bytes
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
+SESSION_PLACEHOLDERS = (
+    "title", "date", "type", "status", "tags", "summary", "continues", "requires", "project",
+)  # fmt: skip
+
+
+def session_values(**given: str) -> dict[str, str]:
+    """Every placeholder a session template may use; those not given are empty."""
+    return {name: given.get(name, "") for name in SESSION_PLACEHOLDERS}
+
+
 def session_template_name(kind: str) -> str:
     return f"session-{kind}.md"
 
@@ -54,3 +64,40 @@ def render(text: str, values: Mapping[str, str], source: str) -> str:
                     "use one of: " + ", ".join(f"{{{{{key}}}}}" for key in sorted(values)),
                 )
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+_SECTION_HEADING = re.compile(r"^(#{2,6})\s+(.+?)\s*$")
+_PLACEHOLDER_LINE = re.compile(r"^\s*(-|\d+\.)?\s*$")
+
+
+def fill_sections(body: str, fills: Mapping[str, list[str]]) -> str:
+    """Put `fills[heading]` lines under each heading of that name (any level, any
+    case), in place of the template's empty `-` / `1.` lines; its comments stay.
+    A heading the template lacks is added at the end, as `##`."""
+    wanted = {name.lower(): lines for name, lines in fills.items() if lines}
+    if not wanted:
+        return body
+    out: list[str] = []
+    current: list[str] | None = None
+    for line in body.splitlines():
+        heading = _SECTION_HEADING.match(line)
+        if heading:
+            _close_section(out, current)
+            current = wanted.pop(heading.group(2).lower(), None)
+            out.append(line)
+            continue
+        if current is not None and _PLACEHOLDER_LINE.match(line):
+            continue
+        out.append(line)
+    _close_section(out, current)
+    for name, lines in fills.items():
+        if name.lower() in wanted:
+            out += ["", f"## {name}", *lines]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _close_section(out: list[str], lines: list[str] | None) -> None:
+    if lines is None:
+        return
+    out.extend(lines)
+    out.append("")

@@ -200,6 +200,14 @@ COMMANDS = [
     ("hooks", "uninstall"),
     ("hooks", "status"),
     ("commit",),
+    ("status",),
+    ("time",),
+    ("checkpoint",),
+    ("assistant", "install"),
+    ("assistant", "uninstall"),
+    ("assistant", "status"),
+    ("assistant", "log"),
+    ("assistant", "test"),
 ]
 
 

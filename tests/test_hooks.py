@@ -918,6 +918,17 @@ def test_merge_of_two_changes_to_one_session_commits_the_merged_line(hooked):
     assert "git-sess: session index of the merge" in git(hooked, "reflog", "-1")
 
 
+def test_merge_finished_with_no_verify_is_repaired_like_any_no_verify_commit(hooked):
+    _both_change_one_session(hooked)
+    done = _run_git(hooked, "merge", "--no-commit", "theirs")
+    assert done.returncode == 0, done.stderr
+    assert commit(hooked, "--no-verify", "-m", "merged").returncode == 0
+    # The true index is staged, as after any commit that skipped the hook.
+    assert "Renamed (feature, complete)" in _line_of(staged(hooked, INDEX), "shared")
+    assert commit(hooked, "-m", "index").returncode == 0
+    assert sess(hooked, "index", "--check").code == 0
+
+
 def test_rebase_of_two_changes_to_one_session_rebuilds_each_commit(hooked):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
@@ -1181,11 +1192,48 @@ def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp
     done = commit_in(env, repo, "bad")
     assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
     write(repo, "framework", export("Framework"))
+    write(repo, "untracked", export("Untracked"))  # not stashed by the framework
     git(repo, "add", f".sessions/{name('framework')}")
     done = commit_in(env, repo, "good")
     assert done.returncode == 0, done.stdout + done.stderr
     assert name("framework") in committed(repo, INDEX)
-    assert status(repo) == ""
+    assert name("untracked") not in committed(repo, INDEX)
+    assert status(repo).strip() == f"?? .sessions/{name('untracked')}"
+    assert sess(repo, "index").code == 0  # the work tree's index catches up on demand
+    assert name("untracked") in (repo / INDEX).read_text()
+
+
+def test_pre_commit_framework_installed_before_init_runs_ours_behind_it(repo, tmp_path):
+    (repo / ".pre-commit-config.yaml").write_text("repos: []\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "framework config")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    framework = [str(Path(os.sys.executable).parent / "pre-commit")]
+    subprocess.run([*framework, "install"], cwd=repo, check=True, env=env, capture_output=True)
+    theirs = (hooks_dir(repo) / "pre-commit").read_bytes()
+    result = sess(repo, "init")
+    assert result.code == 0, result.err
+    assert "installed pre-commit.legacy (the pre-commit framework runs it)" in result.out
+    assert (hooks_dir(repo) / "pre-commit").read_bytes() == theirs
+    assert sess(repo, "hooks", "status").out.splitlines()[0].split(None, 1) == [
+        "pre-commit",
+        "foreign, chaining ours (pre-commit.legacy)",
+    ]
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "setup")
+    assert done.returncode == 0, done.stdout + done.stderr
+    write(repo, "behind", export("Behind", extra="tags: [x\n"))
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "bad")
+    assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
+    write(repo, "behind", export("Behind"))
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "good")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert name("behind") in committed(repo, INDEX)
+    assert sess(repo, "hooks", "uninstall").code == 0
+    assert (hooks_dir(repo) / "pre-commit").read_bytes() == theirs
+    assert not (hooks_dir(repo) / "pre-commit.legacy").exists()
 
 
 def test_pre_commit_framework_installed_after_init_keeps_running_ours(hooked, tmp_path):
@@ -1230,3 +1278,14 @@ def test_pre_commit_framework_installed_after_init_keeps_running_ours(hooked, tm
     )
     assert not (hooks_dir(hooked) / "pre-commit.legacy").exists()
     assert (hooks_dir(hooked) / "pre-commit").read_bytes() == before["pre-commit"]
+
+
+def test_a_sessions_directory_with_a_space_gets_a_working_merge_attribute(repo):
+    git(repo, "config", "sess.dir", "my notes")
+    result = sess(repo, "init")
+    assert result.code == 0, result.err
+    assert "next: git add 'my notes' .gitattributes" in result.out
+    attribute = git(repo, "check-attr", "merge", "--", "my notes/session_index.md")
+    assert attribute.strip().endswith("merge: git-sess-index")
+    done = subprocess.run(["git", "status"], cwd=repo, capture_output=True, text=True)
+    assert done.stderr == ""  # no "is not a valid attribute name"

@@ -46,6 +46,10 @@ COMMANDS = [
     "graph",
     "timeline",
     "demo",
+    "status",
+    "time",
+    "checkpoint",
+    "assistant",
 ]
 
 DELTA = "session_20251205_delta.md"

@@ -1,0 +1,58 @@
+"""Token zones and the context left before auto-compaction (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Claude Code keeps this much of the window back; auto-compaction starts when
+# the rest is full.
+COMPACTION_RESERVE = 45_000
+CHECKPOINT_AT_LEFT = 0.05  # write a checkpoint when this share of the usable space is left
+
+# (upper bound as a share of the window, zone name)
+ZONES = (
+    (0.25, "normal"),
+    (0.50, "consider exporting"),
+    (0.75, "export soon"),
+    (0.875, "urgent"),
+    (float("inf"), "critical"),
+)
+WARNING_ZONES = ("urgent", "critical")
+EXPORT_COMMAND = "git sess new --from-transcript"
+CHECKPOINT_COMMAND = "git sess checkpoint --from-transcript"
+
+
+@dataclass(frozen=True)
+class Budget:
+    tokens: int
+    window: int
+
+    @property
+    def share(self) -> float:
+        return self.tokens / self.window
+
+    @property
+    def zone(self) -> str:
+        return next(name for bound, name in ZONES if self.share < bound)
+
+    @property
+    def usable(self) -> int:
+        return max(self.window - COMPACTION_RESERVE, 1)
+
+    @property
+    def left(self) -> float:
+        """Share of the usable space still free (0 when compaction is due)."""
+        return min(max((self.usable - self.tokens) / self.usable, 0.0), 1.0)
+
+    @property
+    def advice(self) -> str:
+        """The one thing to do next."""
+        if self.left <= CHECKPOINT_AT_LEFT:
+            return f"write a checkpoint now, compaction is close: `{CHECKPOINT_COMMAND}`"
+        return {
+            "normal": "nothing to do yet",
+            "consider exporting": f"export at the next milestone: `{EXPORT_COMMAND}`",
+            "export soon": f"export soon: `{EXPORT_COMMAND}`",
+            "urgent": f"export now: `{EXPORT_COMMAND}`",
+            "critical": f"export now: `{EXPORT_COMMAND}`",
+        }[self.zone]

@@ -1,0 +1,197 @@
+"""Putting git-sess's hooks into a Claude Code settings file, and taking them out.
+
+The file is the user's: other keys, other hooks and their order stay; it is
+written in its own indentation; a file that is not plain JSON (Claude Code
+reads no comments) is refused, never overwritten; the previous content is kept
+beside it as `<file>.bak` before every change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitsess.errors import GitSessError
+from gitsess.files import decode_utf8, read_bytes, write_atomic
+from gitsess.transcript import claude_home
+
+SCOPES = ("local", "shared", "user")
+# event -> matcher (None: the event takes none)
+MATCHERS: dict[str, str | None] = {
+    "SessionStart": "startup|resume|clear|compact",
+    "PreCompact": "manual|auto",
+    "UserPromptSubmit": None,
+    "SessionEnd": None,
+}
+TIMEOUTS = {"SessionStart": 30, "PreCompact": 120, "UserPromptSubmit": 10, "SessionEnd": 60}
+_OURS = re.compile(r"(?:^|[\s/'\"])(?:git[ -]sess|gitsess)\S*['\"]?\s+hook\s+claude\s")
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    path: Path
+    changed: bool
+    backup: Path | None
+
+
+def settings_path(scope: str, root: Path) -> Path:
+    return {
+        "local": root / ".claude" / "settings.local.json",
+        "shared": root / ".claude" / "settings.json",
+        "user": claude_home() / "settings.json",
+    }[scope]
+
+
+def hook_command(scope: str, event: str) -> str:
+    """A shared file is committed, so it names `git sess` on PATH; a personal one
+    names this installation's own script, so no shell setup can break it."""
+    if scope == "shared":
+        return f"git sess hook claude {event}"
+    script = Path(sys.executable).with_name("git-sess")
+    if script.is_file():
+        return f"{shlex.quote(str(script))} hook claude {event}"
+    return f"{shlex.quote(sys.executable)} -m gitsess hook claude {event}"
+
+
+def is_ours(hook: Any) -> bool:
+    command = hook.get("command") if isinstance(hook, dict) else None
+    return isinstance(command, str) and bool(_OURS.search(" " + command + " "))
+
+
+def install(scope: str, root: Path) -> SettingsChange:
+    path = settings_path(scope, root)
+    settings, original = _load(path)
+    hooks = _hooks_of(settings, path)
+    for event, matcher in MATCHERS.items():
+        groups = _without_ours(hooks.get(event, []), path, event)
+        group: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
+        group["hooks"] = [
+            {"type": "command", "command": hook_command(scope, event), "timeout": TIMEOUTS[event]}
+        ]
+        hooks[event] = [*groups, group]
+    return _save(path, settings, original)
+
+
+def uninstall(scope: str, root: Path) -> SettingsChange:
+    path = settings_path(scope, root)
+    if not path.exists():
+        return SettingsChange(path, changed=False, backup=None)
+    settings, original = _load(path)
+    hooks = _hooks_of(settings, path)
+    for event in list(hooks):
+        groups = _without_ours(hooks[event], path, event)
+        if groups == hooks[event]:
+            continue
+        if groups:
+            hooks[event] = groups
+        else:
+            del hooks[event]  # what install added, it takes away
+            if not hooks:
+                del settings["hooks"]
+    return _save(path, settings, original)
+
+
+def installed_events(scope: str, root: Path) -> tuple[Path, dict[str, str] | None]:
+    """Per event: `ours`, `ours and others`, `others`; None when the file is missing."""
+    path = settings_path(scope, root)
+    if not path.exists():
+        return path, None
+    settings, _ = _load(path)
+    hooks = _hooks_of(settings, path)
+    states = {}
+    for event in sorted(set(MATCHERS) | set(hooks)):
+        entries = [h for g in _groups(hooks.get(event, []), path, event) for h in _entries(g)]
+        ours = any(is_ours(h) for h in entries)
+        others = any(not is_ours(h) for h in entries)
+        if ours or others:
+            states[event] = "ours and others" if ours and others else "ours" if ours else "others"
+    return path, states
+
+
+# --- reading and writing the file -----------------------------------------------------
+
+
+def _load(path: Path) -> tuple[dict[str, Any], str | None]:
+    if not path.exists():
+        return {}, None
+    text = decode_utf8(read_bytes(path), str(path))
+    try:
+        settings = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as error:
+        comments = re.search(r"^\s*//|/\*", text, re.M)
+        raise GitSessError(
+            f"{path}:{error.lineno}: not valid JSON ({error.msg}); changed nothing",
+            "Claude Code settings are plain JSON: remove the comments and try again"
+            if comments
+            else f"fix line {error.lineno} of {path} and try again",
+        ) from None
+    if not isinstance(settings, dict):
+        raise GitSessError(
+            f"{path}: the settings are not a JSON object; changed nothing",
+            f"make {path} an object: {{}}",
+        )
+    return settings, text
+
+
+def _hooks_of(settings: dict[str, Any], path: Path) -> dict[str, Any]:
+    hooks = settings.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise GitSessError(
+            f'{path}: "hooks" is not an object; changed nothing',
+            f'fix "hooks" in {path}: {{"SessionStart": [ … ]}}',
+        )
+    return hooks
+
+
+def _groups(groups: Any, path: Path, event: str) -> list[Any]:
+    if not isinstance(groups, list):
+        raise GitSessError(
+            f'{path}: "hooks.{event}" is not a list; changed nothing',
+            f'fix "hooks.{event}" in {path}: a list of {{"matcher", "hooks"}}',
+        )
+    return groups
+
+
+def _entries(group: Any) -> list[Any]:
+    hooks = group.get("hooks") if isinstance(group, dict) else None
+    return hooks if isinstance(hooks, list) else []
+
+
+def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
+    kept = []
+    for group in _groups(groups, path, event):
+        entries = _entries(group)
+        if not any(is_ours(h) for h in entries):
+            kept.append(group)
+            continue
+        others = [h for h in entries if not is_ours(h)]
+        if others:
+            kept.append({**group, "hooks": others})
+    return kept
+
+
+def _save(path: Path, settings: dict[str, Any], original: str | None) -> SettingsChange:
+    indent = _indent_of(original)
+    text = json.dumps(settings, indent=indent, ensure_ascii=False) + "\n"
+    if original is not None and (text == original or json.loads(original or "{}") == settings):
+        return SettingsChange(path, changed=False, backup=None)
+    backup = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if original is not None:
+        backup = path.with_name(path.name + ".bak")
+        write_atomic(backup, original)
+    write_atomic(path, text)
+    return SettingsChange(path, changed=True, backup=backup)
+
+
+def _indent_of(text: str | None) -> int | str:
+    match = re.search(r"\n([ \t]+)\S", text or "")
+    if match is None:
+        return 2
+    found = match.group(1)
+    return found if "\t" in found else len(found)

@@ -1,0 +1,129 @@
+"""`git sess status` and `git sess time`: where the conversation stands, from the
+end of its transcript, and when the work was last saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from gitsess.budget import EXPORT_COMMAND, Budget
+from gitsess.recovery import Moment, latest_checkpoint, latest_export
+from gitsess.transcript import Tail, TranscriptError, find_transcript, read_start, read_tail
+from gitsess.transcript import require_this_repository as _require_ours
+from gitsess.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Status:
+    now: dt.datetime
+    tail: Tail | None
+    missing: str | None  # why there is no transcript, when there is none
+    budget: Budget | None
+    start: dt.datetime | None
+    last_export: Moment | None
+    last_checkpoint: Moment | None
+
+    @property
+    def next_step(self) -> str:
+        if self.budget is not None:
+            return self.budget.advice
+        if self.tail is not None and self.tail.compacted:
+            return "the context was just compacted: read what `git sess context` lists"
+        return f"when this session's work is done: `{EXPORT_COMMAND}` (or `git sess new`)"
+
+    def as_json(self) -> dict[str, Any]:
+        budget = self.budget
+        return {
+            "now": self.now.isoformat(timespec="seconds"),
+            "transcript": None
+            if self.tail is None
+            else {
+                "path": str(self.tail.path),
+                "session_id": self.tail.session_id,
+                "model": self.tail.model,
+                "branch": self.tail.branch,
+                "started": _iso(self.start),
+                "last_activity": _iso(self.tail.last_time),
+                "compacted_since_last_reply": self.tail.compacted,
+                "skipped_lines": self.tail.skipped_lines,
+            },
+            "no_transcript": self.missing,
+            "context": None
+            if budget is None
+            else {
+                "tokens": budget.tokens,
+                "window": budget.window,
+                "percent": round(budget.share * 100, 1),
+                "zone": budget.zone,
+                "left_until_compaction_percent": round(budget.left * 100, 1),
+                "left_until_compaction_tokens": max(budget.usable - budget.tokens, 0),
+            },
+            "last_export": _moment_json(self.last_export, self.now),
+            "last_checkpoint": _moment_json(self.last_checkpoint, self.now),
+            "next": self.next_step,
+        }
+
+
+def session_status(workspace: Workspace, ref: str | None) -> Status:
+    """The status of the transcript `ref` names (default: this repository's
+    newest); with no transcript at all, only the export and checkpoint times."""
+    tail, missing = None, None
+    try:
+        path = find_transcript(workspace.repo.root, ref)
+    except TranscriptError as error:
+        if ref:
+            raise
+        missing = error.message
+    else:
+        tail = read_tail(path)
+        _require_ours(tail.cwd, workspace.repo.root, path)
+    budget = None
+    if tail is not None and tail.context_tokens is not None:
+        budget = Budget(tail.context_tokens, workspace.config.context_window)
+    return Status(
+        now=dt.datetime.now().astimezone(),
+        tail=tail,
+        missing=missing,
+        budget=budget,
+        start=read_start(tail.path) if tail else None,
+        last_export=latest_export(workspace),
+        last_checkpoint=latest_checkpoint(workspace),
+    )
+
+
+def ago(moment: dt.datetime | None, now: dt.datetime) -> str:
+    """`3h 12m ago`, `just now`, `never`."""
+    if moment is None:
+        return "never"
+    seconds = int((now - moment).total_seconds())
+    if seconds < 0:
+        return "in the future (check the clock)"
+    if seconds < 60:
+        return "just now"
+    return f"{span(dt.timedelta(seconds=seconds))} ago"
+
+
+def span(length: dt.timedelta) -> str:
+    minutes = int(length.total_seconds()) // 60
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days}d"] if days else []
+    if hours or days:
+        parts.append(f"{hours}h")
+    parts.append(f"{minutes}m")
+    return " ".join(parts[:2])
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone().isoformat(timespec="seconds") if moment else None
+
+
+def _moment_json(moment: Moment | None, now: dt.datetime) -> dict[str, Any] | None:
+    if moment is None:
+        return None
+    return {
+        "path": moment.path,
+        "time": _iso(moment.time),
+        "seconds_ago": int((now - moment.time).total_seconds()),
+    }

@@ -1,0 +1,439 @@
+"""The assistant side through the command line: status, time, new --from-transcript,
+checkpoint, the Claude Code settings installer and the hooks it installs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
+from tests.test_transcript import SESSION_ID, place_transcript, reply
+
+# --- status and time --------------------------------------------------------------------
+
+
+def test_status_reads_the_newest_transcript_of_this_repository(sessions: Path) -> None:
+    place_transcript(sessions)
+    result = sess(sessions, "status")
+    assert result.code == 0, result.err
+    assert "34,925 / 200,000 tokens (17%) - normal" in result.out
+    assert "77% of the usable context before auto-compaction (120,075 tokens)" in result.out
+    assert "last checkpoint  never" in result.out
+    data = json.loads(sess(sessions, "status", "--json").out)
+    assert data["context"] == {
+        "tokens": 34_925,
+        "window": 200_000,
+        "percent": 17.5,
+        "zone": "normal",
+        "left_until_compaction_percent": 77.5,
+        "left_until_compaction_tokens": 120_075,
+    }
+    assert data["transcript"]["session_id"] == SESSION_ID
+    assert data["transcript"]["branch"] == "feature/csv-export"
+
+
+def test_status_zone_follows_the_configured_window_and_says_what_to_do(sessions: Path) -> None:
+    place_transcript(sessions, [reply(130_000, cwd=str(sessions))])
+    out = sess(sessions, "status").out
+    assert "(65%) - export soon" in out
+    assert "next             export soon: `git sess new --from-transcript`" in out
+    git(sessions, "config", "sess.contextWindow", "1m")
+    assert "(13%) - normal" in sess(sessions, "status").out
+
+
+def test_status_without_any_transcript_shows_the_times(sessions: Path) -> None:
+    assert not (Path(os.environ["HOME"]) / ".claude").exists()
+    sess(sessions, "new", "First")
+    result = sess(sessions, "status")
+    assert result.code == 0, result.err
+    assert "transcript       none (no Claude Code transcript for this repository" in result.out
+    assert re.search(r"last export +just now \(\.sessions/session_\d+_first\.md\)", result.out)
+    data = json.loads(sess(sessions, "status", "--json").out)
+    assert data["transcript"] is None and data["context"] is None
+    assert data["last_export"]["path"].endswith("_first.md")
+
+
+def test_another_repositorys_transcript_is_refused(sessions: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    path = place_transcript(other)  # its cwd is the other directory
+    assert_refused(sessions, ("status", "--transcript", str(path)), f"is of {other}")
+    assert_refused(sessions, ("new", "--from-transcript", str(path)), "not of this repository")
+    assert_refused(sessions, ("status", "--transcript", "nope"), "no transcript with session id")
+
+
+def test_time_shows_zone_duration_and_the_last_saves(sessions: Path) -> None:
+    place_transcript(sessions)
+    result = sess(sessions, "time", env={"TZ": "Europe/Paris"})
+    assert result.code == 0, result.err
+    assert re.search(
+        r"^now +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T \(UTC\+0[12]00\)$", result.out, re.M
+    )
+    assert "session          started 2026-03-02 10:00, ran 1h 16m, last active" in result.out
+    assert "last checkpoint  never" in result.out
+
+
+# --- new --from-transcript ----------------------------------------------------------------
+
+
+def test_new_from_transcript_fills_in_facts_and_never_assistant_text(sessions: Path) -> None:
+    place_transcript(sessions)
+    result = sess(sessions, "new", "--from-transcript")
+    assert result.code == 0, result.err
+    path = sessions / result.out.strip()
+    assert path.name == "session_20260302_add_csv_export_to_the_ledger_report_command.md"
+    text = path.read_text()
+    for line in (
+        "tokens: 34925",
+        "token_limit: 200000",
+        "assistant: claude-code",
+        f"transcript: {SESSION_ID}",
+        "- Add CSV export to the ledger report command",
+        "- Continue: add tests for the CSV export",
+        "- `ledger/export_csv.py`",
+        "- `tests/test_export_csv.py`",
+        "- `python -m pytest tests/test_report.py -q`",
+    ):
+        assert line in text.splitlines(), line
+    assert text.split("### Files Modified\n")[1].startswith("- `ledger/report.py`\n")
+    for leaked in ("look at the report module", "def render(rows)", "import csv", "continued"):
+        assert leaked not in text  # assistant text, tool input and output stay out
+    assert sess(sessions, "check").code == 0
+
+
+def test_new_from_transcript_keeps_the_users_own_title_and_date(sessions: Path) -> None:
+    place_transcript(sessions)
+    result = sess(
+        sessions, "new", "CSV export", "--date", "2026-03-03", "--from-transcript", SESSION_ID[:8]
+    )
+    assert result.code == 0, result.err
+    assert result.out.strip() == ".sessions/session_20260303_csv_export.md"
+
+
+def test_a_request_cannot_break_the_exports_structure(sessions: Path) -> None:
+    prompt = {"type": "user", "cwd": str(sessions), "message": {"content": "# Heading\n---\nx"}}
+    place_transcript(sessions, [json.dumps(prompt), reply(1000, cwd=str(sessions))])
+    path = sessions / sess(sessions, "new", "--from-transcript").out.strip()
+    assert "- Heading\n" in path.read_text()
+    assert sess(sessions, "check").code == 0
+
+
+# --- checkpoints ------------------------------------------------------------------------
+
+
+def test_checkpoint_is_named_and_filled_as_the_design_says(sessions: Path) -> None:
+    place_transcript(sessions)
+    sess(sessions, "new", "Plan", "--type", "roadmap")
+    sess(sessions, "new", "Looking back", "--type", "reflection", "--status", "complete")
+    sess(sessions, "new", "Work")
+    first = sess(sessions, "checkpoint", "First one")
+    assert first.code == 0, first.err
+    result = sess(sessions, "checkpoint", "Before the refactor!", "--from-transcript")
+    assert result.code == 0, result.err
+    name = Path(result.out.strip()).name
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d{6}_Before_the_refactor_ccp\.md", name), name
+    text = (sessions / result.out.strip()).read_text()
+    head = git(sessions, "rev-parse", "--short", "HEAD").strip()
+    for line in (
+        "type: checkpoint",
+        f"transcript: {SESSION_ID}",
+        "tokens: 34925",
+        "branch: main",
+        f"commit: {head}",
+        "- Continue: add tests for the CSV export",
+        f"- Branch: main at {head} (initial)",
+        "- Context: 34,925 / 200,000 tokens (17%, normal); compactions so far: 1",
+    ):
+        assert line in text.splitlines(), line
+    steps = re.findall(r"^\d+\. Read (.*)$", text, re.M)
+    assert steps[0] == "this checkpoint."
+    assert [re.sub(r"session_\d+_", "", s) for s in steps[1:]] == [
+        "`.sessions/looking_back.md` (latest reflection).",
+        "`.sessions/plan.md` (active roadmap).",
+        f"`{first.out.strip()}` (latest checkpoint).",
+        "`.sessions/work.md` (the session in progress).",
+    ]
+    assert json.loads(sess(sessions, "status", "--json").out)["last_checkpoint"]["path"]
+
+
+def test_checkpoint_needs_the_sessions_directory(repo: Path) -> None:
+    assert_refused(repo, ("checkpoint",), "no sessions directory")
+
+
+# --- the settings installer ---------------------------------------------------------------
+
+
+def settings(repo: Path, name: str = "settings.local.json") -> Path:
+    return repo / ".claude" / name
+
+
+def test_install_merges_with_what_is_there_and_is_idempotent(sessions: Path) -> None:
+    mine = {
+        "permissions": {"allow": ["Bash(ls)"]},
+        "hooks": {
+            "SessionStart": [
+                {"matcher": "startup", "hooks": [{"type": "command", "command": "echo hi"}]}
+            ]
+        },
+        "model": "opus",
+    }
+    original = json.dumps(mine, indent=4) + "\n"
+    settings(sessions).parent.mkdir()
+    settings(sessions).write_text(original)
+    result = sess(sessions, "assistant", "install")
+    assert result.code == 0, result.err
+    assert "installed in .claude/settings.local.json" in result.out
+    text = settings(sessions).read_text()
+    assert text.startswith('{\n    "permissions"')  # its own indentation
+    data = json.loads(text)
+    assert list(data) == ["permissions", "hooks", "model"]
+    starts = data["hooks"]["SessionStart"]
+    assert starts[0] == mine["hooks"]["SessionStart"][0]
+    assert starts[1]["matcher"] == "startup|resume|clear|compact"
+    command = starts[1]["hooks"][0]["command"]
+    assert command == f"{BIN_DIR / 'git-sess'} hook claude SessionStart"
+    assert set(data["hooks"]) == {"SessionStart", "PreCompact", "UserPromptSubmit", "SessionEnd"}
+    assert settings(sessions, "settings.local.json.bak").read_text() == original
+    again = sess(sessions, "assistant", "install")
+    assert "already installed" in again.out and settings(sessions).read_text() == text
+    status = sess(sessions, "assistant", "status").out
+    assert "SessionStart      ours and others" in status
+    assert "PreCompact        ours" in status
+    assert "shared  .claude/settings.json: no file" in status
+    assert sess(sessions, "assistant", "uninstall").code == 0
+    assert json.loads(settings(sessions).read_text()) == mine
+
+
+def test_shared_settings_name_git_sess_on_path(sessions: Path) -> None:
+    assert sess(sessions, "assistant", "install", "--shared").code == 0
+    data = json.loads(settings(sessions, "settings.json").read_text())
+    hook = data["hooks"]["UserPromptSubmit"][0]["hooks"][0]
+    assert hook["command"] == "git sess hook claude UserPromptSubmit"
+    assert not settings(sessions, "settings.local.json").exists()
+    assert sess(sessions, "assistant", "uninstall", "--shared").code == 0
+    assert json.loads(settings(sessions, "settings.json").read_text()) == {}
+
+
+def test_user_settings_live_under_the_claude_directory(sessions: Path) -> None:
+    assert sess(sessions, "assistant", "install", "--user").code == 0
+    path = Path(os.environ["HOME"]) / ".claude" / "settings.json"
+    assert "PreCompact" in json.loads(path.read_text())["hooks"]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment", "hint"),
+    [
+        (
+            '{\n  // mine\n  "model": "opus"\n}\n',
+            "settings.local.json:2: not valid JSON",
+            "comments",
+        ),
+        ('{"hooks": [1, 2]}\n', '"hooks" is not an object', "fix"),
+        ('{"model": "opus",\n}\n', "settings.local.json:2: not valid JSON", "fix line 2"),
+        ("[1]\n", "not a JSON object", "{}"),
+    ],
+)
+def test_settings_that_are_not_plain_json_are_refused_untouched(
+    sessions: Path, content: str, fragment: str, hint: str
+) -> None:
+    settings(sessions).parent.mkdir()
+    settings(sessions).write_text(content)
+    assert_refused(sessions, ("assistant", "install"), fragment, hint)
+    assert_refused(sessions, ("assistant", "uninstall"), fragment)
+
+
+# --- the hooks -----------------------------------------------------------------------------
+
+
+def run_hook(repo: Path, event: str, payload: dict | str, env: dict | None = None) -> dict:
+    """Run the hook as Claude Code does: the command, event JSON on stdin."""
+    data = payload if isinstance(payload, str) else json.dumps(payload)
+    done = subprocess.run(
+        [str(BIN_DIR / "git-sess"), "hook", "claude", event],
+        cwd=repo,
+        input=data,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return json.loads(done.stdout)
+
+
+def event(repo: Path, name: str, transcript: Path | None, **more: str) -> dict:
+    return {
+        "session_id": "abc",
+        "transcript_path": str(transcript) if transcript else "",
+        "cwd": str(repo),
+        "hook_event_name": name,
+        **more,
+    }
+
+
+def context_of(output: dict) -> str:
+    return output["hookSpecificOutput"]["additionalContext"]
+
+
+def test_session_start_names_what_to_read_and_the_zone(sessions: Path) -> None:
+    transcript = place_transcript(sessions)
+    sess(sessions, "new", "Base", "--date", "2026-01-01")
+    sess(sessions, "new", "Work", "--requires", "base", "--date", "2026-01-02")
+    out = run_hook(
+        sessions, "SessionStart", event(sessions, "SessionStart", transcript, source="startup")
+    )
+    text = context_of(out)
+    assert out["hookSpecificOutput"]["hookEventName"] == "SessionStart"
+    lines = text.splitlines()
+    assert re.fullmatch(r"1\. \.sessions/session_\d+_base\.md \(prerequisite\)", lines[2])
+    assert re.fullmatch(
+        r"2\. \.sessions/session_\d+_work\.md \(the session in progress\)", lines[3]
+    )
+    assert lines[-1] == "Context: 34,925 of 200,000 tokens (17%, zone normal)."
+    assert "compacted" not in text
+    sess(sessions, "update", "work", "--status", "complete")  # the remembered answer is redone
+    out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", None))
+    assert context_of(out).endswith("_base.md (the session in progress)")
+
+
+def test_after_a_compaction_the_mode_decides_what_the_assistant_does(sessions: Path) -> None:
+    transcript = place_transcript(
+        sessions, [line for line in place_transcript(sessions).read_text().splitlines()[:7]]
+    )
+    sess(sessions, "checkpoint", "Saved")
+    payload = event(sessions, "SessionStart", transcript, source="compact")
+    text = context_of(run_hook(sessions, "SessionStart", payload))
+    assert text.startswith("git-sess: the context was just compacted (auto, from 156,890 tokens).")
+    assert "(latest checkpoint)" in text
+    assert "Recovery mode is auto: read them, then continue the work" in text
+    git(sessions, "config", "sess.recoveryMode", "manual")
+    text = context_of(run_hook(sessions, "SessionStart", payload))
+    assert "wait for the user's go-ahead before changing anything" in text
+    text = context_of(
+        run_hook(sessions, "SessionStart", payload, env={"GITSESS_RECOVERY_MODE": "auto"})
+    )
+    assert "Recovery mode is auto" in text
+
+
+def test_session_start_stays_within_its_token_bound(sessions: Path) -> None:
+    previous = None
+    for number in range(40):
+        args = ["new", f"Step {number} " + "with a long title " * 8]
+        args += ["--date", str(dt.date(2026, 1, 1) + dt.timedelta(days=number))]
+        args += ["--continues", previous] if previous else []
+        previous = Path(sess(sessions, *args).out.strip()).name
+    out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", None, source="resume"))
+    text = context_of(out)
+    assert len(text) / 4 <= 1500
+    assert "(and 28 more: git sess context --format paths)" in text
+
+
+def test_pre_compact_writes_a_checkpoint_and_says_where(sessions: Path) -> None:
+    transcript = place_transcript(sessions)
+    out = run_hook(
+        sessions, "PreCompact", event(sessions, "PreCompact", transcript, trigger="manual")
+    )
+    written = re.search(
+        r"(\.sessions/checkpoints/\S+_Before_manual_compaction_ccp\.md)", out["systemMessage"]
+    )
+    assert written, out
+    text = (sessions / written.group(1)).read_text()
+    assert "trigger: manual" in text and f"transcript: {SESSION_ID}" in text
+    assert "- `ledger/export_csv.py`" in text
+
+
+def test_user_prompt_warns_once_per_zone_from_urgent_on(sessions: Path) -> None:
+    transcript = place_transcript(sessions, [reply(140_000, cwd=str(sessions))])
+    payload = event(sessions, "UserPromptSubmit", transcript, prompt="go on")
+    assert run_hook(sessions, "UserPromptSubmit", payload) == {}  # 70 %: export soon
+    transcript.write_text(reply(160_000, cwd=str(sessions)) + "\n")
+    text = context_of(run_hook(sessions, "UserPromptSubmit", payload))
+    assert text == (
+        "git-sess: the context is at 80% of the window (urgent); before answering,"
+        " export this session now with `git sess new --from-transcript`."
+    )
+    assert run_hook(sessions, "UserPromptSubmit", payload) == {}  # said once for this zone
+    transcript.write_text(reply(180_000, cwd=str(sessions)) + "\n")
+    assert "(critical)" in context_of(run_hook(sessions, "UserPromptSubmit", payload))
+    other = {**payload, "session_id": "another"}
+    assert "(critical)" in context_of(run_hook(sessions, "UserPromptSubmit", other))
+
+
+def test_session_end_writes_a_checkpoint_only_when_asked(sessions: Path) -> None:
+    transcript = place_transcript(sessions)
+    payload = event(sessions, "SessionEnd", transcript, reason="exit")
+    assert run_hook(sessions, "SessionEnd", payload) == {}
+    assert not (sessions / ".sessions" / "checkpoints").exists()
+    git(sessions, "config", "sess.checkpointOnEnd", "true")
+    assert run_hook(sessions, "SessionEnd", payload) == {}
+    assert [p.name[18:] for p in (sessions / ".sessions" / "checkpoints").iterdir()] == [
+        "Session_exit_ccp.md"
+    ]
+
+
+@pytest.mark.parametrize("stdin", ["", "not json", "[1]", '{"hook_event_name": "Sess'])
+def test_bad_stdin_still_exits_0_with_json_and_is_logged(sessions: Path, stdin: str) -> None:
+    before = snapshot(sessions)
+    assert run_hook(sessions, "SessionStart", stdin) == {}
+    assert snapshot(sessions) == before
+    log = sess(sessions, "assistant", "log").out
+    assert "SessionStart     failed" in log and "error: " in log
+
+
+def test_hooks_outside_a_repository_and_for_another_repository(
+    sessions: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert run_hook(outside, "SessionStart", event(outside, "SessionStart", None)) == {}
+    other = tmp_path / "other"
+    other.mkdir()
+    foreign = place_transcript(other, [reply(170_000, cwd=str(other))])
+    payload = event(sessions, "UserPromptSubmit", foreign)
+    assert run_hook(sessions, "UserPromptSubmit", payload) == {}
+    assert "not of this repository" in sess(sessions, "assistant", "log", "-n", "1").out
+
+
+def test_the_log_is_bounded(sessions: Path) -> None:
+    log = sessions / ".git" / "gitsess" / "assistant-log.jsonl"
+    log.parent.mkdir(exist_ok=True)
+    entry = json.dumps({"time": "t", "event": "SessionStart", "did": "x" * 2000})
+    log.write_text((entry + "\n") * 300)
+    run_hook(sessions, "UserPromptSubmit", event(sessions, "UserPromptSubmit", None))
+    lines = log.read_text().splitlines()
+    assert len(lines) == 200
+    assert json.loads(lines[-1])["event"] == "UserPromptSubmit"
+
+
+def test_assistant_test_shows_each_hook_and_changes_nothing(sessions: Path) -> None:
+    place_transcript(
+        sessions,
+        [*place_transcript(sessions).read_text().splitlines(), reply(170_000, cwd=str(sessions))],
+    )
+    sess(sessions, "new", "Work")
+    before = snapshot(sessions)
+    result = sess(sessions, "assistant", "test")
+    assert result.code == 0, result.err
+    for heading in (
+        "== SessionStart (startup)",
+        "== SessionStart (compact)",
+        "== PreCompact: would write checkpoints/",
+        "== UserPromptSubmit: warned (urgent)",
+        "== SessionEnd: nothing",
+    ):
+        assert heading in result.out, heading
+    assert snapshot(sessions) == before
+    state = {p.name for p in (sessions / ".git" / "gitsess").iterdir()}
+    assert not state & {"assistant-log.jsonl", "assistant-warned.json"}  # caches only
+    assert sess(sessions, "assistant", "log").out == "no hook has run in this repository yet\n"
+
+
+def test_assistant_test_without_a_transcript(sessions: Path) -> None:
+    assert_one_line_error(sess(sessions, "assistant", "test"), "no Claude Code transcript")

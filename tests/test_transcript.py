@@ -1,0 +1,219 @@
+"""Reading Claude Code transcripts: the fixture's facts, finding them, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from gitsess import transcript as transcript_module
+from gitsess.budget import Budget
+from gitsess.transcript import (
+    TranscriptError,
+    find_transcript,
+    project_slug,
+    read_tail,
+    scan_transcript,
+)
+from tests.conftest import FIXTURES
+
+FIXTURE_CWD = "/home/dev/ledger_app"
+SESSION_ID = "5b1e9c3a-2f47-4d0e-8a6b-91c2d3e4f5a6"
+
+
+def fixture_lines(cwd: Path | str = FIXTURE_CWD) -> list[str]:
+    text = (FIXTURES / "claude_transcript.jsonl").read_text(encoding="utf-8")
+    return text.replace(FIXTURE_CWD, str(cwd)).splitlines()
+
+
+def place_transcript(
+    repo: Path, lines: list[str] | None = None, session_id: str = SESSION_ID
+) -> Path:
+    """Put a transcript where Claude Code keeps this repository's (under $HOME)."""
+    directory = Path(os.environ["HOME"]) / ".claude" / "projects" / project_slug(repo)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{session_id}.jsonl"
+    path.write_text("\n".join(fixture_lines(repo) if lines is None else lines) + "\n")
+    return path
+
+
+def reply(tokens: int, *, sidechain: bool = False, cwd: str = FIXTURE_CWD) -> str:
+    """An assistant record whose context is `tokens` (input side) plus 100 output."""
+    return json.dumps(
+        {
+            "type": "assistant",
+            "isSidechain": sidechain,
+            "cwd": cwd,
+            "sessionId": "s",
+            "timestamp": "2026-03-02T11:00:00.000Z",
+            "message": {
+                "model": "claude-opus-4-5",
+                "content": [{"type": "text", "text": "ok"}],
+                "usage": {
+                    "input_tokens": 10,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": tokens - 10,
+                    "output_tokens": 100,
+                },
+            },
+        }
+    )
+
+
+def write(tmp_path: Path, lines: list[str], name: str = "t.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# --- the facts the fixture's README lists ---------------------------------------------
+
+
+def test_tail_gives_the_context_now_after_the_last_compaction() -> None:
+    tail = read_tail(FIXTURES / "claude_transcript.jsonl")
+    assert (tail.input_tokens, tail.context_tokens) == (34_505, 34_925)
+    assert tail.session_id == SESSION_ID
+    assert tail.cwd == FIXTURE_CWD
+    assert tail.branch == "feature/csv-export"
+    assert tail.model == "claude-sonnet-4-6"
+    assert tail.compacted is False
+
+
+def test_scan_gives_every_fact_of_the_fixture() -> None:
+    scan = scan_transcript(FIXTURES / "claude_transcript.jsonl", Path(FIXTURE_CWD))
+    assert [(c.trigger, c.peak_tokens) for c in scan.compactions] == [("auto", 156_890)]
+    assert scan.files_created == ["ledger/export_csv.py", "tests/test_export_csv.py"]
+    assert scan.files_modified == ["ledger/report.py"]
+    assert scan.commands == ["python -m pytest tests/test_report.py -q"]
+    assert scan.branches == ["main", "feature/csv-export"]
+    assert scan.first_prompt == "Add CSV export to the ledger report command"
+    assert scan.recent_prompts[-1] == "Continue: add tests for the CSV export"
+    assert scan.prompt_count == 2  # the compaction summary is not a request of the user's
+    assert scan.context_tokens == 34_925
+    assert scan.model == "claude-sonnet-4-6"
+    assert scan.start.isoformat() == "2026-03-02T09:00:05.120000+00:00"
+    assert str(scan.duration) == "1:16:57.130000"
+    assert scan.skipped_lines == 0
+
+
+def test_old_transcripts_mark_a_compaction_by_its_text_alone(tmp_path: Path) -> None:
+    lines = [
+        line
+        for line in fixture_lines()
+        if '"compact_boundary"' not in line  # as written before the boundary record existed
+    ]
+    scan = scan_transcript(write(tmp_path, lines))
+    # The peak is then the largest context seen: 3 + 1,100 + 141,020 + 64.
+    assert [(c.trigger, c.peak_tokens) for c in scan.compactions] == [(None, 142_187)]
+    tail = read_tail(write(tmp_path, lines[:6], "cut.jsonl"))  # up to the summary
+    assert tail.compacted is True and tail.context_tokens is None
+
+
+def test_a_compaction_with_no_reply_since_leaves_the_context_unknown(tmp_path: Path) -> None:
+    lines = fixture_lines()[:7]  # up to the compaction summary
+    tail = read_tail(write(tmp_path, lines))
+    assert tail.compacted is True
+    assert tail.context_tokens is None
+    assert (tail.compaction_trigger, tail.compaction_peak) == ("auto", 156_890)
+
+
+def test_sub_agent_replies_do_not_count_as_the_context(tmp_path: Path) -> None:
+    path = write(tmp_path, [reply(50_000), reply(150_000, sidechain=True)])
+    assert read_tail(path).context_tokens == 50_100
+    assert scan_transcript(path).context_tokens == 50_100
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+def test_a_truncated_last_line_and_garbage_are_skipped(tmp_path: Path) -> None:
+    lines = [*fixture_lines(), "this is not JSON", "[1, 2]", "\x00"]
+    full = "\n".join(lines) + "\n" + reply(90_000)[:-40]  # Claude Code mid-write
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(full.encode() + b"\n\xff\xfe{bad utf-8}\n" + reply(80_000)[:30].encode())
+    tail = read_tail(path)
+    assert tail.context_tokens == 34_925
+    assert tail.skipped_lines >= 3
+    scan = scan_transcript(path)
+    assert scan.context_tokens == 34_925
+    assert scan.skipped_lines == 6
+
+
+def test_records_without_usage_and_an_empty_file(tmp_path: Path) -> None:
+    record = json.loads(reply(1000))
+    del record["message"]["usage"]
+    path = write(tmp_path, [json.dumps(record), json.dumps({"type": "summary"})])
+    assert read_tail(path).context_tokens is None
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert read_tail(empty).context_tokens is None
+    scan = scan_transcript(empty)
+    assert (scan.context_tokens, scan.prompt_count, scan.files_created) == (None, 0, [])
+
+
+def test_memory_stays_bounded_on_a_large_transcript_with_a_huge_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A smaller limit and file than in benchmarks/transcript.py, the same code path.
+    monkeypatch.setattr(transcript_module, "MAX_LINE", 1024 * 1024)
+    path = tmp_path / "big.jsonl"
+    with path.open("w") as handle:
+        for number in range(20_000):
+            handle.write(reply(1000 + number) + "\n")
+        handle.write('{"type": "user", "message": {"content": "' + "x" * 5_000_000 + '"}}\n')
+        handle.write(reply(77_000) + "\n")
+    tracemalloc.start()
+    tail = read_tail(path)
+    scan = scan_transcript(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert tail.context_tokens == scan.context_tokens == 77_100
+    assert scan.skipped_lines == 1  # the 5 MB line, over the limit
+    assert peak < 8 * 1024 * 1024, peak
+
+
+# --- finding them -----------------------------------------------------------------------
+
+
+def test_slug_replaces_every_character_outside_letters_and_digits() -> None:
+    assert project_slug("/home/dev/my_repo") == "-home-dev-my-repo"
+    assert project_slug("/home/dev/ledger_app") == "-home-dev-ledger-app"
+    assert project_slug("/a b/c.d") == "-a-b-c-d"
+
+
+def test_find_by_latest_id_prefix_path_and_config_dir(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older = place_transcript(repo, session_id="11111111-aaaa")
+    newer = place_transcript(repo, session_id="22222222-bbbb")
+    os.utime(older, (1_000_000, 1_000_000))
+    assert find_transcript(repo, None) == newer
+    assert find_transcript(repo, "latest") == newer
+    assert find_transcript(repo, "11111111-aaaa") == older
+    assert find_transcript(repo, "1111") == older
+    assert find_transcript(repo, str(older)) == older
+    with pytest.raises(TranscriptError, match="no transcript with session id 'nope'"):
+        find_transcript(repo, "nope")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    with pytest.raises(TranscriptError, match=re.escape(str(tmp_path / "elsewhere"))):
+        find_transcript(repo, None)
+
+
+def test_zones_and_context_left() -> None:
+    zones = {t: Budget(t, 200_000).zone for t in (0, 49_999, 50_000, 100_000, 150_000, 175_000)}
+    assert zones == {
+        0: "normal",
+        49_999: "normal",
+        50_000: "consider exporting",
+        100_000: "export soon",
+        150_000: "urgent",
+        175_000: "critical",
+    }
+    assert Budget(34_925, 200_000).left == pytest.approx((155_000 - 34_925) / 155_000)
+    assert Budget(150_000, 200_000).left == pytest.approx(5_000 / 155_000)
+    assert "checkpoint" in Budget(150_000, 200_000).advice  # 3 % left: compaction is close
+    assert Budget(190_000, 200_000).left == 0.0
