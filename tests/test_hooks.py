@@ -1160,6 +1160,14 @@ def _project_snapshot(tmp_path: Path) -> tuple[Path, str]:
     return copy, git(copy, "rev-parse", "HEAD").strip()
 
 
+def framework_install(repo: Path, tmp_path: Path) -> dict[str, str]:
+    """`pre-commit install` (the real package); the environment to commit with."""
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    framework = [str(Path(os.sys.executable).parent / "pre-commit")]
+    subprocess.run([*framework, "install"], cwd=repo, check=True, env=env, capture_output=True)
+    return env
+
+
 def commit_in(
     env: dict[str, str], repo: Path, message: str, *paths: str
 ) -> subprocess.CompletedProcess[str]:
@@ -1174,9 +1182,7 @@ def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n- repo: {project}\n  rev: {rev}\n  hooks:\n  - id: git-sess\n"
     )
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    framework = [str(Path(os.sys.executable).parent / "pre-commit")]
-    subprocess.run([*framework, "install"], cwd=repo, check=True, env=env, capture_output=True)
+    env = framework_install(repo, tmp_path)
     git(repo, "add", "-A")
     done = subprocess.run(
         ["git", "commit", "-q", "-m", "setup"],
@@ -1207,9 +1213,7 @@ def test_pre_commit_framework_installed_before_init_runs_ours_behind_it(repo, tm
     (repo / ".pre-commit-config.yaml").write_text("repos: []\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "framework config")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    framework = [str(Path(os.sys.executable).parent / "pre-commit")]
-    subprocess.run([*framework, "install"], cwd=repo, check=True, env=env, capture_output=True)
+    env = framework_install(repo, tmp_path)
     theirs = (hooks_dir(repo) / "pre-commit").read_bytes()
     result = sess(repo, "init")
     assert result.code == 0, result.err
@@ -1240,9 +1244,7 @@ def test_pre_commit_framework_installed_after_init_keeps_running_ours(hooked, tm
     (hooked / ".pre-commit-config.yaml").write_text("repos: []\n")
     git(hooked, "add", "-A")
     git(hooked, "commit", "-q", "-m", "framework config")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    framework = [str(Path(os.sys.executable).parent / "pre-commit")]
-    subprocess.run([*framework, "install"], cwd=hooked, check=True, env=env, capture_output=True)
+    env = framework_install(hooked, tmp_path)
     # pre-commit moved our stub to pre-commit.legacy and runs it.
     status_lines = sess(hooked, "hooks", "status").out.splitlines()
     assert status_lines[0].split(None, 1) == [
