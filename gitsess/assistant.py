@@ -23,7 +23,7 @@ from typing import Any
 from gitsess.budget import EXPORT_COMMAND, WARNING_ZONES, Budget
 from gitsess.errors import GitSessError
 from gitsess.files import exclusive_lock, write_atomic
-from gitsess.transcript import read_tail, require_this_repository
+from gitsess.transcript import Scan, Tail, scan_for, tail_for
 from gitsess.workspace import Workspace, open_workspace
 
 EVENTS = ("SessionStart", "PreCompact", "UserPromptSubmit", "SessionEnd")
@@ -161,7 +161,7 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
     )
 
 
-def _compaction_line(tail: Any) -> str:
+def _compaction_line(tail: Tail | None) -> str:
     line = "git-sess: the context was just compacted"
     if tail is not None and tail.compaction_trigger:
         line += f" ({tail.compaction_trigger}"
@@ -241,26 +241,21 @@ def _session_end(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
 # --- facts the events need ------------------------------------------------------------
 
 
-def _budget(workspace: Workspace, event: Event) -> tuple[Budget | None, Any]:
+def _budget(workspace: Workspace, event: Event) -> tuple[Budget | None, Tail | None]:
     path = event.transcript
     if path is None or not path.is_file():
         return None, None
-    tail = read_tail(path)
-    require_this_repository(tail.cwd, workspace.repo.root, path)
+    tail = tail_for(workspace.repo.root, str(path))
     if tail.context_tokens is None:
         return None, tail
     return Budget(tail.context_tokens, workspace.config.context_window), tail
 
 
-def _scan(workspace: Workspace, event: Event) -> Any:
-    from gitsess.transcript import scan_transcript
-
+def _scan(workspace: Workspace, event: Event) -> Scan | None:
     path = event.transcript
     if path is None or not path.is_file():
         return None
-    scan = scan_transcript(path, workspace.repo.root)
-    require_this_repository(scan.cwd, workspace.repo.root, path)
-    return scan
+    return scan_for(workspace.repo.root, str(path))
 
 
 def _context_output(event: str, text: str) -> dict[str, Any]:
@@ -342,8 +337,7 @@ def read_log(workspace: Workspace, count: int) -> list[dict[str, Any]]:
 
 def rehearse(workspace: Workspace, transcript: Path) -> list[tuple[str, Outcome]]:
     """Each hook run on this transcript as Claude Code would, writing nothing."""
-    tail = read_tail(transcript)
-    require_this_repository(tail.cwd, workspace.repo.root, transcript)
+    tail = tail_for(workspace.repo.root, str(transcript))
     base = {
         "session_id": tail.session_id or transcript.stem,
         "transcript_path": str(transcript),

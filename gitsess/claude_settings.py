@@ -178,7 +178,7 @@ def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
 def _save(path: Path, settings: dict[str, Any], original: str | None) -> SettingsChange:
     indent = _indent_of(original)
     text = json.dumps(settings, indent=indent, ensure_ascii=False) + "\n"
-    if original is not None and (text == original or json.loads(original or "{}") == settings):
+    if original is not None and json.loads(original or "{}") == settings:
         return SettingsChange(path, changed=False, backup=None)
     backup = None
     path.parent.mkdir(parents=True, exist_ok=True)

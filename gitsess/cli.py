@@ -772,7 +772,7 @@ def _print_settings_change(change: Any, done: str, nothing: str) -> None:
 @assistant.command(name="status")
 def assistant_status() -> None:
     """Which hooks are installed in which settings file."""
-    from gitsess.claude_settings import SCOPES, installed_events
+    from gitsess.claude_settings import MATCHERS, SCOPES, installed_events
 
     root = _workspace().repo.root
     for scope in SCOPES:
@@ -782,8 +782,6 @@ def assistant_status() -> None:
             click.echo(f"{scope:<7} {shown}: no file")
             continue
         click.echo(f"{scope:<7} {shown}:")
-        from gitsess.claude_settings import MATCHERS
-
         for event in sorted(set(MATCHERS) | set(states)):
             click.echo(f"  {event:<17} {states.get(event, 'missing')}")
 

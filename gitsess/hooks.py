@@ -213,15 +213,11 @@ def install_hooks(workspace: Workspace) -> InstallResult:
                 " (nothing was changed)",
             )
     for path, stub in plans:
-        if _chains_ours(path):  # a manager runs our stub: it stays in front
+        # A manager that runs our stub stays in front. So does the pre-commit
+        # framework's script, which runs `<hook>.legacy` itself and fails when it
+        # is renamed to that name: ours goes behind it.
+        if _chains_ours(path) or (_is_framework(path) and not os.path.lexists(_legacy(path))):
             path = _legacy(path)
-        elif _is_framework(path) and not os.path.lexists(_legacy(path)):
-            # The framework's script runs `<hook>.legacy` itself, and fails when
-            # it is renamed to that name: ours goes behind it instead.
-            write_atomic(_legacy(path), stub)
-            os.chmod(_legacy(path), 0o755)
-            changed.append(f"installed {_legacy(path).name} (the pre-commit framework runs it)")
-            continue
         if _is_ours_named(path, path.name.removesuffix(LEGACY_SUFFIX)):
             if path.read_bytes() == stub:
                 continue
@@ -230,8 +226,11 @@ def install_hooks(workspace: Workspace) -> InstallResult:
             os.rename(path, _legacy(path))  # a rename keeps its bytes, mode and symlink as they are
             kept.append(path.name)
             changed.append(f"installed {path.name} (your hook runs first: {_legacy(path).name})")
-        else:
-            changed.append(f"installed {path.name}")
+        else:  # a new stub is a `.legacy` only behind the framework's script
+            behind = path.name.endswith(LEGACY_SUFFIX)
+            changed.append(
+                f"installed {path.name}" + (" (the pre-commit framework runs it)" if behind else "")
+            )
         write_atomic(path, stub)
         os.chmod(path, 0o755)
     changed += _exclude_hooks_directory(workspace, place)

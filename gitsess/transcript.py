@@ -26,12 +26,18 @@ from gitsess.errors import GitSessError
 MAX_LINE = 16 * 1024 * 1024  # a longer line (a huge tool result) is skipped, not held
 CHUNK = 256 * 1024
 CONTINUED_TEXT = "This session is being continued from a previous conversation"
-WRITING_TOOLS = {"Write": "file_path", "Edit": "file_path", "MultiEdit": "file_path"}
-NOTEBOOK_TOOL = ("NotebookEdit", "notebook_path")
+# tool -> the input key naming the file it writes
+WRITING_TOOLS = {
+    "Write": "file_path",
+    "Edit": "file_path",
+    "MultiEdit": "file_path",
+    "NotebookEdit": "notebook_path",
+}
 MAX_FILES = 2000
 MAX_COMMANDS = 500
 RECENT_PROMPTS = 8
 MAX_PROMPT_CHARS = 2000
+IDENTITY = (("session_id", "sessionId"), ("cwd", "cwd"))  # attribute, record key
 
 
 class TranscriptError(GitSessError):
@@ -307,10 +313,15 @@ def _note_identity(tail: Tail, record: dict[str, Any]) -> None:
     """Fill each field from the newest record that has it."""
     if tail.last_time is None:
         tail.last_time = _timestamp(record)
-    for attribute, key in (("session_id", "sessionId"), ("cwd", "cwd"), ("branch", "gitBranch")):
+    _keep_first(tail, record, (*IDENTITY, ("branch", "gitBranch")))
+
+
+def _keep_first(target: Any, record: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> None:
+    """Set each still-empty attribute from the record's key of that name."""
+    for attribute, key in fields:
         value = record.get(key)
-        if getattr(tail, attribute) is None and isinstance(value, str) and value:
-            setattr(tail, attribute, value)
+        if getattr(target, attribute) is None and isinstance(value, str) and value:
+            setattr(target, attribute, value)
 
 
 def read_start(path: Path) -> dt.datetime | None:
@@ -378,10 +389,7 @@ class _Scanner:
         if moment is not None:
             scan.start = scan.start or moment
             scan.end = moment
-        for attribute, key in (("session_id", "sessionId"), ("cwd", "cwd")):
-            value = record.get(key)
-            if getattr(scan, attribute) is None and isinstance(value, str) and value:
-                setattr(scan, attribute, value)
+        _keep_first(scan, record, IDENTITY)
         branch = record.get("gitBranch")
         if isinstance(branch, str) and branch and branch not in scan.branches[-100:]:
             scan.branches.append(branch)
@@ -435,8 +443,6 @@ class _Scanner:
                 self.commands.setdefault(" ".join(command.split())[:500])
             return
         key = WRITING_TOOLS.get(name) if isinstance(name, str) else None
-        if name == NOTEBOOK_TOOL[0]:
-            key = NOTEBOOK_TOOL[1]
         if name == "Read" and isinstance(given.get("file_path"), str):
             if len(self.read_first) < MAX_FILES:
                 self.read_first.add(self._relative(given["file_path"]))
@@ -486,6 +492,14 @@ def scan_transcript(path: Path, root: Path | None = None) -> Scan:
         for record in _records_forward(handle, counter):
             scanner.feed(record)
     return scanner.finish(counter[0])
+
+
+def tail_for(root: Path, ref: str | None) -> Tail:
+    """The end of the transcript `ref` names, refusing another repository's."""
+    path = find_transcript(root, ref)
+    tail = read_tail(path)
+    require_this_repository(tail.cwd, root, path)
+    return tail
 
 
 def scan_for(root: Path, ref: str | None) -> Scan:
