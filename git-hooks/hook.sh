@@ -76,14 +76,27 @@ post-commit)
     "$git_pid checked") refresh ;;
     "$git_pid checked-partial")
         # `git commit FILE…` committed a temporary staging area; the real one
-        # still holds the old index file: give it the one just committed.
+        # still holds the old index file: give it the one just committed, or,
+        # when other session changes stay staged, the one they call for.
         index="$sessions/session_index.md"
-        oid=$(git rev-parse -q --verify "HEAD:$index") &&
-            git update-index --cacheinfo "100644,$oid,$index"
+        if git diff --cached --quiet HEAD -- "$sessions" ":(exclude)$index"; then
+            oid=$(git rev-parse -q --verify "HEAD:$index") &&
+                git update-index --cacheinfo "100644,$oid,$index"
+        else
+            (run post-commit partial)
+        fi
         refresh
         ;;
-    *)  # the pre-commit hook did not run (a rebase, a cherry-pick, --no-verify): repair the index
-        git diff-tree --quiet --no-commit-id --root -r --diff-merges=first-parent HEAD -- "$sessions" || (run post-commit)
+    *)  # the pre-commit hook did not run (a rebase, a cherry-pick, --no-verify),
+        # or it recorded the pick sequence this commit ends: repair the index
+        sequencer=$(git rev-parse --git-path sequencer)
+        if [ -f "$sequencer/todo" ]; then
+            # a running cherry-pick or revert: its picks are repaired with the last one
+            [ "$(grep -c '^[^#]' "$sequencer/todo")" -gt 1 ] || (run post-commit)
+        elif [ "${seen%% *}" = "$git_pid" ] ||
+            ! git diff-tree --quiet --no-commit-id --root -r --diff-merges=first-parent HEAD -- "$sessions"; then
+            (run post-commit)
+        fi
         refresh
         ;;
     esac

@@ -240,7 +240,12 @@ def hook(name: str, args: tuple[str, ...]) -> None:
 @click.option(
     "--include-staged", is_flag=True, help="Commit what is already staged along with them."
 )
-def commit(sessions: tuple[str, ...], include_staged: bool) -> None:
+@click.option(
+    "--no-verify",
+    is_flag=True,
+    help="Skip the checks (secrets, links, YAML), as git commit --no-verify does.",
+)
+def commit(sessions: tuple[str, ...], include_staged: bool, no_verify: bool) -> None:
     """Commit session exports and the index with the documented message.
 
     Without IDs: every new, changed or deleted export. The commit goes through
@@ -255,7 +260,7 @@ def commit(sessions: tuple[str, ...], include_staged: bool) -> None:
     """
     from gitsess.commits import commit_sessions
 
-    result = commit_sessions(_workspace(), list(sessions), include_staged)
+    result = commit_sessions(_workspace(), list(sessions), include_staged, verify=not no_verify)
     click.echo(f"[{result.summary}] {len(result.paths)} export(s)")
 
 

@@ -43,6 +43,7 @@ LEGACY_SUFFIX = ".legacy"
 MERGE_DRIVER = "git-sess-index"
 ATTRIBUTES_MARK = "# git-sess: merges the session index without conflicts"
 STATE_FILE = "hook-state"
+BYPASS_VARIABLE = "GIT_SESS_BYPASS"  # how to commit anyway, when not `git commit --no-verify`
 # What a hook manager of the user's can call directly (the post-* hooks repair
 # what merges, rebases and picks commit); post-checkout only refreshes the
 # search index, which the next search does by itself.
@@ -360,6 +361,13 @@ def _uninstall_merge_driver(workspace: Workspace) -> list[str]:
         return changed
     text = attributes.read_bytes().decode("utf-8", "surrogateescape")
     block = "\n".join(_attributes_lines(workspace)) + "\n"
+    if block in repo.git("cat-file", "-p", f"HEAD:{attributes.name}", check=False):
+        # Committed, the lines are every clone's: uninstalling here is this clone's affair.
+        changed.append(
+            f"kept the merge driver lines in {attributes.name}: they are committed, for every"
+            " clone (without the driver, git merges the index as text)"
+        )
+        return changed
     if block in text:
         start = text.index(block)
         end = start + len(block)
@@ -373,11 +381,7 @@ def _uninstall_merge_driver(workspace: Workspace) -> list[str]:
             changed.append(f"removed the merge driver lines from {attributes.name}")
         else:
             attributes.unlink()  # git sess created it
-            tracked = repo.git("ls-files", "--", attributes.name).strip()
-            changed.append(
-                f"deleted {attributes.name} (git sess had created it)"
-                + ("; it is committed: commit its deletion" if tracked else "")
-            )
+            changed.append(f"deleted {attributes.name} (git sess had created it)")
     return changed
 
 
@@ -445,8 +449,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"git-sess: error: {line}", file=sys.stderr)
         if hint:
             print(f"hint: {hint}", file=sys.stderr)
-        if hook in ("pre-commit", "pre-merge-commit"):
-            print("hint: to commit anyway, this once: git commit --no-verify", file=sys.stderr)
+        if hook in ("pre-commit", "pre-merge-commit") and not isinstance(error, StagedForYou):
+            bypass = os.environ.get(BYPASS_VARIABLE, "git commit --no-verify")
+            print(f"hint: to commit anyway, this once: {bypass}", file=sys.stderr)
         return code
 
 
@@ -455,6 +460,8 @@ def _run(hook: str, args: list[str]) -> int:
         return _pre_commit()
     if hook == "prepare-commit-msg":
         return _prepare_message(args)
+    if hook == "post-commit" and args == ["partial"]:
+        return _restage_index()
     if hook == "post-commit":
         return _after_commit_without_hook()
     if hook == "post-merge":
@@ -479,20 +486,35 @@ def _run(hook: str, args: list[str]) -> int:
     return 2
 
 
+class StagedForYou(GitSessError):
+    """The hook put right what was staged and stopped the commit: running the
+    same command again commits it. Skipping the hook would not help."""
+
+
 def _pre_commit() -> int:
     from gitsess.commits import prepare_commit
 
     workspace = open_workspace()
-    if _picks_left(workspace):
-        # `cherry-pick --continue` commits through a `git commit` of its own and
-        # then goes on with the staging area and work tree as it last read them:
-        # changing either here would stop the next pick. The exports are still
-        # checked; the index of each pick is repaired when the sequence ends.
-        prepare_commit(workspace, stage=False)
-        return 0
-    prepared = prepare_commit(workspace)
+    sequence = running_sequence(workspace)
+    # `cherry-pick --continue` commits through a `git commit` of its own, then
+    # checks that HEAD's tree is the staging area it read before and goes on
+    # picking from it: what is staged here must not change, but for the last
+    # pick, the user can be asked to run it again.
+    last_pick = sequence is not None and sequence.picks_left == 1
+    prepared = prepare_commit(workspace, stage=sequence is None or last_pick)
     for problem in prepared.warnings:
         print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
+    if sequence is not None:
+        if prepared.index_staged:
+            raise StagedForYou(
+                "the session index staged for this pick was out of date;"
+                " the one its exports call for is staged now",
+                f"run it again: git {sequence.action} --continue",
+            )
+        # git removes `.git/sequencer` before the post-commit hook of the last
+        # pick, which repairs the sequence's picks from what is recorded here.
+        _record_state(f"{sequence.action} {sequence.start}")
+        return 0
     # `git commit FILE…` stages into a temporary `next-index-*.lock`, and git
     # leaves the real staging area's copy of the index file as it was.
     partial = Path(os.environ.get("GIT_INDEX_FILE", "")).name.startswith("next-index-")
@@ -505,11 +527,20 @@ def _record_state(answer: str) -> None:
     path = os.environ.get("GIT_SESS_HOOK_STATE")
     if path:  # failing only costs the later hooks a guard of their own
         with contextlib.suppress(GitSessError):
-            write_atomic(
-                Path(path),
-                f"{os.environ.get('GIT_SESS_GIT_PID') or os.getppid()} {answer}\n",
-                durable=False,
-            )
+            write_atomic(Path(path), f"{_git_pid()} {answer}\n", durable=False)
+
+
+def _recorded_state() -> str:
+    """What an earlier hook of this git command recorded, or ''."""
+    try:
+        pid, _, answer = Path(os.environ["GIT_SESS_HOOK_STATE"]).read_text().strip().partition(" ")
+    except (KeyError, OSError, UnicodeDecodeError):
+        return ""
+    return answer if pid == _git_pid() else ""
+
+
+def _git_pid() -> str:
+    return os.environ.get("GIT_SESS_GIT_PID") or str(os.getppid())
 
 
 def _prepare_message(args: list[str]) -> int:
@@ -533,28 +564,53 @@ def _after_commit_without_hook() -> int:
     """A commit the pre-commit hook did not see: one git made itself (a rebase,
     cherry-pick or revert), or one made with `git commit --no-verify`."""
     workspace = open_workspace()
+    sequence = running_sequence(workspace) or _continued_sequence()
+    if sequence is not None:
+        if sequence.picks_left > 1:
+            return 0  # rebuilding HEAD under a running sequence would break it
+        made = workspace.repo.git("rev-list", "--reverse", f"{sequence.start}..HEAD").split()
+        _repair(workspace, sequence.action, made)
+        return 0
     said = workspace.repo.git("reflog", "-1", "--format=%gs", "HEAD")
     action = said.partition(":")[0].removeprefix("commit (").removesuffix(")")
     if "rebase" in action:
         return 0  # post-rewrite rebuilds what the whole rebase made
-    if action in ("cherry-pick", "revert"):
-        if _picks_left(workspace) > 1:
-            return 0  # rebuilding HEAD under a running sequence would break it
-        from gitsess.repair import picked_commits
-
-        _repair(workspace, action, picked_commits(workspace.repo, action))
+    if action in ("cherry-pick", "revert"):  # one commit, no sequence
+        _repair(workspace, action, [workspace.repo.git("rev-parse", "HEAD").strip()])
         return 0
     return _repair_after_no_verify(workspace)
 
 
-def _picks_left(workspace: Workspace) -> int:
-    """The commits a running cherry-pick or revert sequence still lists, this one included."""
-    todo = workspace.repo.state_dir.parent / "sequencer" / "todo"  # beside gitsess/
+@dataclass(frozen=True)
+class Sequence:
+    """A running `git cherry-pick A..B` or `git revert A..B` (`.git/sequencer`)."""
+
+    action: str  # cherry-pick or revert
+    start: str  # HEAD before the first pick
+    picks_left: int  # those the todo list still has, the current one included
+
+
+def running_sequence(workspace: Workspace) -> Sequence | None:
+    sequencer = workspace.repo.state_dir.parent / "sequencer"  # beside gitsess/
     try:
-        lines = todo.read_text(encoding="utf-8").splitlines()
+        todo = (sequencer / "todo").read_text(encoding="utf-8").split("\n")
+        start = (sequencer / "head").read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
-        return 0
-    return sum(1 for line in lines if line.strip() and not line.startswith("#"))
+        return None
+    picks = [line.split()[0] for line in todo if line.strip() and not line.startswith("#")]
+    if not picks or not start:
+        return None
+    action = "revert" if picks[0] == "revert" else "cherry-pick"
+    return Sequence(action, start, len(picks))
+
+
+def _continued_sequence() -> Sequence | None:
+    """The sequence whose last pick `--continue` (or the user's `git commit`)
+    just committed, as this commit's pre-commit hook recorded it."""
+    action, _, start = _recorded_state().partition(" ")
+    if action not in ("cherry-pick", "revert") or not start:
+        return None
+    return Sequence(action, start, 1)
 
 
 def _warn_of_update_refs(workspace: Workspace, repaired: Repaired) -> None:
@@ -596,6 +652,16 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
             file=sys.stderr,
         )
     return repaired
+
+
+def _restage_index() -> int:
+    """After `git commit FILE…`, the staging area still holds session changes
+    that were not committed: stage the index they call for (they are checked
+    when they are committed)."""
+    from gitsess.commits import prepare_commit
+
+    prepare_commit(open_workspace(), refuse=False)
+    return 0
 
 
 def _repair_after_no_verify(workspace: Workspace) -> int:

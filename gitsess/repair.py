@@ -157,17 +157,3 @@ def rebased_commits(repo: Repo, new_ids: list[str]) -> list[str]:
     outside = {parent for line in out.splitlines() for parent in line.split()[1:]} - made
     args = ["rev-list", "--reverse", "--topo-order", "HEAD", *(f"^{oid}" for oid in outside)]
     return repo.git(*args).split()
-
-
-def picked_commits(repo: Repo, action: str) -> list[str]:
-    """The commits of the last run of `action` (cherry-pick, revert) on HEAD, oldest
-    first, from HEAD's reflog: each entry of that action since the last other one."""
-    out = repo.git("reflog", "-n", "200", "--format=%H %gs", "HEAD")
-    commits = []
-    for line in out.splitlines():
-        commit, _, said = line.partition(" ")
-        # A pick that stopped on a conflict is logged as the commit that resolved it.
-        if not said.startswith((f"{action}:", f"commit ({action}):")):
-            break
-        commits.append(commit)
-    return commits[::-1]

@@ -89,18 +89,25 @@ def git_process(
     input: bytes | None = None,
     check: bool = True,
     show_errors: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run git with the caller's environment: inside a hook that is git's own
     (`GIT_INDEX_FILE`, `GIT_DIR`), so every call sees what the commit sees.
 
-    `show_errors`: git's stderr (and its hooks') goes to the user as it comes.
+    `show_errors`: git's stderr (and its hooks') goes to the user as it comes;
+    `env`: variables added for git and its hooks.
     """
-    process = start_git(cwd, args, input=input is not None, show_errors=show_errors)
+    process = start_git(cwd, args, input=input is not None, show_errors=show_errors, env=env)
     return finish_git(process, args, input=input, check=check)
 
 
 def start_git(
-    cwd: Path, args: list[str], *, input: bool = False, show_errors: bool = False
+    cwd: Path,
+    args: list[str],
+    *,
+    input: bool = False,
+    show_errors: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start git now and collect it later with finish_git, so that independent
     calls on a path people wait on (the commit hook) run side by side."""
@@ -111,6 +118,7 @@ def start_git(
             stdout=subprocess.PIPE,
             stderr=None if show_errors else subprocess.PIPE,
             stdin=subprocess.PIPE if input else subprocess.DEVNULL,
+            env={**os.environ, **env} if env else None,
         )
     except FileNotFoundError as exc:
         raise GitSessError("git is not installed or not on PATH", "install git") from exc

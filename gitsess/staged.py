@@ -176,6 +176,27 @@ def _changes_against_head(fields: list[str], prefix: str) -> tuple[dict[str, str
     return changes, others, index_changed
 
 
+def staged_renames(tree: StagedTree) -> dict[str, Session]:
+    """Exports the commit renames, as git's rename detection pairs them: new
+    name -> the export as HEAD has it under its old name."""
+    prefix = tree.sessions_dir + "/"
+    args = ["diff", "--cached", "-z", "--name-status", "-M", "--diff-filter=R", "HEAD", "--"]
+    fields = _fields(git_process(tree.repo.root, [*args, prefix]).stdout)
+    pairs = {
+        new[len(prefix) :]: old
+        for old, new in zip(fields[1::3], fields[2::3], strict=False)
+        if new.startswith(prefix) and old.startswith(prefix)
+    }
+    if not pairs:
+        return {}
+    oids = tree.repo.git("rev-parse", *(f"HEAD:{old}" for old in pairs.values())).split()
+    blobs = read_blobs(tree.repo, oids)
+    return {
+        name: parse_export(old, blobs[oid])
+        for (name, old), oid in zip(pairs.items(), oids, strict=True)
+    }
+
+
 def read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:
     """The content of each blob, in one `git cat-file --batch`."""
     if not oids:

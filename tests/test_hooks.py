@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -185,13 +186,21 @@ def test_uninstall_restores_gitattributes_byte_for_byte(repo):
     assert config.stdout == b""
 
 
-def test_uninstall_removes_a_gitattributes_it_created(hooked):
+def test_uninstall_removes_a_gitattributes_it_created(repo):
+    assert sess(repo, "init").code == 0
+    result = sess(repo, "hooks", "uninstall")
+    assert not (repo / ".gitattributes").exists()
+    assert "deleted .gitattributes (git sess had created it)" in result.out
+    assert all(line.endswith("missing") for line in sess(repo, "hooks", "status").out.splitlines())
+
+
+def test_uninstall_keeps_committed_merge_driver_lines_for_the_other_clones(hooked):
+    before = (hooked / ".gitattributes").read_bytes()
     result = sess(hooked, "hooks", "uninstall")
-    assert not (hooked / ".gitattributes").exists()
-    assert "deleted .gitattributes (git sess had created it); it is committed" in result.out
-    assert all(
-        line.endswith("missing") for line in sess(hooked, "hooks", "status").out.splitlines()
-    )
+    assert result.code == 0
+    assert "kept the merge driver lines in .gitattributes: they are committed" in result.out
+    assert (hooked / ".gitattributes").read_bytes() == before
+    assert status(hooked) == ""
 
 
 def test_worktree_uses_the_common_hooks_dir(hooked, tmp_path):
@@ -370,6 +379,23 @@ def test_commit_of_named_paths_or_all_leaves_a_clean_status(hooked, how):
     args = [str(path)] if how == "paths" else ["-a"]
     assert commit(hooked, "-m", "change", *args).returncode == 0
     assert "Named renamed" in committed(hooked, INDEX)
+    assert status(hooked) == ""
+
+
+def test_commit_of_named_paths_keeps_the_index_of_what_stays_staged(hooked):
+    path = write(hooked, "named", export("Named"))
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "named")
+    write(hooked, "waiting", export("Waiting"))
+    git(hooked, "add", "-A")
+    path.write_text(export("Named renamed"))
+    assert commit(hooked, "-m", "change", str(path)).returncode == 0
+    assert name("waiting") not in committed(hooked, INDEX)
+    # Still staged: the new export, and the index that lists it beside the change.
+    assert name("waiting") in staged(hooked, INDEX)
+    assert "Named renamed" in staged(hooked, INDEX)
+    assert status(hooked).splitlines() == [f"A  .sessions/{name('waiting')}", f"M  {INDEX}"]
+    assert commit(hooked, "-m", "waiting").returncode == 0
     assert status(hooked) == ""
 
 
@@ -666,6 +692,25 @@ def test_message_lists_several(hooked):
     ]
 
 
+def test_message_of_a_rename_says_rename(hooked):
+    commit_export(hooked, "base_work", export("Base work"), "base")
+    link = "continuation_of: session_20260301_base_work\n"
+    later = export("Next step", date="2026-03-02", extra=link)
+    (hooked / ".sessions" / name("next_step", "20260302")).write_text(later)
+    commit_export(hooked, "lone", export("Lone"), "next and lone")
+    assert sess(hooked, "mv", "base_work", "Foundation work").code == 0
+    git(hooked, "add", "-A")  # mv stages the move alone, as git mv does
+    assert commit(hooked, editor=True).returncode == 0
+    assert subject(hooked) == "Rename 1 session, update 1 session"
+    assert git(hooked, "log", "-1", "--format=%b").strip().splitlines() == [
+        "- Rename session: Base work → Foundation work",
+        "- Update session: Next step",
+    ]
+    assert sess(hooked, "mv", "lone", "Alone").code == 0
+    assert sess(hooked, "commit").code == 0
+    assert git(hooked, "log", "-1", "--format=%B").strip() == "Rename session: Lone → Alone"
+
+
 @pytest.mark.parametrize(
     "args",
     [("-m", "my words"), ("--amend", "--no-edit"), ("-t", "TEMPLATE")],
@@ -741,6 +786,19 @@ def test_sess_commit_refused_by_the_hook_restores_the_staging_area(hooked):
     assert "git-sess: error:" in result.err and "Traceback" not in result.err
     assert git(hooked, "ls-files", "-s") == before
     assert subject(hooked) == "Set up sessions"
+    # The way around it is one this command takes (it unstaged what it staged).
+    assert "hint: to commit anyway, this once: git sess commit --no-verify" in result.err
+    assert "git commit --no-verify" not in result.err
+
+
+def test_sess_commit_no_verify_commits_what_the_hook_refuses_with_its_index(hooked):
+    write(hooked, "key", export("Key", body='password = "hunter2hunter2hunter2"'))
+    assert sess(hooked, "commit").code == 1
+    result = sess(hooked, "commit", "--no-verify")
+    assert result.code == 0, result.err
+    assert subject(hooked) == "Add session: Key"
+    assert name("key") in committed(hooked, INDEX)
+    assert status(hooked) == ""
 
 
 def test_sess_commit_without_hooks_still_stages_the_index(repo):
@@ -1009,6 +1067,86 @@ def test_cherry_pick_sequence_stopped_by_a_conflict_continues_and_ends_true(hook
         "m3 later",
     ]
     assert status(hooked) == ""
+
+
+def _index_agrees(repo: Path, rev: str) -> bool:
+    """Whether the index committed in `rev` gives the title and status of the
+    export `shared` committed beside it."""
+    text = committed(repo, ".sessions/" + name("shared"), rev)
+    title, status_ = (re.search(rf"^{key}: (.*)$", text, re.M)[1] for key in ("title", "status"))
+    return f"{title} (feature, {status_})" in _line_of(committed(repo, INDEX, rev), "shared")
+
+
+def _feat_retitles_then_both_add_an_insight(repo: Path) -> None:
+    """Picking main..feat onto main: the retitle picks cleanly with one side's
+    index line, and the insight conflicts on the last pick."""
+    commit_export(repo, "shared", export("Shared", body="work"), "shared")
+    git(repo, "checkout", "-q", "-b", "feat")
+    commit_export(repo, "shared", export("Shared by feat", body="work"), "retitle it")
+    commit_export(repo, "shared", export("Shared by feat", body="insight from feat"), "f insight")
+    git(repo, "checkout", "-q", "main")
+    done = export("Shared", body="insight from main").replace("in-progress", "complete")
+    commit_export(repo, "shared", done, "m insight")
+
+
+@pytest.mark.parametrize("resolve", ["--continue", "commit"])
+def test_cherry_pick_whose_last_pick_conflicts_stages_the_index_and_continues(hooked, resolve):
+    _feat_retitles_then_both_add_an_insight(hooked)
+    assert _run_git(hooked, "cherry-pick", "main..feat").returncode != 0  # on the insight
+    agreed = export("Shared by feat", body="both insights").replace("in-progress", "complete")
+    write(hooked, "shared", agreed)
+    git(hooked, "add", "-A")
+    # git checks, once `--continue` has committed, that HEAD is what it had
+    # staged: the stale index is staged right and the user asked to run it again.
+    first = _run_git(hooked, "cherry-pick", "--continue")
+    assert first.returncode != 0
+    assert "hint: run it again: git cherry-pick --continue" in first.stderr
+    assert "--no-verify" not in first.stderr
+    assert "Shared by feat (feature, complete)" in _line_of(staged(hooked, INDEX), "shared")
+    if resolve == "commit":  # which ends the sequence, as git does
+        done = commit(hooked, "--no-edit")
+    else:
+        done = _run_git(hooked, "cherry-pick", "--continue")
+    assert done.returncode == 0, done.stderr
+    assert "regenerated the session index in the cherry-pick's 2 commits" in done.stderr
+    assert [subject(hooked, rev) for rev in ("HEAD~1", "HEAD")] == ["retitle it", "f insight"]
+    assert all(_index_agrees(hooked, rev) for rev in ("HEAD~1", "HEAD"))
+    assert status(hooked) == ""
+    assert not (hooked / ".git" / "sequencer").exists()
+
+
+def test_revert_whose_last_revert_conflicts_continues_and_ends_true(hooked):
+    commit_export(hooked, "shared", export("Shared"), "shared")
+    start = git(hooked, "rev-parse", "HEAD").strip()
+    commit_export(hooked, "shared", export("Shared", body="insight"), "insight")
+    commit_export(hooked, "shared", export("Shared T1", body="insight"), "retitle it")
+    end = git(hooked, "rev-parse", "HEAD").strip()
+    amended = export("Shared T1", body="insight, amended").replace("in-progress", "complete")
+    commit_export(hooked, "shared", amended, "amend it")
+    # The retitle reverts cleanly with one side's index line; the insight conflicts.
+    assert _run_git(hooked, "revert", "--no-edit", f"{start}..{end}").returncode != 0
+    write(hooked, "shared", export("Shared").replace("in-progress", "complete"))
+    git(hooked, "add", "-A")
+    assert _run_git(hooked, "revert", "--continue").returncode != 0  # staged right
+    done = _run_git(hooked, "revert", "--continue")
+    assert done.returncode == 0, done.stderr
+    assert "--no-verify" not in done.stderr
+    assert "regenerated the session index in the revert's 2 commits" in done.stderr
+    assert all(_index_agrees(hooked, rev) for rev in ("HEAD~1", "HEAD"))
+    assert status(hooked) == ""
+
+
+def test_pick_sequence_is_repaired_when_its_last_pick_has_no_session(hooked):
+    _both_change_one_session(hooked)
+    git(hooked, "checkout", "-q", "theirs")
+    (hooked / "code.txt").write_text("code\n")
+    git(hooked, "add", "code.txt")
+    assert commit(hooked, "-m", "code").returncode == 0
+    git(hooked, "checkout", "-q", "main")
+    done = _run_git(hooked, "cherry-pick", "main..theirs")
+    assert done.returncode == 0, done.stderr
+    assert "Renamed (feature, complete)" in _line_of(committed(hooked, INDEX, "HEAD~1"), "shared")
+    assert "Renamed (feature, complete)" in _line_of(committed(hooked, INDEX), "shared")
 
 
 def test_a_chained_post_rewrite_hook_and_ours_both_read_the_list(repo):
