@@ -18,13 +18,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitsess.budget import EXPORT_COMMAND, WARNING_ZONES, Budget
+from gitsess.budget import WARNING_ZONES, Budget
+from gitsess.config import RECOVERY_MODES
 from gitsess.errors import GitSessError
 from gitsess.files import exclusive_lock, write_atomic
 from gitsess.transcript import Scan, Tail, scan_for, tail_for
 from gitsess.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from gitsess.recovery import Artifact
 
 EVENTS = ("SessionStart", "PreCompact", "UserPromptSubmit", "SessionEnd")
 LOG_NAME = "assistant-log.jsonl"
@@ -33,7 +37,6 @@ LOG_KEEP = 200  # entries kept when the log is trimmed
 LOG_TRIM_BYTES = 256 * 1024
 MAX_CONTEXT_TOKENS = 1500  # the most a SessionStart message may add to the context
 MAX_LISTED = 12
-RECOVERY_MODES = ("auto", "manual")
 
 
 @dataclass
@@ -43,6 +46,13 @@ class Outcome:
     output: dict[str, Any] = field(default_factory=dict)
     did: str = "nothing"
     wrote: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, *lines: str) -> None:
+        """Tell the user (Claude Code shows `systemMessage`), and the log."""
+        self.warnings += lines
+        shown = [self.output.get("systemMessage"), *(f"git-sess: {w}" for w in self.warnings)]
+        self.output["systemMessage"] = "\n".join(dict.fromkeys(filter(None, shown)))
 
 
 @dataclass(frozen=True)
@@ -67,18 +77,23 @@ def main(argv: list[str]) -> int:
     name = argv[0] if argv else ""
     outcome, workspace, payload = Outcome(), None, {}
     error = None
+    problems: list[GitSessError] = []  # settings that cannot be used: defaults taken
     try:
         payload = _read_payload(sys.stdin)
     except Exception as failure:  # noqa: BLE001 - still log it, under the cwd's repository
         error = _described(failure)
     try:
-        workspace = open_workspace(Path(_text(payload, "cwd") or os.getcwd()))
+        workspace = open_workspace(Path(_text(payload, "cwd") or os.getcwd()), problems)
         if error is None:
             outcome = handle(workspace, Event(name, payload), dry_run=False)
     except KeyboardInterrupt:
         error = "interrupted"
     except Exception as failure:  # noqa: BLE001 - the one exit point of every assistant hook
         error = error or _described(failure)
+    if problems:
+        outcome.warn(
+            *(f"{p.message}: a safe default is used until it is fixed ({p.hint})" for p in problems)
+        )
     sys.stdout.write(json.dumps(outcome.output, ensure_ascii=False) + "\n")
     if workspace is not None:
         _log(workspace, name, outcome, error)
@@ -140,25 +155,43 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
         ]
     if artifacts:
         lines.append("Read these first, in this order:" if not compacted else "Read, in order:")
-        lines += [f"{n}. {a.path} ({a.label})" for n, a in enumerate(artifacts[:MAX_LISTED], 1)]
-        if len(artifacts) > MAX_LISTED:
-            lines.append(
-                f"(and {len(artifacts) - MAX_LISTED} more: git sess context --format paths)"
-            )
+        lines += _listed(artifacts)
     else:
         lines.append("No session is in progress and there is no checkpoint to resume from.")
+    problem = None
     if compacted:
-        lines.append(_recovery_instruction(workspace))
+        mode, problem = recovery_mode(workspace)
+        lines.append(_recovery_instruction(mode))
     if budget is not None:
         lines.append(
             f"Context: {budget.tokens:,} of {budget.window:,} tokens"
             f" ({budget.share:.0%}, zone {budget.zone})."
         )
     text = _bounded("\n".join(lines))
-    return Outcome(
+    outcome = Outcome(
         output=_context_output("SessionStart", text),
         did=f"{event.get('source') or 'start'}: named {len(artifacts)} file(s) to read",
     )
+    if problem:
+        outcome.warn(problem)
+    return outcome
+
+
+def _listed(artifacts: list[Artifact]) -> list[str]:
+    """One numbered line each; past MAX_LISTED, the oldest of a long reading
+    list are left out: the checkpoint and the session in progress never are."""
+    numbered = list(enumerate(artifacts, 1))
+    left_out = len(numbered) - MAX_LISTED
+    if left_out > 0:
+        first = next(n for n, a in numbered if a.role in ("prerequisite", "chain", "target"))
+        kept = numbered[: first - 1] + numbered[first - 1 + left_out :]
+        numbered = kept[: first - 1] + [(0, None)] + kept[first - 1 :]
+    return [
+        f"{n}. {a.path} ({a.label})"
+        if a is not None
+        else f"({left_out} earlier in the list left out: git sess context --format paths)"
+        for n, a in numbered
+    ]
 
 
 def _compaction_line(tail: Tail | None) -> str:
@@ -169,22 +202,27 @@ def _compaction_line(tail: Tail | None) -> str:
     return line + ". Only a summary of the earlier conversation is left."
 
 
-def recovery_mode(workspace: Workspace) -> str:
-    """GITSESS_RECOVERY_MODE, else `git config sess.recoveryMode`, else auto."""
-    raw = os.environ.get("GITSESS_RECOVERY_MODE") or workspace.config.recovery_mode
-    return raw.strip().lower() if raw.strip().lower() in RECOVERY_MODES else "auto"
+def recovery_mode(workspace: Workspace) -> tuple[str, str | None]:
+    """GITSESS_RECOVERY_MODE, else `git config sess.recoveryMode`, else auto; and
+    what is wrong with the variable, which is then taken as the cautious mode."""
+    raw = os.environ.get("GITSESS_RECOVERY_MODE", "")
+    if not raw.strip():
+        return workspace.config.recovery_mode, None
+    if raw.strip().lower() in RECOVERY_MODES:
+        return raw.strip().lower(), None
+    return "manual", f"GITSESS_RECOVERY_MODE is {raw!r}, not auto or manual: recovering as manual"
 
 
-def _recovery_instruction(workspace: Workspace) -> str:
-    if recovery_mode(workspace) == "manual":
+def _recovery_instruction(mode: str) -> str:
+    if mode == "manual":
         return (
             "Recovery mode is manual: read them, then report to the user what the work is,"
             " where it stands and what the next actions are, and wait for the user's"
             " go-ahead before changing anything."
         )
     return (
-        "Recovery mode is auto: read them, then continue the work from the latest"
-        " checkpoint's Next Actions (or the session's Next Steps)."
+        "Recovery mode is auto: read them, then continue the work where they leave it"
+        " (the session's Next Steps, the checkpoint's Current Objectives and Technical State)."
     )
 
 
@@ -213,14 +251,16 @@ def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
 
 def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     budget, _ = _budget(workspace, event)
-    if budget is None or budget.zone not in WARNING_ZONES:
-        return Outcome(did=f"silent ({budget.zone if budget else 'no context figure'})")
     session = event.get("session_id") or "?"
+    if budget is None or budget.zone not in WARNING_ZONES:
+        if budget is not None and not dry_run:
+            _forget_warnings(workspace, session)  # compacted: the warnings are due again
+        return Outcome(did=f"silent ({budget.zone if budget else 'no context figure'})")
     if not dry_run and not _first_warning(workspace, session, budget.zone):
         return Outcome(did=f"silent ({budget.zone}, already warned)")
     text = (
         f"git-sess: the context is at {budget.share:.0%} of the window ({budget.zone});"
-        f" before answering, export this session now with `{EXPORT_COMMAND}`."
+        f" before answering, {budget.advice}."
     )
     return Outcome(output=_context_output("UserPromptSubmit", text), did=f"warned ({budget.zone})")
 
@@ -269,20 +309,31 @@ def _bounded(text: str) -> str:
 
 def _first_warning(workspace: Workspace, session: str, zone: str) -> bool:
     """True the first time `zone` is reached in `session`; remembers it."""
-    path = workspace.repo.state_dir / WARNED_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(workspace.repo.state_dir / "assistant.lock", 2.0):
-        try:
-            warned = json.loads(path.read_text(encoding="utf-8"))
-            warned = warned if isinstance(warned, dict) else {}
-        except (OSError, ValueError):
-            warned = {}
+        warned = _warned(workspace)
         if zone in warned.get(session, []):
             return False
         warned[session] = [*warned.pop(session, []), zone]
         kept = dict(list(warned.items())[-50:])  # the sessions warned most recently
-        write_atomic(path, json.dumps(kept), durable=False)
+        write_atomic(workspace.repo.state_dir / WARNED_NAME, json.dumps(kept), durable=False)
         return True
+
+
+def _forget_warnings(workspace: Workspace, session: str) -> None:
+    if session not in _warned(workspace):  # the usual case: no lock, no write
+        return
+    with exclusive_lock(workspace.repo.state_dir / "assistant.lock", 2.0):
+        warned = _warned(workspace)
+        warned.pop(session, None)
+        write_atomic(workspace.repo.state_dir / WARNED_NAME, json.dumps(warned), durable=False)
+
+
+def _warned(workspace: Workspace) -> dict[str, list[str]]:
+    try:
+        warned = json.loads((workspace.repo.state_dir / WARNED_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return warned if isinstance(warned, dict) else {}
 
 
 # --- the log --------------------------------------------------------------------------
@@ -295,6 +346,7 @@ def _log(workspace: Workspace, event: str, outcome: Outcome, error: str | None) 
         "did": outcome.did if error is None else "failed",
         "injected": _injected(outcome.output),
         "wrote": outcome.wrote,
+        "warnings": outcome.warnings or None,
         "error": error,
     }
     path = workspace.repo.state_dir / LOG_NAME

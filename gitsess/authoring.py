@@ -14,10 +14,18 @@ from gitsess.catalog import Catalog
 from gitsess.config import TYPES, vocabulary_problem
 from gitsess.errors import GitSessError, SessionNotFound, ValidationFailed
 from gitsess.files import create_exclusive, decode_utf8, read_bytes, write_atomic
-from gitsess.links import find_cycles, format_cycle, link_problems, normalize_link, resolve_link
+from gitsess.links import (
+    continuation_changes,
+    edit_links,
+    find_cycles,
+    format_cycle,
+    link_problems,
+    normalize_link,
+    refuse_continuing_later,
+    resolve_link,
+)
 from gitsess.model import (
     Session,
-    edit_frontmatter,
     parse_date,
     parse_export,
     render_frontmatter,
@@ -62,6 +70,9 @@ def create_session(workspace: Workspace, request: NewSession) -> Path:
         continues = (
             _existing_link(workspace, catalog, request.continues) if request.continues else None
         )
+        if continues:
+            fix = f"give --date {catalog.by_id[continues].date} or later"
+            refuse_continuing_later("the new session", date, catalog.by_id[continues], fix)
         metadata: dict[str, Any] = {
             "title": title,
             "date": dt.date.fromisoformat(date),
@@ -99,6 +110,22 @@ def create_session(workspace: Workspace, request: NewSession) -> Path:
         return path
 
 
+def _refuse_second_export(workspace: Workspace, transcript: str | None) -> None:
+    """A second export of one conversation is its next part, or a copy."""
+    exported = [
+        s
+        for s in workspace.catalog().sessions
+        if transcript and s.extra.get("transcript") == transcript
+    ]
+    if exported:
+        name = exported[0].id.removesuffix(".md")
+        raise GitSessError(
+            f"this conversation ({transcript}) is already exported as {exported[0].path}",
+            f"write its next part: git sess new --from-transcript --continues {name}"
+            f", or bring that one up to date: git sess update {name} …",
+        )
+
+
 def from_transcript(workspace: Workspace, request: NewSession, ref: str) -> NewSession:
     """`request` with what the transcript `ref` names knows filled in; the user's
     own title, date and tokens win."""
@@ -106,6 +133,8 @@ def from_transcript(workspace: Workspace, request: NewSession, ref: str) -> NewS
     from gitsess.transcript import scan_for
 
     scan = scan_for(workspace.repo.root, ref)
+    if request.continues is None:
+        _refuse_second_export(workspace, scan.session_id)
     title = request.title or title_from(scan)
     if not title:
         raise GitSessError(
@@ -151,6 +180,7 @@ class UpdateRequest:
     remove_tags: Sequence[str] = ()
     requires: Sequence[str] = ()
     continues: str | None = None
+    replace_continuation: bool = True  # False for `link`: it refuses to replace one
     unlink: Sequence[str] = ()  # sessions to stop requiring or continuing
     tokens: int | None = None
 
@@ -187,8 +217,11 @@ def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> Up
         data = read_bytes(path)
         bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
         text = decode_utf8(data, session.path)
-        updated = bom + edit_frontmatter(text, changes)
+        updated = bom + edit_links(text, changes)
         _refuse_cycles(workspace, catalog, parse_export(session.path, updated.encode()))
+        if changes.get("continuation_of"):  # after the cycle check: a cycle says more
+            target = catalog.by_id[changes["continuation_of"]]
+            refuse_continuing_later(session.id, session.date, target)
         write_atomic(path, updated)
         write_index(workspace, workspace.catalog())
         return UpdateResult(path=path, changed=list(changes), notes=notes)
@@ -218,7 +251,9 @@ def _changes(
             changes["prerequisite_sessions"] = requires
     if request.continues is not None:
         continues = _existing_link(workspace, catalog, request.continues, session.id)
-        if continues != session.continuation_of:
+        target, sessions_dir = catalog.by_id[continues], workspace.config.sessions_dir
+        replace = request.replace_continuation
+        if continuation_changes(session, target, catalog.by_id, sessions_dir, replace=replace):
             changes["continuation_of"] = continues
     if request.unlink:
         changes.update(_unlinked(workspace, catalog, session, request.unlink))

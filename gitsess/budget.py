@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Claude Code keeps this much of the window back; auto-compaction starts when
-# the rest is full.
-COMPACTION_RESERVE = 45_000
+# Claude Code keeps this share of the window back (45,000 of 200,000 tokens);
+# auto-compaction starts when the rest is full.
+COMPACTION_RESERVE = 0.225
 CHECKPOINT_AT_LEFT = 0.05  # write a checkpoint when this share of the usable space is left
 
 # (upper bound as a share of the window, zone name)
@@ -37,7 +37,7 @@ class Budget:
 
     @property
     def usable(self) -> int:
-        return max(self.window - COMPACTION_RESERVE, 1)
+        return max(round(self.window * (1 - COMPACTION_RESERVE)), 1)
 
     @property
     def left(self) -> float:

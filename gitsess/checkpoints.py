@@ -13,7 +13,7 @@ from gitsess.catalog import require_sessions_dir
 from gitsess.drafting import ASSISTANT, context_line, listed, objectives, transcript_metadata
 from gitsess.errors import GitSessError
 from gitsess.files import create_exclusive
-from gitsess.model import render_frontmatter
+from gitsess.model import ascii_spelling, render_frontmatter
 from gitsess.recovery import recovery_order
 from gitsess.templates import fill_sections, session_values
 from gitsess.transcript import Scan
@@ -31,7 +31,7 @@ class CheckpointRequest:
 
 
 def checkpoint_name(now: dt.datetime, description: str) -> str:
-    words = re.sub(r"[^A-Za-z0-9]+", "_", description).strip("_")[:60].rstrip("_")
+    words = re.sub(r"[^A-Za-z0-9]+", "_", ascii_spelling(description)).strip("_")[:60].rstrip("_")
     return f"{now:%Y-%m-%d_%H%M%S}_{words or 'checkpoint'}_ccp.md"
 
 
@@ -129,8 +129,10 @@ def _technical_state(
 
 
 def _recovery(workspace: Workspace) -> list[str]:
-    # The template's own first step is "1. Read this checkpoint."
+    # The template's own first step is "1. Read this checkpoint.", which takes
+    # the place of the checkpoint before it.
+    artifacts = [a for a in recovery_order(workspace) if a.role != "checkpoint"]
     return [
         f"{number}. Read `{artifact.path}` ({artifact.label})."
-        for number, artifact in enumerate(recovery_order(workspace), start=2)
+        for number, artifact in enumerate(artifacts, start=2)
     ]

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 
 from gitsess.catalog import Catalog
 from gitsess.config import vocabulary_problem
-from gitsess.links import cycles_through, find_cycles, format_cycle, link_problems, resolve_link
+from gitsess.links import (
+    Edge,
+    continues_later,
+    cycles_through,
+    find_cycles,
+    format_cycle,
+    link_problems,
+    resolve_link,
+)
 from gitsess.model import Problem, Session
 from gitsess.workspace import Workspace, index_is_current
 
@@ -47,16 +55,17 @@ def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
     edges, found = link_problems(sessions, workspace.config.sessions_dir)
     problems += found
     kinds = {(edge.source, edge.target): edge.kind for edge in edges}
-    problems += [
-        _cycle_problem(by_id, cycle, kinds, catalog.sessions_dir)
-        for cycle in find_cycles(by_id, edges)
-    ]
+    cycles = find_cycles(by_id, edges)
+    problems += [_cycle_problem(by_id, cycle, kinds, catalog.sessions_dir) for cycle in cycles]
     continuations: dict[str, list[str]] = defaultdict(list)
     for edge in edges:
         if edge.kind == "continues":
             continuations[edge.target].append(edge.source)
     problems += _fork_problems(by_id, continuations)
-    return problems
+    # A cycle of continuations runs back in time somewhere; its error says it all.
+    in_cycles = {member for cycle in cycles for member in cycle}
+    outside = [edge for edge in edges if not {edge.source, edge.target} <= in_cycles]
+    return problems + _backward_problems(by_id, outside)
 
 
 def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> list[Problem]:
@@ -146,6 +155,27 @@ def _fork_problems(
         for target, sources in sorted(continuations.items())
         if len(sources) > 1
     ]
+
+
+def _backward_problems(by_id: Mapping[str, Session], edges: list[Edge]) -> list[Problem]:
+    """Continuations of a session dated later: the timeline, newest first, cannot
+    draw such a chain from its newest session down to its oldest."""
+    found = []
+    for edge in edges:
+        session, earlier = by_id[edge.source], by_id[edge.target]
+        if edge.kind == "continues" and continues_later(session.date, earlier):
+            found.append(
+                Problem(
+                    session.path,
+                    session.key_lines.get("continuation_of"),
+                    "warning",
+                    f"continuation_of names {earlier.id}, dated {earlier.date},"
+                    f" after this session ({session.date})",
+                    "a session continues an earlier one: fix the date of one of them,"
+                    f" or drop the link: git sess unlink {session.id} {earlier.id}",
+                )
+            )
+    return found
 
 
 def _vocabulary_problems(workspace: Workspace, sessions: list[Session]) -> list[Problem]:

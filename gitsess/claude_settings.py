@@ -18,6 +18,7 @@ from typing import Any
 
 from gitsess.errors import GitSessError
 from gitsess.files import decode_utf8, read_bytes, write_atomic
+from gitsess.repo import Repo, set_excluded
 from gitsess.transcript import claude_home
 
 SCOPES = ("local", "shared", "user")
@@ -29,6 +30,7 @@ MATCHERS: dict[str, str | None] = {
     "SessionEnd": None,
 }
 TIMEOUTS = {"SessionStart": 30, "PreCompact": 120, "UserPromptSubmit": 10, "SessionEnd": 60}
+EXCLUDE_MARK = "# git-sess: Claude Code settings that are this clone's alone"
 _OURS = re.compile(r"(?:^|[\s/'\"])(?:git[ -]sess|gitsess)\S*['\"]?\s+hook\s+claude\s")
 
 
@@ -39,12 +41,17 @@ class SettingsChange:
     backup: Path | None
 
 
-def settings_path(scope: str, root: Path) -> Path:
-    return {
-        "local": root / ".claude" / "settings.local.json",
-        "shared": root / ".claude" / "settings.json",
-        "user": claude_home() / "settings.json",
-    }[scope]
+def settings_path(scope: str, root: Path | None) -> Path:
+    """`root` (the work tree) is needed for the local and shared files."""
+    if scope == "user":
+        return claude_home() / "settings.json"
+    if root is None:
+        raise GitSessError(
+            f"the {scope} settings are a repository's; this is not one",
+            "cd into the repository, or install for every project: --user",
+        )
+    name = "settings.local.json" if scope == "local" else "settings.json"
+    return root / ".claude" / name
 
 
 def hook_command(scope: str, event: str) -> str:
@@ -63,8 +70,8 @@ def is_ours(hook: Any) -> bool:
     return isinstance(command, str) and bool(_OURS.search(" " + command + " "))
 
 
-def install(scope: str, root: Path) -> SettingsChange:
-    path = settings_path(scope, root)
+def install(scope: str, repo: Repo | None) -> SettingsChange:
+    path = settings_path(scope, repo.root if repo else None)
     settings, original = _load(path)
     hooks = _hooks_of(settings, path)
     for event, matcher in MATCHERS.items():
@@ -74,14 +81,24 @@ def install(scope: str, root: Path) -> SettingsChange:
             {"type": "command", "command": hook_command(scope, event), "timeout": TIMEOUTS[event]}
         ]
         hooks[event] = [*groups, group]
+    if repo is not None and scope != "user":
+        _exclude_personal_files(repo)
     return _save(path, settings, original)
 
 
-def uninstall(scope: str, root: Path) -> SettingsChange:
-    path = settings_path(scope, root)
-    if not path.exists():
-        return SettingsChange(path, changed=False, backup=None)
+def _exclude_personal_files(repo: Repo) -> None:
+    """As Claude Code does for the local file: it names this machine's git-sess,
+    and a backup is no one else's business either."""
+    common = Path(repo.git("rev-parse", "--git-common-dir").strip())
+    patterns = ["/.claude/settings.local.json", "/.claude/*.bak"]
+    set_excluded(repo.root / common, [EXCLUDE_MARK, *patterns], present=True)
+
+
+def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
+    path = settings_path(scope, repo.root if repo else None)
     settings, original = _load(path)
+    if "hooks" not in settings:  # never installed: the file stays as it is
+        return SettingsChange(path, changed=False, backup=None)
     hooks = _hooks_of(settings, path)
     for event in list(hooks):
         groups = _without_ours(hooks[event], path, event)
@@ -96,9 +113,9 @@ def uninstall(scope: str, root: Path) -> SettingsChange:
     return _save(path, settings, original)
 
 
-def installed_events(scope: str, root: Path) -> tuple[Path, dict[str, str] | None]:
+def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str] | None]:
     """Per event: `ours`, `ours and others`, `others`; None when the file is missing."""
-    path = settings_path(scope, root)
+    path = settings_path(scope, repo.root if repo else None)
     if not path.exists():
         return path, None
     settings, _ = _load(path)
@@ -123,7 +140,7 @@ def _load(path: Path) -> tuple[dict[str, Any], str | None]:
     try:
         settings = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as error:
-        comments = re.search(r"^\s*//|/\*", text, re.M)
+        comments = re.search(r"(?:^|[\s{,\[])//|/\*", text)
         raise GitSessError(
             f"{path}:{error.lineno}: not valid JSON ({error.msg}); changed nothing",
             "Claude Code settings are plain JSON: remove the comments and try again"
@@ -185,7 +202,8 @@ def _save(path: Path, settings: dict[str, Any], original: str | None) -> Setting
     if original is not None:
         backup = path.with_name(path.name + ".bak")
         write_atomic(backup, original)
-    write_atomic(path, text)
+    # A settings file linked from a dotfiles repository stays a link: write its target.
+    write_atomic(path.resolve() if path.is_symlink() else path, text)
     return SettingsChange(path, changed=True, backup=backup)
 
 

@@ -110,7 +110,9 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@click.option("--no-hooks", is_flag=True, help="Do not install the git hooks.")
+@click.option(
+    "--no-hooks", is_flag=True, help="Do not install the git hooks, nor the index's merge driver."
+)
 def init(no_hooks: bool) -> None:
     """Create the sessions directory, its index and CONTEXT_MANAGEMENT.md, and
     install the git hooks (see git sess hooks --help).
@@ -246,22 +248,24 @@ def hook(name: str, args: tuple[str, ...]) -> None:
     help="Skip the checks (secrets, links, YAML), as git commit --no-verify does.",
 )
 def commit(sessions: tuple[str, ...], include_staged: bool, no_verify: bool) -> None:
-    """Commit session exports and the index with the documented message.
+    """Commit session exports (and checkpoints) and the index with the documented message.
 
-    Without IDs: every new, changed or deleted export. The commit goes through
-    git, so the hooks run. The message is "Add session: <title>" (or Update,
-    or a list for several), from templates/commit-message.txt or your
+    Without IDs: every new, changed or deleted export and checkpoint. The
+    commit goes through git, so the hooks run. The message is "Add session:
+    <title>" (or Update, Rename, Remove; "Add checkpoint: <title>"; a list for
+    several), from templates/commit-message.txt or your
     .sessions/templates/commit-message.txt.
 
     \b
     Examples:
       git sess commit
       git sess commit distilbert_training
+      git sess commit .sessions/checkpoints/2026-03-02_101500_Before_refactor_ccp.md
     """
     from gitsess.commits import commit_sessions
 
     result = commit_sessions(_workspace(), list(sessions), include_staged, verify=not no_verify)
-    click.echo(f"[{result.summary}] {len(result.paths)} export(s)")
+    click.echo(f"[{result.summary}] {len(result.paths)} file(s)")
 
 
 # A value is optional: `--from-transcript` alone means this repository's newest.
@@ -277,8 +281,19 @@ _FROM_TRANSCRIPT_OPTION = click.option(
 
 @cli.command()
 @click.argument("title", required=False)
-@click.option("--type", default="feature", show_default=True, help="Session type.")
-@click.option("--status", default="in-progress", show_default=True, help="Session status.")
+@click.option(
+    "--type",
+    default="feature",
+    show_default=True,
+    help="feature, bug, research, operation, checkpoint, reflection, roadmap"
+    " (or one added with git config sess.types).",
+)
+@click.option(
+    "--status",
+    default="in-progress",
+    show_default=True,
+    help="in-progress, complete, blocked, abandoned (or one added with git config sess.statuses).",
+)
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
 @click.option(
     "--requires", multiple=True, metavar="ID", help="A prerequisite session (repeatable)."
@@ -386,7 +401,9 @@ def link(session: str, continues: str | None, requires: tuple[str, ...]) -> None
 
     Only continuation_of and prerequisite_sessions are rewritten; every other
     key, their order, comments and the body stay byte for byte. A link to a
-    session that does not exist, or one that would close a cycle, is refused.
+    session that does not exist, or one that would close a cycle, is refused;
+    so is --continues when the session already continues another (unlink that
+    first, or set it with update --continues) or names one dated later.
 
     \b
     Examples:
@@ -397,9 +414,8 @@ def link(session: str, continues: str | None, requires: tuple[str, ...]) -> None
 
     if continues is None and not requires:
         raise click.UsageError("nothing to link: give --continues ID or --requires ID")
-    result = update_session(
-        _workspace(), session, UpdateRequest(continues=continues, requires=requires)
-    )
+    request = UpdateRequest(continues=continues, requires=requires, replace_continuation=False)
+    result = update_session(_workspace(), session, request)
     _print_update(result)
 
 
@@ -574,13 +590,12 @@ def timeline(charset: str, **filters: Any) -> None:
       git sess timeline --since 2025-12-01 --tag ml
     """
     from gitsess.listing import SessionFilter
-    from gitsess.timeline import ASCII, UNICODE
+    from gitsess.timeline import ASCII, UNICODE, terminal_is_utf8
     from gitsess.timeline import timeline as draw
 
     if charset == "auto":
         stream = click.get_text_stream("stdout")
-        utf8 = (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
-        charset = "unicode" if stream.isatty() and utf8 else "ascii"
+        charset = "unicode" if stream.isatty() and terminal_is_utf8() else "ascii"
     glyphs = UNICODE if charset == "unicode" else ASCII
     click.echo(draw(_workspace(), SessionFilter(**filters), glyphs), nl=False)
 
@@ -640,7 +655,8 @@ def _print_status(found: Any) -> None:
             f" ({free:,} tokens)"
         )
     elif tail is not None:
-        click.echo("context          unknown (no reply since the last compaction)")
+        since = "since the last compaction" if tail.compacted else "yet"
+        click.echo(f"context          unknown (no reply {since})")
     for label, moment in (
         ("last export", found.last_export),
         ("last checkpoint", found.last_checkpoint),
@@ -685,7 +701,10 @@ def time_(transcript: str | None) -> None:
 @click.argument("description", required=False)
 @_FROM_TRANSCRIPT_OPTION
 def checkpoint(description: str | None, transcript: str | None) -> None:
-    """Write a checkpoint: .sessions/checkpoints/YYYY-MM-DD_HHMMSS_Description_ccp.md.
+    """Write a checkpoint to resume from after a context reset.
+
+    \b
+    The file: .sessions/checkpoints/YYYY-MM-DD_HHMMSS_Description_ccp.md
 
     Filled as far as facts allow: the branch, commit and uncommitted files, the
     recovery reading order (latest reflection, active roadmap, latest
@@ -726,27 +745,42 @@ def assistant() -> None:
 
 
 def _scope_options(command: Any) -> Any:
-    command = click.option(
-        "--local",
-        "scope",
-        flag_value="local",
-        default=True,
-        help=".claude/settings.local.json: yours, not committed (default).",
-    )(command)
-    command = click.option(
-        "--shared",
-        "scope",
-        flag_value="shared",
-        help=".claude/settings.json: committed, for everyone (runs `git sess` on PATH).",
-    )(command)
-    return click.option(
-        "--user", "scope", flag_value="user", help="~/.claude/settings.json: every project."
-    )(command)
+    for flag, text in reversed(
+        (
+            ("--local", ".claude/settings.local.json: yours, not committed (default)."),
+            (
+                "--shared",
+                ".claude/settings.json: committed, for everyone (runs `git sess` on PATH).",
+            ),
+            ("--user", "~/.claude/settings.json: every project (works outside a repository)."),
+        )
+    ):
+        command = click.option(flag, flag.lstrip("-"), is_flag=True, help=text)(command)
+    return command
+
+
+def _scope(local: bool, shared: bool, user: bool) -> tuple[str, Any]:
+    """The one scope asked for, and the repository (None for --user outside one)."""
+    from gitsess.errors import NotARepository
+    from gitsess.repo import discover
+
+    chosen = [
+        name for name, given in (("local", local), ("shared", shared), ("user", user)) if given
+    ]
+    if len(chosen) > 1:
+        raise click.UsageError(f"--{chosen[0]} and --{chosen[1]} name different files: give one")
+    scope = chosen[0] if chosen else "local"
+    try:
+        return scope, discover()
+    except NotARepository:
+        if scope != "user":
+            raise
+        return scope, None
 
 
 @assistant.command(name="install")
 @_scope_options
-def assistant_install(scope: str) -> None:
+def assistant_install(local: bool, shared: bool, user: bool) -> None:
     """Add git-sess's hooks to a Claude Code settings file.
 
     Other keys and hooks stay; the previous file is kept as <file>.bak.
@@ -754,35 +788,44 @@ def assistant_install(scope: str) -> None:
     """
     from gitsess.claude_settings import install
 
-    change = install(scope, _workspace().repo.root)
+    change = install(*_scope(local, shared, user))
     _print_settings_change(change, "installed in", "already installed in")
 
 
 @assistant.command(name="uninstall")
 @_scope_options
-def assistant_uninstall(scope: str) -> None:
+def assistant_uninstall(local: bool, shared: bool, user: bool) -> None:
     """Take git-sess's hooks out of a Claude Code settings file (others stay)."""
     from gitsess.claude_settings import uninstall
 
-    change = uninstall(scope, _workspace().repo.root)
+    change = uninstall(*_scope(local, shared, user))
     _print_settings_change(change, "removed from", "not installed in")
 
 
 def _print_settings_change(change: Any, done: str, nothing: str) -> None:
-    click.echo(f"{done if change.changed else nothing} {_shown_path(change.path)}")
+    def shown(path: Path) -> str:  # ~/.claude/… is clearer whole than as ../../…
+        relative = _shown_path(path)
+        return str(path) if relative.startswith("../") else relative
+
+    click.echo(f"{done if change.changed else nothing} {shown(change.path)}")
     if change.backup is not None:
-        click.echo(f"the previous file is {_shown_path(change.backup)}")
+        click.echo(f"the previous file is {shown(change.backup)}")
 
 
 @assistant.command(name="status")
 def assistant_status() -> None:
     """Which hooks are installed in which settings file."""
-    from gitsess.claude_settings import MATCHERS, SCOPES, installed_events
+    from gitsess.claude_settings import MATCHERS, SCOPES, installed_events, settings_path
 
-    root = _workspace().repo.root
+    repo = _workspace().repo
     for scope in SCOPES:
-        path, states = installed_events(scope, root)
+        path = settings_path(scope, repo.root)
         shown = _shown_path(path) if scope != "user" else str(path)
+        try:
+            _, states = installed_events(scope, repo)
+        except GitSessError as error:  # the other files are still worth showing
+            click.echo(f"{scope:<7} {shown}: cannot be read: {error.message}")
+            continue
         if states is None:
             click.echo(f"{scope:<7} {shown}: no file")
             continue
@@ -803,8 +846,10 @@ def assistant_status() -> None:
 def assistant_log(count: int) -> None:
     """The last hook events: time, event, what was injected or written, errors."""
     from gitsess.assistant import read_log
+    from gitsess.workspace import open_workspace
 
-    entries = read_log(_workspace(), count)
+    # A setting the hooks could not use is in the log: reading it must not need it.
+    entries = read_log(open_workspace(problems=[]), count)
     if not entries:
         click.echo("no hook has run in this repository yet")
     for entry in entries:
@@ -812,6 +857,8 @@ def assistant_log(count: int) -> None:
         click.echo(line)
         if entry.get("error"):
             click.echo(f"    error: {entry['error']}")
+        for warning in entry.get("warnings") or ():
+            click.echo(f"    warning: {warning}")
         injected = entry.get("injected")
         if injected:
             first = str(injected).splitlines()[0]

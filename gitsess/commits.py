@@ -11,17 +11,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitsess.blobfacts import BlobFacts
 from gitsess.checks import commit_problems
 from gitsess.errors import GitSessError
 from gitsess.files import read_bytes
 from gitsess.index import INDEX_NAME, assemble, index_order
-from gitsess.model import Problem, Session
+from gitsess.model import Problem, Session, parse_export
 from gitsess.repo import git_process
 from gitsess.staged import (
     StagedTree,
     blob_id,
+    is_checkpoint_path,
     is_export_name,
     read_blobs,
     read_staged,
@@ -204,43 +206,71 @@ def _refuse_secrets(workspace: Workspace, tree: StagedTree) -> None:
 def session_message(
     workspace: Workspace, tree: StagedTree, *, exports_only: bool = True
 ) -> str | None:
-    """The message for a commit of exports alone (plus the index); None when the
-    commit holds no export, or anything else while `exports_only`."""
-    if (tree.other_paths and exports_only) or not tree.changes:
+    """The message for a commit of exports and checkpoints alone (plus the index);
+    None when the commit holds neither, or anything else while `exports_only`."""
+    others = [path for path in tree.other_paths if path not in tree.checkpoint_changes]
+    if (others and exports_only) or not (tree.changes or tree.checkpoint_changes):
         return None
-    actions = {"A": "Add", "R": "Rename", "M": "Update", "D": "Remove"}
-    items = []
+    items = _session_items(tree) + _checkpoint_items(tree)
+    if len(items) == 1 and items[0][:2] in (("Add", "session"), ("Update", "session")):
+        values = {"action": items[0][0], "title": items[0][2]}  # the template lists contents
+        return workspace.template("commit-message.txt", values) + _other_changes(others)
+    if len(items) == 1:
+        action, noun, title = items[0]
+        return f"{action} {noun}: {title}\n" + _other_changes(others)
+    counts: dict[tuple[str, str], int] = {}
+    for action, noun, _ in items:
+        counts[(action, noun)] = counts.get((action, noun), 0) + 1
+    parts = [
+        f"{action} {count} {noun}{'s' if count > 1 else ''}"
+        for (action, noun), count in sorted(counts.items(), key=_item_order)
+    ]
+    subject = parts[0] + "".join(", " + part[0].lower() + part[1:] for part in parts[1:])
+    listed = "".join(f"- {action} {noun}: {title}\n" for action, noun, title in items)
+    return subject + "\n\n" + listed + _other_changes(others)
+
+
+ACTIONS = {"A": "Add", "R": "Rename", "M": "Update", "D": "Remove"}
+
+
+def _item_order(item: tuple[tuple[str, str], int]) -> tuple[int, int]:
+    (action, noun), _ = item
+    return (list(ACTIONS.values()).index(action), noun != "session")
+
+
+def _session_items(tree: StagedTree) -> list[tuple[str, str, str]]:
     tree.load(tree.changed)
     renamed = staged_renames(tree) if {"A", "D"} <= set(tree.changes.values()) else {}
     gone = {session.id for session in renamed.values()}
+    items = []
     for name in sorted(tree.changes.keys() - gone):
         session = tree.parsed.get(name)
         title = session.title if session else name
         if name in renamed:
-            items.append(("Rename", f"{renamed[name].title} → {title}"))
+            items.append(("Rename", "session", f"{renamed[name].title} → {title}"))
         else:
-            items.append((actions[tree.changes[name]], title))
-    if len(items) == 1 and items[0][0] in ("Rename", "Remove"):  # the template lists contents
-        return f"{items[0][0]} session: {items[0][1]}\n" + _other_changes(tree)
-    if len(items) == 1:
-        action, title = items[0]
-        values = {"action": action, "title": title}
-        return workspace.template("commit-message.txt", values) + _other_changes(tree)
-    parts = [
-        f"{action} {count} session{'s' if count > 1 else ''}"
-        for action in actions.values()
-        if (count := sum(1 for done, _ in items if done == action))
-    ]
-    subject = parts[0] + "".join(", " + part[0].lower() + part[1:] for part in parts[1:])
-    listed = "".join(f"- {action} session: {title}\n" for action, title in items)
-    return subject + "\n\n" + listed + _other_changes(tree)
+            items.append((ACTIONS[tree.changes[name]], "session", title))
+    return items
 
 
-def _other_changes(tree: StagedTree) -> str:
-    """The files a commit holds besides the exports (`git sess commit --include-staged`)."""
-    if not tree.other_paths:
+def _checkpoint_items(tree: StagedTree) -> list[tuple[str, str, str]]:
+    """Checkpoints by the title in their frontmatter (a deleted one by its name)."""
+    staged = {path: tree.notes[path] for path in tree.checkpoint_changes if path in tree.notes}
+    blobs = read_blobs(tree.repo, list(staged.values()))
+    items = []
+    for path, status in sorted(tree.checkpoint_changes.items()):
+        title = path.rsplit("/", 1)[-1]
+        if path in staged:
+            title = parse_export(path, blobs[staged[path]]).title
+        items.append((ACTIONS[status], "checkpoint", title))
+    return items
+
+
+def _other_changes(paths: list[str]) -> str:
+    """The files a commit holds besides the sessions (`git sess commit --include-staged`)."""
+    if not paths:
         return ""
-    return "\nAlso changes:\n" + "".join(f"- {path}\n" for path in tree.other_paths)
+    return "\nAlso changes:\n" + "".join(f"- {path}\n" for path in paths)
 
 
 # --- git sess commit -------------------------------------------------------------
@@ -331,11 +361,22 @@ def commit_sessions(
 
 def _named_paths(workspace: Workspace, refs: list[str]) -> list[str]:
     catalog = workspace.catalog()
-    return sorted({workspace.find(catalog, ref).path for ref in refs})
+    found = {_checkpoint(workspace, ref) or workspace.find(catalog, ref).path for ref in refs}
+    return sorted(found)
+
+
+def _checkpoint(workspace: Workspace, ref: str) -> str | None:
+    """A checkpoint a user names by its path (from here or the top) or file name."""
+    folder = workspace.checkpoints_path.resolve()
+    for base in (Path.cwd(), workspace.repo.root, folder):
+        path = (base / ref).resolve()
+        if path.suffix == ".md" and path.parent == folder and path.is_file():
+            return path.relative_to(workspace.repo.root.resolve()).as_posix()
+    return None
 
 
 def _changed_exports(workspace: Workspace) -> list[str]:
-    """Exports that are new, changed or deleted since HEAD, staged or not."""
+    """Exports and checkpoints that are new, changed or deleted since HEAD, staged or not."""
     prefix = workspace.config.sessions_dir + "/"
     out = workspace.repo.git(
         "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", prefix
@@ -351,7 +392,8 @@ def _changed_exports(workspace: Workspace) -> list[str]:
         paths.update(
             path
             for path in found
-            if path.startswith(prefix) and is_export_name(path[len(prefix) :])
+            if path.startswith(prefix)
+            and (is_export_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
         )
     return sorted(paths)
 

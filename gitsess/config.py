@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TypeVar
 
 from gitsess.errors import GitSessError
 
@@ -13,6 +15,8 @@ STATUSES = ("in-progress", "complete", "blocked", "abandoned")
 DEFAULT_DIR = ".sessions"
 DEFAULT_MAX_EXPORT_BYTES = 32 * 1024
 DEFAULT_CONTEXT_WINDOW = 200_000
+RECOVERY_MODES = ("auto", "manual")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,26 +33,49 @@ class Config:
     checkpoint_on_end: bool = False  # the SessionEnd hook writes a checkpoint
 
 
-def load_config(values: dict[str, list[str]]) -> Config:
-    """Build the configuration from `sess.*` values as `Repo.config()` returns them."""
+def load_config(values: dict[str, list[str]], problems: list[GitSessError] | None = None) -> Config:
+    """Build the configuration from `sess.*` values as `Repo.config()` returns them.
+
+    A value that cannot be used is an error; given `problems`, it is put there
+    instead and the default taken (the assistant's hooks must not stop working).
+    """
 
     def last(key: str) -> str | None:
         found = values.get(key)
         return found[-1].strip() if found else None
 
+    def read(parse: Callable[[], T], default: T) -> T:
+        try:
+            return parse()
+        except GitSessError as error:
+            if problems is None:
+                raise
+            problems.append(error)
+            return default
+
     return Config(
-        sessions_dir=_sessions_dir(last("sess.dir")),
+        sessions_dir=read(lambda: _sessions_dir(last("sess.dir")), DEFAULT_DIR),
         types=_vocabulary(TYPES, values.get("sess.types", [])),
         statuses=_vocabulary(STATUSES, values.get("sess.statuses", [])),
-        max_export_bytes=_number("sess.maxExportSize", last("sess.maxexportsize"), 1024)
+        max_export_bytes=read(
+            lambda: _number("sess.maxExportSize", last("sess.maxexportsize"), 1024), None
+        )
         or DEFAULT_MAX_EXPORT_BYTES,
         project=last("sess.project") or None,
-        context_window=_number("sess.contextWindow", last("sess.contextwindow"), 1000)
+        context_window=read(
+            lambda: _number("sess.contextWindow", last("sess.contextwindow"), 1000), None
+        )
         or DEFAULT_CONTEXT_WINDOW,
-        lock_timeout=_seconds("sess.lockTimeout", last("sess.locktimeout")),
-        allow_secrets=_boolean("sess.allowSecrets", last("sess.allowsecrets")),
-        recovery_mode=_choice("sess.recoveryMode", last("sess.recoverymode"), ("auto", "manual")),
-        checkpoint_on_end=_boolean("sess.checkpointOnEnd", last("sess.checkpointonend")),
+        lock_timeout=read(lambda: _seconds("sess.lockTimeout", last("sess.locktimeout")), None),
+        allow_secrets=read(lambda: _boolean("sess.allowSecrets", last("sess.allowsecrets")), False),
+        # A recovery mode that is not understood is taken as the cautious one.
+        recovery_mode=read(
+            lambda: _choice("sess.recoveryMode", last("sess.recoverymode"), RECOVERY_MODES),
+            "manual",
+        ),
+        checkpoint_on_end=read(
+            lambda: _boolean("sess.checkpointOnEnd", last("sess.checkpointonend")), False
+        ),
     )
 
 
@@ -120,9 +147,10 @@ def _number(key: str, raw: str | None, kilo: int) -> int | None:
         return None
     match = re.fullmatch(r"(\d+)\s*([kKmM]?)[bB]?", raw)
     if not match or int(match.group(1)) == 0:
+        example = "32k" if kilo == 1024 else "200k"  # an export size; a context window
         raise GitSessError(
-            f"git config {key} is {raw!r}: expected a positive number such as 32k",
-            f"git config {key} 32k",
+            f"git config {key} is {raw!r}: expected a positive number such as {example}",
+            f"git config {key} {example}",
         )
     factor = {"": 1, "k": kilo, "m": kilo * kilo}[match.group(2).lower()]
     return int(match.group(1)) * factor

@@ -143,13 +143,8 @@ def _assistant_steps(repo: Repo) -> Iterator[DemoStep]:
     )
     relative = transcript.relative_to(repo.root).as_posix()
     yield _run_git_sess(repo, ("status", "--transcript", relative))
-    event = {
-        "session_id": SAMPLE_SESSION,
-        "transcript_path": str(transcript),
-        "cwd": str(repo.root),
-        "hook_event_name": "SessionStart",
-        "source": "startup",
-    }
+    # Typed as shown: the event on stdin, as Claude Code sends it (with more fields).
+    event = {"transcript_path": relative, "hook_event_name": "SessionStart", "source": "startup"}
     done = subprocess.run(
         [sys.executable, "-m", "gitsess", "hook", "claude", "SessionStart"],
         cwd=repo.root,
@@ -159,7 +154,7 @@ def _assistant_steps(repo: Repo) -> Iterator[DemoStep]:
     )
     shown = json.dumps(json.loads(done.stdout), indent=2, ensure_ascii=False)
     yield DemoStep(
-        "git sess hook claude SessionStart  # as Claude Code runs it when a session starts",
+        f"echo '{json.dumps(event)}' | git sess hook claude SessionStart",
         shown,
         done.returncode,
     )

@@ -287,24 +287,19 @@ def _exclude_hooks_directory(
 ) -> list[str]:
     """A `core.hooksPath` in the work tree is kept out of `git add -A` through
     .git/info/exclude: committed, the stubs would point a clone at this machine."""
+    from gitsess.repo import set_excluded
+
     root = workspace.repo.root.resolve()
     if place.configured is None or not place.directory.is_relative_to(root):
         return []
-    exclude = place.common_dir / "info" / "exclude"
-    lines = [EXCLUDE_MARK, f"/{place.directory.relative_to(root).as_posix()}/"]
-    text = exclude.read_text("utf-8", "surrogateescape") if exclude.is_file() else ""
-    block = "\n".join(lines) + "\n"
-    if remove:
-        if block not in text:
-            return []
-        write_atomic(exclude, text.replace(block, "", 1).encode("utf-8", "surrogateescape"))
-        return [f"removed {lines[1]} from {exclude.name}"]
-    if block in text:
+    if place.directory.is_relative_to(place.common_dir):
+        return []  # inside .git, which git never adds
+    pattern = f"/{place.directory.relative_to(root).as_posix()}/"
+    if not set_excluded(place.common_dir, [EXCLUDE_MARK, pattern], present=not remove):
         return []
-    separator = "" if not text or text.endswith("\n") else "\n"
-    exclude.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(exclude, (text + separator + block).encode("utf-8", "surrogateescape"))
-    return [f"excluded {lines[1]} from commits (.git/info/exclude)"]
+    if remove:
+        return [f"removed {pattern} from exclude"]
+    return [f"excluded {pattern} from commits (.git/info/exclude)"]
 
 
 # --- the merge driver for session_index.md ------------------------------------------
@@ -617,16 +612,25 @@ def _warn_of_update_refs(workspace: Workspace, repaired: Repaired) -> None:
     """`rebase --update-refs` moves the other branches after post-rewrite, onto
     the commits as git made them: say where they belong."""
     pending = workspace.repo.state_dir.parent / "rebase-merge" / "update-refs"
-    moved = {old: new for old, new in repaired.rebuilt.items() if new != repaired.head}
-    if not moved or not pending.is_file() or not pending.stat().st_size:
+    try:  # a branch's name, the commit it was on, the commit git puts it on
+        lines = pending.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    landing = {after: ref for ref, after in zip(lines[::3], lines[2::3], strict=False)}
+    moved = {
+        landing[old].removeprefix("refs/heads/"): new
+        for old, new in repaired.rebuilt.items()
+        if old in landing
+    }
+    if not moved:
         return
     print(
         "git-sess: warning: branches that --update-refs moves land on the commits git made,"
         " whose session index is stale",
         file=sys.stderr,
     )
-    for old, new in moved.items():
-        print(f"hint: a branch on {old[:12]}: git branch -f BRANCH {new[:12]}", file=sys.stderr)
+    for branch, new in sorted(moved.items()):
+        print(f"hint: git branch -f {branch} {new[:12]}", file=sys.stderr)
 
 
 def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:

@@ -551,6 +551,12 @@ _ASCII_SPELLINGS = str.maketrans(
 )  # fmt: skip
 
 
+def ascii_spelling(text: str) -> str:
+    """`Größe` -> `Grosse`, `café` -> `cafe`; what has no spelling is dropped."""
+    spelled = text.translate(_ASCII_SPELLINGS)
+    return unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
+
+
 def slugify(title: str) -> str:
     """Lower-case ASCII, non-alphanumerics folded to `_`, cut at a word boundary.
 
@@ -558,9 +564,7 @@ def slugify(title: str) -> str:
     systems that normalise Unicode differently (macOS). The frontmatter keeps the
     full title.
     """
-    spelled = title.translate(_ASCII_SPELLINGS)
-    ascii_title = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_spelling(title).lower()).strip("_")
     if len(slug) > SLUG_MAX:
         cut = slug[:SLUG_MAX]
         slug = cut.rsplit("_", 1)[0] if "_" in cut[SLUG_MAX // 2 :] else cut

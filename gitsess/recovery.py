@@ -4,6 +4,7 @@ reading list of the newest session in progress (`git sess context`)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -85,27 +86,48 @@ def _from_sessions(workspace: Workspace, catalog: Catalog) -> list[Artifact]:
 
 
 def latest_checkpoint(workspace: Workspace) -> Moment | None:
-    """The newest checkpoint by the time in its name (mtime for other names)."""
+    """The newest checkpoint, by the `time:` in its frontmatter, which has the
+    offset its name lacks (a name says the writer's local time)."""
+    named = [(entry, _name_time(entry)) for entry in _entries(workspace.checkpoints_path)]
+    if not named:
+        return None
+    newest_name = max(moment for _, moment in named)
     newest: Moment | None = None
-    for entry in _entries(workspace.checkpoints_path):
-        moment = _checkpoint_time(entry)
-        if moment is not None and (newest is None or moment > newest.time):
-            newest = Moment(workspace.relative(Path(entry.path)), moment)
+    for entry, moment in named:
+        # Local times of one instant are at most 26 hours apart (UTC-12 to UTC+14).
+        if newest_name - moment > MAX_OFFSET_SPAN:
+            continue
+        time = _frontmatter_time(entry) or moment.astimezone()
+        if newest is None or time > newest.time:
+            newest = Moment(workspace.relative(Path(entry.path)), time)
     return newest
 
 
 def latest_export(workspace: Workspace) -> Moment | None:
-    """The export written last (by modification time)."""
+    """The export written last: one changed in the work tree (by its modification
+    time), else the last commit of one (a checkout rewrites modification times)."""
     from gitsess.staged import is_export_name
 
+    repo, directory = workspace.repo, workspace.config.sessions_dir
+    changed = repo.git("status", "--porcelain", "-z", "--untracked-files=all", "--", directory)
     newest: Moment | None = None
-    for entry in _entries(workspace.sessions_path):
-        if not is_export_name(entry.name):
-            continue
-        moment = _mtime(entry)
-        if moment is not None and (newest is None or moment > newest.time):
-            newest = Moment(workspace.relative(Path(entry.path)), moment)
+    for record in changed.split("\0"):
+        path = workspace.repo.root / record[3:]
+        if record[3:] and is_export_name(path.name) and path.parent == workspace.sessions_path:
+            moment = _mtime(path)
+            if moment is not None and (newest is None or moment > newest.time):
+                newest = Moment(workspace.relative(path), moment)
+    pattern = f":(glob){directory}/session_*.md"
+    last = repo.git("log", "-1", "--format=%ct", "--name-only", "--", pattern).split()
+    if last:
+        moment = dt.datetime.fromtimestamp(int(last[0])).astimezone()
+        if newest is None or moment > newest.time:
+            newest = Moment(last[1] if len(last) > 1 else directory, moment)
     return newest
+
+
+MAX_OFFSET_SPAN = dt.timedelta(hours=26)
+_TIME_LINE = re.compile(rb"^time: *['\"]?([0-9T:+\-. ]+?)['\"]? *$", re.M)
 
 
 def _entries(directory: Path) -> list[os.DirEntry[str]]:
@@ -116,18 +138,36 @@ def _entries(directory: Path) -> list[os.DirEntry[str]]:
         return []
 
 
-def _checkpoint_time(entry: os.DirEntry[str]) -> dt.datetime | None:
+def _name_time(entry: os.DirEntry[str]) -> dt.datetime:
+    """The time a checkpoint's name says, as if it were UTC (only to compare
+    names); a name without one counts by its modification time."""
     match = _CHECKPOINT_NAME.match(entry.name)
     if match:
-        try:
-            return dt.datetime.strptime(match.group(1), "%Y-%m-%d_%H%M%S").astimezone()
-        except ValueError:
-            pass
-    return _mtime(entry)
+        with contextlib.suppress(ValueError):
+            moment = dt.datetime.strptime(match.group(1), "%Y-%m-%d_%H%M%S")
+            return moment.replace(tzinfo=dt.timezone.utc)
+    moment = _mtime(Path(entry.path)) or dt.datetime.fromtimestamp(0).astimezone()
+    return moment.replace(tzinfo=dt.timezone.utc)
 
 
-def _mtime(entry: os.DirEntry[str]) -> dt.datetime | None:
+def _frontmatter_time(entry: os.DirEntry[str]) -> dt.datetime | None:
     try:
-        return dt.datetime.fromtimestamp(entry.stat().st_mtime).astimezone()
+        with open(entry.path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    match = _TIME_LINE.search(head.split(b"\n---", 1)[0])
+    if not match:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(match.group(1).decode())
+    except ValueError:
+        return None
+    return moment.astimezone() if moment.tzinfo else None
+
+
+def _mtime(path: Path) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
     except OSError:
         return None

@@ -5,7 +5,8 @@ it by that id. Renaming it by hand leaves those links dangling; here the file
 moves with `git mv` semantics (only the move is staged, so `git log --follow`
 finds the history and any uncommitted edit stays in the work tree), the
 links in other sessions' frontmatter are rewritten in the form they were
-written in, and, when asked, so are mentions in their bodies.
+written in (each where it stands: a block list stays one, quoting and
+comments stay), and, when asked, so are mentions in their bodies.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from gitsess.catalog import Catalog
 from gitsess.errors import GitSessError, ValidationFailed
 from gitsess.files import decode_utf8, read_bytes, write_atomic
-from gitsess.links import resolve_link
+from gitsess.links import edit_links, resolve_link
 from gitsess.model import Session, body_of, edit_frontmatter, slugify
 from gitsess.workspace import Workspace, check_index_readable, write_index
 
@@ -120,7 +121,9 @@ def _plan_references(
         if requires != other.prerequisite_sessions:
             changes["prerequisite_sessions"] = requires
         original = _read(workspace, other)  # mentions are looked for in every body
-        updated = edit_frontmatter(original, changes) if changes else original
+        # Each link is rewritten where it is written: quoting, comments and a block
+        # list's layout stay.
+        updated = edit_links(original, changes) if changes else original
         path = workspace.repo.root / other.path
         if changes:
             result.links_rewritten.append(path)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitsess.errors import GitSessError, NotARepository
+from gitsess.files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -165,3 +166,22 @@ def _not_a_work_tree(start: Path) -> NotARepository:
         f"not a git repository: {start}",
         "cd into a repository, or create one with git init",
     )
+
+
+def set_excluded(common_dir: Path, block: list[str], *, present: bool) -> bool:
+    """Put `block` (a `#` comment saying why, then patterns) into, or take it
+    out of, `.git/info/exclude`: kept out of `git add -A`, and never committed
+    as .gitignore would be. True when the file changed."""
+    exclude = common_dir / "info" / "exclude"
+    text = exclude.read_text("utf-8", "surrogateescape") if exclude.is_file() else ""
+    lines = "\n".join(block) + "\n"
+    if (lines in text) == present:
+        return False
+    if present:
+        separator = "" if not text or text.endswith("\n") else "\n"
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        text = text + separator + lines
+    else:
+        text = text.replace(lines, "", 1)
+    write_atomic(exclude, text.encode("utf-8", "surrogateescape"))
+    return True

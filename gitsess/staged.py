@@ -30,6 +30,7 @@ class StagedTree:
     oids: dict[str, str]  # every staged export: name -> blob id
     changes: dict[str, str]  # export name -> "A", "M" or "D" against HEAD
     other_paths: list[str]  # staged paths that are neither exports nor the index
+    checkpoint_changes: dict[str, str]  # those of other_paths that are checkpoints -> A/M/D
     index_oid: str | None  # the staged session_index.md (None: not staged)
     index_changed: bool  # the staged session_index.md differs from HEAD's
     # Other files the commit changes in the directory (checkpoints/): path -> blob id
@@ -96,9 +97,10 @@ def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) 
     staged_changes = start_git(repo.root, STAGED_CHANGES)
     work_tree = start_git(repo.root, [*WORK_TREE_LISTING, prefix]) if with_work_tree else None
     listed = _entries(_fields(finish_git(entries, STAGED_ENTRIES).stdout))
-    changes, other_paths, index_changed = _changes_against_head(
+    changes, others, index_changed = _changes_against_head(
         _fields(finish_git(staged_changes, STAGED_CHANGES).stdout), prefix
     )
+    other_paths = list(others)
     oids = {
         name: entry.oid
         for path, entry in listed.items()
@@ -111,6 +113,9 @@ def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) 
         oids=oids,
         changes=changes,
         other_paths=other_paths,
+        checkpoint_changes={
+            path: status for path, status in others.items() if is_checkpoint_path(path, prefix)
+        },
         index_oid=index_entry.oid if index_entry else None,
         index_changed=index_changed,
         notes={path: listed[path].oid for path in other_paths if path in listed},
@@ -161,9 +166,12 @@ def _is_staged_export(name: str, entry: IndexEntry) -> bool:
     return entry.stage == "0" and entry.mode != SYMLINK_MODE and is_export_name(name)
 
 
-def _changes_against_head(fields: list[str], prefix: str) -> tuple[dict[str, str], list[str], bool]:
+def _changes_against_head(
+    fields: list[str], prefix: str
+) -> tuple[dict[str, str], dict[str, str], bool]:
+    """Export name -> status; every other path -> status; whether the index changed."""
     changes: dict[str, str] = {}
-    others: list[str] = []
+    others: dict[str, str] = {}
     index_changed = False
     for status, path in zip(fields[::2], fields[1::2], strict=False):
         name = path[len(prefix) :] if path.startswith(prefix) else None
@@ -172,8 +180,13 @@ def _changes_against_head(fields: list[str], prefix: str) -> tuple[dict[str, str
         elif path == prefix + INDEX_NAME:
             index_changed = True
         else:
-            others.append(path)
+            others[path] = "M" if status == "T" else status[0]
     return changes, others, index_changed
+
+
+def is_checkpoint_path(path: str, prefix: str) -> bool:
+    """`<sessions>/checkpoints/….md` (DESIGN.md §3.2)."""
+    return path.startswith(prefix + "checkpoints/") and path.endswith(".md")
 
 
 def staged_renames(tree: StagedTree) -> dict[str, Session]:

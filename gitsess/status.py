@@ -9,8 +9,14 @@ from typing import Any
 
 from gitsess.budget import EXPORT_COMMAND, Budget
 from gitsess.recovery import Moment, latest_checkpoint, latest_export
-from gitsess.transcript import Tail, TranscriptError, find_transcript, read_start, read_tail
-from gitsess.transcript import require_this_repository as _require_ours
+from gitsess.transcript import (
+    Tail,
+    TranscriptError,
+    find_transcript,
+    read_start,
+    read_tail,
+    require_ours,
+)
 from gitsess.workspace import Workspace
 
 
@@ -77,7 +83,7 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
         missing = error.message
     else:
         tail = read_tail(path)
-        _require_ours(tail.cwd, workspace.repo.root, path)
+        require_ours(tail, workspace.repo.root)
     budget = None
     if tail is not None and tail.context_tokens is not None:
         budget = Budget(tail.context_tokens, workspace.config.context_window)

@@ -11,9 +11,13 @@ characters when the output is not a UTF-8 terminal.
 from __future__ import annotations
 
 import heapq
+import os
+import re
+import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitsess.graph import session_graph
 from gitsess.listing import SessionFilter
@@ -49,6 +53,42 @@ ASCII = Glyphs(
     "-",
     "...",
 )
+
+
+# A codeset naming UTF-8: `en_US.UTF-8`, `C.utf8`, `de_DE.UTF-8@euro`.
+_UTF8_LOCALE = re.compile(r"\.utf-?8(?:@|$)", re.IGNORECASE)
+# What Python sets LC_CTYPE to when it coerces the C locale (PEP 538).
+_COERCED = frozenset({"C.UTF-8", "C.utf8", "UTF-8"})
+
+
+def terminal_is_utf8(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the user's locale names UTF-8: the first of LC_ALL, LC_CTYPE and LANG
+    that is set decides, as in the C library; C, POSIX or none at all is not UTF-8.
+
+    Not Python's stdout encoding: under the C locale Python makes that UTF-8
+    (PEP 538, PEP 540) while the terminal still shows only ASCII."""
+    environ = _startup_environment() if environ is None else environ
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        if environ.get(name):
+            return bool(_UTF8_LOCALE.search(environ[name]))
+    return False
+
+
+def _startup_environment() -> Mapping[str, str]:
+    """The locale variables as the process was given them. Python coerces the C
+    locale by setting LC_CTYPE=C.UTF-8 in its own environment (PEP 538), so
+    os.environ says UTF-8 exactly when the user's locale is not. Linux keeps the
+    environment the process started with in /proc/self/environ; elsewhere a
+    coerced LC_CTYPE (with UTF-8 mode on, which a C locale turns on) is ignored."""
+    try:
+        data = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        environ = dict(os.environ)
+        if sys.flags.utf8_mode and environ.get("LC_CTYPE") in _COERCED:
+            del environ["LC_CTYPE"]
+        return environ
+    pairs = (item.partition(b"=") for item in data.split(b"\0") if item)
+    return {key.decode(errors="replace"): value.decode(errors="replace") for key, _, value in pairs}
 
 
 def timeline(workspace: Workspace, wanted: SessionFilter, glyphs: Glyphs) -> str:

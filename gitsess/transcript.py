@@ -11,6 +11,7 @@ longer than `MAX_LINE` is skipped and counted, never fatal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -23,9 +24,11 @@ from typing import IO, Any
 
 from gitsess.errors import GitSessError
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads has joined every whole pair
 MAX_LINE = 16 * 1024 * 1024  # a longer line (a huge tool result) is skipped, not held
 CHUNK = 256 * 1024
 CONTINUED_TEXT = "This session is being continued from a previous conversation"
+INTERRUPTED = "[Request interrupted by user"  # Claude Code writes it as if the user had
 # tool -> the input key naming the file it writes
 WRITING_TOOLS = {
     "Write": "file_path",
@@ -59,15 +62,39 @@ def project_slug(path: Path | str) -> str:
 
 
 def project_transcripts(root: Path) -> list[Path]:
-    """This work tree's transcripts, newest first (by modification time)."""
+    """This work tree's transcripts, newest first (by modification time): those
+    of Claude Code started at its top, or in one of its directories."""
     projects = claude_home() / "projects"
     found: dict[str, Path] = {}
     for base in dict.fromkeys([str(root), str(root.resolve())]):
-        directory = projects / project_slug(base)
-        if directory.is_dir():
+        slug = project_slug(base)
+        for directory in projects.glob(glob_escape(slug) + "*"):
+            # `-x-app-src` may be /x/app/src, or /x/app-src: its transcripts say which.
+            inside = directory.name == slug
+            if not inside and not directory.name.startswith(slug + "-"):
+                continue
             for path in directory.glob("*.jsonl"):
-                found[str(path)] = path
+                if path.name.startswith("agent-"):
+                    continue  # a sub-agent's own, which older Claude Code kept beside
+                if inside or _cwd_within(path, root):
+                    found[str(path)] = path
     return sorted(found.values(), key=_modified, reverse=True)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?[])", r"[\1]", text)
+
+
+def _cwd_within(path: Path, root: Path) -> bool:
+    """Whether the first working directory a transcript names is in `root`."""
+    with contextlib.suppress(TranscriptError), _open(path) as handle:
+        for number, record in enumerate(_records_forward(handle, [0])):
+            cwd = record.get("cwd")
+            if isinstance(cwd, str) and cwd:
+                return _within(cwd, root)
+            if number > 50:
+                break
+    return False
 
 
 def _modified(path: Path) -> tuple[float, str]:
@@ -91,19 +118,19 @@ def find_transcript(root: Path, ref: str | None) -> Path:
         if not candidates:
             raise TranscriptError(
                 f"no Claude Code transcript for this repository in {where}",
-                "run Claude Code here first, or name one: --transcript PATH",
+                "run Claude Code here first, or name a transcript by its path",
             )
         return candidates[0]
     matches = [p for p in candidates if p.stem == ref] or [
         p for p in candidates if p.stem.startswith(ref)
     ]
     if not matches:  # a session of this repository started from another directory
-        matches = sorted((claude_home() / "projects").glob(f"*/{ref}.jsonl"))
+        matches = sorted((claude_home() / "projects").glob(f"*/{glob_escape(ref)}*.jsonl"))
     if len(matches) != 1:
         problem = "no transcript" if not matches else "more than one transcript"
         raise TranscriptError(
             f"{problem} with session id {ref!r} in {where}",
-            "give the whole id, or the path: --transcript PATH",
+            "give the whole session id, or the transcript's path",
         )
     return matches[0]
 
@@ -201,6 +228,8 @@ def context_of(usage: Any) -> tuple[int, int] | None:
     if not any(isinstance(part, int) for part in parts):
         return None
     inputs = sum(part for part in parts if isinstance(part, int))
+    if inputs == 0:
+        return None  # a reply Claude Code made up itself (an API error): no context figure
     output = usage.get("output_tokens")
     return inputs, inputs + (output if isinstance(output, int) else 0)
 
@@ -208,6 +237,19 @@ def context_of(usage: Any) -> tuple[int, int] | None:
 def _main_reply(record: dict[str, Any]) -> bool:
     # Sub-agents (sidechains) have a context of their own.
     return record.get("type") == "assistant" and not record.get("isSidechain")
+
+
+def _model(message: dict[str, Any]) -> str | None:
+    """The model that wrote a reply; None for one Claude Code wrote itself
+    (`<synthetic>`: an API error, an interruption), whose usage is all zeros."""
+    model = message.get("model")
+    return model if isinstance(model, str) and not model.startswith("<") else None
+
+
+def clean(text: str) -> str:
+    """`text` as it can be written: JSON lets a transcript hold half of a UTF-16
+    pair (an emoji cut in two), which UTF-8 cannot encode."""
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _prompt_text(record: dict[str, Any]) -> str | None:
@@ -224,9 +266,9 @@ def _prompt_text(record: dict[str, Any]) -> str | None:
         content = "\n".join(t for t in texts if isinstance(t, str))
     if not isinstance(content, str) or not content.strip():
         return None
-    if content.startswith(CONTINUED_TEXT) or content.lstrip().startswith("<"):
-        return None  # the old compaction summary; slash-command and hook wrappers
-    return content.strip()[:MAX_PROMPT_CHARS]
+    if content.startswith(CONTINUED_TEXT) or content.lstrip().startswith(("<", INTERRUPTED)):
+        return None  # the old compaction summary; wrappers; Claude Code's own markers
+    return clean(content.strip()[:MAX_PROMPT_CHARS])
 
 
 def _is_boundary(record: dict[str, Any]) -> bool:
@@ -293,9 +335,7 @@ def read_tail(path: Path) -> Tail:
             if sizes is None:
                 continue
             tail.input_tokens, tail.context_tokens = sizes
-            model = _message(record).get("model")
-            if isinstance(model, str) and not model.startswith("<"):
-                tail.model = model
+            tail.model = _model(_message(record))
             break
     tail.skipped_lines = counter[0]
     return tail
@@ -426,9 +466,7 @@ class _Scanner:
         if sizes is not None:
             self.scan.input_tokens, self.scan.context_tokens = sizes
             self.peak = max(self.peak, sizes[1])
-        model = message.get("model")
-        if isinstance(model, str) and not model.startswith("<"):
-            self.scan.model = model
+        self.scan.model = _model(message) or self.scan.model
         content = message.get("content")
         for item in content if isinstance(content, list) else ():
             if isinstance(item, dict) and item.get("type") == "tool_use":
@@ -440,7 +478,7 @@ class _Scanner:
         if name == "Bash":
             command = given.get("command")
             if isinstance(command, str) and command.strip() and len(self.commands) < MAX_COMMANDS:
-                self.commands.setdefault(" ".join(command.split())[:500])
+                self.commands.setdefault(clean(" ".join(command.split())[:500]))
             return
         key = WRITING_TOOLS.get(name) if isinstance(name, str) else None
         if name == "Read" and isinstance(given.get("file_path"), str):
@@ -456,7 +494,7 @@ class _Scanner:
         self.touched.setdefault(relative, "created" if fresh else "modified")
 
     def _relative(self, raw: str) -> str:
-        path = Path(raw)
+        path = Path(clean(raw))
         if not path.is_absolute():
             base = Path(self.scan.cwd) if self.scan.cwd else None
             path = base / path if base else path
@@ -496,9 +534,8 @@ def scan_transcript(path: Path, root: Path | None = None) -> Scan:
 
 def tail_for(root: Path, ref: str | None) -> Tail:
     """The end of the transcript `ref` names, refusing another repository's."""
-    path = find_transcript(root, ref)
-    tail = read_tail(path)
-    require_this_repository(tail.cwd, root, path)
+    tail = read_tail(find_transcript(root, ref))
+    require_ours(tail, root)
     return tail
 
 
@@ -506,25 +543,40 @@ def scan_for(root: Path, ref: str | None) -> Scan:
     """Scan the transcript `ref` names, refusing another repository's."""
     path = find_transcript(root, ref)
     scan = scan_transcript(path, root)
-    require_this_repository(scan.cwd, root, path)
+    require_ours(scan, root)
     return scan
 
 
 # --- whose transcript -----------------------------------------------------------------
 
 
-def require_this_repository(cwd: str | None, root: Path, path: Path) -> None:
-    """Refuse a transcript whose conversation ran in another directory tree."""
-    if cwd is None:
-        return  # nothing to tell by (an empty or foreign-format file)
+def require_ours(found: Tail | Scan, root: Path) -> None:
+    """Refuse a file that is not a Claude Code transcript (no record names its
+    session), and one whose conversation ran in another directory tree."""
+    path = found.path
+    if found.session_id is None and _size(path) > 0:
+        raise TranscriptError(
+            f"{path} is not a Claude Code transcript: no line is a record with a sessionId",
+            "name a .jsonl file under ~/.claude/projects/, or a session id",
+        )
+    if found.cwd is None or _within(found.cwd, root):
+        return
+    raise TranscriptError(
+        f"transcript {path} is of {found.cwd}, not of this repository ({root})",
+        f"run this in {found.cwd}, or name one of this repository's by path or session id",
+    )
+
+
+def _within(cwd: str, root: Path) -> bool:
     where = Path(cwd)
     for base in {root, root.resolve()}:
         if where == base or where.is_relative_to(base):
-            return
-    with_resolved = Path(os.path.realpath(cwd))
-    if with_resolved.is_relative_to(root.resolve()):
-        return
-    raise TranscriptError(
-        f"transcript {path} is of {cwd}, not of this repository ({root})",
-        f"run this in {cwd}, or name one of this repository's: git sess status --transcript ID",
-    )
+            return True
+    return Path(os.path.realpath(cwd)).is_relative_to(root.resolve())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

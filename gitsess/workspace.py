@@ -100,9 +100,12 @@ class Workspace:
         return templates.render(text, values, source)
 
 
-def open_workspace(cwd: Path | None = None) -> Workspace:
+def open_workspace(
+    cwd: Path | None = None, problems: list[GitSessError] | None = None
+) -> Workspace:
+    """The repository at `cwd`; `problems`: see `load_config`."""
     repo = discover(cwd)
-    return Workspace(repo=repo, config=load_config(repo.config()))
+    return Workspace(repo=repo, config=load_config(repo.config(), problems))
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,34 @@ def test_status_without_any_transcript_shows_the_times(sessions: Path) -> None:
     assert data["last_export"]["path"].endswith("_first.md")
 
 
+def test_the_latest_checkpoint_is_by_its_time_not_the_local_time_in_its_name(
+    sessions: Path,
+) -> None:
+    folder = sessions / ".sessions" / "checkpoints"
+    folder.mkdir()
+    for name, time in (
+        ("2026-03-02_180000_In_Tokyo_ccp.md", "2026-03-02T18:00:00+09:00"),  # 09:00 UTC
+        ("2026-03-02_100000_In_London_ccp.md", "2026-03-02T10:00:00+00:00"),  # 10:00 UTC
+    ):
+        (folder / name).write_text(f"---\ntitle: x\ntype: checkpoint\ntime: '{time}'\n---\n")
+    data = json.loads(sess(sessions, "status", "--json").out)
+    assert data["last_checkpoint"]["path"].endswith("_In_London_ccp.md")
+
+
+def test_the_last_export_of_a_fresh_checkout_is_its_last_commit(sessions: Path) -> None:
+    sess(sessions, "new", "Old work", "--date", "2025-01-01")
+    git(sessions, "add", "-A")
+    old = {**os.environ, "GIT_COMMITTER_DATE": "2025-01-01T12:00:00Z"}
+    subprocess.run(["git", "commit", "-qm", "old"], cwd=sessions, env=old, check=True)
+    data = json.loads(sess(sessions, "status", "--json").out)  # the file was written just now
+    assert data["last_export"]["seconds_ago"] > 300 * 86400
+    assert data["last_export"]["path"].endswith("_old_work.md")
+    sess(sessions, "new", "New work")  # not committed: the file's own time
+    data = json.loads(sess(sessions, "status", "--json").out)
+    assert data["last_export"]["seconds_ago"] < 300
+    assert data["last_export"]["path"].endswith("_new_work.md")
+
+
 def test_another_repositorys_transcript_is_refused(sessions: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
@@ -107,6 +135,22 @@ def test_new_from_transcript_fills_in_facts_and_never_assistant_text(sessions: P
     assert sess(sessions, "check").code == 0
 
 
+def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Path) -> None:
+    place_transcript(sessions)
+    first = sess(sessions, "new", "--from-transcript").out.strip()
+    before = snapshot(sessions)
+    assert_one_line_error(
+        sess(sessions, "new", "--from-transcript"),
+        f"this conversation ({SESSION_ID}) is already exported as {first}",
+        "--continues session_20260302_add_csv_export",
+    )
+    assert snapshot(sessions) == before
+    name = Path(first).stem
+    second = sess(sessions, "new", "Part two", "--from-transcript", "--continues", name)
+    assert second.code == 0, second.err
+    assert f"continuation_of: {name}" in (sessions / second.out.strip()).read_text()
+
+
 def test_new_from_transcript_keeps_the_users_own_title_and_date(sessions: Path) -> None:
     place_transcript(sessions)
     result = sess(
@@ -145,21 +189,26 @@ def test_checkpoint_is_named_and_filled_as_the_design_says(sessions: Path) -> No
         f"transcript: {SESSION_ID}",
         "tokens: 34925",
         "branch: main",
-        f"commit: {head}",
         "- Continue: add tests for the CSV export",
         f"- Branch: main at {head} (initial)",
         "- Context: 34,925 / 200,000 tokens (17%, normal); compactions so far: 1",
     ):
         assert line in text.splitlines(), line
+    # A short id of digits alone (1 time in 27) is quoted, as YAML must.
+    assert re.search(rf"^commit: '?{head}'?$", text, re.M), text
     steps = re.findall(r"^\d+\. Read (.*)$", text, re.M)
     assert steps[0] == "this checkpoint."
     assert [re.sub(r"session_\d+_", "", s) for s in steps[1:]] == [
         "`.sessions/looking_back.md` (latest reflection).",
         "`.sessions/plan.md` (active roadmap).",
-        f"`{first.out.strip()}` (latest checkpoint).",
         "`.sessions/work.md` (the session in progress).",
     ]
     assert json.loads(sess(sessions, "status", "--json").out)["last_checkpoint"]["path"]
+
+
+def test_checkpoint_names_are_spelled_in_ascii_as_export_names_are(sessions: Path) -> None:
+    result = sess(sessions, "checkpoint", "Größenänderung im Café")
+    assert result.out.strip().endswith("_Grossenanderung_im_Cafe_ccp.md")
 
 
 def test_checkpoint_needs_the_sessions_directory(repo: Path) -> None:
@@ -220,10 +269,52 @@ def test_shared_settings_name_git_sess_on_path(sessions: Path) -> None:
     assert json.loads(settings(sessions, "settings.json").read_text()) == {}
 
 
-def test_user_settings_live_under_the_claude_directory(sessions: Path) -> None:
-    assert sess(sessions, "assistant", "install", "--user").code == 0
+def test_user_settings_live_under_the_claude_directory(sessions: Path, tmp_path: Path) -> None:
+    # Linked from a dotfiles repository: the link stays, its target gets the hooks.
+    dotfiles = tmp_path / "dotfiles" / "claude.json"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text('{"model": "opus"}\n')
     path = Path(os.environ["HOME"]) / ".claude" / "settings.json"
-    assert "PreCompact" in json.loads(path.read_text())["hooks"]
+    path.parent.mkdir()
+    path.symlink_to(dotfiles)
+    assert sess(sessions, "assistant", "install", "--user").code == 0
+    assert path.is_symlink()
+    assert "PreCompact" in json.loads(dotfiles.read_text())["hooks"]
+    # It is no repository's: it can be undone from anywhere.
+    elsewhere = tmp_path / "not_a_repository"
+    elsewhere.mkdir()
+    assert sess(elsewhere, "assistant", "uninstall", "--user").code == 0
+    assert json.loads(dotfiles.read_text()) == {"model": "opus"}
+    assert sess(elsewhere, "assistant", "install", "--local").code == 1
+    both = sess(sessions, "assistant", "install", "--user", "--local")
+    assert both.code == 2 and "--local and --user name different files" in both.err
+
+
+def test_uninstall_leaves_a_file_it_never_touched_as_it_is(sessions: Path) -> None:
+    settings(sessions, "settings.json").parent.mkdir()
+    settings(sessions, "settings.json").write_text('{"model": "opus"}')
+    result = sess(sessions, "assistant", "uninstall", "--shared")
+    assert result.code == 0 and "not installed in .claude/settings.json" in result.out
+    assert settings(sessions, "settings.json").read_text() == '{"model": "opus"}'
+    assert not settings(sessions, "settings.json.bak").exists()
+
+
+def test_personal_settings_and_backups_stay_out_of_commits(sessions: Path) -> None:
+    git(sessions, "add", "-A")
+    git(sessions, "commit", "-qm", "sessions")
+    settings(sessions, "settings.json").parent.mkdir()
+    settings(sessions, "settings.json").write_text("{}\n")
+    git(sessions, "add", "-A")
+    git(sessions, "commit", "-qm", "team settings")
+    assert sess(sessions, "assistant", "install").code == 0
+    assert sess(sessions, "assistant", "install", "--shared").code == 0
+    assert git(sessions, "status", "--porcelain").splitlines() == [" M .claude/settings.json"]
+    # An unreadable file does not hide what the others hold.
+    settings(sessions, "settings.json").write_text("{,}")
+    shown = sess(sessions, "assistant", "status")
+    assert shown.code == 0
+    assert "shared  .claude/settings.json: cannot be read:" in shown.out
+    assert "local   .claude/settings.local.json:" in shown.out
 
 
 @pytest.mark.parametrize(
@@ -322,6 +413,29 @@ def test_after_a_compaction_the_mode_decides_what_the_assistant_does(sessions: P
     assert "Recovery mode is auto" in text
 
 
+def test_a_mode_not_understood_recovers_as_manual_and_says_so(sessions: Path) -> None:
+    transcript = place_transcript(sessions)
+    payload = event(sessions, "SessionStart", transcript, source="compact")
+    out = run_hook(sessions, "SessionStart", payload, env={"GITSESS_RECOVERY_MODE": "manaul"})
+    assert "Recovery mode is manual" in context_of(out)
+    assert "GITSESS_RECOVERY_MODE is 'manaul', not auto or manual" in out["systemMessage"]
+    # A setting git sess cannot use does not stop the hooks: a safe default, and a word.
+    git(sessions, "config", "sess.recoveryMode", "manaul")
+    git(sessions, "config", "sess.contextWindow", "lots")
+    out = run_hook(sessions, "SessionStart", payload)
+    assert "Recovery mode is manual" in context_of(out)
+    assert "Context: 34,925 of 200,000 tokens" in context_of(out)
+    said = sorted(out["systemMessage"].splitlines())
+    assert said[0].startswith("git-sess: git config sess.contextWindow is 'lots'")
+    assert said[0].endswith("(git config sess.contextWindow 200k)")
+    assert said[1].startswith("git-sess: git config sess.recoveryMode is 'manaul'")
+    out = run_hook(sessions, "PreCompact", event(sessions, "PreCompact", transcript))
+    assert "checkpoint written before compaction" in out["systemMessage"]
+    log = sess(sessions, "assistant", "log")
+    assert log.code == 0
+    assert "    warning: git config sess.contextWindow is 'lots'" in log.out
+
+
 def test_session_start_stays_within_its_token_bound(sessions: Path) -> None:
     previous = None
     for number in range(40):
@@ -332,7 +446,12 @@ def test_session_start_stays_within_its_token_bound(sessions: Path) -> None:
     out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", None, source="resume"))
     text = context_of(out)
     assert len(text) / 4 <= 1500
-    assert "(and 28 more: git sess context --format paths)" in text
+    # The oldest of the chain are left out; the session in progress never is.
+    listed = text.splitlines()[2:]
+    assert listed[0] == "(28 earlier in the list left out: git sess context --format paths)"
+    assert listed[1].startswith("29. .sessions/session_20260129_step_28_")
+    assert listed[-1].startswith("40. .sessions/session_20260209_step_39_")
+    assert listed[-1].endswith("(the session in progress)")
 
 
 def test_pre_compact_writes_a_checkpoint_and_says_where(sessions: Path) -> None:
@@ -355,15 +474,21 @@ def test_user_prompt_warns_once_per_zone_from_urgent_on(sessions: Path) -> None:
     assert run_hook(sessions, "UserPromptSubmit", payload) == {}  # 70 %: export soon
     transcript.write_text(reply(160_000, cwd=str(sessions)) + "\n")
     text = context_of(run_hook(sessions, "UserPromptSubmit", payload))
+    # What `git sess status` says too: past auto-compaction's threshold (77.5 %).
     assert text == (
         "git-sess: the context is at 80% of the window (urgent); before answering,"
-        " export this session now with `git sess new --from-transcript`."
+        " write a checkpoint now, compaction is close: `git sess checkpoint --from-transcript`."
     )
     assert run_hook(sessions, "UserPromptSubmit", payload) == {}  # said once for this zone
     transcript.write_text(reply(180_000, cwd=str(sessions)) + "\n")
     assert "(critical)" in context_of(run_hook(sessions, "UserPromptSubmit", payload))
     other = {**payload, "session_id": "another"}
     assert "(critical)" in context_of(run_hook(sessions, "UserPromptSubmit", other))
+    # After a compaction the context is small again: the warnings are due once more.
+    transcript.write_text(reply(30_000, cwd=str(sessions)) + "\n")
+    assert run_hook(sessions, "UserPromptSubmit", payload) == {}
+    transcript.write_text(reply(160_000, cwd=str(sessions)) + "\n")
+    assert "(urgent)" in context_of(run_hook(sessions, "UserPromptSubmit", payload))
 
 
 def test_session_end_writes_a_checkpoint_only_when_asked(sessions: Path) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, git, sess, snapshot
+from conftest import assert_one_line_error, assert_refused, git, sess, snapshot
 
 
 def name(slug: str, day: int) -> str:
@@ -448,6 +450,65 @@ def test_link_onto_a_prerequisite_list_written_as_a_string(diamond):
     assert f"prerequisite_sessions: [{name('left', 2)}, {name('right', 3)}]" in text
 
 
+def frontmatter_edit(path: Path, old: str, new: str) -> str:
+    """Replace `old` with `new` in the file (once, and it must be there); the new text."""
+    text = path.read_text()
+    assert text.count(old) == 1, (old, text)
+    path.write_text(text.replace(old, new))
+    return path.read_text()
+
+
+def test_mv_rewrites_each_link_where_it_is_written(diamond):
+    """A block list stays a block list, each link keeps its quoting, comments stay."""
+    sessions_dir = diamond / ".sessions"
+    base, stem = name("base", 1), name("base", 1).removesuffix(".md")
+    block = (
+        "prerequisite_sessions:  # what it needs\n"
+        f"  - {base}  # the base one\n"
+        "  # and the one beside it\n"
+        f'  - "{name("right", 3)}"\n'
+        f"  - '{stem}'\n"
+    )
+    left = frontmatter_edit(
+        sessions_dir / name("left", 2), f"prerequisite_sessions: [{base}]\n", block
+    )
+    top_2 = frontmatter_edit(
+        sessions_dir / name("top_2", 5),
+        f"continuation_of: {name('top', 4)}\n",
+        f"continuation_of: {name('top', 4).removesuffix('.md')}  # picks up from top\n",
+    )
+    assert sess(diamond, "mv", "base", "Foundation").code == 0
+    assert sess(diamond, "mv", "top", "Summit").code == 0
+    new_stem = name("foundation", 1).removesuffix(".md")
+    assert (sessions_dir / name("left", 2)).read_text() == left.replace(stem, new_stem)
+    assert (sessions_dir / name("top_2", 5)).read_text() == top_2.replace(
+        name("top", 4).removesuffix(".md"), name("summit", 4).removesuffix(".md")
+    )
+    assert sess(diamond, "check").code == 0
+
+
+def test_link_and_unlink_edit_a_block_list_in_place(diamond):
+    path = diamond / ".sessions" / name("top", 4)
+    block = (
+        "prerequisite_sessions:\n"
+        f'  - "{name("right", 3)}"  # the right one\n'
+        f"  - {name('left', 2)}\n"
+        "continuation_of: null  # the first of its chain\n"
+    )
+    text = frontmatter_edit(
+        path, f"prerequisite_sessions: [{name('right', 3)}, {name('left', 2)}]\n", block
+    )
+    assert sess(diamond, "link", "top", "--requires", "base", "--continues", "base").code == 0
+    linked = text.replace(
+        f"  - {name('left', 2)}\n", f"  - {name('left', 2)}\n  - {name('base', 1)}\n"
+    ).replace("continuation_of: null", f"continuation_of: {name('base', 1)}")
+    assert path.read_text() == linked
+    assert sess(diamond, "unlink", "top", "left", "base").code == 0
+    assert path.read_text() == text.replace(f"  - {name('left', 2)}\n", "")
+    assert sess(diamond, "unlink", "top", "right").code == 0
+    assert "prerequisite_sessions: []\ncontinuation_of: null  # the first" in path.read_text()
+
+
 # --- timeline ------------------------------------------------------------------------
 
 
@@ -475,6 +536,65 @@ def test_timeline_is_ascii_when_not_a_terminal(forked):
     assert result.out.isascii()
 
 
+def timeline_on_terminal(repo: Path, locale: dict[str, str]) -> str:
+    """`git sess timeline` with its output on a pseudo-terminal, under `locale` alone
+    (as a user's shell would set it), and what the terminal was sent."""
+    keep = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("LC_", "LANG", "PYTHONUTF8", "PYTHONCOERCECLOCALE"))
+    }
+    controller, terminal = os.openpty()
+    try:
+        done = subprocess.run(
+            ["git", "sess", "timeline"],
+            cwd=repo,
+            stdin=subprocess.DEVNULL,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            env={**keep, **locale},
+            timeout=120,
+        )
+        os.close(terminal)
+        terminal = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # Linux: EIO once the other side is closed and read out
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if terminal >= 0:
+            os.close(terminal)
+        os.close(controller)
+    assert done.returncode == 0, done.stderr
+    return shown.decode("utf-8").replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(
+    ("locale", "charset"),
+    [
+        ({"LC_ALL": "C", "LANG": "C"}, "ascii"),
+        ({"LANG": "C"}, "ascii"),  # Python sets LC_CTYPE=C.UTF-8 for itself (PEP 538)
+        ({"LC_ALL": "POSIX"}, "ascii"),
+        ({}, "ascii"),
+        ({"LANG": "en_US.ISO-8859-1"}, "ascii"),
+        ({"LC_ALL": "C", "LC_CTYPE": "C.UTF-8", "LANG": "C.UTF-8"}, "ascii"),
+        ({"LANG": "en_US.UTF-8"}, "unicode"),
+        ({"LC_CTYPE": "C.utf8", "LANG": "C"}, "unicode"),
+        ({"LC_ALL": "de_DE.UTF-8@euro", "LANG": "C"}, "unicode"),
+    ],
+)
+def test_timeline_on_a_terminal_follows_its_locale(forked, locale, charset):
+    """Box-drawing characters only where the locale (LC_ALL, then LC_CTYPE, then
+    LANG) names UTF-8, whatever encoding Python gives its own stdout."""
+    golden = (GOLDEN / f"timeline_diamond.{charset}.txt").read_text(encoding="utf-8")
+    assert timeline_on_terminal(forked, locale) == golden
+
+
 def test_timeline_filters_cut_chains_where_they_leave_the_selection(forked):
     result = sess(forked, "timeline", "--since", "2026-01-05", "--charset", "ascii")
     assert result.code == 0, result.err
@@ -495,3 +615,66 @@ def test_link_to_a_legacy_export_and_duplicate_links(diamond):
     assert_one_line_error(
         sess(diamond, "link", "legacy_notes", "--requires", "base"), "has no frontmatter"
     )
+
+
+# --- continuations: one each, and earlier --------------------------------------------
+
+
+def test_new_and_link_refuse_to_continue_a_session_dated_later(sessions):
+    write(sessions, "later", 10)
+    write(sessions, "earlier", 5)
+    later = name("later", 10)
+    assert_refused(
+        sessions,
+        ("new", "Before", "--date", "2026-01-05", "--continues", "later"),
+        f"the new session (2026-01-05) cannot continue {later}, which is dated later",
+        "give --date 2026-01-10 or later",
+    )
+    for command in ("link", "update"):
+        assert_refused(
+            sessions,
+            (command, "earlier", "--continues", "later"),
+            f"{name('earlier', 5)} (2026-01-05) cannot continue {later}",
+            "fix the date of one of them",
+        )
+    same_day = sess(sessions, "new", "Same day", "--date", "2026-01-10", "--continues", "later")
+    assert same_day.code == 0, same_day.err
+
+
+def test_check_warns_of_a_continuation_dated_after_the_session(sessions):
+    write(sessions, "later", 10)
+    write(sessions, "earlier", 5, continues=name("later", 10))
+    assert sess(sessions, "index").code == 0
+    result = sess(sessions, "check")
+    assert result.code == 0, result.out  # a warning: the links themselves are sound
+    assert result.out.splitlines() == [
+        f"warning: .sessions/{name('earlier', 5)}:7: continuation_of names"
+        f" {name('later', 10)}, dated 2026-01-10, after this session (2026-01-05)",
+        "  hint: a session continues an earlier one: fix the date of one of them, or drop"
+        f" the link: git sess unlink {name('earlier', 5)} {name('later', 10)}",
+        "2 session(s) checked: 0 error(s), 1 warning(s)",
+    ]
+
+
+def test_link_refuses_to_replace_the_session_it_continues(diamond):
+    top_3 = diamond / ".sessions" / name("top_3", 6)
+    assert_refused(
+        diamond,
+        ("link", "top_3", "--continues", "top"),
+        f"{name('top_3', 6)} already continues {name('top_2', 5)}",
+        f"git sess unlink {name('top_3', 6)} {name('top_2', 5)} first",
+        f"git sess update {name('top_3', 6)} --continues {name('top', 4)}",
+    )
+    # The same link again, however it is named, changes nothing and succeeds.
+    before = snapshot(diamond)
+    for again in ("top_2", name("top_2", 5).removesuffix(".md"), name("top_2", 5)):
+        result = sess(diamond, "link", "top_3", "--continues", again)
+        assert result.code == 0, result.err
+        assert "nothing changed" in result.out
+    assert snapshot(diamond) == before
+    # update sets it outright; a link to a deleted session is mended by link.
+    assert sess(diamond, "update", "top_3", "--continues", "top").code == 0
+    assert f"continuation_of: {name('top', 4)}\n" in top_3.read_text()
+    (diamond / ".sessions" / name("top", 4)).unlink()
+    assert sess(diamond, "link", "top_3", "--continues", "top_2").code == 0
+    assert f"continuation_of: {name('top_2', 5)}\n" in top_3.read_text()

@@ -19,7 +19,7 @@ from gitsess.transcript import (
     read_tail,
     scan_transcript,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, sess, snapshot
 
 FIXTURE_CWD = "/home/dev/ledger_app"
 SESSION_ID = "5b1e9c3a-2f47-4d0e-8a6b-91c2d3e4f5a6"
@@ -155,6 +155,36 @@ def test_records_without_usage_and_an_empty_file(tmp_path: Path) -> None:
     assert (scan.context_tokens, scan.prompt_count, scan.files_created) == (None, 0, [])
 
 
+def test_a_reply_claude_code_made_up_itself_is_not_the_context(tmp_path: Path) -> None:
+    # What Claude Code writes when a request fails: a reply of its own, usage all zeros.
+    error = json.loads(reply(1000))
+    error["message"]["model"] = "<synthetic>"
+    error["message"]["usage"] = {key: 0 for key in error["message"]["usage"]}
+    error["isApiErrorMessage"] = True
+    path = write(tmp_path, [reply(160_000), json.dumps(error)])
+    assert read_tail(path).context_tokens == 160_100
+    assert read_tail(path).model == "claude-opus-4-5"
+    scan = scan_transcript(path)
+    assert (scan.context_tokens, scan.model) == (160_100, "claude-opus-4-5")
+
+
+def test_half_an_emoji_and_claude_codes_own_markers_in_the_requests(tmp_path: Path) -> None:
+    # JSON can hold half of a UTF-16 pair, which Python then holds as a lone surrogate.
+    half = '{"type": "user", "message": {"content": "Fix the rocket \\ud83d emoji"}}'
+    markers = [
+        {"type": "user", "message": {"content": "[Request interrupted by user for tool use]"}},
+        {
+            "type": "user",
+            "message": {"content": [{"type": "text", "text": "[Request interrupted by user]"}]},
+        },
+    ]
+    lines = [half, *map(json.dumps, markers)]
+    scan = scan_transcript(write(tmp_path, [*lines, reply(1000)]))
+    assert scan.first_prompt == "Fix the rocket \ufffd emoji"
+    assert scan.recent_prompts == ["Fix the rocket \ufffd emoji"]
+    scan.first_prompt.encode("utf-8")  # writable
+
+
 def test_memory_stays_bounded_on_a_large_transcript_with_a_huge_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -201,6 +231,36 @@ def test_find_by_latest_id_prefix_path_and_config_dir(
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "elsewhere"))
     with pytest.raises(TranscriptError, match=re.escape(str(tmp_path / "elsewhere"))):
         find_transcript(repo, None)
+
+
+def test_claude_code_started_in_a_directory_of_the_repository(repo: Path, tmp_path: Path) -> None:
+    inside = place_transcript(repo / "src", [reply(5000, cwd=str(repo / "src"))], "abcd-inside")
+    # A sibling whose slug begins like this one's: not this repository's.
+    sibling = tmp_path / (repo.name + "-lib")
+    place_transcript(sibling, [reply(7000, cwd=str(sibling))], "abcd-sibling")
+    assert find_transcript(repo, None) == inside
+    assert find_transcript(repo, "abcd-i") == inside
+    assert sess(repo, "status").code == 0
+    # Older Claude Code kept a sub-agent's transcript beside: never the conversation.
+    place_transcript(repo, [reply(9000, cwd=str(repo), sidechain=True)], "agent-1a2b")
+    assert find_transcript(repo, None) == inside
+
+
+def test_a_file_that_is_no_transcript_is_refused(sessions: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "hosts"
+    junk.write_text("127.0.0.1 localhost\n::1 localhost\n")
+    for args in (["status"], ["new", "X"], ["checkpoint"]):
+        flag = "--transcript" if args == ["status"] else "--from-transcript"
+        before = snapshot(sessions)
+        result = sess(sessions, *args, f"{flag}={junk}")
+        assert result.code == 1, args
+        assert "is not a Claude Code transcript" in result.err
+        assert snapshot(sessions) == before
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    shown = sess(sessions, "status", "--transcript", str(empty))
+    assert shown.code == 0
+    assert "context          unknown (no reply yet)" in shown.out
 
 
 def test_zones_and_context_left() -> None:
