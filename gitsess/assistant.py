@@ -50,6 +50,8 @@ class Outcome:
 
     def warn(self, *lines: str) -> None:
         """Tell the user (Claude Code shows `systemMessage`), and the log."""
+        if not lines:
+            return
         self.warnings += lines
         shown = [self.output.get("systemMessage"), *(f"git-sess: {w}" for w in self.warnings)]
         self.output["systemMessage"] = "\n".join(dict.fromkeys(filter(None, shown)))
@@ -145,8 +147,14 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
     from gitsess.recovery import recovery_order
 
     artifacts = recovery_order(workspace)
-    budget, tail = _budget(workspace, event)
     compacted = event.get("source") == "compact"
+    warnings = []
+    try:
+        budget, tail = _budget(workspace, event)
+    except GitSessError as error:  # the reading list matters more than the figure
+        (budget, tail), warnings = (None, None), [error.message]
+    if compacted and not dry_run:
+        _forget_warnings(workspace, event.get("session_id") or "?")  # the context is small again
     if compacted:
         lines = [_compaction_line(tail)]
     else:
@@ -158,10 +166,10 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
         lines += _listed(artifacts)
     else:
         lines.append("No session is in progress and there is no checkpoint to resume from.")
-    problem = None
     if compacted:
         mode, problem = recovery_mode(workspace)
         lines.append(_recovery_instruction(mode))
+        warnings += [problem] if problem else []
     if budget is not None:
         lines.append(
             f"Context: {budget.tokens:,} of {budget.window:,} tokens"
@@ -172,8 +180,7 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
         output=_context_output("SessionStart", text),
         did=f"{event.get('source') or 'start'}: named {len(artifacts)} file(s) to read",
     )
-    if problem:
-        outcome.warn(problem)
+    outcome.warn(*warnings)
     return outcome
 
 

@@ -112,17 +112,16 @@ def create_session(workspace: Workspace, request: NewSession) -> Path:
 
 def _refuse_second_export(workspace: Workspace, transcript: str | None) -> None:
     """A second export of one conversation is its next part, or a copy."""
-    exported = [
-        s
-        for s in workspace.catalog().sessions
-        if transcript and s.extra.get("transcript") == transcript
-    ]
-    if exported:
-        name = exported[0].id.removesuffix(".md")
+    if not transcript:
+        return
+    parts = [s for s in workspace.catalog().sessions if s.extra.get("transcript") == transcript]
+    continued = {Path(s.continuation_of).stem.lower() for s in parts if s.continuation_of}
+    last = next((s for s in parts if Path(s.id).stem.lower() not in continued), None)
+    if last is not None:
+        name = Path(last.id).stem
         raise GitSessError(
-            f"this conversation ({transcript}) is already exported as {exported[0].path}",
-            f"write its next part: git sess new --from-transcript --continues {name}"
-            f", or bring that one up to date: git sess update {name} …",
+            f"this conversation ({transcript}) is already exported, last as {last.path}",
+            f"write its next part: git sess new --from-transcript --continues {name}",
         )
 
 

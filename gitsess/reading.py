@@ -179,15 +179,24 @@ def reading_list(
 
 
 def _newest_in_progress(catalog: Catalog) -> Session:
-    for session in catalog.sessions:  # newest first
-        # A roadmap stays in progress for the whole project: it is read for its
-        # own sake after a reset (recovery.py), not picked up as the work.
-        if session.status == "in-progress" and session.type not in RECOVERY_TYPES:
-            return session
-    raise GitSessError(
-        "no session is in progress to pick up",
-        "name one: git sess context SESSION (git sess list shows them)",
-    )
+    # A roadmap stays in progress for the whole project: it is read for its
+    # own sake after a reset (recovery.py), not picked up as the work.
+    candidates = [
+        s for s in catalog.sessions if s.status == "in-progress" and s.type not in RECOVERY_TYPES
+    ]  # newest first
+    if not candidates:
+        raise GitSessError(
+            "no session is in progress to pick up",
+            "name one: git sess context SESSION (git sess list shows them)",
+        )
+    # The parts of one day's work continue one another: the last part is the work.
+    newest = [s for s in candidates if s.date == candidates[0].date]
+    continued = {_stem(s.continuation_of) for s in newest if s.continuation_of}
+    return next((s for s in newest if _stem(s.id) not in continued), newest[0])
+
+
+def _stem(link: str) -> str:
+    return link.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md").lower()
 
 
 def _text(workspace: Workspace, session: Session) -> str:

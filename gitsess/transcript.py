@@ -86,15 +86,21 @@ def glob_escape(text: str) -> str:
 
 
 def _cwd_within(path: Path, root: Path) -> bool:
-    """Whether the first working directory a transcript names is in `root`."""
+    """Whether the conversation started in `root` (the first `cwd` it names)."""
+    cwd = first_value(path, "cwd")
+    return cwd is not None and _within(cwd, root)
+
+
+def first_value(path: Path, key: str) -> str | None:
+    """The first text value of `key` among a transcript's first records."""
     with contextlib.suppress(TranscriptError), _open(path) as handle:
         for number, record in enumerate(_records_forward(handle, [0])):
-            cwd = record.get("cwd")
-            if isinstance(cwd, str) and cwd:
-                return _within(cwd, root)
+            value = record.get(key)
+            if isinstance(value, str) and value:
+                return value
             if number > 50:
                 break
-    return False
+    return None
 
 
 def _modified(path: Path) -> tuple[float, str]:
@@ -115,6 +121,9 @@ def find_transcript(root: Path, ref: str | None) -> Path:
     candidates = project_transcripts(root)
     where = claude_home() / "projects" / project_slug(root)
     if not ref or ref == "latest":
+        # Claude Code can start a file with a summary of another conversation
+        # alone: the newest that names a session of its own is this one's.
+        candidates = [p for p in candidates if first_value(p, "sessionId")] or candidates
         if not candidates:
             raise TranscriptError(
                 f"no Claude Code transcript for this repository in {where}",
@@ -559,11 +568,13 @@ def require_ours(found: Tail | Scan, root: Path) -> None:
             f"{path} is not a Claude Code transcript: no line is a record with a sessionId",
             "name a .jsonl file under ~/.claude/projects/, or a session id",
         )
-    if found.cwd is None or _within(found.cwd, root):
+    # Where the conversation started: it may have gone on in other directories.
+    cwd = first_value(path, "cwd") or found.cwd
+    if cwd is None or _within(cwd, root):
         return
     raise TranscriptError(
-        f"transcript {path} is of {found.cwd}, not of this repository ({root})",
-        f"run this in {found.cwd}, or name one of this repository's by path or session id",
+        f"transcript {path} is of {cwd}, not of this repository ({root})",
+        f"run this in {cwd}, or name one of this repository's by path or session id",
     )
 
 

@@ -141,7 +141,7 @@ def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Pat
     before = snapshot(sessions)
     assert_one_line_error(
         sess(sessions, "new", "--from-transcript"),
-        f"this conversation ({SESSION_ID}) is already exported as {first}",
+        f"this conversation ({SESSION_ID}) is already exported, last as {first}",
         "--continues session_20260302_add_csv_export",
     )
     assert snapshot(sessions) == before
@@ -149,6 +149,13 @@ def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Pat
     second = sess(sessions, "new", "Part two", "--from-transcript", "--continues", name)
     assert second.code == 0, second.err
     assert f"continuation_of: {name}" in (sessions / second.out.strip()).read_text()
+    # The next part continues the last one, never the first again (a fork).
+    third = sess(sessions, "new", "--from-transcript")
+    assert f"last as {second.out.strip()}" in third.err
+    assert f"--continues {Path(second.out.strip()).stem}" in third.err
+    # And that last part, the same day as the first, is the session in progress.
+    paths = sess(sessions, "context", "--format", "paths").out.split()
+    assert paths == [first, second.out.strip()]
 
 
 def test_new_from_transcript_keeps_the_users_own_title_and_date(sessions: Path) -> None:
@@ -434,6 +441,28 @@ def test_a_mode_not_understood_recovers_as_manual_and_says_so(sessions: Path) ->
     log = sess(sessions, "assistant", "log")
     assert log.code == 0
     assert "    warning: git config sess.contextWindow is 'lots'" in log.out
+
+
+def test_session_start_names_the_reading_list_whatever_the_transcript(sessions: Path) -> None:
+    real = place_transcript(sessions)
+    os.utime(real, (1_000_000, 1_000_000))
+    # Claude Code can begin a file with another conversation's summary alone.
+    summary = json.dumps({"type": "summary", "summary": "Earlier work", "leafUuid": "x"})
+    only_summary = place_transcript(sessions, [summary], "99999999-summary")
+    sess(sessions, "new", "Work")
+    assert "34,925 / 200,000" in sess(sessions, "status").out  # the newest that is one
+    out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", only_summary))
+    assert "(the session in progress)" in context_of(out)
+    assert "is not a Claude Code transcript" in out["systemMessage"]
+
+
+def test_compaction_rearms_the_warnings_even_without_a_prompt_between(sessions: Path) -> None:
+    transcript = place_transcript(sessions, [reply(160_000, cwd=str(sessions))])
+    prompt = event(sessions, "UserPromptSubmit", transcript, prompt="go on")
+    assert "(urgent)" in context_of(run_hook(sessions, "UserPromptSubmit", prompt))
+    compacted = event(sessions, "SessionStart", transcript, source="compact")
+    run_hook(sessions, "SessionStart", compacted)  # within one long turn: no prompt after
+    assert "(urgent)" in context_of(run_hook(sessions, "UserPromptSubmit", prompt))
 
 
 def test_session_start_stays_within_its_token_bound(sessions: Path) -> None:

@@ -246,6 +246,13 @@ def test_claude_code_started_in_a_directory_of_the_repository(repo: Path, tmp_pa
     assert find_transcript(repo, None) == inside
 
 
+def test_a_conversation_is_this_repositorys_where_it_started(sessions: Path) -> None:
+    elsewhere = json.loads(reply(7000, cwd="/tmp"))  # it went on in another directory
+    place_transcript(sessions, [reply(5000, cwd=str(sessions)), json.dumps(elsewhere)])
+    for args in (["status"], ["checkpoint", "--from-transcript"]):
+        assert sess(sessions, *args).code == 0, args
+
+
 def test_a_file_that_is_no_transcript_is_refused(sessions: Path, tmp_path: Path) -> None:
     junk = tmp_path / "hosts"
     junk.write_text("127.0.0.1 localhost\n::1 localhost\n")
