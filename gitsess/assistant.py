@@ -16,7 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from gitsess.budget import WARNING_ZONES, Budget
 from gitsess.config import RECOVERY_MODES
 from gitsess.errors import GitSessError
 from gitsess.files import exclusive_lock, write_atomic
-from gitsess.transcript import Scan, Tail, scan_for, tail_for
+from gitsess.transcript import Scan, Tail, read_start, scan_for, tail_for
 from gitsess.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
 
 
 def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
-    budget, _ = _budget(workspace, event)
+    budget, tail = _budget(workspace, event)
     session = event.get("session_id") or "?"
     if budget is None or budget.zone not in WARNING_ZONES:
         if budget is not None and not dry_run:
@@ -265,6 +265,9 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
         return Outcome(did=f"silent ({budget.zone if budget else 'no context figure'})")
     if not dry_run and not _first_warning(workspace, session, budget.zone):
         return Outcome(did=f"silent ({budget.zone}, already warned)")
+    from gitsess.status import next_export
+
+    budget = replace(budget, export=next_export(workspace, tail, read_start(tail.path)))
     text = (
         f"git-sess: the context is at {budget.share:.0%} of the window ({budget.zone});"
         f" before answering, {budget.advice}."

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitsess.catalog import Catalog
 from gitsess.config import TYPES, vocabulary_problem
@@ -33,6 +33,9 @@ from gitsess.model import (
 )
 from gitsess.templates import fill_sections, session_template_name, session_values
 from gitsess.workspace import Workspace, check_index_readable, write_index
+
+if TYPE_CHECKING:  # the transcript reader is imported only by --from-transcript
+    from gitsess.transcript import Scan
 
 MAX_CLASH_SUFFIX = 1000
 
@@ -110,18 +113,16 @@ def create_session(workspace: Workspace, request: NewSession) -> Path:
         return path
 
 
-def _refuse_second_export(workspace: Workspace, transcript: str | None) -> None:
+def _refuse_second_export(workspace: Workspace, scan: Scan) -> None:
     """A second export of one conversation is its next part, or a copy."""
-    if not transcript:
-        return
-    parts = [s for s in workspace.catalog().sessions if s.extra.get("transcript") == transcript]
-    continued = {Path(s.continuation_of).stem.lower() for s in parts if s.continuation_of}
-    last = next((s for s in parts if Path(s.id).stem.lower() not in continued), None)
+    from gitsess.recovery import last_part
+
+    since = scan.start.astimezone().date() if scan.start else None
+    last = last_part(workspace, scan.session_id, since)
     if last is not None:
-        name = Path(last.id).stem
         raise GitSessError(
-            f"this conversation ({transcript}) is already exported, last as {last.path}",
-            f"write its next part: git sess new --from-transcript --continues {name}",
+            f"this conversation ({scan.session_id}) is already exported, last as {last.path}",
+            f"write its next part: git sess new --from-transcript --continues {Path(last.id).stem}",
         )
 
 
@@ -133,7 +134,7 @@ def from_transcript(workspace: Workspace, request: NewSession, ref: str) -> NewS
 
     scan = scan_for(workspace.repo.root, ref)
     if request.continues is None:
-        _refuse_second_export(workspace, scan.session_id)
+        _refuse_second_export(workspace, scan)
     title = request.title or title_from(scan)
     if not title:
         raise GitSessError(

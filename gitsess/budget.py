@@ -26,6 +26,7 @@ CHECKPOINT_COMMAND = "git sess checkpoint --from-transcript"
 class Budget:
     tokens: int
     window: int
+    export: str = EXPORT_COMMAND  # with `--continues` once the conversation has an export
 
     @property
     def share(self) -> float:
@@ -51,8 +52,13 @@ class Budget:
             return f"write a checkpoint now, compaction is close: `{CHECKPOINT_COMMAND}`"
         return {
             "normal": "nothing to do yet",
-            "consider exporting": f"export at the next milestone: `{EXPORT_COMMAND}`",
-            "export soon": f"export soon: `{EXPORT_COMMAND}`",
-            "urgent": f"export now: `{EXPORT_COMMAND}`",
-            "critical": f"export now: `{EXPORT_COMMAND}`",
+            "consider exporting": f"export at the next milestone: `{self.export}`",
+            "export soon": f"export soon: `{self.export}`",
+            "urgent": f"export now: `{self.export}`",
+            "critical": f"export now: `{self.export}`",
         }[self.zone]
+
+
+def export_command(last_part: str | None) -> str:
+    """How to export the conversation: its next part once it has one."""
+    return f"{EXPORT_COMMAND} --continues {last_part}" if last_part else EXPORT_COMMAND

@@ -1,7 +1,8 @@
 """Putting git-sess's hooks into a Claude Code settings file, and taking them out.
 
-The file is the user's: other keys, other hooks and their order stay; it is
-written in its own indentation; a file that is not plain JSON (Claude Code
+The file is the user's: other keys, other hooks and their order stay; only
+its `hooks` member is rewritten, in its own indentation, every other byte
+kept; a file that is not plain JSON (Claude Code
 reads no comments) is refused, never overwritten; the previous content is kept
 beside it as `<file>.bak` before every change.
 """
@@ -193,10 +194,9 @@ def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
 
 
 def _save(path: Path, settings: dict[str, Any], original: str | None) -> SettingsChange:
-    indent = _indent_of(original)
-    text = json.dumps(settings, indent=indent, ensure_ascii=False) + "\n"
     if original is not None and json.loads(original or "{}") == settings:
         return SettingsChange(path, changed=False, backup=None)
+    text = _with_hooks(original, settings)
     backup = None
     path.parent.mkdir(parents=True, exist_ok=True)
     if original is not None:
@@ -205,6 +205,84 @@ def _save(path: Path, settings: dict[str, Any], original: str | None) -> Setting
     # A settings file linked from a dotfiles repository stays a link: write its target.
     write_atomic(path.resolve() if path.is_symlink() else path, text)
     return SettingsChange(path, changed=True, backup=backup)
+
+
+def _with_hooks(original: str | None, settings: dict[str, Any]) -> str:
+    """The file with only its `hooks` member rewritten: the rest keeps its bytes.
+    Anything unusual (a duplicate key) gets the whole file re-serialized."""
+    indent = _indent_of(original)
+    whole = json.dumps(settings, indent=indent, ensure_ascii=False) + "\n"
+    try:
+        members, closing = _members(original or "")
+    except (ValueError, IndexError):
+        return whole
+    if "hooks" in settings:
+        lead = _line_indent(original or "", members["hooks"][0] if "hooks" in members else closing)
+        value = json.dumps(settings["hooks"], indent=indent, ensure_ascii=False)
+        value = value.replace("\n", "\n" + (lead if "hooks" in members else _unit(indent)))
+    text = original or ""
+    if "hooks" in members and "hooks" in settings:
+        _, start, end = members["hooks"]
+        text = text[:start] + value + text[end:]
+    elif len(members) == 1:  # taken out, and nothing else was there
+        text = text[: text.index("{")] + "{}" + text[closing + 1 :]
+    elif "hooks" in members:  # taken out whole, with the comma that joined it
+        key, _, end = members["hooks"]
+        before = text.rfind(",", 0, key) if text[:key].rstrip().endswith(",") else -1
+        if before >= 0:
+            text = text[:before] + text[end:]
+        else:
+            after = re.match(r"\s*,\s*", text[end:])
+            text = text[:key] + text[end + (after.end() if after else 0) :]
+    elif "hooks" in settings:  # a new last member
+        last = max((end for _, _, end in members.values()), default=None)
+        member = f'{_unit(indent)}"hooks": {value}'
+        if last is None:
+            text = text[:closing].rstrip() + "\n" + member + "\n" + text[closing:]
+        else:  # a closing brace on the last member's line goes on a line of its own
+            newline = "" if "\n" in text[last:closing] else "\n"
+            text = text[:last] + ",\n" + member + newline + text[last:]
+    try:
+        return text if json.loads(text) == settings else whole
+    except ValueError:
+        return whole
+
+
+def _members(text: str) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """Each top-level key -> (where its key starts, its value starts, ends), and
+    where the closing brace is. ValueError for a duplicate key or no object."""
+    decoder = json.JSONDecoder()
+    position = _skip(text, 0)
+    if text[position] != "{":
+        raise ValueError("not an object")
+    members: dict[str, tuple[int, int, int]] = {}
+    position = _skip(text, position + 1)
+    while text[position] != "}":
+        key_start = position
+        key, position = json.decoder.scanstring(text, position + 1)
+        position = _skip(text, position)
+        if text[position] != ":" or key in members:
+            raise ValueError("not one member per key")
+        start = _skip(text, position + 1)
+        _, end = decoder.raw_decode(text, start)
+        members[key] = (key_start, start, end)
+        position = _skip(text, end)
+        if text[position] == ",":
+            position = _skip(text, position + 1)
+    return members, position
+
+
+def _skip(text: str, position: int) -> int:
+    return len(text) - len(text[position:].lstrip()) if position < len(text) else position
+
+
+def _line_indent(text: str, position: int) -> str:
+    line = text[text.rfind("\n", 0, position) + 1 : position]
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _unit(indent: int | str) -> str:
+    return indent if isinstance(indent, str) else " " * indent
 
 
 def _indent_of(text: str | None) -> int | str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gitsess.catalog import Catalog
 from gitsess.errors import GitSessError
+from gitsess.model import Session
 from gitsess.workspace import Workspace
 
 _CHECKPOINT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}_\d{6})_.*\.md$")
@@ -124,6 +125,34 @@ def latest_export(workspace: Workspace) -> Moment | None:
         if newest is None or moment > newest.time:
             newest = Moment(last[1] if len(last) > 1 else directory, moment)
     return newest
+
+
+def last_part(
+    workspace: Workspace, transcript: str | None, since: dt.date | None
+) -> Session | None:
+    """The last export of the conversation `transcript` (the one no other part
+    continues), without loading the catalog: an export is named by its date, so
+    only those dated from the day before `since` (its start) on are read."""
+    from gitsess.model import parse_export
+    from gitsess.staged import is_export_name
+
+    if not transcript:
+        return None
+    earliest = (since - dt.timedelta(days=1)).strftime("%Y%m%d") if since else ""
+    parts = []
+    for entry in _entries(workspace.sessions_path):
+        dated = re.search(r"\d{8}", entry.name)
+        if not is_export_name(entry.name) or (dated and dated.group() < earliest):
+            continue
+        with contextlib.suppress(OSError):
+            head = Path(entry.path).read_bytes()
+            if transcript.encode() in head:
+                session = parse_export(workspace.relative(Path(entry.path)), head)
+                if session.extra.get("transcript") == transcript:
+                    parts.append(session)
+    continued = {Path(s.continuation_of).stem.lower() for s in parts if s.continuation_of}
+    ends = [s for s in parts if Path(s.id).stem.lower() not in continued]
+    return max(ends, key=lambda s: (s.date or "", s.id), default=None)
 
 
 MAX_OFFSET_SPAN = dt.timedelta(hours=26)

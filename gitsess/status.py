@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from gitsess.budget import EXPORT_COMMAND, Budget
-from gitsess.recovery import Moment, latest_checkpoint, latest_export
+from gitsess.budget import Budget, export_command
+from gitsess.recovery import Moment, last_part, latest_checkpoint, latest_export
 from gitsess.transcript import (
     Tail,
     TranscriptError,
@@ -27,6 +28,7 @@ class Status:
     missing: str | None  # why there is no transcript, when there is none
     budget: Budget | None
     start: dt.datetime | None
+    export: str  # the command that exports this conversation
     last_export: Moment | None
     last_checkpoint: Moment | None
 
@@ -36,7 +38,7 @@ class Status:
             return self.budget.advice
         if self.tail is not None and self.tail.compacted:
             return "the context was just compacted: read what `git sess context` lists"
-        return f"when this session's work is done: `{EXPORT_COMMAND}` (or `git sess new`)"
+        return f"when this session's work is done: `{self.export}` (or `git sess new`)"
 
     def as_json(self) -> dict[str, Any]:
         budget = self.budget
@@ -84,18 +86,30 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
     else:
         tail = read_tail(path)
         require_ours(tail, workspace.repo.root)
+    start = read_start(tail.path) if tail else None
+    export = next_export(workspace, tail, start)
     budget = None
     if tail is not None and tail.context_tokens is not None:
-        budget = Budget(tail.context_tokens, workspace.config.context_window)
+        budget = Budget(tail.context_tokens, workspace.config.context_window, export)
     return Status(
         now=dt.datetime.now().astimezone(),
         tail=tail,
         missing=missing,
         budget=budget,
-        start=read_start(tail.path) if tail else None,
+        start=start,
+        export=export,
         last_export=latest_export(workspace),
         last_checkpoint=latest_checkpoint(workspace),
     )
+
+
+def next_export(workspace: Workspace, tail: Tail | None, start: dt.datetime | None) -> str:
+    """The command that exports this conversation: its next part once it has one."""
+    if tail is None:
+        return export_command(None)
+    since = start.astimezone().date() if start else None
+    last = last_part(workspace, tail.session_id, since)
+    return export_command(Path(last.id).stem if last else None)
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime) -> str:

@@ -156,6 +156,12 @@ def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Pat
     # And that last part, the same day as the first, is the session in progress.
     paths = sess(sessions, "context", "--format", "paths").out.split()
     assert paths == [first, second.out.strip()]
+    # What status (and the prompt hook) advise is that next part, not a copy.
+    git(sessions, "config", "sess.contextWindow", "60k")  # 58 %: export soon
+    advice = json.loads(sess(sessions, "status", "--json").out)["next"]
+    assert advice.endswith(
+        f"`git sess new --from-transcript --continues {Path(second.out.strip()).stem}`"
+    )
 
 
 def test_new_from_transcript_keeps_the_users_own_title_and_date(sessions: Path) -> None:
@@ -264,6 +270,19 @@ def test_install_merges_with_what_is_there_and_is_idempotent(sessions: Path) -> 
     assert "shared  .claude/settings.json: no file" in status
     assert sess(sessions, "assistant", "uninstall").code == 0
     assert json.loads(settings(sessions).read_text()) == mine
+
+
+def test_install_rewrites_only_the_hooks_and_uninstall_gives_the_bytes_back(
+    sessions: Path,
+) -> None:
+    original = '{\n  "permissions": {"allow": ["Bash(ls)", "Read"]},\n  "model": "opus"\n}\n'
+    settings(sessions, "settings.json").parent.mkdir()
+    settings(sessions, "settings.json").write_text(original)
+    assert sess(sessions, "assistant", "install", "--shared").code == 0
+    text = settings(sessions, "settings.json").read_text()
+    assert text.startswith(original.removesuffix("\n}\n") + ',\n  "hooks": {\n    "SessionStart"')
+    assert sess(sessions, "assistant", "uninstall", "--shared").code == 0
+    assert settings(sessions, "settings.json").read_text() == original
 
 
 def test_shared_settings_name_git_sess_on_path(sessions: Path) -> None:
