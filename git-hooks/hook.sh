@@ -59,6 +59,12 @@ seen=
 case $hook in
 pre-commit | pre-merge-commit)
     if git diff --cached --quiet -- "$sessions"; then
+        # The last pick of a cherry-pick or revert sequence: git removes
+        # .git/sequencer before post-commit, which repairs the picks from what
+        # Python records here. (A linked worktree keeps its own; ask git.)
+        sequencer=.git/sequencer
+        [ -d .git ] || sequencer=$(git rev-parse --git-path sequencer)
+        [ -f "$sequencer/todo" ] && run "$hook"
         { echo "$git_pid none" >"$state"; } 2>/dev/null
         exit 0
     fi

@@ -295,6 +295,13 @@ def commit_sessions(
             "finish it with git commit (the hooks index and check the exports),"
             " or abandon it with git merge --abort",
         )
+    for head, action in (("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
+        if repo.git("rev-parse", "-q", "--verify", head, check=False).strip():
+            raise GitSessError(
+                f"a {action} stopped on a conflict: its commit must hold the whole pick",
+                f"resolve it, git add what you resolved, then git {action} --continue"
+                f" (or git {action} --abort)",
+            )
     changed = _changed_exports(workspace)
     paths = _named_paths(workspace, refs) if refs else changed
     if not paths:

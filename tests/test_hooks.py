@@ -1135,6 +1135,35 @@ def test_cherry_pick_whose_last_pick_conflicts_stages_the_index_and_continues(ho
     assert not (hooked / ".git" / "sequencer").exists()
 
 
+def test_pick_sequence_whose_last_pick_conflicts_outside_the_sessions_ends_true(hooked):
+    code = hooked / "code.txt"
+    code.write_text("base\n")
+    commit_export(hooked, "shared", export("Shared", body="work"), "shared and code")
+    git(hooked, "checkout", "-q", "-b", "feat")
+    commit_export(hooked, "shared", export("Shared by feat", body="work"), "retitle it")
+    code.write_text("feat\n")
+    git(hooked, "commit", "-qam", "code feat")
+    git(hooked, "checkout", "-q", "main")
+    commit_export(
+        hooked, "shared", export("Shared", body="work").replace("in-progress", "complete"), "done"
+    )
+    code.write_text("main\n")
+    git(hooked, "commit", "-qam", "code main")
+    assert _run_git(hooked, "cherry-pick", "main..feat").returncode != 0  # on code.txt
+    code.write_text("both\n")
+    git(hooked, "add", "code.txt")
+    # git sess commit is no way to finish a pick: it says which is.
+    assert_one_line_error(
+        sess(hooked, "commit"), "a cherry-pick stopped on a conflict", "git cherry-pick --continue"
+    )
+    first = _run_git(hooked, "cherry-pick", "--continue")  # the inherited index is stale
+    assert "hint: run it again: git cherry-pick --continue" in first.stderr
+    done = _run_git(hooked, "cherry-pick", "--continue")
+    assert done.returncode == 0, done.stderr
+    assert all(_index_agrees(hooked, rev) for rev in ("HEAD~1", "HEAD"))
+    assert status(hooked) == ""
+
+
 def test_revert_whose_last_revert_conflicts_continues_and_ends_true(hooked):
     commit_export(hooked, "shared", export("Shared"), "shared")
     start = git(hooked, "rev-parse", "HEAD").strip()
