@@ -14,9 +14,9 @@ from gitsess.catalog import Catalog
 from gitsess.config import TYPES, vocabulary_problem
 from gitsess.errors import GitSessError, SessionNotFound, ValidationFailed
 from gitsess.files import create_exclusive, decode_utf8, read_bytes, write_atomic
+from gitsess.link_text import edit_links
 from gitsess.links import (
     continuation_changes,
-    edit_links,
     find_cycles,
     format_cycle,
     link_problems,

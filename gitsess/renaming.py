@@ -18,7 +18,8 @@ from pathlib import Path
 from gitsess.catalog import Catalog
 from gitsess.errors import GitSessError, ValidationFailed
 from gitsess.files import decode_utf8, read_bytes, write_atomic
-from gitsess.links import edit_links, resolve_link
+from gitsess.link_text import edit_links
+from gitsess.links import resolve_link
 from gitsess.model import Session, body_of, edit_frontmatter, slugify
 from gitsess.workspace import Workspace, check_index_readable, write_index
 
