@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitsess.budget import WARNING_ZONES, Budget
+from gitsess.budget import CHECKPOINT_AT_LEFT, WARNING_ZONES, Budget
 from gitsess.config import RECOVERY_MODES
 from gitsess.errors import GitSessError
 from gitsess.files import exclusive_lock, write_atomic
@@ -168,7 +168,7 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
         lines.append("No session is in progress and there is no checkpoint to resume from.")
     if compacted:
         mode, problem = recovery_mode(workspace)
-        lines.append(_recovery_instruction(mode))
+        lines.append(_recovery_instruction(mode, bool(artifacts)))
         warnings += [problem] if problem else []
     if budget is not None:
         lines.append(
@@ -220,17 +220,21 @@ def recovery_mode(workspace: Workspace) -> tuple[str, str | None]:
     return "manual", f"GITSESS_RECOVERY_MODE is {raw!r}, not auto or manual: recovering as manual"
 
 
-def _recovery_instruction(mode: str) -> str:
+def _recovery_instruction(mode: str, listed: bool) -> str:
+    read = "read them, then" if listed else "there is nothing written to read, so from the summary"
     if mode == "manual":
         return (
-            "Recovery mode is manual: read them, then report to the user what the work is,"
+            f"Recovery mode is manual: {read} report to the user what the work is,"
             " where it stands and what the next actions are, and wait for the user's"
             " go-ahead before changing anything."
         )
-    return (
-        "Recovery mode is auto: read them, then continue the work where they leave it"
-        " (the session's Next Steps, the checkpoint's Current Objectives and Technical State)."
+    where = (
+        "where they leave it (the session's Next Steps, the checkpoint's Current Objectives"
+        " and Technical State)"
+        if listed
+        else "where the summary leaves it"
     )
+    return f"Recovery mode is auto: {read} continue the work {where}."
 
 
 def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
@@ -263,11 +267,14 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
         if budget is not None and not dry_run:
             _forget_warnings(workspace, session)  # compacted: the warnings are due again
         return Outcome(did=f"silent ({budget.zone if budget else 'no context figure'})")
+    from gitsess.status import conversation_export
+
+    export, exported_at = conversation_export(workspace, tail, read_start(tail.path))
+    budget = replace(budget, export=export, exported_at=exported_at)
+    if budget.exported_in_zone and budget.left > CHECKPOINT_AT_LEFT:
+        return Outcome(did=f"silent ({budget.zone}, exported in this zone)")
     if not dry_run and not _first_warning(workspace, session, budget.zone):
         return Outcome(did=f"silent ({budget.zone}, already warned)")
-    from gitsess.status import next_export
-
-    budget = replace(budget, export=next_export(workspace, tail, read_start(tail.path)))
     text = (
         f"git-sess: the context is at {budget.share:.0%} of the window ({budget.zone});"
         f" before answering, {budget.advice}."

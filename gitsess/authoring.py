@@ -113,16 +113,25 @@ def create_session(workspace: Workspace, request: NewSession) -> Path:
         return path
 
 
-def _refuse_second_export(workspace: Workspace, scan: Scan) -> None:
-    """A second export of one conversation is its next part, or a copy."""
+def _refuse_second_export(workspace: Workspace, scan: Scan, continues: str | None) -> None:
+    """A second export of one conversation is its next part (or a copy); and a
+    next part needs something to have happened since the last."""
     from gitsess.recovery import last_part
 
     since = scan.start.astimezone().date() if scan.start else None
     last = last_part(workspace, scan.session_id, since)
-    if last is not None:
+    if last is None:
+        return
+    name = Path(last.id).stem
+    if continues is None:
         raise GitSessError(
             f"this conversation ({scan.session_id}) is already exported, last as {last.path}",
-            f"write its next part: git sess new --from-transcript --continues {Path(last.id).stem}",
+            f"write its next part: git sess new --from-transcript --continues {name}",
+        )
+    if last.tokens is not None and last.tokens == scan.context_tokens:
+        raise GitSessError(
+            f"nothing happened in this conversation since {last.path} was exported",
+            f"go on working first, or edit that export: git sess show {name}",
         )
 
 
@@ -133,8 +142,7 @@ def from_transcript(workspace: Workspace, request: NewSession, ref: str) -> NewS
     from gitsess.transcript import scan_for
 
     scan = scan_for(workspace.repo.root, ref)
-    if request.continues is None:
-        _refuse_second_export(workspace, scan)
+    _refuse_second_export(workspace, scan, request.continues)
     title = request.title or title_from(scan)
     if not title:
         raise GitSessError(

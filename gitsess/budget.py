@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Claude Code keeps this share of the window back (45,000 of 200,000 tokens);
 # auto-compaction starts when the rest is full.
@@ -27,6 +27,14 @@ class Budget:
     tokens: int
     window: int
     export: str = EXPORT_COMMAND  # with `--continues` once the conversation has an export
+    exported_at: int | None = None  # the context of this conversation's last export
+
+    @property
+    def exported_in_zone(self) -> bool:
+        """This conversation was exported since it reached its zone."""
+        if self.exported_at is None or self.exported_at > self.tokens:
+            return False  # none, or before a compaction
+        return replace(self, tokens=self.exported_at).zone == self.zone
 
     @property
     def share(self) -> float:
@@ -50,6 +58,8 @@ class Budget:
         """The one thing to do next."""
         if self.left <= CHECKPOINT_AT_LEFT:
             return f"write a checkpoint now, compaction is close: `{CHECKPOINT_COMMAND}`"
+        if self.exported_in_zone and self.zone != "normal":
+            return f"nothing to do yet: exported in this zone already (next: `{self.export}`)"
         return {
             "normal": "nothing to do yet",
             "consider exporting": f"export at the next milestone: `{self.export}`",

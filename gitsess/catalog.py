@@ -89,6 +89,18 @@ class Catalog:
         )
         return newest_first(sessions)
 
+    def newest_of(self, sessions: list[Session]) -> Session:
+        """Of `sessions` (newest first), the one written last on the newest day:
+        a date alone cannot order a morning's note before an evening's."""
+        day = [s for s in sessions if s.date == sessions[0].date]
+        return max(day, key=lambda s: self._written(s.id)) if len(day) > 1 else sessions[0]
+
+    def _written(self, name: str) -> float:
+        try:
+            return (self._sessions_path / name).stat().st_mtime
+        except OSError:
+            return 0.0
+
     @functools.cached_property
     def by_id(self) -> dict[str, Session]:
         return {session.id: session for session in self.sessions}

@@ -414,7 +414,8 @@ def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
     """Each path's staging-area entry as `update-index --index-info` reads it
     (a zero mode removes a path that had none)."""
     entries = staged_entries(workspace.repo, *paths)
-    absent = "0" * len(workspace.repo.git("rev-parse", "HEAD").strip())  # SHA-1 or SHA-256
+    algorithm = workspace.repo.git("rev-parse", "--show-object-format").strip()
+    absent = "0" * (64 if algorithm == "sha256" else 40)
     return {
         path: entries[path].index_info(path) if path in entries else f"0 {absent}\t{path}"
         for path in paths

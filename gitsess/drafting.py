@@ -16,12 +16,25 @@ MAX_LISTED = 50
 
 
 def one_line(text: str, limit: int = MAX_LINE_CHARS) -> str:
-    """A prompt as a single markdown-inert line: first line, spaces folded, cut
-    at a word; a leading `#` or `>` cannot start a heading or a quote."""
-    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    """A prompt as a single markdown-inert line: its first line of prose (not a
+    code fence), spaces folded, cut at a word; a leading `#` or `>` cannot
+    start a heading or a quote."""
+    first = " ".join(_first_prose(text).split())
     if len(first) > limit:
         first = first[:limit].rsplit(" ", 1)[0] + " …"
     return first.lstrip("#> ") or first
+
+
+def _first_prose(text: str) -> str:
+    """The first line outside a fenced code block (else the first line)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    fenced = False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced:
+            return line
+    return next((line for line in lines if not line.lstrip().startswith(("```", "~~~"))), "")
 
 
 def title_from(scan: Scan) -> str | None:

@@ -192,7 +192,7 @@ def _newest_in_progress(catalog: Catalog) -> Session:
     # The parts of one day's work continue one another: the last part is the work.
     newest = [s for s in candidates if s.date == candidates[0].date]
     continued = {_stem(s.continuation_of) for s in newest if s.continuation_of}
-    return next((s for s in newest if _stem(s.id) not in continued), newest[0])
+    return catalog.newest_of([s for s in newest if _stem(s.id) not in continued] or newest)
 
 
 def _stem(link: str) -> str:

@@ -70,10 +70,10 @@ def _from_sessions(workspace: Workspace, catalog: Catalog) -> list[Artifact]:
     from gitsess.reading import reading_list
 
     found: list[Artifact] = []
-    reflection = next((s for s in catalog.sessions if s.type == "reflection"), None)
-    roadmap = next(
-        (s for s in catalog.sessions if s.type == "roadmap" and s.status == "in-progress"), None
-    )
+    reflections = [s for s in catalog.sessions if s.type == "reflection"]
+    roadmaps = [s for s in catalog.sessions if s.type == "roadmap" and s.status == "in-progress"]
+    reflection = catalog.newest_of(reflections) if reflections else None
+    roadmap = catalog.newest_of(roadmaps) if roadmaps else None
     for role, session in (("reflection", reflection), ("roadmap", roadmap)):
         if session is not None:
             found.append(Artifact(role, session.path))
@@ -119,7 +119,9 @@ def latest_export(workspace: Workspace) -> Moment | None:
             if moment is not None and (newest is None or moment > newest.time):
                 newest = Moment(workspace.relative(path), moment)
     pattern = f":(glob){directory}/session_*.md"
-    last = repo.git("log", "-1", "--format=%ct", "--name-only", "--", pattern).split()
+    # (No commit yet: git log fails, and there is no last commit to tell.)
+    log = ["log", "-1", "--format=%ct", "--name-only", "--", pattern]
+    last = repo.git(*log, check=False).split()
     if last:
         moment = dt.datetime.fromtimestamp(int(last[0])).astimezone()
         if newest is None or moment > newest.time:

@@ -37,7 +37,8 @@ class Status:
         if self.budget is not None:
             return self.budget.advice
         if self.tail is not None and self.tail.compacted:
-            return "the context was just compacted: read what `git sess context` lists"
+            first = f"`{self.last_checkpoint.path}`, then " if self.last_checkpoint else ""
+            return f"the context was just compacted: read {first}what `git sess context` lists"
         return f"when this session's work is done: `{self.export}` (or `git sess new`)"
 
     def as_json(self) -> dict[str, Any]:
@@ -87,10 +88,11 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
         tail = read_tail(path)
         require_ours(tail, workspace.repo.root)
     start = read_start(tail.path) if tail else None
-    export = next_export(workspace, tail, start)
+    export, exported_at = conversation_export(workspace, tail, start)
     budget = None
     if tail is not None and tail.context_tokens is not None:
-        budget = Budget(tail.context_tokens, workspace.config.context_window, export)
+        window = workspace.config.context_window
+        budget = Budget(tail.context_tokens, window, export, exported_at)
     return Status(
         now=dt.datetime.now().astimezone(),
         tail=tail,
@@ -103,13 +105,16 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
     )
 
 
-def next_export(workspace: Workspace, tail: Tail | None, start: dt.datetime | None) -> str:
-    """The command that exports this conversation: its next part once it has one."""
-    if tail is None:
-        return export_command(None)
+def conversation_export(
+    workspace: Workspace, tail: Tail | None, start: dt.datetime | None
+) -> tuple[str, int | None]:
+    """The command that exports this conversation (its next part once it has
+    one), and the context its last part was written at."""
     since = start.astimezone().date() if start else None
-    last = last_part(workspace, tail.session_id, since)
-    return export_command(Path(last.id).stem if last else None)
+    last = last_part(workspace, tail.session_id, since) if tail else None
+    if last is None:
+        return export_command(None), None
+    return export_command(Path(last.id).stem), last.tokens
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime) -> str:

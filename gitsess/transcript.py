@@ -25,10 +25,16 @@ from typing import IO, Any
 from gitsess.errors import GitSessError
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads has joined every whole pair
+SLUG_LIMIT = 200  # the longest project directory name Claude Code writes whole
 MAX_LINE = 16 * 1024 * 1024  # a longer line (a huge tool result) is skipped, not held
 CHUNK = 256 * 1024
 CONTINUED_TEXT = "This session is being continued from a previous conversation"
 INTERRUPTED = "[Request interrupted by user"  # Claude Code writes it as if the user had
+# Claude Code's own tags around what it records as a user's turn.
+WRAPPER = re.compile(
+    r"<(command-[a-z]+|local-command-[a-z]+|bash-[a-z]+|system-reminder|user-memory-input"
+    r"|[a-z]+(?:-[a-z]+)*-hook)>"
+)
 # tool -> the input key naming the file it writes
 WRITING_TOOLS = {
     "Write": "file_path",
@@ -57,8 +63,10 @@ def claude_home() -> Path:
 
 def project_slug(path: Path | str) -> str:
     """Claude Code's directory name for a project: every character outside
-    [A-Za-z0-9] of its path becomes `-`."""
-    return re.sub(r"[^A-Za-z0-9]", "-", str(path))
+    [A-Za-z0-9] of its path becomes `-`, one per UTF-16 unit (JavaScript's
+    string), so an emoji becomes `--`. Claude Code cuts a name past 200
+    characters and adds a hash of its own: `project_transcripts` looks for it."""
+    return re.sub(r"[^A-Za-z0-9]", lambda m: "-" * (2 if ord(m[0]) > 0xFFFF else 1), str(path))
 
 
 def project_transcripts(root: Path) -> list[Path]:
@@ -67,11 +75,13 @@ def project_transcripts(root: Path) -> list[Path]:
     projects = claude_home() / "projects"
     found: dict[str, Path] = {}
     for base in dict.fromkeys([str(root), str(root.resolve())]):
-        slug = project_slug(base)
+        slug = project_slug(base)[:SLUG_LIMIT]
         for directory in projects.glob(glob_escape(slug) + "*"):
-            # `-x-app-src` may be /x/app/src, or /x/app-src: its transcripts say which.
-            inside = directory.name == slug
-            if not inside and not directory.name.startswith(slug + "-"):
+            # `-x-app-src` may be /x/app/src, or /x/app-src: its transcripts say which
+            # (and so do those of a name cut short with a hash after it).
+            cut = len(slug) == SLUG_LIMIT
+            inside = directory.name == slug and not cut
+            if not (inside or cut or directory.name.startswith(slug + "-")):
                 continue
             for path in directory.glob("*.jsonl"):
                 if path.name.startswith("agent-"):
@@ -275,8 +285,10 @@ def _prompt_text(record: dict[str, Any]) -> str | None:
         content = "\n".join(t for t in texts if isinstance(t, str))
     if not isinstance(content, str) or not content.strip():
         return None
-    if content.startswith(CONTINUED_TEXT) or content.lstrip().startswith(("<", INTERRUPTED)):
-        return None  # the old compaction summary; wrappers; Claude Code's own markers
+    if content.startswith(CONTINUED_TEXT) or content.lstrip().startswith(INTERRUPTED):
+        return None  # the old compaction summary; Claude Code's own marker
+    if WRAPPER.match(content.lstrip()):
+        return None  # a slash command, its output, a hook's words: not typed as a request
     return clean(content.strip()[:MAX_PROMPT_CHARS])
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gitsess.transcript import project_slug
 from tests.conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
 from tests.test_transcript import SESSION_ID, place_transcript, reply
 
@@ -87,6 +88,36 @@ def test_the_last_export_of_a_fresh_checkout_is_its_last_commit(sessions: Path) 
     assert data["last_export"]["path"].endswith("_new_work.md")
 
 
+def test_a_repository_without_a_commit_yet(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    git(fresh, "init", "-q", "-b", "main")
+    assert sess(fresh, "init", "--no-hooks").code == 0
+    for command in ("status", "time"):
+        shown = sess(fresh, command)
+        assert shown.code == 0, shown.err
+        assert "last export      never" in shown.out
+    sess(fresh, "new", "First steps")
+    result = sess(fresh, "commit")  # the root commit
+    assert result.code == 0, result.err
+    assert git(fresh, "log", "--format=%s").strip() == "Add session: First steps"
+
+
+def test_the_latest_of_one_day_is_the_one_written_last(sessions: Path) -> None:
+    for number, name in enumerate(("Zeta", "Alpha")):  # Alpha last, though it sorts first
+        sess(sessions, "new", f"{name} lessons", "--type", "reflection")
+        sess(sessions, "new", f"{name} work")
+        for path in (sessions / ".sessions").glob(f"*_{name.lower()}_*.md"):
+            os.utime(path, (1_000_000 + number, 1_000_000 + number))
+    sess(sessions, "new", "Zeta work two", "--continues", "zeta_work")  # a chain's end, ...
+    for path in (sessions / ".sessions").glob("*_zeta_work_two.md"):
+        os.utime(path, (999_000, 999_000))  # ... written before Alpha work
+    out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", None))
+    lines = context_of(out).splitlines()
+    assert lines[2].endswith("_alpha_lessons.md (latest reflection)")
+    assert lines[-1].endswith("_alpha_work.md (the session in progress)")
+
+
 def test_another_repositorys_transcript_is_refused(sessions: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
@@ -135,6 +166,16 @@ def test_new_from_transcript_fills_in_facts_and_never_assistant_text(sessions: P
     assert sess(sessions, "check").code == 0
 
 
+def go_on(repo: Path, tokens: int) -> None:
+    """The conversation of the placed transcript goes on to `tokens`."""
+    record = {**json.loads(reply(tokens, cwd=str(repo))), "sessionId": SESSION_ID}
+    path = Path(
+        os.environ["HOME"], ".claude", "projects", project_slug(repo), f"{SESSION_ID}.jsonl"
+    )
+    with path.open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
 def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Path) -> None:
     place_transcript(sessions)
     first = sess(sessions, "new", "--from-transcript").out.strip()
@@ -146,6 +187,9 @@ def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Pat
     )
     assert snapshot(sessions) == before
     name = Path(first).stem
+    nothing_new = sess(sessions, "new", "Part two", "--from-transcript", "--continues", name)
+    assert_one_line_error(nothing_new, "nothing happened in this conversation since", first)
+    go_on(sessions, 60_000)
     second = sess(sessions, "new", "Part two", "--from-transcript", "--continues", name)
     assert second.code == 0, second.err
     assert f"continuation_of: {name}" in (sessions / second.out.strip()).read_text()
@@ -156,12 +200,24 @@ def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Pat
     # And that last part, the same day as the first, is the session in progress.
     paths = sess(sessions, "context", "--format", "paths").out.split()
     assert paths == [first, second.out.strip()]
-    # What status (and the prompt hook) advise is that next part, not a copy.
-    git(sessions, "config", "sess.contextWindow", "60k")  # 58 %: export soon
+    # Exported in its zone (30 %): status says so, and names the next part for later.
     advice = json.loads(sess(sessions, "status", "--json").out)["next"]
-    assert advice.endswith(
-        f"`git sess new --from-transcript --continues {Path(second.out.strip()).stem}`"
+    stem = Path(second.out.strip()).stem
+    assert advice == (
+        "nothing to do yet: exported in this zone already"
+        f" (next: `git sess new --from-transcript --continues {stem}`)"
     )
+    go_on(sessions, 110_000)  # 55 %: the next zone
+    advice = json.loads(sess(sessions, "status", "--json").out)["next"]
+    assert advice == f"export soon: `git sess new --from-transcript --continues {stem}`"
+
+
+def test_a_request_that_opens_with_code_is_titled_by_its_words(sessions: Path) -> None:
+    ask = "```python\nx = None\n```\nThis crashes on None, fix it"
+    prompt = {"type": "user", "sessionId": "s", "cwd": str(sessions), "message": {"content": ask}}
+    place_transcript(sessions, [json.dumps(prompt), reply(1000, cwd=str(sessions))])
+    path = sessions / sess(sessions, "new", "--from-transcript").out.strip()
+    assert "title: This crashes on None, fix it" in path.read_text()
 
 
 def test_new_from_transcript_keeps_the_users_own_title_and_date(sessions: Path) -> None:
@@ -482,6 +538,15 @@ def test_compaction_rearms_the_warnings_even_without_a_prompt_between(sessions: 
     compacted = event(sessions, "SessionStart", transcript, source="compact")
     run_hook(sessions, "SessionStart", compacted)  # within one long turn: no prompt after
     assert "(urgent)" in context_of(run_hook(sessions, "UserPromptSubmit", prompt))
+
+
+def test_a_compaction_with_nothing_written_says_to_go_on_from_the_summary(
+    sessions: Path,
+) -> None:
+    payload = event(sessions, "SessionStart", None, source="compact")
+    text = context_of(run_hook(sessions, "SessionStart", payload))
+    assert "there is nothing written to read, so from the summary continue the work" in text
+    assert "read them" not in text
 
 
 def test_session_start_stays_within_its_token_bound(sessions: Path) -> None:

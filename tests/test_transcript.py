@@ -19,7 +19,7 @@ from gitsess.transcript import (
     read_tail,
     scan_transcript,
 )
-from tests.conftest import FIXTURES, sess, snapshot
+from tests.conftest import FIXTURES, git, sess, snapshot
 
 FIXTURE_CWD = "/home/dev/ledger_app"
 SESSION_ID = "5b1e9c3a-2f47-4d0e-8a6b-91c2d3e4f5a6"
@@ -178,10 +178,16 @@ def test_half_an_emoji_and_claude_codes_own_markers_in_the_requests(tmp_path: Pa
             "message": {"content": [{"type": "text", "text": "[Request interrupted by user]"}]},
         },
     ]
-    lines = [half, *map(json.dumps, markers)]
+    wrapped = {"type": "user", "message": {"content": "<command-name>/clear</command-name>"}}
+    tagged = {"type": "user", "message": {"content": "<Button> does not render, fix it"}}
+    lines = [half, *map(json.dumps, [*markers, wrapped, tagged])]
     scan = scan_transcript(write(tmp_path, [*lines, reply(1000)]))
     assert scan.first_prompt == "Fix the rocket \ufffd emoji"
-    assert scan.recent_prompts == ["Fix the rocket \ufffd emoji"]
+    # Claude Code's own wrapper is no request; a request that begins with a tag is.
+    assert scan.recent_prompts == [
+        "Fix the rocket \ufffd emoji",
+        "<Button> does not render, fix it",
+    ]
     scan.first_prompt.encode("utf-8")  # writable
 
 
@@ -213,6 +219,18 @@ def test_slug_replaces_every_character_outside_letters_and_digits() -> None:
     assert project_slug("/home/dev/my_repo") == "-home-dev-my-repo"
     assert project_slug("/home/dev/ledger_app") == "-home-dev-ledger-app"
     assert project_slug("/a b/c.d") == "-a-b-c-d"
+    assert project_slug("/a/\U0001f680 b") == "-a----b"  # two UTF-16 units, as JavaScript counts
+
+
+def test_a_long_path_is_found_under_the_name_claude_code_cuts(tmp_path: Path) -> None:
+    deep = tmp_path / ("a_rather_long_directory_name_" * 8) / "repo"
+    deep.mkdir(parents=True)
+    git(deep, "init", "-q")
+    cut = project_slug(deep)[:200] + "-nzjx53"  # Claude Code adds a hash of its own
+    directory = Path(os.environ["HOME"]) / ".claude" / "projects" / cut
+    directory.mkdir(parents=True)
+    (directory / "abc.jsonl").write_text(reply(5000, cwd=str(deep)) + "\n")
+    assert find_transcript(deep, None) == directory / "abc.jsonl"
 
 
 def test_find_by_latest_id_prefix_path_and_config_dir(
