@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitsess.budget import CHECKPOINT_AT_LEFT, WARNING_ZONES, Budget
+from gitsess.budget import WARNING_ZONES, Budget
 from gitsess.config import RECOVERY_MODES
 from gitsess.errors import GitSessError
 from gitsess.files import exclusive_lock, write_atomic
@@ -267,12 +267,16 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
         if budget is not None and not dry_run:
             _forget_warnings(workspace, session)  # compacted: the warnings are due again
         return Outcome(did=f"silent ({budget.zone if budget else 'no context figure'})")
-    from gitsess.status import conversation_export
+    from gitsess.recovery import latest_checkpoint
+    from gitsess.status import checkpoint_context, conversation_export
 
     export, exported_at = conversation_export(workspace, tail, read_start(tail.path))
-    budget = replace(budget, export=export, exported_at=exported_at)
-    if budget.exported_in_zone and budget.left > CHECKPOINT_AT_LEFT:
-        return Outcome(did=f"silent ({budget.zone}, exported in this zone)")
+    checkpointed_at = checkpoint_context(workspace, latest_checkpoint(workspace), tail)
+    budget = replace(
+        budget, export=export, exported_at=exported_at, checkpointed_at=checkpointed_at
+    )
+    if budget.settled:
+        return Outcome(did=f"silent ({budget.zone}: {budget.advice})")
     if not dry_run and not _first_warning(workspace, session, budget.zone):
         return Outcome(did=f"silent ({budget.zone}, already warned)")
     text = (

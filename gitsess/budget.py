@@ -28,6 +28,15 @@ class Budget:
     window: int
     export: str = EXPORT_COMMAND  # with `--continues` once the conversation has an export
     exported_at: int | None = None  # the context of this conversation's last export
+    checkpointed_at: int | None = None  # the context of its latest checkpoint
+
+    @property
+    def settled(self) -> bool:
+        """Nothing to do now: what is due was written at this very context
+        (a checkpoint), or in this zone (an export)."""
+        if self.left <= CHECKPOINT_AT_LEFT:
+            return self.checkpointed_at == self.tokens
+        return self.exported_in_zone and self.zone != "normal"
 
     @property
     def exported_in_zone(self) -> bool:
@@ -56,9 +65,11 @@ class Budget:
     @property
     def advice(self) -> str:
         """The one thing to do next."""
+        if self.left <= CHECKPOINT_AT_LEFT and self.settled:
+            return "nothing to do: the latest checkpoint holds this very context"
         if self.left <= CHECKPOINT_AT_LEFT:
             return f"write a checkpoint now, compaction is close: `{CHECKPOINT_COMMAND}`"
-        if self.exported_in_zone and self.zone != "normal":
+        if self.settled:
             return f"nothing to do yet: exported in this zone already (next: `{self.export}`)"
         return {
             "normal": "nothing to do yet",

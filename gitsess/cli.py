@@ -817,9 +817,9 @@ def assistant_status() -> None:
     """Which hooks are installed in which settings file."""
     from gitsess.claude_settings import MATCHERS, SCOPES, installed_events, settings_path
 
-    repo = _workspace().repo
-    for scope in SCOPES:
-        path = settings_path(scope, repo.root)
+    repo = _scope(False, False, True)[1]  # outside a repository, the user file alone
+    for scope in SCOPES if repo else ("user",):
+        path = settings_path(scope, repo.root if repo else None)
         shown = _shown_path(path) if scope != "user" else str(path)
         try:
             _, states = installed_events(scope, repo)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gitsess.catalog import Catalog
 from gitsess.errors import GitSessError
+from gitsess.index import INDEX_NAME
 from gitsess.model import Session
 from gitsess.workspace import Workspace
 
@@ -99,7 +100,8 @@ def latest_checkpoint(workspace: Workspace) -> Moment | None:
         if newest_name - moment > MAX_OFFSET_SPAN:
             continue
         time = _frontmatter_time(entry) or moment.astimezone()
-        if newest is None or time > newest.time:
+        # Of one second's, `…_ccp_2.md` was written after `…_ccp.md`.
+        if newest is None or (time, entry.name) > (newest.time, Path(newest.path).name):
             newest = Moment(workspace.relative(Path(entry.path)), time)
     return newest
 
@@ -118,14 +120,16 @@ def latest_export(workspace: Workspace) -> Moment | None:
             moment = _mtime(path)
             if moment is not None and (newest is None or moment > newest.time):
                 newest = Moment(workspace.relative(path), moment)
-    pattern = f":(glob){directory}/session_*.md"
+    exports = f":(glob){directory}/session_*.md"
+    index = f":(exclude){directory}/{INDEX_NAME}"
     # (No commit yet: git log fails, and there is no last commit to tell.)
-    log = ["log", "-1", "--format=%ct", "--name-only", "--", pattern]
+    log = ["log", "-1", "--format=%ct", "--name-only", "--", exports, index]
     last = repo.git(*log, check=False).split()
-    if last:
+    names = [name for name in last[1:] if is_export_name(Path(name).name)]
+    if names:
         moment = dt.datetime.fromtimestamp(int(last[0])).astimezone()
         if newest is None or moment > newest.time:
-            newest = Moment(last[1] if len(last) > 1 else directory, moment)
+            newest = Moment(max(names), moment)  # of one commit's, the last part
     return newest
 
 
@@ -158,7 +162,6 @@ def last_part(
 
 
 MAX_OFFSET_SPAN = dt.timedelta(hours=26)
-_TIME_LINE = re.compile(rb"^time: *['\"]?([0-9T:+\-. ]+?)['\"]? *$", re.M)
 
 
 def _entries(directory: Path) -> list[os.DirEntry[str]]:
@@ -182,19 +185,25 @@ def _name_time(entry: os.DirEntry[str]) -> dt.datetime:
 
 
 def _frontmatter_time(entry: os.DirEntry[str]) -> dt.datetime | None:
+    raw = frontmatter_value(entry.path, "time")
     try:
-        with open(entry.path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return None
-    match = _TIME_LINE.search(head.split(b"\n---", 1)[0])
-    if not match:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(match.group(1).decode())
+        moment = dt.datetime.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-    return moment.astimezone() if moment.tzinfo else None
+    return moment.astimezone() if moment and moment.tzinfo else None
+
+
+def frontmatter_value(path: str | Path, key: str) -> str | None:
+    """A plain value in the frontmatter's first 4 KB, quotes dropped (a
+    checkpoint's `time:`, `transcript:`, `tokens:`), read without YAML."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).split(b"\n---", 1)[0]
+    except OSError:
+        return None
+    line = rb"^" + re.escape(key.encode()) + rb": *['\"]?([^'\"\n]*?)['\"]? *$"
+    match = re.search(line, head, re.M)
+    return match.group(1).decode("utf-8", "replace") if match else None
 
 
 def _mtime(path: Path) -> dt.datetime | None:

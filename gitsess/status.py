@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.budget import Budget, export_command
-from gitsess.recovery import Moment, last_part, latest_checkpoint, latest_export
+from gitsess.recovery import (
+    Moment,
+    frontmatter_value,
+    last_part,
+    latest_checkpoint,
+    latest_export,
+)
 from gitsess.transcript import (
     Tail,
     TranscriptError,
@@ -89,10 +95,12 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
         require_ours(tail, workspace.repo.root)
     start = read_start(tail.path) if tail else None
     export, exported_at = conversation_export(workspace, tail, start)
+    checkpoint = latest_checkpoint(workspace)
     budget = None
     if tail is not None and tail.context_tokens is not None:
         window = workspace.config.context_window
-        budget = Budget(tail.context_tokens, window, export, exported_at)
+        checkpointed_at = checkpoint_context(workspace, checkpoint, tail)
+        budget = Budget(tail.context_tokens, window, export, exported_at, checkpointed_at)
     return Status(
         now=dt.datetime.now().astimezone(),
         tail=tail,
@@ -101,8 +109,19 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
         start=start,
         export=export,
         last_export=latest_export(workspace),
-        last_checkpoint=latest_checkpoint(workspace),
+        last_checkpoint=checkpoint,
     )
+
+
+def checkpoint_context(workspace: Workspace, checkpoint: Moment | None, tail: Tail) -> int | None:
+    """The context `checkpoint` was written at, when it is of this conversation."""
+    if checkpoint is None:
+        return None
+    path = workspace.repo.root / checkpoint.path
+    if frontmatter_value(path, "transcript") != tail.session_id:
+        return None
+    tokens = frontmatter_value(path, "tokens") or ""
+    return int(tokens) if tokens.isdigit() else None
 
 
 def conversation_export(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitsess.transcript import project_slug
+from gitsess.transcript import find_transcript, project_slug
 from tests.conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
 from tests.test_transcript import SESSION_ID, place_transcript, reply
 
@@ -116,6 +116,26 @@ def test_the_latest_of_one_day_is_the_one_written_last(sessions: Path) -> None:
     lines = context_of(out).splitlines()
     assert lines[2].endswith("_alpha_lessons.md (latest reflection)")
     assert lines[-1].endswith("_alpha_work.md (the session in progress)")
+
+
+def test_a_checkpoint_of_this_very_context_settles_the_advice(sessions: Path) -> None:
+    place_transcript(sessions, [reply(152_000, cwd=str(sessions))], "s")
+    advice = json.loads(sess(sessions, "status", "--json").out)["next"]
+    assert advice.startswith("write a checkpoint now")
+    first = sess(sessions, "checkpoint", "--from-transcript").out.strip()
+    second = sess(sessions, "checkpoint", "--from-transcript").out.strip()  # same second
+    data = json.loads(sess(sessions, "status", "--json").out)
+    assert data["last_checkpoint"]["path"] == max(first, second)
+    assert data["next"] == "nothing to do: the latest checkpoint holds this very context"
+    payload = event(sessions, "UserPromptSubmit", None, prompt="go on")
+    payload["transcript_path"] = str(find_transcript(sessions, None))
+    assert run_hook(sessions, "UserPromptSubmit", payload) == {}
+
+
+def test_the_index_is_no_export(sessions: Path) -> None:
+    git(sessions, "add", "-A")
+    git(sessions, "commit", "-qm", "set up sessions")  # the index alone, committed
+    assert "last export      never" in sess(sessions, "status").out
 
 
 def test_another_repositorys_transcript_is_refused(sessions: Path, tmp_path: Path) -> None:
@@ -368,6 +388,8 @@ def test_user_settings_live_under_the_claude_directory(sessions: Path, tmp_path:
     assert sess(elsewhere, "assistant", "uninstall", "--user").code == 0
     assert json.loads(dotfiles.read_text()) == {"model": "opus"}
     assert sess(elsewhere, "assistant", "install", "--local").code == 1
+    shown = sess(elsewhere, "assistant", "status")
+    assert shown.code == 0 and shown.out.startswith(f"user    {path}:")
     both = sess(sessions, "assistant", "install", "--user", "--local")
     assert both.code == 2 and "--local and --user name different files" in both.err
 

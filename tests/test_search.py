@@ -974,7 +974,13 @@ def test_interrupting_a_parallel_rebuild_exits_cleanly(tmp_path):
         text=True,
         start_new_session=True,
     )
-    time.sleep(2.0)
+    # Once the build has begun (its directory exists), never while Python starts:
+    # on a loaded machine that can take longer than any fixed wait.
+    deadline = time.monotonic() + 60
+    while not list(state_dir(repo).glob("search.new-*")) and process.poll() is None:
+        assert time.monotonic() < deadline, "the rebuild never began"
+        time.sleep(0.05)
+    time.sleep(0.3)  # into the parallel parse
     os.killpg(process.pid, signal.SIGINT)  # as ^C does: the whole foreground group
     out, err = process.communicate(timeout=60)
 
