@@ -205,7 +205,7 @@ COMMANDS = [
     ("checkpoint",),
     ("assistant", "install"),
     ("assistant", "uninstall"),
-    ("assistant", "status"),
+    # (`assistant status` shows the user's file outside a repository: test_assistant.)
     ("assistant", "log"),
     ("assistant", "test"),
 ]
