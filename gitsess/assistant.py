@@ -16,7 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -268,13 +268,10 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
             _forget_warnings(workspace, session)  # compacted: the warnings are due again
         return Outcome(did=f"silent ({budget.zone if budget else 'no context figure'})")
     from gitsess.recovery import latest_checkpoint
-    from gitsess.status import checkpoint_context, conversation_export
+    from gitsess.status import knowing_saves
 
-    export, exported_at = conversation_export(workspace, tail, read_start(tail.path))
-    checkpointed_at = checkpoint_context(workspace, latest_checkpoint(workspace), tail)
-    budget = replace(
-        budget, export=export, exported_at=exported_at, checkpointed_at=checkpointed_at
-    )
+    start, checkpoint = read_start(tail.path), latest_checkpoint(workspace)
+    budget = knowing_saves(workspace, budget, tail, start, checkpoint)
     if budget.settled:
         return Outcome(did=f"silent ({budget.zone}: {budget.advice})")
     if not dry_run and not _first_warning(workspace, session, budget.zone):

@@ -23,6 +23,7 @@ from gitsess.repo import git_process
 from gitsess.staged import (
     StagedTree,
     blob_id,
+    changed_paths,
     is_checkpoint_path,
     is_export_name,
     read_blobs,
@@ -385,24 +386,12 @@ def _checkpoint(workspace: Workspace, ref: str) -> str | None:
 def _changed_exports(workspace: Workspace) -> list[str]:
     """Exports and checkpoints that are new, changed or deleted since HEAD, staged or not."""
     prefix = workspace.config.sessions_dir + "/"
-    out = workspace.repo.git(
-        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", prefix
-    )
-    fields = out.split("\0")
-    paths = set()
-    position = 0
-    while position < len(fields) and fields[position]:
-        record = fields[position]
-        renamed = record[0] in "RC"  # a rename names its source next: that one is deleted
-        found = [record[3:], fields[position + 1]] if renamed else [record[3:]]
-        position += 2 if renamed else 1
-        paths.update(
-            path
-            for path in found
-            if path.startswith(prefix)
-            and (is_export_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
-        )
-    return sorted(paths)
+    return [
+        path
+        for path in changed_paths(workspace.repo, prefix)
+        if path.startswith(prefix)
+        and (is_export_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
+    ]
 
 
 def _staged_paths(workspace: Workspace) -> list[str]:

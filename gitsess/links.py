@@ -314,6 +314,17 @@ def link_graph(sessions: Sequence[Session], sessions_dir: str) -> LinkGraph:
     return graph
 
 
+def chain_ends(sessions: Sequence[Session]) -> list[Session]:
+    """Those of `sessions` that none of the others continues (in their order),
+    however the links are written: with or without `.md`, a path, any case."""
+    continued = {_link_stem(s.continuation_of) for s in sessions if s.continuation_of}
+    return [s for s in sessions if _link_stem(s.id) not in continued]
+
+
+def _link_stem(link: str) -> str:
+    return link.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md").lower()
+
+
 # --- continuations in date order ---------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from gitsess.catalog import Catalog
 from gitsess.errors import GitSessError, SessionNotFound
 from gitsess.files import read_bytes
-from gitsess.links import LinkGraph, link_graph
+from gitsess.links import LinkGraph, chain_ends, link_graph
 from gitsess.model import Session, body_of
 from gitsess.workspace import Workspace
 
@@ -191,12 +191,7 @@ def _newest_in_progress(catalog: Catalog) -> Session:
         )
     # The parts of one day's work continue one another: the last part is the work.
     newest = [s for s in candidates if s.date == candidates[0].date]
-    continued = {_stem(s.continuation_of) for s in newest if s.continuation_of}
-    return catalog.newest_of([s for s in newest if _stem(s.id) not in continued] or newest)
-
-
-def _stem(link: str) -> str:
-    return link.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md").lower()
+    return catalog.newest_of(chain_ends(newest) or newest)
 
 
 def _text(workspace: Workspace, session: Session) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from gitsess.catalog import Catalog
 from gitsess.errors import GitSessError
 from gitsess.index import INDEX_NAME
+from gitsess.links import chain_ends
 from gitsess.model import Session
 from gitsess.workspace import Workspace
 
@@ -109,15 +110,14 @@ def latest_checkpoint(workspace: Workspace) -> Moment | None:
 def latest_export(workspace: Workspace) -> Moment | None:
     """The export written last: one changed in the work tree (by its modification
     time), else the last commit of one (a checkout rewrites modification times)."""
-    from gitsess.staged import is_export_name
+    from gitsess.staged import changed_paths, is_export_name
 
     repo, directory = workspace.repo, workspace.config.sessions_dir
-    changed = repo.git("status", "--porcelain", "-z", "--untracked-files=all", "--", directory)
     newest: Moment | None = None
-    for record in changed.split("\0"):
-        path = workspace.repo.root / record[3:]
-        if record[3:] and is_export_name(path.name) and path.parent == workspace.sessions_path:
-            moment = _mtime(path)
+    for changed in changed_paths(repo, directory):
+        path = repo.root / changed
+        if is_export_name(path.name) and path.parent == workspace.sessions_path:
+            moment = _mtime(path)  # None for a deleted one
             if moment is not None and (newest is None or moment > newest.time):
                 newest = Moment(workspace.relative(path), moment)
     exports = f":(glob){directory}/session_*.md"
@@ -156,9 +156,7 @@ def last_part(
                 session = parse_export(workspace.relative(Path(entry.path)), head)
                 if session.extra.get("transcript") == transcript:
                     parts.append(session)
-    continued = {Path(s.continuation_of).stem.lower() for s in parts if s.continuation_of}
-    ends = [s for s in parts if Path(s.id).stem.lower() not in continued]
-    return max(ends, key=lambda s: (s.date or "", s.id), default=None)
+    return max(chain_ends(parts), key=lambda s: (s.date or "", s.id), default=None)
 
 
 MAX_OFFSET_SPAN = dt.timedelta(hours=26)

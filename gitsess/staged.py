@@ -210,6 +210,21 @@ def staged_renames(tree: StagedTree) -> dict[str, Session]:
     }
 
 
+def changed_paths(repo: Repo, directory: str) -> list[str]:
+    """Paths under `directory` that differ from HEAD, staged or not, untracked
+    included (a rename gives both its paths: the source is deleted)."""
+    out = repo.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", directory)
+    fields = out.split("\0")
+    paths = set()
+    position = 0
+    while position < len(fields) and fields[position]:
+        record = fields[position]
+        renamed = record[0] in "RC"  # a rename names its source next
+        paths.update([record[3:], fields[position + 1]] if renamed else [record[3:]])
+        position += 2 if renamed else 1
+    return sorted(paths)
+
+
 def read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:
     """The content of each blob, in one `git cat-file --batch`."""
     if not oids:

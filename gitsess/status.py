@@ -4,7 +4,7 @@ end of its transcript, and when the work was last saved."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,13 +94,12 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
         tail = read_tail(path)
         require_ours(tail, workspace.repo.root)
     start = read_start(tail.path) if tail else None
-    export, exported_at = conversation_export(workspace, tail, start)
     checkpoint = latest_checkpoint(workspace)
     budget = None
     if tail is not None and tail.context_tokens is not None:
-        window = workspace.config.context_window
-        checkpointed_at = checkpoint_context(workspace, checkpoint, tail)
-        budget = Budget(tail.context_tokens, window, export, exported_at, checkpointed_at)
+        budget = Budget(tail.context_tokens, workspace.config.context_window)
+        budget = knowing_saves(workspace, budget, tail, start, checkpoint)
+    export = budget.export if budget else conversation_export(workspace, tail, start)[0]
     return Status(
         now=dt.datetime.now().astimezone(),
         tail=tail,
@@ -113,7 +112,21 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
     )
 
 
-def checkpoint_context(workspace: Workspace, checkpoint: Moment | None, tail: Tail) -> int | None:
+def knowing_saves(
+    workspace: Workspace,
+    budget: Budget,
+    tail: Tail,
+    start: dt.datetime | None,
+    checkpoint: Moment | None,
+) -> Budget:
+    """`budget` with what this conversation has saved: the command for its next
+    export, the context of its last export and of its latest checkpoint."""
+    export, exported_at = conversation_export(workspace, tail, start)
+    checkpointed_at = _checkpoint_context(workspace, checkpoint, tail)
+    return replace(budget, export=export, exported_at=exported_at, checkpointed_at=checkpointed_at)
+
+
+def _checkpoint_context(workspace: Workspace, checkpoint: Moment | None, tail: Tail) -> int | None:
     """The context `checkpoint` was written at, when it is of this conversation."""
     if checkpoint is None:
         return None
