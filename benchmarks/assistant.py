@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         scan = [
             sys.executable,
             "-c",
-            "import sys, pathlib; from gitsess.transcript import scan_transcript;"
+            "import sys, pathlib; from gitsess.assistant.transcript import scan_transcript;"
             " scan_transcript(pathlib.Path(sys.argv[1]))",
             str(transcript),
         ]

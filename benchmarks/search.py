@@ -57,8 +57,8 @@ QUERIES = [
 
 SYNC_PROBE = """
 import sys, time
-from gitsess.workspace import open_workspace
-from gitsess import search
+from gitsess.core.workspace import open_workspace
+from gitsess.search import engine as search
 workspace = open_workspace()
 if sys.argv[1] == "whoosh-imported":
     import whoosh.index

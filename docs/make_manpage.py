@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from gitsess import __version__
-from gitsess.cli import cli
+from gitsess.cli.app import cli
 
 PAGE = Path(__file__).resolve().parent / "git-sess.1"
 

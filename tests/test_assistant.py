@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitsess.transcript import find_transcript, project_slug
+from gitsess.assistant.transcript import find_transcript, project_slug
 from tests.conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
 from tests.test_transcript import SESSION_ID, place_transcript, reply
 

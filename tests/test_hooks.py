@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import assert_one_line_error, git, sess, snapshot
 
-from gitsess.hooks import HOOKS
+from gitsess.hooks.install import HOOKS
 
 INDEX = ".sessions/session_index.md"
 HOOK_NAMES = HOOKS

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitsess.secrets import ALLOW_MARKER, Finding, _mask, find_secrets
+from gitsess.core.secrets import ALLOW_MARKER, Finding, _mask, find_secrets
 
 AWS_KEY_ID = "AKIA" + "Q7XJ" * 4
 AWS_SECRET = "wJal" + "rXUt7nFE/K7mD+ng" * 2 + "bPxR"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gitsess import transcript as transcript_module
-from gitsess.budget import Budget
-from gitsess.transcript import (
+from gitsess.assistant import transcript as transcript_module
+from gitsess.assistant.budget import Budget
+from gitsess.assistant.transcript import (
     TranscriptError,
     find_transcript,
     project_slug,

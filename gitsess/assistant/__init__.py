@@ -1,0 +1,1 @@
+"""The assistant wing: Claude Code's transcripts, hooks, settings, budget and recovery."""

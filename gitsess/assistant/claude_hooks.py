@@ -1,0 +1,427 @@
+"""Claude Code's hooks (DESIGN.md §5): `git sess hook claude <Event>`.
+
+Each reads the event's JSON on stdin and prints JSON on stdout. Whatever goes
+wrong inside, it exits 0 with valid JSON: a hook that fails would put an error
+in front of the user on every prompt. What each run did goes to a bounded log
+under the git directory (`git sess assistant log`).
+
+This module is on the path of every prompt, so it imports neither click nor
+GitPython; the console script reaches `main` without loading the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitsess.assistant.budget import WARNING_ZONES, Budget
+from gitsess.assistant.transcript import Scan, Tail, read_start, scan_for, tail_for
+from gitsess.core.config import RECOVERY_MODES
+from gitsess.core.errors import GitSessError
+from gitsess.core.files import exclusive_lock, write_atomic
+from gitsess.core.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from gitsess.assistant.recovery import Artifact
+
+EVENTS = ("SessionStart", "PreCompact", "UserPromptSubmit", "SessionEnd")
+LOG_NAME = "assistant-log.jsonl"
+WARNED_NAME = "assistant-warned.json"
+LOG_KEEP = 200  # entries kept when the log is trimmed
+LOG_TRIM_BYTES = 256 * 1024
+MAX_CONTEXT_TOKENS = 1500  # the most a SessionStart message may add to the context
+MAX_LISTED = 12
+
+
+@dataclass
+class Outcome:
+    """What a hook prints, and what the log says it did."""
+
+    output: dict[str, Any] = field(default_factory=dict)
+    did: str = "nothing"
+    wrote: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, *lines: str) -> None:
+        """Tell the user (Claude Code shows `systemMessage`), and the log."""
+        if not lines:
+            return
+        self.warnings += lines
+        shown = [self.output.get("systemMessage"), *(f"git-sess: {w}" for w in self.warnings)]
+        self.output["systemMessage"] = "\n".join(dict.fromkeys(filter(None, shown)))
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    payload: dict[str, Any]
+
+    def get(self, key: str) -> str | None:
+        return _text(self.payload, key)
+
+    @property
+    def transcript(self) -> Path | None:
+        raw = self.get("transcript_path")
+        return Path(raw).expanduser() if raw else None
+
+
+# --- the entry point ------------------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    """`git sess hook claude EVENT`: always exit 0 and print one JSON object."""
+    name = argv[0] if argv else ""
+    outcome, workspace, payload = Outcome(), None, {}
+    error = None
+    problems: list[GitSessError] = []  # settings that cannot be used: defaults taken
+    try:
+        payload = _read_payload(sys.stdin)
+    except Exception as failure:  # noqa: BLE001 - still log it, under the cwd's repository
+        error = _described(failure)
+    try:
+        workspace = open_workspace(Path(_text(payload, "cwd") or os.getcwd()), problems)
+        if error is None:
+            outcome = handle(workspace, Event(name, payload), dry_run=False)
+    except KeyboardInterrupt:
+        error = "interrupted"
+    except Exception as failure:  # noqa: BLE001 - the one exit point of every assistant hook
+        error = error or _described(failure)
+    if problems:
+        outcome.warn(
+            *(f"{p.message}: a safe default is used until it is fixed ({p.hint})" for p in problems)
+        )
+    sys.stdout.write(json.dumps(outcome.output, ensure_ascii=False) + "\n")
+    if workspace is not None:
+        _log(workspace, name, outcome, error)
+    return 0
+
+
+def _described(failure: BaseException) -> str:
+    if isinstance(failure, GitSessError):
+        return failure.message
+    return f"{type(failure).__name__}: {failure}"
+
+
+def _text(payload: dict[str, Any], key: str) -> str | None:
+    value = payload.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _read_payload(stream: Any) -> dict[str, Any]:
+    raw = stream.read() if not stream.isatty() else ""
+    if not raw.strip():
+        raise GitSessError("the hook got no event on stdin")
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        raise GitSessError(f"the hook's stdin is not JSON: {raw[:60]!r}") from None
+    if not isinstance(payload, dict):
+        raise GitSessError("the hook's stdin is not a JSON object")
+    return payload
+
+
+def handle(workspace: Workspace, event: Event, *, dry_run: bool) -> Outcome:
+    """Run one event's handler; `dry_run` writes nothing (`git sess assistant test`)."""
+    handlers: dict[str, Callable[[Workspace, Event, bool], Outcome]] = {
+        "SessionStart": _session_start,
+        "PreCompact": _pre_compact,
+        "UserPromptSubmit": _user_prompt,
+        "SessionEnd": _session_end,
+    }
+    handler = handlers.get(event.name)
+    if handler is None:
+        raise GitSessError(f"no hook for event {event.name!r}; git sess knows {', '.join(EVENTS)}")
+    return handler(workspace, event, dry_run)
+
+
+# --- the events -----------------------------------------------------------------------
+
+
+def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
+    from gitsess.assistant.recovery import recovery_order
+
+    artifacts = recovery_order(workspace)
+    compacted = event.get("source") == "compact"
+    warnings = []
+    try:
+        budget, tail = _budget(workspace, event)
+    except GitSessError as error:  # the reading list matters more than the figure
+        (budget, tail), warnings = (None, None), [error.message]
+    if compacted and not dry_run:
+        _forget_warnings(workspace, event.get("session_id") or "?")  # the context is small again
+    if compacted:
+        lines = [_compaction_line(tail)]
+    else:
+        lines = [
+            f"git-sess: this repository keeps session notes in {workspace.config.sessions_dir}/."
+        ]
+    if artifacts:
+        lines.append("Read these first, in this order:" if not compacted else "Read, in order:")
+        lines += _listed(artifacts)
+    else:
+        lines.append("No session is in progress and there is no checkpoint to resume from.")
+    if compacted:
+        mode, problem = recovery_mode(workspace)
+        lines.append(_recovery_instruction(mode, bool(artifacts)))
+        warnings += [problem] if problem else []
+    if budget is not None:
+        lines.append(
+            f"Context: {budget.tokens:,} of {budget.window:,} tokens"
+            f" ({budget.share:.0%}, zone {budget.zone})."
+        )
+    text = _bounded("\n".join(lines))
+    outcome = Outcome(
+        output=_context_output("SessionStart", text),
+        did=f"{event.get('source') or 'start'}: named {len(artifacts)} file(s) to read",
+    )
+    outcome.warn(*warnings)
+    return outcome
+
+
+def _listed(artifacts: list[Artifact]) -> list[str]:
+    """One numbered line each; past MAX_LISTED, the oldest of a long reading
+    list are left out: the checkpoint and the session in progress never are."""
+    numbered = list(enumerate(artifacts, 1))
+    left_out = len(numbered) - MAX_LISTED
+    if left_out > 0:
+        first = next(n for n, a in numbered if a.role in ("prerequisite", "chain", "target"))
+        kept = numbered[: first - 1] + numbered[first - 1 + left_out :]
+        numbered = kept[: first - 1] + [(0, None)] + kept[first - 1 :]
+    return [
+        f"{n}. {a.path} ({a.label})"
+        if a is not None
+        else f"({left_out} earlier in the list left out: git sess context --format paths)"
+        for n, a in numbered
+    ]
+
+
+def _compaction_line(tail: Tail | None) -> str:
+    line = "git-sess: the context was just compacted"
+    if tail is not None and tail.compaction_trigger:
+        line += f" ({tail.compaction_trigger}"
+        line += f", from {tail.compaction_peak:,} tokens)" if tail.compaction_peak else ")"
+    return line + ". Only a summary of the earlier conversation is left."
+
+
+def recovery_mode(workspace: Workspace) -> tuple[str, str | None]:
+    """GITSESS_RECOVERY_MODE, else `git config sess.recoveryMode`, else auto; and
+    what is wrong with the variable, which is then taken as the cautious mode."""
+    raw = os.environ.get("GITSESS_RECOVERY_MODE", "")
+    if not raw.strip():
+        return workspace.config.recovery_mode, None
+    if raw.strip().lower() in RECOVERY_MODES:
+        return raw.strip().lower(), None
+    return "manual", f"GITSESS_RECOVERY_MODE is {raw!r}, not auto or manual: recovering as manual"
+
+
+def _recovery_instruction(mode: str, listed: bool) -> str:
+    read = "read them, then" if listed else "there is nothing written to read, so from the summary"
+    if mode == "manual":
+        return (
+            f"Recovery mode is manual: {read} report to the user what the work is,"
+            " where it stands and what the next actions are, and wait for the user's"
+            " go-ahead before changing anything."
+        )
+    where = (
+        "where they leave it (the session's Next Steps, the checkpoint's Current Objectives"
+        " and Technical State)"
+        if listed
+        else "where the summary leaves it"
+    )
+    return f"Recovery mode is auto: {read} continue the work {where}."
+
+
+def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
+    from gitsess.assistant.checkpoints import CheckpointRequest, checkpoint_name, write_checkpoint
+
+    trigger = event.get("trigger") or "auto"
+    description = f"Before {trigger} compaction"
+    scan = _scan(workspace, event)
+    if dry_run:
+        name = checkpoint_name(dt.datetime.now().astimezone(), description)
+        return Outcome(
+            output={"systemMessage": f"git-sess: would write checkpoints/{name}"},
+            did=f"would write checkpoints/{name}",
+        )
+    path = write_checkpoint(
+        workspace, CheckpointRequest(description=description, scan=scan, trigger=trigger)
+    )
+    shown = workspace.relative(path)
+    return Outcome(
+        output={"systemMessage": f"git-sess: checkpoint written before compaction: {shown}"},
+        did=f"wrote {shown}",
+        wrote=shown,
+    )
+
+
+def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
+    budget, tail = _budget(workspace, event)
+    session = event.get("session_id") or "?"
+    if budget is None or budget.zone not in WARNING_ZONES:
+        if budget is not None and not dry_run:
+            _forget_warnings(workspace, session)  # compacted: the warnings are due again
+        return Outcome(did=f"silent ({budget.zone if budget else 'no context figure'})")
+    from gitsess.assistant.recovery import latest_checkpoint
+    from gitsess.assistant.status import knowing_saves
+
+    start, checkpoint = read_start(tail.path), latest_checkpoint(workspace)
+    budget = knowing_saves(workspace, budget, tail, start, checkpoint)
+    if budget.settled:
+        return Outcome(did=f"silent ({budget.zone}: {budget.advice})")
+    if not dry_run and not _first_warning(workspace, session, budget.zone):
+        return Outcome(did=f"silent ({budget.zone}, already warned)")
+    text = (
+        f"git-sess: the context is at {budget.share:.0%} of the window ({budget.zone});"
+        f" before answering, {budget.advice}."
+    )
+    return Outcome(output=_context_output("UserPromptSubmit", text), did=f"warned ({budget.zone})")
+
+
+def _session_end(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
+    if not workspace.config.checkpoint_on_end:
+        return Outcome(did="nothing (git config sess.checkpointOnEnd is off)")
+    from gitsess.assistant.checkpoints import CheckpointRequest, write_checkpoint
+
+    if dry_run:
+        return Outcome(did="would write a checkpoint")
+    reason = event.get("reason") or "end"
+    request = CheckpointRequest(description=f"Session {reason}", scan=_scan(workspace, event))
+    shown = workspace.relative(write_checkpoint(workspace, request))
+    return Outcome(did=f"wrote {shown}", wrote=shown)
+
+
+# --- facts the events need ------------------------------------------------------------
+
+
+def _budget(workspace: Workspace, event: Event) -> tuple[Budget | None, Tail | None]:
+    path = event.transcript
+    if path is None or not path.is_file():
+        return None, None
+    tail = tail_for(workspace.repo.root, str(path))
+    if tail.context_tokens is None:
+        return None, tail
+    return Budget(tail.context_tokens, workspace.config.context_window), tail
+
+
+def _scan(workspace: Workspace, event: Event) -> Scan | None:
+    path = event.transcript
+    if path is None or not path.is_file():
+        return None
+    return scan_for(workspace.repo.root, str(path))
+
+
+def _context_output(event: str, text: str) -> dict[str, Any]:
+    return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}}
+
+
+def _bounded(text: str) -> str:
+    limit = MAX_CONTEXT_TOKENS * 4  # the characters / 4 estimate of `git sess context`
+    return text if len(text) <= limit else text[: limit - 2].rsplit("\n", 1)[0] + "\n…"
+
+
+def _first_warning(workspace: Workspace, session: str, zone: str) -> bool:
+    """True the first time `zone` is reached in `session`; remembers it."""
+    with exclusive_lock(workspace.repo.state_dir / "assistant.lock", 2.0):
+        warned = _warned(workspace)
+        if zone in warned.get(session, []):
+            return False
+        warned[session] = [*warned.pop(session, []), zone]
+        kept = dict(list(warned.items())[-50:])  # the sessions warned most recently
+        write_atomic(workspace.repo.state_dir / WARNED_NAME, json.dumps(kept), durable=False)
+        return True
+
+
+def _forget_warnings(workspace: Workspace, session: str) -> None:
+    if session not in _warned(workspace):  # the usual case: no lock, no write
+        return
+    with exclusive_lock(workspace.repo.state_dir / "assistant.lock", 2.0):
+        warned = _warned(workspace)
+        warned.pop(session, None)
+        write_atomic(workspace.repo.state_dir / WARNED_NAME, json.dumps(warned), durable=False)
+
+
+def _warned(workspace: Workspace) -> dict[str, list[str]]:
+    try:
+        warned = json.loads((workspace.repo.state_dir / WARNED_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return warned if isinstance(warned, dict) else {}
+
+
+# --- the log --------------------------------------------------------------------------
+
+
+def _log(workspace: Workspace, event: str, outcome: Outcome, error: str | None) -> None:
+    entry = {
+        "time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "event": event,
+        "did": outcome.did if error is None else "failed",
+        "injected": _injected(outcome.output),
+        "wrote": outcome.wrote,
+        "warnings": outcome.warnings or None,
+        "error": error,
+    }
+    path = workspace.repo.state_dir / LOG_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        if path.stat().st_size > LOG_TRIM_BYTES:
+            kept = path.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_KEEP:]
+            write_atomic(path, "\n".join(kept) + "\n", durable=False)
+    except OSError:
+        pass  # a log that cannot be written must not fail the hook
+
+
+def _injected(output: dict[str, Any]) -> str | None:
+    specific = output.get("hookSpecificOutput")
+    text = specific.get("additionalContext") if isinstance(specific, dict) else None
+    return text or output.get("systemMessage")
+
+
+def read_log(workspace: Workspace, count: int) -> list[dict[str, Any]]:
+    path = workspace.repo.state_dir / LOG_NAME
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    entries = []
+    for line in lines[-count:]:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+# --- `git sess assistant test` --------------------------------------------------------
+
+
+def rehearse(workspace: Workspace, transcript: Path) -> list[tuple[str, Outcome]]:
+    """Each hook run on this transcript as Claude Code would, writing nothing."""
+    tail = tail_for(workspace.repo.root, str(transcript))
+    base = {
+        "session_id": tail.session_id or transcript.stem,
+        "transcript_path": str(transcript),
+        "cwd": str(workspace.repo.root),
+    }
+    events = [
+        Event("SessionStart", {**base, "hook_event_name": "SessionStart", "source": "startup"}),
+        Event("SessionStart", {**base, "hook_event_name": "SessionStart", "source": "compact"}),
+        Event("PreCompact", {**base, "hook_event_name": "PreCompact", "trigger": "auto"}),
+        Event("UserPromptSubmit", {**base, "hook_event_name": "UserPromptSubmit", "prompt": ""}),
+        Event("SessionEnd", {**base, "hook_event_name": "SessionEnd", "reason": "exit"}),
+    ]
+    results = []
+    for event in events:
+        label = event.name + (f" ({event.get('source')})" if event.get("source") else "")
+        results.append((label, handle(workspace, event, dry_run=True)))
+    return results

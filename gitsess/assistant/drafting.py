@@ -1,0 +1,91 @@
+"""First drafts from a transcript: the sections of an export or a checkpoint that
+facts can fill. Only what the user typed and what the tools were asked to do is
+used; assistant text and tool output never are (that is where secrets live)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitsess.assistant.budget import Budget
+from gitsess.assistant.transcript import Scan
+
+ASSISTANT = "claude-code"
+MAX_OBJECTIVES = 8
+MAX_LINE_CHARS = 200
+MAX_LISTED = 50
+
+
+def one_line(text: str, limit: int = MAX_LINE_CHARS) -> str:
+    """A prompt as a single markdown-inert line: its first line of prose (not a
+    code fence), spaces folded, cut at a word; a leading `#` or `>` cannot
+    start a heading or a quote."""
+    first = " ".join(_first_prose(text).split())
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0] + " …"
+    return first.lstrip("#> ") or first
+
+
+def _first_prose(text: str) -> str:
+    """The first line outside a fenced code block (else the first line)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    fenced = False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced:
+            return line
+    return next((line for line in lines if not line.lstrip().startswith(("```", "~~~"))), "")
+
+
+def title_from(scan: Scan) -> str | None:
+    return one_line(scan.first_prompt, 60) if scan.first_prompt else None
+
+
+def objectives(scan: Scan, limit: int = MAX_OBJECTIVES) -> list[str]:
+    prompts = [scan.first_prompt] if scan.first_prompt else []
+    prompts += scan.recent_prompts
+    lines = list(dict.fromkeys(one_line(p) for p in prompts if p))
+    return [f"- {line}" for line in lines[-limit:]]
+
+
+def listed(items: list[str], code: bool = True) -> list[str]:
+    shown = [f"- {_code(item)}" if code else f"- {item}" for item in items[:MAX_LISTED]]
+    if len(items) > MAX_LISTED:
+        shown.append(f"- … and {len(items) - MAX_LISTED} more")
+    return shown
+
+
+def _code(text: str) -> str:
+    """A code span that a backtick inside cannot end early."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def export_sections(scan: Scan) -> dict[str, list[str]]:
+    return {
+        "Session Objectives": objectives(scan),
+        "Files Created": listed(scan.files_created),
+        "Files Modified": listed(scan.files_modified),
+        "Commands Run": listed(scan.commands),
+    }
+
+
+def transcript_metadata(scan: Scan, window: int) -> dict[str, Any]:
+    """Frontmatter keys a transcript knows (DESIGN.md §3.1)."""
+    metadata: dict[str, Any] = {}
+    if scan.context_tokens is not None:
+        metadata["tokens"] = scan.context_tokens
+        metadata["token_limit"] = window
+    metadata["assistant"] = ASSISTANT
+    if scan.session_id:
+        metadata["transcript"] = scan.session_id
+    return metadata
+
+
+def context_line(scan: Scan, window: int) -> str | None:
+    if scan.context_tokens is None:
+        return None
+    budget = Budget(scan.context_tokens, window)
+    return (
+        f"- Context: {budget.tokens:,} / {window:,} tokens"
+        f" ({budget.share:.0%}, {budget.zone}); compactions so far: {len(scan.compactions)}"
+    )

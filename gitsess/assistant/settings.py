@@ -1,0 +1,293 @@
+"""Putting git-sess's hooks into a Claude Code settings file, and taking them out.
+
+The file is the user's: other keys, other hooks and their order stay; only
+its `hooks` member is rewritten, in its own indentation, every other byte
+kept; a file that is not plain JSON (Claude Code
+reads no comments) is refused, never overwritten; the previous content is kept
+beside it as `<file>.bak` before every change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitsess.assistant.transcript import claude_home
+from gitsess.core.errors import GitSessError
+from gitsess.core.files import decode_utf8, read_bytes, write_atomic
+from gitsess.core.repo import Repo, set_excluded
+
+SCOPES = ("local", "shared", "user")
+# event -> matcher (None: the event takes none)
+MATCHERS: dict[str, str | None] = {
+    "SessionStart": "startup|resume|clear|compact",
+    "PreCompact": "manual|auto",
+    "UserPromptSubmit": None,
+    "SessionEnd": None,
+}
+TIMEOUTS = {"SessionStart": 30, "PreCompact": 120, "UserPromptSubmit": 10, "SessionEnd": 60}
+EXCLUDE_MARK = "# git-sess: Claude Code settings that are this clone's alone"
+_OURS = re.compile(r"(?:^|[\s/'\"])(?:git[ -]sess|gitsess)\S*['\"]?\s+hook\s+claude\s")
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    path: Path
+    changed: bool
+    backup: Path | None
+
+
+def settings_path(scope: str, root: Path | None) -> Path:
+    """`root` (the work tree) is needed for the local and shared files."""
+    if scope == "user":
+        return claude_home() / "settings.json"
+    if root is None:
+        raise GitSessError(
+            f"the {scope} settings are a repository's; this is not one",
+            "cd into the repository, or install for every project: --user",
+        )
+    name = "settings.local.json" if scope == "local" else "settings.json"
+    return root / ".claude" / name
+
+
+def hook_command(scope: str, event: str) -> str:
+    """A shared file is committed, so it names `git sess` on PATH; a personal one
+    names this installation's own script, so no shell setup can break it."""
+    if scope == "shared":
+        return f"git sess hook claude {event}"
+    script = Path(sys.executable).with_name("git-sess")
+    if script.is_file():
+        return f"{shlex.quote(str(script))} hook claude {event}"
+    return f"{shlex.quote(sys.executable)} -m gitsess hook claude {event}"
+
+
+def is_ours(hook: Any) -> bool:
+    command = hook.get("command") if isinstance(hook, dict) else None
+    return isinstance(command, str) and bool(_OURS.search(" " + command + " "))
+
+
+def install(scope: str, repo: Repo | None) -> SettingsChange:
+    path = settings_path(scope, repo.root if repo else None)
+    settings, original = _load(path)
+    hooks = _hooks_of(settings, path)
+    for event, matcher in MATCHERS.items():
+        groups = _without_ours(hooks.get(event, []), path, event)
+        group: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
+        group["hooks"] = [
+            {"type": "command", "command": hook_command(scope, event), "timeout": TIMEOUTS[event]}
+        ]
+        hooks[event] = [*groups, group]
+    if repo is not None and scope != "user":
+        _exclude_personal_files(repo)
+    return _save(path, settings, original)
+
+
+def _exclude_personal_files(repo: Repo) -> None:
+    """As Claude Code does for the local file: it names this machine's git-sess,
+    and a backup is no one else's business either."""
+    common = Path(repo.git("rev-parse", "--git-common-dir").strip())
+    patterns = ["/.claude/settings.local.json", "/.claude/*.bak"]
+    set_excluded(repo.root / common, [EXCLUDE_MARK, *patterns], present=True)
+
+
+def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
+    path = settings_path(scope, repo.root if repo else None)
+    settings, original = _load(path)
+    if "hooks" not in settings:  # never installed: the file stays as it is
+        return SettingsChange(path, changed=False, backup=None)
+    hooks = _hooks_of(settings, path)
+    for event in list(hooks):
+        groups = _without_ours(hooks[event], path, event)
+        if groups == hooks[event]:
+            continue
+        if groups:
+            hooks[event] = groups
+        else:
+            del hooks[event]  # what install added, it takes away
+            if not hooks:
+                del settings["hooks"]
+    return _save(path, settings, original)
+
+
+def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str] | None]:
+    """Per event: `ours`, `ours and others`, `others`; None when the file is missing."""
+    path = settings_path(scope, repo.root if repo else None)
+    if not path.exists():
+        return path, None
+    settings, _ = _load(path)
+    hooks = _hooks_of(settings, path)
+    states = {}
+    for event in sorted(set(MATCHERS) | set(hooks)):
+        entries = [h for g in _groups(hooks.get(event, []), path, event) for h in _entries(g)]
+        ours = any(is_ours(h) for h in entries)
+        others = any(not is_ours(h) for h in entries)
+        if ours or others:
+            states[event] = "ours and others" if ours and others else "ours" if ours else "others"
+    return path, states
+
+
+# --- reading and writing the file -----------------------------------------------------
+
+
+def _load(path: Path) -> tuple[dict[str, Any], str | None]:
+    if not path.exists():
+        return {}, None
+    text = decode_utf8(read_bytes(path), str(path))
+    try:
+        settings = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as error:
+        comments = re.search(r"(?:^|[\s{,\[])//|/\*", text)
+        raise GitSessError(
+            f"{path}:{error.lineno}: not valid JSON ({error.msg}); changed nothing",
+            "Claude Code settings are plain JSON: remove the comments and try again"
+            if comments
+            else f"fix line {error.lineno} of {path} and try again",
+        ) from None
+    if not isinstance(settings, dict):
+        raise GitSessError(
+            f"{path}: the settings are not a JSON object; changed nothing",
+            f"make {path} an object: {{}}",
+        )
+    return settings, text
+
+
+def _hooks_of(settings: dict[str, Any], path: Path) -> dict[str, Any]:
+    hooks = settings.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise GitSessError(
+            f'{path}: "hooks" is not an object; changed nothing',
+            f'fix "hooks" in {path}: {{"SessionStart": [ … ]}}',
+        )
+    return hooks
+
+
+def _groups(groups: Any, path: Path, event: str) -> list[Any]:
+    if not isinstance(groups, list):
+        raise GitSessError(
+            f'{path}: "hooks.{event}" is not a list; changed nothing',
+            f'fix "hooks.{event}" in {path}: a list of {{"matcher", "hooks"}}',
+        )
+    return groups
+
+
+def _entries(group: Any) -> list[Any]:
+    hooks = group.get("hooks") if isinstance(group, dict) else None
+    return hooks if isinstance(hooks, list) else []
+
+
+def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
+    kept = []
+    for group in _groups(groups, path, event):
+        entries = _entries(group)
+        if not any(is_ours(h) for h in entries):
+            kept.append(group)
+            continue
+        others = [h for h in entries if not is_ours(h)]
+        if others:
+            kept.append({**group, "hooks": others})
+    return kept
+
+
+def _save(path: Path, settings: dict[str, Any], original: str | None) -> SettingsChange:
+    if original is not None and json.loads(original or "{}") == settings:
+        return SettingsChange(path, changed=False, backup=None)
+    text = _with_hooks(original, settings)
+    backup = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if original is not None:
+        backup = path.with_name(path.name + ".bak")
+        write_atomic(backup, original)
+    # A settings file linked from a dotfiles repository stays a link: write its target.
+    write_atomic(path.resolve() if path.is_symlink() else path, text)
+    return SettingsChange(path, changed=True, backup=backup)
+
+
+def _with_hooks(original: str | None, settings: dict[str, Any]) -> str:
+    """The file with only its `hooks` member rewritten: the rest keeps its bytes.
+    Anything unusual (a duplicate key) gets the whole file re-serialized."""
+    indent = _indent_of(original)
+    whole = json.dumps(settings, indent=indent, ensure_ascii=False) + "\n"
+    try:
+        members, closing = _members(original or "")
+    except (ValueError, IndexError):
+        return whole
+    if "hooks" in settings:
+        lead = _line_indent(original or "", members["hooks"][0] if "hooks" in members else closing)
+        value = json.dumps(settings["hooks"], indent=indent, ensure_ascii=False)
+        value = value.replace("\n", "\n" + (lead if "hooks" in members else _unit(indent)))
+    text = original or ""
+    if "hooks" in members and "hooks" in settings:
+        _, start, end = members["hooks"]
+        text = text[:start] + value + text[end:]
+    elif len(members) == 1:  # taken out, and nothing else was there
+        text = text[: text.index("{")] + "{}" + text[closing + 1 :]
+    elif "hooks" in members:  # taken out whole, with the comma that joined it
+        key, _, end = members["hooks"]
+        before = text.rfind(",", 0, key) if text[:key].rstrip().endswith(",") else -1
+        if before >= 0:
+            text = text[:before] + text[end:]
+        else:
+            after = re.match(r"\s*,\s*", text[end:])
+            text = text[:key] + text[end + (after.end() if after else 0) :]
+    elif "hooks" in settings:  # a new last member
+        last = max((end for _, _, end in members.values()), default=None)
+        member = f'{_unit(indent)}"hooks": {value}'
+        if last is None:
+            text = text[:closing].rstrip() + "\n" + member + "\n" + text[closing:]
+        else:  # a closing brace on the last member's line goes on a line of its own
+            newline = "" if "\n" in text[last:closing] else "\n"
+            text = text[:last] + ",\n" + member + newline + text[last:]
+    try:
+        return text if json.loads(text) == settings else whole
+    except ValueError:
+        return whole
+
+
+def _members(text: str) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """Each top-level key -> (where its key starts, its value starts, ends), and
+    where the closing brace is. ValueError for a duplicate key or no object."""
+    decoder = json.JSONDecoder()
+    position = _skip(text, 0)
+    if text[position] != "{":
+        raise ValueError("not an object")
+    members: dict[str, tuple[int, int, int]] = {}
+    position = _skip(text, position + 1)
+    while text[position] != "}":
+        key_start = position
+        key, position = json.decoder.scanstring(text, position + 1)
+        position = _skip(text, position)
+        if text[position] != ":" or key in members:
+            raise ValueError("not one member per key")
+        start = _skip(text, position + 1)
+        _, end = decoder.raw_decode(text, start)
+        members[key] = (key_start, start, end)
+        position = _skip(text, end)
+        if text[position] == ",":
+            position = _skip(text, position + 1)
+    return members, position
+
+
+def _skip(text: str, position: int) -> int:
+    return len(text) - len(text[position:].lstrip()) if position < len(text) else position
+
+
+def _line_indent(text: str, position: int) -> str:
+    line = text[text.rfind("\n", 0, position) + 1 : position]
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _unit(indent: int | str) -> str:
+    return indent if isinstance(indent, str) else " " * indent
+
+
+def _indent_of(text: str | None) -> int | str:
+    match = re.search(r"\n([ \t]+)\S", text or "")
+    if match is None:
+        return 2
+    found = match.group(1)
+    return found if "\t" in found else len(found)

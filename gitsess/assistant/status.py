@@ -1,0 +1,186 @@
+"""`git sess status` and `git sess time`: where the conversation stands, from the
+end of its transcript, and when the work was last saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from gitsess.assistant.budget import Budget, export_command
+from gitsess.assistant.recovery import (
+    Moment,
+    frontmatter_value,
+    last_part,
+    latest_checkpoint,
+    latest_export,
+)
+from gitsess.assistant.transcript import (
+    Tail,
+    TranscriptError,
+    find_transcript,
+    read_start,
+    read_tail,
+    require_ours,
+)
+from gitsess.core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Status:
+    now: dt.datetime
+    tail: Tail | None
+    missing: str | None  # why there is no transcript, when there is none
+    budget: Budget | None
+    start: dt.datetime | None
+    export: str  # the command that exports this conversation
+    last_export: Moment | None
+    last_checkpoint: Moment | None
+
+    @property
+    def next_step(self) -> str:
+        if self.budget is not None:
+            return self.budget.advice
+        if self.tail is not None and self.tail.compacted:
+            first = f"`{self.last_checkpoint.path}`, then " if self.last_checkpoint else ""
+            return f"the context was just compacted: read {first}what `git sess context` lists"
+        return f"when this session's work is done: `{self.export}` (or `git sess new`)"
+
+    def as_json(self) -> dict[str, Any]:
+        budget = self.budget
+        return {
+            "now": self.now.isoformat(timespec="seconds"),
+            "transcript": None
+            if self.tail is None
+            else {
+                "path": str(self.tail.path),
+                "session_id": self.tail.session_id,
+                "model": self.tail.model,
+                "branch": self.tail.branch,
+                "started": _iso(self.start),
+                "last_activity": _iso(self.tail.last_time),
+                "compacted_since_last_reply": self.tail.compacted,
+                "skipped_lines": self.tail.skipped_lines,
+            },
+            "no_transcript": self.missing,
+            "context": None
+            if budget is None
+            else {
+                "tokens": budget.tokens,
+                "window": budget.window,
+                "percent": round(budget.share * 100, 1),
+                "zone": budget.zone,
+                "left_until_compaction_percent": round(budget.left * 100, 1),
+                "left_until_compaction_tokens": max(budget.usable - budget.tokens, 0),
+            },
+            "last_export": _moment_json(self.last_export, self.now),
+            "last_checkpoint": _moment_json(self.last_checkpoint, self.now),
+            "next": self.next_step,
+        }
+
+
+def session_status(workspace: Workspace, ref: str | None) -> Status:
+    """The status of the transcript `ref` names (default: this repository's
+    newest); with no transcript at all, only the export and checkpoint times."""
+    tail, missing = None, None
+    try:
+        path = find_transcript(workspace.repo.root, ref)
+    except TranscriptError as error:
+        if ref:
+            raise
+        missing = error.message
+    else:
+        tail = read_tail(path)
+        require_ours(tail, workspace.repo.root)
+    start = read_start(tail.path) if tail else None
+    checkpoint = latest_checkpoint(workspace)
+    budget = None
+    if tail is not None and tail.context_tokens is not None:
+        budget = Budget(tail.context_tokens, workspace.config.context_window)
+        budget = knowing_saves(workspace, budget, tail, start, checkpoint)
+    export = budget.export if budget else conversation_export(workspace, tail, start)[0]
+    return Status(
+        now=dt.datetime.now().astimezone(),
+        tail=tail,
+        missing=missing,
+        budget=budget,
+        start=start,
+        export=export,
+        last_export=latest_export(workspace),
+        last_checkpoint=checkpoint,
+    )
+
+
+def knowing_saves(
+    workspace: Workspace,
+    budget: Budget,
+    tail: Tail,
+    start: dt.datetime | None,
+    checkpoint: Moment | None,
+) -> Budget:
+    """`budget` with what this conversation has saved: the command for its next
+    export, the context of its last export and of its latest checkpoint."""
+    export, exported_at = conversation_export(workspace, tail, start)
+    checkpointed_at = _checkpoint_context(workspace, checkpoint, tail)
+    return replace(budget, export=export, exported_at=exported_at, checkpointed_at=checkpointed_at)
+
+
+def _checkpoint_context(workspace: Workspace, checkpoint: Moment | None, tail: Tail) -> int | None:
+    """The context `checkpoint` was written at, when it is of this conversation."""
+    if checkpoint is None:
+        return None
+    path = workspace.repo.root / checkpoint.path
+    if frontmatter_value(path, "transcript") != tail.session_id:
+        return None
+    tokens = frontmatter_value(path, "tokens") or ""
+    return int(tokens) if tokens.isdigit() else None
+
+
+def conversation_export(
+    workspace: Workspace, tail: Tail | None, start: dt.datetime | None
+) -> tuple[str, int | None]:
+    """The command that exports this conversation (its next part once it has
+    one), and the context its last part was written at."""
+    since = start.astimezone().date() if start else None
+    last = last_part(workspace, tail.session_id, since) if tail else None
+    if last is None:
+        return export_command(None), None
+    return export_command(Path(last.id).stem), last.tokens
+
+
+def ago(moment: dt.datetime | None, now: dt.datetime) -> str:
+    """`3h 12m ago`, `just now`, `never`."""
+    if moment is None:
+        return "never"
+    seconds = int((now - moment).total_seconds())
+    if seconds < 0:
+        return "in the future (check the clock)"
+    if seconds < 60:
+        return "just now"
+    return f"{span(dt.timedelta(seconds=seconds))} ago"
+
+
+def span(length: dt.timedelta) -> str:
+    minutes = int(length.total_seconds()) // 60
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days}d"] if days else []
+    if hours or days:
+        parts.append(f"{hours}h")
+    parts.append(f"{minutes}m")
+    return " ".join(parts[:2])
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone().isoformat(timespec="seconds") if moment else None
+
+
+def _moment_json(moment: Moment | None, now: dt.datetime) -> dict[str, Any] | None:
+    if moment is None:
+        return None
+    return {
+        "path": moment.path,
+        "time": _iso(moment.time),
+        "seconds_ago": int((now - moment.time).total_seconds()),
+    }

@@ -1,0 +1,605 @@
+"""Claude Code transcripts (DESIGN.md §5): where they are and what they say.
+
+A transcript is JSON lines that only ever grow, to hundreds of MB. Two readers,
+both with memory bounded whatever the size:
+- `read_tail` reads backwards from the end until it meets the newest reply of
+  the main conversation: the current context size, in milliseconds;
+- `scan_transcript` streams the whole file once for everything else.
+A line that is cut short (Claude Code is still writing it), is not JSON, or is
+longer than `MAX_LINE` is skipped and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from gitsess.core.errors import GitSessError
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads has joined every whole pair
+SLUG_LIMIT = 200  # the longest project directory name Claude Code writes whole
+MAX_LINE = 16 * 1024 * 1024  # a longer line (a huge tool result) is skipped, not held
+CHUNK = 256 * 1024
+CONTINUED_TEXT = "This session is being continued from a previous conversation"
+INTERRUPTED = "[Request interrupted by user"  # Claude Code writes it as if the user had
+# Claude Code's own tags around what it records as a user's turn.
+WRAPPER = re.compile(
+    r"<(command-[a-z]+|local-command-[a-z]+|bash-[a-z]+|system-reminder|user-memory-input"
+    r"|[a-z]+(?:-[a-z]+)*-hook)>"
+)
+# tool -> the input key naming the file it writes
+WRITING_TOOLS = {
+    "Write": "file_path",
+    "Edit": "file_path",
+    "MultiEdit": "file_path",
+    "NotebookEdit": "notebook_path",
+}
+MAX_FILES = 2000
+MAX_COMMANDS = 500
+RECENT_PROMPTS = 8
+MAX_PROMPT_CHARS = 2000
+IDENTITY = (("session_id", "sessionId"), ("cwd", "cwd"))  # attribute, record key
+
+
+class TranscriptError(GitSessError):
+    """A transcript that cannot be found, read, or belongs to another repository."""
+
+
+# --- where transcripts are ------------------------------------------------------------
+
+
+def claude_home() -> Path:
+    configured = os.environ.get("CLAUDE_CONFIG_DIR")
+    return Path(configured) if configured else Path.home() / ".claude"
+
+
+def project_slug(path: Path | str) -> str:
+    """Claude Code's directory name for a project: every character outside
+    [A-Za-z0-9] of its path becomes `-`, one per UTF-16 unit (JavaScript's
+    string), so an emoji becomes `--`. Claude Code cuts a name past 200
+    characters and adds a hash of its own: `project_transcripts` looks for it."""
+    return re.sub(r"[^A-Za-z0-9]", lambda m: "-" * (2 if ord(m[0]) > 0xFFFF else 1), str(path))
+
+
+def project_transcripts(root: Path) -> list[Path]:
+    """This work tree's transcripts, newest first (by modification time): those
+    of Claude Code started at its top, or in one of its directories."""
+    projects = claude_home() / "projects"
+    found: dict[str, Path] = {}
+    for base in dict.fromkeys([str(root), str(root.resolve())]):
+        slug = project_slug(base)[:SLUG_LIMIT]
+        for directory in projects.glob(glob_escape(slug) + "*"):
+            # `-x-app-src` may be /x/app/src, or /x/app-src: its transcripts say which
+            # (and so do those of a name cut short with a hash after it).
+            cut = len(slug) == SLUG_LIMIT
+            inside = directory.name == slug and not cut
+            if not (inside or cut or directory.name.startswith(slug + "-")):
+                continue
+            for path in directory.glob("*.jsonl"):
+                if path.name.startswith("agent-"):
+                    continue  # a sub-agent's own, which older Claude Code kept beside
+                if inside or _cwd_within(path, root):
+                    found[str(path)] = path
+    return sorted(found.values(), key=_modified, reverse=True)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?[])", r"[\1]", text)
+
+
+def _cwd_within(path: Path, root: Path) -> bool:
+    """Whether the conversation started in `root` (the first `cwd` it names)."""
+    cwd = first_value(path, "cwd")
+    return cwd is not None and _within(cwd, root)
+
+
+def first_value(path: Path, key: str) -> str | None:
+    """The first text value of `key` among a transcript's first records."""
+    with contextlib.suppress(TranscriptError), _open(path) as handle:
+        for number, record in enumerate(_records_forward(handle, [0])):
+            value = record.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if number > 50:
+                break
+    return None
+
+
+def _modified(path: Path) -> tuple[float, str]:
+    try:
+        return (path.stat().st_mtime, path.name)
+    except OSError:
+        return (0.0, path.name)
+
+
+def find_transcript(root: Path, ref: str | None) -> Path:
+    """The transcript a user names: a path, an assistant session id (or a unique
+    prefix of one), or `latest`/None for this work tree's newest."""
+    if ref and ref != "latest" and ("/" in ref or ref.endswith(".jsonl") or Path(ref).is_file()):
+        path = Path(ref).expanduser()
+        if not path.is_file():
+            raise TranscriptError(f"no transcript {ref}", "give the path of a .jsonl file")
+        return path
+    candidates = project_transcripts(root)
+    where = claude_home() / "projects" / project_slug(root)
+    if not ref or ref == "latest":
+        # Claude Code can start a file with a summary of another conversation
+        # alone: the newest that names a session of its own is this one's.
+        candidates = [p for p in candidates if first_value(p, "sessionId")] or candidates
+        if not candidates:
+            raise TranscriptError(
+                f"no Claude Code transcript for this repository in {where}",
+                "run Claude Code here first, or name a transcript by its path",
+            )
+        return candidates[0]
+    matches = [p for p in candidates if p.stem == ref] or [
+        p for p in candidates if p.stem.startswith(ref)
+    ]
+    if not matches:  # a session of this repository started from another directory
+        matches = sorted((claude_home() / "projects").glob(f"*/{glob_escape(ref)}*.jsonl"))
+    if len(matches) != 1:
+        problem = "no transcript" if not matches else "more than one transcript"
+        raise TranscriptError(
+            f"{problem} with session id {ref!r} in {where}",
+            "give the whole session id, or the transcript's path",
+        )
+    return matches[0]
+
+
+# --- reading lines --------------------------------------------------------------------
+
+
+def _records_forward(handle: IO[bytes], counter: list[int]) -> Iterator[dict[str, Any]]:
+    return _parsed(_lines_forward(handle), counter)
+
+
+def _records_backward(handle: IO[bytes], counter: list[int]) -> Iterator[dict[str, Any]]:
+    return _parsed(_lines_backward(handle), counter)
+
+
+def _lines_forward(handle: IO[bytes]) -> Iterator[bytes | None]:
+    """Each line, first to last; None for one dropped for being over MAX_LINE."""
+    pending, skipping = b"", False
+    while chunk := handle.read(CHUNK):
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            yield None if skipping else line
+            skipping = False
+        if len(pending) > MAX_LINE:
+            pending, skipping = b"", True
+    yield None if skipping else pending
+
+
+def _lines_backward(handle: IO[bytes]) -> Iterator[bytes | None]:
+    """Each line, last to first; None for one dropped for being over MAX_LINE."""
+    position = handle.seek(0, os.SEEK_END)
+    pending, skipping = b"", False
+    while position > 0:
+        step = min(CHUNK, position)
+        position -= step
+        handle.seek(position)
+        lines = (handle.read(step) + pending).split(b"\n")
+        pending = lines.pop(0)
+        for line in reversed(lines):
+            yield None if skipping else line
+            skipping = False
+        if len(pending) > MAX_LINE:
+            pending, skipping = b"", True
+    yield None if skipping else pending
+
+
+def _parsed(lines: Iterator[bytes | None], counter: list[int]) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        if line is None:
+            counter[0] += 1
+            continue
+        record = _parse(line, counter)
+        if record is not None:
+            yield record
+
+
+def _parse(line: bytes, counter: list[int]) -> dict[str, Any] | None:
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:  # cut short, not JSON, not UTF-8
+        counter[0] += 1
+        return None
+    if not isinstance(record, dict):
+        counter[0] += 1
+        return None
+    return record
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise TranscriptError(
+            f"cannot read transcript {path}: {error.strerror}", "check the path and permissions"
+        ) from None
+
+
+# --- what a record says ---------------------------------------------------------------
+
+
+def _message(record: dict[str, Any]) -> dict[str, Any]:
+    message = record.get("message")
+    return message if isinstance(message, dict) else {}
+
+
+def context_of(usage: Any) -> tuple[int, int] | None:
+    """(input side, with the reply's output) of an assistant record's usage."""
+    if not isinstance(usage, dict):
+        return None
+    keys = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    parts = [usage.get(key) for key in keys]
+    if not any(isinstance(part, int) for part in parts):
+        return None
+    inputs = sum(part for part in parts if isinstance(part, int))
+    if inputs == 0:
+        return None  # a reply Claude Code made up itself (an API error): no context figure
+    output = usage.get("output_tokens")
+    return inputs, inputs + (output if isinstance(output, int) else 0)
+
+
+def _main_reply(record: dict[str, Any]) -> bool:
+    # Sub-agents (sidechains) have a context of their own.
+    return record.get("type") == "assistant" and not record.get("isSidechain")
+
+
+def _model(message: dict[str, Any]) -> str | None:
+    """The model that wrote a reply; None for one Claude Code wrote itself
+    (`<synthetic>`: an API error, an interruption), whose usage is all zeros."""
+    model = message.get("model")
+    return model if isinstance(model, str) and not model.startswith("<") else None
+
+
+def clean(text: str) -> str:
+    """`text` as it can be written: JSON lets a transcript hold half of a UTF-16
+    pair (an emoji cut in two), which UTF-8 cannot encode."""
+    return LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _prompt_text(record: dict[str, Any]) -> str | None:
+    """The words a person typed, or None (tool results, summaries, meta records)."""
+    if record.get("type") != "user" or record.get("isSidechain") or record.get("isMeta"):
+        return None
+    if record.get("isCompactSummary"):
+        return None
+    content = _message(record).get("content")
+    if isinstance(content, list):
+        if any(isinstance(i, dict) and i.get("type") == "tool_result" for i in content):
+            return None
+        texts = [i.get("text") for i in content if isinstance(i, dict) and i.get("type") == "text"]
+        content = "\n".join(t for t in texts if isinstance(t, str))
+    if not isinstance(content, str) or not content.strip():
+        return None
+    if content.startswith(CONTINUED_TEXT) or content.lstrip().startswith(INTERRUPTED):
+        return None  # the old compaction summary; Claude Code's own marker
+    if WRAPPER.match(content.lstrip()):
+        return None  # a slash command, its output, a hook's words: not typed as a request
+    return clean(content.strip()[:MAX_PROMPT_CHARS])
+
+
+def _is_boundary(record: dict[str, Any]) -> bool:
+    if record.get("type") == "system" and record.get("subtype") == "compact_boundary":
+        return True
+    content = _message(record).get("content") if record.get("type") == "user" else None
+    if isinstance(content, list):
+        content = next((i.get("text") for i in content if isinstance(i, dict)), None)
+    # Older transcripts mark a compaction only by the summary's opening words.
+    return isinstance(content, str) and content.startswith(CONTINUED_TEXT)
+
+
+def _timestamp(record: dict[str, Any]) -> dt.datetime | None:
+    raw = record.get("timestamp")
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+# --- the end of a transcript ----------------------------------------------------------
+
+
+@dataclass
+class Tail:
+    """What the end of a transcript says about the conversation now."""
+
+    path: Path
+    session_id: str | None = None
+    cwd: str | None = None
+    branch: str | None = None
+    model: str | None = None
+    last_time: dt.datetime | None = None
+    context_tokens: int | None = None  # None: no reply since the last compaction (or ever)
+    input_tokens: int | None = None
+    compacted: bool = False  # a compaction happened after the newest reply
+    compaction_trigger: str | None = None  # of that compaction, when it says
+    compaction_peak: int | None = None  # the context it started from, when it says
+    skipped_lines: int = 0
+
+
+def read_tail(path: Path) -> Tail:
+    """The newest main-conversation reply after the last compaction, read backwards."""
+    tail = Tail(path=path)
+    counter = [0]
+    with _open(path) as handle:
+        for record in _records_backward(handle, counter):
+            _note_identity(tail, record)
+            if tail.compacted:  # the record before the summary: its boundary, if any
+                _note_compaction(tail, record)
+                break
+            if _is_boundary(record):
+                tail.compacted = True
+                if record.get("type") == "system":
+                    _note_compaction(tail, record)
+                    break
+                continue
+            if not _main_reply(record):
+                continue
+            sizes = context_of(_message(record).get("usage"))
+            if sizes is None:
+                continue
+            tail.input_tokens, tail.context_tokens = sizes
+            tail.model = _model(_message(record))
+            break
+    tail.skipped_lines = counter[0]
+    return tail
+
+
+def _note_compaction(tail: Tail, record: dict[str, Any]) -> None:
+    meta = record.get("compactMetadata") if record.get("subtype") == "compact_boundary" else None
+    if isinstance(meta, dict):
+        trigger, peak = meta.get("trigger"), meta.get("preTokens")
+        tail.compaction_trigger = trigger if isinstance(trigger, str) else None
+        tail.compaction_peak = peak if isinstance(peak, int) else None
+
+
+def _note_identity(tail: Tail, record: dict[str, Any]) -> None:
+    """Fill each field from the newest record that has it."""
+    if tail.last_time is None:
+        tail.last_time = _timestamp(record)
+    _keep_first(tail, record, (*IDENTITY, ("branch", "gitBranch")))
+
+
+def _keep_first(target: Any, record: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> None:
+    """Set each still-empty attribute from the record's key of that name."""
+    for attribute, key in fields:
+        value = record.get(key)
+        if getattr(target, attribute) is None and isinstance(value, str) and value:
+            setattr(target, attribute, value)
+
+
+def read_start(path: Path) -> dt.datetime | None:
+    """The time of the first record that has one (read from the front)."""
+    counter = [0]
+    with _open(path) as handle:
+        for number, record in enumerate(_records_forward(handle, counter)):
+            moment = _timestamp(record)
+            if moment is not None or number > 50:
+                return moment
+    return None
+
+
+# --- the whole transcript -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compaction:
+    time: dt.datetime | None
+    trigger: str | None  # manual | auto; None in old transcripts
+    peak_tokens: int | None  # the context just before it (preTokens, or the largest seen)
+
+
+@dataclass
+class Scan:
+    path: Path
+    session_id: str | None = None
+    cwd: str | None = None
+    model: str | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    context_tokens: int | None = None
+    input_tokens: int | None = None
+    compactions: list[Compaction] = field(default_factory=list)
+    files_created: list[str] = field(default_factory=list)
+    files_modified: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    branches: list[str] = field(default_factory=list)
+    first_prompt: str | None = None
+    recent_prompts: list[str] = field(default_factory=list)  # oldest first, the last few
+    prompt_count: int = 0
+    skipped_lines: int = 0
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        return self.end - self.start if self.start and self.end else None
+
+
+class _Scanner:
+    """One pass over the records; every collection it keeps has a size limit."""
+
+    def __init__(self, path: Path, root: Path | None) -> None:
+        self.scan = Scan(path=path)
+        self.root = root
+        self.touched: dict[str, str] = {}  # path -> "created" | "modified", first touch wins
+        self.read_first: set[str] = set()
+        self.commands: dict[str, None] = {}
+        self.recent: deque[str] = deque(maxlen=RECENT_PROMPTS)
+        self.peak = 0
+        self.boundary_open = False  # a boundary record seen, its summary not yet
+
+    def feed(self, record: dict[str, Any]) -> None:
+        scan = self.scan
+        moment = _timestamp(record)
+        if moment is not None:
+            scan.start = scan.start or moment
+            scan.end = moment
+        _keep_first(scan, record, IDENTITY)
+        branch = record.get("gitBranch")
+        if isinstance(branch, str) and branch and branch not in scan.branches[-100:]:
+            scan.branches.append(branch)
+        if _is_boundary(record):
+            self._compaction(record, moment)
+        elif _main_reply(record):
+            self.boundary_open = False
+            self._reply(record)
+        else:
+            self._prompt(record)
+
+    def _compaction(self, record: dict[str, Any], moment: dt.datetime | None) -> None:
+        meta = record.get("compactMetadata")
+        meta = meta if isinstance(meta, dict) else {}
+        summary_of_last = record.get("type") == "user" and self.boundary_open
+        self.boundary_open = record.get("type") == "system"
+        if summary_of_last:
+            return  # the summary that follows a boundary record, not a second compaction
+        pre = meta.get("preTokens")
+        trigger = meta.get("trigger")
+        self.scan.compactions.append(
+            Compaction(
+                time=moment,
+                trigger=trigger if isinstance(trigger, str) else None,
+                peak_tokens=pre if isinstance(pre, int) else (self.peak or None),
+            )
+        )
+        self.peak = 0
+        self.scan.context_tokens = self.scan.input_tokens = None
+
+    def _reply(self, record: dict[str, Any]) -> None:
+        message = _message(record)
+        sizes = context_of(message.get("usage"))
+        if sizes is not None:
+            self.scan.input_tokens, self.scan.context_tokens = sizes
+            self.peak = max(self.peak, sizes[1])
+        self.scan.model = _model(message) or self.scan.model
+        content = message.get("content")
+        for item in content if isinstance(content, list) else ():
+            if isinstance(item, dict) and item.get("type") == "tool_use":
+                self._tool(item.get("name"), item.get("input"))
+
+    def _tool(self, name: Any, given: Any) -> None:
+        if not isinstance(given, dict):
+            return
+        if name == "Bash":
+            command = given.get("command")
+            if isinstance(command, str) and command.strip() and len(self.commands) < MAX_COMMANDS:
+                self.commands.setdefault(clean(" ".join(command.split())[:500]))
+            return
+        key = WRITING_TOOLS.get(name) if isinstance(name, str) else None
+        if name == "Read" and isinstance(given.get("file_path"), str):
+            if len(self.read_first) < MAX_FILES:
+                self.read_first.add(self._relative(given["file_path"]))
+            return
+        target = given.get(key) if key else None
+        if not isinstance(target, str) or not target or len(self.touched) >= MAX_FILES:
+            return
+        relative = self._relative(target)
+        # A Write of a file never read or edited before is taken as its creation.
+        fresh = name == "Write" and relative not in self.read_first
+        self.touched.setdefault(relative, "created" if fresh else "modified")
+
+    def _relative(self, raw: str) -> str:
+        path = Path(clean(raw))
+        if not path.is_absolute():
+            base = Path(self.scan.cwd) if self.scan.cwd else None
+            path = base / path if base else path
+        for base in (self.root, Path(self.scan.cwd) if self.scan.cwd else None):
+            if base is not None and path.is_absolute() and path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
+        return path.as_posix()
+
+    def _prompt(self, record: dict[str, Any]) -> None:
+        text = _prompt_text(record)
+        if text is None:
+            return
+        self.scan.prompt_count += 1
+        self.scan.first_prompt = self.scan.first_prompt or text
+        self.recent.append(text)
+
+    def finish(self, skipped: int) -> Scan:
+        scan = self.scan
+        scan.files_created = sorted(p for p, kind in self.touched.items() if kind == "created")
+        scan.files_modified = sorted(p for p, kind in self.touched.items() if kind == "modified")
+        scan.commands = list(self.commands)
+        scan.recent_prompts = list(self.recent)
+        scan.skipped_lines = skipped
+        return scan
+
+
+def scan_transcript(path: Path, root: Path | None = None) -> Scan:
+    """Stream the whole transcript. File paths are made relative to `root` (the
+    work tree) or to the transcript's own working directory."""
+    scanner = _Scanner(path, root)
+    counter = [0]
+    with _open(path) as handle:
+        for record in _records_forward(handle, counter):
+            scanner.feed(record)
+    return scanner.finish(counter[0])
+
+
+def tail_for(root: Path, ref: str | None) -> Tail:
+    """The end of the transcript `ref` names, refusing another repository's."""
+    tail = read_tail(find_transcript(root, ref))
+    require_ours(tail, root)
+    return tail
+
+
+def scan_for(root: Path, ref: str | None) -> Scan:
+    """Scan the transcript `ref` names, refusing another repository's."""
+    path = find_transcript(root, ref)
+    scan = scan_transcript(path, root)
+    require_ours(scan, root)
+    return scan
+
+
+# --- whose transcript -----------------------------------------------------------------
+
+
+def require_ours(found: Tail | Scan, root: Path) -> None:
+    """Refuse a file that is not a Claude Code transcript (no record names its
+    session), and one whose conversation ran in another directory tree."""
+    path = found.path
+    if found.session_id is None and _size(path) > 0:
+        raise TranscriptError(
+            f"{path} is not a Claude Code transcript: no line is a record with a sessionId",
+            "name a .jsonl file under ~/.claude/projects/, or a session id",
+        )
+    # Where the conversation started: it may have gone on in other directories.
+    cwd = first_value(path, "cwd") or found.cwd
+    if cwd is None or _within(cwd, root):
+        return
+    raise TranscriptError(
+        f"transcript {path} is of {cwd}, not of this repository ({root})",
+        f"run this in {cwd}, or name one of this repository's by path or session id",
+    )
+
+
+def _within(cwd: str, root: Path) -> bool:
+    where = Path(cwd)
+    for base in {root, root.resolve()}:
+        if where == base or where.is_relative_to(base):
+            return True
+    return Path(os.path.realpath(cwd)).is_relative_to(root.resolve())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,24 @@
+"""The command line (click): parse, call one core function, print.
+
+`run` is the console script's entry point. It imports nothing heavy itself:
+Claude Code's hooks (`git-sess hook claude EVENT`, on every prompt) skip click.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def run() -> int:
+    """The console script's entry point: ^C while the command line is still being
+    imported exits 130 like ^C anywhere else, instead of printing a traceback."""
+    if sys.argv[1:3] == ["hook", "claude"]:
+        # Claude Code runs this on every prompt: skip loading the command line.
+        from gitsess.assistant.claude_hooks import main as run_assistant_hook
+
+        return run_assistant_hook(sys.argv[3:])
+    try:
+        from gitsess.cli.app import main
+    except KeyboardInterrupt:
+        return 130
+    return main()

@@ -1,0 +1,163 @@
+"""`git sess check`: every problem with every export, in a deterministic order."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gitsess.core.catalog import Catalog
+from gitsess.core.config import vocabulary_problem
+from gitsess.core.links import (
+    Edge,
+    continues_later,
+    find_cycles,
+    format_cycle,
+    link_problems,
+)
+from gitsess.core.model import Problem, Session
+from gitsess.core.workspace import Workspace, index_is_current
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    sessions: int
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+
+def check_workspace(workspace: Workspace) -> CheckReport:
+    catalog = workspace.catalog()
+    problems = export_problems(workspace, catalog) + _index_problems(workspace, catalog)
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.level, p.message))
+    return CheckReport(sessions=len(catalog.sessions), problems=problems)
+
+
+def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
+    """Everything `check` reports except the state of the index file."""
+    sessions = catalog.sessions
+    by_id = catalog.by_id
+    problems = own_problems(workspace, sessions)
+    edges, found = link_problems(sessions, workspace.config.sessions_dir)
+    problems += found
+    kinds = {(edge.source, edge.target): edge.kind for edge in edges}
+    cycles = find_cycles(by_id, edges)
+    problems += [cycle_problem(by_id, cycle, kinds, catalog.sessions_dir) for cycle in cycles]
+    continuations: dict[str, list[str]] = defaultdict(list)
+    for edge in edges:
+        if edge.kind == "continues":
+            continuations[edge.target].append(edge.source)
+    problems += fork_problems(by_id, continuations)
+    # A cycle of continuations runs back in time somewhere; its error says it all.
+    in_cycles = {member for cycle in cycles for member in cycle}
+    outside = [edge for edge in edges if not {edge.source, edge.target} <= in_cycles]
+    return problems + _backward_problems(by_id, outside)
+
+
+def own_problems(workspace: Workspace, sessions: list[Session]) -> list[Problem]:
+    """What each export has wrong on its own, whatever the others say."""
+    problems = [problem for session in sessions for problem in session.problems]
+    problems += _vocabulary_problems(workspace, sessions)
+    return problems + _size_problems(workspace, sessions)
+
+
+def cycle_problem(
+    by_id: Mapping[str, Session],
+    cycle: list[str],
+    kinds: Mapping[tuple[str, str], str],
+    sessions_dir: str,
+) -> Problem:
+    first = by_id[cycle[0]]
+    key = "continuation_of" if kinds[cycle[0], cycle[1]] == "continues" else "prerequisite_sessions"
+    return Problem(
+        first.path,
+        first.key_lines.get(key),
+        "error",
+        f"link cycle: {format_cycle(cycle)}",
+        "a session may only continue or require sessions that came before it;"
+        " remove one link of the cycle",
+        involves=tuple(f"{sessions_dir}/{member}" for member in cycle),
+    )
+
+
+def fork_problems(
+    by_id: Mapping[str, Session], continuations: Mapping[str, list[str]]
+) -> list[Problem]:
+    return [
+        Problem(
+            by_id[target].path,
+            None,
+            "warning",
+            f"{len(sources)} sessions continue it: {', '.join(sorted(sources))}",
+            "a chain forks here; make one of them require it instead of continuing it",
+        )
+        for target, sources in sorted(continuations.items())
+        if len(sources) > 1
+    ]
+
+
+def _backward_problems(by_id: Mapping[str, Session], edges: list[Edge]) -> list[Problem]:
+    """Continuations of a session dated later: the timeline, newest first, cannot
+    draw such a chain from its newest session down to its oldest."""
+    found = []
+    for edge in edges:
+        session, earlier = by_id[edge.source], by_id[edge.target]
+        if edge.kind == "continues" and continues_later(session.date, earlier):
+            found.append(
+                Problem(
+                    session.path,
+                    session.key_lines.get("continuation_of"),
+                    "warning",
+                    f"continuation_of names {earlier.id}, dated {earlier.date},"
+                    f" after this session ({session.date})",
+                    "a session continues an earlier one: fix the date of one of them,"
+                    f" or drop the link: git sess unlink {session.id} {earlier.id}",
+                )
+            )
+    return found
+
+
+def _vocabulary_problems(workspace: Workspace, sessions: list[Session]) -> list[Problem]:
+    found = []
+    for session in sessions:
+        for key in ("type", "status"):
+            problem = vocabulary_problem(workspace.config, key, getattr(session, key))
+            if problem:
+                found.append(Problem(session.path, session.key_lines.get(key), "error", *problem))
+    return found
+
+
+def _size_problems(workspace: Workspace, sessions: list[Session]) -> list[Problem]:
+    limit = workspace.config.max_export_bytes
+    return [
+        Problem(
+            session.path,
+            None,
+            "warning",
+            f"export is {_size(session.size)}, over the {_size(limit)} limit:"
+            " long exports defeat their purpose",
+            "move detail into linked sessions, or raise the limit:"
+            " git config sess.maxExportSize 64k",
+        )
+        for session in sessions
+        if session.size > limit
+    ]
+
+
+def _size(count: int) -> str:
+    return f"{count} bytes" if count < 1024 else f"{count // 1024} KB"
+
+
+def _index_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
+    if index_is_current(workspace, catalog):
+        return []
+    relative = workspace.relative(workspace.index_path)
+    message = "index is out of date" if workspace.index_path.exists() else "index is missing"
+    return [Problem(relative, None, "error", message, "git sess index")]

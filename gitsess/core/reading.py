@@ -1,0 +1,246 @@
+"""What to read, and in what order: a session's links, its chain, the sessions
+before and after it, and the reading list for picking it up (`context`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from gitsess.core.catalog import Catalog
+from gitsess.core.errors import GitSessError, SessionNotFound
+from gitsess.core.files import read_bytes
+from gitsess.core.links import LinkGraph, chain_ends, link_graph
+from gitsess.core.model import Session, body_of
+from gitsess.core.workspace import Workspace
+
+CHARS_PER_TOKEN = 4  # the estimate the README documents: ~4 characters a token
+KEPT_SECTIONS = ("next steps", "technical decisions", "key insights")
+
+
+def _graph(workspace: Workspace, catalog: Catalog) -> LinkGraph:
+    return link_graph(catalog.sessions, workspace.config.sessions_dir)
+
+
+# --- one session's links ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionLinks:
+    session: Session
+    continues: str | None
+    requires: list[str]
+    chain: list[str]  # first to last, the session among them
+    backlinks: list[tuple[str, str]]  # (kind, id): who continues or requires it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "continues": self.continues,
+            "requires": self.requires,
+            "chain": self.chain,
+            "backlinks": [{"kind": kind, "id": other} for kind, other in self.backlinks],
+        }
+
+    def lines(self) -> list[str]:
+        rows = [f"continues     {self.continues or '(none)'}"]
+        rows.append(f"requires      {', '.join(self.requires) or '(none)'}")
+        rows.append(f"chain         {len(self.chain)} session(s), first to last:")
+        rows += [f"  {'*' if member == self.session.id else ' '} {member}" for member in self.chain]
+        by_kind = {"continues": "continued by", "requires": "required by"}
+        for kind, label in by_kind.items():
+            others = [other for found, other in self.backlinks if found == kind]
+            rows.append(f"{label:<14}{', '.join(others) or '(none)'}")
+        return rows
+
+
+def session_links(workspace: Workspace, ref: str) -> SessionLinks:
+    catalog = workspace.catalog()
+    session = workspace.find(catalog, ref)
+    graph = _graph(workspace, catalog)
+    return SessionLinks(
+        session=session,
+        continues=graph.previous(session.id),
+        requires=list(graph.requires.get(session.id, [])),
+        chain=graph.chain(session.id),
+        backlinks=graph.backlinks(session.id),
+    )
+
+
+def next_sessions(workspace: Workspace, ref: str) -> list[Session]:
+    """The sessions that continue this one (several where the chain forks)."""
+    catalog = workspace.catalog()
+    session = workspace.find(catalog, ref)
+    following = _graph(workspace, catalog).following(session.id)
+    if not following:
+        raise SessionNotFound(
+            f"no session continues {session.id}: it is the last of its chain",
+            f"git sess show {session.id} --links shows its chain",
+        )
+    return [catalog.by_id[other] for other in following]
+
+
+def previous_session(workspace: Workspace, ref: str) -> Session:
+    catalog = workspace.catalog()
+    session = workspace.find(catalog, ref)
+    previous = _graph(workspace, catalog).previous(session.id)
+    if previous is None:
+        raise SessionNotFound(
+            f"{session.id} continues no session: it is the first of its chain",
+            f"git sess show {session.id} --links shows its chain",
+        )
+    return catalog.by_id[previous]
+
+
+# --- the reading list ------------------------------------------------------------------
+
+RECOVERY_TYPES = ("roadmap", "reflection", "checkpoint")
+
+
+@dataclass
+class Reading:
+    session: Session
+    role: str  # "prerequisite", "chain" or "target"
+    form: str  # "full", "sections" or "summary"
+    text: str
+
+    @property
+    def tokens(self) -> int:
+        return estimate_tokens(self.text)
+
+
+@dataclass(frozen=True)
+class ReadingList:
+    readings: list[Reading]
+    budget: int | None
+    dropped: list[str]  # ids left out because even their summaries did not fit
+
+    @property
+    def tokens(self) -> int:
+        return sum(reading.tokens for reading in self.readings)
+
+    def markdown(self) -> str:
+        parts = [
+            f"<!-- git sess context: {r.session.path} ({r.role}, {r.form}, ~{r.tokens} tokens) -->"
+            f"\n{r.text.rstrip()}\n"
+            for r in self.readings
+        ]
+        return "\n".join(parts)
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "budget": self.budget,
+                "tokens": self.tokens,
+                "dropped": self.dropped,
+                "sessions": [
+                    {
+                        "id": r.session.id,
+                        "path": r.session.path,
+                        "role": r.role,
+                        "form": r.form,
+                        "tokens": r.tokens,
+                    }
+                    for r in self.readings
+                ],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+
+
+def estimate_tokens(text: str) -> int:
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def reading_list(
+    workspace: Workspace, ref: str | None, budget: int | None, catalog: Catalog | None = None
+) -> ReadingList:
+    """What to read to pick up a session (default: the newest in progress): its
+    prerequisites in dependency order, its chain oldest first, then itself;
+    cut to `budget` tokens by shortening the earlier ones, oldest first."""
+    catalog = catalog or workspace.catalog()
+    target = workspace.find(catalog, ref) if ref else _newest_in_progress(catalog)
+    graph = _graph(workspace, catalog)
+    roles: dict[str, str] = {}
+    for other in graph.prerequisites(target.id):
+        roles.setdefault(other, "prerequisite")
+    chain = graph.chain(target.id)
+    for other in chain[: chain.index(target.id)]:
+        roles.setdefault(other, "chain")
+    roles[target.id] = "target"
+    readings = [
+        Reading(catalog.by_id[other], role, "full", _text(workspace, catalog.by_id[other]))
+        for other, role in roles.items()
+    ]
+    dropped = _fit(readings, budget) if budget is not None else []
+    return ReadingList(readings=readings, budget=budget, dropped=dropped)
+
+
+def _newest_in_progress(catalog: Catalog) -> Session:
+    # A roadmap stays in progress for the whole project: it is read for its
+    # own sake after a reset (recovery.py), not picked up as the work.
+    candidates = [
+        s for s in catalog.sessions if s.status == "in-progress" and s.type not in RECOVERY_TYPES
+    ]  # newest first
+    if not candidates:
+        raise GitSessError(
+            "no session is in progress to pick up",
+            "name one: git sess context SESSION (git sess list shows them)",
+        )
+    # The parts of one day's work continue one another: the last part is the work.
+    newest = [s for s in candidates if s.date == candidates[0].date]
+    return catalog.newest_of(chain_ends(newest) or newest)
+
+
+def _text(workspace: Workspace, session: Session) -> str:
+    return read_bytes(workspace.repo.root / session.path).decode("utf-8-sig", "replace")
+
+
+def _fit(readings: list[Reading], budget: int) -> list[str]:
+    """Shorten the earlier readings, oldest first, until the list fits: each to
+    its Next Steps / Technical Decisions / Key Insights, then each to its summary
+    line, then leave them out. The target is always read in full."""
+    earlier = readings[:-1]
+    for shorten in (_sections, _summary):
+        for reading in earlier:
+            if sum(r.tokens for r in readings) <= budget:
+                return []
+            form, text = shorten(reading.session, reading.text)
+            if estimate_tokens(text) < reading.tokens:
+                reading.form, reading.text = form, text
+    dropped = []
+    while earlier and sum(r.tokens for r in readings) > budget:
+        gone = earlier.pop(0)
+        readings.remove(gone)
+        dropped.append(gone.session.id)
+    return dropped
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
+
+
+def _sections(session: Session, text: str) -> tuple[str, str]:
+    """The title line and the sections worth carrying forward."""
+    body = body_of(text)
+    headings = list(_HEADING.finditer(body))
+    kept = [f"# Session: {session.title}"]
+    for number, heading in enumerate(headings):
+        if heading.group(2).strip().lower() not in KEPT_SECTIONS:
+            continue
+        level = len(heading.group(1))
+        end = len(body)
+        for later in headings[number + 1 :]:
+            if len(later.group(1)) <= level:
+                end = later.start()
+                break
+        kept.append(body[heading.start() : end].strip())
+    return "sections", "\n\n".join(kept) + "\n"
+
+
+def _summary(session: Session, text: str) -> tuple[str, str]:
+    line = f"- {session.id}: {session.title}"
+    if session.summary:
+        line += f" — {session.summary}"
+    return "summary", line + "\n"

@@ -1,0 +1,59 @@
+"""The checks a commit runs: only what the commit is responsible for."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from gitsess.core.checks import cycle_problem, fork_problems, own_problems
+from gitsess.core.links import cycles_through, link_problems, resolve_link
+from gitsess.core.model import Problem
+from gitsess.core.workspace import Workspace
+from gitsess.hooks.blobfacts import BlobFacts
+from gitsess.hooks.staged import StagedTree
+
+
+def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> list[Problem]:
+    """The problems a commit is responsible for: those of the exports it adds or
+    changes, links left dangling by the exports it deletes, cycles through what
+    it changes, forks at what it changes. Old problems in untouched exports do
+    not block unrelated work, and untouched exports are known by their facts
+    alone, not parsed."""
+    sessions_dir = workspace.config.sessions_dir
+    known = tree.oids
+    deleted = {name for name, status in tree.changes.items() if status == "D"}
+    scope = set(tree.changed)
+    if deleted:
+        scope |= {
+            name for name in known if any(target in deleted for _, target in facts.links(name))
+        }
+    tree.load(scope)
+    sessions = [tree.parsed[name] for name in sorted(scope)]
+    problems = own_problems(workspace, sessions)
+    problems += link_problems(sessions, sessions_dir, known, dict.fromkeys(deleted))[1]
+
+    def resolved(name: str) -> list[tuple[str, str]]:
+        """(kind, id) of each link of `name` that names another staged export."""
+        found = []
+        for kind, target in facts.links(name):
+            target = target if target in known else resolve_link(target, known, sessions_dir)
+            if target is not None and target != name:
+                found.append((kind, target))
+        return found
+
+    kinds: dict[tuple[str, str], str] = {}
+
+    def successors(name: str) -> list[str]:
+        links = resolved(name)
+        kinds.update(((name, target), kind) for kind, target in links)
+        return sorted({target for _, target in links})
+
+    cycles = cycles_through(tree.changed, successors)
+    tree.load(cycle[0] for cycle in cycles)
+    problems += [cycle_problem(tree.parsed, cycle, kinds, sessions_dir) for cycle in cycles]
+    continuations: dict[str, list[str]] = defaultdict(list)
+    for name in known if scope else ():
+        for kind, target in resolved(name):
+            if kind == "continues" and target in scope:
+                continuations[target].append(name)
+    problems += fork_problems(tree.parsed, continuations)
+    return problems

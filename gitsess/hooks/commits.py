@@ -1,0 +1,421 @@
+"""What git-sess adds to a commit: the staged exports validated and searched for
+secrets, the index regenerated from them and staged, the documented message
+(DESIGN.md §3.4), and `git sess commit`.
+
+Everything here works on the staging area as git's environment names it
+(`GIT_INDEX_FILE` inside a hook), never on the work tree alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitsess.core.errors import GitSessError
+from gitsess.core.files import read_bytes
+from gitsess.core.index import INDEX_NAME, assemble, index_order
+from gitsess.core.model import Problem, Session, is_export_name, parse_export
+from gitsess.core.repo import changed_paths, git_process
+from gitsess.core.workspace import Workspace, project_name, read_index_file, write_index
+from gitsess.hooks.blobfacts import BlobFacts
+from gitsess.hooks.checks import commit_problems
+from gitsess.hooks.staged import (
+    StagedTree,
+    blob_id,
+    is_checkpoint_path,
+    read_blobs,
+    read_staged,
+    stage_blob,
+    staged_entries,
+    staged_renames,
+    write_blob,
+)
+
+REUSE_MIN = 200  # unknown staged exports worth loading the work tree's metadata cache
+ALLOW_HINT = (
+    "remove it (and rotate the credential if it is real), or, if it is not a secret,"
+    " add <!-- git-sess: allow-secret --> to the line or run git config sess.allowSecrets true"
+)
+
+
+class CommitRefused(GitSessError):
+    """The staged exports cannot be committed; `lines` says why, one line each."""
+
+    def __init__(self, lines: list[str], hint: str) -> None:
+        super().__init__(lines[0], hint)
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class Prepared:
+    tree: StagedTree
+    index_staged: bool  # the staged index was rewritten
+    warnings: list[Problem]
+
+
+def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = True) -> Prepared:
+    """The pre-commit hook's work: refuse what must not be committed, then stage
+    the index that the staged exports call for and refresh the work tree's
+    (not with `stage=False`: then it only refuses).
+
+    `refuse=False` (after a commit that skipped the hook) reports every problem
+    as a warning and stages the index all the same.
+    """
+    config = workspace.config
+    with workspace.write_lock():
+        tree = read_staged(workspace.repo, config.sessions_dir, with_work_tree=stage)
+        facts = BlobFacts(workspace.repo.state_dir, config.sessions_dir)
+        missing = facts.missing(tree.oids)
+        # Many unknown blobs (the first commit, another branch): parsing them
+        # all from git is slow, and most are as the work tree's cache has them.
+        reusable = len(missing) > REUSE_MIN and workspace.sessions_path.is_dir()
+        tree.load(tree.changed)  # from git: the secrets scan reads the staged bytes
+        _learn(tree, facts, missing, workspace.catalog().by_id if reusable else None)
+        problems = commit_problems(workspace, tree, facts)
+        errors = [problem for problem in problems if problem.level == "error"]
+        if errors and refuse:
+            lines = [f"{problem.location}: {problem.message}" for problem in errors]
+            hint = errors[0].hint if len(errors) == 1 else "git sess check shows each with its fix"
+            raise CommitRefused(lines, f"{hint or 'fix the export'}; then git add it and commit")
+        if refuse:
+            _refuse_secrets(workspace, tree)
+        warnings = [problem for problem in problems if problem not in errors or not refuse]
+        if not stage:
+            facts.save(tree.oids)
+            return Prepared(tree, False, warnings)
+        staged_changed, rendered = _stage_index(workspace, tree, facts)
+        if refuse and staged_changed and _only_a_hand_edit(workspace, tree):
+            raise CommitRefused(
+                [
+                    f"{tree.path_of(INDEX_NAME)}: is generated from the exports, and this"
+                    " commit would only undo the hand edit staged to it"
+                ],
+                "change the exports instead (git sess update, git sess link), then drop the"
+                f" edit: git restore --staged --worktree {tree.path_of(INDEX_NAME)}",
+            )
+        _refresh_work_tree_index(workspace, tree, rendered)
+        facts.save(tree.oids)
+        return Prepared(tree, staged_changed, warnings)
+
+
+def _learn(
+    tree: StagedTree,
+    facts: BlobFacts,
+    names: list[str],
+    work_tree: Mapping[str, Session] | None = None,
+) -> None:
+    """Parse these staged exports and remember their facts."""
+    tree.load(names, work_tree)
+    for name in names:
+        facts.put(name, tree.oids[name], tree.parsed[name])
+
+
+def stage_true_index(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> None:
+    """Stage the index `tree`'s exports call for, whatever they hold (a commit
+    git made without the hook is rebuilt from this: see repair.py)."""
+    _learn(tree, facts, facts.missing(tree.oids))
+    _stage_index(workspace, tree, facts)
+
+
+def _stage_index(
+    workspace: Workspace, tree: StagedTree, facts: BlobFacts
+) -> tuple[bool, str | None]:
+    """Stage the index the staged exports call for: (whether that changed the
+    staged one, its text when it was rendered). When the staged index is the
+    one the last commit staged and no entry has changed since (an edit of a
+    body), it is known to be right without rendering 10,000 entries."""
+    names = list(tree.oids)
+    digest = facts.index_digest(names)
+    last_oid, last_project, last_digest = facts.staged_index()
+    same_blob = tree.index_oid is not None and tree.index_oid == last_oid
+    project = workspace.config.project or (last_project if same_blob else None)
+    project = project or project_name(workspace, tree.index_text or read_index_file(workspace))
+    if same_blob and (project, digest) == (last_project, last_digest):
+        return False, None
+    _learn(tree, facts, facts.without_entries(names))  # lost with a damaged cache file
+    rendered = assemble(index_order(facts.entries(names)), project, tree.sessions_dir)
+    data = rendered.encode("utf-8")
+    oid = tree.index_oid
+    changed = oid is None or blob_id(data, oid) != oid
+    if changed:
+        oid = write_blob(workspace.repo, data)
+        stage_blob(workspace.repo, f"{tree.sessions_dir}/{INDEX_NAME}", oid)
+    facts.put_index(oid, project, digest)
+    return changed, rendered
+
+
+def _only_a_hand_edit(workspace: Workspace, tree: StagedTree) -> bool:
+    """The commit stages nothing but an edit to the index, which regenerating
+    it has just undone: it would commit nothing, and silently. The edit is put
+    back in the staging area, as the user staged it."""
+    if tree.changes or tree.other_paths or not tree.index_changed:
+        return False
+    path = tree.path_of(INDEX_NAME)
+    args = ["diff", "--cached", "--quiet", "HEAD", "--", path]
+    if git_process(workspace.repo.root, args, check=False).returncode != 0:
+        return False  # the regenerated index repairs HEAD's (after --no-verify)
+    if tree.index_oid is not None:
+        stage_blob(workspace.repo, path, tree.index_oid)
+    return True
+
+
+def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: str | None) -> None:
+    """The work tree's index follows the work tree's exports: those staged, unless
+    some are staged only in part (then it is rendered from the work tree)."""
+    # Under the pre-commit framework, which stashes unstaged changes but not
+    # untracked files and fails a hook that changes the work tree's diff, the
+    # work tree's index is the staged one; `git sess index` brings it level later.
+    if tree.work_tree_differs and os.environ.get("PRE_COMMIT") != "1":
+        write_index(workspace, workspace.catalog())
+        return
+    if not workspace.sessions_path.is_dir():
+        return
+    if rendered is None:  # the staged index stands: copy it only when the file differs
+        path, staged_oid = workspace.index_path, tree.index_oid
+        readable = path.is_file() and not path.is_symlink() and staged_oid is not None
+        if readable and blob_id(read_bytes(path), staged_oid) == staged_oid:
+            return
+        rendered = tree.index_text
+    write_index(workspace, None, rendered)
+
+
+def _refuse_secrets(workspace: Workspace, tree: StagedTree) -> None:
+    if workspace.config.allow_secrets:
+        return
+    from gitsess.core.secrets import find_secrets
+
+    # Checkpoints and other notes kept beside the exports hold pasted text too.
+    texts = {tree.path_of(name): tree.texts[name] for name in tree.changed}
+    notes = read_blobs(workspace.repo, list(tree.notes.values()))
+    texts.update((path, notes[oid]) for path, oid in tree.notes.items() if b"\0" not in notes[oid])
+    lines = [
+        f"{finding.describe(path)} looks like a credential"
+        for path, data in texts.items()
+        for finding in find_secrets(data.decode("utf-8", "replace"))
+    ]
+    if lines:
+        raise CommitRefused(lines, ALLOW_HINT)
+
+
+# --- the documented message ----------------------------------------------------
+
+
+def session_message(
+    workspace: Workspace, tree: StagedTree, *, exports_only: bool = True
+) -> str | None:
+    """The message for a commit of exports and checkpoints alone (plus the index);
+    None when the commit holds neither, or anything else while `exports_only`."""
+    others = [path for path in tree.other_paths if path not in tree.checkpoint_changes]
+    if (others and exports_only) or not (tree.changes or tree.checkpoint_changes):
+        return None
+    items = _session_items(tree) + _checkpoint_items(tree)
+    if len(items) == 1 and items[0][:2] in (("Add", "session"), ("Update", "session")):
+        values = {"action": items[0][0], "title": items[0][2]}  # the template lists contents
+        return workspace.template("commit-message.txt", values) + _other_changes(others)
+    if len(items) == 1:
+        action, noun, title = items[0]
+        return f"{action} {noun}: {title}\n" + _other_changes(others)
+    counts: dict[tuple[str, str], int] = {}
+    for action, noun, _ in items:
+        counts[(action, noun)] = counts.get((action, noun), 0) + 1
+    parts = [
+        f"{action} {count} {noun}{'s' if count > 1 else ''}"
+        for (action, noun), count in sorted(counts.items(), key=_item_order)
+    ]
+    subject = parts[0] + "".join(", " + part[0].lower() + part[1:] for part in parts[1:])
+    listed = "".join(f"- {action} {noun}: {title}\n" for action, noun, title in items)
+    return subject + "\n\n" + listed + _other_changes(others)
+
+
+ACTIONS = {"A": "Add", "R": "Rename", "M": "Update", "D": "Remove"}
+
+
+def _item_order(item: tuple[tuple[str, str], int]) -> tuple[int, int]:
+    (action, noun), _ = item
+    return (list(ACTIONS.values()).index(action), noun != "session")
+
+
+def _session_items(tree: StagedTree) -> list[tuple[str, str, str]]:
+    tree.load(tree.changed)
+    renamed = staged_renames(tree) if {"A", "D"} <= set(tree.changes.values()) else {}
+    gone = {session.id for session in renamed.values()}
+    items = []
+    for name in sorted(tree.changes.keys() - gone):
+        session = tree.parsed.get(name)
+        title = session.title if session else name
+        if name in renamed:
+            items.append(("Rename", "session", f"{renamed[name].title} → {title}"))
+        else:
+            items.append((ACTIONS[tree.changes[name]], "session", title))
+    return items
+
+
+def _checkpoint_items(tree: StagedTree) -> list[tuple[str, str, str]]:
+    """Checkpoints by the title in their frontmatter (a deleted one by its name)."""
+    staged = {path: tree.notes[path] for path in tree.checkpoint_changes if path in tree.notes}
+    blobs = read_blobs(tree.repo, list(staged.values()))
+    items = []
+    for path, status in sorted(tree.checkpoint_changes.items()):
+        title = path.rsplit("/", 1)[-1]
+        if path in staged:
+            title = parse_export(path, blobs[staged[path]]).title
+        items.append((ACTIONS[status], "checkpoint", title))
+    return items
+
+
+def _other_changes(paths: list[str]) -> str:
+    """The files a commit holds besides the sessions (`git sess commit --include-staged`)."""
+    if not paths:
+        return ""
+    return "\nAlso changes:\n" + "".join(f"- {path}\n" for path in paths)
+
+
+# --- git sess commit -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    summary: str  # `git log -1 --format='%h %s'`
+    paths: list[str]
+
+
+def commit_sessions(
+    workspace: Workspace, refs: list[str], include_staged: bool, verify: bool = True
+) -> CommitResult:
+    """Stage the named exports (default: every new, changed or deleted one) and
+    commit them with the index, through `git commit` so that the hooks run
+    (`verify=False`: as `git commit --no-verify`, the index still staged)."""
+    repo = workspace.repo
+    if repo.git("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).strip():
+        raise GitSessError(
+            "a merge is in progress: its commit must hold the whole merge",
+            "finish it with git commit (the hooks index and check the exports),"
+            " or abandon it with git merge --abort",
+        )
+    for head, action in (("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
+        if repo.git("rev-parse", "-q", "--verify", head, check=False).strip():
+            raise GitSessError(
+                f"a {action} stopped on a conflict: its commit must hold the whole pick",
+                f"resolve it, git add what you resolved, then git {action} --continue"
+                f" (or git {action} --abort)",
+            )
+    changed = _changed_exports(workspace)
+    paths = _named_paths(workspace, refs) if refs else changed
+    if not paths:
+        raise GitSessError(
+            "no new or changed session exports to commit",
+            'write one with git sess new "Title", or name one: git sess commit ID',
+        )
+    unchanged = [path for path in paths if path not in changed]
+    if unchanged:
+        raise GitSessError(
+            f"{unchanged[0]} has no changes to commit: HEAD already holds it as it is",
+            "name only new or changed exports (git status shows them), or edit it first",
+        )
+    index_path = workspace.relative(workspace.index_path)
+    others = [path for path in _staged_paths(workspace) if path not in paths and path != index_path]
+    if others and not include_staged:
+        shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+        raise GitSessError(
+            f"other changes are already staged: {shown}",
+            "commit or unstage them first (git restore --staged PATH),"
+            " or add --include-staged to commit them too",
+        )
+    saved = _index_entries(workspace, [*paths, index_path])
+    try:
+        # A deletion already staged (`git rm`) is in neither: git add would refuse it.
+        present = [
+            path
+            for path in paths
+            if (repo.root / path).exists() or not saved[path].startswith("0 ")
+        ]
+        if present:
+            repo.git("add", "-A", "--", *present)
+        if verify and _our_pre_commit_installed(workspace):
+            tree = read_staged(repo, workspace.config.sessions_dir)
+        else:  # no hook will validate and index them: do its work here
+            tree = prepare_commit(workspace, refuse=verify).tree
+        from gitsess.hooks.install import BYPASS_VARIABLE
+
+        message = session_message(workspace, tree, exports_only=False)
+        if message is None:  # e.g. a file staged back to what HEAD has since the check
+            raise GitSessError(
+                "nothing to commit: the named exports are as HEAD has them",
+                "edit one first, or git status to see what changed",
+            )
+        done = git_process(
+            repo.root,
+            ["commit", "-q", "-F", "-", *([] if verify else ["--no-verify"])],
+            input=message.encode(),
+            check=False,
+            show_errors=True,
+            env={BYPASS_VARIABLE: "git sess commit --no-verify"},  # as the hook says it
+        )
+        if done.returncode != 0:
+            raise GitSessError(
+                "git commit did not commit (its message is above); nothing was staged or changed",
+                "fix what it reports, then run git sess commit again",
+            )
+    except BaseException:
+        _restore_index_entries(workspace, saved)
+        raise
+    summary = repo.git("log", "-1", "--format=%h %s").strip()
+    return CommitResult(summary=summary, paths=paths)
+
+
+def _named_paths(workspace: Workspace, refs: list[str]) -> list[str]:
+    catalog = workspace.catalog()
+    found = {_checkpoint(workspace, ref) or workspace.find(catalog, ref).path for ref in refs}
+    return sorted(found)
+
+
+def _checkpoint(workspace: Workspace, ref: str) -> str | None:
+    """A checkpoint a user names by its path (from here or the top) or file name."""
+    folder = workspace.checkpoints_path.resolve()
+    for base in (Path.cwd(), workspace.repo.root, folder):
+        path = (base / ref).resolve()
+        if path.suffix == ".md" and path.parent == folder and path.is_file():
+            return path.relative_to(workspace.repo.root.resolve()).as_posix()
+    return None
+
+
+def _changed_exports(workspace: Workspace) -> list[str]:
+    """Exports and checkpoints that are new, changed or deleted since HEAD, staged or not."""
+    prefix = workspace.config.sessions_dir + "/"
+    return [
+        path
+        for path in changed_paths(workspace.repo, prefix)
+        if path.startswith(prefix)
+        and (is_export_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
+    ]
+
+
+def _staged_paths(workspace: Workspace) -> list[str]:
+    out = workspace.repo.git("diff", "--cached", "--name-only", "-z", "--no-renames")
+    return [path for path in out.split("\0") if path]
+
+
+def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
+    """Each path's staging-area entry as `update-index --index-info` reads it
+    (a zero mode removes a path that had none)."""
+    entries = staged_entries(workspace.repo, *paths)
+    algorithm = workspace.repo.git("rev-parse", "--show-object-format").strip()
+    absent = "0" * (64 if algorithm == "sha256" else 40)
+    return {
+        path: entries[path].index_info(path) if path in entries else f"0 {absent}\t{path}"
+        for path in paths
+    }
+
+
+def _restore_index_entries(workspace: Workspace, saved: dict[str, str]) -> None:
+    """Put the staging area back as it was for these paths."""
+    lines = "".join(entry + "\0" for entry in saved.values())
+    git_process(workspace.repo.root, ["update-index", "-z", "--index-info"], input=lines.encode())
+
+
+def _our_pre_commit_installed(workspace: Workspace) -> bool:
+    from gitsess.hooks.install import hook_states
+
+    return hook_states(workspace).get("pre-commit", "missing") not in ("missing", "foreign")

@@ -1,0 +1,302 @@
+"""What each git hook does when git runs it: `python -m gitsess.hooks HOOK [ARGS]`.
+
+The stubs (`git-hooks/hook.sh`) start this only when there is something to do;
+this module and what it imports must never import click, GitPython or Whoosh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitsess.core.errors import GitSessError
+from gitsess.core.files import write_atomic
+from gitsess.core.workspace import Workspace, open_workspace
+from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
+from gitsess.hooks.merge import merge_index
+
+if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machinery
+    from gitsess.hooks.repair import Repaired
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m gitsess.hooks HOOK [ARGS]`, as the stubs call it."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        print("usage: python -m gitsess.hooks HOOK [ARGS…]", file=sys.stderr)
+        return 2
+    hook, rest = args[0], args[1:]
+    try:
+        return _run(hook, rest)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the one exit point of every hook
+        if hook not in REFUSING:
+            return 0  # after the fact: a failure here could only get in git's way
+        if isinstance(error, GitSessError):
+            lines, hint, code = getattr(error, "lines", [error.message]), error.hint, 1
+        else:
+            lines = [f"unexpected {type(error).__name__} in the {hook} hook: {error}"]
+            hint, code = "this is a bug in git-sess: please report it", 3
+        for line in lines:
+            print(f"git-sess: error: {line}", file=sys.stderr)
+        if hint:
+            print(f"hint: {hint}", file=sys.stderr)
+        if hook in ("pre-commit", "pre-merge-commit") and not isinstance(error, StagedForYou):
+            bypass = os.environ.get(BYPASS_VARIABLE, "git commit --no-verify")
+            print(f"hint: to commit anyway, this once: {bypass}", file=sys.stderr)
+        return code
+
+
+def _run(hook: str, args: list[str]) -> int:
+    if hook in ("pre-commit", "pre-merge-commit"):
+        return _pre_commit()
+    if hook == "prepare-commit-msg":
+        return _prepare_message(args)
+    if hook == "post-commit" and args == ["partial"]:
+        return _restage_index()
+    if hook == "post-commit":
+        return _after_commit_without_hook()
+    if hook == "post-merge":
+        workspace = open_workspace()
+        _repair(workspace, "merge", [workspace.repo.git("rev-parse", "HEAD").strip()])
+        return 0
+    if hook == "post-rewrite" and args != ["rebase"]:
+        return 0  # an amend ran pre-commit (or skipped it on purpose)
+    if hook == "post-rewrite":
+        from gitsess.hooks.repair import rebased_commits
+
+        new_ids = [line.split()[1] for line in sys.stdin if len(line.split()) >= 2]
+        workspace = open_workspace()
+        repaired = _repair(workspace, "rebase", rebased_commits(workspace.repo, new_ids))
+        _warn_of_update_refs(workspace, repaired)
+        return 0
+    if hook == "refresh":
+        return _refresh()
+    if hook == "merge-index" and len(args) == 4:
+        return merge_index(Path(args[0]), Path(args[1]), Path(args[2]), args[3])
+    print(f"git-sess: error: no hook {hook!r}", file=sys.stderr)
+    return 2
+
+
+class StagedForYou(GitSessError):
+    """The hook put right what was staged and stopped the commit: running the
+    same command again commits it. Skipping the hook would not help."""
+
+
+def _pre_commit() -> int:
+    from gitsess.hooks.commits import prepare_commit
+
+    workspace = open_workspace()
+    sequence = running_sequence(workspace)
+    # `cherry-pick --continue` commits through a `git commit` of its own, then
+    # checks that HEAD's tree is the staging area it read before and goes on
+    # picking from it: what is staged here must not change, but for the last
+    # pick, the user can be asked to run it again.
+    last_pick = sequence is not None and sequence.picks_left == 1
+    prepared = prepare_commit(workspace, stage=sequence is None or last_pick)
+    for problem in prepared.warnings:
+        print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
+    if sequence is not None:
+        if prepared.index_staged:
+            raise StagedForYou(
+                "the session index staged for this pick was out of date;"
+                " the one its exports call for is staged now",
+                f"run it again: git {sequence.action} --continue",
+            )
+        # git removes `.git/sequencer` before the post-commit hook of the last
+        # pick, which repairs the sequence's picks from what is recorded here.
+        _record_state(f"{sequence.action} {sequence.start}")
+        return 0
+    # `git commit FILE…` stages into a temporary `next-index-*.lock`, and git
+    # leaves the real staging area's copy of the index file as it was.
+    partial = Path(os.environ.get("GIT_INDEX_FILE", "")).name.startswith("next-index-")
+    _record_state("checked-partial" if partial else "checked")
+    return 0
+
+
+def _record_state(answer: str) -> None:
+    """Tell the later hooks of this git command (same parent process) what was found."""
+    path = os.environ.get("GIT_SESS_HOOK_STATE")
+    if path:  # failing only costs the later hooks a guard of their own
+        with contextlib.suppress(GitSessError):
+            write_atomic(Path(path), f"{_git_pid()} {answer}\n", durable=False)
+
+
+def _recorded_state() -> str:
+    """What an earlier hook of this git command recorded, or ''."""
+    try:
+        pid, _, answer = Path(os.environ["GIT_SESS_HOOK_STATE"]).read_text().strip().partition(" ")
+    except (KeyError, OSError, UnicodeDecodeError):
+        return ""
+    return answer if pid == _git_pid() else ""
+
+
+def _git_pid() -> str:
+    return os.environ.get("GIT_SESS_GIT_PID") or str(os.getppid())
+
+
+def _prepare_message(args: list[str]) -> int:
+    if len(args) != 1 or not args[0]:
+        return 0  # a source (message, template, merge, squash, commit): leave it
+    from gitsess.hooks.commits import session_message
+    from gitsess.hooks.staged import read_staged
+
+    workspace = open_workspace()
+    tree = read_staged(workspace.repo, workspace.config.sessions_dir)
+    message = session_message(workspace, tree)
+    if message is None:
+        return 0
+    path = Path(args[0])
+    existing = path.read_bytes() if path.exists() else b""
+    write_atomic(path, message.encode("utf-8") + b"\n" + existing)
+    return 0
+
+
+def _after_commit_without_hook() -> int:
+    """A commit the pre-commit hook did not see: one git made itself (a rebase,
+    cherry-pick or revert), or one made with `git commit --no-verify`."""
+    workspace = open_workspace()
+    sequence = running_sequence(workspace) or _continued_sequence()
+    if sequence is not None:
+        if sequence.picks_left > 1:
+            return 0  # rebuilding HEAD under a running sequence would break it
+        made = workspace.repo.git("rev-list", "--reverse", f"{sequence.start}..HEAD").split()
+        _repair(workspace, sequence.action, made)
+        return 0
+    said = workspace.repo.git("reflog", "-1", "--format=%gs", "HEAD")
+    action = said.partition(":")[0].removeprefix("commit (").removesuffix(")")
+    if "rebase" in action:
+        return 0  # post-rewrite rebuilds what the whole rebase made
+    if action in ("cherry-pick", "revert"):  # one commit, no sequence
+        _repair(workspace, action, [workspace.repo.git("rev-parse", "HEAD").strip()])
+        return 0
+    return _repair_after_no_verify(workspace)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A running `git cherry-pick A..B` or `git revert A..B` (`.git/sequencer`)."""
+
+    action: str  # cherry-pick or revert
+    start: str  # HEAD before the first pick
+    picks_left: int  # those the todo list still has, the current one included
+
+
+def running_sequence(workspace: Workspace) -> Sequence | None:
+    sequencer = workspace.repo.state_dir.parent / "sequencer"  # beside gitsess/
+    try:
+        todo = (sequencer / "todo").read_text(encoding="utf-8").split("\n")
+        start = (sequencer / "head").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    picks = [line.split()[0] for line in todo if line.strip() and not line.startswith("#")]
+    if not picks or not start:
+        return None
+    action = "revert" if picks[0] == "revert" else "cherry-pick"
+    return Sequence(action, start, len(picks))
+
+
+def _continued_sequence() -> Sequence | None:
+    """The sequence whose last pick `--continue` (or the user's `git commit`)
+    just committed, as this commit's pre-commit hook recorded it."""
+    action, _, start = _recorded_state().partition(" ")
+    if action not in ("cherry-pick", "revert") or not start:
+        return None
+    return Sequence(action, start, 1)
+
+
+def _warn_of_update_refs(workspace: Workspace, repaired: Repaired) -> None:
+    """`rebase --update-refs` moves the other branches after post-rewrite, onto
+    the commits as git made them: say where they belong."""
+    pending = workspace.repo.state_dir.parent / "rebase-merge" / "update-refs"
+    try:  # a branch's name, the commit it was on, the commit git puts it on
+        lines = pending.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    landing = {after: ref for ref, after in zip(lines[::3], lines[2::3], strict=False)}
+    moved = {
+        landing[old].removeprefix("refs/heads/"): new
+        for old, new in repaired.rebuilt.items()
+        if old in landing
+    }
+    if not moved:
+        return
+    print(
+        "git-sess: warning: branches that --update-refs moves land on the commits git made,"
+        " whose session index is stale",
+        file=sys.stderr,
+    )
+    for branch, new in sorted(moved.items()):
+        print(f"hint: git branch -f {branch} {new[:12]}", file=sys.stderr)
+
+
+def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
+    from gitsess.hooks.repair import repair_commits
+
+    repaired = repair_commits(workspace, commits, reason)
+    if repaired.head:
+        count = len(repaired.rebuilt)
+        what = "commit" if count == 1 else f"{count} commits"
+        print(
+            f"git-sess: regenerated the session index in the {reason}'s {what}"
+            f" (HEAD is now {repaired.head[:12]})",
+            file=sys.stderr,
+        )
+    for commit in repaired.signed:
+        print(
+            f"git-sess: warning: {commit[:12]} is signed, so its stale session index was left",
+            file=sys.stderr,
+        )
+        sessions = shlex.quote(workspace.config.sessions_dir)
+        print(
+            f"hint: git sess index && git add -u {sessions} && git commit --amend -S --no-edit",
+            file=sys.stderr,
+        )
+    return repaired
+
+
+def _restage_index() -> int:
+    """After `git commit FILE…`, the staging area still holds session changes
+    that were not committed: stage the index they call for (they are checked
+    when they are committed)."""
+    from gitsess.hooks.commits import prepare_commit
+
+    prepare_commit(open_workspace(), refuse=False)
+    return 0
+
+
+def _repair_after_no_verify(workspace: Workspace) -> int:
+    """After `git commit --no-verify` of sessions: stage the index they call for,
+    so the next commit carries it; problems are reported, nothing is refused."""
+    from gitsess.hooks.commits import prepare_commit
+
+    prepared = prepare_commit(workspace, refuse=False)
+    for problem in prepared.warnings:
+        print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
+    if prepared.index_staged:
+        print(
+            "git-sess: the index did not match the committed sessions (--no-verify);"
+            " the right one is staged for your next commit",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _refresh() -> int:
+    """Bring an existing search index up to date; never build one unasked."""
+    from gitsess.search import engine as search
+
+    workspace = open_workspace()
+    if search.index_exists(workspace):
+        search.sync_index(workspace)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
