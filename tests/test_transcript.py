@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitsess.assistant import transcript as transcript_module
+from gitsess.assistant import records as records_module
 from gitsess.assistant.budget import Budget
 from gitsess.assistant.transcript import (
     TranscriptError,
@@ -195,7 +195,7 @@ def test_memory_stays_bounded_on_a_large_transcript_with_a_huge_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A smaller limit and file than in benchmarks/transcript.py, the same code path.
-    monkeypatch.setattr(transcript_module, "MAX_LINE", 1024 * 1024)
+    monkeypatch.setattr(records_module, "MAX_LINE", 1024 * 1024)
     path = tmp_path / "big.jsonl"
     with path.open("w") as handle:
         for number in range(20_000):

@@ -1,7 +1,7 @@
 """Claude Code transcripts (DESIGN.md §5): where they are and what they say.
 
-A transcript is JSON lines that only ever grow, to hundreds of MB. Two readers,
-both with memory bounded whatever the size:
+A transcript is JSON lines that only ever grow, to hundreds of MB (its lines and
+records: `records.py`). Two readers, both with memory bounded whatever the size:
 - `read_tail` reads backwards from the end until it meets the newest reply of
   the main conversation: the current context size, in milliseconds;
 - `scan_transcript` streams the whole file once for everything else.
@@ -13,28 +13,29 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import re
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from gitsess.core.errors import GitSessError
-
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads has joined every whole pair
-SLUG_LIMIT = 200  # the longest project directory name Claude Code writes whole
-MAX_LINE = 16 * 1024 * 1024  # a longer line (a huge tool result) is skipped, not held
-CHUNK = 256 * 1024
-CONTINUED_TEXT = "This session is being continued from a previous conversation"
-INTERRUPTED = "[Request interrupted by user"  # Claude Code writes it as if the user had
-# Claude Code's own tags around what it records as a user's turn.
-WRAPPER = re.compile(
-    r"<(command-[a-z]+|local-command-[a-z]+|bash-[a-z]+|system-reminder|user-memory-input"
-    r"|[a-z]+(?:-[a-z]+)*-hook)>"
+from gitsess.assistant.records import (
+    TranscriptError,
+    clean,
+    context_of,
+    is_boundary,
+    is_main_reply,
+    message_of,
+    model_of,
+    open_transcript,
+    prompt_text,
+    records_backward,
+    records_forward,
+    timestamp_of,
 )
+
+SLUG_LIMIT = 200  # the longest project directory name Claude Code writes whole
 # tool -> the input key naming the file it writes
 WRITING_TOOLS = {
     "Write": "file_path",
@@ -45,12 +46,7 @@ WRITING_TOOLS = {
 MAX_FILES = 2000
 MAX_COMMANDS = 500
 RECENT_PROMPTS = 8
-MAX_PROMPT_CHARS = 2000
 IDENTITY = (("session_id", "sessionId"), ("cwd", "cwd"))  # attribute, record key
-
-
-class TranscriptError(GitSessError):
-    """A transcript that cannot be found, read, or belongs to another repository."""
 
 
 # --- where transcripts are ------------------------------------------------------------
@@ -103,8 +99,8 @@ def _cwd_within(path: Path, root: Path) -> bool:
 
 def first_value(path: Path, key: str) -> str | None:
     """The first text value of `key` among a transcript's first records."""
-    with contextlib.suppress(TranscriptError), _open(path) as handle:
-        for number, record in enumerate(_records_forward(handle, [0])):
+    with contextlib.suppress(TranscriptError), open_transcript(path) as handle:
+        for number, record in enumerate(records_forward(handle, [0])):
             value = record.get(key)
             if isinstance(value, str) and value:
                 return value
@@ -157,160 +153,7 @@ def find_transcript(root: Path, ref: str | None) -> Path:
 # --- reading lines --------------------------------------------------------------------
 
 
-def _records_forward(handle: IO[bytes], counter: list[int]) -> Iterator[dict[str, Any]]:
-    return _parsed(_lines_forward(handle), counter)
-
-
-def _records_backward(handle: IO[bytes], counter: list[int]) -> Iterator[dict[str, Any]]:
-    return _parsed(_lines_backward(handle), counter)
-
-
-def _lines_forward(handle: IO[bytes]) -> Iterator[bytes | None]:
-    """Each line, first to last; None for one dropped for being over MAX_LINE."""
-    pending, skipping = b"", False
-    while chunk := handle.read(CHUNK):
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            yield None if skipping else line
-            skipping = False
-        if len(pending) > MAX_LINE:
-            pending, skipping = b"", True
-    yield None if skipping else pending
-
-
-def _lines_backward(handle: IO[bytes]) -> Iterator[bytes | None]:
-    """Each line, last to first; None for one dropped for being over MAX_LINE."""
-    position = handle.seek(0, os.SEEK_END)
-    pending, skipping = b"", False
-    while position > 0:
-        step = min(CHUNK, position)
-        position -= step
-        handle.seek(position)
-        lines = (handle.read(step) + pending).split(b"\n")
-        pending = lines.pop(0)
-        for line in reversed(lines):
-            yield None if skipping else line
-            skipping = False
-        if len(pending) > MAX_LINE:
-            pending, skipping = b"", True
-    yield None if skipping else pending
-
-
-def _parsed(lines: Iterator[bytes | None], counter: list[int]) -> Iterator[dict[str, Any]]:
-    for line in lines:
-        if line is None:
-            counter[0] += 1
-            continue
-        record = _parse(line, counter)
-        if record is not None:
-            yield record
-
-
-def _parse(line: bytes, counter: list[int]) -> dict[str, Any] | None:
-    if not line.strip():
-        return None
-    try:
-        record = json.loads(line)
-    except ValueError:  # cut short, not JSON, not UTF-8
-        counter[0] += 1
-        return None
-    if not isinstance(record, dict):
-        counter[0] += 1
-        return None
-    return record
-
-
-def _open(path: Path) -> IO[bytes]:
-    try:
-        return path.open("rb")
-    except OSError as error:
-        raise TranscriptError(
-            f"cannot read transcript {path}: {error.strerror}", "check the path and permissions"
-        ) from None
-
-
 # --- what a record says ---------------------------------------------------------------
-
-
-def _message(record: dict[str, Any]) -> dict[str, Any]:
-    message = record.get("message")
-    return message if isinstance(message, dict) else {}
-
-
-def context_of(usage: Any) -> tuple[int, int] | None:
-    """(input side, with the reply's output) of an assistant record's usage."""
-    if not isinstance(usage, dict):
-        return None
-    keys = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-    parts = [usage.get(key) for key in keys]
-    if not any(isinstance(part, int) for part in parts):
-        return None
-    inputs = sum(part for part in parts if isinstance(part, int))
-    if inputs == 0:
-        return None  # a reply Claude Code made up itself (an API error): no context figure
-    output = usage.get("output_tokens")
-    return inputs, inputs + (output if isinstance(output, int) else 0)
-
-
-def _main_reply(record: dict[str, Any]) -> bool:
-    # Sub-agents (sidechains) have a context of their own.
-    return record.get("type") == "assistant" and not record.get("isSidechain")
-
-
-def _model(message: dict[str, Any]) -> str | None:
-    """The model that wrote a reply; None for one Claude Code wrote itself
-    (`<synthetic>`: an API error, an interruption), whose usage is all zeros."""
-    model = message.get("model")
-    return model if isinstance(model, str) and not model.startswith("<") else None
-
-
-def clean(text: str) -> str:
-    """`text` as it can be written: JSON lets a transcript hold half of a UTF-16
-    pair (an emoji cut in two), which UTF-8 cannot encode."""
-    return LONE_SURROGATE.sub("\ufffd", text)
-
-
-def _prompt_text(record: dict[str, Any]) -> str | None:
-    """The words a person typed, or None (tool results, summaries, meta records)."""
-    if record.get("type") != "user" or record.get("isSidechain") or record.get("isMeta"):
-        return None
-    if record.get("isCompactSummary"):
-        return None
-    content = _message(record).get("content")
-    if isinstance(content, list):
-        if any(isinstance(i, dict) and i.get("type") == "tool_result" for i in content):
-            return None
-        texts = [i.get("text") for i in content if isinstance(i, dict) and i.get("type") == "text"]
-        content = "\n".join(t for t in texts if isinstance(t, str))
-    if not isinstance(content, str) or not content.strip():
-        return None
-    if content.startswith(CONTINUED_TEXT) or content.lstrip().startswith(INTERRUPTED):
-        return None  # the old compaction summary; Claude Code's own marker
-    if WRAPPER.match(content.lstrip()):
-        return None  # a slash command, its output, a hook's words: not typed as a request
-    return clean(content.strip()[:MAX_PROMPT_CHARS])
-
-
-def _is_boundary(record: dict[str, Any]) -> bool:
-    if record.get("type") == "system" and record.get("subtype") == "compact_boundary":
-        return True
-    content = _message(record).get("content") if record.get("type") == "user" else None
-    if isinstance(content, list):
-        content = next((i.get("text") for i in content if isinstance(i, dict)), None)
-    # Older transcripts mark a compaction only by the summary's opening words.
-    return isinstance(content, str) and content.startswith(CONTINUED_TEXT)
-
-
-def _timestamp(record: dict[str, Any]) -> dt.datetime | None:
-    raw = record.get("timestamp")
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 # --- the end of a transcript ----------------------------------------------------------
@@ -338,25 +181,25 @@ def read_tail(path: Path) -> Tail:
     """The newest main-conversation reply after the last compaction, read backwards."""
     tail = Tail(path=path)
     counter = [0]
-    with _open(path) as handle:
-        for record in _records_backward(handle, counter):
+    with open_transcript(path) as handle:
+        for record in records_backward(handle, counter):
             _note_identity(tail, record)
             if tail.compacted:  # the record before the summary: its boundary, if any
                 _note_compaction(tail, record)
                 break
-            if _is_boundary(record):
+            if is_boundary(record):
                 tail.compacted = True
                 if record.get("type") == "system":
                     _note_compaction(tail, record)
                     break
                 continue
-            if not _main_reply(record):
+            if not is_main_reply(record):
                 continue
-            sizes = context_of(_message(record).get("usage"))
+            sizes = context_of(message_of(record).get("usage"))
             if sizes is None:
                 continue
             tail.input_tokens, tail.context_tokens = sizes
-            tail.model = _model(_message(record))
+            tail.model = model_of(message_of(record))
             break
     tail.skipped_lines = counter[0]
     return tail
@@ -373,7 +216,7 @@ def _note_compaction(tail: Tail, record: dict[str, Any]) -> None:
 def _note_identity(tail: Tail, record: dict[str, Any]) -> None:
     """Fill each field from the newest record that has it."""
     if tail.last_time is None:
-        tail.last_time = _timestamp(record)
+        tail.last_time = timestamp_of(record)
     _keep_first(tail, record, (*IDENTITY, ("branch", "gitBranch")))
 
 
@@ -388,9 +231,9 @@ def _keep_first(target: Any, record: dict[str, Any], fields: tuple[tuple[str, st
 def read_start(path: Path) -> dt.datetime | None:
     """The time of the first record that has one (read from the front)."""
     counter = [0]
-    with _open(path) as handle:
-        for number, record in enumerate(_records_forward(handle, counter)):
-            moment = _timestamp(record)
+    with open_transcript(path) as handle:
+        for number, record in enumerate(records_forward(handle, counter)):
+            moment = timestamp_of(record)
             if moment is not None or number > 50:
                 return moment
     return None
@@ -446,7 +289,7 @@ class _Scanner:
 
     def feed(self, record: dict[str, Any]) -> None:
         scan = self.scan
-        moment = _timestamp(record)
+        moment = timestamp_of(record)
         if moment is not None:
             scan.start = scan.start or moment
             scan.end = moment
@@ -454,9 +297,9 @@ class _Scanner:
         branch = record.get("gitBranch")
         if isinstance(branch, str) and branch and branch not in scan.branches[-100:]:
             scan.branches.append(branch)
-        if _is_boundary(record):
+        if is_boundary(record):
             self._compaction(record, moment)
-        elif _main_reply(record):
+        elif is_main_reply(record):
             self.boundary_open = False
             self._reply(record)
         else:
@@ -482,12 +325,12 @@ class _Scanner:
         self.scan.context_tokens = self.scan.input_tokens = None
 
     def _reply(self, record: dict[str, Any]) -> None:
-        message = _message(record)
+        message = message_of(record)
         sizes = context_of(message.get("usage"))
         if sizes is not None:
             self.scan.input_tokens, self.scan.context_tokens = sizes
             self.peak = max(self.peak, sizes[1])
-        self.scan.model = _model(message) or self.scan.model
+        self.scan.model = model_of(message) or self.scan.model
         content = message.get("content")
         for item in content if isinstance(content, list) else ():
             if isinstance(item, dict) and item.get("type") == "tool_use":
@@ -525,7 +368,7 @@ class _Scanner:
         return path.as_posix()
 
     def _prompt(self, record: dict[str, Any]) -> None:
-        text = _prompt_text(record)
+        text = prompt_text(record)
         if text is None:
             return
         self.scan.prompt_count += 1
@@ -547,8 +390,8 @@ def scan_transcript(path: Path, root: Path | None = None) -> Scan:
     work tree) or to the transcript's own working directory."""
     scanner = _Scanner(path, root)
     counter = [0]
-    with _open(path) as handle:
-        for record in _records_forward(handle, counter):
+    with open_transcript(path) as handle:
+        for record in records_forward(handle, counter):
             scanner.feed(record)
     return scanner.finish(counter[0])
 

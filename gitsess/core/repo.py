@@ -49,7 +49,9 @@ class Repo:
         import git  # lazily: see the module docstring
 
         try:
-            git.Repo(self.root).index.move([str(source), str(target)])
+            # GitPython's `index.move` parses git's dry-run output and fails on a path
+            # containing " to "; its command wrapper passes each path as one argument.
+            git.Repo(self.root).git.mv("--", str(source), str(target))
         except git.GitCommandError as exc:
             said = (exc.stderr or "").strip().splitlines() or [str(exc.status)]
             raise GitSessError(
