@@ -87,6 +87,16 @@ def test_wheel_ships_templates_and_hooks(tmp_path: Path) -> None:
     assert any(name.endswith(".data/data/share/man/man1/git-sess.1") for name in names)
 
 
+def test_mypy_is_clean() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", str(ROOT / "gitsess")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]])
 def test_ruff_is_clean(args: list[str]) -> None:
     done = subprocess.run(

@@ -187,10 +187,14 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
 def _listed(artifacts: list[Artifact]) -> list[str]:
     """One numbered line each; past MAX_LISTED, the oldest of a long reading
     list are left out: the checkpoint and the session in progress never are."""
-    numbered = list(enumerate(artifacts, 1))
+    numbered: list[tuple[int, Artifact | None]] = list(enumerate(artifacts, 1))
     left_out = len(numbered) - MAX_LISTED
     if left_out > 0:
-        first = next(n for n, a in numbered if a.role in ("prerequisite", "chain", "target"))
+        first = next(
+            n
+            for n, a in numbered
+            if a is not None and a.role in ("prerequisite", "chain", "target")
+        )
         kept = numbered[: first - 1] + numbered[first - 1 + left_out :]
         numbered = kept[: first - 1] + [(0, None)] + kept[first - 1 :]
     return [
@@ -270,6 +274,7 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     from gitsess.assistant.recovery import latest_checkpoint
     from gitsess.assistant.status import knowing_saves
 
+    assert tail is not None  # a budget is only ever read from a tail
     start, checkpoint = read_start(tail.path), latest_checkpoint(workspace)
     budget = knowing_saves(workspace, budget, tail, start, checkpoint)
     if budget.settled:

@@ -259,7 +259,7 @@ def _members(text: str) -> tuple[dict[str, tuple[int, int, int]], int]:
     position = _skip(text, position + 1)
     while text[position] != "}":
         key_start = position
-        key, position = json.decoder.scanstring(text, position + 1)
+        key, position = json.decoder.scanstring(text, position + 1)  # type: ignore[attr-defined]
         position = _skip(text, position)
         if text[position] != ":" or key in members:
             raise ValueError("not one member per key")

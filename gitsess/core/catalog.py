@@ -214,10 +214,10 @@ def scan_sessions(
         else:
             stale.append((name, signature, record[1] if record else None))
     parsed: dict[str, Session] = {}
-    for name, signature, digest, record in _read_stale(sessions_path, sessions_dir, stale):
+    for name, signature, digest, fields in _read_stale(sessions_path, sessions_dir, stale):
         files[name] = (signature, digest)
-        if record is not None:
-            parsed[name] = Session.from_record(name, f"{sessions_dir}/{name}", record)
+        if fields is not None:
+            parsed[name] = Session.from_record(name, f"{sessions_dir}/{name}", fields)
     scan = Scan(hashes={name: files[name][1] for name in names}, parsed=parsed)
     _write_signatures(signatures_path, sessions_dir, scan_ns, names, files, scan.fingerprint)
     return scan

@@ -251,10 +251,11 @@ class LinkGraph:
         after the session, the oldest branch is followed."""
         before: list[str] = []
         seen = {session_id}
-        node = session_id
-        while (node := self.continues.get(node)) is not None and node not in seen:
-            before.append(node)
-            seen.add(node)
+        earlier = self.continues.get(session_id)
+        while earlier is not None and earlier not in seen:
+            before.append(earlier)
+            seen.add(earlier)
+            earlier = self.continues.get(earlier)
         after: list[str] = []
         node = session_id
         while nexts := [n for n in self.following(node) if n not in seen]:

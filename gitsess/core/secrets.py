@@ -100,7 +100,15 @@ _SPECIFIC = (
 # from the start of the key name also means no unbounded run precedes the part
 # that can fail. It stays on one line ([ \t], not \s) so a YAML mapping key
 # never takes the next line as its value.
-_ASSIGNMENT_ANCHORS = ("passw", "pwd", "secret", "token", "apikey", "api_key", "api-key")
+_ASSIGNMENT_ANCHORS: tuple[str, ...] = (
+    "passw",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+)
 _ASSIGNMENT_ANCHORS += ("accesskey", "access_key", "access-key")
 _ASSIGNMENT = re.compile(
     r"(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)"

@@ -88,7 +88,8 @@ class BlobFacts:
         return [
             name
             for name, oid in oids.items()
-            if not (_valid_record(record := records.get(name)) and record[0] == oid)
+            if not ((record := records.get(name)) is not None and _valid_record(record))
+            or record[0] != oid
         ]
 
     def links(self, name: str) -> list[list[str]]:

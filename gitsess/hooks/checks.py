@@ -34,8 +34,8 @@ def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) ->
     def resolved(name: str) -> list[tuple[str, str]]:
         """(kind, id) of each link of `name` that names another staged export."""
         found = []
-        for kind, target in facts.links(name):
-            target = target if target in known else resolve_link(target, known, sessions_dir)
+        for kind, raw in facts.links(name):
+            target = raw if raw in known else resolve_link(raw, known, sessions_dir)
             if target is not None and target != name:
                 found.append((kind, target))
         return found

@@ -139,7 +139,7 @@ def _stage_index(
     data = rendered.encode("utf-8")
     oid = tree.index_oid
     changed = oid is None or blob_id(data, oid) != oid
-    if changed:
+    if oid is None or changed:
         oid = write_blob(workspace.repo, data)
         stage_blob(workspace.repo, f"{tree.sessions_dir}/{INDEX_NAME}", oid)
     facts.put_index(oid, project, digest)
@@ -174,8 +174,12 @@ def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: s
         return
     if rendered is None:  # the staged index stands: copy it only when the file differs
         path, staged_oid = workspace.index_path, tree.index_oid
-        readable = path.is_file() and not path.is_symlink() and staged_oid is not None
-        if readable and blob_id(read_bytes(path), staged_oid) == staged_oid:
+        readable = path.is_file() and not path.is_symlink()
+        if (
+            readable
+            and staged_oid is not None
+            and blob_id(read_bytes(path), staged_oid) == staged_oid
+        ):
             return
         rendered = tree.index_text
     write_index(workspace, None, rendered)

@@ -66,8 +66,8 @@ def repair_commits(workspace: Workspace, commits: list[str], reason: str) -> Rep
         if head not in rebuilt:
             return Repaired(rebuilt, signed, None)
         old_index = _index_blob(workspace, head)
-        message = f"git-sess: session index of the {reason}"
-        repo.git("update-ref", "-m", message, "HEAD", rebuilt[head], head)
+        reflog = f"git-sess: session index of the {reason}"
+        repo.git("update-ref", "-m", reflog, "HEAD", rebuilt[head], head)
         _follow(workspace, old_index, _index_blob(workspace, rebuilt[head]))
         return Repaired(rebuilt, signed, rebuilt[head])
 
@@ -141,8 +141,8 @@ def _follow(workspace: Workspace, old: str | None, new: str | None) -> None:
     if entry is not None and entry.oid == old:
         stage_blob(repo, path, new)
     file = workspace.index_path
-    unchanged = file.is_file() and not file.is_symlink() and old is not None
-    if unchanged and blob_id(read_bytes(file), old) == old:
+    unchanged = file.is_file() and not file.is_symlink()
+    if unchanged and old is not None and blob_id(read_bytes(file), old) == old:
         text = read_blobs(repo, [new])[new].decode("utf-8", "replace")
         write_index(workspace, None, text)
 
