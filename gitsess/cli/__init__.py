@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from gitsess.core.errors import ExitCode, exit_with
+
 
 def run() -> int:
     """The console script's entry point: ^C while the command line is still being
@@ -18,7 +20,7 @@ def run() -> int:
 
         return run_assistant_hook(sys.argv[3:])
     try:
-        from gitsess.cli.app import main
+        from gitsess.cli.sessions import main
     except KeyboardInterrupt:
-        return 130
+        return exit_with(ExitCode.INTERRUPTED)
     return main()
