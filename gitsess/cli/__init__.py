@@ -20,7 +20,7 @@ def run() -> int:
 
         return run_assistant_hook(sys.argv[3:])
     try:
-        from gitsess.cli.sessions import main
+        from gitsess.cli.app import main
     except KeyboardInterrupt:
         return exit_with(ExitCode.INTERRUPTED)
     return main()
