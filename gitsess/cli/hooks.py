@@ -83,7 +83,7 @@ def hooks_status() -> None:
 def hook(name: str, args: tuple[str, ...]) -> None:
     """Run hook NAME as the installed stubs do (their fallback when the
     interpreter they recorded is gone)."""
-    if name == "claude":  # the console script takes a quicker way here (gitsess.run)
+    if name == "claude":  # the console script takes a quicker way here (gitsess.cli.run)
         from gitsess.assistant.claude_hooks import main as run_assistant_hook
 
         raise SystemExit(run_assistant_hook(list(args)))

@@ -1,5 +1,6 @@
-"""The command line's group: each wing's module holds the commands the group
-expects of it, and is loaded only when one of them is asked for."""
+"""The command line's group and its one exit: each wing's module holds the
+commands the group expects of it and is loaded only when one of them is asked
+for; failures are said through the one printer."""
 
 from __future__ import annotations
 
@@ -69,3 +70,22 @@ def test_a_mistyped_command_is_a_usage_error_naming_the_nearest(tmp_path: Path) 
         + (" Did you mean 'list'?" if suggests else "")
         + "\nhint: git sess --help\n"
     )
+
+
+def test_every_line_of_a_refusal_is_said_as_the_hook_says_it(sessions: Path) -> None:
+    """`git sess commit` checks what it commits itself when no hook is installed:
+    it names each secret, not only the first."""
+    export = sessions / ".sessions" / "session_20260105_two_secrets.md"
+    export.write_text(
+        "---\ntitle: Two secrets\ndate: 2026-01-05\ntype: feature\nstatus: in-progress\n---\n\n"
+        "key AKIAIOSFODNN7EXAMPLQ\nother ghp_abcdefghijklmnopqrstuvwxyz0123456789\n",
+        encoding="utf-8",
+    )
+    result = sess(sessions, "commit")
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if line.startswith("git-sess: error: ")]
+    assert [line.split(": ")[2] for line in errors] == [
+        ".sessions/session_20260105_two_secrets.md:8",
+        ".sessions/session_20260105_two_secrets.md:9",
+    ]
+    assert result.err.splitlines()[-1].startswith("hint: remove it")
