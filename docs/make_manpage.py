@@ -34,8 +34,10 @@ def manpage() -> str:
         ".SH NAME\ngit-sess \\- session exports for AI coding assistants, kept in git\n",
         ".SH SYNOPSIS\n" + roff_block(help_text(cli, "git sess")),
     ]
-    for name in sorted(cli.commands):
-        command = cli.commands[name]
+    context = click.Context(cli, info_name="git sess")
+    for name in cli.list_commands(context):  # each wing's module is imported when asked for
+        command = cli.get_command(context, name)
+        assert command is not None, name
         parts.append(
             f".SH GIT SESS {name.upper()}\n" + roff_block(help_text(command, f"git sess {name}"))
         )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gitsess.assistant.budget import WARNING_ZONES, Budget
 from gitsess.assistant.transcript import Scan, Tail, read_start, scan_for, tail_for
 from gitsess.core.config import RECOVERY_MODES
-from gitsess.core.errors import GitSessError
+from gitsess.core.errors import ExitCode, GitSessError
 from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.workspace import Workspace, open_workspace
 
@@ -99,7 +99,9 @@ def main(argv: list[str]) -> int:
     sys.stdout.write(json.dumps(outcome.output, ensure_ascii=False) + "\n")
     if workspace is not None:
         _log(workspace, name, outcome, error)
-    return 0
+    # Not through `exit_with`: a Claude Code hook exits 0 with nothing on stderr
+    # whatever happened (DESIGN.md §5); what went wrong is in `git sess assistant log`.
+    return ExitCode.OK
 
 
 def _described(failure: BaseException) -> str:

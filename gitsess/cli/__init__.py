@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from gitsess.core.errors import ExitCode, exit_with
+
 
 def run() -> int:
     """The console script's entry point: ^C while the command line is still being
@@ -20,5 +22,5 @@ def run() -> int:
     try:
         from gitsess.cli.app import main
     except KeyboardInterrupt:
-        return 130
+        return exit_with(ExitCode.INTERRUPTED)
     return main()

@@ -1,4 +1,5 @@
-"""`git sess demo`: the main flow, run for real in a throwaway repository."""
+"""`git sess demo`: the main flow, run for real in a throwaway repository, and the
+command that prints it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitsess.core.errors import GitSessError
+import click
+
+from gitsess.core.errors import ExitCode, GitSessError
 from gitsess.core.repo import Repo, init_repository
 
 # A fixed project name keeps the demo's index the same in every temporary directory.
@@ -216,3 +219,32 @@ def _run_git_sess(repo: Repo, args: tuple[str, ...]) -> DemoStep:
     )
     output = (done.stdout + done.stderr).rstrip("\n")
     return DemoStep("git sess " + shlex.join(args), output, done.returncode)
+
+
+@click.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def demo(directory: str | None) -> None:
+    """Run the main flow in a throwaway repository, printing every command.
+
+    DIRECTORY must be new or empty; by default a temporary directory is used
+    and left for you to explore.
+
+    \b
+    Example:
+      git sess demo
+    """
+    path = prepare_directory(directory)
+    for step in run_demo(path):
+        click.secho(f"$ {step.command}", bold=True)
+        if step.output:
+            click.echo(step.output)
+        click.echo("")
+        if step.exit_code != ExitCode.OK:
+            raise GitSessError(
+                f"the demo step '{step.command}' failed (exit {step.exit_code})",
+                f"look at the repository it left in {path}",
+            )
+    click.echo(f"The demo repository is {path}; cd there to try more, rm -rf it when done.")
+
+
+COMMANDS = (demo,)

@@ -239,6 +239,18 @@ def install_hooks(workspace: Workspace) -> InstallResult:
     return InstallResult(place.directory, changed, kept)
 
 
+def install_at_init(workspace: Workspace) -> tuple[list[str], GitSessError | None]:
+    """`git sess init`'s hooks: what was done, and why the hooks were not
+    installed if they were not. Where core.hooksPath belongs to a hook manager,
+    the merge driver is installed all the same: merges need no hook."""
+    try:
+        return install_hooks(workspace).changed, None
+    except HooksElsewhere as error:
+        return install_merge_driver(workspace), error
+    except GitSessError as error:
+        return [], error
+
+
 def _stub(workspace: Workspace, hook: str, state_dir: Path) -> bytes:
     from importlib import resources
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitsess.core.errors import GitSessError
+from gitsess.core.errors import ExitCode, GitSessError, exit_with
 from gitsess.core.files import write_atomic
 from gitsess.core.workspace import Workspace, open_workspace
 from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
@@ -28,29 +28,26 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m gitsess.hooks HOOK [ARGS]`, as the stubs call it."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
-        print("usage: python -m gitsess.hooks HOOK [ARGS…]", file=sys.stderr)
-        return 2
+        return exit_with(ExitCode.USAGE, "no hook named", "python -m gitsess.hooks HOOK [ARGS…]")
     hook, rest = args[0], args[1:]
     try:
         return _run(hook, rest)
     except KeyboardInterrupt:
-        return 130
+        return exit_with(ExitCode.INTERRUPTED)
     except Exception as error:  # the one exit point of every hook
         if hook not in REFUSING:
-            return 0  # after the fact: a failure here could only get in git's way
+            return ExitCode.OK  # after the fact: a failure here could only get in git's way
+        hints: list[str | None]
         if isinstance(error, GitSessError):
-            lines, hint, code = getattr(error, "lines", [error.message]), error.hint, 1
+            code, lines, hints = error.exit_code, error.lines, [error.hint]
         else:
+            code = ExitCode.BUG
             lines = [f"unexpected {type(error).__name__} in the {hook} hook: {error}"]
-            hint, code = "this is a bug in git-sess: please report it", 3
-        for line in lines:
-            print(f"git-sess: error: {line}", file=sys.stderr)
-        if hint:
-            print(f"hint: {hint}", file=sys.stderr)
+            hints = ["this is a bug in git-sess: please report it"]
         if hook in ("pre-commit", "pre-merge-commit") and not isinstance(error, StagedForYou):
             bypass = os.environ.get(BYPASS_VARIABLE, "git commit --no-verify")
-            print(f"hint: to commit anyway, this once: {bypass}", file=sys.stderr)
-        return code
+            hints.append(f"to commit anyway, this once: {bypass}")
+        return exit_with(code, lines, hints)
 
 
 def _run(hook: str, args: list[str]) -> int:
@@ -80,8 +77,7 @@ def _run(hook: str, args: list[str]) -> int:
         return _refresh()
     if hook == "merge-index" and len(args) == 4:
         return merge_index(Path(args[0]), Path(args[1]), Path(args[2]), args[3])
-    print(f"git-sess: error: no hook {hook!r}", file=sys.stderr)
-    return 2
+    return exit_with(ExitCode.USAGE, f"no hook {hook!r}")
 
 
 class StagedForYou(GitSessError):

@@ -1,0 +1,296 @@
+"""The assistant side: status, time, checkpoint, and the Claude Code hooks
+(`git sess assistant install|uninstall|status|log|test`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gitsess.cli.options import (
+    FROM_TRANSCRIPT_OPTION,
+    TRANSCRIPT_OPTION,
+    current_workspace,
+    print_json,
+    shown_path,
+)
+from gitsess.core.errors import GitSessError
+
+
+@click.command()
+@TRANSCRIPT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(transcript: str | None, as_json: bool) -> None:
+    """Where the assistant's context stands, and what to do next.
+
+    From the end of the Claude Code transcript: context tokens of the window,
+    the zone (normal < 25 % · consider exporting < 50 % · export soon < 75 % ·
+    urgent < 87.5 % · critical), the context left before auto-compaction; then
+    the time since the last export and the last checkpoint, and the one command
+    to run next. Without a transcript it says so and shows the times.
+
+    \b
+    Examples:
+      git sess status
+      git sess status --json
+    """
+    from gitsess.assistant.status import session_status
+
+    found = session_status(current_workspace(), transcript)
+    if as_json:
+        print_json(found.as_json())
+        return
+    _print_status(found)
+
+
+def _print_status(found: Any) -> None:
+    from gitsess.assistant.status import ago
+
+    budget, tail = found.budget, found.tail
+    if tail is None:
+        click.echo(f"transcript       none ({found.missing})")
+    else:
+        model = f", {tail.model}" if tail.model else ""
+        click.echo(f"transcript       {tail.session_id or tail.path.stem}{model}")
+        if tail.skipped_lines:
+            click.echo(f"                 ({tail.skipped_lines} unreadable line(s) skipped)")
+    if budget is not None:
+        click.echo(
+            f"context          {budget.tokens:,} / {budget.window:,} tokens"
+            f" ({budget.share:.0%}) - {budget.zone}"
+        )
+        free = max(budget.usable - budget.tokens, 0)
+        click.echo(
+            f"left             {budget.left:.0%} of the usable context before auto-compaction"
+            f" ({free:,} tokens)"
+        )
+    elif tail is not None:
+        since = "since the last compaction" if tail.compacted else "yet"
+        click.echo(f"context          unknown (no reply {since})")
+    for label, moment in (
+        ("last export", found.last_export),
+        ("last checkpoint", found.last_checkpoint),
+    ):
+        where = f" ({moment.path})" if moment else ""
+        click.echo(f"{label:<16} {ago(moment.time if moment else None, found.now)}{where}")
+    click.echo(f"next             {found.next_step}")
+
+
+@click.command(name="time")
+@TRANSCRIPT_OPTION
+def time_(transcript: str | None) -> None:
+    """The time now (with time zone), how long the assistant session has run,
+    and the time since the last export and the last checkpoint.
+
+    \b
+    Example:
+      git sess time
+    """
+    from gitsess.assistant.status import ago, session_status, span
+
+    found = session_status(current_workspace(), transcript)
+    now = found.now
+    click.echo(f"now              {now:%Y-%m-%d %H:%M:%S} {now.tzname()} (UTC{now:%z})")
+    tail = found.tail
+    if found.start is not None and tail is not None and tail.last_time is not None:
+        start = found.start.astimezone()
+        click.echo(
+            f"session          started {start:%Y-%m-%d %H:%M}, ran {span(tail.last_time - start)},"
+            f" last active {ago(tail.last_time, now)}"
+        )
+    else:
+        click.echo(f"session          unknown ({found.missing or 'the transcript has no times'})")
+    for label, moment in (
+        ("last export", found.last_export),
+        ("last checkpoint", found.last_checkpoint),
+    ):
+        click.echo(f"{label:<16} {ago(moment.time if moment else None, now)}")
+
+
+@click.command()
+@click.argument("description", required=False)
+@FROM_TRANSCRIPT_OPTION
+def checkpoint(description: str | None, transcript: str | None) -> None:
+    """Write a checkpoint to resume from after a context reset.
+
+    \b
+    The file: .sessions/checkpoints/YYYY-MM-DD_HHMMSS_Description_ccp.md
+
+    Filled as far as facts allow: the branch, commit and uncommitted files, the
+    recovery reading order (latest reflection, active roadmap, latest
+    checkpoint, then `git sess context`); with --from-transcript also your
+    recent requests as the objectives, the files touched and the context size.
+    Prints the new file's path.
+
+    \b
+    Examples:
+      git sess checkpoint "Before refactoring the loader"
+      git sess checkpoint --from-transcript
+    """
+    from gitsess.assistant.checkpoints import CheckpointRequest, write_checkpoint
+    from gitsess.assistant.transcript import scan_for
+
+    workspace = current_workspace()
+    scan = scan_for(workspace.repo.root, transcript) if transcript else None
+    path = write_checkpoint(workspace, CheckpointRequest(description=description, scan=scan))
+    click.echo(shown_path(path))
+
+
+@click.group()
+def assistant() -> None:
+    """Claude Code hooks: recovery after a reset, warnings, automatic checkpoints.
+
+    \b
+    The hooks `install` adds to a Claude Code settings file:
+      SessionStart      names what to read, in order (after a compaction: a
+                        recovery message; git config sess.recoveryMode auto|manual)
+      PreCompact        writes a checkpoint before the context is compacted
+      UserPromptSubmit  at the urgent and critical zones, asks for an export (once per zone)
+      SessionEnd        a checkpoint, if git config sess.checkpointOnEnd true
+
+    \b
+    Example:
+      git sess assistant install && git sess assistant test
+    """
+
+
+def _scope_options(command: Any) -> Any:
+    for flag, text in reversed(
+        (
+            ("--local", ".claude/settings.local.json: yours, not committed (default)."),
+            (
+                "--shared",
+                ".claude/settings.json: committed, for everyone (runs `git sess` on PATH).",
+            ),
+            ("--user", "~/.claude/settings.json: every project (works outside a repository)."),
+        )
+    ):
+        command = click.option(flag, flag.lstrip("-"), is_flag=True, help=text)(command)
+    return command
+
+
+def _scope(local: bool, shared: bool, user: bool) -> tuple[str, Any]:
+    """The one scope asked for, and the repository (None for --user outside one)."""
+    from gitsess.core.errors import NotARepository
+    from gitsess.core.repo import discover
+
+    chosen = [
+        name for name, given in (("local", local), ("shared", shared), ("user", user)) if given
+    ]
+    if len(chosen) > 1:
+        raise click.UsageError(f"--{chosen[0]} and --{chosen[1]} name different files: give one")
+    scope = chosen[0] if chosen else "local"
+    try:
+        return scope, discover()
+    except NotARepository:
+        if scope != "user":
+            raise
+        return scope, None
+
+
+@assistant.command(name="install")
+@_scope_options
+def assistant_install(local: bool, shared: bool, user: bool) -> None:
+    """Add git-sess's hooks to a Claude Code settings file.
+
+    Other keys and hooks stay; the previous file is kept as <file>.bak.
+    Installing twice changes nothing.
+    """
+    from gitsess.assistant.settings import install
+
+    change = install(*_scope(local, shared, user))
+    _print_settings_change(change, "installed in", "already installed in")
+
+
+@assistant.command(name="uninstall")
+@_scope_options
+def assistant_uninstall(local: bool, shared: bool, user: bool) -> None:
+    """Take git-sess's hooks out of a Claude Code settings file (others stay)."""
+    from gitsess.assistant.settings import uninstall
+
+    change = uninstall(*_scope(local, shared, user))
+    _print_settings_change(change, "removed from", "not installed in")
+
+
+def _print_settings_change(change: Any, done: str, nothing: str) -> None:
+    def shown(path: Path) -> str:  # ~/.claude/… is clearer whole than as ../../…
+        relative = shown_path(path)
+        return str(path) if relative.startswith("../") else relative
+
+    click.echo(f"{done if change.changed else nothing} {shown(change.path)}")
+    if change.backup is not None:
+        click.echo(f"the previous file is {shown(change.backup)}")
+
+
+@assistant.command(name="status")
+def assistant_status() -> None:
+    """Which hooks are installed in which settings file."""
+    from gitsess.assistant.settings import MATCHERS, SCOPES, installed_events, settings_path
+
+    repo = _scope(False, False, True)[1]  # outside a repository, the user file alone
+    for scope in SCOPES if repo else ("user",):
+        path = settings_path(scope, repo.root if repo else None)
+        shown = shown_path(path) if scope != "user" else str(path)
+        try:
+            _, states = installed_events(scope, repo)
+        except GitSessError as error:  # the other files are still worth showing
+            click.echo(f"{scope:<7} {shown}: cannot be read: {error.message}")
+            continue
+        if states is None:
+            click.echo(f"{scope:<7} {shown}: no file")
+            continue
+        click.echo(f"{scope:<7} {shown}:")
+        for event in sorted(set(MATCHERS) | set(states)):
+            click.echo(f"  {event:<17} {states.get(event, 'missing')}")
+
+
+@assistant.command(name="log")
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many of the last events.",
+)
+def assistant_log(count: int) -> None:
+    """The last hook events: time, event, what was injected or written, errors."""
+    from gitsess.assistant.claude_hooks import read_log
+    from gitsess.core.workspace import open_workspace
+
+    # A setting the hooks could not use is in the log: reading it must not need it.
+    entries = read_log(open_workspace(problems=[]), count)
+    if not entries:
+        click.echo("no hook has run in this repository yet")
+    for entry in entries:
+        line = f"{entry.get('time', '?')}  {entry.get('event', '?'):<16} {entry.get('did', '')}"
+        click.echo(line)
+        if entry.get("error"):
+            click.echo(f"    error: {entry['error']}")
+        for warning in entry.get("warnings") or ():
+            click.echo(f"    warning: {warning}")
+        injected = entry.get("injected")
+        if injected:
+            first = str(injected).splitlines()[0]
+            click.echo(f"    injected: {first[:100]}")
+
+
+@assistant.command(name="test")
+@TRANSCRIPT_OPTION
+def assistant_test(transcript: str | None) -> None:
+    """Run each hook on this repository's current transcript and print what it
+    would inject or write, changing nothing."""
+    from gitsess.assistant.claude_hooks import rehearse
+    from gitsess.assistant.transcript import find_transcript
+
+    workspace = current_workspace()
+    path = find_transcript(workspace.repo.root, transcript)
+    click.echo(f"transcript: {path}")
+    for label, outcome in rehearse(workspace, path):
+        click.echo(f"\n== {label}: {outcome.did}")
+        click.echo(json.dumps(outcome.output, indent=2, ensure_ascii=False))
+
+
+COMMANDS = (status, time_, checkpoint, assistant)

@@ -1,0 +1,95 @@
+"""What the commands of every wing share: options, the workspace, how paths and JSON print."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from gitsess.core.workspace import Workspace
+
+
+def current_workspace() -> Workspace:
+    # Core modules are imported inside the commands: `--help` and `--version`
+    # stay quick, and each command loads only what it uses.
+    from gitsess.core.workspace import open_workspace
+
+    return open_workspace()
+
+
+def shown_path(path: Path) -> str:
+    """Relative to where the user is, as git prints paths (`../.sessions/…` from a subdirectory)."""
+    return Path(os.path.relpath(path)).as_posix()
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+class IsoDate(click.ParamType):
+    """A calendar date written YYYY-MM-DD; anything else is a usage error (exit 2)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from gitsess.core.model import parse_date
+
+        parsed = parse_date(str(value))
+        if parsed is None:
+            self.fail(f"{value!r} is not a calendar date written YYYY-MM-DD", param, ctx)
+        return parsed
+
+
+DATE = IsoDate()
+
+
+def session_filters(command: Any) -> Any:
+    """The metadata filters `list` and `search` share."""
+    options = [
+        click.option(
+            "--tag",
+            "tags",
+            multiple=True,
+            help="Only sessions with this tag (repeat: all of them).",
+        ),
+        click.option("--status", "statuses", multiple=True, help="Only this status (repeatable)."),
+        click.option("--type", "types", multiple=True, help="Only this type (repeatable)."),
+        click.option("--since", type=DATE, help="Only sessions on or after this date."),
+        click.option("--until", type=DATE, help="Only sessions on or before this date."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def format_option(choices: list[str], help: str) -> Any:
+    """`--format`, into the parameter `output`; the first choice is the default."""
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
+# A value is optional: `--from-transcript` alone means this repository's newest.
+FROM_TRANSCRIPT_OPTION = click.option(
+    "--from-transcript",
+    "transcript",
+    is_flag=False,
+    flag_value="latest",
+    metavar="[PATH|ID|latest]",
+    help="Fill in from a Claude Code transcript (default: this repository's newest).",
+)
+
+TRANSCRIPT_OPTION = click.option(
+    "--transcript",
+    metavar="PATH|ID",
+    help="A Claude Code transcript (default: this repository's newest).",
+)

@@ -1,0 +1,380 @@
+"""The commands that write sessions: init, new, update, link, unlink, mv, import,
+index, and check, which guards what they write."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from gitsess.cli.options import (
+    DATE,
+    FROM_TRANSCRIPT_OPTION,
+    current_workspace,
+    print_json,
+    shown_path,
+)
+from gitsess.core.errors import ExitCode, GitSessError
+
+if TYPE_CHECKING:
+    from gitsess.core.workspace import Workspace
+
+
+@click.command()
+@click.option(
+    "--no-hooks", is_flag=True, help="Do not install the git hooks, nor the index's merge driver."
+)
+def init(no_hooks: bool) -> None:
+    """Create the sessions directory, its index and CONTEXT_MANAGEMENT.md, and
+    install the git hooks (see git sess hooks --help).
+
+    Running it again changes nothing. The directory is .sessions/ unless
+    `git config sess.dir` names another.
+
+    \b
+    Example:
+      git sess init
+    """
+    from gitsess.core.workspace import init_workspace
+
+    workspace = current_workspace()
+    result = init_workspace(workspace)
+    for created in result.created:
+        click.echo(f"created {created}")
+    changed: list[str] = []
+    if not no_hooks:
+        from gitsess.hooks.install import install_at_init
+
+        changed, error = install_at_init(workspace)
+        if error is not None:  # the sessions directory is set up all the same
+            click.echo(f"git-sess: warning: hooks not installed: {error.message}", err=True)
+            if error.hint:
+                click.echo(f"hint: {error.hint}", err=True)
+        for line in changed:
+            click.echo(line)
+    if not result.created and not changed:
+        click.echo(f"{workspace.config.sessions_dir}/ is already set up; nothing to do")
+    elif result.created:
+        setup = [workspace.config.sessions_dir]
+        if (workspace.repo.root / ".gitattributes").is_file():
+            setup.append(".gitattributes")
+        paths = " ".join(shlex.quote(path) for path in setup)
+        click.echo(f"next: git add {paths} && git commit -m 'Set up session notes'")
+
+
+@click.command()
+@click.argument("title", required=False)
+@click.option(
+    "--type",
+    default="feature",
+    show_default=True,
+    help="feature, bug, research, operation, checkpoint, reflection, roadmap"
+    " (or one added with git config sess.types).",
+)
+@click.option(
+    "--status",
+    default="in-progress",
+    show_default=True,
+    help="in-progress, complete, blocked, abandoned (or one added with git config sess.statuses).",
+)
+@click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
+@click.option(
+    "--requires", multiple=True, metavar="ID", help="A prerequisite session (repeatable)."
+)
+@click.option("--continues", metavar="ID", help="The session this one continues.")
+@click.option("--summary", help="One line for the index.")
+@click.option("--date", type=DATE, help="Back-date the session (default: today).")
+@click.option("--tokens", type=click.IntRange(min=0), help="Context tokens used so far.")
+@click.option("--edit", is_flag=True, help="Open the new export in your editor.")
+@FROM_TRANSCRIPT_OPTION
+def new(edit: bool, transcript: str | None, **fields: Any) -> None:
+    """Write a new session export from the template for its type.
+
+    The file is .sessions/session_YYYYMMDD_slug.md; links are checked first, so
+    a dangling link or a cycle writes nothing. Prints the new file's path.
+
+    With --from-transcript, what the transcript knows is filled in: tokens and
+    window, assistant and its session id, the date it started, Files Created,
+    Files Modified, Commands Run, and your requests as a first draft of the
+    objectives (the title defaults to the first one). Assistant text and tool
+    output are never copied.
+
+    \b
+    Examples:
+      git sess new "DistilBERT training" --type feature --tag ml --tag training \\
+          --requires session_20251130_export_training_data --summary "Fine-tune on exports"
+      git sess new --from-transcript
+      git sess new "CSV export" --from-transcript 5b1e9c3a
+    """
+    from gitsess.assistant.exporting import from_transcript
+    from gitsess.core.authoring import NewSession, create_session
+
+    workspace = current_workspace()
+    request = NewSession(**fields)
+    if transcript is not None:
+        request = from_transcript(workspace, request, transcript)
+    path = create_session(workspace, request)
+    click.echo(shown_path(path))
+    if edit:
+        _open_editor(workspace, path)
+
+
+def _open_editor(workspace: Workspace, path: Path) -> None:
+    if not sys.stdin.isatty():
+        click.echo("not opening an editor: standard input is not a terminal", err=True)
+        return
+    editor = workspace.repo.editor()
+    try:
+        click.edit(filename=str(path), editor=editor)
+    except click.ClickException as failure:
+        raise GitSessError(
+            f"wrote {shown_path(path)}, but the editor failed: {failure.format_message()}",
+            "open it another way, or set core.editor: git config core.editor nano",
+        ) from failure
+
+
+@click.command()
+@click.argument("session")
+@click.option("--status", help="New status.")
+@click.option("--type", help="New type.")
+@click.option("--title", help="New title (the file name stays).")
+@click.option("--summary", help="New one-line summary.")
+@click.option("--add-tag", "add_tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
+@click.option(
+    "--remove-tag", "remove_tags", multiple=True, metavar="TAG", help="Remove a tag (repeatable)."
+)
+@click.option("--requires", multiple=True, metavar="ID", help="Add a prerequisite (repeatable).")
+@click.option("--continues", metavar="ID", help="Set the session this one continues.")
+@click.option("--tokens", type=click.IntRange(min=0), help="Context tokens used.")
+def update(session: str, **changes: Any) -> None:
+    """Change a session's metadata in place.
+
+    Only the keys you change are rewritten; every other key, their order,
+    comments and the body stay byte for byte.
+
+    \b
+    Example:
+      git sess update session_20251201_distilbert_training --status complete \\
+          --add-tag gpu --remove-tag draft
+    """
+    from gitsess.core.authoring import UpdateRequest, update_session
+
+    if not any(changes.values()):
+        raise click.UsageError(
+            "nothing to change: give --status, --type, --title, --summary, --add-tag,"
+            " --remove-tag, --requires, --continues or --tokens"
+        )
+    _print_update(update_session(current_workspace(), session, UpdateRequest(**changes)))
+
+
+def _print_update(result: Any) -> None:
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if result.changed:
+        click.echo(f"updated {shown_path(result.path)}: {', '.join(result.changed)}")
+    else:
+        click.echo(f"{shown_path(result.path)} already says that; nothing changed")
+
+
+@click.command()
+@click.argument("session")
+@click.option("--continues", metavar="ID", help="The session this one continues.")
+@click.option("--requires", multiple=True, metavar="ID", help="A session it requires (repeatable).")
+def link(session: str, continues: str | None, requires: tuple[str, ...]) -> None:
+    """Link a session to the ones it continues or requires.
+
+    Only continuation_of and prerequisite_sessions are rewritten; every other
+    key, their order, comments and the body stay byte for byte. A link to a
+    session that does not exist, or one that would close a cycle, is refused;
+    so is --continues when the session already continues another (unlink that
+    first, or set it with update --continues) or names one dated later.
+
+    \b
+    Examples:
+      git sess link session_20251202_eval --continues session_20251201_training
+      git sess link 20251202_eval --requires 20251130_data --requires 20251129_setup
+    """
+    from gitsess.core.authoring import UpdateRequest, update_session
+
+    if continues is None and not requires:
+        raise click.UsageError("nothing to link: give --continues ID or --requires ID")
+    request = UpdateRequest(continues=continues, requires=requires, replace_continuation=False)
+    result = update_session(current_workspace(), session, request)
+    _print_update(result)
+
+
+@click.command()
+@click.argument("session")
+@click.argument("others", nargs=-1, required=True, metavar="OTHER...")
+def unlink(session: str, others: tuple[str, ...]) -> None:
+    """Remove the links from SESSION to the OTHER sessions.
+
+    Links are matched as written, so one to a deleted session can be removed.
+
+    \b
+    Example:
+      git sess unlink session_20251202_eval session_20251130_data
+    """
+    from gitsess.core.authoring import UpdateRequest, update_session
+
+    _print_update(update_session(current_workspace(), session, UpdateRequest(unlink=others)))
+
+
+@click.command(name="mv")
+@click.argument("session")
+@click.argument("title")
+@click.option("--text", is_flag=True, help="Also rewrite mentions in other sessions' bodies.")
+def mv(session: str, title: str, text: bool) -> None:
+    """Rename SESSION to TITLE: a new file name (same date) and every link following.
+
+    The file moves as with git mv (the move is staged, so git log --follow
+    keeps its history; uncommitted edits stay in the work tree). Links to it
+    in other sessions' frontmatter are rewritten as they were written (with or
+    without .md); with --text, so are mentions of its id in their bodies.
+
+    \b
+    Example:
+      git sess mv session_20251201_distilbert_training "DistilBERT fine-tuning"
+    """
+    from gitsess.core.renaming import rename_session
+
+    workspace = current_workspace()
+    renamed = rename_session(workspace, session, title, text=text)
+    if renamed.new == renamed.old:
+        click.echo(f"retitled {shown_path(renamed.new)} (its file name stays)")
+    else:
+        click.echo(f"renamed {shown_path(renamed.old)} -> {shown_path(renamed.new)}")
+    for path in renamed.links_rewritten:
+        click.echo(f"rewrote the link in {shown_path(path)}")
+    for path in renamed.text_rewritten:
+        click.echo(f"rewrote mentions in {shown_path(path)}")
+    if renamed.mentioned_in:
+        shown = ", ".join(shown_path(path) for path in renamed.mentioned_in)
+        click.echo(
+            f"git-sess: note: the old id is still mentioned in {shown}"
+            " (edit them by hand; --text rewrites mentions along with the links)",
+            err=True,
+        )
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Problems as JSON.")
+def check(as_json: bool) -> None:
+    """Validate every export, its links and the index; exit 1 on errors.
+
+    Reports YAML that does not parse (file and line), missing fields, values
+    outside `git config sess.types` / `sess.statuses`, dangling and self links,
+    link cycles, forks in a chain, exports over `sess.maxExportSize` (32k) and
+    a stale index.
+
+    \b
+    Example:
+      git sess check && git commit
+    """
+    from gitsess.core.checks import check_workspace
+
+    report = check_workspace(current_workspace())
+    if as_json:
+        print_json(
+            {
+                "sessions": report.sessions,
+                "errors": len(report.errors),
+                "warnings": len(report.warnings),
+                "problems": [problem.to_dict() for problem in report.problems],
+            }
+        )
+    else:
+        for problem in report.problems:
+            click.echo(f"{problem.level}: {problem.location}: {problem.message}")
+            if problem.hint:
+                click.echo(f"  hint: {problem.hint}")
+        click.echo(
+            f"{report.sessions} session(s) checked: {len(report.errors)} error(s),"
+            f" {len(report.warnings)} warning(s)"
+        )
+    if report.errors:
+        raise SystemExit(ExitCode.ERROR)
+
+
+@click.command()
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if stale.")
+def index(check_only: bool) -> None:
+    """Regenerate .sessions/session_index.md from the exports.
+
+    The output is deterministic (no timestamps), grouped by date, newest first.
+    A hand-written index is kept as session_index.md.orig.
+
+    \b
+    Examples:
+      git sess index
+      git sess index --check    # in CI
+    """
+    from gitsess.core.listing import regenerate_index
+
+    result = regenerate_index(current_workspace(), write=not check_only)
+    if result.backup:
+        click.echo(f"kept the hand-written index as {result.backup}")
+    click.echo(f"{'wrote' if result.changed else 'up to date:'} {result.path}")
+    if result.with_errors:
+        click.echo(
+            f"git-sess: warning: {result.with_errors} export(s) have errors; the index shows"
+            " what could be read of them: see git sess check",
+            err=True,
+        )
+
+
+@click.command(name="import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+def import_(paths: tuple[str, ...], dry_run: bool) -> None:
+    """Give hand-written exports a frontmatter inferred from their text.
+
+    Without PATHS: every export in the sessions directory that has none.
+    PATHS elsewhere in the repository (files or directories) are moved in with
+    `git mv`, so history follows them. Bodies are kept byte for byte; links the
+    text mentions are suggested, never added.
+
+    \b
+    Examples:
+      git sess import --dry-run
+      git sess import docs/sessions/
+    """
+    from gitsess.core.migration import import_exports
+
+    result = import_exports(current_workspace(), list(paths), dry_run=dry_run)
+    verb = "would" if dry_run else "did"
+    for created in result.created:
+        click.echo(f"created {created}")
+    for item in result.items:
+        if item.moved:
+            click.echo(f"{'would move' if dry_run else 'moved'} {item.source} -> {item.target}")
+        if item.frontmatter is not None:
+            if dry_run:
+                click.echo(f"would add to {item.target}:")
+                click.echo(item.frontmatter, nl=False)
+            else:
+                click.echo(f"added frontmatter to {item.target}")
+    for path, reason in result.skipped:
+        click.echo(f"skipped {path}: {reason}")
+    if not result.items:
+        click.echo("nothing to import")
+    if result.index and result.index.backup:
+        click.echo(f"kept the hand-written index as {result.index.backup}")
+    if result.index and result.index.changed:
+        click.echo(f"wrote {result.index.path}")
+    if not dry_run and any(item.moved and item.frontmatter for item in result.items):
+        click.echo(
+            "\nThe moves are staged, the frontmatter is not: commit now (git commit -m"
+            " 'Move session exports') so each move is a pure rename and git log --follow"
+            " keeps the history, then commit the frontmatter."
+        )
+    if result.suggestions:
+        click.echo(f"\nThe text mentions other sessions; to link them ({verb} not add links):")
+        for suggestion in result.suggestions:
+            click.echo(f"  {suggestion}")
+
+
+COMMANDS = (init, new, update, link, unlink, mv, import_, index, check)
