@@ -14,7 +14,7 @@ from gitsess.core.catalog import Catalog
 from gitsess.core.config import TYPES, vocabulary_problem
 from gitsess.core.errors import GitSessError, SessionNotFound, ValidationFailed
 from gitsess.core.files import create_exclusive, decode_utf8, read_bytes, write_atomic
-from gitsess.core.link_text import edit_links
+from gitsess.core.frontmatter import edit_links
 from gitsess.core.links import (
     continuation_changes,
     find_cycles,

@@ -18,7 +18,7 @@ from pathlib import Path
 from gitsess.core.catalog import Catalog
 from gitsess.core.errors import GitSessError, ValidationFailed
 from gitsess.core.files import decode_utf8, read_bytes, write_atomic
-from gitsess.core.link_text import edit_links
+from gitsess.core.frontmatter import edit_links
 from gitsess.core.links import resolve_link
 from gitsess.core.model import Session, body_of, edit_frontmatter, slugify
 from gitsess.core.workspace import Workspace, check_index_readable, write_index
