@@ -653,9 +653,13 @@ UPDATES = [
     (["--type", "bug"], [("type: feature\n", "type: bug\n")], "type"),
     (["--title", "A new title"], [("title: Hand written\n", "title: A new title\n")], "title"),
     (["--summary", "new one"], [("summary: old summary\n", "summary: new one\n")], "summary"),
-    (["--add-tag", "gpu"], [(BLOCK_TAGS, "tags: [ml, draft, gpu]\n")], "tags"),
-    (["--remove-tag", "draft"], [(BLOCK_TAGS, "tags: [ml]\n")], "tags"),
-    (["--add-tag", "gpu", "--remove-tag", "ml"], [(BLOCK_TAGS, "tags: [draft, gpu]\n")], "tags"),
+    (["--add-tag", "gpu"], [(BLOCK_TAGS, BLOCK_TAGS + "  - gpu\n")], "tags"),
+    (["--remove-tag", "draft"], [(BLOCK_TAGS, "tags:\n  - ml\n")], "tags"),
+    (
+        ["--add-tag", "gpu", "--remove-tag", "ml"],
+        [(BLOCK_TAGS, "tags:\n  - draft\n  - gpu\n")],
+        "tags",
+    ),
     (["--tokens", "85834"], [("tokens: 100\n", "tokens: 85834\n")], "tokens"),
     (
         ["--summary", "two keys", "--status", "blocked"],
@@ -699,7 +703,11 @@ def test_update_adds_a_missing_key_at_the_end_of_the_frontmatter(sessions):
     ("args", "old", "replacement"),
     [
         (["--status", "complete"], "status: in-progress\r\n", "status: complete\r\n"),
-        (["--add-tag", "gpu"], "tags:\r\n  - ml\r\n  - draft\r\n", "tags: [ml, draft, gpu]\r\n"),
+        (
+            ["--add-tag", "gpu"],
+            "tags:\r\n  - ml\r\n  - draft\r\n",
+            "tags:\r\n  - ml\r\n  - draft\r\n  - gpu\r\n",
+        ),
         (["--title", "Crlf title"], "title: Hand written\r\n", "title: Crlf title\r\n"),
     ],
 )

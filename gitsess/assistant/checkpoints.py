@@ -21,7 +21,8 @@ from gitsess.assistant.transcript import Scan
 from gitsess.core.catalog import require_sessions_dir
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import create_exclusive
-from gitsess.core.model import ascii_spelling, render_frontmatter
+from gitsess.core.frontmatter import render_frontmatter
+from gitsess.core.names import ascii_spelling
 from gitsess.core.templates import fill_sections, session_values
 from gitsess.core.workspace import Workspace
 

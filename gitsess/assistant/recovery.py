@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gitsess.core.catalog import Catalog
 from gitsess.core.errors import GitSessError
+from gitsess.core.frontmatter import frontmatter_value
 from gitsess.core.index import INDEX_NAME
 from gitsess.core.links import chain_ends
 from gitsess.core.model import Session
@@ -110,7 +111,7 @@ def latest_checkpoint(workspace: Workspace) -> Moment | None:
 def latest_export(workspace: Workspace) -> Moment | None:
     """The export written last: one changed in the work tree (by its modification
     time), else the last commit of one (a checkout rewrites modification times)."""
-    from gitsess.core.model import is_export_name
+    from gitsess.core.names import is_export_name
     from gitsess.core.repo import changed_paths
 
     repo, directory = workspace.repo, workspace.config.sessions_dir
@@ -140,7 +141,8 @@ def last_part(
     """The last export of the conversation `transcript` (the one no other part
     continues), without loading the catalog: an export is named by its date, so
     only those dated from the day before `since` (its start) on are read."""
-    from gitsess.core.model import is_export_name, parse_export
+    from gitsess.core.model import parse_export
+    from gitsess.core.names import is_export_name
 
     if not transcript:
         return None
@@ -189,19 +191,6 @@ def _frontmatter_time(entry: os.DirEntry[str]) -> dt.datetime | None:
     except ValueError:
         return None
     return moment.astimezone() if moment and moment.tzinfo else None
-
-
-def frontmatter_value(path: str | Path, key: str) -> str | None:
-    """A plain value in the frontmatter's first 4 KB, quotes dropped (a
-    checkpoint's `time:`, `transcript:`, `tokens:`), read without YAML."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096).split(b"\n---", 1)[0]
-    except OSError:
-        return None
-    line = rb"^" + re.escape(key.encode()) + rb": *['\"]?([^'\"\n]*?)['\"]? *$"
-    match = re.search(line, head, re.M)
-    return match.group(1).decode("utf-8", "replace") if match else None
 
 
 def _mtime(path: Path) -> dt.datetime | None:

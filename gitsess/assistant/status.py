@@ -9,13 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.budget import Budget, export_command
-from gitsess.assistant.recovery import (
-    Moment,
-    frontmatter_value,
-    last_part,
-    latest_checkpoint,
-    latest_export,
-)
+from gitsess.assistant.recovery import Moment, last_part, latest_checkpoint, latest_export
 from gitsess.assistant.transcript import (
     Tail,
     TranscriptError,
@@ -24,6 +18,7 @@ from gitsess.assistant.transcript import (
     read_tail,
     require_ours,
 )
+from gitsess.core.frontmatter import frontmatter_value
 from gitsess.core.workspace import Workspace
 
 

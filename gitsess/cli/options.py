@@ -36,7 +36,7 @@ class IsoDate(click.ParamType):
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from gitsess.core.model import parse_date
+        from gitsess.core.names import parse_date
 
         parsed = parse_date(str(value))
         if parsed is None:

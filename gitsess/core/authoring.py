@@ -14,7 +14,7 @@ from gitsess.core.catalog import Catalog
 from gitsess.core.config import TYPES, vocabulary_problem
 from gitsess.core.errors import GitSessError, SessionNotFound, ValidationFailed
 from gitsess.core.files import create_exclusive, decode_utf8, read_bytes, write_atomic
-from gitsess.core.frontmatter import edit_links
+from gitsess.core.frontmatter import edit_frontmatter, render_frontmatter
 from gitsess.core.links import (
     continuation_changes,
     find_cycles,
@@ -24,13 +24,8 @@ from gitsess.core.links import (
     refuse_continuing_later,
     resolve_link,
 )
-from gitsess.core.model import (
-    Session,
-    parse_date,
-    parse_export,
-    render_frontmatter,
-    slugify,
-)
+from gitsess.core.model import Session, parse_export
+from gitsess.core.names import parse_date, slugify
 from gitsess.core.templates import fill_sections, session_template_name, session_values
 from gitsess.core.workspace import Workspace, check_index_readable, write_index
 
@@ -176,7 +171,7 @@ def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> Up
         data = read_bytes(path)
         bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
         text = decode_utf8(data, session.path)
-        updated = bom + edit_links(text, changes)
+        updated = bom + edit_frontmatter(text, changes)
         _refuse_cycles(workspace, catalog, parse_export(session.path, updated.encode()))
         if changes.get("continuation_of"):  # after the cycle check: a cycle says more
             target = catalog.by_id[changes["continuation_of"]]

@@ -37,7 +37,8 @@ from gitsess.core.cache import (
 )
 from gitsess.core.errors import AmbiguousSession, GitSessError, SessionNotFound
 from gitsess.core.files import read_bytes
-from gitsess.core.model import NOT_EXPORTS, Session, newest_first, parse_export
+from gitsess.core.model import Session, newest_first, parse_export
+from gitsess.core.names import NOT_EXPORTS
 
 SIGNATURES = "signatures.tsv"
 METADATA = "metadata.json"

@@ -11,7 +11,9 @@ from gitsess.core.cache import cached_output
 from gitsess.core.checks import export_problems
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import read_bytes
-from gitsess.core.model import Session, body_of, json_array, parse_date
+from gitsess.core.frontmatter import body_of
+from gitsess.core.model import Session, json_array
+from gitsess.core.names import parse_date
 from gitsess.core.workspace import IndexResult, Workspace, index_is_current, write_index
 
 TITLE_COLUMN = 60

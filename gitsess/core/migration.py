@@ -17,17 +17,11 @@ from typing import Any
 
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import decode_utf8, read_bytes, write_atomic
+from gitsess.core.frontmatter import FrontmatterNotClosed, render_frontmatter, split_frontmatter
+from gitsess.core.legacy import mentioned_sessions
 from gitsess.core.links import resolve_link
-from gitsess.core.model import (
-    NOT_EXPORTS,
-    FrontmatterNotClosed,
-    Session,
-    mentioned_sessions,
-    parse_export,
-    render_frontmatter,
-    slugify,
-    split_frontmatter,
-)
+from gitsess.core.model import Session, parse_export
+from gitsess.core.names import NOT_EXPORTS, slugify
 from gitsess.core.workspace import IndexResult, Workspace, create_layout, write_index
 
 

@@ -1,66 +1,38 @@
-"""Session exports as data: parsing, legacy inference and byte-preserving edits.
+"""Session exports as data: the Session and its Problems, read from an export's
+bytes and checked field by field.
 
-The only module that imports python-frontmatter (and PyYAML under it). YAML is
-only ever read with the safe loader (the C one when PyYAML has it).
+The frontmatter is found and safe-loaded by `frontmatter`, a hand-written export
+without one is read by `legacy`, names and dates come from `names`; here their
+values become a Session, and whatever is wrong becomes a Problem on its line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from gitsess.core.files import describe_utf8_error
-
-NOT_EXPORTS = frozenset({"session_index.md", "CONTEXT_MANAGEMENT.md", "README.md"})
-KNOWN_KEYS = (
-    "title",
-    "date",
-    "type",
-    "status",
-    "tags",
-    "summary",
-    "prerequisite_sessions",
-    "continuation_of",
-    "tokens",
-    "token_limit",
+from gitsess.core.frontmatter import (
+    FrontmatterNotClosed,
+    UnreadableYaml,
+    key_lines,
+    read_yaml,
+    split_frontmatter,
 )
+from gitsess.core.legacy import read_legacy, title_from_text
+from gitsess.core.names import date_from_name, one_line, parse_date, title_from_name
+
+KNOWN_KEYS = (
+    "title", "date", "type", "status", "tags", "summary",
+    "prerequisite_sessions", "continuation_of", "tokens", "token_limit",
+)  # fmt: skip
 REQUIRED_KEYS = ("title", "date", "type", "status")
 # Keys whose line numbers later checks report (the rest are reported while parsing).
 LOCATED_KEYS = ("type", "status", "prerequisite_sessions", "continuation_of")
-SLUG_MAX = 60
-
-
-@functools.cache
-def _yaml() -> SimpleNamespace:
-    """The YAML stack, imported on first use: warm runs read only the cache and skip it."""
-    import frontmatter
-    import yaml
-
-    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class DatesAsText(safe_loader):  # type: ignore[misc, valid-type]
-        """Safe loading, but dates stay text: `2026-02-30` is reported on its line by
-        the date check instead of failing the whole frontmatter."""
-
-    DatesAsText.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in safe_loader.yaml_implicit_resolvers.items()
-    }
-    return SimpleNamespace(
-        handler=frontmatter.YAMLHandler(),
-        loader=DatesAsText,
-        # The pure-Python dumper: libyaml escapes emoji as "\U0001F680", and
-        # writing one frontmatter is never on a path anyone waits on.
-        dumper=yaml.SafeDumper,
-        error=yaml.YAMLError,
-    )
 
 
 @dataclass
@@ -201,8 +173,8 @@ def _parse(rel_path: str, data: bytes) -> Session:
     session = Session(
         id=name,
         path=rel_path,
-        title=_title_from_name(name),
-        date=_date_from_name(name),
+        title=title_from_name(name),
+        date=date_from_name(name),
         type="feature",
         status="in-progress",
         size=len(data),
@@ -243,45 +215,32 @@ def _parse(rel_path: str, data: bytes) -> Session:
     if block is None:
         _infer_legacy(session, text)
         return session
-    session.key_lines = _key_lines(block.yaml, first_line=2)
-    _report_duplicate_keys(session, block.yaml)
+    session.key_lines, repeats = key_lines(block.yaml, first_line=2)
+    for key, first, line in repeats:
+        # YAML keeps the last of two equal keys; `update` would rewrite the first.
+        _problem(
+            session,
+            line,
+            "error",
+            f"{key} is set twice (lines {first} and {line}); YAML keeps the last",
+            f"keep one '{key}:' line",
+            blocking=True,
+        )
+    body = text[block.body_start :]
     try:
-        meta = _yaml().handler.load(block.yaml, Loader=_yaml().loader)
-    except (ValueError, OverflowError, RecursionError) as exc:
-        # Valid YAML syntax that cannot be built, e.g. `date: 2026-02-30`.
-        message = f"frontmatter holds a value that cannot be read: {exc}"
-        hint = "fix the value (dates are YYYY-MM-DD and must exist), or quote it"
-        line = _impossible_date_line(block.yaml, first_line=2) or 2
-        return _unreadable_frontmatter(session, line, message, hint, text[block.body_start :])
-    except _yaml().error as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        # YAML notices an unclosed bracket or quote only lines later: name where it opened.
-        start = getattr(exc, "context_mark", None)
-        opened = "plain scalar" not in (getattr(exc, "context", None) or "")
-        if opened and start is not None and mark is not None and start.line < mark.line:
-            reason += f" ({exc.context} on line {start.line + 2})"
-        message = f"frontmatter is not valid YAML: {reason}"
-        hint = "fix the YAML between the two '---' lines (quote values that contain ': ')"
-        return _unreadable_frontmatter(session, line, message, hint, text[block.body_start :])
+        meta = read_yaml(block.yaml, first_line=2)
+    except UnreadableYaml as unreadable:
+        return _unreadable_frontmatter(
+            session, unreadable.line, unreadable.message, unreadable.hint, body
+        )
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         message = f"frontmatter is a YAML {type(meta).__name__}, not a mapping of keys"
         hint = "write it as 'key: value' lines, e.g. 'title: My session'"
-        return _unreadable_frontmatter(session, 2, message, hint, text[block.body_start :])
-    _apply_mapping(session, meta, text[block.body_start :])
+        return _unreadable_frontmatter(session, 2, message, hint, body)
+    _apply_mapping(session, meta, body)
     return session
-
-
-def _impossible_date_line(yaml_text: str, first_line: int) -> int | None:
-    """The line of a date-shaped value that is no date (YAML says only "out of range")."""
-    for number, line in enumerate(_lines(yaml_text), start=first_line):
-        match = re.search(r":\s*(\d{4}-\d{1,2}-\d{1,2})\s*(#.*)?$", line)
-        if match and parse_date(match.group(1)) is None:
-            return number
-    return None
 
 
 def _unreadable_frontmatter(
@@ -305,7 +264,7 @@ def _apply_mapping(session: Session, meta: dict[Any, Any], body: str) -> None:
                 f"add '{key}: …' to the frontmatter",
             )
     title = _text_field(session, "title", meta.get("title"))
-    session.title = title or _title_from_text(body) or session.title
+    session.title = title or title_from_text(body) or session.title
     session.date = _date_field(session, meta.get("date")) or session.date
     session.type = _text_field(session, "type", meta.get("type")) or session.type
     session.status = _text_field(session, "status", meta.get("status")) or session.status
@@ -438,43 +397,20 @@ def _int_field(session: Session, key: str, value: Any) -> int | None:
     return None
 
 
-# --- legacy exports (no frontmatter) ------------------------------------------
-
-_SESSION_TITLE = re.compile(r"^#\s+Session(?:\s+Log)?\s*:\s*(.+?)\s*$", re.M)
-_ANY_TITLE = re.compile(r"^#\s+(.+?)\s*$", re.M)
-_BOLD_FIELD = re.compile(r"^\*\*([A-Za-z][A-Za-z ]*?)(?:\*\*\s*:|\s*:\*\*)[ \t]*(.*?)[ \t]*$", re.M)
-_SECTION = re.compile(r"^#{2,3}\s+(.+?)\s*$", re.M)
-_MENTION = re.compile(r"\bsession_\d{8}_[A-Za-z0-9_]+(?:\.md)?")
-_TYPE_BY_SECTION = (
-    ("bug", ("root cause", "symptoms")),
-    ("research", ("findings", "questions")),
-    ("operation", ("commands to monitor",)),
-    ("checkpoint", ("recovery instructions",)),
-    ("reflection", ("what worked", "lessons")),
-    ("roadmap", ("phases",)),
-)
-_OBJECTIVE_SECTIONS = ("session objectives", "objectives", "objective", "mission", "operation")
-
-
 def _infer_legacy(session: Session, text: str, keep_legacy_flag: bool = True) -> None:
     """Fill a session's fields from a hand-written export's headings and bold lines."""
+    facts = read_legacy(text)
     session.legacy = keep_legacy_flag
-    session.title = _title_from_text(text) or session.title
-    fields = legacy_fields(text)
-    if "date" in fields:
-        session.date = parse_date(fields["date"][:10]) or session.date
-    if "status" in fields:
-        session.status = legacy_status(fields["status"])
-    if "tokens" in fields:
-        session.tokens, session.token_limit = _legacy_tokens(fields["tokens"])
-    if "duration" in fields:
-        session.extra["duration"] = fields["duration"]
-    sections = [heading.lower() for heading in _SECTION.findall(text)]
-    session.type = next(
-        (kind for kind, names in _TYPE_BY_SECTION if any(s in names for s in sections)),
-        "feature",
-    )
-    session.summary = _first_line_of_section(text, _OBJECTIVE_SECTIONS)
+    session.title = facts.title or session.title
+    session.date = facts.date or session.date
+    if facts.status is not None:
+        session.status = facts.status
+    if facts.tokens is not None:
+        session.tokens, session.token_limit = facts.tokens, facts.token_limit
+    if facts.duration is not None:
+        session.extra["duration"] = facts.duration
+    session.type = facts.type
+    session.summary = facts.summary
     if session.date is None and keep_legacy_flag:
         _problem(
             session,
@@ -485,127 +421,6 @@ def _infer_legacy(session: Session, text: str, keep_legacy_flag: bool = True) ->
         )
 
 
-def legacy_fields(text: str) -> dict[str, str]:
-    """`**Key**: value` and `**Key:** value` lines, keys lower-cased (first one wins)."""
-    found: dict[str, str] = {}
-    for key, value in _BOLD_FIELD.findall(text):
-        found.setdefault(key.strip().lower(), value.strip())
-    return found
-
-
-def legacy_status(raw: str) -> str:
-    words = raw.lower()
-    if "incomplete" in words or "progress" in words or "ongoing" in words:
-        return "in-progress"
-    if any(word in words for word in ("complete", "done", "finished")):
-        return "complete"
-    if "block" in words:
-        return "blocked"
-    if any(word in words for word in ("abandon", "cancel", "dropped")):
-        return "abandoned"
-    return "in-progress"
-
-
-def _legacy_tokens(raw: str) -> tuple[int | None, int | None]:
-    match = re.match(r"\s*([\d][\d,_]*)\s*(?:/\s*([\d][\d,_]*))?", raw)
-    if not match:
-        return None, None
-    used = int(re.sub(r"[,_]", "", match.group(1)))
-    limit = int(re.sub(r"[,_]", "", match.group(2))) if match.group(2) else None
-    return used, limit
-
-
-def mentioned_sessions(text: str) -> list[str]:
-    """Session ids named in the text, in order of first mention, with `.md`."""
-    seen: dict[str, None] = {}
-    for mention in _MENTION.findall(text):
-        seen.setdefault(mention if mention.endswith(".md") else mention + ".md")
-    return list(seen)
-
-
-def _title_from_text(text: str) -> str | None:
-    match = _SESSION_TITLE.search(text) or _ANY_TITLE.search(text)
-    return _one_line(match.group(1).strip("# ")) if match else None
-
-
-def _first_line_of_section(text: str, names: tuple[str, ...]) -> str | None:
-    headings = list(_SECTION.finditer(text))
-    for index, heading in enumerate(headings):
-        if heading.group(1).lower() not in names:
-            continue
-        end = headings[index + 1].start() if index + 1 < len(headings) else len(text)
-        for line in text[heading.end() : end].splitlines():
-            line = re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line).strip()
-            if line and not line.startswith(("#", "---", "<!--")):
-                return _one_line(line)
-    return None
-
-
-# --- names, dates, slugs --------------------------------------------------------
-
-
-# Letters NFKD does not decompose into an ASCII base letter.
-_ASCII_SPELLINGS = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
-     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ı": "i"}
-)  # fmt: skip
-
-
-def ascii_spelling(text: str) -> str:
-    """`Größe` -> `Grosse`, `café` -> `cafe`; what has no spelling is dropped."""
-    spelled = text.translate(_ASCII_SPELLINGS)
-    return unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-
-
-def slugify(title: str) -> str:
-    """Lower-case ASCII, non-alphanumerics folded to `_`, cut at a word boundary.
-
-    ASCII only: such names need no quoting in git's output and survive file
-    systems that normalise Unicode differently (macOS). The frontmatter keeps the
-    full title.
-    """
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_spelling(title).lower()).strip("_")
-    if len(slug) > SLUG_MAX:
-        cut = slug[:SLUG_MAX]
-        slug = cut.rsplit("_", 1)[0] if "_" in cut[SLUG_MAX // 2 :] else cut
-    return slug.strip("_") or "untitled"
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_date(raw: str) -> str | None:
-    """YYYY-MM-DD only (Python 3.11's fromisoformat also takes 20260101 and week
-    dates, 3.10's does not: the same file must mean the same on both)."""
-    text = raw.strip()
-    if not _ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
-
-
-def _date_from_name(name: str) -> str | None:
-    match = re.search(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)", name)
-    return parse_date("-".join(match.groups())) if match else None
-
-
-def _title_from_name(name: str) -> str:
-    stem = re.sub(r"\.md$", "", name)
-    stem = re.sub(r"^session_", "", stem)
-    stem = re.sub(r"^\d{4}-?\d{2}-?\d{2}_?", "", stem)
-    words = stem.replace("_", " ").replace("-", " ").strip()
-    return words[:1].upper() + words[1:] if words else name
-
-
-def _one_line(text: str | None) -> str | None:
-    if text is None:
-        return None
-    folded = " ".join(text.split())
-    return folded or None
-
-
 def _scalar_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -613,7 +428,7 @@ def _scalar_text(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, (list, dict)):
         return None
-    return _one_line(str(value))
+    return one_line(str(value))
 
 
 class Unstorable(ValueError):
@@ -679,158 +494,3 @@ def _problem(
     session: Session, line: int | None, level: str, message: str, hint: str, blocking: bool = False
 ) -> None:
     session.problems.append(Problem(session.path, line, level, message, hint, blocking))
-
-
-# --- writing ------------------------------------------------------------------
-
-
-class FrontmatterNotClosed(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class FrontmatterBlock:
-    yaml: str  # the text between the delimiters
-    yaml_start: int  # offset of the first YAML character
-    yaml_end: int  # offset of the closing delimiter line
-    body_start: int  # offset just after the closing delimiter line
-
-
-_OPENING = re.compile(r"---[ \t]*(?:\r?\n|$)")
-_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$\n?", re.M)
-
-
-def body_of(text: str) -> str:
-    """The text after the frontmatter: all of it when there is none, or when it
-    is never closed (then nothing can be told apart)."""
-    try:
-        block = split_frontmatter(text)
-    except FrontmatterNotClosed:
-        return text
-    return text[block.body_start :] if block else text
-
-
-def split_frontmatter(text: str) -> FrontmatterBlock | None:
-    """Locate a leading `---` … `---` block; None when the file has none."""
-    opening = _OPENING.match(text)
-    if not opening:
-        return None
-    closing = _CLOSING.search(text, opening.end())
-    if closing is None:
-        raise FrontmatterNotClosed
-    return FrontmatterBlock(
-        yaml=text[opening.end() : closing.start()],
-        yaml_start=opening.end(),
-        yaml_end=closing.start(),
-        body_start=closing.end(),
-    )
-
-
-def render_frontmatter(values: dict[str, Any]) -> str:
-    """A new frontmatter block; lists are written inline (`tags: [ml, training]`)."""
-    return "---\n" + "".join(_render_key(key, value) for key, value in values.items()) + "---\n"
-
-
-def edit_frontmatter(text: str, changes: dict[str, Any]) -> str:
-    """Set keys in place; every other line, the key order and the body stay as they are.
-
-    A key that is not there yet is added at the end of the frontmatter.
-    """
-    block = split_frontmatter(text)
-    if block is None:
-        raise ValueError("the file has no frontmatter")
-    newline = "\r\n" if "\r\n" in text[: block.body_start] else "\n"
-    lines = _lines(block.yaml)
-    for key, value in changes.items():
-        rendered = _render_key(key, value).replace("\n", newline)
-        span = _key_span(lines, key)
-        if span is None:
-            if lines and not lines[-1].endswith("\n"):
-                lines[-1] += newline
-            lines.append(rendered)
-        else:
-            lines[span[0] : span[1]] = [rendered]
-    return text[: block.yaml_start] + "".join(lines) + text[block.yaml_end :]
-
-
-def _render_key(key: str, value: Any) -> str:
-    """One `key: value` line; a list is written inline, as `tags: [ml, training]`."""
-    export = _yaml().handler.export
-    options = {"Dumper": _yaml().dumper, "sort_keys": False, "width": 1_000_000}
-    if isinstance(value, list):
-        return f"{key}: {export(value, default_flow_style=True, **options)}\n"
-    return export({key: value}, default_flow_style=False, **options) + "\n"
-
-
-def _key_span(lines: list[str], key: str) -> tuple[int, int] | None:
-    """The lines a top-level key occupies: its own and its indented/list continuation."""
-    quoted = re.escape(key)
-    pattern = re.compile(rf"(?:{quoted}|\"{quoted}\"|'{quoted}')\s*:(\s|$)")
-    for start, line in enumerate(lines):
-        if not pattern.match(line):
-            continue
-        end = start + 1
-        while end < len(lines) and _continues_value(lines, end):
-            end += 1
-        return start, end
-    return None
-
-
-def _continues_value(lines: list[str], index: int) -> bool:
-    line = lines[index]
-    if line.startswith((" ", "\t", "- ")) or line.rstrip() == "-":
-        return True
-    if line.strip():
-        return False
-    # A blank line belongs to the value only if the value goes on after it.
-    following = next((later for later in lines[index + 1 :] if later.strip()), "")
-    return following.startswith((" ", "\t", "- "))
-
-
-_KEY_LINE = re.compile(r"^([^\s#:'\"-][^:\n]*?)[ \t]*:(?:[ \t]|$)", re.M)
-
-
-def _report_duplicate_keys(session: Session, yaml_text: str) -> None:
-    """YAML keeps the last of two equal keys; `update` would rewrite the first."""
-    seen: dict[str, int] = {}
-    position, line = 0, 2
-    for match in _KEY_LINE.finditer(yaml_text):
-        line += yaml_text.count("\n", position, match.start())
-        position = match.start()
-        key = match.group(1)
-        if key in seen:
-            _problem(
-                session,
-                line,
-                "error",
-                f"{key} is set twice (lines {seen[key]} and {line}); YAML keeps the last",
-                f"keep one '{key}:' line",
-                blocking=True,
-            )
-        seen.setdefault(key, line)
-
-
-def _key_lines(yaml_text: str, first_line: int) -> dict[str, int]:
-    """The line of each top-level key, counted in the file."""
-    found: dict[str, int] = {}
-    position, line = 0, first_line
-    for match in _KEY_LINE.finditer(yaml_text):
-        line += yaml_text.count("\n", position, match.start())
-        position = match.start()
-        found.setdefault(match.group(1), line)
-    return found
-
-
-def _lines(text: str) -> list[str]:
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)
-
-
-def is_export_name(name: str) -> bool:
-    """A file name (relative to the sessions directory) that is an export: directly
-    in it, not hidden, not one of the files git sess keeps there."""
-    return (
-        name.endswith(".md")
-        and "/" not in name
-        and name not in NOT_EXPORTS
-        and not name.startswith(".")
-    )

@@ -12,8 +12,9 @@ from typing import Any
 from gitsess.core.catalog import Catalog
 from gitsess.core.errors import GitSessError, SessionNotFound
 from gitsess.core.files import read_bytes
+from gitsess.core.frontmatter import body_of
 from gitsess.core.links import LinkGraph, chain_ends, link_graph
-from gitsess.core.model import Session, body_of
+from gitsess.core.model import Session
 from gitsess.core.workspace import Workspace
 
 CHARS_PER_TOKEN = 4  # the estimate the README documents: ~4 characters a token

@@ -18,9 +18,10 @@ from pathlib import Path
 from gitsess.core.catalog import Catalog
 from gitsess.core.errors import GitSessError, ValidationFailed
 from gitsess.core.files import decode_utf8, read_bytes, write_atomic
-from gitsess.core.frontmatter import edit_links
+from gitsess.core.frontmatter import body_of, edit_frontmatter
 from gitsess.core.links import resolve_link
-from gitsess.core.model import Session, body_of, edit_frontmatter, slugify
+from gitsess.core.model import Session
+from gitsess.core.names import slugify
 from gitsess.core.workspace import Workspace, check_index_readable, write_index
 
 
@@ -124,7 +125,7 @@ def _plan_references(
         original = _read(workspace, other)  # mentions are looked for in every body
         # Each link is rewritten where it is written: quoting, comments and a block
         # list's layout stay.
-        updated = edit_links(original, changes) if changes else original
+        updated = edit_frontmatter(original, changes) if changes else original
         path = workspace.repo.root / other.path
         if changes:
             result.links_rewritten.append(path)

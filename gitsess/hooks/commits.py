@@ -16,7 +16,8 @@ from pathlib import Path
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import read_bytes
 from gitsess.core.index import INDEX_NAME, assemble, index_order
-from gitsess.core.model import Problem, Session, is_export_name, parse_export
+from gitsess.core.model import Problem, Session, parse_export
+from gitsess.core.names import is_export_name
 from gitsess.core.repo import changed_paths, git_process
 from gitsess.core.workspace import Workspace, project_name, read_index_file, write_index
 from gitsess.hooks.blobfacts import BlobFacts

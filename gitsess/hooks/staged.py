@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from gitsess.core.index import INDEX_NAME
-from gitsess.core.model import Session, is_export_name, parse_export
+from gitsess.core.model import Session, parse_export
+from gitsess.core.names import is_export_name
 from gitsess.core.repo import Repo, finish_git, git_process, start_git
 
 SYMLINK_MODE = "120000"

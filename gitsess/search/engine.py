@@ -42,7 +42,9 @@ from gitsess.core.cache import code_stamp
 from gitsess.core.catalog import Catalog
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import exclusive_lock, read_bytes, write_atomic
-from gitsess.core.model import Session, body_of, parse_date, parse_export
+from gitsess.core.frontmatter import body_of
+from gitsess.core.model import Session, parse_export
+from gitsess.core.names import parse_date
 from gitsess.core.workspace import CHECKPOINTS_DIR, Workspace
 
 # Bump when the schema or the analysis changes. (The manifest also records the
