@@ -140,16 +140,17 @@ def _plan(workspace: Workspace, source: Path, taken: set[str]) -> tuple[ImportIt
             f"{relative}: no date in the file name and no '**Date**:' line",
             "add a line '**Date**: YYYY-MM-DD' to it, then import again",
         )
-    target_name = source.name if inside else _target_name(source.name, session, taken)
+    date = session.date
+    target_name = source.name if inside else _target_name(source.name, session, date, taken)
     target = f"{workspace.config.sessions_dir}/{target_name}"
-    frontmatter = None if has_frontmatter else render_frontmatter(_inferred_metadata(session))
+    frontmatter = None if has_frontmatter else render_frontmatter(_inferred_metadata(session, date))
     return ImportItem(source=relative, target=target, frontmatter=frontmatter, text=text), ""
 
 
-def _target_name(name: str, session: Session, taken: set[str]) -> str:
+def _target_name(name: str, session: Session, date: str, taken: set[str]) -> str:
     if re.fullmatch(r"session_\d{8}_[a-z0-9_]+\.md", name) and name not in taken:
         return name
-    stem = f"session_{session.date.replace('-', '')}_{slugify(session.title)}"
+    stem = f"session_{date.replace('-', '')}_{slugify(session.title)}"
     number = 1
     candidate = f"{stem}.md"
     while candidate in taken:
@@ -158,10 +159,10 @@ def _target_name(name: str, session: Session, taken: set[str]) -> str:
     return candidate
 
 
-def _inferred_metadata(session: Session) -> dict[str, Any]:
+def _inferred_metadata(session: Session, date: str) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "title": session.title,
-        "date": dt.date.fromisoformat(session.date),
+        "date": dt.date.fromisoformat(date),
         "type": session.type,
         "status": session.status,
         "tags": [],

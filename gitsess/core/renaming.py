@@ -39,9 +39,9 @@ def rename_session(workspace: Workspace, ref: str, title: str, *, text: bool) ->
     and point every link (and with `text`, every mention) at the new id."""
     with workspace.write_lock():
         catalog = workspace.catalog()
-        session = _renamable(workspace.find(catalog, ref))
+        session, date = _renamable(workspace.find(catalog, ref))
         title = " ".join(title.split())
-        new_id = _new_id(session, title)
+        new_id = _new_id(date, title)
         old_path = workspace.repo.root / session.path
         new_path = workspace.sessions_path / new_id
         if new_id != session.id and (new_id in catalog.by_id or new_path.exists()):
@@ -62,7 +62,8 @@ def rename_session(workspace: Workspace, ref: str, title: str, *, text: bool) ->
         return result
 
 
-def _renamable(session: Session) -> Session:
+def _renamable(session: Session) -> tuple[Session, str]:
+    """The session and the date it is named by, or why it cannot be renamed."""
     blocking = [problem for problem in session.problems if problem.blocking]
     if blocking:
         raise GitSessError(f"{blocking[0].location}: {blocking[0].message}", blocking[0].hint)
@@ -71,17 +72,17 @@ def _renamable(session: Session) -> Session:
             f"{session.path} has no frontmatter with a date to name it by",
             f"give it one first: git sess import {session.path}",
         )
-    return session
+    return session, session.date
 
 
-def _new_id(session: Session, title: str) -> str:
+def _new_id(date: str, title: str) -> str:
     slug = slugify(title)
     if not slug:
         raise GitSessError(
             f"the title {title!r} has no letters or digits to name a file by",
             'give a title with words in it: git sess mv ID "What this session does"',
         )
-    return f"session_{session.date.replace('-', '')}_{slug}.md"
+    return f"session_{date.replace('-', '')}_{slug}.md"
 
 
 def _retitled(workspace: Workspace, session: Session, title: str) -> str:
