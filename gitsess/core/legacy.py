@@ -73,7 +73,8 @@ def legacy_status(raw: str) -> str:
     words = raw.lower()
     if "incomplete" in words or "progress" in words or "ongoing" in words:
         return "in-progress"
-    if any(word in words for word in ("complete", "done", "finished")):
+    # `done` as a word: "abandoned" holds it too.
+    if "complete" in words or "finished" in words or re.search(r"\bdone\b", words):
         return "complete"
     if "block" in words:
         return "blocked"
