@@ -18,6 +18,7 @@ from gitsess.assistant.drafting import (
 )
 from gitsess.assistant.recovery import recovery_order
 from gitsess.assistant.transcript import Scan
+from gitsess.core import clock
 from gitsess.core.catalog import require_sessions_dir
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import create_exclusive
@@ -45,7 +46,7 @@ def checkpoint_name(now: dt.datetime, description: str) -> str:
 def write_checkpoint(workspace: Workspace, request: CheckpointRequest) -> Path:
     require_sessions_dir(workspace.sessions_path, workspace.config.sessions_dir)
     workspace.refuse_escape()
-    now = request.now or dt.datetime.now().astimezone()
+    now = request.now or clock.now()
     description = " ".join((request.description or "").split()) or "Checkpoint"
     text = _checkpoint_text(workspace, request, description, now)
     directory = workspace.checkpoints_path

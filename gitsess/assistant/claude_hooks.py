@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitsess.assistant.budget import WARNING_ZONES, Budget
 from gitsess.assistant.transcript import Scan, Tail, read_start, scan_for, tail_for
+from gitsess.core import clock
 from gitsess.core.config import RECOVERY_MODES
 from gitsess.core.errors import ExitCode, GitSessError
 from gitsess.core.files import exclusive_lock, write_atomic
@@ -250,7 +251,7 @@ def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     description = f"Before {trigger} compaction"
     scan = _scan(workspace, event)
     if dry_run:
-        name = checkpoint_name(dt.datetime.now().astimezone(), description)
+        name = checkpoint_name(clock.now(), description)
         return Outcome(
             output={"systemMessage": f"git-sess: would write checkpoints/{name}"},
             did=f"would write checkpoints/{name}",

@@ -18,6 +18,7 @@ from gitsess.assistant.transcript import (
     read_tail,
     require_ours,
 )
+from gitsess.core import clock
 from gitsess.core.frontmatter import frontmatter_value
 from gitsess.core.workspace import Workspace
 
@@ -96,7 +97,7 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
         budget = knowing_saves(workspace, budget, tail, start, checkpoint)
     export = budget.export if budget else conversation_export(workspace, tail, start)[0]
     return Status(
-        now=dt.datetime.now().astimezone(),
+        now=clock.now(),
         tail=tail,
         missing=missing,
         budget=budget,

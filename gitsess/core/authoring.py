@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitsess.core import clock
 from gitsess.core.catalog import Catalog
 from gitsess.core.config import TYPES, vocabulary_problem
 from gitsess.core.errors import GitSessError, SessionNotFound, ValidationFailed
@@ -306,7 +307,7 @@ def _check_vocabulary(workspace: Workspace, key: str, value: str) -> None:
 
 def _date_option(raw: str | None) -> str:
     if raw is None:
-        return dt.date.today().isoformat()
+        return clock.today().isoformat()
     parsed = parse_date(raw)
     if parsed is None:
         raise GitSessError(f"--date {raw!r} is not a date", "write it as YYYY-MM-DD")
