@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,6 +91,24 @@ class DemoStep:
     command: str  # as a user would type it
     output: str
     exit_code: int
+
+
+def closing_advice(path: Path) -> str:
+    """The demo's last words: where its repository is, and how to go on in it.
+
+    "cd there" only helps when `git sess` works there, that is when git finds
+    `git-sess` on PATH (not so after `.venv/bin/git-sess demo`): then say how.
+    """
+    advice = f"The demo repository is {path}; cd there to try more, rm -rf it when done."
+    if shutil.which("git-sess") is not None:
+        return advice
+    here = Path(sys.executable).parent  # where pip put this installation's git-sess
+    where = (
+        f'export PATH="{here}:$PATH"'
+        if (here / "git-sess").is_file()
+        else "put the directory holding git-sess on your PATH"
+    )
+    return f"{advice}\ngit sess is not on your PATH, so git will not find it there: {where}"
 
 
 def prepare_directory(directory: str | None) -> Path:
@@ -244,7 +263,7 @@ def demo(directory: str | None) -> None:
                 f"the demo step '{step.command}' failed (exit {step.exit_code})",
                 f"look at the repository it left in {path}",
             )
-    click.echo(f"The demo repository is {path}; cd there to try more, rm -rf it when done.")
+    click.echo(closing_advice(path))
 
 
 COMMANDS = (demo,)
