@@ -31,6 +31,66 @@ def test_every_command_is_in_the_readme(tmp_path: Path) -> None:
         assert f"git sess {command}" in README, command
 
 
+def test_every_subcommand_is_in_the_readme_row_of_its_group(tmp_path: Path) -> None:
+    for group in ("hooks", "assistant"):
+        row = next(line for line in README.splitlines() if line.startswith(f"| `git sess {group}`"))
+        listed = sess(tmp_path, group, "-h").out.split("Commands:", 1)[1]
+        for command in re.findall(r"^  ([a-z-]+)\s", listed, re.M):
+            assert f"`{command}`" in row, (group, command)
+
+
+def test_the_readme_is_a_front_door() -> None:
+    """The reference lives in docs/; the README stays short enough to read."""
+    assert len(README.encode("utf-8")) <= 12 * 1024
+    for page in ("tour", "commands", "configuration", "files", "git-hooks", "assistant", "search"):
+        assert f"(docs/{page}.md)" in README, page
+
+
+def test_every_setting_is_documented() -> None:
+    source = (ROOT / "gitsess" / "core" / "config.py").read_text(encoding="utf-8")
+    keys = {key.lower() for key in re.findall(r"\"(sess\.[A-Za-z]+)\"", source)}
+    assert len(keys) >= 10, keys
+    page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    documented = {key.lower() for key in re.findall(r"^\| `(sess\.[A-Za-z]+)` \|", page, re.M)}
+    assert keys <= documented, keys - documented
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_links_between_the_docs_resolve() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    checked = 0
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address
+            path, _, anchor = target.partition("#")
+            file = (page.parent / path).resolve() if path else page
+            assert file.is_file(), f"{page.name}: no {path}"
+            if anchor and file.suffix == ".md":
+                prose = re.sub(r"```.*?```", "", file.read_text(encoding="utf-8"), flags=re.S)
+                headings = re.findall(r"^#+ (.+)$", prose, re.M)
+                assert anchor in {_slug(h) for h in headings}, (
+                    f"{page.name}: no #{anchor} in {path}"
+                )
+            checked += 1
+    assert checked > 30
+
+
+def test_only_the_tour_shows_console_sessions() -> None:
+    """Every ```console block is replayed by tests/cli/test_tour.py, so a
+    console block elsewhere would claim a real output nothing checks."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        if page.name != "tour.md":
+            assert "```console" not in page.read_text(encoding="utf-8"), page.name
+
+
 def test_every_command_help_has_an_example(tmp_path: Path) -> None:
     for command in commands(tmp_path):
         result = sess(tmp_path, command, "-h")
@@ -62,6 +122,16 @@ def test_man_page_is_current() -> None:
     finally:
         sys.path.pop(0)
     assert PAGE.read_text(encoding="utf-8") == manpage(), "run: python docs/make_manpage.py"
+
+
+def test_commands_page_is_current() -> None:
+    """docs/commands.md is every command's --help: it must match the CLI."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        from make_commands import PAGE, page
+    finally:
+        sys.path.pop(0)
+    assert PAGE.read_text(encoding="utf-8") == page(), "run: python docs/make_commands.py"
 
 
 def test_git_sess_help_opens_the_man_page(tmp_path: Path) -> None:
