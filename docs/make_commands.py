@@ -11,10 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import click
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_manpage import cli, help_text  # noqa: E402 - one way to render help, the man page's
+from make_manpage import command_contexts  # noqa: E402 - the man page's way to read --help
 
 PAGE = Path(__file__).resolve().parent / "commands.md"
 
@@ -36,32 +34,22 @@ a refused command changes nothing.
 """
 
 
-def _commands(group: click.Group, path: str) -> list[tuple[str, click.Command]]:
-    """Each command under `group` with its full name, a group before its subcommands."""
-    found = []
-    for name in sorted(group.commands):
-        command = group.commands[name]
-        found.append((f"{path} {name}", command))
-        if isinstance(command, click.Group):
-            found.extend(_commands(command, f"{path} {name}"))
-    return found
-
-
 def _anchor(name: str) -> str:
     return name.replace(" ", "-")
 
 
 def page() -> str:
-    commands = _commands(cli, "git sess")
+    (_, top), *commands = command_contexts()
     listing = [
-        f"- [`{name}`](#{_anchor(name)})"
+        f"- [`{context.command_path}`](#{_anchor(context.command_path)})"
         + (" (run by the installed hooks)" if command.hidden else "")
-        for name, command in commands
+        for command, context in commands
     ]
     parts = [INTRO, "\n" + "\n".join(listing) + "\n"]
-    for name, command in [("git sess", cli), *commands]:
+    for command, context in [(top.command, top), *commands]:
+        name = context.command_path
         level = "###" if name.count(" ") > 2 else "##"
-        parts.append(f"\n{level} {name}\n\n```text\n{help_text(command, name)}\n```\n")
+        parts.append(f"\n{level} {name}\n\n```text\n{command.get_help(context)}\n```\n")
     return "".join(parts)
 
 
