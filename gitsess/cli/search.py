@@ -93,7 +93,7 @@ def search(
       $EDITOR $(git sess search '"partial refunds"' --files)
     """
     from gitsess.core.model import json_array
-    from gitsess.search.engine import SearchRequest, index_stats, search
+    from gitsess.search import SearchRequest, index_stats, search
 
     workspace = _workspace()
     if stats:
@@ -204,7 +204,7 @@ def reindex() -> None:
     Example:
       git sess reindex
     """
-    from gitsess.search.engine import reindex as rebuild
+    from gitsess.search import reindex as rebuild
 
     progress = _ProgressBar("indexing") if sys.stderr.isatty() else None
     try:
