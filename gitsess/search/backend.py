@@ -98,53 +98,122 @@ def create_index(
     # Measured on 10,000 exports: two writer processes each writing a segment
     # take 13 s; one process needs 512 MB of pool to stay under 30 s.
     procs = min(2, os.cpu_count() or 1) if count >= PARALLEL_BUILD_MIN else 1
-    options: dict[str, Any] = {"limitmb": 256 if procs > 1 else 512, "compound": False}
     if procs > 1:
-        options.update(procs=procs, multisegment=True)
-    with _interrupts_kept_from_children():
-        writer = ix.writer(**options)
+        _write_in_parallel(ix, documents, count, progress, procs)
+        return
+    writer = ix.writer(limitmb=512, compound=False)
+    try:
+        for done, document in enumerate(documents, 1):
+            writer.add_document(**document)
+            if progress:
+                progress(done, count)
+        writer.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+
+
+def _write_in_parallel(
+    ix: Any, documents: Iterable[dict[str, Any]], count: int, progress: Progress | None, procs: int
+) -> None:
+    """Whoosh's multi-process writer: this process hands batches of documents to
+    `procs` writer processes through multiprocessing queues, then joins them."""
+    with _Interrupts() as interrupts:
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=256, compound=False)
         try:
+            started = False  # every writer process, and the job queue's feeder thread
             for done, document in enumerate(documents, 1):
-                writer.add_document(**document)
+                if started:
+                    writer.add_document(**document)
+                else:
+                    with interrupts.held():
+                        writer.add_document(**document)
+                    started = len(writer.tasks) >= procs
                 if progress:
                     progress(done, count)
-            writer.commit()
+            if started:
+                writer.commit()
+            else:
+                with interrupts.held():
+                    writer.commit()
         except BaseException:
+            interrupts.ignored = True  # a second ^C must not cut the cleanup short
+            # First: they read the job files that cancel() deletes.
+            _end_writer_processes(writer)
             with contextlib.suppress(Exception):
                 writer.cancel()
-            _stop_writer_processes(writer)
             raise
 
 
-def _stop_writer_processes(writer: Any) -> None:
-    """Whoosh's cancel() only flags its writer processes in this process; left
-    running they wait for work forever and keep this one from exiting."""
-    import multiprocessing
+def _end_writer_processes(writer: Any) -> None:
+    """Whoosh's cancel() only flags its writer processes in this process: left
+    running they wait for work forever. End them, and never wait at exit for the
+    queues' feeder threads: multiprocessing joins them then, and one that was
+    never told to stop keeps the process from exiting."""
+    tasks = list(getattr(writer, "tasks", []))
+    for task in tasks:
+        if task.is_alive():
+            task.terminate()  # SIGTERM: their handler is the default, it ends them at once
+    for task in tasks:
+        task.join(2)
+        if task.is_alive():
+            task.kill()
+            task.join()
+    for queue in (writer.jobqueue, writer.resultqueue):
+        queue.cancel_join_thread()
+        queue.close()
 
-    for task in getattr(writer, "tasks", []):
-        if isinstance(task, multiprocessing.Process) and task.is_alive():
-            task.terminate()
-            task.join(5)
 
+class _Interrupts:
+    """SIGINT (^C) while writer processes run.
 
-@contextlib.contextmanager
-def _interrupts_kept_from_children() -> Iterator[None]:
-    """Writer processes are forked while documents are added; ^C reaches them too
-    (the whole foreground group gets it). They inherit this handler, which raises
-    only in this process: it cancels the build, the children print nothing."""
-    import signal
+    ^C reaches the whole foreground process group: the writer processes
+    inherit this handler, which does nothing there (this process ends them).
+    Here it raises KeyboardInterrupt, except while Whoosh starts a writer
+    process or the job queue's feeder thread (the first batches): an exception
+    there leaves a process no Process object knows, so none can end it, or a
+    feeder thread that multiprocessing joins at exit without ever telling it to
+    stop, a hang (issue 15). There the interrupt waits until the call returns.
+    """
 
-    parent = os.getpid()
+    def __init__(self) -> None:
+        self.parent = os.getpid()
+        self.holding = False
+        self.pending = False
+        self.ignored = False
+        self.previous: Any = None
 
-    def interrupted(signum: int, frame: Any) -> None:
-        if os.getpid() == parent:
+    def __enter__(self) -> _Interrupts:
+        import signal
+
+        self.previous = signal.signal(signal.SIGINT, self._interrupted)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _interrupted(self, signum: int, frame: Any) -> None:
+        if os.getpid() != self.parent or self.ignored:
+            return
+        if self.holding:
+            self.pending = True
+            return
+        self.ignored = True
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending and not self.ignored:
+            self.ignored = True
             raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, interrupted)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _schema() -> Any:
