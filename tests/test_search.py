@@ -256,6 +256,19 @@ def test_minus_words_given_as_separate_arguments(corpus):
     assert_one_line_error(sess(corpus, "search", "x", "--limt", "3"), "--limt", code=2)
 
 
+def test_minus_words_reach_the_query_as_typed(corpus):
+    """One rule for `-word`, the query language's, whether the shell hands it
+    over as its own argument or inside one: the messages show it as typed."""
+    separate = sess(corpus, "search", "distlbert", "-refunds")
+    together = sess(corpus, "search", "distlbert -refunds")
+    assert (separate.code, separate.out) == (together.code, together.out) == (1, "")
+    assert separate.err == together.err
+    assert separate.err.splitlines() == [
+        "no sessions match distlbert -refunds",
+        "did you mean: distilbert -refunds?",
+    ]
+
+
 def test_common_words_in_a_query_do_not_empty_it(corpus):
     assert ids(corpus, "the partial refunds") == ["session_20251120_payments_webhooks.md"]
     assert ids(corpus, "refunds and signatures") == ["session_20251120_payments_webhooks.md"]

@@ -17,9 +17,12 @@ from gitsess.cli.options import shown_path as _shown_path
 
 class _QueryCommand(click.Command):
     """In a query, `-word` excludes a word; click would take it for options
-    (`-health` even for -h), so such words reach the query as `NOT word`."""
+    (`-health` even for -h), so such words are hidden from it and reach the
+    query as typed, where the query language gives them their meaning."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from gitsess.search.query import excludes
+
         takes_value = {
             name
             for param in self.params
@@ -27,15 +30,16 @@ class _QueryCommand(click.Command):
             for name in param.opts
         }
         words = [
-            f"NOT {arg[1:]}"
-            if arg.startswith("-")
-            and arg[1:2] not in ("", "-")
+            "\0" + arg  # no argument holds a NUL: removed below
+            if excludes(arg)
             and arg != "-h"
             and (number == 0 or args[number - 1] not in takes_value)  # `--limit -5`
             else arg
             for number, arg in enumerate(args)
         ]
-        return super().parse_args(ctx, words)
+        rest = super().parse_args(ctx, words)
+        ctx.params["words"] = tuple(word.removeprefix("\0") for word in ctx.params["words"])
+        return rest
 
 
 @click.command(cls=_QueryCommand)
