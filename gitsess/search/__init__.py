@@ -3,24 +3,27 @@
 The API the rest of git-sess uses. Inside: `query` (the query language people
 type), `documents` (what each export becomes in the index), `store` (the index
 on disk: manifest, locking, sync, build and swap), `results` (hits, snippets,
-did-you-mean) and `backend`, the one module that imports Whoosh, each part
-where it is needed: a sync that finds nothing changed imports none of it.
+did-you-mean; loaded by a search only) and `backend`, the one module that
+imports Whoosh, each part where it is needed: a sync that finds nothing
+changed loads only the `whoosh` package itself, for its version.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from gitsess.core.errors import GitSessError
 from gitsess.core.workspace import Workspace
 from gitsess.search.backend import Damaged, Progress
 from gitsess.search.documents import corpus
 from gitsess.search.query import SearchRequest, translate_query
-from gitsess.search.results import Hit, SearchResult, run_query
 from gitsess.search.store import SearchIndex, Stats
 
+if TYPE_CHECKING:
+    from gitsess.search.results import SearchResult
+
 __all__ = [
-    "Hit",
     "SearchRequest",
-    "SearchResult",
     "Stats",
     "index_exists",
     "index_stats",
@@ -32,6 +35,8 @@ __all__ = [
 
 def search(workspace: Workspace, request: SearchRequest) -> SearchResult:
     """Ranked matches for `request`, on an index first brought up to date."""
+    from gitsess.search.results import run_query  # not needed to keep the index in sync
+
     query_text = translate_query(request.query)
     index = SearchIndex(workspace)
     for attempt in range(3):
