@@ -58,7 +58,7 @@ QUERIES = [
 SYNC_PROBE = """
 import sys, time
 from gitsess.core.workspace import open_workspace
-from gitsess.search import engine as search
+from gitsess import search
 workspace = open_workspace()
 if sys.argv[1] == "whoosh-imported":
     import whoosh.index

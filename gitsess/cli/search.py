@@ -17,9 +17,12 @@ from gitsess.cli.options import shown_path as _shown_path
 
 class _QueryCommand(click.Command):
     """In a query, `-word` excludes a word; click would take it for options
-    (`-health` even for -h), so such words reach the query as `NOT word`."""
+    (`-health` even for -h), so such words are hidden from it and reach the
+    query as typed, where the query language gives them their meaning."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from gitsess.search.query import excludes
+
         takes_value = {
             name
             for param in self.params
@@ -27,15 +30,16 @@ class _QueryCommand(click.Command):
             for name in param.opts
         }
         words = [
-            f"NOT {arg[1:]}"
-            if arg.startswith("-")
-            and arg[1:2] not in ("", "-")
+            "\0" + arg  # no argument holds a NUL: removed below
+            if excludes(arg)
             and arg != "-h"
             and (number == 0 or args[number - 1] not in takes_value)  # `--limit -5`
             else arg
             for number, arg in enumerate(args)
         ]
-        return super().parse_args(ctx, words)
+        rest = super().parse_args(ctx, words)
+        ctx.params["words"] = tuple(word.removeprefix("\0") for word in ctx.params["words"])
+        return rest
 
 
 @click.command(cls=_QueryCommand)
@@ -93,7 +97,7 @@ def search(
       $EDITOR $(git sess search '"partial refunds"' --files)
     """
     from gitsess.core.model import json_array
-    from gitsess.search.engine import SearchRequest, index_stats, search
+    from gitsess.search import SearchRequest, index_stats, search
 
     workspace = _workspace()
     if stats:
@@ -204,7 +208,7 @@ def reindex() -> None:
     Example:
       git sess reindex
     """
-    from gitsess.search.engine import reindex as rebuild
+    from gitsess.search import reindex as rebuild
 
     progress = _ProgressBar("indexing") if sys.stderr.isatty() else None
     try:

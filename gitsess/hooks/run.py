@@ -286,7 +286,7 @@ def _repair_after_no_verify(workspace: Workspace) -> int:
 
 def _refresh() -> int:
     """Bring an existing search index up to date; never build one unasked."""
-    from gitsess.search import engine as search
+    from gitsess import search
 
     workspace = open_workspace()
     if search.index_exists(workspace):

@@ -1,0 +1,401 @@
+"""Whoosh: the one module that imports it, each part where it is used.
+
+A sync that only writes never loads the query parser, collectors or
+highlighter (benchmarks/README.md, "Search"), so nothing of Whoosh is imported
+at the top of this module. Only the classic 2.7 API is used, so either
+distribution (`whoosh3` or `whoosh`) works unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitsess.core.errors import GitSessError
+from gitsess.search.query import SearchRequest
+
+# Bump when the schema or the analysis changes. (The manifest also records the
+# package's code stamp, so any upgrade rebuilds the index.)
+SCHEMA_VERSION = 1
+PARALLEL_BUILD_MIN = 2000  # below this, forking writer processes costs more than it saves
+# Applied to each field's BM25 score when searching. (Index-time field boosts
+# only raise the term frequency, which BM25 saturates: a title match then
+# weighed barely more than a body match.)
+FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
+
+Progress = Callable[[int, int], None]  # (documents written, documents in all)
+Parts = list[tuple[str, bool]]  # a passage: (text, whether it is a matched word)
+
+
+class Damaged(Exception):
+    """The index cannot be used as it is (the message says why): rebuild it."""
+
+
+def whoosh_version() -> str:
+    import whoosh  # the package itself is one small module
+
+    return str(whoosh.versionstring())
+
+
+def guarded(action: Callable[[], Any]) -> Any:
+    """Run a Whoosh call; anything it raises means the files are not what it wrote.
+
+    Damaged files surface as a dozen unrelated exception types from eight
+    modules (pickle, struct, EOFError, Whoosh's own...), so all are caught here.
+    """
+    try:
+        return action()
+    except (GitSessError, KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        from whoosh.index import LockError
+
+        if isinstance(exc, LockError):  # held despite our lock: not damage
+            raise GitSessError(
+                "another program holds the Whoosh lock of the search index",
+                "wait for it to finish, then run the command again",
+            ) from exc
+        raise Damaged(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+
+
+def open_index(path: Path) -> Any:
+    import whoosh.index
+
+    return guarded(lambda: whoosh.index.open_dir(str(path)))
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def update_index(path: Path, deleted: list[str], changed: Iterable[dict[str, Any]]) -> None:
+    """Delete and (re)write documents by key in the index at `path`, in one commit."""
+    ix = open_index(path)
+    writer = guarded(lambda: ix.writer(timeout=5.0, compound=False))
+    try:
+        for key in deleted:
+            guarded(functools.partial(writer.delete_by_term, "key", key))
+        for document in changed:
+            guarded(functools.partial(writer.update_document, **document))
+    except BaseException:
+        writer.cancel()
+        raise
+    guarded(writer.commit)
+
+
+def create_index(
+    path: Path, documents: Iterable[dict[str, Any]], count: int, progress: Progress | None
+) -> None:
+    """A new index in the empty directory `path`, of `documents` (`count` of them)."""
+    import whoosh.index
+
+    ix = whoosh.index.create_in(str(path), _schema())
+    # Measured on 10,000 exports: two writer processes each writing a segment
+    # take 13 s; one process needs 512 MB of pool to stay under 30 s.
+    procs = min(2, os.cpu_count() or 1) if count >= PARALLEL_BUILD_MIN else 1
+    if procs > 1:
+        _write_in_parallel(ix, documents, count, progress, procs)
+        return
+    writer = ix.writer(limitmb=512, compound=False)
+    try:
+        for done, document in enumerate(documents, 1):
+            writer.add_document(**document)
+            if progress:
+                progress(done, count)
+        writer.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+
+
+def _write_in_parallel(
+    ix: Any, documents: Iterable[dict[str, Any]], count: int, progress: Progress | None, procs: int
+) -> None:
+    """Whoosh's multi-process writer: this process hands batches of documents to
+    `procs` writer processes through multiprocessing queues, then joins them."""
+    with _Interrupts() as interrupts:
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=256, compound=False)
+        try:
+            started = False  # every writer process, and the job queue's feeder thread
+            for done, document in enumerate(documents, 1):
+                if started:
+                    writer.add_document(**document)
+                else:
+                    with interrupts.held():
+                        writer.add_document(**document)
+                    started = len(writer.tasks) >= procs
+                if progress:
+                    progress(done, count)
+            if started:
+                writer.commit()
+            else:
+                with interrupts.held():
+                    writer.commit()
+        except BaseException:
+            interrupts.ignored = True  # a second ^C must not cut the cleanup short
+            # First: they read the job files that cancel() deletes.
+            _end_writer_processes(writer)
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise
+
+
+def _end_writer_processes(writer: Any) -> None:
+    """Whoosh's cancel() only flags its writer processes in this process: left
+    running they wait for work forever. End them, and never wait at exit for the
+    queues' feeder threads: multiprocessing joins them then, and one that was
+    never told to stop keeps the process from exiting."""
+    tasks = list(getattr(writer, "tasks", []))
+    for task in tasks:
+        if task.is_alive():
+            task.terminate()  # SIGTERM: their handler is the default, it ends them at once
+    for task in tasks:
+        task.join(2)
+        if task.is_alive():
+            task.kill()
+            task.join()
+    for queue in (writer.jobqueue, writer.resultqueue):
+        queue.cancel_join_thread()
+        queue.close()
+
+
+class _Interrupts:
+    """SIGINT (^C) while writer processes run.
+
+    ^C reaches the whole foreground process group: the writer processes
+    inherit this handler, which does nothing there (this process ends them).
+    Here it raises KeyboardInterrupt, except while Whoosh starts a writer
+    process or the job queue's feeder thread (the first batches): an exception
+    there leaves a process no Process object knows, so none can end it, or a
+    feeder thread that multiprocessing joins at exit without ever telling it to
+    stop, a hang (issue 15). There the interrupt waits until the call returns.
+    """
+
+    def __init__(self) -> None:
+        self.parent = os.getpid()
+        self.holding = False
+        self.pending = False
+        self.ignored = False
+        self.previous: Any = None
+
+    def __enter__(self) -> _Interrupts:
+        import signal
+
+        self.previous = signal.signal(signal.SIGINT, self._interrupted)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _interrupted(self, signum: int, frame: Any) -> None:
+        if os.getpid() != self.parent or self.ignored:
+            return
+        if self.holding:
+            self.pending = True
+            return
+        self.ignored = True
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending and not self.ignored:
+            self.ignored = True
+            raise KeyboardInterrupt
+
+
+def _schema() -> Any:
+    from whoosh import analysis, fields
+    from whoosh.lang.porter2 import stem
+
+    # Porter2 (Snowball English): Porter left `overfit` and `overfitting` apart.
+    # Full case folding after lower-casing: `STRASSE` finds `Straße`.
+    words = (
+        analysis.RegexTokenizer()
+        | analysis.LowercaseFilter()
+        | analysis.CharsetFilter(_case_folds())
+        | analysis.StopFilter()
+        | analysis.StemFilter(stemfn=stem)
+    )
+    # Tags match exactly (no case folding, no stemming), but a word the text
+    # fields drop ("the", "and") must not become a clause only a tag can meet.
+    tags = analysis.KeywordAnalyzer(commas=True) | analysis.StopFilter(minsize=1)
+    return fields.Schema(
+        key=fields.ID(unique=True, stored=True, sortable=True),
+        id=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=words, stored=True),
+        tags=fields.KEYWORD(analyzer=tags, commas=True, scorable=True, stored=True),
+        summary=fields.STORED(),
+        body=fields.TEXT(analyzer=words),
+        status=fields.ID(stored=True),
+        type=fields.ID(stored=True),
+        kind=fields.ID(stored=True),
+        date=fields.ID(stored=True, sortable=True),
+        path=fields.STORED(),
+    )
+
+
+def _case_folds() -> dict[int, str]:
+    """The lower-case characters whose case folding differs (ß, ſ, ς, ligatures…).
+    Built only with a new index: the analyzer, with this table, is saved in it."""
+    return {
+        code: char.casefold()
+        for code in range(0x10000)
+        for char in [chr(code)]
+        if char.lower() == char != char.casefold()
+    }
+
+
+# --- searching ---------------------------------------------------------------
+
+
+def parse(schema: Any, query_text: str, as_typed: str) -> Any:
+    """Whoosh's query for our (translated) query text; None when there are no words."""
+    if not query_text.strip():
+        return None
+    from whoosh import qparser
+
+    parser = qparser.MultifieldParser(list(FIELD_WEIGHTS), schema, fieldboosts=FIELD_WEIGHTS)
+    parser.add_plugin(qparser.FieldAliasPlugin({"tags": ["tag"]}))
+    try:
+        return parser.parse(query_text)
+    except Exception as exc:  # the parser's errors have no common type
+        raise GitSessError(
+            f"cannot read the query {as_typed!r}: {exc}",
+            "git sess search --help shows the query language",
+        ) from None
+
+
+def filter_query(request: SearchRequest) -> Any:
+    """The request's options (--tag, --status, --type, --since, --until, --kind)."""
+    from whoosh import query
+
+    wanted: list[Any] = [query.Term("tags", tag) for tag in request.tags]
+    if request.statuses:
+        wanted.append(query.Or([query.Term("status", s) for s in request.statuses]))
+    if request.types:
+        wanted.append(query.Or([query.Term("type", t) for t in request.types]))
+    if request.since or request.until:
+        wanted.append(query.TermRange("date", request.since, request.until))
+    if request.kind != "all":
+        wanted.append(query.Term("kind", request.kind))
+    return query.And(wanted) if wanted else None
+
+
+@dataclass
+class Ranked:
+    """Whoosh hits in our order, with the results object that highlights them."""
+
+    items: list[tuple[Any, float]]
+    results: Any
+    total: int  # matches in all, beyond the limit
+
+
+def best_matches(searcher: Any, text_query: Any, filters: Any, limit: int) -> Ranked:
+    collector = _top_collector(limit * 2 + 10, filters)
+    searcher.search_with_collector(text_query, collector)
+    results = collector.results()
+    # Ties are broken by docnum, which depends on the index's history: break
+    # them by date (newest first), then id, so the same files rank the same.
+    ordered = sorted(
+        ((hit, hit.score) for hit in results),
+        key=lambda pair: (-round(pair[1], 6), _descending(pair[0]["date"]), pair[0]["key"]),
+    )
+    return Ranked(ordered[:limit], results, len(results))
+
+
+def newest_matches(searcher: Any, filters: Any, limit: int) -> Ranked:
+    """Filters alone: every match, newest first."""
+    from whoosh import sorting
+
+    order = [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("key")]
+    results = searcher.search(filters, limit=limit, sortedby=order)
+    return Ranked([(hit, 0.0) for hit in results], results, len(results))
+
+
+def matches_any(searcher: Any, text_query: Any, filters: Any) -> bool:
+    collector = _top_collector(1, filters)
+    searcher.search_with_collector(text_query, collector)
+    return len(collector.results()) > 0
+
+
+def _top_collector(limit: int, filters: Any) -> Any:
+    from whoosh import collectors
+
+    # The default collector's matcher replacement drops documents that belong
+    # in the top N (and undercounts); this configuration is exact.
+    top = collectors.TopCollector(limit=limit, usequality=False, replace=0)
+    return collectors.FilterCollector(top, allow=filters) if filters is not None else top
+
+
+def _descending(date: str) -> str:
+    return "".join(chr(0x10FFFF - ord(char)) for char in date)
+
+
+_MARK_ON, _MARK_OFF, _BETWEEN = "\x01", "\x02", "\x03"
+
+
+def highlighted(hit: Any, ranked: Ranked, text: str, chars: int, top: int) -> list[Parts]:
+    """Up to `top` passages of `text` (the hit's body field) around the matched words."""
+    from whoosh import highlight
+
+    text = re.sub(r"[\x01-\x03]", " ", text)  # our marks, below
+    ranked.results.fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=60)
+    ranked.results.formatter = _segment_formatter_class()()
+    marked = hit.highlights("body", text=text, top=top)
+    return [_parts(fragment) for fragment in marked.split(_BETWEEN) if fragment.strip()]
+
+
+def _parts(fragment: str) -> Parts:
+    return [
+        (part[1:-1], True) if part.startswith(_MARK_ON) else (part, False)
+        for part in re.split(f"({_MARK_ON}[^{_MARK_OFF}]*{_MARK_OFF})", fragment)
+        if part
+    ]
+
+
+@functools.cache
+def _segment_formatter_class() -> type:
+    from whoosh import highlight
+
+    class SegmentFormatter(highlight.Formatter):  # type: ignore[misc, name-defined]
+        """Marks matched words with control characters, split apart by `_parts`."""
+
+        between = _BETWEEN
+
+        def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+            return _MARK_ON + highlight.get_text(text, token, replace) + _MARK_OFF
+
+    return SegmentFormatter
+
+
+def terms_near(reader: Any, stem: str, reach: int) -> dict[str, int]:
+    """The indexed title and body terms within `reach` edits of `stem`, each with
+    the number of documents holding it."""
+    near = {term for field in ("title", "body") for term in reader.terms_within(field, stem, reach)}
+    return {term: frequency(reader, term) for term in near}
+
+
+def frequency(reader: Any, term: str) -> int:
+    return sum(reader.doc_frequency(field, term) for field in ("title", "body"))
+
+
+def first_holding(searcher: Any, term: str) -> str | None:
+    """The key of a document whose title or body holds `term`."""
+    from whoosh.query import Or, Term
+
+    for docnum in searcher.docs_for_query(Or([Term("title", term), Term("body", term)])):
+        return str(searcher.stored_fields(docnum)["key"])
+    return None

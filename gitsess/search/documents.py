@@ -1,0 +1,110 @@
+"""What the index must hold: the exports and checkpoints as documents.
+
+A document's key is its path inside the sessions directory (`name.md` or
+`checkpoints/name.md`), so an export and a checkpoint never collide. The text
+searched is the summary and the body without frontmatter, template guidance
+and bare markdown markers; snippets are cut from the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitsess.core.catalog import Catalog
+from gitsess.core.files import read_bytes
+from gitsess.core.frontmatter import body_of
+from gitsess.core.model import Session, parse_export
+from gitsess.core.workspace import CHECKPOINTS_DIR, Workspace
+
+
+@dataclass
+class Corpus:
+    """The exports and checkpoints as they are now: document key -> content hash."""
+
+    digests: dict[str, str]
+    fingerprint: str
+    catalogs: dict[str, Catalog]  # key prefix -> catalog
+
+    def session(self, key: str, sessions_path: Path) -> tuple[Session, bytes]:
+        prefix, _, name = key.rpartition("/")
+        catalog = self.catalogs[prefix]
+        data = read_bytes(sessions_path / key)
+        return catalog.scan.parsed.get(name) or parse_export(
+            f"{catalog.sessions_dir}/{name}", data
+        ), data
+
+
+def corpus(workspace: Workspace) -> Corpus:
+    catalogs = {"": workspace.catalog(), CHECKPOINTS_DIR: workspace.checkpoint_catalog()}
+    digests = {
+        f"{prefix}/{name}" if prefix else name: digest
+        for prefix, catalog in catalogs.items()
+        for name, digest in catalog.scan.hashes.items()
+    }
+    fingerprint = "+".join(catalog.fingerprint for catalog in catalogs.values())
+    return Corpus(digests=digests, fingerprint=fingerprint, catalogs=catalogs)
+
+
+def differences(indexed: dict[str, str], corpus: Corpus) -> tuple[list[str], list[str]]:
+    """(documents new or changed since they were indexed, documents deleted)"""
+    changed = [key for key, digest in corpus.digests.items() if indexed.get(key) != digest]
+    deleted = [key for key in indexed if key not in corpus.digests]
+    return changed, deleted
+
+
+def document(key: str, session: Session, data: bytes) -> dict[str, Any]:
+    """The fields of one document (the schema is the backend's)."""
+    is_checkpoint = key.startswith(CHECKPOINTS_DIR + "/") or session.type == "checkpoint"
+    return {
+        "key": key,
+        "id": session.id,
+        "title": session.title,
+        "tags": ",".join(session.tags),
+        "body": searched_text(session.summary, data),
+        "summary": session.summary or "",
+        "status": session.status,
+        "type": session.type,
+        "kind": "checkpoint" if is_checkpoint else "export",
+        "date": session.date or "",
+        "path": session.path,
+    }
+
+
+def searched_text(summary: str | None, data: bytes) -> str:
+    """The body field: the summary, then the text. Snippets are cut from the same."""
+    return "\n".join(filter(None, [summary, body_text(data)]))
+
+
+def body_text(data: bytes) -> str:
+    """The text searched and quoted: the file without its frontmatter, template
+    guidance (HTML comments) and bare markdown markers, which every export
+    shares and which would only add noise to scores and snippets. Undecodable
+    bytes become U+FFFD, so a file that is partly not UTF-8 is still found."""
+    return _MARKERS.sub("", _COMMENT.sub(" ", _decoded_body(data)))
+
+
+def first_prose(data: bytes) -> str:
+    """The first line of the body that a person wrote: not a heading, a bare
+    list marker or template guidance."""
+    body = _COMMENT.sub(" ", _decoded_body(data))
+    for line in body.splitlines():
+        words = line.strip().lstrip("-*+").strip()
+        if words and not line.lstrip().startswith("#") and not re.fullmatch(r"\d+\.", words):
+            return words
+    return ""
+
+
+def _decoded_body(data: bytes) -> str:
+    return body_of(data.decode("utf-8", errors="replace"))
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+# The `# Session: Title` line repeats the title field; other headings (and
+# comments in code blocks) keep their words, without the marker.
+_MARKERS = re.compile(
+    r"^[ \t]*(?:#[ \t]+Session(?:[ \t]+Log)?[ \t]*:.*|#{1,6}[ \t]+|(?:[-*+]|\d+\.)[ \t]*$)",
+    re.M,
+)

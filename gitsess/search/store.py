@@ -1,0 +1,372 @@
+"""The search index on disk, kept in step with the exports.
+
+The index lives in `git rev-parse --git-path gitsess/search` (per worktree,
+never in the work tree). Whoosh writes and reads its files (backend.py); this
+module decides when, and keeps the records that say what the index holds.
+
+Freshness: every search first compares the exports (the catalog's scan: file
+signatures, content hashes only for files whose signature changed) with what
+the index holds, recorded in the index directory next to Whoosh's files. When
+nothing changed, no lock is taken and nothing is written.
+
+Safety:
+- Whoosh keeps its schema as a pickle, so an index is opened only when our own
+  manifest, written after each commit, says git-sess built it with this schema
+  and this Whoosh version.
+- Writers take `search.lock` (bounded wait, clear message); readers never take
+  it. Incremental writes go through Whoosh's own commit (the table of contents
+  is renamed into place); full builds are written next to the live index and
+  swapped in, so a reader sees either the old index or the new one. A build
+  that is interrupted (^C) or fails leaves the old index as it was.
+- The manifest lags the index, never leads it (it is written after Whoosh
+  commits), and every update is idempotent, so a writer killed at any moment
+  leaves something the next run completes. Files that no longer have the size
+  and mtime the manifest recorded, a table of contents with another hash, or
+  files that make Whoosh raise are rebuilt with a notice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitsess.core.cache import code_stamp
+from gitsess.core.errors import GitSessError
+from gitsess.core.files import exclusive_lock, read_bytes, write_atomic
+from gitsess.core.workspace import Workspace
+from gitsess.search.backend import (
+    SCHEMA_VERSION,
+    Damaged,
+    Progress,
+    create_index,
+    update_index,
+    whoosh_version,
+)
+from gitsess.search.documents import Corpus, corpus, differences, document
+
+INDEX_DIR = "search"
+LOCK_NAME = "search.lock"
+BUILD_LEFTOVERS = (f"{INDEX_DIR}.new-*", f"{INDEX_DIR}.old-*")  # a build's two directories
+MANIFEST = "gitsess-manifest.json"
+DOCUMENTS = "gitsess-documents.tsv"
+LOCK_TIMEOUT = 60.0  # a full build of 10,000 exports takes ~15 s on two CPUs
+REBUILD_MIN = 200  # more changes than this (and a fifth of the index): rebuild instead
+
+
+@dataclass(frozen=True)
+class Stats:
+    path: Path
+    documents: int
+    size: int  # bytes on disk
+    segments: int
+    built_ns: int  # last full build
+    updated_ns: int  # last change written
+    pending: int  # exports changed since (the next search applies them)
+    schema: int
+    whoosh: str
+
+    def public(self) -> dict[str, Any]:
+        """`search --stats --json`"""
+        return {**self.__dict__, "path": str(self.path)}
+
+
+@dataclass
+class Manifest:
+    """What git-sess knows of the index it built, written after each commit."""
+
+    schema: int
+    whoosh: str
+    code: str  # the package's stamp: new code may derive documents differently
+    sessions_dir: str
+    generation: int
+    files: dict[str, list[int]]  # Whoosh file name -> [size, mtime_ns], for that generation
+    toc_sha256: str  # the table of contents: the pickle Whoosh reads first
+    fingerprint: str
+    built_ns: int
+    updated_ns: int
+
+
+class SearchIndex:
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.state_dir = workspace.repo.state_dir
+        self.path = self.state_dir / INDEX_DIR
+        self.notices: list[str] = []
+
+    # Reading: no lock, never blocks.
+
+    def exists(self) -> bool:
+        return (self.path / MANIFEST).is_file()
+
+    def manifest(self) -> Manifest | None:
+        """Our record of the live index, or None when there is none we can trust."""
+        try:
+            raw = json.loads((self.path / MANIFEST).read_bytes())
+            manifest = Manifest(**raw)
+            files = {
+                str(name): [int(size), int(mtime)] for name, (size, mtime) in raw["files"].items()
+            }
+        except (OSError, ValueError, TypeError, AttributeError):
+            return None
+        manifest.files = files
+        if (
+            manifest.schema != SCHEMA_VERSION
+            or manifest.whoosh != whoosh_version()
+            or manifest.code != code_stamp()
+            or manifest.sessions_dir != self.workspace.config.sessions_dir
+        ):
+            return None
+        return manifest
+
+    def check_intact(self, manifest: Manifest) -> None:
+        """Raise Damaged unless the files are the ones the manifest recorded.
+
+        Whoosh's files never change once written, so a size or mtime that moved
+        means damage. A generation the manifest does not name is never opened:
+        a writer died after committing, or something else wrote it; it is
+        rebuilt under the lock (a writer still committing is waited for).
+        """
+        latest = _latest_generation(self.path)
+        if latest != manifest.generation:
+            raise Damaged(f"generation {latest} is not the recorded {manifest.generation}")
+        for name, (size, mtime) in manifest.files.items():
+            try:
+                stat = os.stat(self.path / name)
+            except OSError:
+                raise Damaged(f"{name} is missing") from None
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+                raise Damaged(f"{name} changed after it was written")
+        if _sha256(self.path / _toc_name(latest)) != manifest.toc_sha256:
+            raise Damaged(f"{_toc_name(latest)} is not the one written")
+
+    def documents(self) -> dict[str, str]:
+        try:
+            text = (self.path / DOCUMENTS).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return {}
+        rows = (line.split("\t") for line in text.split("\n") if line)
+        return {row[0]: row[1] for row in rows if len(row) == 2}
+
+    def stats(self) -> Stats:
+        """The live index as it is; builds it first only when there is none."""
+        manifest = self.manifest()
+        if manifest is None:
+            self.bring_up_to_date()
+            manifest = self.manifest()
+            assert manifest is not None
+        indexed = self.documents()
+        changed, deleted = differences(indexed, corpus(self.workspace))
+        return Stats(
+            path=self.path,
+            documents=len(indexed),
+            size=sum(size for size, _ in manifest.files.values()),
+            segments=sum(name.endswith(".trm") for name in manifest.files),
+            built_ns=manifest.built_ns,
+            updated_ns=manifest.updated_ns,
+            pending=len(changed) + len(deleted),
+            schema=SCHEMA_VERSION,
+            whoosh=manifest.whoosh,
+        )
+
+    # Writing: under the lock.
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        timeout = self.workspace.config.lock_timeout or LOCK_TIMEOUT
+        with exclusive_lock(
+            self.state_dir / LOCK_NAME,
+            timeout,
+            activity="updating the search index",
+            hint="wait for it to finish (git sess search --stats shows the index), then run"
+            " the command again",
+        ):
+            yield
+
+    def bring_up_to_date(self) -> None:
+        """What every search does first: nothing at all when nothing changed."""
+        now = corpus(self.workspace)
+        manifest = self.manifest()
+        if manifest is not None and manifest.fingerprint == now.fingerprint:
+            try:
+                self.check_intact(manifest)
+                return
+            except Damaged:
+                pass  # sync() below rebuilds it, under the lock
+        with self.lock():
+            self.sync(now)
+
+    def sync(self, corpus: Corpus) -> None:
+        """Bring the index up to date with `corpus`; the caller holds the lock."""
+        if not self.path.exists():
+            self._recover_swap()
+        self._remove_leftovers()
+        manifest = self.manifest()
+        if manifest is None:
+            self.build(corpus, None, reason=self._missing_reason())
+            return
+        try:
+            self.check_intact(manifest)
+            self._apply_changes(corpus, manifest)
+        except Damaged as damage:
+            self.build(corpus, None, reason=f"the search index was damaged ({damage})")
+
+    def _missing_reason(self) -> str | None:
+        if not self.path.exists():
+            return None  # a first build needs no notice
+        if not (self.path / MANIFEST).exists():
+            return "the search index was not one git-sess wrote"
+        return (
+            "the search index was written for another sessions directory or by another"
+            " version of git-sess or Whoosh"
+        )
+
+    def _recover_swap(self) -> None:
+        """A build killed between its two renames left the index beside its place:
+        the new one if it was complete (its manifest is written last), else the old."""
+        for pattern in BUILD_LEFTOVERS:
+            for candidate in sorted(self.path.parent.glob(pattern)):
+                if (candidate / MANIFEST).is_file():
+                    os.rename(candidate, self.path)
+                    return
+
+    def _remove_leftovers(self) -> None:
+        """Directories of builds that were killed (a live build holds the lock)."""
+        import shutil
+
+        for pattern in BUILD_LEFTOVERS:
+            for leftover in self.path.parent.glob(pattern):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+    def _apply_changes(self, corpus: Corpus, manifest: Manifest) -> None:
+        changed, deleted = differences(self.documents(), corpus)
+        if len(changed) + len(deleted) > max(REBUILD_MIN, len(corpus.digests) // 5):
+            # e.g. a checkout of a distant branch: one document at a time in one
+            # process is slower than a parallel build, and holds the lock longer
+            self.build(corpus, None, reason=None)
+            return
+        if changed or deleted:
+            sessions_path = self.workspace.sessions_path
+            documents = (document(key, *corpus.session(key, sessions_path)) for key in changed)
+            update_index(self.path, deleted, documents)
+            _fault_point("after-commit")
+        _write_records(self.path, corpus, manifest.built_ns)
+
+    def build(self, corpus: Corpus, progress: Progress | None, reason: str | None) -> None:
+        """Write a whole new index beside the live one, then swap it in."""
+        import shutil
+
+        if reason:
+            self.notices.append(f"{reason}; rebuilt it")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_leftovers()
+        fresh = self.path.with_name(f"{INDEX_DIR}.new-{os.getpid()}")
+        retired = self.path.with_name(f"{INDEX_DIR}.old-{os.getpid()}")
+        try:
+            fresh.mkdir()
+            count = len(corpus.digests)
+            documents = self._documents(corpus)
+            create_index(fresh, documents, count, _halfway_fault_point(progress, count))
+            _write_records(fresh, corpus, time.time_ns())
+            if self.path.exists():
+                os.rename(self.path, retired)
+            _fault_point("between-renames")
+            os.rename(fresh, self.path)
+        except OSError as exc:
+            raise GitSessError(
+                f"cannot write the search index in {self.path.parent}: {exc.strerror or exc}",
+                f"make {self.path.parent} writable, then: git sess reindex",
+            ) from exc
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+
+    def _documents(self, corpus: Corpus) -> Iterator[dict[str, Any]]:
+        """Every document, its fields from the catalog's metadata cache."""
+        for prefix, catalog in corpus.catalogs.items():
+            for session in catalog.sessions:
+                key = f"{prefix}/{session.id}" if prefix else session.id
+                data = read_bytes(self.workspace.sessions_path / key)
+                yield document(key, session, data)
+
+
+def _fault_point(name: str) -> None:
+    """Tests kill the process here, at moments a timer cannot hit reliably."""
+    if os.environ.get("GIT_SESS_TEST_KILL_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _halfway_fault_point(progress: Progress | None, count: int) -> Progress | None:
+    """`progress`, and the fault point `mid-build` once half the documents are written."""
+    if os.environ.get("GIT_SESS_TEST_KILL_AT") != "mid-build":
+        return progress
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress(done, total)
+        if done == count // 2:
+            _fault_point("mid-build")
+
+    return report
+
+
+def _write_records(path: Path, corpus: Corpus, built_ns: int) -> None:
+    """The document list, then the manifest: both describe what Whoosh committed."""
+    rows = "".join(f"{key}\t{digest}\n" for key, digest in sorted(corpus.digests.items()))
+    write_atomic(path / DOCUMENTS, rows, durable=False)
+    generation = _latest_generation(path)
+    files = {
+        entry.name: [stat.st_size, stat.st_mtime_ns]
+        for entry in os.scandir(path)
+        if entry.is_file() and _is_whoosh_file(entry.name)
+        for stat in [entry.stat()]
+    }
+    manifest = Manifest(
+        schema=SCHEMA_VERSION,
+        whoosh=whoosh_version(),
+        code=code_stamp(),
+        sessions_dir=corpus.catalogs[""].sessions_dir,
+        generation=generation,
+        files=files,
+        toc_sha256=_sha256(path / _toc_name(generation)),
+        fingerprint=corpus.fingerprint,
+        built_ns=built_ns,
+        updated_ns=time.time_ns(),
+    )
+    write_atomic(path / MANIFEST, json.dumps(manifest.__dict__, sort_keys=True), durable=False)
+
+
+_TOC = re.compile(r"_MAIN_(\d+)\.toc")
+
+
+def _latest_generation(path: Path) -> int:
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return -1
+    return max((int(m.group(1)) for m in map(_TOC.fullmatch, names) if m), default=-1)
+
+
+def _toc_name(generation: int) -> str:
+    return f"_MAIN_{generation}.toc"
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _is_whoosh_file(name: str) -> bool:
+    return not name.startswith("gitsess-") and name != "MAIN_WRITELOCK"
