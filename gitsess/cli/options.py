@@ -26,6 +26,11 @@ def shown_path(path: Path) -> str:
     return Path(os.path.relpath(path)).as_posix()
 
 
+def field_line(label: str, value: object) -> str:
+    """`label:` and the value in a column; a label too long for it still gets a space."""
+    return f"{label + ':':<10} {value}"
+
+
 def print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 

@@ -9,6 +9,7 @@ import click
 
 from gitsess.cli.options import (
     current_workspace,
+    field_line,
     format_option,
     print_json,
     session_filters,
@@ -75,7 +76,7 @@ def show(session: str, as_json: bool, with_links: bool) -> None:
         print_json({**found.as_dict(), **({"links": links.as_dict()} if links else {})})
         return
     for label, value in found.fields():
-        click.echo(f"{label + ':':<11}{value}")
+        click.echo(field_line(label, value))
     if links:
         click.echo("links:")
         for line in links.lines():

@@ -9,10 +9,14 @@ from typing import Any
 
 import click
 
-from gitsess.cli.options import current_workspace as _workspace
-from gitsess.cli.options import print_json as _print_json
-from gitsess.cli.options import session_filters
-from gitsess.cli.options import shown_path as _shown_path
+from gitsess.cli.options import (
+    current_workspace,
+    field_line,
+    print_json,
+    session_filters,
+    shown_path,
+)
+from gitsess.core.errors import ExitCode
 
 
 class _QueryCommand(click.Command):
@@ -99,11 +103,11 @@ def search(
     from gitsess.core.model import json_array
     from gitsess.search import SearchRequest, index_stats, search
 
-    workspace = _workspace()
+    workspace = current_workspace()
     if stats:
         found = index_stats(workspace)
         if as_json:
-            _print_json(found.public())
+            print_json(found.public())
         else:
             _print_stats(found)
         return
@@ -115,7 +119,7 @@ def search(
         click.echo(json_array([hit.public() for hit in result.hits]))
     elif paths_only:
         for hit in result.hits:
-            click.echo(_shown_path(workspace.repo.root / hit.path))
+            click.echo(shown_path(workspace.repo.root / hit.path))
     else:
         _print_hits(result, _use_color(color))
     if (as_json or paths_only) and result.total > len(result.hits):
@@ -129,7 +133,7 @@ def search(
         click.echo(f"no sessions match {query}", err=True)
         if result.suggestion:
             click.echo(f"did you mean: {result.suggestion}?", err=True)
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.ERROR)
 
 
 def _use_color(choice: str) -> bool:
@@ -177,7 +181,7 @@ def _print_stats(stats: Any) -> None:
         else f"no: {stats.pending} export(s) changed since; the next search applies them"
     )
     for label, value in (
-        ("index", _shown_path(stats.path)),
+        ("index", shown_path(stats.path)),
         ("documents", str(stats.documents)),
         ("size", f"{stats.size / 1e6:.1f} MB in {stats.segments} segment(s)"),
         ("built", moment(stats.built_ns)),
@@ -185,7 +189,7 @@ def _print_stats(stats: Any) -> None:
         ("in sync", pending),
         ("schema", f"{stats.schema} (Whoosh {stats.whoosh})"),
     ):
-        click.echo(f"{label + ':':<11}{value}")
+        click.echo(field_line(label, value))
 
 
 def _age(seconds: float) -> str:
@@ -212,12 +216,12 @@ def reindex() -> None:
 
     progress = _ProgressBar("indexing") if sys.stderr.isatty() else None
     try:
-        stats = rebuild(_workspace(), progress)
+        stats = rebuild(current_workspace(), progress)
     finally:
         if progress:
             progress.close()
     click.echo(
-        f"indexed {stats.documents} document(s) in {_shown_path(stats.path)}"
+        f"indexed {stats.documents} document(s) in {shown_path(stats.path)}"
         f" ({stats.size / 1e6:.1f} MB)"
     )
 
