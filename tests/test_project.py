@@ -169,7 +169,10 @@ def test_mypy_is_clean() -> None:
 
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]])
 def test_ruff_is_clean(args: list[str]) -> None:
+    # --no-cache: nothing written into the checkout, which other tests read at the same time
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", *args, str(ROOT)], capture_output=True, text=True
+        [sys.executable, "-m", "ruff", *args, "--no-cache", str(ROOT)],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
