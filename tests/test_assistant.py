@@ -11,10 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from builders import SESSION_ID, place_transcript, reply
+from conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
 
 from gitsess.assistant.transcript import find_transcript, project_slug
-from tests.conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
-from tests.test_transcript import SESSION_ID, place_transcript, reply
 
 # --- status and time --------------------------------------------------------------------
 
