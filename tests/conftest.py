@@ -24,8 +24,13 @@ class Result:
     err: str
 
 
-def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, bytecode: Path) -> None:
     """Give git and git-sess a HOME and configuration of their own, nothing of the machine's."""
+    # The git-sess processes the tests start keep their compiled bytecode in `bytecode`,
+    # outside the checkout: where PYTHONDONTWRITEBYTECODE is set (this machine sets it),
+    # each of them would otherwise compile the package again.
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(bytecode))
     for name in list(os.environ):
         if name.startswith("GIT_"):
             monkeypatch.delenv(name)
@@ -42,10 +47,17 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.delenv("EDITOR", raising=False)
 
 
+def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory of bytecode for the whole run of this test process."""
+    path = tmp_path_factory.getbasetemp() / "bytecode"
+    path.mkdir(exist_ok=True)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own HOME (per test, so parallel workers never share one)."""
-    isolate(monkeypatch, tmp_path_factory.mktemp("home"))
+    isolate(monkeypatch, tmp_path_factory.mktemp("home"), bytecode_cache(tmp_path_factory))
 
 
 @contextlib.contextmanager
@@ -53,7 +65,7 @@ def isolated_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The same isolation for a fixture that builds once per module or session (autouse
     fixtures of function scope start after it); yields a new directory to build in."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        isolate(monkeypatch, tmp_path_factory.mktemp("home"))
+        isolate(monkeypatch, tmp_path_factory.mktemp("home"), bytecode_cache(tmp_path_factory))
         yield tmp_path_factory.mktemp("template")
 
 
