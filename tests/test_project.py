@@ -157,9 +157,11 @@ def test_wheel_ships_templates_and_hooks(tmp_path: Path) -> None:
     assert any(name.endswith(".data/data/share/man/man1/git-sess.1") for name in names)
 
 
-def test_mypy_is_clean() -> None:
+def test_mypy_is_clean(tmp_path: Path) -> None:
+    # mypy writes its cache even with --no-incremental: into tmp_path, not the checkout
+    cache = ["--no-incremental", "--cache-dir", str(tmp_path)]
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", str(ROOT / "gitsess")],
+        [sys.executable, "-m", "mypy", *cache, str(ROOT / "gitsess")],
         capture_output=True,
         text=True,
         cwd=ROOT,
