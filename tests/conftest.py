@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +24,13 @@ class Result:
     err: str
 
 
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path_factory.mktemp("home")
+def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, bytecode: Path) -> None:
+    """Give git and git-sess a HOME and configuration of their own, nothing of the machine's."""
+    # The git-sess processes the tests start keep their compiled bytecode in `bytecode`,
+    # outside the checkout: where PYTHONDONTWRITEBYTECODE is set (this machine sets it),
+    # each of them would otherwise compile the package again.
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(bytecode))
     for name in list(os.environ):
         if name.startswith("GIT_"):
             monkeypatch.delenv(name)
@@ -39,6 +45,28 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.delenv("GITSESS_RECOVERY_MODE", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
+
+
+def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory of bytecode for the whole run of this test process."""
+    path = tmp_path_factory.getbasetemp() / "bytecode"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own HOME (per test, so parallel workers never share one)."""
+    isolate(monkeypatch, tmp_path_factory.mktemp("home"), bytecode_cache(tmp_path_factory))
+
+
+@contextlib.contextmanager
+def isolated_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The same isolation for a fixture that builds once per module or session (autouse
+    fixtures of function scope start after it); yields a new directory to build in."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate(monkeypatch, tmp_path_factory.mktemp("home"), bytecode_cache(tmp_path_factory))
+        yield tmp_path_factory.mktemp("template")
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -94,10 +122,8 @@ def assert_refused(repo: Path, args: tuple[str, ...], *fragments: str, code: int
     assert snapshot(repo) == before
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """An empty repository with one commit, so HEAD exists."""
-    path = tmp_path / "repo"
+def init_repository(path: Path) -> Path:
+    """A new repository at `path` with one commit, so HEAD exists."""
     path.mkdir()
     git(path, "init", "-q", "-b", "main")
     (path / "README.md").write_text("project\n")
@@ -106,16 +132,42 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def sessions(repo: Path) -> Path:
-    """A repository after `git sess init --no-hooks`; returns the repository.
-
-    Without hooks, so that tests of other commands can commit any export they
-    need; tests/test_hooks.py installs them.
-    """
+def init_sessions(repo: Path) -> Path:
+    """`git sess init --no-hooks` in `repo`, which must succeed; returns the repository."""
     result = sess(repo, "init", "--no-hooks")
     assert result.code == 0, result.err
     return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """An empty repository with one commit, so HEAD exists."""
+    return init_repository(tmp_path / "repo")
+
+
+@pytest.fixture(scope="session")
+def sessions_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`repo` after `git sess init --no-hooks`, made once per test process."""
+    with isolated_build(tmp_path_factory) as place:
+        return init_sessions(init_repository(place / "repo"))
+
+
+@pytest.fixture
+def sessions(sessions_template: Path, tmp_path: Path) -> Path:
+    """A repository after `git sess init --no-hooks`; returns the repository.
+
+    Without hooks, so that tests of other commands can commit any export they
+    need; tests/test_hooks.py installs them. Each test gets its own copy of one
+    repository set up that way (the same as running init for each test, and faster).
+    """
+    return copy_repository(sessions_template, tmp_path / "repo")
+
+
+def copy_repository(template: Path, destination: Path) -> Path:
+    """A copy of a repository built once: its files, `.git` and caches, symbolic links as
+    they are, so each test starts from the same state and owns what it changes."""
+    shutil.copytree(template, destination, symlinks=True)
+    return destination
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from builders import SESSION_ID, export, place_transcript, reply, session_name
+from conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
 
 from gitsess.assistant.transcript import find_transcript, project_slug
-from tests.conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
-from tests.test_transcript import SESSION_ID, place_transcript, reply
 
 # --- status and time --------------------------------------------------------------------
 
@@ -572,12 +572,18 @@ def test_a_compaction_with_nothing_written_says_to_go_on_from_the_summary(
 
 
 def test_session_start_stays_within_its_token_bound(sessions: Path) -> None:
-    previous = None
+    # A chain of 40 sessions in progress with long names, as `git sess new --continues`
+    # would leave it (written directly: the hook is what is tested, not `new`)
+    previous = ""
     for number in range(40):
-        args = ["new", f"Step {number} " + "with a long title " * 8]
-        args += ["--date", str(dt.date(2026, 1, 1) + dt.timedelta(days=number))]
-        args += ["--continues", previous] if previous else []
-        previous = Path(sess(sessions, *args).out.strip()).name
+        date = str(dt.date(2026, 1, 1) + dt.timedelta(days=number))
+        slug = f"step_{number}_with_a_long_title_with_a_long_title_with_a_long"
+        title = f"Step {number}" + " with a long title" * 8
+        link = f"continuation_of: {previous}\n" if previous else ""
+        previous = export(
+            sessions, session_name(slug, date), title, date=date, status="in-progress", extra=link
+        ).name
+    assert sess(sessions, "index").code == 0
     out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", None, source="resume"))
     text = context_of(out)
     assert len(text) / 4 <= 1500

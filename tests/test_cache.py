@@ -8,22 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from builders import export, export_text, state_dir
 from conftest import git, sess, sess_without_dac
 
 INDEX = ".sessions/session_index.md"
-
-
-def export_text(title: str, status: str = "complete") -> str:
-    return (
-        f"---\ntitle: {title}\ndate: 2026-01-01\ntype: feature\nstatus: {status}\n---\n"
-        f"# Session: {title}\n\nSome text.\n"
-    )
-
-
-def write_export(repo: Path, name: str, title: str) -> Path:
-    path = repo / ".sessions" / name
-    path.write_text(export_text(title))
-    return path
 
 
 def listed(repo: Path, run=sess) -> dict[str, str]:
@@ -31,11 +19,6 @@ def listed(repo: Path, run=sess) -> dict[str, str]:
     result = run(repo, "list", "--json")
     assert (result.code, result.err) == (0, ""), result.err
     return {entry["id"]: entry["title"] for entry in json.loads(result.out)}
-
-
-def state_dir(repo: Path) -> Path:
-    path = Path(git(repo, "rev-parse", "--git-path", "gitsess").strip())
-    return path if path.is_absolute() else (repo / path)
 
 
 def cache_files(repo: Path) -> list[Path]:
@@ -61,7 +44,7 @@ def edit_in_place_keeping_signature(path: Path, old: str, new: str) -> None:
 
 
 def test_same_size_edit_with_the_old_mtime_is_seen(sessions):
-    path = write_export(sessions, "session_20260101_work.md", "Alpha")
+    path = export(sessions, "session_20260101_work.md", "Alpha")
     assert listed(sessions) == {"session_20260101_work.md": "Alpha"}
 
     # Within the racy window of the previous scan: only the content tells the difference.
@@ -70,7 +53,7 @@ def test_same_size_edit_with_the_old_mtime_is_seen(sessions):
 
 
 def test_same_size_edit_is_seen_by_show_check_and_index(sessions):
-    path = write_export(sessions, "session_20260101_work.md", "Alpha")
+    path = export(sessions, "session_20260101_work.md", "Alpha")
     assert sess(sessions, "index").code == 0
     assert sess(sessions, "check").code == 0
 
@@ -90,7 +73,7 @@ def test_same_size_edit_is_seen_by_show_check_and_index(sessions):
 
 
 def test_same_size_edit_makes_the_index_stale(sessions):
-    path = write_export(sessions, "session_20260101_work.md", "Alpha")
+    path = export(sessions, "session_20260101_work.md", "Alpha")
     assert sess(sessions, "index").code == 0
 
     edit_in_place_keeping_signature(path, "title: Alpha", "title: Gamma")
@@ -100,17 +83,17 @@ def test_same_size_edit_makes_the_index_stale(sessions):
 
 
 def test_ordinary_edit_is_seen(sessions):
-    path = write_export(sessions, "session_20260101_work.md", "Alpha")
+    path = export(sessions, "session_20260101_work.md", "Alpha")
     listed(sessions)
     path.write_text(export_text("A much longer title now"))
     assert listed(sessions) == {"session_20260101_work.md": "A much longer title now"}
 
 
 def test_added_and_deleted_exports(sessions):
-    first = write_export(sessions, "session_20260101_first.md", "First")
+    first = export(sessions, "session_20260101_first.md", "First")
     assert listed(sessions) == {"session_20260101_first.md": "First"}
 
-    write_export(sessions, "session_20260101_second.md", "Second")
+    export(sessions, "session_20260101_second.md", "Second")
     assert listed(sessions) == {
         "session_20260101_first.md": "First",
         "session_20260101_second.md": "Second",
@@ -158,8 +141,8 @@ def _corrupt_entries(path: Path) -> None:
 
 @pytest.mark.parametrize("corrupt", [_garbage, _empty, _wrong_shape, _truncated, _corrupt_entries])
 def test_corrupted_cache_is_ignored_and_rebuilt(sessions, corrupt):
-    path = write_export(sessions, "session_20260101_work.md", "Alpha")
-    write_export(sessions, "session_20260102_other.md", "Other")
+    path = export(sessions, "session_20260101_work.md", "Alpha")
+    export(sessions, "session_20260102_other.md", "Other")
     assert sess(sessions, "index").code == 0
     listed(sessions)
     path.write_text(export_text("Changed title"))
@@ -189,7 +172,7 @@ def test_corrupted_cache_is_ignored_and_rebuilt(sessions, corrupt):
 
 
 def test_cache_is_not_in_the_work_tree(sessions):
-    write_export(sessions, "session_20260101_work.md", "Alpha")
+    export(sessions, "session_20260101_work.md", "Alpha")
     assert sess(sessions, "index").code == 0
     git(sessions, "add", "-A")
     git(sessions, "commit", "-q", "-m", "sessions")
@@ -202,7 +185,7 @@ def test_cache_is_not_in_the_work_tree(sessions):
 
 
 def test_each_worktree_has_its_own_cache(sessions, tmp_path):
-    write_export(sessions, "session_20260101_work.md", "Alpha")
+    export(sessions, "session_20260101_work.md", "Alpha")
     assert sess(sessions, "index").code == 0
     git(sessions, "add", "-A")
     git(sessions, "commit", "-q", "-m", "sessions")
@@ -210,7 +193,7 @@ def test_each_worktree_has_its_own_cache(sessions, tmp_path):
     git(sessions, "worktree", "add", "-q", str(worktree))
     listed(sessions)
 
-    write_export(worktree, "session_20260101_work.md", "Beta")
+    export(worktree, "session_20260101_work.md", "Beta")
     assert listed(worktree) == {"session_20260101_work.md": "Beta"}
     assert listed(sessions) == {"session_20260101_work.md": "Alpha"}
     assert state_dir(worktree).resolve() != state_dir(sessions).resolve()
@@ -236,7 +219,7 @@ def _file_in_its_place(state: Path) -> None:
     [(_read_only_directory, sess_without_dac), (_file_in_its_place, sess)],
 )
 def test_unwritable_state_dir_does_not_break_commands(sessions, block, run):
-    path = write_export(sessions, "session_20260101_work.md", "Alpha")
+    path = export(sessions, "session_20260101_work.md", "Alpha")
     assert sess(sessions, "index").code == 0
     listed(sessions)
     state = state_dir(sessions)

@@ -6,26 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import export, export_text, frontmatter_lines, write_export
 from conftest import git, sess, snapshot
 
 INDEX = ".sessions/session_index.md"
-
-
-def export(repo: Path, name: str, meta: str, body: str = "# Session: Work\n\nText.\n") -> Path:
-    """Write `.sessions/<name>` with the frontmatter lines `meta` (no delimiters) and `body`."""
-    path = repo / ".sessions" / name
-    path.write_text(f"---\n{meta}---\n{body}", encoding="utf-8")
-    return path
-
-
-def meta(
-    title: str = "Work",
-    date: str = "2026-01-01",
-    type: str = "feature",
-    status: str = "complete",
-    extra: str = "",
-) -> str:
-    return f"title: {title}\ndate: {date}\ntype: {type}\nstatus: {status}\n{extra}"
 
 
 def check_json(repo: Path) -> tuple[int, dict]:
@@ -45,11 +29,13 @@ def problem(path: str, line: int | None, level: str, message: str, hint: str) ->
 
 
 def test_clean_repository_exits_0(sessions):
-    export(sessions, "session_20260101_first.md", meta(title="First"))
+    export(sessions, "session_20260101_first.md", "First")
     export(
         sessions,
         "session_20260102_second.md",
-        meta(title="Second", date="2026-01-02", extra="continuation_of: session_20260101_first\n"),
+        "Second",
+        date="2026-01-02",
+        extra="continuation_of: session_20260101_first\n",
     )
     indexed(sessions)
 
@@ -64,16 +50,14 @@ def test_fresh_init_is_clean(sessions):
 
 
 def test_check_writes_nothing(sessions):
-    export(sessions, "session_20260101_bad.md", meta(status="someday"))
+    export(sessions, "session_20260101_bad.md", status="someday")
     before = snapshot(sessions)
     assert sess(sessions, "check").code == 1
     assert snapshot(sessions) == before
 
 
 def test_json_shape(sessions):
-    export(
-        sessions, "session_20260101_a.md", meta(extra="continuation_of: session_20990101_gone\n")
-    )
+    export(sessions, "session_20260101_a.md", extra="continuation_of: session_20990101_gone\n")
     indexed(sessions)
 
     code, report = check_json(sessions)
@@ -167,8 +151,11 @@ def test_yaml_that_does_not_parse_names_file_and_line(sessions, text, line, reas
 
 @pytest.mark.parametrize("missing", ["title", "date", "type", "status"])
 def test_missing_required_field(sessions, missing):
-    lines = [line for line in meta().splitlines(keepends=True) if not line.startswith(missing)]
-    export(sessions, "session_20260101_work.md", "".join(lines))
+    lines = frontmatter_lines().splitlines(keepends=True)
+    kept = "".join(line for line in lines if not line.startswith(missing))
+    write_export(
+        sessions, "session_20260101_work.md", f"---\n{kept}---\n# Session: Work\n\nText.\n"
+    )
     indexed(sessions)
 
     code, report = check_json(sessions)
@@ -184,7 +171,7 @@ def test_missing_required_field(sessions, missing):
 
 
 def test_empty_required_field_is_missing(sessions):
-    export(sessions, "session_20260101_work.md", meta(title="''"))
+    export(sessions, "session_20260101_work.md", "''")
     indexed(sessions)
 
     code, report = check_json(sessions)
@@ -193,7 +180,7 @@ def test_empty_required_field_is_missing(sessions):
 
 
 def test_type_and_status_outside_the_vocabulary(sessions):
-    export(sessions, "session_20260101_work.md", meta(type="spike", status="review"))
+    export(sessions, "session_20260101_work.md", type="spike", status="review")
     indexed(sessions)
 
     result = sess(sessions, "check")
@@ -210,7 +197,7 @@ def test_type_and_status_outside_the_vocabulary(sessions):
 
 
 def test_configured_vocabulary_extends_the_defaults(sessions):
-    export(sessions, "session_20260101_work.md", meta(type="spike", status="review"))
+    export(sessions, "session_20260101_work.md", type="spike", status="review")
     indexed(sessions)
 
     git(sessions, "config", "--add", "sess.statuses", "review")
@@ -230,14 +217,14 @@ def test_configured_vocabulary_extends_the_defaults(sessions):
 
 def test_default_statuses_stay_valid_after_extending(sessions):
     git(sessions, "config", "--add", "sess.statuses", "review")
-    export(sessions, "session_20260101_a.md", meta(status="blocked"))
-    export(sessions, "session_20260102_b.md", meta(date="2026-01-02", status="review"))
+    export(sessions, "session_20260101_a.md", status="blocked")
+    export(sessions, "session_20260102_b.md", date="2026-01-02", status="review")
     indexed(sessions)
     assert check_json(sessions)[0] == 0
 
 
 def test_type_that_is_a_list_is_an_error(sessions):
-    export(sessions, "session_20260101_work.md", meta(type="[feature, bug]"))
+    export(sessions, "session_20260101_work.md", type="[feature, bug]")
     indexed(sessions)
 
     code, report = check_json(sessions)
@@ -252,7 +239,7 @@ def test_dangling_link(sessions):
     export(
         sessions,
         "session_20260101_work.md",
-        meta(extra="tags: [x]\nprerequisite_sessions: [session_20251231_missing.md]\n"),
+        extra="tags: [x]\nprerequisite_sessions: [session_20251231_missing.md]\n",
     )
     indexed(sessions)
 
@@ -274,7 +261,7 @@ def test_dangling_link(sessions):
     ],
 )
 def test_self_link(sessions, extra, key, line):
-    export(sessions, "session_20260101_work.md", meta(extra=extra))
+    export(sessions, "session_20260101_work.md", extra=extra)
     indexed(sessions)
 
     code, report = check_json(sessions)
@@ -302,7 +289,7 @@ def test_link_outside_the_sessions_directory_is_an_error_and_never_read(sessions
     outside = sessions.parent / "etc" / "passwd"
     outside.parent.mkdir()
     outside.write_text("# Session: LEAKED SECRET\n**Date**: 2026-01-01\n")
-    export(sessions, "session_20260101_work.md", meta(extra=extra))
+    export(sessions, "session_20260101_work.md", extra=extra)
     indexed(sessions)
 
     code, report = check_json(sessions)
@@ -318,9 +305,9 @@ def test_link_outside_the_sessions_directory_is_an_error_and_never_read(sessions
 
 def test_three_session_cycle_is_printed(sessions):
     a, b, c = (f"session_2026010{n}_{name}.md" for n, name in ((1, "a"), (2, "b"), (3, "c")))
-    export(sessions, a, meta(title="A", extra=f"continuation_of: {b}\n"))
-    export(sessions, b, meta(title="B", date="2026-01-02", extra=f"prerequisite_sessions: [{c}]\n"))
-    export(sessions, c, meta(title="C", date="2026-01-03", extra=f"continuation_of: {a}\n"))
+    export(sessions, a, "A", extra=f"continuation_of: {b}\n")
+    export(sessions, b, "B", date="2026-01-02", extra=f"prerequisite_sessions: [{c}]\n")
+    export(sessions, c, "C", date="2026-01-03", extra=f"continuation_of: {a}\n")
     indexed(sessions)
 
     result = sess(sessions, "check")
@@ -332,12 +319,13 @@ def test_three_session_cycle_is_printed(sessions):
 
 
 def test_two_sessions_continuing_the_same_one_is_only_a_warning(sessions):
-    export(sessions, "session_20260101_base.md", meta(title="Base"))
+    export(sessions, "session_20260101_base.md", "Base")
     for day, name in ((2, "left"), (3, "right")):
         export(
             sessions,
             f"session_2026010{day}_{name}.md",
-            meta(date=f"2026-01-0{day}", extra="continuation_of: session_20260101_base.md\n"),
+            date=f"2026-01-0{day}",
+            extra="continuation_of: session_20260101_base.md\n",
         )
     indexed(sessions)
 
@@ -365,9 +353,9 @@ def test_two_sessions_continuing_the_same_one_is_only_a_warning(sessions):
 
 def test_export_over_32k_is_a_warning_and_the_limit_is_configurable(sessions):
     body = "# Session: Big\n\n" + ("Detail that should have been a linked session.\n" * 880)
-    path = export(sessions, "session_20260101_big.md", meta(title="Big"), body)
+    path = export(sessions, "session_20260101_big.md", "Big", markdown=body)
     assert 40 * 1024 < path.stat().st_size < 41 * 1024
-    export(sessions, "session_20260102_small.md", meta(date="2026-01-02"))
+    export(sessions, "session_20260102_small.md", date="2026-01-02")
     indexed(sessions)
 
     code, report = check_json(sessions)
@@ -388,9 +376,9 @@ def test_export_over_32k_is_a_warning_and_the_limit_is_configurable(sessions):
 
 
 def test_export_just_under_32k_is_fine(sessions):
-    head = f"---\n{meta()}---\n"
+    head = export_text(markdown="")
     body = "x" * (32 * 1024 - len(head) - 1) + "\n"
-    path = export(sessions, "session_20260101_edge.md", meta(), body)
+    path = export(sessions, "session_20260101_edge.md", markdown=body)
     assert path.stat().st_size == 32 * 1024
     indexed(sessions)
     assert check_json(sessions)[1]["warnings"] == 0
@@ -400,9 +388,9 @@ def test_export_just_under_32k_is_fine(sessions):
 
 
 def test_stale_index_is_an_error(sessions):
-    export(sessions, "session_20260101_first.md", meta())
+    export(sessions, "session_20260101_first.md")
     indexed(sessions)
-    export(sessions, "session_20260102_second.md", meta(date="2026-01-02"))
+    export(sessions, "session_20260102_second.md", date="2026-01-02")
 
     result = sess(sessions, "check")
     assert result.code == 1
@@ -416,7 +404,7 @@ def test_stale_index_is_an_error(sessions):
 
 
 def test_index_changed_by_hand_is_stale(sessions):
-    export(sessions, "session_20260101_first.md", meta())
+    export(sessions, "session_20260101_first.md")
     indexed(sessions)
     index = sessions / INDEX
     index.write_text(index.read_text() + "- a line added by hand\n")
@@ -429,7 +417,7 @@ def test_index_changed_by_hand_is_stale(sessions):
 
 
 def test_missing_index_is_an_error(sessions):
-    export(sessions, "session_20260101_first.md", meta())
+    export(sessions, "session_20260101_first.md")
     (sessions / INDEX).unlink()
 
     code, report = check_json(sessions)
@@ -446,7 +434,7 @@ def write_chain(repo: Path, count: int) -> list[str]:
     ids = [f"session_20260101_s{n:05d}.md" for n in range(count)]
     for number, session_id in enumerate(ids):
         link = f"continuation_of: {ids[number - 1]}\n" if number else ""
-        export(repo, session_id, meta(title=f"S{number}", extra=link), "x\n")
+        export(repo, session_id, f"S{number}", extra=link, markdown="x\n")
     return ids
 
 
@@ -461,7 +449,7 @@ def test_a_5000_session_chain_checks_without_recursion_errors(sessions):
 
 def test_a_5000_session_cycle_is_found_without_recursion_errors(sessions):
     ids = write_chain(sessions, 5000)
-    export(sessions, ids[0], meta(title="S0", extra=f"continuation_of: {ids[-1]}\n"), "x\n")
+    export(sessions, ids[0], "S0", extra=f"continuation_of: {ids[-1]}\n", markdown="x\n")
     indexed(sessions)
 
     code, report = check_json(sessions)

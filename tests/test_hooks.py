@@ -12,7 +12,16 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, git, sess, snapshot
+from builders import export_text, session_name, write_export
+from conftest import (
+    assert_one_line_error,
+    copy_repository,
+    git,
+    init_repository,
+    isolated_build,
+    sess,
+    snapshot,
+)
 
 from gitsess.hooks.install import HOOKS
 
@@ -20,21 +29,21 @@ INDEX = ".sessions/session_index.md"
 HOOK_NAMES = HOOKS
 
 
-def export(title: str, date: str = "2026-03-01", extra: str = "", body: str = "") -> str:
-    return (
-        f"---\ntitle: {title}\ndate: {date}\ntype: feature\nstatus: in-progress\n{extra}---\n"
-        f"# Session: {title}\n\n## Objectives\n- {body or 'work on ' + title}\n"
-    )
+def in_progress(
+    title: str, objective: str = "", *, date: str = "2026-03-01", extra: str = ""
+) -> str:
+    """The export these tests commit: in progress, with one objective (from the title
+    unless given)."""
+    objectives = f"## Objectives\n- {objective or 'work on ' + title}"
+    return export_text(title, objectives, date=date, status="in-progress", extra=extra)
 
 
-def name(slug: str, date: str = "20260301") -> str:
-    return f"session_{date}_{slug}.md"
+def name(slug: str, date: str = "2026-03-01") -> str:
+    return session_name(slug, date)
 
 
 def write(repo: Path, slug: str, text: str) -> Path:
-    path = repo / ".sessions" / name(slug)
-    path.write_text(text)
-    return path
+    return write_export(repo, name(slug), text)
 
 
 def commit(
@@ -74,12 +83,25 @@ def status(repo: Path) -> str:
     return git(repo, "status", "--porcelain")
 
 
+@pytest.fixture(scope="module")
+def hooked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`git sess init` (hooks included), everything it created committed: once a module."""
+    with isolated_build(tmp_path_factory) as place:
+        repo = init_repository(place / "repo")
+        assert sess(repo, "init").code == 0
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "Set up sessions")
+    return repo
+
+
 @pytest.fixture
-def hooked(repo: Path) -> Path:
-    """`git sess init` (hooks included), everything it created committed."""
-    assert sess(repo, "init").code == 0
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "Set up sessions")
+def hooked(hooked_template: Path, tmp_path: Path) -> Path:
+    """A copy of that repository for this test, its hooks brought up to date as after
+    moving a repository (each stub names its repository's state file): no other change."""
+    repo = copy_repository(hooked_template, tmp_path / "repo")
+    result = sess(repo, "hooks", "install")
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [f"updated {hook}" for hook in HOOK_NAMES], result.out
     return repo
 
 
@@ -208,7 +230,7 @@ def test_worktree_uses_the_common_hooks_dir(hooked, tmp_path):
     git(hooked, "worktree", "add", "-q", str(other))
     result = sess(other, "hooks", "status")
     assert "ours" in result.out
-    write(other, "in_worktree", export("In worktree"))
+    write(other, "in_worktree", in_progress("In worktree"))
     git(other, "add", ".sessions")
     assert commit(other, editor=True).returncode == 0
     assert subject(other) == "Add session: In worktree"
@@ -222,7 +244,7 @@ def test_hooks_path_inside_the_repository_is_used_and_never_committed(repo):
     assert sess(repo, "init").code == 0
     assert (repo / ".githooks" / "pre-commit").is_file()
     assert not (hooks_dir(repo) / "pre-commit").exists()
-    write(repo, "hooked", export("Hooked"))
+    write(repo, "hooked", in_progress("Hooked"))
     git(repo, "add", "-A")
     assert commit(repo, "-m", "x").returncode == 0
     assert name("hooked") in committed(repo, INDEX)
@@ -286,7 +308,7 @@ def test_stub_falls_back_to_git_sess_on_path_when_the_interpreter_is_gone(hooked
     start = text.index("python=") + len("python=")
     end = text.index("\n", start)
     stub.write_text(text[:start] + "/nonexistent/python3" + text[end:])
-    write(hooked, "fallback", export("Fallback", extra="status: [broken\n"))
+    write(hooked, "fallback", in_progress("Fallback", extra="status: [broken\n"))
     git(hooked, "add", "-A")
     done = commit(hooked, "-m", "x")
     assert done.returncode == 1
@@ -314,12 +336,12 @@ def test_unrelated_commit_does_not_start_python(hooked):
     assert commit(hooked, "-m", "code").returncode == 0
     assert commit(hooked, "--allow-empty", "--allow-empty-message", editor=True).returncode == 0
     assert not marker.exists()
-    commit_export(hooked, "touches", export("Touches"), "sessions")
+    commit_export(hooked, "touches", in_progress("Touches"), "sessions")
     assert marker.exists()
 
 
 def test_new_export_commit_stages_the_index(hooked):
-    write(hooked, "alpha", export("Alpha"))
+    write(hooked, "alpha", in_progress("Alpha"))
     git(hooked, "add", f".sessions/{name('alpha')}")  # the index is not staged by hand
     assert commit(hooked, "-m", "alpha").returncode == 0
     assert name("alpha") in committed(hooked, INDEX)
@@ -327,7 +349,7 @@ def test_new_export_commit_stages_the_index(hooked):
 
 
 def test_broken_yaml_is_refused_and_nothing_changes(hooked):
-    write(hooked, "broken", export("Broken", extra="tags: [a, b\n"))
+    write(hooked, "broken", in_progress("Broken", extra="tags: [a, b\n"))
     git(hooked, "add", "-A")
     before_index = git(hooked, "ls-files", "-s")
     before_files = snapshot(hooked)
@@ -342,23 +364,23 @@ def test_broken_yaml_is_refused_and_nothing_changes(hooked):
 
 
 def test_staged_content_is_validated_not_the_work_tree(hooked):
-    path = write(hooked, "good", export("Good"))
+    path = write(hooked, "good", in_progress("Good"))
     git(hooked, "add", "-A")
-    path.write_text(export("Good", extra="status: [broken\n"))  # broken, but not staged
+    path.write_text(in_progress("Good", extra="status: [broken\n"))  # broken, but not staged
     assert commit(hooked, "-m", "good").returncode == 0
-    path.write_text(export("Good", extra="tags: [x\n"))
+    path.write_text(in_progress("Good", extra="tags: [x\n"))
     git(hooked, "add", str(path))
-    path.write_text(export("Good again"))  # fine in the work tree, broken when staged
+    path.write_text(in_progress("Good again"))  # fine in the work tree, broken when staged
     assert commit(hooked, "-m", "bad").returncode == 1
 
 
 def test_partial_staging_stays_partial(hooked):
-    path = write(hooked, "partial", export("Partial"))
+    path = write(hooked, "partial", in_progress("Partial"))
     git(hooked, "add", "-A")
     commit(hooked, "-m", "first")
-    path.write_text(export("Partial renamed", extra="tags: [staged]\n"))
+    path.write_text(in_progress("Partial renamed", extra="tags: [staged]\n"))
     git(hooked, "add", str(path))
-    path.write_text(export("Partial unstaged title", extra="tags: [unstaged]\n"))
+    path.write_text(in_progress("Partial unstaged title", extra="tags: [unstaged]\n"))
     assert commit(hooked, "-m", "second").returncode == 0
     index_committed = committed(hooked, INDEX)
     assert "Partial renamed" in index_committed and "unstaged" not in index_committed
@@ -372,10 +394,10 @@ def test_partial_staging_stays_partial(hooked):
 
 @pytest.mark.parametrize("how", ["paths", "all"])
 def test_commit_of_named_paths_or_all_leaves_a_clean_status(hooked, how):
-    path = write(hooked, "named", export("Named"))
+    path = write(hooked, "named", in_progress("Named"))
     git(hooked, "add", "-A")
     commit(hooked, "-m", "named")
-    path.write_text(export("Named renamed"))
+    path.write_text(in_progress("Named renamed"))
     args = [str(path)] if how == "paths" else ["-a"]
     assert commit(hooked, "-m", "change", *args).returncode == 0
     assert "Named renamed" in committed(hooked, INDEX)
@@ -383,12 +405,12 @@ def test_commit_of_named_paths_or_all_leaves_a_clean_status(hooked, how):
 
 
 def test_commit_of_named_paths_keeps_the_index_of_what_stays_staged(hooked):
-    path = write(hooked, "named", export("Named"))
+    path = write(hooked, "named", in_progress("Named"))
     git(hooked, "add", "-A")
     commit(hooked, "-m", "named")
-    write(hooked, "waiting", export("Waiting"))
+    write(hooked, "waiting", in_progress("Waiting"))
     git(hooked, "add", "-A")
-    path.write_text(export("Named renamed"))
+    path.write_text(in_progress("Named renamed"))
     assert commit(hooked, "-m", "change", str(path)).returncode == 0
     assert name("waiting") not in committed(hooked, INDEX)
     # Still staged: the new export, and the index that lists it beside the change.
@@ -400,7 +422,7 @@ def test_commit_of_named_paths_keeps_the_index_of_what_stays_staged(hooked):
 
 
 def test_hand_edit_of_the_index_alone_is_refused_and_kept(hooked):
-    commit_export(hooked, "kept", export("Kept"), "kept")
+    commit_export(hooked, "kept", in_progress("Kept"), "kept")
     index = hooked / INDEX
     index.write_text(index.read_text().replace("Kept", "Hand edited"))
     git(hooked, "add", INDEX)
@@ -416,9 +438,9 @@ def test_hand_edit_of_the_index_alone_is_refused_and_kept(hooked):
 
 
 def test_link_to_a_session_deleted_in_the_same_commit_is_refused(hooked):
-    commit_export(hooked, "base", export("Base"), "base")
+    commit_export(hooked, "base", in_progress("Base"), "base")
     commit_export(
-        hooked, "user", export("User", extra=f"continuation_of: {name('base')}\n"), "user"
+        hooked, "user", in_progress("User", extra=f"continuation_of: {name('base')}\n"), "user"
     )
     git(hooked, "rm", "-q", f".sessions/{name('base')}")
     done = commit(hooked, "-m", "delete")
@@ -430,8 +452,8 @@ def test_link_to_a_session_deleted_in_the_same_commit_is_refused(hooked):
 
 
 def test_cycle_across_two_files_is_refused(hooked):
-    write(hooked, "one", export("One", extra=f"continuation_of: {name('two')}\n"))
-    write(hooked, "two", export("Two", extra=f"prerequisite_sessions: [{name('one')}]\n"))
+    write(hooked, "one", in_progress("One", extra=f"continuation_of: {name('two')}\n"))
+    write(hooked, "two", in_progress("Two", extra=f"prerequisite_sessions: [{name('one')}]\n"))
     git(hooked, "add", "-A")
     done = commit(hooked, "-m", "cycle")
     assert done.returncode == 1 and "link cycle" in done.stderr
@@ -439,12 +461,14 @@ def test_cycle_across_two_files_is_refused(hooked):
 
 def test_cycle_closed_by_one_export_through_committed_ones_is_refused(hooked):
     # The committed exports are known from the commit cache, not parsed again.
-    write(hooked, "first", export("First"))
-    write(hooked, "second", export("Second", extra=f"continuation_of: {name('first')}\n"))
-    write(hooked, "third", export("Third", extra=f"prerequisite_sessions: [{name('second')}]\n"))
+    write(hooked, "first", in_progress("First"))
+    write(hooked, "second", in_progress("Second", extra=f"continuation_of: {name('first')}\n"))
+    write(
+        hooked, "third", in_progress("Third", extra=f"prerequisite_sessions: [{name('second')}]\n")
+    )
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "chain").returncode == 0
-    write(hooked, "first", export("First", extra=f"continuation_of: {name('third')}\n"))
+    write(hooked, "first", in_progress("First", extra=f"continuation_of: {name('third')}\n"))
     git(hooked, "add", "-A")
     done = commit(hooked, "-m", "cycle")
     assert done.returncode == 1
@@ -453,12 +477,12 @@ def test_cycle_closed_by_one_export_through_committed_ones_is_refused(hooked):
 
 
 def test_second_continuation_of_a_committed_export_warns_of_a_fork(hooked):
-    write(hooked, "root", export("Root"))
-    write(hooked, "left", export("Left", extra=f"continuation_of: {name('root')}\n"))
+    write(hooked, "root", in_progress("Root"))
+    write(hooked, "left", in_progress("Left", extra=f"continuation_of: {name('root')}\n"))
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "left").returncode == 0
-    write(hooked, "root", export("Root renamed"))
-    write(hooked, "right", export("Right", extra=f"continuation_of: {name('ROOT')}\n"))
+    write(hooked, "root", in_progress("Root renamed"))
+    write(hooked, "right", in_progress("Right", extra=f"continuation_of: {name('ROOT')}\n"))
     git(hooked, "add", "-A")
     done = commit(hooked, "-m", "right")
     assert done.returncode == 0
@@ -482,20 +506,20 @@ def test_second_continuation_of_a_committed_export_warns_of_a_fork(hooked):
 def test_damaged_commit_cache_is_rebuilt_never_trusted(hooked, damaged, damage):
     cache = hooked / ".git" / "gitsess"
     for number, title in enumerate(["Cached", "Logged"]):
-        write(hooked, title.lower(), export(title, body=f"work {number}"))
+        write(hooked, title.lower(), in_progress(title, objective=f"work {number}"))
         git(hooked, "add", "-A")
         assert commit(hooked, "-m", title).returncode == 0
     assert all((cache / name).is_file() for name in ("blob-facts.json", "blob-facts.log", damaged))
     path = cache / damaged
     path.write_bytes(path.read_bytes()[:-9] if damage is None else damage)
-    write(hooked, "cached", export("Cached again"))
-    write(hooked, "after", export("After"))
+    write(hooked, "cached", in_progress("Cached again"))
+    write(hooked, "after", in_progress("After"))
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "after").returncode == 0
     index = committed(hooked, INDEX)
     assert "Cached again" in index and name("logged") in index and name("after") in index
     assert sess(hooked, "index", "--check").code == 0
-    write(hooked, "logged", export("Logged again"))
+    write(hooked, "logged", in_progress("Logged again"))
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "again").returncode == 0
     assert "Logged again" in committed(hooked, INDEX)
@@ -528,7 +552,7 @@ def _tamper_link_list(cache: dict, victim: str) -> None:
 def test_cache_edited_into_valid_json_with_wrong_content_is_not_trusted(hooked, tamper):
     cache = hooked / ".git" / "gitsess"
     for title in ("Victim", "Bystander"):
-        write(hooked, title.lower(), export(title))
+        write(hooked, title.lower(), in_progress(title))
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "both").returncode == 0
     victim = name("victim")
@@ -537,7 +561,7 @@ def test_cache_edited_into_valid_json_with_wrong_content_is_not_trusted(hooked, 
         if (file == "blob-entries.json") == tamper.__name__.startswith("_tamper_entry"):
             tamper(data, victim)
             (cache / file).write_text(json.dumps(data))
-    write(hooked, "bystander", export("Bystander renamed"))  # the index must be rendered
+    write(hooked, "bystander", in_progress("Bystander renamed"))  # the index must be rendered
     git(hooked, "add", "-A")
     done = commit(hooked, "-m", "after")
     assert done.returncode == 0, done.stderr
@@ -554,7 +578,7 @@ def test_sha256_repository(tmp_path):
     git(repo, "add", "-A")
     assert commit(repo, "-m", "setup").returncode == 0
     for title in ("One", "Two"):
-        write(repo, title.lower(), export(title))
+        write(repo, title.lower(), in_progress(title))
         git(repo, "add", "-A")
         assert commit(repo, "-m", title).returncode == 0
         assert name(title.lower()) in committed(repo, INDEX)
@@ -563,16 +587,16 @@ def test_sha256_repository(tmp_path):
 
 
 def test_old_problems_in_untouched_exports_do_not_block_other_work(hooked):
-    write(hooked, "old", export("Old", extra="status: [broken\n"))
+    write(hooked, "old", in_progress("Old", extra="status: [broken\n"))
     git(hooked, "add", "-A")
     assert commit(hooked, "--no-verify", "-m", "old").returncode == 0
-    write(hooked, "new", export("New"))
+    write(hooked, "new", in_progress("New"))
     git(hooked, "add", f".sessions/{name('new')}")
     assert commit(hooked, "-m", "new").returncode == 0
 
 
 def test_no_verify_then_a_normal_commit_repairs_the_index(hooked):
-    write(hooked, "skipped", export("Skipped"))
+    write(hooked, "skipped", in_progress("Skipped"))
     git(hooked, "add", f".sessions/{name('skipped')}")
     assert commit(hooked, "--no-verify", "-m", "skipped").returncode == 0
     assert name("skipped") not in committed(hooked, INDEX)
@@ -584,17 +608,17 @@ def test_no_verify_then_a_normal_commit_repairs_the_index(hooked):
 
 
 def test_no_verify_commit_prints_nothing_but_the_repair_note(hooked):
-    write(hooked, "quiet", export("Quiet"))
+    write(hooked, "quiet", in_progress("Quiet"))
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "first").returncode == 0
-    (hooked / ".sessions" / name("quiet")).write_text(export("Quiet", body="more"))
+    (hooked / ".sessions" / name("quiet")).write_text(in_progress("Quiet", objective="more"))
     done = commit(hooked, "-a", "--no-verify", "-m", "skipped")
     assert done.returncode == 0
     assert done.stdout == "" and done.stderr == ""
 
 
 def test_interrupted_hook_leaves_the_staging_area_as_it_was(hooked):
-    write(hooked, "interrupted", export("Interrupted"))
+    write(hooked, "interrupted", in_progress("Interrupted"))
     git(hooked, "add", f".sessions/{name('interrupted')}")
     before = git(hooked, "ls-files", "-s")
     stub = hooks_dir(hooked) / "pre-commit"
@@ -623,7 +647,7 @@ GITHUB_TOKEN = "ghp_" + "a1B2c3D4" * 5
 
 
 def test_secret_is_refused_with_file_line_kind_and_a_masked_value(hooked):
-    write(hooked, "leak", export("Leak", body=f"token used: {GITHUB_TOKEN}"))
+    write(hooked, "leak", in_progress("Leak", objective=f"token used: {GITHUB_TOKEN}"))
     git(hooked, "add", "-A")
     done = commit(hooked, "-m", "leak")
     assert done.returncode == 1
@@ -648,11 +672,13 @@ def test_secret_in_a_checkpoint_is_refused_too(hooked):
 
 def test_secret_allowed_by_marker_or_config(hooked):
     write(
-        hooked, "marked", export("Marked", body=f"{GITHUB_TOKEN} <!-- git-sess: allow-secret -->")
+        hooked,
+        "marked",
+        in_progress("Marked", objective=f"{GITHUB_TOKEN} <!-- git-sess: allow-secret -->"),
     )
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "marked").returncode == 0
-    write(hooked, "configured", export("Configured", body=GITHUB_TOKEN))
+    write(hooked, "configured", in_progress("Configured", objective=GITHUB_TOKEN))
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "refused").returncode == 1
     git(hooked, "config", "sess.allowSecrets", "true")
@@ -663,25 +689,25 @@ def test_secret_allowed_by_marker_or_config(hooked):
 
 
 def test_message_for_one_new_and_one_updated_export(hooked):
-    path = write(hooked, "feature", export("Feature work"))
+    path = write(hooked, "feature", in_progress("Feature work"))
     git(hooked, "add", "-A")
     assert commit(hooked, editor=True).returncode == 0
     assert subject(hooked) == "Add session: Feature work"
     body = git(hooked, "log", "-1", "--format=%b")
     assert "- Technical decisions" in body
-    path.write_text(export("Feature work", body="more"))
+    path.write_text(in_progress("Feature work", objective="more"))
     git(hooked, "add", "-A")
     assert commit(hooked, editor=True).returncode == 0
     assert subject(hooked) == "Update session: Feature work"
 
 
 def test_message_lists_several(hooked):
-    old = write(hooked, "old", export("Old one"))
+    old = write(hooked, "old", in_progress("Old one"))
     git(hooked, "add", "-A")
     commit(hooked, "-m", "old")
-    old.write_text(export("Old one", body="changed"))
-    write(hooked, "b", export("Bee"))
-    write(hooked, "a", export("Ay"))
+    old.write_text(in_progress("Old one", objective="changed"))
+    write(hooked, "b", in_progress("Bee"))
+    write(hooked, "a", in_progress("Ay"))
     git(hooked, "add", "-A")
     assert commit(hooked, editor=True).returncode == 0
     assert subject(hooked) == "Add 2 sessions, update 1 session"
@@ -698,7 +724,7 @@ def test_checkpoints_are_committed_with_the_message_too(hooked):
     assert result.code == 0, result.err
     assert git(hooked, "log", "-1", "--format=%B").strip() == "Add checkpoint: Before refactor"
     second = sess(hooked, "checkpoint", "After refactor").out.strip()
-    write(hooked, "work", export("Work"))
+    write(hooked, "work", in_progress("Work"))
     assert sess(hooked, "commit", second).code == 0  # named by its path: alone
     assert subject(hooked) == "Add checkpoint: After refactor"
     Path(hooked, first).unlink()
@@ -713,11 +739,11 @@ def test_checkpoints_are_committed_with_the_message_too(hooked):
 
 
 def test_message_of_a_rename_says_rename(hooked):
-    commit_export(hooked, "base_work", export("Base work"), "base")
+    commit_export(hooked, "base_work", in_progress("Base work"), "base")
     link = "continuation_of: session_20260301_base_work\n"
-    later = export("Next step", date="2026-03-02", extra=link)
-    (hooked / ".sessions" / name("next_step", "20260302")).write_text(later)
-    commit_export(hooked, "lone", export("Lone"), "next and lone")
+    later = in_progress("Next step", date="2026-03-02", extra=link)
+    (hooked / ".sessions" / name("next_step", "2026-03-02")).write_text(later)
+    commit_export(hooked, "lone", in_progress("Lone"), "next and lone")
     assert sess(hooked, "mv", "base_work", "Foundation work").code == 0
     git(hooked, "add", "-A")  # mv stages the move alone, as git mv does
     assert commit(hooked, editor=True).returncode == 0
@@ -738,7 +764,7 @@ def test_message_of_a_rename_says_rename(hooked):
 )
 def test_message_given_amend_or_template_is_never_touched(hooked, args):
     (hooked / "TEMPLATE").write_text("from the template\n")
-    write(hooked, "given", export("Given"))
+    write(hooked, "given", in_progress("Given"))
     git(hooked, "add", ".sessions")
     assert commit(hooked, *args, edit=True).returncode == 0
     expected = {
@@ -752,14 +778,14 @@ def test_message_given_amend_or_template_is_never_touched(hooked, args):
 def test_commit_template_config_is_never_touched(hooked):
     (hooked.parent / "tmpl").write_text("team template\n")
     git(hooked, "config", "commit.template", str(hooked.parent / "tmpl"))
-    write(hooked, "templated", export("Templated"))
+    write(hooked, "templated", in_progress("Templated"))
     git(hooked, "add", ".sessions")
     assert commit(hooked, edit=True).returncode == 0
     assert subject(hooked) == "edited team template"
 
 
 def test_mixed_commit_keeps_git_default(hooked):
-    write(hooked, "mixed", export("Mixed"))
+    write(hooked, "mixed", in_progress("Mixed"))
     (hooked / "code.py").write_text("x\n")
     git(hooked, "add", "-A")
     done = commit(hooked, editor=True)  # `true` leaves git's empty message: aborted
@@ -770,7 +796,7 @@ def test_mixed_commit_keeps_git_default(hooked):
 
 
 def test_sess_commit_commits_every_changed_export_with_the_message(hooked):
-    write(hooked, "one", export("One"))
+    write(hooked, "one", in_progress("One"))
     result = sess(hooked, "commit")
     assert result.code == 0, result.err
     assert subject(hooked) == "Add session: One"
@@ -779,15 +805,15 @@ def test_sess_commit_commits_every_changed_export_with_the_message(hooked):
 
 
 def test_sess_commit_named_export_only(hooked):
-    write(hooked, "one", export("One"))
-    write(hooked, "two", export("Two"))
+    write(hooked, "one", in_progress("One"))
+    write(hooked, "two", in_progress("Two"))
     assert sess(hooked, "commit", "one").code == 0
     assert subject(hooked) == "Add session: One"
     assert f"?? .sessions/{name('two')}" in status(hooked)
 
 
 def test_sess_commit_refuses_when_other_files_are_staged(hooked):
-    write(hooked, "one", export("One"))
+    write(hooked, "one", in_progress("One"))
     (hooked / "code.py").write_text("x\n")
     git(hooked, "add", "code.py")
     before = git(hooked, "ls-files", "-s")
@@ -799,7 +825,7 @@ def test_sess_commit_refuses_when_other_files_are_staged(hooked):
 
 
 def test_sess_commit_refused_by_the_hook_restores_the_staging_area(hooked):
-    write(hooked, "broken", export("Broken", extra="tags: [x\n"))
+    write(hooked, "broken", in_progress("Broken", extra="tags: [x\n"))
     before = git(hooked, "ls-files", "-s")
     result = sess(hooked, "commit")
     assert result.code == 1
@@ -812,7 +838,7 @@ def test_sess_commit_refused_by_the_hook_restores_the_staging_area(hooked):
 
 
 def test_sess_commit_no_verify_commits_what_the_hook_refuses_with_its_index(hooked):
-    write(hooked, "key", export("Key", body='password = "hunter2hunter2hunter2"'))
+    write(hooked, "key", in_progress("Key", objective='password = "hunter2hunter2hunter2"'))
     assert sess(hooked, "commit").code == 1
     result = sess(hooked, "commit", "--no-verify")
     assert result.code == 0, result.err
@@ -825,7 +851,7 @@ def test_sess_commit_without_hooks_still_stages_the_index(repo):
     assert sess(repo, "init", "--no-hooks").code == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "setup")
-    write(repo, "plain", export("Plain"))
+    write(repo, "plain", in_progress("Plain"))
     assert sess(repo, "commit").code == 0
     assert name("plain") in committed(repo, INDEX)
 
@@ -835,7 +861,7 @@ def test_sess_commit_with_nothing_to_commit(hooked):
 
 
 def test_sess_commit_of_an_unchanged_export_says_so(hooked):
-    write(hooked, "done", export("Done"))
+    write(hooked, "done", in_progress("Done"))
     assert sess(hooked, "commit").code == 0
     head = git(hooked, "rev-parse", "HEAD")
     assert_one_line_error(sess(hooked, "commit", "done"), name("done"), "no changes to commit")
@@ -843,7 +869,7 @@ def test_sess_commit_of_an_unchanged_export_says_so(hooked):
 
 
 def test_sess_commit_of_an_export_removed_with_git_rm(hooked):
-    write(hooked, "gone", export("Gone"))
+    write(hooked, "gone", in_progress("Gone"))
     assert sess(hooked, "commit").code == 0
     git(hooked, "rm", "-q", f".sessions/{name('gone')}")
     result = sess(hooked, "commit")
@@ -854,7 +880,7 @@ def test_sess_commit_of_an_export_removed_with_git_rm(hooked):
 
 
 def test_sess_commit_after_git_mv_commits_both_sides_of_the_rename(hooked):
-    write(hooked, "old_name", export("Moved"))
+    write(hooked, "old_name", in_progress("Moved"))
     assert sess(hooked, "commit").code == 0
     git(hooked, "mv", f".sessions/{name('old_name')}", f".sessions/{name('new_name')}")
     result = sess(hooked, "commit")
@@ -865,16 +891,16 @@ def test_sess_commit_after_git_mv_commits_both_sides_of_the_rename(hooked):
 
 
 def test_sess_commit_during_a_merge_is_refused(hooked):
-    write(hooked, "shared", export("Shared"))
+    write(hooked, "shared", in_progress("Shared"))
     assert sess(hooked, "commit").code == 0
     git(hooked, "checkout", "-q", "-b", "theirs")
-    write(hooked, "shared", export("Theirs"))
+    write(hooked, "shared", in_progress("Theirs"))
     assert sess(hooked, "commit").code == 0
     git(hooked, "checkout", "-q", "main")
-    write(hooked, "shared", export("Ours"))
+    write(hooked, "shared", in_progress("Ours"))
     assert sess(hooked, "commit").code == 0
     assert _run_git(hooked, "merge", "theirs").returncode != 0
-    write(hooked, "shared", export("Both"))
+    write(hooked, "shared", in_progress("Both"))
     before = (snapshot(hooked), git(hooked, "ls-files", "-s", "--unmerged"))
     assert_one_line_error(sess(hooked, "commit"), "a merge is in progress", "git merge --abort")
     assert (snapshot(hooked), git(hooked, "ls-files", "-s", "--unmerged")) == before
@@ -890,14 +916,14 @@ def test_failed_sess_commit_restores_the_staging_area_in_a_sha256_repository(tmp
     assert sess(repo, "init").code == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "Set up sessions")
-    write(repo, "broken", export("Broken", extra="tags: [x\n"))
+    write(repo, "broken", in_progress("Broken", extra="tags: [x\n"))
     result = sess(repo, "commit")
     assert result.code == 1
     assert status(repo) == f"?? .sessions/{name('broken')}\n"
 
 
 def test_sess_commit_include_staged_names_the_other_files(hooked):
-    write(hooked, "with_code", export("With code"))
+    write(hooked, "with_code", in_progress("With code"))
     (hooked / "code.py").write_text("x\n")
     git(hooked, "add", "code.py")
     assert sess(hooked, "commit", "--include-staged").code == 0
@@ -912,12 +938,12 @@ def test_sess_commit_include_staged_names_the_other_files(hooked):
 def _two_branches(repo: Path, count: int = 3) -> None:
     git(repo, "checkout", "-q", "-b", "theirs")
     for number in range(count):
-        write(repo, f"theirs_{number}", export(f"Theirs {number}", date="2026-03-02"))
+        write(repo, f"theirs_{number}", in_progress(f"Theirs {number}", date="2026-03-02"))
     git(repo, "add", "-A")
     commit(repo, "-m", "theirs")
     git(repo, "checkout", "-q", "main")
     for number in range(count):
-        write(repo, f"ours_{number}", export(f"Ours {number}", date="2026-03-02"))
+        write(repo, f"ours_{number}", in_progress(f"Ours {number}", date="2026-03-02"))
     git(repo, "add", "-A")
     commit(repo, "-m", "ours")
 
@@ -960,14 +986,17 @@ def test_cherry_pick_never_conflicts_on_the_index(hooked):
 def _both_change_one_session(repo: Path) -> None:
     """main renames the session, branch `theirs` completes it: git merges the
     export cleanly, but each side changed its line of the index."""
-    commit_export(repo, "shared", export("Shared"), "shared")
+    commit_export(repo, "shared", in_progress("Shared"), "shared")
     git(repo, "checkout", "-q", "-b", "theirs")
     commit_export(
-        repo, "shared", export("Shared").replace("in-progress", "complete"), "complete it"
+        repo, "shared", in_progress("Shared").replace("in-progress", "complete"), "complete it"
     )
     git(repo, "checkout", "-q", "main")
     commit_export(
-        repo, "shared", export("Shared").replace("title: Shared", "title: Renamed"), "rename it"
+        repo,
+        "shared",
+        in_progress("Shared").replace("title: Shared", "title: Renamed"),
+        "rename it",
     )
 
 
@@ -1010,7 +1039,7 @@ def test_merge_finished_with_no_verify_is_repaired_like_any_no_verify_commit(hoo
 def test_rebase_of_two_changes_to_one_session_rebuilds_each_commit(hooked):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
-    commit_export(hooked, "later", export("Later"), "later")
+    commit_export(hooked, "later", in_progress("Later"), "later")
     done = _run_git(hooked, "rebase", "main")
     assert done.returncode == 0, done.stderr
     assert "regenerated the session index in the rebase's 2 commits" in done.stderr
@@ -1026,10 +1055,10 @@ def test_rebase_stopped_by_a_conflict_continues_and_ends_true(hooked):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
     commit_export(
-        hooked, "shared", export("Theirs too").replace("in-progress", "complete"), "retitle it"
+        hooked, "shared", in_progress("Theirs too").replace("in-progress", "complete"), "retitle it"
     )
     assert _run_git(hooked, "rebase", "main").returncode != 0  # the title conflicts
-    write(hooked, "shared", export("Agreed").replace("in-progress", "complete"))
+    write(hooked, "shared", in_progress("Agreed").replace("in-progress", "complete"))
     git(hooked, "add", "-A")
     done = _run_git(hooked, "rebase", "--continue")
     assert done.returncode == 0, done.stderr
@@ -1041,7 +1070,7 @@ def test_rebase_stopped_by_a_conflict_continues_and_ends_true(hooked):
 def test_cherry_pick_of_changes_to_one_session_rebuilds_the_picks(hooked, picks):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
-    commit_export(hooked, "later", export("Later"), "later")
+    commit_export(hooked, "later", in_progress("Later"), "later")
     git(hooked, "checkout", "-q", "main")
     if picks == ["theirs"]:  # one pick: the session's change comes alone
         picks = ["theirs~1"]
@@ -1055,20 +1084,20 @@ def test_cherry_pick_of_changes_to_one_session_rebuilds_the_picks(hooked, picks)
 
 
 def test_cherry_pick_sequence_stopped_by_a_conflict_continues_and_ends_true(hooked):
-    commit_export(hooked, "shared", export("Shared"), "shared")
+    commit_export(hooked, "shared", in_progress("Shared"), "shared")
     base = git(hooked, "rev-parse", "HEAD").strip()
     git(hooked, "checkout", "-q", "-b", "multi")
-    completed = export("Shared").replace("in-progress", "complete")
+    completed = in_progress("Shared").replace("in-progress", "complete")
     commit_export(hooked, "shared", completed, "m1 complete it")
     commit_export(
         hooked, "shared", completed.replace("title: Shared", "title: Theirs"), "m2 retitle it"
     )
-    commit_export(hooked, "later", export("Later"), "m3 later")
+    commit_export(hooked, "later", in_progress("Later"), "m3 later")
     git(hooked, "checkout", "-q", "main")
     commit_export(
         hooked,
         "shared",
-        export("Shared").replace("title: Shared", "title: Ours"),
+        in_progress("Shared").replace("title: Shared", "title: Ours"),
         "retitle it here",
     )
     assert _run_git(hooked, "cherry-pick", f"{base}..multi").returncode != 0  # on m2
@@ -1100,12 +1129,14 @@ def _index_agrees(repo: Path, rev: str) -> bool:
 def _feat_retitles_then_both_add_an_insight(repo: Path) -> None:
     """Picking main..feat onto main: the retitle picks cleanly with one side's
     index line, and the insight conflicts on the last pick."""
-    commit_export(repo, "shared", export("Shared", body="work"), "shared")
+    commit_export(repo, "shared", in_progress("Shared", objective="work"), "shared")
     git(repo, "checkout", "-q", "-b", "feat")
-    commit_export(repo, "shared", export("Shared by feat", body="work"), "retitle it")
-    commit_export(repo, "shared", export("Shared by feat", body="insight from feat"), "f insight")
+    commit_export(repo, "shared", in_progress("Shared by feat", objective="work"), "retitle it")
+    commit_export(
+        repo, "shared", in_progress("Shared by feat", objective="insight from feat"), "f insight"
+    )
     git(repo, "checkout", "-q", "main")
-    done = export("Shared", body="insight from main").replace("in-progress", "complete")
+    done = in_progress("Shared", objective="insight from main").replace("in-progress", "complete")
     commit_export(repo, "shared", done, "m insight")
 
 
@@ -1113,7 +1144,9 @@ def _feat_retitles_then_both_add_an_insight(repo: Path) -> None:
 def test_cherry_pick_whose_last_pick_conflicts_stages_the_index_and_continues(hooked, resolve):
     _feat_retitles_then_both_add_an_insight(hooked)
     assert _run_git(hooked, "cherry-pick", "main..feat").returncode != 0  # on the insight
-    agreed = export("Shared by feat", body="both insights").replace("in-progress", "complete")
+    agreed = in_progress("Shared by feat", objective="both insights").replace(
+        "in-progress", "complete"
+    )
     write(hooked, "shared", agreed)
     git(hooked, "add", "-A")
     # git checks, once `--continue` has committed, that HEAD is what it had
@@ -1138,14 +1171,17 @@ def test_cherry_pick_whose_last_pick_conflicts_stages_the_index_and_continues(ho
 def test_pick_sequence_whose_last_pick_conflicts_outside_the_sessions_ends_true(hooked):
     code = hooked / "code.txt"
     code.write_text("base\n")
-    commit_export(hooked, "shared", export("Shared", body="work"), "shared and code")
+    commit_export(hooked, "shared", in_progress("Shared", objective="work"), "shared and code")
     git(hooked, "checkout", "-q", "-b", "feat")
-    commit_export(hooked, "shared", export("Shared by feat", body="work"), "retitle it")
+    commit_export(hooked, "shared", in_progress("Shared by feat", objective="work"), "retitle it")
     code.write_text("feat\n")
     git(hooked, "commit", "-qam", "code feat")
     git(hooked, "checkout", "-q", "main")
     commit_export(
-        hooked, "shared", export("Shared", body="work").replace("in-progress", "complete"), "done"
+        hooked,
+        "shared",
+        in_progress("Shared", objective="work").replace("in-progress", "complete"),
+        "done",
     )
     code.write_text("main\n")
     git(hooked, "commit", "-qam", "code main")
@@ -1165,16 +1201,18 @@ def test_pick_sequence_whose_last_pick_conflicts_outside_the_sessions_ends_true(
 
 
 def test_revert_whose_last_revert_conflicts_continues_and_ends_true(hooked):
-    commit_export(hooked, "shared", export("Shared"), "shared")
+    commit_export(hooked, "shared", in_progress("Shared"), "shared")
     start = git(hooked, "rev-parse", "HEAD").strip()
-    commit_export(hooked, "shared", export("Shared", body="insight"), "insight")
-    commit_export(hooked, "shared", export("Shared T1", body="insight"), "retitle it")
+    commit_export(hooked, "shared", in_progress("Shared", objective="insight"), "insight")
+    commit_export(hooked, "shared", in_progress("Shared T1", objective="insight"), "retitle it")
     end = git(hooked, "rev-parse", "HEAD").strip()
-    amended = export("Shared T1", body="insight, amended").replace("in-progress", "complete")
+    amended = in_progress("Shared T1", objective="insight, amended").replace(
+        "in-progress", "complete"
+    )
     commit_export(hooked, "shared", amended, "amend it")
     # The retitle reverts cleanly with one side's index line; the insight conflicts.
     assert _run_git(hooked, "revert", "--no-edit", f"{start}..{end}").returncode != 0
-    write(hooked, "shared", export("Shared").replace("in-progress", "complete"))
+    write(hooked, "shared", in_progress("Shared").replace("in-progress", "complete"))
     git(hooked, "add", "-A")
     assert _run_git(hooked, "revert", "--continue").returncode != 0  # staged right
     done = _run_git(hooked, "revert", "--continue")
@@ -1219,7 +1257,7 @@ def test_rebase_update_refs_says_where_the_stacked_branches_belong(hooked):
     _both_change_one_session(hooked)
     git(hooked, "checkout", "-q", "theirs")
     git(hooked, "branch", "stack")
-    commit_export(hooked, "later", export("Later"), "later")
+    commit_export(hooked, "later", in_progress("Later"), "later")
     done = _run_git(hooked, "rebase", "--update-refs", "main")
     assert done.returncode == 0, done.stderr
     # git moves `stack` after every hook has run, onto the commit it made.
@@ -1263,11 +1301,11 @@ def test_signed_merge_is_not_rebuilt_and_says_so(hooked, tmp_path):
 
 
 def test_conflict_inside_an_export_is_left_to_the_user_then_indexed(hooked):
-    commit_export(hooked, "shared", export("Shared"), "shared")
+    commit_export(hooked, "shared", in_progress("Shared"), "shared")
     git(hooked, "checkout", "-q", "-b", "theirs")
-    commit_export(hooked, "shared", export("Shared theirs"), "t")
+    commit_export(hooked, "shared", in_progress("Shared theirs"), "t")
     git(hooked, "checkout", "-q", "main")
-    commit_export(hooked, "shared", export("Shared ours"), "o")
+    commit_export(hooked, "shared", in_progress("Shared ours"), "o")
     done = subprocess.run(
         ["git", "merge", "-q", "theirs"], cwd=hooked, capture_output=True, text=True
     )
@@ -1279,7 +1317,7 @@ def test_conflict_inside_an_export_is_left_to_the_user_then_indexed(hooked):
     refused = commit(hooked, "--no-edit")
     assert refused.returncode == 1
     assert f".sessions/{name('shared')}:2: unresolved merge conflict" in refused.stderr
-    write(hooked, "shared", export("Shared resolved"))
+    write(hooked, "shared", in_progress("Shared resolved"))
     git(hooked, "add", "-A")
     assert commit(hooked, "--no-edit").returncode == 0
     assert "Shared resolved" in committed(hooked, INDEX)
@@ -1289,9 +1327,9 @@ def test_conflict_inside_an_export_is_left_to_the_user_then_indexed(hooked):
 
 
 def test_post_commit_refreshes_an_existing_search_index_in_the_background(hooked):
-    commit_export(hooked, "first", export("First", body="zebrafish"), "first")
+    commit_export(hooked, "first", in_progress("First", objective="zebrafish"), "first")
     assert sess(hooked, "search", "zebrafish").code == 0  # builds the index
-    write(hooked, "second", export("Second", body="zebrafish again"))
+    write(hooked, "second", in_progress("Second", objective="zebrafish again"))
     git(hooked, "add", "-A")
     done = commit(hooked, "-m", "second")
     assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
@@ -1307,7 +1345,7 @@ def test_post_commit_refreshes_an_existing_search_index_in_the_background(hooked
 
 
 def test_post_hooks_never_build_a_search_index(hooked):
-    commit_export(hooked, "first", export("First"), "first")
+    commit_export(hooked, "first", in_progress("First"), "first")
     git(hooked, "checkout", "-q", "-b", "other")
     time.sleep(1.0)
     assert not (hooked / ".git" / "gitsess" / "search").exists()
@@ -1382,12 +1420,12 @@ def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    write(repo, "framework", export("Framework", extra="tags: [x\n"))
+    write(repo, "framework", in_progress("Framework", extra="tags: [x\n"))
     git(repo, "add", "-A")
     done = commit_in(env, repo, "bad")
     assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
-    write(repo, "framework", export("Framework"))
-    write(repo, "untracked", export("Untracked"))  # not stashed by the framework
+    write(repo, "framework", in_progress("Framework"))
+    write(repo, "untracked", in_progress("Untracked"))  # not stashed by the framework
     git(repo, "add", f".sessions/{name('framework')}")
     done = commit_in(env, repo, "good")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -1415,11 +1453,11 @@ def test_pre_commit_framework_installed_before_init_runs_ours_behind_it(repo, tm
     git(repo, "add", "-A")
     done = commit_in(env, repo, "setup")
     assert done.returncode == 0, done.stdout + done.stderr
-    write(repo, "behind", export("Behind", extra="tags: [x\n"))
+    write(repo, "behind", in_progress("Behind", extra="tags: [x\n"))
     git(repo, "add", "-A")
     done = commit_in(env, repo, "bad")
     assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
-    write(repo, "behind", export("Behind"))
+    write(repo, "behind", in_progress("Behind"))
     git(repo, "add", "-A")
     done = commit_in(env, repo, "good")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -1444,20 +1482,20 @@ def test_pre_commit_framework_installed_after_init_keeps_running_ours(hooked, tm
     result = sess(hooked, "hooks", "install")
     assert result.code == 0, result.err
     assert {path.name: path.read_bytes() for path in hooks_dir(hooked).iterdir()} == before
-    write(hooked, "through", export("Through", extra="tags: [x\n"))
+    write(hooked, "through", in_progress("Through", extra="tags: [x\n"))
     git(hooked, "add", "-A")
     done = commit_in(env, hooked, "bad")
     assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
-    write(hooked, "through", export("Through"))
+    write(hooked, "through", in_progress("Through"))
     git(hooked, "add", "-A")
     done = commit_in(env, hooked, "good")
     assert done.returncode == 0, done.stdout + done.stderr
     assert name("through") in committed(hooked, INDEX)
     assert "git-sess" not in done.stderr  # the hooks of one commit know each other
     # `git commit FILE`: the real staging area is given the index just committed.
-    write(hooked, "named", export("Named"))
+    write(hooked, "named", in_progress("Named"))
     git(hooked, "add", "-A")
-    write(hooked, "named", export("Named", body="edited after git add"))
+    write(hooked, "named", in_progress("Named", objective="edited after git add"))
     done = commit_in(env, hooked, "named", f".sessions/{name('named')}")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "git-sess" not in done.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from builders import read_export
 from conftest import FIXTURES, assert_one_line_error, git, sess, snapshot
 
 LEGACY = FIXTURES / "legacy"
@@ -42,16 +43,8 @@ EXPECTED = {
 }
 
 
-def split(text: str) -> tuple[dict, str]:
-    """(frontmatter as data, everything after the closing delimiter line)."""
-    assert text.startswith("---\n"), text[:80]
-    head, separator, body = text[4:].partition("\n---\n")
-    assert separator, text[:400]
-    return yaml.safe_load(head), body
-
-
 def imported(repo: Path, name: str) -> tuple[dict, str]:
-    return split((repo / ".sessions" / name).read_text(encoding="utf-8"))
+    return read_export(repo / ".sessions" / name)
 
 
 def run_import(repo: Path, *args: str) -> str:
@@ -100,7 +93,7 @@ def test_import_keeps_every_body_byte_for_byte(legacy_repo):
         assert data.endswith(original)
         frontmatter = data[: len(data) - len(original)].decode()
         assert frontmatter.startswith("---\n") and frontmatter.endswith("\n---\n")
-        assert split(data.decode())[1] == original.decode()
+        assert read_export(data.decode())[1] == original.decode()
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

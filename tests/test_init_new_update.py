@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-import yaml
+from builders import export_text, frontmatter, new, split_export, write_export
 from conftest import (
     FIXTURES,
     assert_one_line_error,
@@ -85,44 +85,8 @@ def exports(repo: Path, directory: str = ".sessions") -> list[str]:
     return sorted(p.name for p in (repo / directory).glob("*.md") if p.name not in skip)
 
 
-def new(cwd: Path, title: str, *args: str) -> Path:
-    """`git sess new` that must succeed; returns the absolute path it printed."""
-    result = sess(cwd, "new", title, *args)
-    assert result.code == 0, (result.out, result.err)
-    printed = result.out.strip().splitlines()
-    assert len(printed) == 1, result.out
-    path = (cwd / printed[0]).resolve()
-    assert path.is_file(), path
-    return path
-
-
-def split_export(path: Path) -> tuple[str, str]:
-    """(frontmatter YAML text, body) of an export written with `---` delimiters."""
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith("---\n"), text[:80]
-    yaml_text, separator, body = text[4:].partition("\n---\n")
-    assert separator, text
-    return yaml_text + "\n", body
-
-
-def frontmatter(path: Path) -> dict:
-    return yaml.safe_load(split_export(path)[0])
-
-
 def headings(path: Path) -> list[str]:
     return [line for line in split_export(path)[1].splitlines() if re.match(r"#{2,3} ", line)]
-
-
-def write_export(repo: Path, name: str, text: str | bytes) -> Path:
-    path = sessions_dir(repo) / name
-    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    return path
-
-
-def export_text(title: str, date: str, **extra: str) -> str:
-    lines = ["---", f"title: {title}", f"date: {date}", "type: feature", "status: in-progress"]
-    lines += [f"{key}: {value}" for key, value in extra.items()]
-    return "\n".join([*lines, "---", f"# Session: {title}", "", "Body.", ""])
 
 
 def editor_script(tmp_path: Path, line: str) -> Path:
@@ -688,7 +652,9 @@ def test_update_rewrites_only_the_requested_keys(sessions, hand, args, edits, ke
 
 
 def test_update_adds_a_missing_key_at_the_end_of_the_frontmatter(sessions):
-    text = export_text("No summary", "2025-11-30", owner="bob")
+    text = export_text(
+        "No summary", "Body.", date="2025-11-30", status="in-progress", extra="owner: bob\n"
+    )
     path = write_export(sessions, "session_20251130_no_summary.md", text)
 
     result = sess(sessions, "update", "no_summary", "--summary", "Added")

@@ -10,11 +10,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from builders import export, session_name
 from conftest import assert_one_line_error, assert_refused, git, sess, snapshot
 
 
 def name(slug: str, day: int) -> str:
-    return f"session_202601{day:02d}_{slug}.md"
+    return session_name(slug, f"2026-01-{day:02d}")
 
 
 def write(
@@ -27,23 +28,21 @@ def write(
     status: str = "complete",
     body: str = "",
 ) -> Path:
-    lines = [
-        "---",
-        f"title: {slug.replace('_', ' ').capitalize()}",
-        f"date: 2026-01-{day:02d}",
-        "type: feature",
-        f"status: {status}",
-        f"summary: what {slug} did",
-    ]
+    links = f"summary: what {slug} did\n"
     if requires:
-        lines.append(f"prerequisite_sessions: [{', '.join(requires)}]")
+        links += f"prerequisite_sessions: [{', '.join(requires)}]\n"
     if continues:
-        lines.append(f"continuation_of: {continues}")
-    lines.append("---")
-    text = "\n".join(lines) + f"\n# Session: {slug}\n\n{body or 'Work on ' + slug + '.'}\n"
-    path = repo / ".sessions" / name(slug, day)
-    path.write_text(text)
-    return path
+        links += f"continuation_of: {continues}\n"
+    return export(
+        repo,
+        name(slug, day),
+        slug.replace("_", " ").capitalize(),
+        body or f"Work on {slug}.",
+        date=f"2026-01-{day:02d}",
+        status=status,
+        extra=links,
+        heading=slug,
+    )
 
 
 @pytest.fixture

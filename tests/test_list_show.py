@@ -7,7 +7,17 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, assert_one_line_error, sess, snapshot
+from builders import new, split_export, write_export
+from conftest import (
+    FIXTURES,
+    assert_one_line_error,
+    copy_repository,
+    init_repository,
+    init_sessions,
+    isolated_build,
+    sess,
+    snapshot,
+)
 
 PUBLIC_KEYS = [
     "id",
@@ -61,36 +71,19 @@ GAMMA = "session_20251120_gamma_research.md"
 # --- helpers ------------------------------------------------------------------
 
 
-def new(cwd: Path, title: str, *args: str) -> str:
-    """`git sess new` that must succeed; returns the new session's id."""
-    result = sess(cwd, "new", title, *args)
-    assert result.code == 0, (result.out, result.err)
-    return Path(result.out.strip()).name
-
-
-def write_export(repo: Path, name: str, data: str | bytes) -> Path:
-    path = repo / ".sessions" / name
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
-
-
 def listed_ids(repo: Path, *args: str) -> list[str]:
     result = sess(repo, "list", "--json", *args)
     assert result.code == 0, result.err
     return [entry["id"] for entry in json.loads(result.out)]
 
 
-def body_of(path: Path) -> str:
-    """What follows the frontmatter's closing `---` line."""
-    text = path.read_text(encoding="utf-8")
-    return text[4:].split("\n---\n", 1)[1]
-
-
-@pytest.fixture
-def four(sessions) -> Path:
-    """Four sessions over three dates, two on the same day, with varied metadata."""
-    assert (
-        new(
+@pytest.fixture(scope="module")
+def four_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four sessions over three dates, two on the same day, with varied metadata: made
+    with `git sess new` once per module, then copied for each test (`four`)."""
+    with isolated_build(tmp_path_factory) as place:
+        sessions = init_sessions(init_repository(place / "repo"))
+        gamma = new(
             sessions,
             "Gamma research",
             "--date=2025-11-20",
@@ -98,10 +91,7 @@ def four(sessions) -> Path:
             "--status=blocked",
             "--tag=training",
         )
-        == GAMMA
-    )
-    assert (
-        new(
+        beta = new(
             sessions,
             "Beta bug",
             "--date=2025-12-01",
@@ -110,10 +100,7 @@ def four(sessions) -> Path:
             "--tag=ml",
             "--summary=Fixed the crash",
         )
-        == BETA
-    )
-    assert (
-        new(
+        alpha = new(
             sessions,
             "Alpha",
             "--date=2025-12-01",
@@ -122,10 +109,7 @@ def four(sessions) -> Path:
             "--requires",
             GAMMA,
         )
-        == ALPHA
-    )
-    assert (
-        new(
+        delta = new(
             sessions,
             "Delta",
             "--date=2025-12-05",
@@ -138,9 +122,14 @@ def four(sessions) -> Path:
             ALPHA,
             "--tokens=50000",
         )
-        == DELTA
-    )
+    assert [gamma.name, beta.name, alpha.name, delta.name] == [GAMMA, BETA, ALPHA, DELTA]
     return sessions
+
+
+@pytest.fixture
+def four(four_template: Path, tmp_path: Path) -> Path:
+    """A copy of the four-session repository, this test's own."""
+    return copy_repository(four_template, tmp_path / "repo")
 
 
 # --- list -----------------------------------------------------------------------
@@ -341,7 +330,7 @@ def test_list_survives_a_broken_export_and_warns(four, content):
 @pytest.fixture
 def shown(four) -> tuple[Path, str]:
     """The repository and the exact `show` output expected for Delta."""
-    body = body_of(four / ".sessions" / DELTA)
+    body = split_export(four / ".sessions" / DELTA)[1]
     expected = (
         f"id:        {DELTA}\n"
         f"path:      .sessions/{DELTA}\n"
@@ -399,7 +388,7 @@ def test_show_prints_the_body_after_the_metadata(shown):
     metadata, _, body = out.partition("\n\n")
     assert metadata.splitlines()[0] == f"id:        {DELTA}"
     assert body.startswith("# Session: Delta\n\n## Operation\n")
-    assert body == body_of(repo / ".sessions" / DELTA)
+    assert body == split_export(repo / ".sessions" / DELTA)[1]
 
 
 def test_show_json_has_metadata_and_body(four):
@@ -411,7 +400,7 @@ def test_show_json_has_metadata_and_body(four):
     assert shown["id"] == BETA
     assert shown["summary"] == "Fixed the crash"
     assert shown["type"] == "bug"
-    assert shown["body"] == body_of(four / ".sessions" / BETA)
+    assert shown["body"] == split_export(four / ".sessions" / BETA)[1]
 
 
 def test_show_lists_unknown_keys(sessions):
@@ -446,8 +435,8 @@ def test_show_of_a_legacy_export_prints_the_whole_file_as_body(legacy_repo):
 
 
 def test_show_ambiguous_prefix_lists_the_candidates(sessions):
-    one = new(sessions, "Alpha one", "--date", "2025-12-01")
-    two = new(sessions, "Alpha two", "--date", "2025-12-01")
+    one = new(sessions, "Alpha one", "--date", "2025-12-01").name
+    two = new(sessions, "Alpha two", "--date", "2025-12-01").name
 
     result = sess(sessions, "show", "alpha")
 

@@ -8,20 +8,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from builders import new
 from conftest import (
     FIXTURES,
+    Result,
     assert_one_line_error,
     assert_refused,
     git,
+    isolated_build,
     sess,
     sess_on_terminal,
 )
-
-
-def new(repo: Path, title: str, *args: str) -> str:
-    result = sess(repo, "new", title, *args)
-    assert result.code == 0, result.err
-    return result.out.strip()
 
 
 def test_failing_editor_is_an_error_not_a_crash(sessions):
@@ -67,7 +64,7 @@ def test_update_of_an_empty_file_says_it_is_empty(sessions):
 
 
 def test_show_takes_a_path_from_the_top_while_in_a_subdirectory(sessions):
-    path = new(sessions, "Deep", "--date", "2026-01-01")
+    path = str(new(sessions, "Deep", "--date", "2026-01-01").relative_to(sessions.resolve()))
     subdirectory = sessions / "src" / "deep"
     subdirectory.mkdir(parents=True)
 
@@ -90,7 +87,7 @@ def test_template_with_its_own_frontmatter_is_refused(sessions):
 
 
 def test_emoji_title_is_written_as_it_is(sessions):
-    path = sessions / new(sessions, "Launch 🚀", "--date", "2026-01-01")
+    path = new(sessions, "Launch 🚀", "--date", "2026-01-01")
     assert "title: Launch 🚀\n" in path.read_text(encoding="utf-8")
 
 
@@ -170,12 +167,21 @@ def test_import_from_elsewhere_stages_pure_renames_for_history(repo):
     assert log.splitlines() == ["Frontmatter", "Move session exports", "notes by hand"]
 
 
-def test_demo_ignores_the_users_git_config(tmp_path):
-    config = tmp_path / "gitconfig"
-    config.write_text("[sess]\n\tdir = notes\n[commit]\n\tgpgsign = true\n")
-    result = sess(tmp_path, "demo", str(tmp_path / "demo"), env={"GIT_CONFIG_GLOBAL": str(config)})
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """`git sess demo` run once for this module, by a user whose git config would get in its
+    way if the demo read it: sessions in another directory, commits that must be signed."""
+    with isolated_build(tmp_path_factory) as place:
+        config = place / "gitconfig"
+        config.write_text("[sess]\n\tdir = notes\n[commit]\n\tgpgsign = true\n")
+        result = sess(place, "demo", str(place / "demo"), env={"GIT_CONFIG_GLOBAL": str(config)})
+    return place / "demo", result
+
+
+def test_demo_ignores_the_users_git_config(demo):
+    directory, result = demo
     assert result.code == 0, result.err
-    assert (tmp_path / "demo" / ".sessions" / "session_index.md").is_file()
+    assert (directory / ".sessions" / "session_index.md").is_file()
 
 
 def test_unclosed_frontmatter_stops_import_cleanly(sessions):
@@ -219,9 +225,9 @@ def test_import_from_elsewhere_sets_up_the_sessions_directory(repo):
     assert sess(repo, "check").code == 0
 
 
-def test_demo_index_has_a_fixed_project_name(tmp_path):
-    result = sess(tmp_path, "demo", str(tmp_path / "demo"))
+def test_demo_index_has_a_fixed_project_name(demo):
+    directory, result = demo
     assert result.code == 0, result.err
-    index = (tmp_path / "demo" / ".sessions" / "session_index.md").read_text()
+    index = (directory / ".sessions" / "session_index.md").read_text()
     assert index.splitlines()[1] == "# demo Session Index"
     assert "Initialized empty Git repository in" in result.out

@@ -157,9 +157,11 @@ def test_wheel_ships_templates_and_hooks(tmp_path: Path) -> None:
     assert any(name.endswith(".data/data/share/man/man1/git-sess.1") for name in names)
 
 
-def test_mypy_is_clean() -> None:
+def test_mypy_is_clean(tmp_path: Path) -> None:
+    # mypy writes its cache even with --no-incremental: into tmp_path, not the checkout
+    cache = ["--no-incremental", "--cache-dir", str(tmp_path)]
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", str(ROOT / "gitsess")],
+        [sys.executable, "-m", "mypy", *cache, str(ROOT / "gitsess")],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -169,7 +171,10 @@ def test_mypy_is_clean() -> None:
 
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]])
 def test_ruff_is_clean(args: list[str]) -> None:
+    # --no-cache: nothing written into the checkout, which other tests read at the same time
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", *args, str(ROOT)], capture_output=True, text=True
+        [sys.executable, "-m", "ruff", *args, "--no-cache", str(ROOT)],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr

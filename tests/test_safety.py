@@ -13,19 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, assert_refused, git, sess, snapshot
-
-EXPORT = (
-    "---\ntitle: {title}\ndate: 2026-01-0{day}\ntype: feature\nstatus: complete\n"
-    "{extra}---\n# Body\n"
-)
-
-
-def export(repo: Path, name: str, title: str = "Work", day: int = 1, extra: str = "") -> Path:
-    path = repo / ".sessions" / name
-    path.write_text(EXPORT.format(title=title, day=day, extra=extra), encoding="utf-8")
-    return path
-
+from builders import export, state_dir
+from conftest import assert_one_line_error, assert_refused, sess, snapshot
 
 # --- values safe YAML builds but a cache or JSON cannot hold --------------------------
 
@@ -57,11 +46,6 @@ def test_unstorable_values_are_reported_not_crashed_on(sessions, extra, line, me
         (p["line"], p["level"], p["message"]) for p in check["problems"]
     ]
     assert os.path.getsize(state_dir(sessions) / "metadata.json") < 100_000
-
-
-def state_dir(repo: Path) -> Path:
-    path = Path(git(repo, "rev-parse", "--git-path", "gitsess").strip())
-    return path if path.is_absolute() else repo / path
 
 
 # --- symbolic links a cloned repository could carry ------------------------------------

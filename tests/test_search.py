@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from builders import export, state_dir
 from conftest import FIXTURES, assert_one_line_error, git, sess, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,45 +36,12 @@ JSON_KEYS = [
 FILLER = "Routine notes about the day. " * 12
 
 
-def export(
-    repo: Path,
-    name: str,
-    title: str,
-    body: str,
-    *,
-    date: str = "2025-11-10",
-    type: str = "feature",
-    status: str = "complete",
-    tags: tuple[str, ...] = (),
-    directory: str = ".sessions",
-) -> Path:
-    """Write an export (or a checkpoint, with `directory`) directly, as an editor would."""
-    path = repo / directory / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "---\n"
-        f"title: {title}\n"
-        f"date: {date}\n"
-        f"type: {type}\n"
-        f"status: {status}\n"
-        f"tags: [{', '.join(tags)}]\n"
-        "---\n"
-        f"# Session: {title}\n\n{body}\n",
-        encoding="utf-8",
-    )
-    return path
-
-
 def ids(repo: Path, *args: str) -> list[str]:
     """The ids `search --json` returns, best first; no matches is an empty list."""
     result = sess(repo, "search", "--json", *args)
     assert result.code in (0, 1), result.err
     assert "Traceback" not in result.err
     return [hit["id"] for hit in json.loads(result.out)]
-
-
-def state_dir(repo: Path) -> Path:
-    return Path(git(repo, "rev-parse", "--path-format=absolute", "--git-path", "gitsess").strip())
 
 
 def index_dir(repo: Path) -> Path:
@@ -313,7 +281,11 @@ def test_stats_as_json(corpus):
 
 def test_a_title_only_match_shows_the_summary_or_first_prose(sessions):
     path = export(
-        sessions, "session_20251101_heron.md", "Heron migration", "## Operation\n\nMoved the nests."
+        sessions,
+        "session_20251101_heron.md",
+        "Heron migration",
+        "## Operation\n\nMoved the nests.",
+        tags=(),
     )
     text = path.read_text().replace("tags: []", "tags: []\nsummary: The birds moved north")
     path.write_text(text)
@@ -947,7 +919,10 @@ def _kill_during(repo: Path, args: tuple[str, ...], delay: float) -> None:
     process = subprocess.Popen(
         ["git-sess", *args], cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    time.sleep(delay)
+    # Killed once `delay` has passed; a process that ended sooner has nothing left to kill.
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=delay)
+        return
     process.send_signal(signal.SIGKILL)
     process.wait()
 

@@ -9,6 +9,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from builders import FIXTURE_CWD, SESSION_ID, fixture_lines, place_transcript, reply
+from conftest import FIXTURES, git, sess, snapshot
 
 from gitsess.assistant import records as records_module
 from gitsess.assistant.budget import Budget
@@ -19,49 +21,6 @@ from gitsess.assistant.transcript import (
     read_tail,
     scan_transcript,
 )
-from tests.conftest import FIXTURES, git, sess, snapshot
-
-FIXTURE_CWD = "/home/dev/ledger_app"
-SESSION_ID = "5b1e9c3a-2f47-4d0e-8a6b-91c2d3e4f5a6"
-
-
-def fixture_lines(cwd: Path | str = FIXTURE_CWD) -> list[str]:
-    text = (FIXTURES / "claude_transcript.jsonl").read_text(encoding="utf-8")
-    return text.replace(FIXTURE_CWD, str(cwd)).splitlines()
-
-
-def place_transcript(
-    repo: Path, lines: list[str] | None = None, session_id: str = SESSION_ID
-) -> Path:
-    """Put a transcript where Claude Code keeps this repository's (under $HOME)."""
-    directory = Path(os.environ["HOME"]) / ".claude" / "projects" / project_slug(repo)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{session_id}.jsonl"
-    path.write_text("\n".join(fixture_lines(repo) if lines is None else lines) + "\n")
-    return path
-
-
-def reply(tokens: int, *, sidechain: bool = False, cwd: str = FIXTURE_CWD) -> str:
-    """An assistant record whose context is `tokens` (input side) plus 100 output."""
-    return json.dumps(
-        {
-            "type": "assistant",
-            "isSidechain": sidechain,
-            "cwd": cwd,
-            "sessionId": "s",
-            "timestamp": "2026-03-02T11:00:00.000Z",
-            "message": {
-                "model": "claude-opus-4-5",
-                "content": [{"type": "text", "text": "ok"}],
-                "usage": {
-                    "input_tokens": 10,
-                    "cache_creation_input_tokens": 0,
-                    "cache_read_input_tokens": tokens - 10,
-                    "output_tokens": 100,
-                },
-            },
-        }
-    )
 
 
 def write(tmp_path: Path, lines: list[str], name: str = "t.jsonl") -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from builders import write_export
 from conftest import sess
 
 NAME = "session_20260105_tagged.md"
@@ -24,12 +25,7 @@ REST = (
     "---\n"
     "# Session: Tagged\n\nBody.\n"
 )
-
-
-def export(repo: Path, text: str = HEAD + TAGS + REST) -> Path:
-    path = repo / ".sessions" / NAME
-    path.write_text(text, encoding="utf-8")
-    return path
+TEXT = HEAD + TAGS + REST
 
 
 def listed(repo: Path) -> dict:
@@ -40,7 +36,7 @@ def listed(repo: Path) -> dict:
 
 
 def test_add_tag_keeps_a_commented_block_list_and_its_quoting(sessions):
-    path = export(sessions)
+    path = write_export(sessions, NAME, TEXT)
 
     result = sess(sessions, "update", "tagged", "--add-tag", "ocr", "--add-tag", "etl")
 
@@ -52,7 +48,7 @@ def test_add_tag_keeps_a_commented_block_list_and_its_quoting(sessions):
 
 
 def test_remove_tag_takes_only_its_item(sessions):
-    path = export(sessions)
+    path = write_export(sessions, NAME, TEXT)
 
     result = sess(sessions, "update", "tagged", "--remove-tag", "data-cleaning")
 
@@ -63,7 +59,7 @@ def test_remove_tag_takes_only_its_item(sessions):
 
 
 def test_add_and_remove_at_once(sessions):
-    path = export(sessions)
+    path = write_export(sessions, NAME, TEXT)
 
     result = sess(sessions, "update", "tagged", "--remove-tag", "ml", "--add-tag", "ocr")
 
@@ -73,7 +69,7 @@ def test_add_and_remove_at_once(sessions):
 
 
 def test_removing_every_tag_leaves_an_empty_list_and_the_comments(sessions):
-    path = export(sessions)
+    path = write_export(sessions, NAME, TEXT)
 
     result = sess(
         sessions, "update", "tagged", *("--remove-tag", "ml", "--remove-tag", "gpu"),
@@ -88,7 +84,7 @@ def test_removing_every_tag_leaves_an_empty_list_and_the_comments(sessions):
 
 
 def test_scalar_keys_keep_their_quoting_and_comments(sessions):
-    path = export(sessions)
+    path = write_export(sessions, NAME, TEXT)
 
     result = sess(
         sessions, "update", "tagged", "--status", "complete", "--summary", "All three vendors"
@@ -116,7 +112,7 @@ def test_crlf_block_list_stays_crlf(sessions):
 
 
 def test_mv_keeps_the_comment_on_the_title(sessions):
-    export(sessions)
+    write_export(sessions, NAME, TEXT)
 
     result = sess(sessions, "mv", "tagged", "Tagged and sorted")
 

@@ -1,0 +1,186 @@
+"""What the tests build: exports, repositories and Claude Code transcripts, made the
+way an editor, `git sess` or Claude Code would make them. One version of each, shared
+by every test file (`from builders import export, new`, like `from conftest import sess`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from conftest import FIXTURES, git, sess
+
+from gitsess.assistant.transcript import project_slug
+
+SESSIONS = ".sessions"
+
+# --- exports written directly, as an editor would --------------------------------------
+
+
+def session_name(slug: str, date: str = "2026-01-01") -> str:
+    """The file name `git sess new` gives a session of that date and slug."""
+    return f"session_{date.replace('-', '')}_{slug}.md"
+
+
+def frontmatter_lines(
+    title: str = "Work",
+    *,
+    date: str = "2026-01-01",
+    type: str = "feature",
+    status: str = "complete",
+    tags: Iterable[str] | None = None,
+    extra: str = "",
+) -> str:
+    """An export's frontmatter without its `---` lines: the four required keys, `tags`
+    when given (an empty tuple writes `tags: []`), then `extra` (lines ending in a newline)."""
+    lines = f"title: {title}\ndate: {date}\ntype: {type}\nstatus: {status}\n"
+    if tags is not None:
+        lines += f"tags: [{', '.join(tags)}]\n"
+    return lines + extra
+
+
+def export_text(
+    title: str = "Work",
+    body: str = "Text.",
+    *,
+    date: str = "2026-01-01",
+    type: str = "feature",
+    status: str = "complete",
+    tags: Iterable[str] | None = None,
+    extra: str = "",
+    heading: str | None = None,
+    markdown: str | None = None,
+) -> str:
+    """A whole export: the frontmatter, then `# Session: <heading or title>` over `body`,
+    or instead of both the `markdown` given (written as it is)."""
+    head = frontmatter_lines(title, date=date, type=type, status=status, tags=tags, extra=extra)
+    if markdown is None:
+        markdown = f"# Session: {title if heading is None else heading}\n\n{body}\n"
+    return f"---\n{head}---\n{markdown}"
+
+
+def write_export(repo: Path, name: str, text: str | bytes, directory: str = SESSIONS) -> Path:
+    """Write `<directory>/<name>` byte for byte (str as UTF-8); its directory is made."""
+    path = repo / directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+def export(
+    repo: Path,
+    name: str,
+    title: str = "Work",
+    body: str = "Text.",
+    *,
+    date: str = "2026-01-01",
+    type: str = "feature",
+    status: str = "complete",
+    tags: Iterable[str] | None = None,
+    extra: str = "",
+    heading: str | None = None,
+    markdown: str | None = None,
+    directory: str = SESSIONS,
+) -> Path:
+    """Write an export (or a checkpoint, with `directory`) directly: see `export_text`."""
+    text = export_text(
+        title,
+        body,
+        date=date,
+        type=type,
+        status=status,
+        tags=tags,
+        extra=extra,
+        heading=heading,
+        markdown=markdown,
+    )
+    return write_export(repo, name, text, directory)
+
+
+def split_export(source: Path | str) -> tuple[str, str]:
+    """(frontmatter YAML text, body) of an export (a path or its text) with `---` lines."""
+    text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+    assert text.startswith("---\n"), text[:80]
+    yaml_text, separator, body = text[4:].partition("\n---\n")
+    assert separator, text[:400]
+    return yaml_text + "\n", body
+
+
+def read_export(source: Path | str) -> tuple[dict, str]:
+    """(frontmatter as data, body) of an export: a path or its text."""
+    yaml_text, body = split_export(source)
+    return yaml.safe_load(yaml_text), body
+
+
+def frontmatter(source: Path | str) -> dict:
+    """An export's frontmatter as data (safe-loaded, as git-sess reads it)."""
+    return read_export(source)[0]
+
+
+# --- through git sess and git -----------------------------------------------------------
+
+
+def new(cwd: Path, title: str, *args: str) -> Path:
+    """`git sess new` that must succeed; the absolute path of the one file it printed."""
+    result = sess(cwd, "new", title, *args)
+    assert result.code == 0, (result.out, result.err)
+    printed = result.out.strip().splitlines()
+    assert len(printed) == 1, result.out
+    path = (cwd / printed[0]).resolve()
+    assert path.is_file(), path
+    return path
+
+
+def state_dir(repo: Path) -> Path:
+    """Where git-sess keeps its caches and locks: `git rev-parse --git-path gitsess`."""
+    path = git(repo, "rev-parse", "--path-format=absolute", "--git-path", "gitsess").strip()
+    return Path(path)
+
+
+# --- Claude Code transcripts ------------------------------------------------------------
+
+FIXTURE_CWD = "/home/dev/ledger_app"
+SESSION_ID = "5b1e9c3a-2f47-4d0e-8a6b-91c2d3e4f5a6"
+
+
+def fixture_lines(cwd: Path | str = FIXTURE_CWD) -> list[str]:
+    """The fixture transcript's lines, recorded as if in `cwd`."""
+    text = (FIXTURES / "claude_transcript.jsonl").read_text(encoding="utf-8")
+    return text.replace(FIXTURE_CWD, str(cwd)).splitlines()
+
+
+def place_transcript(
+    repo: Path, lines: list[str] | None = None, session_id: str = SESSION_ID
+) -> Path:
+    """Put a transcript where Claude Code keeps this repository's (under $HOME)."""
+    directory = Path(os.environ["HOME"]) / ".claude" / "projects" / project_slug(repo)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{session_id}.jsonl"
+    path.write_text("\n".join(fixture_lines(repo) if lines is None else lines) + "\n")
+    return path
+
+
+def reply(tokens: int, *, sidechain: bool = False, cwd: str = FIXTURE_CWD) -> str:
+    """An assistant record whose context is `tokens` (input side) plus 100 output."""
+    return json.dumps(
+        {
+            "type": "assistant",
+            "isSidechain": sidechain,
+            "cwd": cwd,
+            "sessionId": "s",
+            "timestamp": "2026-03-02T11:00:00.000Z",
+            "message": {
+                "model": "claude-opus-4-5",
+                "content": [{"type": "text", "text": "ok"}],
+                "usage": {
+                    "input_tokens": 10,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": tokens - 10,
+                    "output_tokens": 100,
+                },
+            },
+        }
+    )
