@@ -137,10 +137,11 @@ def context(session: str | None, budget: int | None, output: str) -> None:
     """
     from gitsess.core.reading import reading_list
 
-    found = reading_list(current_workspace(), session, budget)
+    workspace = current_workspace()
+    found = reading_list(workspace, session, budget)
     if output == "paths":
         for reading in found.readings:
-            click.echo(shown_path(current_workspace().repo.root / reading.session.path))
+            click.echo(shown_path(workspace.repo.root / reading.session.path))
     elif output == "json":
         click.echo(found.as_json())
     else:
