@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # a copy of ../shared/fixtures
+GOLDEN = Path(__file__).resolve().parent / "golden"  # expected outputs, byte for byte
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 BIN_DIR = Path(sys.executable).parent  # where the git-sess console script was installed
 
 

@@ -1,6 +1,6 @@
 """The query language people type, rewritten for Whoosh: pure text, tested in process.
 
-What the rewritten queries find is tested end to end in tests/test_search.py.
+What the rewritten queries find is tested end to end in tests/search/test_search.py.
 """
 
 from __future__ import annotations

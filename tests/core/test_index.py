@@ -6,9 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_line_error, git, sess, snapshot
+from conftest import GOLDEN, assert_one_line_error, git, sess, snapshot
 
-GOLDEN = Path(__file__).parent / "golden"
 INDEX = ".sessions/session_index.md"
 
 # A hand-made set: two sessions on one date (ordered by id, not by creation), tags,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from builders import export, session_name
-from conftest import assert_one_line_error, assert_refused, git, sess, snapshot
+from conftest import GOLDEN, assert_one_line_error, assert_refused, git, sess, snapshot
 
 
 def name(slug: str, day: int) -> str:
@@ -305,8 +305,6 @@ def test_link_regenerates_the_index_with_the_link(diamond):
 
 
 # --- graph ------------------------------------------------------------------------------
-
-GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.mark.parametrize("output", ["mermaid", "dot"])

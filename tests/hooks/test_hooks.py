@@ -1354,7 +1354,7 @@ def test_post_hooks_never_build_a_search_index(hooked):
 # --- the pre-commit framework ----------------------------------------------------------------
 
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def _project_snapshot(tmp_path: Path) -> tuple[Path, str]:

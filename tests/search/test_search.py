@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 from builders import export, state_dir
-from conftest import FIXTURES, assert_one_line_error, git, sess, snapshot
+from conftest import FIXTURES, ROOT, assert_one_line_error, git, sess, snapshot
 
-ROOT = Path(__file__).resolve().parent.parent
 JSON_KEYS = [
     "id",
     "path",
