@@ -124,7 +124,9 @@ def new(edit: bool, transcript: str | None, **fields: Any) -> None:
 
 def _open_editor(workspace: Workspace, path: Path) -> None:
     if not sys.stdin.isatty():
-        click.echo("not opening an editor: standard input is not a terminal", err=True)
+        click.echo(
+            "git-sess: note: not opening an editor: standard input is not a terminal", err=True
+        )
         return
     editor = workspace.repo.editor()
     try:

@@ -185,10 +185,15 @@ def _newest_in_progress(catalog: Catalog) -> Session:
     candidates = [
         s for s in catalog.sessions if s.status == "in-progress" and s.type not in RECOVERY_TYPES
     ]  # newest first
+    if not catalog.sessions:
+        raise GitSessError(
+            "no sessions yet: nothing to read", 'write the first: git sess new "What I am doing"'
+        )
     if not candidates:
         raise GitSessError(
             "no session is in progress to pick up",
-            "name one: git sess context SESSION (git sess list shows them)",
+            "name one: git sess context SESSION (git sess list shows them), or start one:"
+            ' git sess new "What I am doing"',
         )
     # The parts of one day's work continue one another: the last part is the work.
     newest = [s for s in candidates if s.date == candidates[0].date]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitsess.core.catalog import require_sessions_dir
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import read_bytes
 from gitsess.core.index import INDEX_NAME, assemble, index_order
@@ -306,6 +307,7 @@ def commit_sessions(
                 f"resolve it, git add what you resolved, then git {action} --continue"
                 f" (or git {action} --abort)",
             )
+    require_sessions_dir(workspace.sessions_path, workspace.config.sessions_dir)
     changed = _changed_exports(workspace)
     paths = _named_paths(workspace, refs) if refs else changed
     if not paths:

@@ -560,7 +560,7 @@ def test_edit_without_a_terminal_does_not_block_or_open_an_editor(sessions, tmp_
 
     assert result.code == 0, result.err
     assert result.out == ".sessions/session_20251201_no_tty.md\n"
-    assert result.err == "not opening an editor: standard input is not a terminal\n"
+    assert result.err == "git-sess: note: not opening an editor: standard input is not a terminal\n"
     text = (sessions_dir(sessions) / "session_20251201_no_tty.md").read_text(encoding="utf-8")
     assert "EDITED BY THE TEST EDITOR" not in text
 
