@@ -159,7 +159,7 @@ def sessions(sessions_template: Path, tmp_path: Path) -> Path:
     """A repository after `git sess init --no-hooks`; returns the repository.
 
     Without hooks, so that tests of other commands can commit any export they
-    need; tests/test_hooks.py installs them. Each test gets its own copy of one
+    need; tests/hooks/test_hooks.py installs them. Each test gets its own copy of one
     repository set up that way (the same as running init for each test, and faster).
     """
     return copy_repository(sessions_template, tmp_path / "repo")

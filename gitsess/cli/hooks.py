@@ -125,7 +125,4 @@ def commit(sessions: tuple[str, ...], include_staged: bool, no_verify: bool) -> 
     click.echo(f"[{result.summary}] {len(result.paths)} file(s)")
 
 
-# A value is optional: `--from-transcript` alone means this repository's newest.
-
-
 COMMANDS = (hooks, hook, commit)

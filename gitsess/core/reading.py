@@ -181,7 +181,8 @@ def reading_list(
 
 def _newest_in_progress(catalog: Catalog) -> Session:
     # A roadmap stays in progress for the whole project: it is read for its
-    # own sake after a reset (recovery.py), not picked up as the work.
+    # own sake after a reset (in the recovery reading order), not picked up as
+    # the work.
     candidates = [
         s for s in catalog.sessions if s.status == "in-progress" and s.type not in RECOVERY_TYPES
     ]  # newest first

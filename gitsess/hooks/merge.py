@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitsess.core.errors import ExitCode
 from gitsess.core.files import write_atomic
 from gitsess.core.workspace import open_workspace
 
@@ -33,10 +34,11 @@ def merge_index(base: Path, ours: Path, theirs: Path, shown_path: str) -> int:
             ],
             check=False,
         )
-        return 0 if done.returncode == 0 else 1
+        # git takes a driver's non-zero exit for conflicts left in `ours`
+        return ExitCode.OK if done.returncode == 0 else ExitCode.ERROR
     entries = index_module.merge_entries(parsed[0] or {}, parsed[1], parsed[2])
     workspace = open_workspace()
     project = index_module.project_from_index(texts[1]) or workspace.repo.root.name
     merged = index_module.assemble(entries, project, workspace.config.sessions_dir)
     write_atomic(ours, merged.encode("utf-8"))
-    return 0
+    return ExitCode.OK

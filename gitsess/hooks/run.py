@@ -62,9 +62,9 @@ def _run(hook: str, args: list[str]) -> int:
     if hook == "post-merge":
         workspace = open_workspace()
         _repair(workspace, "merge", [workspace.repo.git("rev-parse", "HEAD").strip()])
-        return 0
+        return ExitCode.OK
     if hook == "post-rewrite" and args != ["rebase"]:
-        return 0  # an amend ran pre-commit (or skipped it on purpose)
+        return ExitCode.OK  # an amend ran pre-commit (or skipped it on purpose)
     if hook == "post-rewrite":
         from gitsess.hooks.repair import rebased_commits
 
@@ -72,7 +72,7 @@ def _run(hook: str, args: list[str]) -> int:
         workspace = open_workspace()
         repaired = _repair(workspace, "rebase", rebased_commits(workspace.repo, new_ids))
         _warn_of_update_refs(workspace, repaired)
-        return 0
+        return ExitCode.OK
     if hook == "refresh":
         return _refresh()
     if hook == "merge-index" and len(args) == 4:
@@ -108,12 +108,12 @@ def _pre_commit() -> int:
         # git removes `.git/sequencer` before the post-commit hook of the last
         # pick, which repairs the sequence's picks from what is recorded here.
         _record_state(f"{sequence.action} {sequence.start}")
-        return 0
+        return ExitCode.OK
     # `git commit FILE…` stages into a temporary `next-index-*.lock`, and git
     # leaves the real staging area's copy of the index file as it was.
     partial = Path(os.environ.get("GIT_INDEX_FILE", "")).name.startswith("next-index-")
     _record_state("checked-partial" if partial else "checked")
-    return 0
+    return ExitCode.OK
 
 
 def _record_state(answer: str) -> None:
@@ -139,7 +139,7 @@ def _git_pid() -> str:
 
 def _prepare_message(args: list[str]) -> int:
     if len(args) != 1 or not args[0]:
-        return 0  # a source (message, template, merge, squash, commit): leave it
+        return ExitCode.OK  # a source (message, template, merge, squash, commit): leave it
     from gitsess.hooks.commits import session_message
     from gitsess.hooks.staged import read_staged
 
@@ -147,11 +147,11 @@ def _prepare_message(args: list[str]) -> int:
     tree = read_staged(workspace.repo, workspace.config.sessions_dir)
     message = session_message(workspace, tree)
     if message is None:
-        return 0
+        return ExitCode.OK
     path = Path(args[0])
     existing = path.read_bytes() if path.exists() else b""
     write_atomic(path, message.encode("utf-8") + b"\n" + existing)
-    return 0
+    return ExitCode.OK
 
 
 def _after_commit_without_hook() -> int:
@@ -161,17 +161,17 @@ def _after_commit_without_hook() -> int:
     sequence = running_sequence(workspace) or _continued_sequence()
     if sequence is not None:
         if sequence.picks_left > 1:
-            return 0  # rebuilding HEAD under a running sequence would break it
+            return ExitCode.OK  # rebuilding HEAD under a running sequence would break it
         made = workspace.repo.git("rev-list", "--reverse", f"{sequence.start}..HEAD").split()
         _repair(workspace, sequence.action, made)
-        return 0
+        return ExitCode.OK
     said = workspace.repo.git("reflog", "-1", "--format=%gs", "HEAD")
     action = said.partition(":")[0].removeprefix("commit (").removesuffix(")")
     if "rebase" in action:
-        return 0  # post-rewrite rebuilds what the whole rebase made
+        return ExitCode.OK  # post-rewrite rebuilds what the whole rebase made
     if action in ("cherry-pick", "revert"):  # one commit, no sequence
         _repair(workspace, action, [workspace.repo.git("rev-parse", "HEAD").strip()])
-        return 0
+        return ExitCode.OK
     return _repair_after_no_verify(workspace)
 
 
@@ -264,7 +264,7 @@ def _restage_index() -> int:
     from gitsess.hooks.commits import prepare_commit
 
     prepare_commit(open_workspace(), refuse=False)
-    return 0
+    return ExitCode.OK
 
 
 def _repair_after_no_verify(workspace: Workspace) -> int:
@@ -281,7 +281,7 @@ def _repair_after_no_verify(workspace: Workspace) -> int:
             " the right one is staged for your next commit",
             file=sys.stderr,
         )
-    return 0
+    return ExitCode.OK
 
 
 def _refresh() -> int:
@@ -291,8 +291,4 @@ def _refresh() -> int:
     workspace = open_workspace()
     if search.index_exists(workspace):
         search.sync_index(workspace)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return ExitCode.OK

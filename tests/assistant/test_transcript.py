@@ -153,7 +153,7 @@ def test_half_an_emoji_and_claude_codes_own_markers_in_the_requests(tmp_path: Pa
 def test_memory_stays_bounded_on_a_large_transcript_with_a_huge_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A smaller limit and file than in benchmarks/transcript.py, the same code path.
+    # A smaller limit and file than benchmarks/assistant.py reads, the same code path.
     monkeypatch.setattr(records_module, "MAX_LINE", 1024 * 1024)
     path = tmp_path / "big.jsonl"
     with path.open("w") as handle:

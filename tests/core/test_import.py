@@ -274,3 +274,26 @@ def test_a_non_utf8_file_elsewhere_stops_the_import_before_any_move(docs_repo):
     assert_one_line_error(result, "docs/sessions/session_20260109_zz_notes.md:4")
     assert snapshot(docs_repo) == before
     assert git(docs_repo, "status", "--porcelain") == ""
+
+
+def test_a_path_with_to_in_it_is_moved_like_any_other(docs_repo):
+    # GitPython's index.move parsed git's "Renaming A to B" and crashed on a path
+    # holding " to " (issue 15: "Too many tokens in Renaming").
+    notes = docs_repo / "docs" / "notes to self"
+    notes.mkdir()
+    (notes / "retro to keep.md").write_text(DOCS["retro.md"])
+    git(docs_repo, "add", "-A")
+    git(docs_repo, "commit", "-q", "-m", "Notes to self")
+
+    out = run_import(docs_repo, "docs/notes to self/retro to keep.md")
+
+    assert (
+        "moved docs/notes to self/retro to keep.md -> .sessions/session_20260107_sprint_retro.md"
+        in out
+    )
+    assert imported(docs_repo, "session_20260107_sprint_retro.md")[1] == DOCS["retro.md"]
+    staged = git(docs_repo, "diff", "--cached", "--name-status", "-M").splitlines()
+    assert (
+        "R100\tdocs/notes to self/retro to keep.md\t.sessions/session_20260107_sprint_retro.md"
+        in staged
+    )
