@@ -80,6 +80,13 @@ def exit_with(
     return code
 
 
+def warn(line: str) -> None:
+    """`git-sess: warning: <line>` on stderr, escaped like an error: a warning can
+    quote an export's own text."""
+    _write(sys.stderr, "git-sess: warning: ", line)
+    sys.stderr.flush()
+
+
 def _write(out: TextIO, prefix: str, text: str) -> None:
     for line in text.split("\n"):
         out.write(prefix + line.translate(_ESCAPED) + "\n")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitsess.core.errors import ExitCode, GitSessError, exit_with
+from gitsess.core.errors import ExitCode, GitSessError, exit_with, warn
 from gitsess.core.files import write_atomic
 from gitsess.core.workspace import Workspace, open_workspace
 from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
@@ -97,7 +97,7 @@ def _pre_commit() -> int:
     last_pick = sequence is not None and sequence.picks_left == 1
     prepared = prepare_commit(workspace, stage=sequence is None or last_pick)
     for problem in prepared.warnings:
-        print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
+        warn(f"{problem.location}: {problem.message}")
     if sequence is not None:
         if prepared.index_staged:
             raise StagedForYou(
@@ -274,7 +274,7 @@ def _repair_after_no_verify(workspace: Workspace) -> int:
 
     prepared = prepare_commit(workspace, refuse=False)
     for problem in prepared.warnings:
-        print(f"git-sess: warning: {problem.location}: {problem.message}", file=sys.stderr)
+        warn(f"{problem.location}: {problem.message}")
     if prepared.index_staged:
         print(
             "git-sess: the index did not match the committed sessions (--no-verify);"

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from gitsess.core.errors import ExitCode, GitSessError, SessionNotFound, exit_with
+from gitsess.core.errors import ExitCode, GitSessError, SessionNotFound, exit_with, warn
 
 
 def test_the_exit_codes_are_those_of_the_design() -> None:
@@ -75,6 +75,13 @@ def test_control_characters_are_shown_escaped_and_newlines_start_a_prefixed_line
         "git-sess: error: second\n"
         "hint: fix\\x07 it\n"
         "hint: then retry\n"
+    )
+
+
+def test_a_warning_is_escaped_like_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    warn(".sessions/x.md:2: title \x1b]0;owned\x07 is long")
+    assert capsys.readouterr().err == (
+        "git-sess: warning: .sessions/x.md:2: title \\x1b]0;owned\\x07 is long\n"
     )
 
 
