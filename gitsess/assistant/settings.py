@@ -131,6 +131,33 @@ def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str
     return path, states
 
 
+@dataclass(frozen=True)
+class ScopeState:
+    """One settings file git sess may write, as `git sess assistant status` shows it."""
+
+    scope: str
+    path: Path
+    events: dict[str, str] | None  # every event: ours, others, … or missing; None: no file
+    error: str | None = None  # why the file cannot be read
+
+
+def scope_states(repo: Repo | None) -> list[ScopeState]:
+    """Each scope's file and its hooks; outside a repository, the user file alone."""
+    states = []
+    for scope in SCOPES if repo else ("user",):
+        try:
+            path, found = installed_events(scope, repo)
+        except GitSessError as error:  # the other files are still worth showing
+            path = settings_path(scope, repo.root if repo else None)
+            states.append(ScopeState(scope, path, None, error.message))
+            continue
+        events = None
+        if found is not None:
+            events = {event: found.get(event, "missing") for event in sorted({*MATCHERS, *found})}
+        states.append(ScopeState(scope, path, events))
+    return states
+
+
 # --- reading and writing the file -----------------------------------------------------
 
 

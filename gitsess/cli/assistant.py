@@ -16,7 +16,6 @@ from gitsess.cli.options import (
     print_json,
     shown_path,
 )
-from gitsess.core.errors import GitSessError
 
 
 @click.command()
@@ -227,23 +226,18 @@ def _print_settings_change(change: Any, done: str, nothing: str) -> None:
 @assistant.command(name="status")
 def assistant_status() -> None:
     """Which hooks are installed in which settings file."""
-    from gitsess.assistant.settings import MATCHERS, SCOPES, installed_events, settings_path
+    from gitsess.assistant.settings import scope_states
 
-    repo = _scope(False, False, True)[1]  # outside a repository, the user file alone
-    for scope in SCOPES if repo else ("user",):
-        path = settings_path(scope, repo.root if repo else None)
-        shown = shown_path(path) if scope != "user" else str(path)
-        try:
-            _, states = installed_events(scope, repo)
-        except GitSessError as error:  # the other files are still worth showing
-            click.echo(f"{scope:<7} {shown}: cannot be read: {error.message}")
-            continue
-        if states is None:
-            click.echo(f"{scope:<7} {shown}: no file")
-            continue
-        click.echo(f"{scope:<7} {shown}:")
-        for event in sorted(set(MATCHERS) | set(states)):
-            click.echo(f"  {event:<17} {states.get(event, 'missing')}")
+    for state in scope_states(_scope(False, False, True)[1]):
+        shown = shown_path(state.path) if state.scope != "user" else str(state.path)
+        if state.error is not None:
+            click.echo(f"{state.scope:<7} {shown}: cannot be read: {state.error}")
+        elif state.events is None:
+            click.echo(f"{state.scope:<7} {shown}: no file")
+        else:
+            click.echo(f"{state.scope:<7} {shown}:")
+            for event, said in state.events.items():
+                click.echo(f"  {event:<17} {said}")
 
 
 @assistant.command(name="log")
