@@ -3,7 +3,6 @@ index, and check, which guards what they write."""
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,31 +37,23 @@ def init(no_hooks: bool) -> None:
     Example:
       git sess init
     """
-    from gitsess.core.workspace import init_workspace
+    from gitsess.hooks.install import set_up
 
     workspace = current_workspace()
-    result = init_workspace(workspace)
-    for created in result.created:
+    done = set_up(workspace, with_hooks=not no_hooks)
+    for created in done.created:
         click.echo(f"created {created}")
-    changed: list[str] = []
-    if not no_hooks:
-        from gitsess.hooks.install import install_at_init
-
-        changed, error = install_at_init(workspace)
-        if error is not None:  # the sessions directory is set up all the same
-            click.echo(f"git-sess: warning: hooks not installed: {error.message}", err=True)
-            if error.hint:
-                click.echo(f"hint: {error.hint}", err=True)
-        for line in changed:
-            click.echo(line)
-    if not result.created and not changed:
+    if done.hooks_error is not None:  # the sessions directory is set up all the same
+        error = done.hooks_error
+        click.echo(f"git-sess: warning: hooks not installed: {error.message}", err=True)
+        if error.hint:
+            click.echo(f"hint: {error.hint}", err=True)
+    for line in done.changed:
+        click.echo(line)
+    if not done.created and not done.changed:
         click.echo(f"{workspace.config.sessions_dir}/ is already set up; nothing to do")
-    elif result.created:
-        setup = [workspace.config.sessions_dir]
-        if (workspace.repo.root / ".gitattributes").is_file():
-            setup.append(".gitattributes")
-        paths = " ".join(shlex.quote(path) for path in setup)
-        click.echo(f"next: git add {paths} && git commit -m 'Set up session notes'")
+    elif done.next_step:
+        click.echo(f"next: {done.next_step}")
 
 
 @click.command()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import write_atomic
-from gitsess.core.workspace import Workspace
+from gitsess.core.workspace import Workspace, init_workspace
 
 if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machinery
     pass
@@ -237,6 +237,30 @@ def install_hooks(workspace: Workspace) -> InstallResult:
     changed += _exclude_hooks_directory(workspace, place)
     changed += install_merge_driver(workspace)
     return InstallResult(place.directory, changed, kept)
+
+
+@dataclass(frozen=True)
+class SetUp:
+    """What `git sess init` did: files created, hook changes, and what is left."""
+
+    created: list[str]
+    changed: list[str]
+    hooks_error: GitSessError | None  # why the hooks were not installed, if they were not
+    next_step: str | None  # the command that commits a new setup
+
+
+def set_up(workspace: Workspace, with_hooks: bool) -> SetUp:
+    """The sessions directory, its index and CONTEXT_MANAGEMENT.md, then the hooks."""
+    created = init_workspace(workspace).created
+    changed, error = install_at_init(workspace) if with_hooks else ([], None)
+    next_step = None
+    if created:
+        setup = [workspace.config.sessions_dir]
+        if (workspace.repo.root / ".gitattributes").is_file():
+            setup.append(".gitattributes")
+        paths = " ".join(shlex.quote(path) for path in setup)
+        next_step = f"git add {paths} && git commit -m 'Set up session notes'"
+    return SetUp(created, changed, error, next_step)
 
 
 def install_at_init(workspace: Workspace) -> tuple[list[str], GitSessError | None]:
