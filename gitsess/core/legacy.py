@@ -1,31 +1,99 @@
-"""Legacy exports: the ones people wrote by hand, without frontmatter (DESIGN.md §3.1).
+"""Legacy exports: the notes people write by hand, without frontmatter (DESIGN.md §3.1).
 
-Their title is the `# Session: X` (or `# Session Log: X`) heading, their fields bold
-lines written either `**Date**: …` or `**Date:** …`, their type told by the sections
-they have. Only the text is read here; the model turns what is found into a Session.
+People write the same facts in many ways, and this module reads the common ones
+(docs/files.md, "Notes without frontmatter"):
+- the title is the first `# ` heading (`# Session: X` wins), without the labels,
+  dates and times around the words: `# Session Handoff — 2026-05-05 — X` is `X`;
+- fields are labelled lines: `**Date**: x`, `**Date:** x`, `**Status: x**`, the same
+  as a list item or quote, `Date: x` before the first section, or a `## Status` /
+  `## Date` heading (with the value after a colon or on the next line);
+- the note's own field wins over one deeper down: a line that is not indented
+  over a sub-item, a shallower section over a deeper one (an embedded decision
+  record's `**Status**` under `###`), then the first;
+- the type is told by the file name's words, a `Hotfix:` title, or the sections.
+Only the text is read here; the model turns what is found into a Session.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import NamedTuple
 
-from gitsess.core.names import one_line, parse_date
+from gitsess.core.names import DATE_SPELLING, date_from_name, find_date, one_line, parse_date
 
-_SESSION_TITLE = re.compile(r"^#\s+Session(?:\s+Log)?\s*:\s*(.+?)\s*$", re.M)
-_ANY_TITLE = re.compile(r"^#\s+(.+?)\s*$", re.M)
-_BOLD_FIELD = re.compile(r"^\*\*([A-Za-z][A-Za-z ]*?)(?:\*\*\s*:|\s*:\*\*)[ \t]*(.*?)[ \t]*$", re.M)
-_SECTION = re.compile(r"^#{2,3}\s+(.+?)\s*$", re.M)
+_SESSION_TITLE = re.compile(r"^#[ \t]+Session(?:[ \t]+Log)?[ \t]*:[ \t]*(.+?)\s*$", re.M)
+_ANY_TITLE = re.compile(r"^#[ \t]+(.+?)\s*$", re.M)
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+# `**Key**: v`, `**Key:** v`, `**Key: v**`, also as `- ` item or `> ` quote, indented.
+_BOLD_FIELD = re.compile(
+    r"^(?P<indent>[ \t]*)(?:[-*+>][ \t]+)?\*\*(?P<key>[^\W\d_][^\W\d_ ]*?)"
+    r"(?:\*\*[ \t]*[:：]|[ \t]*[:：][ \t]*\*\*|[ \t]*[:：][ \t]*(?P<inner>[^*\n]+?)[ \t]*\*\*)"
+    r"[ \t]*(?P<value>.*?)[ \t]*$",
+    re.M,
+)
+_PLAIN_FIELD = re.compile(r"^(?:[-*+>][ \t]+)?(?P<key>[^\W\d_][^\W\d_ ]*?)[ \t]*[:：][ \t]*(.+)$")
 _MENTION = re.compile(r"\bsession_\d{8}_[A-Za-z0-9_]+(?:\.md)?")
+
+# Labels of a note's date, in English and the languages' own word for it.
+DATE_KEYS = frozenset(
+    {"date", "session date", "date started", "started", "start date", "created",
+     "created on", "created at", "дата", "datum", "fecha", "data", "dato", "tarih",
+     "päivämäärä", "ημερομηνία", "日付", "日期", "날짜", "תאריך", "تاريخ"}
+)  # fmt: skip
+STATUS_KEYS = frozenset({"status", "session status", "state", "статус", "estado", "stato"})
+_DONE_KEYS = frozenset({"completed", "finished", "closed", "resolved", "date completed"})
+
+# The first status word in a value decides (`Blocked until X is done` is blocked).
+_STATUS_WORDS = re.compile(
+    r"(?P<progress>incomplete|in[ -]?progress|ongoing|wip|active|open|started|partial)"
+    r"|(?P<complete>complete|finished|closed|resolved|fixed|merged|shipped|released|done"
+    r"|✅|✔)"
+    r"|(?P<blocked>block|on[ -]?hold|paused|waiting|stuck|⛔|🛑)"
+    r"|(?P<abandoned>abandon|cancel|dropped|won'?t fix|superseded|obsolete)",
+    re.I,
+)
+
+# Words in a file name (split at `-`, `_`, spaces) that tell the type.
+_TYPE_BY_NAME = {
+    "bug": "bug", "bugfix": "bug", "hotfix": "bug", "fix": "bug", "bugs": "bug",
+    "roadmap": "roadmap", "research": "research", "investigation": "research",
+    "spike": "research", "retro": "reflection", "retrospective": "reflection",
+    "reflection": "reflection",
+}  # fmt: skip
+_BUG_TITLE = re.compile(r"^(?:hot ?fix|bug ?fix|bug|fix)\b\s*[:—–-]", re.I)
+# Sections that tell the type; the type with most of them wins, feature on a tie.
 _TYPE_BY_SECTION = (
-    ("bug", ("root cause", "symptoms")),
-    ("research", ("findings", "questions")),
+    ("bug", ("root cause", "symptom", "fix", "the fix", "bug", "steps to reproduce")),
+    ("research", ("findings", "key findings", "questions", "research", "recommendations")),
     ("operation", ("commands to monitor",)),
     ("checkpoint", ("recovery instructions",)),
-    ("reflection", ("what worked", "lessons")),
-    ("roadmap", ("phases",)),
+    ("reflection", ("what worked", "what went well", "lessons", "reflection", "retrospective")),
+    ("roadmap", ("phases", "milestones", "roadmap")),
+    ("feature", ("implementation", "changes made", "files modified", "files changed")),
 )
-_OBJECTIVE_SECTIONS = ("session objectives", "objectives", "objective", "mission", "operation")
+_SUMMARY_SECTIONS = (
+    ("session objectives", "objectives", "objective", "goals", "goal", "mission", "operation",
+     "summary", "session summary", "executive summary", "session overview", "overview", "tl;dr"),
+    ("context", "background"),
+)  # fmt: skip
+
+_LABEL = re.compile(
+    r"^(?:(?:session|handoff|summary|title|recap|log|notes?|report|daily|dev)\b[ \t]*)+"
+    r"(?:#?\d+\b[ \t]*)?(?:[:：|—–-]+[ \t]*|(?=\d))",
+    re.I,
+)
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]*)?"
+_TIME = (
+    r"(?:[ \t,T]*(?:at[ \t]+)?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[ap]\.?m\.?)?"
+    r"(?:[ \t]*(?:utc|gmt|z))?|-\d{4}(?!\d))?"
+)
+_LEADING_DATE = re.compile(
+    rf"^[(\[]?{_WEEKDAY}(?:{DATE_SPELLING}){_TIME}[)\]]?[ \t]*(?:[:|—–-]+[ \t]*)?", re.I
+)
+_TRAILING_DATE = re.compile(
+    rf"[ \t]*(?:[:|—–,-]+[ \t]*)?[(\[]?{_WEEKDAY}(?:{DATE_SPELLING}){_TIME}[)\]]?$", re.I
+)
 
 
 class LegacyFacts(NamedTuple):
@@ -37,50 +105,137 @@ class LegacyFacts(NamedTuple):
     tokens: int | None
     token_limit: int | None
     duration: str | None
-    type: str  # by its sections; feature when they tell nothing
-    summary: str | None  # the first line of its objectives
+    type: str  # by its name, title or sections; feature when they tell nothing
+    summary: str | None  # the first sentence of its goal, summary or context
 
 
-def read_legacy(text: str) -> LegacyFacts:
-    """The facts of a hand-written export, from its headings and bold lines."""
-    fields = legacy_fields(text)
-    tokens, token_limit = legacy_tokens(fields["tokens"]) if "tokens" in fields else (None, None)
-    sections = [heading.lower() for heading in _SECTION.findall(text)]
+class _Field(NamedTuple):
+    rank: tuple[int, int]  # (indented, section depth): lower is the note's own
+    position: int
+    key: str
+    value: str
+
+
+def read_legacy(text: str, name: str | None = None) -> LegacyFacts:
+    """The facts of a hand-written export, from its headings and labelled lines; the
+    file name, when given, tells the date (after a labelled one) and the type."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    headings = [(m.start(), len(m.group(1)), m.group(2)) for m in _HEADING.finditer(text)]
+    fields = _fields(text, headings)
+    first = legacy_fields(text)
+    tokens, token_limit = legacy_tokens(first["tokens"]) if "tokens" in first else (None, None)
+    raw_title = _title_line(text)
+    title = clean_title(raw_title) if raw_title else None
     return LegacyFacts(
-        title=title_from_text(text),
-        date=parse_date(fields["date"][:10]) if "date" in fields else None,
-        status=legacy_status(fields["status"]) if "status" in fields else None,
+        title=title,
+        date=_date(fields, text, headings, raw_title, name),
+        status=_status(fields),
         tokens=tokens,
         token_limit=token_limit,
-        duration=fields.get("duration"),
-        type=next(
-            (kind for kind, names in _TYPE_BY_SECTION if any(s in names for s in sections)),
-            "feature",
-        ),
-        summary=_first_line_of_section(text, _OBJECTIVE_SECTIONS),
+        duration=first.get("duration"),
+        type=_type(headings, title, name),
+        summary=_summary(text, headings),
     )
 
 
 def legacy_fields(text: str) -> dict[str, str]:
-    """`**Key**: value` and `**Key:** value` lines, keys lower-cased (first one wins)."""
+    """Bold `**Key**: value` lines in any of their spellings, keys lower-cased
+    (first one wins)."""
     found: dict[str, str] = {}
-    for key, value in _BOLD_FIELD.findall(text):
-        found.setdefault(key.strip().lower(), value.strip())
+    for match in _BOLD_FIELD.finditer(text):
+        value = match["value"] if match["inner"] is None else f"{match['inner']} {match['value']}"
+        found.setdefault(match["key"].strip().lower(), value.strip())
     return found
 
 
+def _fields(text: str, headings: list[tuple[int, int, str]]) -> list[_Field]:
+    """Every labelled line, with how deep in the note it sits."""
+    starts = [start for start, _, _ in headings]
+    levels = [level for _, level, _ in headings]
+
+    def depth(position: int) -> int:  # the level of the heading it is under; 1 above all
+        index = bisect.bisect_left(starts, position) - 1
+        return levels[index] if index >= 0 else 1
+
+    found = []
+    for match in _BOLD_FIELD.finditer(text):
+        value = match["value"] if match["inner"] is None else f"{match['inner']} {match['value']}"
+        rank = (int(bool(match["indent"])), depth(match.start()))
+        found.append(_Field(rank, match.start(), match["key"].strip().lower(), value.strip()))
+    header_end = next((start for start, level, _ in headings if level > 1), len(text))
+    offset = 0
+    for line in text[:header_end].split("\n"):  # `Date: x` counts before the first section only
+        plain = _PLAIN_FIELD.match(line)
+        if plain and plain["key"].lower() in DATE_KEYS | STATUS_KEYS:
+            found.append(_Field((0, 1), offset, plain["key"].lower(), plain.group(2).strip()))
+        offset += len(line) + 1
+    for index, (start, level, heading) in enumerate(headings):
+        key, _, value = heading.partition(":")
+        key = key.strip().lower()
+        if level > 1 and key in DATE_KEYS | STATUS_KEYS | _DONE_KEYS:
+            if not value.strip():  # the value is the next line with words
+                end = headings[index + 1][0] if index + 1 < len(headings) else len(text)
+                value = next((s for s in _content_lines(text, start, end)), "")
+            found.append(_Field((0, 1), start, key, value.strip()))
+    found.sort(key=lambda field: (field.rank, field.position))
+    return found
+
+
+def _date(
+    fields: list[_Field],
+    text: str,
+    headings: list[tuple[int, int, str]],
+    raw_title: str | None,
+    name: str | None,
+) -> str | None:
+    """A labelled date, else the file name's, the title's, or a date line of its own
+    before the first section."""
+    for field in fields:
+        if field.key in DATE_KEYS and (date := _read_date(field.value)):
+            return date
+    if name and (date := date_from_name(name)):
+        return date
+    if raw_title and (date := find_date(raw_title)):
+        return date
+    header_end = next((start for start, level, _ in headings if level > 1), len(text))
+    for line in text[:header_end].split("\n"):
+        if not line.startswith("#") and len(line) <= 48 and (date := find_date(line)):
+            return date
+    return None
+
+
+def _read_date(value: str) -> str | None:
+    # A value starting YYYY-MM-DD is read as before; any other spelling is found in it.
+    return parse_date(value[:10]) or find_date(value)
+
+
+def _status(fields: list[_Field]) -> str | None:
+    """The note's own status: the shallowest line naming a known status, else the
+    shallowest status line at all; `**Completed**: <date>` is complete."""
+    shallowest: str | None = None
+    for field in fields:
+        if field.key in _DONE_KEYS and field.value:
+            return "complete"
+        if field.key not in STATUS_KEYS:
+            continue
+        if (word := status_word(field.value)) is not None:
+            return word
+        shallowest = shallowest or field.value
+    return None if shallowest is None else legacy_status(shallowest)
+
+
+def status_word(raw: str) -> str | None:
+    """The status the first status word of `raw` names; None when none does."""
+    match = _STATUS_WORDS.search(raw)
+    if match is None:
+        return None
+    kind = match.lastgroup or ""
+    return "in-progress" if kind == "progress" else kind
+
+
 def legacy_status(raw: str) -> str:
-    words = raw.lower()
-    if "incomplete" in words or "progress" in words or "ongoing" in words:
-        return "in-progress"
-    # `done` as a word: "abandoned" holds it too.
-    if "complete" in words or "finished" in words or re.search(r"\bdone\b", words):
-        return "complete"
-    if "block" in words:
-        return "blocked"
-    if any(word in words for word in ("abandon", "cancel", "dropped")):
-        return "abandoned"
-    return "in-progress"
+    return status_word(raw) or "in-progress"
 
 
 def legacy_tokens(raw: str) -> tuple[int | None, int | None]:
@@ -102,19 +257,80 @@ def mentioned_sessions(text: str) -> list[str]:
 
 
 def title_from_text(text: str) -> str | None:
-    """`# Session: X`, `# Session Log: X`, else the first `# ` heading."""
+    """`# Session: X`, `# Session Log: X`, else the first `# ` heading, cleaned."""
+    raw = _title_line(text)
+    return clean_title(raw) if raw else None
+
+
+def _title_line(text: str) -> str | None:
     match = _SESSION_TITLE.search(text) or _ANY_TITLE.search(text)
     return one_line(match.group(1).strip("# ")) if match else None
 
 
-def _first_line_of_section(text: str, names: tuple[str, ...]) -> str | None:
-    headings = list(_SECTION.finditer(text))
-    for index, heading in enumerate(headings):
-        if heading.group(1).lower() not in names:
-            continue
-        end = headings[index + 1].start() if index + 1 < len(headings) else len(text)
-        for line in text[heading.end() : end].splitlines():
-            line = re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line).strip()
-            if line and not line.startswith(("#", "---", "<!--")):
-                return one_line(line)
+def clean_title(raw: str) -> str | None:
+    """The words of a title without the labels, dates and times around them:
+    `Session Handoff — 2026-05-05 — Setup` and `Setup - 2025-01-16 16:47` are `Setup`.
+    `Hotfix:` and `Issue #7:` are kept: they say what the session was about."""
+    title = raw.replace("**", "").strip()
+    while True:
+        before = title
+        title = _LABEL.sub("", title, count=1)
+        title = _LEADING_DATE.sub("", title, count=1)
+        title = _TRAILING_DATE.sub("", title, count=1).strip(" \t:|—–-")
+        if title == before or not title:
+            break
+    return one_line(title)
+
+
+def _type(headings: list[tuple[int, int, str]], title: str | None, name: str | None) -> str:
+    if name:
+        words = re.findall(r"[^\W_]+", name.rsplit("/", 1)[-1].lower().removesuffix(".md"))
+        for word in words:
+            if word in _TYPE_BY_NAME:
+                return _TYPE_BY_NAME[word]
+    if title and _BUG_TITLE.match(title):
+        return "bug"
+    sections = [_plain_heading(heading) for _, level, heading in headings if level > 1]
+    best, most = "feature", 0
+    for kind, names in _TYPE_BY_SECTION:
+        count = sum(any(_starts_with(s, n) for n in names) for s in sections)
+        if count > most:
+            best, most = kind, count
+    return best
+
+
+def _plain_heading(heading: str) -> str:
+    """`🔍 2. Root Cause Analysis:` -> `root cause analysis`."""
+    plain = re.sub(r"^[\W\d_]+", "", heading.lower())
+    return re.sub(r"[\s:]+$", "", plain)
+
+
+def _starts_with(heading: str, words: str) -> bool:
+    return heading.startswith(words) and heading[len(words) : len(words) + 1] in ("", " ", ":")
+
+
+def _summary(text: str, headings: list[tuple[int, int, str]]) -> str | None:
+    """The first sentence under a goal or summary section, else under the context."""
+    for names in _SUMMARY_SECTIONS:
+        for index, (start, level, heading) in enumerate(headings):
+            if level < 2 or _plain_heading(heading) not in names:
+                continue
+            end = headings[index + 1][0] if index + 1 < len(headings) else len(text)
+            for line in _content_lines(text, start, end):
+                return one_line(_first_sentence(line))
     return None
+
+
+def _content_lines(text: str, start: int, end: int) -> list[str]:
+    """The lines with words after the heading at `start`, list marks dropped."""
+    lines = []
+    for raw in text[start:end].split("\n")[1:]:
+        line = re.sub(r"^\s*(?:[-*+>]|\d+[.)])\s+", "", raw).strip()
+        if line and not line.startswith(("#", "---", "<!--", "|", "```", "***")):
+            lines.append(line)
+    return lines
+
+
+def _first_sentence(line: str) -> str:
+    cut = re.search(r"(?<=[a-z0-9)\]`*][.!?])\s+(?=[A-Z0-9\"'(\[*`])", line)
+    return line[: cut.start()] if cut else line

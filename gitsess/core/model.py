@@ -399,7 +399,7 @@ def _int_field(session: Session, key: str, value: Any) -> int | None:
 
 def _infer_legacy(session: Session, text: str, keep_legacy_flag: bool = True) -> None:
     """Fill a session's fields from a hand-written export's headings and bold lines."""
-    facts = read_legacy(text)
+    facts = read_legacy(text, session.id)
     session.legacy = keep_legacy_flag
     session.title = facts.title or session.title
     session.date = facts.date or session.date

@@ -10,20 +10,45 @@ import datetime as dt
 import re
 import unicodedata
 
-# In the sessions directory, yet no exports (DESIGN.md §3.1).
+# git sess's own files in the sessions directory (DESIGN.md §3.1).
 NOT_EXPORTS = frozenset({"session_index.md", "CONTEXT_MANAGEMENT.md", "README.md"})
 SLUG_MAX = 60
 
+# Words that make an undated file name one about the folder or about many sessions,
+# not one session: its index, template, read-me, or a running list kept across them.
+FOLDER_WORDS = frozenset(
+    {"readme", "index", "template", "templates", "toc", "changelog", "contributing",
+     "license", "backlog", "todo", "todos", "ideas", "glossary", "faq", "friction",
+     "points"}
+)  # fmt: skip
+_NAME_DATE = re.compile(r"(?<!\d)\d{4}[-_]?\d{2}[-_]?\d{2}(?!\d)")
+_NAME_WORDS = re.compile(r"[^\W_]+")
+
 
 def is_export_name(name: str) -> bool:
-    """A file name (relative to the sessions directory) that is an export: directly
-    in it, not hidden, not one of the files git sess keeps there."""
-    return (
-        name.endswith(".md")
-        and "/" not in name
-        and name not in NOT_EXPORTS
-        and not name.startswith(".")
-    )
+    """A file name (relative to the sessions directory) that is an export, or a note.
+
+    The rule, case-insensitive, by the name alone (the pre-commit hook has no more):
+    a `*.md` file directly in the directory, except
+    - hidden or private names, starting with `.` or `_` (`.current-session`,
+      `_next-session-prompt-2.md`, drafts);
+    - git sess's own files (`session_index.md`, `CONTEXT_MANAGEMENT.md`, `README.md`);
+    - an undated name whose first or last word is a folder word (FOLDER_WORDS):
+      `SESSION_INDEX.md`, `TEMPLATE.md`, `handoff-template.md`, `friction_points.md`.
+    A name with a date (`YYYYMMDD`, `YYYY-MM-DD`) is always a note.
+    """
+    if not name.endswith(".md") or "/" in name or name[:1] in (".", "_"):
+        return False
+    lower = name.lower()
+    if lower in _OWN_FILES:
+        return False
+    if _NAME_DATE.search(name):
+        return True
+    words = _NAME_WORDS.findall(lower[:-3])
+    return not words or (words[0] not in FOLDER_WORDS and words[-1] not in FOLDER_WORDS)
+
+
+_OWN_FILES = frozenset(name.lower() for name in NOT_EXPORTS)
 
 
 # Letters NFKD does not decompose into an ASCII base letter.
@@ -69,16 +94,69 @@ def parse_date(raw: str) -> str | None:
 
 
 def date_from_name(name: str) -> str | None:
-    """The date a file name holds (`session_20251201_x.md`, `2025-12-01-x.md`)."""
-    match = re.search(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)", name)
+    """The date a file name holds (`session_20251201_x.md`, `2025-12-01-x.md`,
+    `2025-12-01-1430-x.md`, `SESSION_SUMMARY_20251201.md`)."""
+    match = re.search(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)", name)
     return parse_date("-".join(match.groups())) if match else None
 
 
+_MONTHS = {
+    month: number
+    for number, names in enumerate(
+        ("jan january", "feb february", "mar march", "apr april", "may", "jun june",
+         "jul july", "aug august", "sep sept september", "oct october", "nov november",
+         "dec december"),
+        start=1,
+    )
+    for month in names.split()
+}  # fmt: skip
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+# The spellings of a date read in a note; also what a title loses (legacy.py).
+DATE_SPELLING = (
+    r"(?<![\w.])(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?![\d])"
+    rf"|\b(?P<nm>{_MONTH})\.?\s+(?P<nd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ny>\d{{4}})\b"
+    rf"|\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm>{_MONTH})\.?,?\s+(?P<dy>\d{{4}})\b"
+    r"|(?<![\w/.])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"
+)
+_DATE = re.compile(DATE_SPELLING, re.I)
+
+
+def find_date(text: str) -> str | None:
+    """The first date written in the text, as ISO: `2025-12-27`, `Dec 27, 2025`,
+    `Saturday, 27 December 2025`, `12/27/2025`, `27.12.2025`.
+
+    Slashed numbers are read month/day (US) and dotted ones day.month (most of
+    Europe), unless that makes no date: `27/12/2025` is the 27th of December.
+    """
+    for match in _DATE.finditer(text):
+        if match["iy"]:
+            year, month, day = int(match["iy"]), int(match["im"]), int(match["id"])
+        elif match["nm"]:
+            year, month, day = int(match["ny"]), _MONTHS[match["nm"].lower()], int(match["nd"])
+        elif match["dm"]:
+            year, month, day = int(match["dy"]), _MONTHS[match["dm"].lower()], int(match["dd"])
+        else:
+            first, second, year = int(match["a"]), int(match["b"]), int(match["y"])
+            month, day = (first, second) if match["sep"] == "/" else (second, first)
+            if month > 12:
+                month, day = day, month
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
 def title_from_name(name: str) -> str:
-    """`session_20251201_distilbert_training.md` -> `Distilbert training`."""
+    """`session_20251201_distilbert_training.md` -> `Distilbert training`;
+    `2025-07-16-1831-Build section 1.5.md` -> `Build section 1.5`."""
     stem = re.sub(r"\.md$", "", name)
     stem = re.sub(r"^session_", "", stem)
-    stem = re.sub(r"^\d{4}-?\d{2}-?\d{2}_?", "", stem)
+    stem = re.sub(r"^\d{4}-?\d{2}-?\d{2}(?:[-_ ]\d{4}(?=[-_ ]))?[-_ ]?", "", stem)
+    stem = re.sub(r"[-_ ]\d{4}-?\d{2}-?\d{2}$", "", stem)
     words = stem.replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:] if words else name
 
