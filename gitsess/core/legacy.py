@@ -24,15 +24,19 @@ from gitsess.core.names import DATE_SPELLING, date_from_name, find_date, one_lin
 
 _SESSION_TITLE = re.compile(r"^#[ \t]+Session(?:[ \t]+Log)?[ \t]*:[ \t]*(.+?)\s*$", re.M)
 _ANY_TITLE = re.compile(r"^#[ \t]+(.+?)\s*$", re.M)
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+_HEADING = re.compile(r"^(#{1,6})[ \t]+([^\n]*)", re.M)
 # `**Key**: v`, `**Key:** v`, `**Key: v**`, also as `- ` item or `> ` quote, indented.
 _BOLD_FIELD = re.compile(
-    r"^(?P<indent>[ \t]*)(?:[-*+>][ \t]+)?\*\*(?P<key>[^\W\d_][^\W\d_ ]*?)"
+    r"^(?P<indent>[ \t]*)(?:[-*+>][ \t]+)?\*\*(?P<key>[^\W\d_]+(?:[ \t]+[^\W\d_]+)*)"
     r"(?:\*\*[ \t]*[:：]|[ \t]*[:：][ \t]*\*\*|[ \t]*[:：][ \t]*(?P<inner>[^*\n]+?)[ \t]*\*\*)"
     r"[ \t]*(?P<value>.*?)[ \t]*$",
     re.M,
 )
-_PLAIN_FIELD = re.compile(r"^(?:[-*+>][ \t]+)?(?P<key>[^\W\d_][^\W\d_ ]*?)[ \t]*[:：][ \t]*(.+)$")
+_PLAIN_FIELD = re.compile(
+    r"^(?:[-*+>][ \t]+)?(?P<key>[^\W\d_]+(?:[ \t]+[^\W\d_]+){0,2})[ \t]*[:：][ \t]*(.+)$"
+)
+_HEADING_MARKS = re.compile(r"^[\W\d_]+|[\s:]+$")  # numbers, emoji, a colon
+_LIST_MARK = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s+")
 _MENTION = re.compile(r"\bsession_\d{8}_[A-Za-z0-9_]+(?:\.md)?")
 
 # Labels of a note's date, in English and the languages' own word for it.
@@ -43,14 +47,23 @@ DATE_KEYS = frozenset(
 )  # fmt: skip
 STATUS_KEYS = frozenset({"status", "session status", "state", "статус", "estado", "stato"})
 _DONE_KEYS = frozenset({"completed", "finished", "closed", "resolved", "date completed"})
+_WANTED = DATE_KEYS | STATUS_KEYS | _DONE_KEYS
 
-# The first status word in a value decides (`Blocked until X is done` is blocked).
+# The first status word in a value decides (`Blocked until X is done` is blocked);
+# English, and the most common word for done in a few other languages.
 _STATUS_WORDS = re.compile(
-    r"(?P<progress>incomplete|in[ -]?progress|ongoing|wip|active|open|started|partial)"
-    r"|(?P<complete>complete|finished|closed|resolved|fixed|merged|shipped|released|done"
-    r"|✅|✔)"
+    r"(?P<progress>incomplete|in[ -]?progress|ongoing|wip|active|open|started|partial|🚧)"
+    r"|(?P<complete>complet|finished|closed|resolved|fixed|merged|shipped|released|done|✅|✔"
+    r"|fertig|erledigt|abgeschlossen|terminé|terminado|hecho|concluído|готово|завершен"
+    r"|выполнено|完了|完成)"
     r"|(?P<blocked>block|on[ -]?hold|paused|waiting|stuck|⛔|🛑)"
     r"|(?P<abandoned>abandon|cancel|dropped|won'?t fix|superseded|obsolete)",
+    re.I,
+)
+# "Almost done", "done except the docs": not done yet.
+_UNFINISHED = re.compile(
+    r"\b(?:almost|nearly|mostly|partially|partly|not(?: yet)?)\s+(?:done|complete|finished)"
+    r"|\b(?:done|complete|completed|finished)\b,?\s+(?:except|but|apart from|save for)\b",
     re.I,
 )
 
@@ -62,9 +75,10 @@ _TYPE_BY_NAME = {
     "reflection": "reflection",
 }  # fmt: skip
 _BUG_TITLE = re.compile(r"^(?:hot ?fix|bug ?fix|bug|fix)\b\s*[:—–-]", re.I)
-# Sections that tell the type; the type with most of them wins, feature on a tie.
+# Sections that tell the type (a heading starting with these words); the type with
+# most of them wins, on a tie the first here.
 _TYPE_BY_SECTION = (
-    ("bug", ("root cause", "symptom", "fix", "the fix", "bug", "steps to reproduce")),
+    ("bug", ("root cause", "symptoms?", "fix", "the fix", "bug", "steps to reproduce")),
     ("research", ("findings", "key findings", "questions", "research", "recommendations")),
     ("operation", ("commands to monitor",)),
     ("checkpoint", ("recovery instructions",)),
@@ -72,14 +86,20 @@ _TYPE_BY_SECTION = (
     ("roadmap", ("phases", "milestones", "roadmap")),
     ("feature", ("implementation", "changes made", "files modified", "files changed")),
 )
+_SECTION_KIND = re.compile(
+    "|".join(f"(?P<{kind}>(?:{'|'.join(words)})(?![^ :]))" for kind, words in _TYPE_BY_SECTION)
+)
 _SUMMARY_SECTIONS = (
     ("session objectives", "objectives", "objective", "goals", "goal", "mission", "operation",
      "summary", "session summary", "executive summary", "session overview", "overview", "tl;dr"),
     ("context", "background"),
 )  # fmt: skip
 
+# Words that label a title rather than say what it is about, with up to two words
+# before them: `Session Handoff —`, `Sprint Summary:`, `Dev Log:`, `Title:`.
 _LABEL = re.compile(
-    r"^(?:(?:session|handoff|summary|title|recap|log|notes?|report|daily|dev)\b[ \t]*)+"
+    r"^(?:[^\W\d_]+[ \t]+){0,2}?"
+    r"(?:(?:session|handoff|summary|title|recap|log|notes?|report)\b[ \t]*)+"
     r"(?:#?\d+\b[ \t]*)?(?:[:：|—–-]+[ \t]*|(?=\d))",
     re.I,
 )
@@ -121,9 +141,16 @@ def read_legacy(text: str, name: str | None = None) -> LegacyFacts:
     file name, when given, tells the date (after a labelled one) and the type."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    headings = [(m.start(), len(m.group(1)), m.group(2)) for m in _HEADING.finditer(text)]
-    fields = _fields(text, headings)
-    first = legacy_fields(text)
+    headings = [
+        (m.start(), len(m.group(1)), heading)
+        for m in _HEADING.finditer(text)
+        if (heading := m.group(2).rstrip(" \t#"))
+    ]
+    bold = _bold_fields(text)
+    fields = _fields(text, headings, bold)
+    first: dict[str, str] = {}
+    for _, _, key, value in bold:
+        first.setdefault(key, value)
     tokens, token_limit = legacy_tokens(first["tokens"]) if "tokens" in first else (None, None)
     raw_title = _title_line(text)
     title = clean_title(raw_title) if raw_title else None
@@ -143,13 +170,24 @@ def legacy_fields(text: str) -> dict[str, str]:
     """Bold `**Key**: value` lines in any of their spellings, keys lower-cased
     (first one wins)."""
     found: dict[str, str] = {}
-    for match in _BOLD_FIELD.finditer(text):
-        value = match["value"] if match["inner"] is None else f"{match['inner']} {match['value']}"
-        found.setdefault(match["key"].strip().lower(), value.strip())
+    for _, _, key, value in _bold_fields(text):
+        found.setdefault(key, value)
     return found
 
 
-def _fields(text: str, headings: list[tuple[int, int, str]]) -> list[_Field]:
+def _bold_fields(text: str) -> list[tuple[int, bool, str, str]]:
+    """(where, indented, key, value) of each bold field line."""
+    found = []
+    for match in _BOLD_FIELD.finditer(text):
+        value = match["value"] if match["inner"] is None else f"{match['inner']} {match['value']}"
+        key = match["key"].strip().lower()
+        found.append((match.start(), bool(match["indent"]), key, value.strip()))
+    return found
+
+
+def _fields(
+    text: str, headings: list[tuple[int, int, str]], bold: list[tuple[int, bool, str, str]]
+) -> list[_Field]:
     """Every labelled line, with how deep in the note it sits."""
     starts = [start for start, _, _ in headings]
     levels = [level for _, level, _ in headings]
@@ -158,11 +196,11 @@ def _fields(text: str, headings: list[tuple[int, int, str]]) -> list[_Field]:
         index = bisect.bisect_left(starts, position) - 1
         return levels[index] if index >= 0 else 1
 
-    found = []
-    for match in _BOLD_FIELD.finditer(text):
-        value = match["value"] if match["inner"] is None else f"{match['inner']} {match['value']}"
-        rank = (int(bool(match["indent"])), depth(match.start()))
-        found.append(_Field(rank, match.start(), match["key"].strip().lower(), value.strip()))
+    found = [
+        _Field((int(indented), depth(start)), start, key, value)
+        for start, indented, key, value in bold
+        if key in _WANTED
+    ]
     header_end = next((start for start, level, _ in headings if level > 1), len(text))
     offset = 0
     for line in text[:header_end].split("\n"):  # `Date: x` counts before the first section only
@@ -173,7 +211,7 @@ def _fields(text: str, headings: list[tuple[int, int, str]]) -> list[_Field]:
     for index, (start, level, heading) in enumerate(headings):
         key, _, value = heading.partition(":")
         key = key.strip().lower()
-        if level > 1 and key in DATE_KEYS | STATUS_KEYS | _DONE_KEYS:
+        if level > 1 and key in _WANTED:
             if not value.strip():  # the value is the next line with words
                 end = headings[index + 1][0] if index + 1 < len(headings) else len(text)
                 value = next((s for s in _content_lines(text, start, end)), "")
@@ -227,6 +265,8 @@ def _status(fields: list[_Field]) -> str | None:
 
 def status_word(raw: str) -> str | None:
     """The status the first status word of `raw` names; None when none does."""
+    if _UNFINISHED.search(raw):
+        return "in-progress"
     match = _STATUS_WORDS.search(raw)
     if match is None:
         return None
@@ -290,23 +330,17 @@ def _type(headings: list[tuple[int, int, str]], title: str | None, name: str | N
                 return _TYPE_BY_NAME[word]
     if title and _BUG_TITLE.match(title):
         return "bug"
-    sections = [_plain_heading(heading) for _, level, heading in headings if level > 1]
-    best, most = "feature", 0
-    for kind, names in _TYPE_BY_SECTION:
-        count = sum(any(_starts_with(s, n) for n in names) for s in sections)
-        if count > most:
-            best, most = kind, count
-    return best
+    counts = dict.fromkeys((kind for kind, _ in _TYPE_BY_SECTION), 0)
+    for _, level, heading in headings:
+        if level > 1 and (match := _SECTION_KIND.match(_plain_heading(heading))):
+            counts[match.lastgroup or "feature"] += 1
+    best = max(counts, key=lambda kind: counts[kind])  # the first of the most
+    return best if counts[best] else "feature"
 
 
 def _plain_heading(heading: str) -> str:
     """`🔍 2. Root Cause Analysis:` -> `root cause analysis`."""
-    plain = re.sub(r"^[\W\d_]+", "", heading.lower())
-    return re.sub(r"[\s:]+$", "", plain)
-
-
-def _starts_with(heading: str, words: str) -> bool:
-    return heading.startswith(words) and heading[len(words) : len(words) + 1] in ("", " ", ":")
+    return _HEADING_MARKS.sub("", heading.lower())
 
 
 def _summary(text: str, headings: list[tuple[int, int, str]]) -> str | None:
@@ -317,7 +351,8 @@ def _summary(text: str, headings: list[tuple[int, int, str]]) -> str | None:
                 continue
             end = headings[index + 1][0] if index + 1 < len(headings) else len(text)
             for line in _content_lines(text, start, end):
-                return one_line(_first_sentence(line))
+                if not _is_field(line):  # `**Start Time**: 16:47` is no summary
+                    return one_line(_first_sentence(line))
     return None
 
 
@@ -325,10 +360,15 @@ def _content_lines(text: str, start: int, end: int) -> list[str]:
     """The lines with words after the heading at `start`, list marks dropped."""
     lines = []
     for raw in text[start:end].split("\n")[1:]:
-        line = re.sub(r"^\s*(?:[-*+>]|\d+[.)])\s+", "", raw).strip()
+        line = _LIST_MARK.sub("", raw).strip()
         if line and not line.startswith(("#", "---", "<!--", "|", "```", "***")):
             lines.append(line)
     return lines
+
+
+def _is_field(line: str) -> bool:
+    plain = _PLAIN_FIELD.match(line)
+    return bool(_BOLD_FIELD.match(line)) or (plain is not None and plain["key"].lower() in _WANTED)
 
 
 def _first_sentence(line: str) -> str:

@@ -37,15 +37,15 @@ def is_export_name(name: str) -> bool:
       `SESSION_INDEX.md`, `TEMPLATE.md`, `handoff-template.md`, `friction_points.md`.
     A name with a date (`YYYYMMDD`, `YYYY-MM-DD`) is always a note.
     """
-    if not name.endswith(".md") or "/" in name or name[:1] in (".", "_"):
+    if not name.endswith(".md") or "/" in name or name[0] in "._":
         return False
-    lower = name.lower()
-    if lower in _OWN_FILES:
-        return False
-    if _NAME_DATE.search(name):
+    if _NAME_DATE.search(name):  # the common case first; none of git sess's own is dated
         return True
+    lower = name.lower()
     words = _NAME_WORDS.findall(lower[:-3])
-    return not words or (words[0] not in FOLDER_WORDS and words[-1] not in FOLDER_WORDS)
+    return lower not in _OWN_FILES and not (
+        words and (words[0] in FOLDER_WORDS or words[-1] in FOLDER_WORDS)
+    )
 
 
 _OWN_FILES = frozenset(name.lower() for name in NOT_EXPORTS)

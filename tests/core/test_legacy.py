@@ -149,3 +149,138 @@ def test_mentions_in_order_of_first_mention_with_md():
 )
 def test_titles(text, title):
     assert title_from_text(text) == title
+
+
+# --- hand-written notes in the styles people keep (tests/fixtures/notes/) -----
+
+NOTES = FIXTURES / "notes"
+NOT_NOTES = (
+    "SESSION_INDEX.md",
+    "TEMPLATE.md",
+    "handoff-template.md",
+    "README.md",
+    "_next-session-prompt-2.md",
+    ".current-session",
+    "friction_points.md",
+)
+# file name: (title, date, status, type, summary); a status of None: the note states none.
+EXPECTED = {
+    "2026-06-01-setup.md": (
+        "Setup", "2026-06-01", "complete", "feature",
+        "Get the dev container building on a clean laptop.",
+    ),
+    "2026-05-22-handoff-system-cleanup.md": (
+        "Handoff System Cleanup", "2026-05-22", "in-progress", "feature",
+        "Removed three dead handoff formats and moved the rest into one folder.",
+    ),
+    "2025-01-16-1647-Build 2.1 Schema.md": (
+        "Build 2.1 Schema", "2025-01-16", "in-progress", "feature",
+        "Define the 2.1 build schema with artifact checksums",
+    ),
+    "2025-07-16-1831-Build section 1.5.md": (
+        "Build section 1.5", "2025-07-16", "complete", "feature",
+        "Finish section 1.5 of the build guide (cross compiling for arm64).",
+    ),
+    "SESSION_SUMMARY_20241203.md": (
+        "Payment retries", "2024-12-03", "complete", "feature",
+        "Payments that fail with a 5xx are now retried three times with backoff.",
+    ),
+    "SPRINT_SUMMARY_20251201.md": (
+        "Search relevance", "2025-12-01", "complete", "feature",
+        "Boost exact title matches over body matches.",
+    ),
+    "2025-12-27-gpu-memory.md": (
+        "GPU memory leak in the trainer", "2025-12-27", "complete", "bug", None,
+    ),
+    "2025-10-01-onboarding-research.md": (
+        "Onboarding flow research", "2025-10-01", "complete", "research", None,
+    ),
+    "auth-tokens.md": (  # 12/03/2025 is read month/day: the 3rd of December
+        "Refresh token rotation", "2025-12-03", "in-progress", "feature",
+        "Rotate refresh tokens on every use and revoke the family on reuse.",
+    ),
+    "2025-11-05-kafka-consumer.md": (
+        "Kafka consumer lag", "2025-11-05", "blocked", "feature",
+        "Consumer lag on `orders.v2` spikes every night at 02:00.",
+    ),
+    "2025-11-07-ci-cache.md": (  # CRLF
+        "CI cache for the monorepo", "2025-11-07", "in-progress", "feature",
+        "Cut CI time under ten minutes by caching pnpm and turbo outputs.",
+    ),
+    "2025-09-14-migration.md": (
+        "Postgres 16 migration", "2025-09-14", "complete", "feature",
+        "Upgraded the staging database to Postgres 16 with pg_upgrade --link; production next week.",
+    ),
+    "q3-look-back.md": ("Q3 look back", "2025-08-02", None, "reflection", None),
+    "deploy-staging.md": ("Деплой на staging", "2025-10-20", "complete", "feature", None),
+    "api-cache-de.md": ("Caching-Schicht für die API", "2025-11-03", "complete", "feature", None),
+    "notas-busqueda.md": ("Búsqueda por facetas 🔎", "2025-12-10", "complete", "feature", None),
+    "2026-05-05-handoff.md": ("Billing webhooks", "2026-05-05", "blocked", "feature", None),
+    "issue-7-login-loop.md": (  # "Issue #7:" is kept: it says what the session was about
+        "Issue #7: Login redirect loop", "2026-02-11", "complete", "bug", None,
+    ),
+    "2026-03-03-hotfix-rate-limit.md": (
+        "Hotfix: rate limiter off by one", "2026-03-03", "complete", "bug", None,
+    ),
+    "2025-12-27-roadmap.md": (
+        "Platform Roadmap 2026", "2025-12-27", "in-progress", "roadmap", None,
+    ),
+    "2026-01-19-pdf-export.md": (
+        "PDF export for reports", "2026-01-19", "complete", "feature",
+        "Users can download any report as a PDF with the same layout as on screen.",
+    ),
+    "2026-02-20-storage-decision.md": (
+        "Storage engine choice", "2026-02-20", "in-progress", "feature", None,
+    ),
+    "2026-02-25-sprint-board.md": (
+        "Sprint board automation", "2026-02-25", "blocked", "feature", None,
+    ),
+    "2026-03-10-queue-adr.md": (
+        "Job queue rewrite", "2026-03-10", "complete", "feature",
+        "The old queue lost jobs on deploy.",
+    ),
+    "2026-01-28-i18n.md": (
+        "Translations for the settings page", "2026-01-28", "complete", "feature",
+        "All settings strings go through `t()`; French and German done.",
+    ),
+    "2026-04-15-pairing.md": ("Pairing with Sam on the parser", "2026-04-15", None, "feature", None),
+    "release-checklist-notes.md": (
+        "Release 3.2 checklist", "2026-03-04", "in-progress", "feature", None,
+    ),
+    "2026-05-30-perf.md": (
+        "⚡ Perf tuning for the importer", "2026-05-30", "in-progress", "feature",
+        "Importing a 2 GB CSV takes 11 minutes; users expect under two.",
+    ),
+    "2026-06-03-monorepo.md": (
+        "Monorepo split", "2026-06-03", "complete", "feature",
+        "We split the web app out of the monorepo.",
+    ),
+    "2025-06-18-flaky-tests.md": ("Flaky tests in CI", "2025-06-18", "complete", "bug", None),
+    "kensaku.md": ("検索インデックスの再構築", "2026-01-07", "complete", "feature", None),
+    "session-14.md": (
+        "Webhook retries", "2026-02-02", "complete", "feature",
+        "Webhooks are retried with exponential backoff, up to 24 hours.",
+    ),
+    "2026-03-21-ocr-tables.md": (
+        "OCR for tables in scanned invoices", "2026-03-21", "in-progress", "feature",
+        "Detect table regions before OCR.",
+    ),
+    "2026-04-08-search-index.md": ("Search index rebuild", "2026-04-08", "complete", "feature", None),
+    "2026-04-02-windows-build.md": (  # CRLF
+        "Windows build agent", "2026-04-02", "complete", "feature",
+        "The Windows agent now builds the installer; signing runs on the same box.",
+    ),
+}  # fmt: skip
+
+
+def test_every_note_in_the_fixtures_has_its_expectation():
+    names = {path.name for path in NOTES.iterdir()}
+    assert names == set(EXPECTED) | set(NOT_NOTES)
+    assert len(EXPECTED) >= 30
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_hand_written_note(name):
+    facts = read_legacy((NOTES / name).read_bytes().decode("utf-8"), name)
+    found = (facts.title, facts.date, facts.status, facts.type, facts.summary)
+    assert found == EXPECTED[name]
