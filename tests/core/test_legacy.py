@@ -209,7 +209,8 @@ EXPECTED = {
     ),
     "2025-09-14-migration.md": (
         "Postgres 16 migration", "2025-09-14", "complete", "feature",
-        "Upgraded the staging database to Postgres 16 with pg_upgrade --link; production next week.",
+        "Upgraded the staging database to Postgres 16 with pg_upgrade --link;"
+        " production next week.",
     ),
     "q3-look-back.md": ("Q3 look back", "2025-08-02", None, "reflection", None),
     "deploy-staging.md": ("Деплой на staging", "2025-10-20", "complete", "feature", None),
@@ -243,7 +244,9 @@ EXPECTED = {
         "Translations for the settings page", "2026-01-28", "complete", "feature",
         "All settings strings go through `t()`; French and German done.",
     ),
-    "2026-04-15-pairing.md": ("Pairing with Sam on the parser", "2026-04-15", None, "feature", None),
+    "2026-04-15-pairing.md": (
+        "Pairing with Sam on the parser", "2026-04-15", None, "feature", None,
+    ),
     "release-checklist-notes.md": (
         "Release 3.2 checklist", "2026-03-04", "in-progress", "feature", None,
     ),
@@ -265,7 +268,9 @@ EXPECTED = {
         "OCR for tables in scanned invoices", "2026-03-21", "in-progress", "feature",
         "Detect table regions before OCR.",
     ),
-    "2026-04-08-search-index.md": ("Search index rebuild", "2026-04-08", "complete", "feature", None),
+    "2026-04-08-search-index.md": (
+        "Search index rebuild", "2026-04-08", "complete", "feature", None,
+    ),
     "2026-04-02-windows-build.md": (  # CRLF
         "Windows build agent", "2026-04-02", "complete", "feature",
         "The Windows agent now builds the installer; signing runs on the same box.",
