@@ -38,7 +38,7 @@ from gitsess.core.cache import (
 from gitsess.core.errors import AmbiguousSession, GitSessError, SessionNotFound
 from gitsess.core.files import read_bytes
 from gitsess.core.model import Session, newest_first, parse_export
-from gitsess.core.names import NOT_EXPORTS
+from gitsess.core.names import is_export_name
 
 SIGNATURES = "signatures.tsv"
 METADATA = "metadata.json"
@@ -414,10 +414,7 @@ def _export_entries(sessions_path: Path) -> list[os.DirEntry[str]]:
             return [
                 entry
                 for entry in entries
-                if entry.name.endswith(".md")
-                and entry.name not in NOT_EXPORTS
-                and entry.name[0] != "."
-                and entry.is_file(follow_symlinks=False)
+                if is_export_name(entry.name) and entry.is_file(follow_symlinks=False)
             ]
     except OSError as exc:
         raise GitSessError(

@@ -81,6 +81,24 @@ def test_what_a_file_name_says(name, date, title):
         (".hidden.md", False),
         ("templates/session-feature.md", False),
         ("session_20251201_x.txt", False),
+        # files beside the notes, whatever their case
+        ("SESSION_INDEX.md", False),
+        ("Session-Index.md", False),
+        ("TEMPLATE.md", False),
+        ("handoff-template.md", False),
+        ("template_bug.md", False),
+        ("Readme.md", False),
+        ("_next-session-prompt-2.md", False),
+        ("_draft.md", False),
+        (".current-session", False),
+        ("friction_points.md", False),
+        ("BACKLOG.md", False),
+        # a date makes it a note, whatever its words; so do other words
+        ("2026-04-08-search-index.md", True),
+        ("session_20260101_template_engine.md", True),
+        ("2025-07-16-1831-Build section 1.5.md", True),
+        ("indexing-notes.md", True),
+        ("auth-tokens.md", True),
     ],
 )
 def test_is_export_name(name, export):
