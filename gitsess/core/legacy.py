@@ -37,6 +37,7 @@ _PLAIN_FIELD = re.compile(
 )
 _HEADING_MARKS = re.compile(r"^[\W\d_]+|[\s:]+$")  # numbers, emoji, a colon
 _LIST_MARK = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]`*][.!?])\s+(?=[A-Z0-9\"'(\[*`])")
 _MENTION = re.compile(r"\bsession_\d{8}_[A-Za-z0-9_]+(?:\.md)?")
 
 # Labels of a note's date, in English and the languages' own word for it.
@@ -156,7 +157,7 @@ def read_legacy(text: str, name: str | None = None) -> LegacyFacts:
     title = clean_title(raw_title) if raw_title else None
     return LegacyFacts(
         title=title,
-        date=_date(fields, text, headings, raw_title, name),
+        date=_as_before(text, bold) or _date(fields, text, headings, raw_title, name),
         status=_status(fields),
         tokens=tokens,
         token_limit=token_limit,
@@ -220,6 +221,13 @@ def _fields(
     return found
 
 
+def _as_before(text: str, bold: list[tuple[int, bool, str, str]]) -> str | None:
+    """The date read before the other spellings were: the first `**Date**` line at
+    the start of a line, when it starts YYYY-MM-DD (so no such date ever changes)."""
+    first = next((v for start, _, k, v in bold if k == "date" and text.startswith("**", start)), "")
+    return parse_date(first[:10])
+
+
 def _date(
     fields: list[_Field],
     text: str,
@@ -244,7 +252,6 @@ def _date(
 
 
 def _read_date(value: str) -> str | None:
-    # A value starting YYYY-MM-DD is read as before; any other spelling is found in it.
     return parse_date(value[:10]) or find_date(value)
 
 
@@ -372,5 +379,5 @@ def _is_field(line: str) -> bool:
 
 
 def _first_sentence(line: str) -> str:
-    cut = re.search(r"(?<=[a-z0-9)\]`*][.!?])\s+(?=[A-Z0-9\"'(\[*`])", line)
+    cut = _SENTENCE_END.search(line)
     return line[: cut.start()] if cut else line

@@ -7,6 +7,7 @@ from conftest import FIXTURES
 
 from gitsess.core.legacy import (
     LegacyFacts,
+    clean_title,
     legacy_fields,
     legacy_status,
     legacy_tokens,
@@ -289,3 +290,111 @@ def test_a_hand_written_note(name):
     facts = read_legacy((NOTES / name).read_bytes().decode("utf-8"), name)
     found = (facts.title, facts.date, facts.status, facts.type, facts.summary)
     assert found == EXPECTED[name]
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("Session: 2026-06-01 — Setup", "Setup"),
+        ("2026-05-22 Handoff System Cleanup", "Handoff System Cleanup"),
+        ("Build 2.1 Schema - 2025-01-16 16:47", "Build 2.1 Schema"),
+        ("Title: PDF export", "PDF export"),
+        ("Session Summary: Payment retries", "Payment retries"),
+        ("Session Handoff — 2026-05-05 — Billing", "Billing"),
+        ("Daily Log (Saturday, Dec 27, 2025)", "Daily Log"),
+        ("[2025-12-01] Refactor", "Refactor"),
+        ("Session 14: Webhook retries", "Webhook retries"),
+        ("Issue #7: Login loop", "Issue #7: Login loop"),
+        ("Hotfix: off by one", "Hotfix: off by one"),
+        # words that only look like labels stay
+        ("Summary of the cache design", "Summary of the cache design"),
+        ("Notes on OCR", "Notes on OCR"),
+        ("Platform Roadmap 2026", "Platform Roadmap 2026"),
+        ("Session: 2026-06-01", None),  # nothing but a date: the file name's words
+    ],
+)
+def test_a_title_is_its_words(raw, title):
+    assert clean_title(raw) == title
+
+
+def test_a_date_read_before_is_read_the_same():
+    # the first `**Date**` line starting YYYY-MM-DD wins over an earlier `Started`
+    text = "# X\n**Started**: 2026-01-01\n**Date**: 2026-01-03\n"
+    assert read_legacy(text, "2026-01-05-x.md").date == "2026-01-03"
+    # a label that is no date leaves the file name's
+    assert read_legacy("**Date**: soon\n", "2026-01-05-x.md").date == "2026-01-05"
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("**Date**: Saturday, Dec 27, 2025\n", "2025-12-27"),
+        ("- **Date:** October 1, 2025\n", "2025-10-01"),
+        ("**Session Date**: 12/03/2025\n", "2025-12-03"),  # US: month/day
+        ("**Started**: 27/12/2025\n", "2025-12-27"),  # no 27th month: day/month
+        ("**Дата:** 20.10.2025\n", "2025-10-20"),
+        ("**Fecha**: 1st of March 2024\n", "2024-03-01"),
+        ("# Notes\n\n## Date\n\nAugust 2, 2025\n", "2025-08-02"),
+        ("# Release — March 4, 2026\n", "2026-03-04"),
+        ("# Release\n\n*October 1, 2025*\n\n## Work\n", "2025-10-01"),
+        ("# X\nSee v1.2.2025 notes about 2024.\n", None),
+    ],
+)
+def test_dates_in_their_spellings(text, date):
+    assert read_legacy(text).date == date
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("## Status: CLOSED\n", "complete"),
+        ("**Status: WIP**\n", "in-progress"),
+        ("- **Status:** Merged\n", "complete"),
+        ("**Completed**: 2026-01-30\n", "complete"),
+        ("**Status**: ON HOLD until March\n", "blocked"),
+        ("**Status**: Blocked until the review is done\n", "blocked"),
+        ("**Status**: almost done\n", "in-progress"),
+        ("## Status\n\nShipped 🎉\n", "complete"),
+        # the note's own status over a sub-item's or an embedded record's
+        ("**Status**: Active\n## Tasks\n- a\n  - **Status:** Done\n", "in-progress"),
+        (
+            "# X\n## Record\n### ADR-1\n**Status**: Done\n## Outcome\n**Status**: WIP\n",
+            "in-progress",
+        ),
+        ("# X\n## Tasks\n  - **Status:** Done\n## Status\nBLOCKED\n", "blocked"),
+        ("Nothing stated.\n", None),
+    ],
+)
+def test_the_notes_own_status(text, status):
+    assert read_legacy(text).status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        ("## Root Cause Analysis\n## Fix\n## Lessons Learned\n", None, "bug"),
+        ("## 🔍 Findings\n## Recommendations\n", None, "research"),
+        ("## Lessons Learned\n## Reflection\n", None, "reflection"),
+        ("## Milestones\n", None, "roadmap"),
+        ("## Changes Made\n## Files Modified\n## Lessons Learned\n", None, "feature"),
+        ("# Notes\n", "2026-01-01-bug-fix-login.md", "bug"),
+        ("# Notes\n", "2026-01-01-hotfix.md", "bug"),
+        ("# Notes\n", "roadmap.md", "roadmap"),
+        ("# Hotfix: cache key\n", None, "bug"),
+    ],
+)
+def test_the_type_from_sections_names_and_titles(text, name, kind):
+    assert read_legacy(text, name).type == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        ("## Goal\nShip it. Then rest.\n", "Ship it."),
+        ("## Context\nOld. \n## Objectives\n- New one\n", "New one"),  # goals before context
+        ("## Session Overview\n- **Start Time**: 10:00\n\n## Goals\n- Do X\n", "Do X"),
+        ("## Summary\nUse e.g.the v2.1 API. Done.\n", "Use e.g.the v2.1 API."),
+    ],
+)
+def test_the_summary_is_a_first_sentence(text, summary):
+    assert read_legacy(text).summary == summary
