@@ -21,7 +21,7 @@ from gitsess.core.frontmatter import FrontmatterNotClosed, render_frontmatter, s
 from gitsess.core.legacy import mentioned_sessions
 from gitsess.core.links import resolve_link
 from gitsess.core.model import Session, parse_export
-from gitsess.core.names import NOT_EXPORTS, slugify
+from gitsess.core.names import is_export_name, slugify
 from gitsess.core.workspace import IndexResult, Workspace, create_layout, write_index
 
 
@@ -104,7 +104,7 @@ def _sources(workspace: Workspace, paths: list[str], sessions: list[Session]) ->
                 "copy it into the repository first, then import it",
             ) from None
         if path.is_dir():
-            found.extend(sorted(p for p in path.glob("*.md") if p.name not in NOT_EXPORTS))
+            found.extend(sorted(p for p in path.glob("*.md") if is_export_name(p.name)))
         else:
             found.append(path)
     for path in found:
@@ -119,7 +119,7 @@ def _sources(workspace: Workspace, paths: list[str], sessions: list[Session]) ->
 def _plan(workspace: Workspace, source: Path, taken: set[str]) -> tuple[ImportItem | None, str]:
     relative = workspace.relative(source)
     inside = source.parent == workspace.sessions_path
-    if source.name in NOT_EXPORTS or not source.name.endswith(".md"):
+    if not is_export_name(source.name):  # an index, a template, a README …: docs/files.md
         return None, "not a session export"
     data = read_bytes(source)
     text = decode_utf8(data, relative)

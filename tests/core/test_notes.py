@@ -65,3 +65,20 @@ def test_the_files_beside_the_notes_never_block_a_commit(notes_repo):
 
     committed = git(notes_repo, "show", "--name-only", "--format=", "HEAD").split()
     assert committed == [".sessions/TEMPLATE.md", ".sessions/friction_points.md"]
+
+
+def test_importing_the_folder_takes_every_note_and_none_of_the_files_beside_them(
+    sessions: Path,
+) -> None:
+    folder = sessions / "notes"
+    shutil.copytree(NOTES, folder)
+    git(sessions, "add", "notes")
+    git(sessions, "commit", "-q", "-m", "hand-kept notes")
+
+    result = sess(sessions, "import", "notes")
+
+    assert result.code == 0, result.out + result.err
+    assert sorted(path.name for path in folder.iterdir()) == sorted(NOT_NOTES)
+    imported = json.loads(sess(sessions, "list", "--json").out)
+    assert len(imported) == len(EXPECTED)
+    assert {entry["title"] for entry in imported} == {fields[0] for fields in EXPECTED.values()}
