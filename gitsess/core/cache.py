@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,21 +37,24 @@ def stat_signature(stat: os.stat_result) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
-def code_stamp() -> str:
-    """Changes whenever any module of the package does (an upgrade, an edit)."""
-    return cache_key()
-
-
 @functools.cache
-def cache_key() -> str:
-    # Every module of the package is stamped: cached parses and outputs come
-    # from code all over it, and a changed module must never serve what the
-    # old one produced (an editable install keeps its version number).
-    stamps = sorted(
-        f"{path.relative_to(PACKAGE).as_posix()}.{stat_signature(path.stat())}"
-        for path in PACKAGE.rglob("*.py")
-    )
-    return ":".join(["3", __version__, *stamps])
+def code_stamp() -> str:
+    """Changes whenever any module of the package does (an upgrade, an edit).
+
+    Every module is stamped: cached parses and outputs come from code all over
+    it, and a changed module must never serve what the old one produced (an
+    editable install keeps its version number). Every hook run computes it,
+    so it walks with `scandir`, whose entries carry their own `stat`.
+    """
+    return ":".join(["3", __version__, *sorted(_module_stamps(str(PACKAGE), ""))])
+
+
+def _module_stamps(directory: str, prefix: str) -> Iterator[str]:
+    for entry in os.scandir(directory):
+        if entry.name.endswith(".py"):
+            yield f"{prefix}{entry.name}.{stat_signature(entry.stat())}"
+        elif entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+            yield from _module_stamps(entry.path, f"{prefix}{entry.name}/")
 
 
 def read_cache_file(path: Path, sessions_dir: str) -> dict[str, Any]:
@@ -63,7 +66,7 @@ def read_cache_file(path: Path, sessions_dir: str) -> dict[str, Any]:
         return {}
     if (
         not isinstance(cache, dict)
-        or cache.get("key") != cache_key()
+        or cache.get("key") != code_stamp()
         or cache.get("dir") != sessions_dir
     ):
         return {}
@@ -71,7 +74,7 @@ def read_cache_file(path: Path, sessions_dir: str) -> dict[str, Any]:
 
 
 def write_cache_file(path: Path, sessions_dir: str, payload: dict[str, Any]) -> None:
-    document = {"key": cache_key(), "dir": sessions_dir, **payload}
+    document = {"key": code_stamp(), "dir": sessions_dir, **payload}
     try:
         text = json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):

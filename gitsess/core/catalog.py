@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.core.cache import (
-    cache_key,
+    code_stamp,
     read_cache_file,
     stat_signature,
     write_cache_file,
@@ -60,7 +60,7 @@ class Scan:
             return self.known_fingerprint
         hashes = self.hashes
         lines = "".join([f"{name}\0{hashes[name]}\n" for name in sorted(hashes)])
-        return hashlib.sha1(f"{cache_key()}{lines}".encode(errors="surrogateescape")).hexdigest()
+        return hashlib.sha1(f"{code_stamp()}{lines}".encode(errors="surrogateescape")).hexdigest()
 
 
 class Catalog:
@@ -338,7 +338,7 @@ def _read_signatures(path: Path, sessions_dir: str) -> _Signatures:
         with open(path, encoding="utf-8") as handle:
             header, _, body = handle.read().partition("\n")
         key, cached_dir, written, fingerprint = header.split("\t")
-        if key != cache_key() or cached_dir != sessions_dir:
+        if key != code_stamp() or cached_dir != sessions_dir:
             return _Signatures()
         listing, separator, digests = body.partition("\0\n")
         if not separator:
@@ -362,7 +362,7 @@ def _write_signatures(
     kept = [name for name in names if _cacheable(name)]
     listing = "".join(f"{name}\t{files[name][0]}\n" for name in kept)
     digests = "\n".join(files[name][1] for name in kept)
-    header = f"{cache_key()}\t{sessions_dir}\t{scan_ns}\t{fingerprint}"
+    header = f"{code_stamp()}\t{sessions_dir}\t{scan_ns}\t{fingerprint}"
     write_cache_text(path, f"{header}\n{listing}\0\n{digests}")
 
 
