@@ -57,7 +57,8 @@ def recovery_order(workspace: Workspace) -> list[Artifact]:
             workspace.repo.state_dir,
             catalog,
             "recovery",
-            workspace.config.sessions_dir,
+            # `.current-session` decides the work in progress: a new pointer, a new list.
+            f"{workspace.config.sessions_dir}\0{workspace.current_pointer() or ''}",
             lambda: [[a.role, a.path] for a in _from_sessions(workspace, catalog)],
         )
     ]

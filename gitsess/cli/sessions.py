@@ -16,7 +16,7 @@ from gitsess.cli.options import (
     print_json,
     shown_path,
 )
-from gitsess.core.errors import ExitCode, GitSessError
+from gitsess.core.errors import ExitCode, GitSessError, exit_with, printable
 
 if TYPE_CHECKING:
     from gitsess.core.workspace import Workspace
@@ -320,38 +320,68 @@ def index(check_only: bool) -> None:
 
 
 @click.command(name="import")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-def import_(paths: tuple[str, ...], dry_run: bool) -> None:
-    """Give hand-written exports a frontmatter inferred from their text.
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be written and skipped; write nothing."
+)
+@click.option(
+    "--rename",
+    is_flag=True,
+    help="Name every note session_YYYYMMDD_slug.md, in the sessions directory itself"
+    " (default: keep names that carry a date).",
+)
+@click.option(
+    "--accept-links", is_flag=True, help="Add the links the notes' text suggests as well."
+)
+def import_(paths: tuple[str, ...], dry_run: bool, rename: bool, accept_links: bool) -> None:
+    """Bring in hand-kept session notes: a frontmatter read from each one's text.
 
-    Without PATHS: every export in the sessions directory that has none.
-    PATHS elsewhere in the repository (files or directories) are moved in with
-    `git mv`, so history follows them. Bodies are kept byte for byte; links the
-    text mentions are suggested, never added.
+    Without PATHS: every note in the sessions directory that has no frontmatter.
+    PATHS (files, folders with their subfolders, globs) elsewhere in the
+    repository are moved in with `git mv`, so history follows them; their
+    subfolders and dated names are kept (--rename to name them all
+    session_YYYYMMDD_slug.md), and every reference to them in the other notes
+    and in the files left beside them is rewritten. READMEs, indexes and
+    templates are left where they are. A note that cannot be read is listed and
+    skipped, the rest imported, and the exit status is 1. Bodies are kept byte
+    for byte; links the text mentions are suggested, added only with
+    --accept-links.
 
     \b
     Examples:
-      git sess import --dry-run
-      git sess import docs/sessions/
+      git sess import --dry-run .claude/sessions
+      git sess import docs/sessions
+      git sess import --accept-links
     """
     from gitsess.core.migration import import_exports
 
-    result = import_exports(current_workspace(), list(paths), dry_run=dry_run)
-    verb = "would" if dry_run else "did"
+    result = import_exports(
+        current_workspace(), list(paths), dry_run=dry_run, rename=rename, accept_links=accept_links
+    )
     for created in result.created:
         click.echo(f"created {created}")
     for item in result.items:
         if item.moved:
-            click.echo(f"{'would move' if dry_run else 'moved'} {item.source} -> {item.target}")
+            moved = "would move" if dry_run else "moved"
+            click.echo(f"{moved} {printable(item.source)} -> {printable(item.target)}")
         if item.frontmatter is not None:
             if dry_run:
-                click.echo(f"would add to {item.target}:")
-                click.echo(item.frontmatter, nl=False)
+                click.echo(f"would add to {printable(item.target)}:")
+                click.echo(printable(item.frontmatter), nl=False)
             else:
-                click.echo(f"added frontmatter to {item.target}")
-    for path, reason in result.skipped:
-        click.echo(f"skipped {path}: {reason}")
+                click.echo(f"added frontmatter to {printable(item.target)}")
+    for source, target in result.moved_aside:
+        click.echo(f"{'would move' if dry_run else 'moved'} {source} -> {target}")
+    for path in result.rewritten:
+        click.echo(f"{'would rewrite' if dry_run else 'rewrote'} references in {printable(path)}")
+    for path, why in result.left:
+        click.echo(f"left {printable(path)}: {why}")
+    for skipped in result.skipped:
+        click.echo(f"skipped {printable(skipped.path)}: {printable(skipped.reason)}")
+        if skipped.hint:
+            click.echo(f"  hint: {printable(skipped.hint)}")
+    if result.already:
+        click.echo(f"left {result.already} note(s) that have a frontmatter already")
     if not result.items:
         click.echo("nothing to import")
     if result.index and result.index.backup:
@@ -364,10 +394,32 @@ def import_(paths: tuple[str, ...], dry_run: bool) -> None:
             " 'Move session exports') so each move is a pure rename and git log --follow"
             " keeps the history, then commit the frontmatter."
         )
-    if result.suggestions:
-        click.echo(f"\nThe text mentions other sessions; to link them ({verb} not add links):")
-        for suggestion in result.suggestions:
-            click.echo(f"  {suggestion}")
+    _print_suggestions(result.suggestions, accepted=result.accepted, dry_run=dry_run)
+    if result.skipped:
+        raise SystemExit(
+            exit_with(
+                ExitCode.ERROR,
+                f"{len(result.skipped)} file(s) skipped, listed above; the rest"
+                f" {'would be' if dry_run else 'was'} imported",
+                "fix each as its hint says, then run git sess import on it again",
+            )
+        )
+
+
+def _print_suggestions(suggestions: list[Any], *, accepted: bool, dry_run: bool) -> None:
+    if not suggestions:
+        return
+    if accepted:
+        click.echo(f"\n{'Would add' if dry_run else 'Added'} the links the text asks for:")
+    else:
+        click.echo(
+            "\nThe text names other sessions; links suggested (not added)."
+            " Add them all: git sess import --accept-links"
+        )
+    for suggestion in suggestions:
+        click.echo(
+            f"  {printable(suggestion.command())}    # names {printable(suggestion.mention)}"
+        )
 
 
 COMMANDS = (init, new, update, link, unlink, mv, import_, index, check)

@@ -173,7 +173,7 @@ def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> Up
         bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
         text = decode_utf8(data, session.path)
         updated = bom + edit_frontmatter(text, changes)
-        _refuse_cycles(workspace, catalog, parse_export(session.path, updated.encode()))
+        _refuse_cycles(workspace, catalog, parse_export(session.path, updated.encode(), session.id))
         if changes.get("continuation_of"):  # after the cycle check: a cycle says more
             target = catalog.by_id[changes["continuation_of"]]
             refuse_continuing_later(session.id, session.date, target)

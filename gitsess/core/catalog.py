@@ -38,7 +38,7 @@ from gitsess.core.cache import (
 from gitsess.core.errors import AmbiguousSession, GitSessError, SessionNotFound
 from gitsess.core.files import read_bytes
 from gitsess.core.model import Session, newest_first, parse_export
-from gitsess.core.names import is_export_name
+from gitsess.core.names import is_export_name, is_note_folder
 
 SIGNATURES = "signatures.tsv"
 METADATA = "metadata.json"
@@ -138,25 +138,38 @@ class Catalog:
         raise SessionNotFound(f"no session {ref!r}", "git sess list shows the ids")
 
     def _by_path(self, ref: str, sessions_path: Path, root: Path | None) -> Session:
+        """A path to the file, or an id with folders (`archive/x`)."""
+        plain = ref.replace(os.sep, "/")
+        for candidate in (plain, plain + ".md"):
+            if candidate in self.by_id:
+                return self.by_id[candidate]
         directory = sessions_path.resolve()
         candidates = [Path.cwd() / ref] + ([root / ref] if root else [])
-        resolved = [candidate.resolve() for candidate in candidates]
-        path = next((p for p in resolved if p.parent == directory), resolved[0])
-        if path.parent != directory:
-            raise SessionNotFound(
-                f"{ref} is not an export in {sessions_path}",
-                "name a file directly inside the sessions directory, or give its id",
-            )
-        if path.name not in self.by_id:
+        for path in (candidate.resolve() for candidate in candidates):
+            try:
+                session_id = path.relative_to(directory).as_posix()
+            except ValueError:
+                continue
+            if session_id in self.by_id:
+                return self.by_id[session_id]
             raise SessionNotFound(f"no session {ref!r}", "git sess list shows the ids")
-        return self.by_id[path.name]
+        raise SessionNotFound(
+            f"{ref} is not an export in {sessions_path}",
+            "name a file inside the sessions directory, or give its id",
+        )
 
 
-def _short_names(session_id: str) -> tuple[str, str, str]:
-    """What a user may type for an id: all of it, without `session_`, or just the slug."""
-    without_prefix = session_id.removeprefix("session_")
+def _short_names(session_id: str) -> tuple[str, ...]:
+    """What a user may type for an id: all of it, without `session_`, just the slug,
+    or (in a folder) the file name alone."""
+    name = session_id.rsplit("/", 1)[-1]
+    without_prefix = name.removeprefix("session_")
     slug = re.sub(r"^\d{8}_", "", without_prefix)
-    return session_id, without_prefix, slug
+    return (
+        (session_id, name, without_prefix, slug)
+        if name != session_id
+        else (session_id, without_prefix, slug)
+    )
 
 
 def load_catalog(
@@ -196,8 +209,8 @@ def scan_sessions(
     # so the common case is one string comparison: the directory listed with
     # each file's signature, exactly as recorded, and nothing recent enough to
     # hide an edit in the same clock tick.
-    stats = [entry.stat(follow_symlinks=False) for entry in entries]
-    names = [entry.name for entry in entries]
+    stats = [entry.stat(follow_symlinks=False) for _, entry in entries]
+    names = [name for name, _ in entries]
     signatures = [stat_signature(stat) for stat in stats]
     listing = "".join([f"{name}\t{sig}\n" for name, sig in zip(names, signatures, strict=True)])
     newest = max((stat.st_mtime_ns for stat in stats), default=0)
@@ -281,7 +294,7 @@ def _read_batch(
         digest = hashlib.sha1(data).hexdigest()
         record = None
         if digest != seen:
-            record = parse_export(f"{sessions_dir}/{name}", data).to_record()
+            record = parse_export(f"{sessions_dir}/{name}", data, name).to_record()
         results.append((name, signature, digest, record))
     return results
 
@@ -377,7 +390,7 @@ def _load_sessions(
         path = f"{sessions_dir}/{name}"
         session = scan.parsed.get(name) or _stored_session(store.get(name), digest, name, path)
         if session is None:  # not stored (new, or lost in a crash between two writes)
-            session = parse_export(path, read_bytes(sessions_path / name))
+            session = parse_export(path, read_bytes(sessions_path / name), name)
             dirty = True
         sessions.append(session)
         if _cacheable(name):
@@ -408,16 +421,29 @@ def _stored_session(stored: Any, digest: str, name: str, path: str) -> Session |
         return None  # a corrupt record: parse the file again
 
 
-def _export_entries(sessions_path: Path) -> list[os.DirEntry[str]]:
+def _export_entries(sessions_path: Path) -> list[tuple[str, os.DirEntry[str]]]:
+    """(path relative to the directory, entry) of every export, folders included;
+    symbolic links are never followed, to a file or to a folder."""
     try:
-        with os.scandir(sessions_path) as entries:
-            return [
-                entry
-                for entry in entries
-                if is_export_name(entry.name) and entry.is_file(follow_symlinks=False)
-            ]
+        return _walk(sessions_path, "")
     except OSError as exc:
         raise GitSessError(
             f"cannot read {sessions_path}: {exc.strerror or exc}",
             f"make it readable: chmod u+rx {sessions_path}",
         ) from exc
+
+
+def _walk(directory: Path | str, prefix: str) -> list[tuple[str, os.DirEntry[str]]]:
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    folders: list[str] = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            name = prefix + entry.name
+            if name.endswith(".md"):
+                if is_export_name(name) and entry.is_file(follow_symlinks=False):
+                    found.append((name, entry))
+            elif entry.is_dir(follow_symlinks=False) and is_note_folder(name):
+                folders.append(entry.path)
+    for folder in folders:  # after the listing is closed: one open directory at a time
+        found.extend(_walk(folder, f"{prefix}{os.path.basename(folder)}/"))
+    return found

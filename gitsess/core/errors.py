@@ -60,6 +60,12 @@ class ValidationFailed(GitSessError):
 _ESCAPED = {code: f"\\x{code:02x}" for code in (*range(32), *range(127, 160)) if code != 9}
 
 
+def printable(text: str) -> str:
+    """`text` with control characters shown escaped: a note's title or file name
+    must not move the cursor or recolour the terminal it is printed on."""
+    return text.translate(_ESCAPED)
+
+
 def exit_with(
     code: ExitCode,
     lines: str | Iterable[str] = (),

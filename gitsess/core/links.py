@@ -14,15 +14,19 @@ from dataclasses import dataclass
 from gitsess.core.errors import ValidationFailed
 from gitsess.core.model import Problem, Session
 
-_SAFE_ID = re.compile(r"[^/\\\0\s.][^/\\\0]*\.md")
+# An id: a file name, or a path of folders within the sessions directory
+# (`archive/x.md`); no part may start with `.`, so `..` never climbs out.
+_SAFE_PART = r"[^/\\\0\s.][^/\\\0]*"
+_SAFE_ID = re.compile(rf"(?:{_SAFE_PART}/)*{_SAFE_PART}\.md")
 
 
 def normalize_link(raw: str, sessions_dir: str) -> str | None:
     """The session id a link names, or None when it could name a path outside.
 
     Accepts the id with or without `.md` and with a leading sessions-directory
-    prefix; anything else with a slash or `..` is refused, so a link can never
-    make git-sess read a file outside the sessions directory.
+    prefix; a part starting with `.` (so `..`), a backslash or a leading slash is
+    refused, so a link can never make git-sess read a file outside the sessions
+    directory (and an id names only what the catalog found inside it).
     """
     if _SAFE_ID.fullmatch(raw) and ".." not in raw:
         return raw  # the common case: already a plain id

@@ -1,36 +1,69 @@
-"""`git sess import`: give hand-written exports a frontmatter, and bring exports
-kept elsewhere in the repository into the sessions directory.
+"""`git sess import`: bring in the session notes people keep by hand.
 
-Everything is planned and checked before the first write, so a bad file stops
-the import with nothing changed. The body of every file is kept byte for byte:
-the frontmatter is only put in front of it.
+One command takes a whole collection: files, folders (recursively: subfolders,
+a folder per session) and globs. Each note gets a frontmatter read from its text
+(legacy.py), its body kept byte for byte. What is not a note (a folder's
+README, a hand-kept index, a template) is left where it is; a note that cannot
+be read (not UTF-8, no date, …) is listed with the reason and skipped, and the
+rest is imported.
+
+Where notes go (docs/files.md, "Importing notes"):
+- notes in the sessions directory stay where they are, under their own names;
+- notes elsewhere move in with `git mv` (history follows), keeping their folders
+  below the folder named, and their file names when those carry a date (or a
+  folder does); other names become `session_YYYYMMDD_slug.md`. `rename` gives
+  every note that name, in the sessions directory itself.
+Every reference to a moved note in the imported notes, in the other notes and in
+the files left beside them (a README's links) is rewritten (references.py), so
+nothing dangles. The moves and writes are journaled (journal.py): a crash or ^C
+leaves each file as it was or fully imported, and the next command finishes.
+Links the notes' text asks for are suggested (suggestions.py), added only when
+asked (`accept_links`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import decode_utf8, read_bytes, write_atomic
-from gitsess.core.frontmatter import FrontmatterNotClosed, render_frontmatter, split_frontmatter
-from gitsess.core.legacy import mentioned_sessions
-from gitsess.core.links import resolve_link
-from gitsess.core.model import Session, parse_export
-from gitsess.core.names import is_export_name, slugify
-from gitsess.core.workspace import IndexResult, Workspace, create_layout, write_index
+from gitsess.core.files import decode_utf8, read_bytes
+from gitsess.core.frontmatter import (
+    FrontmatterNotClosed,
+    UnreadableYaml,
+    body_of,
+    edit_frontmatter,
+    read_yaml,
+    render_frontmatter,
+    split_frontmatter,
+)
+from gitsess.core.gathering import Found, Skipped, Source, find_notes, nothing_here
+from gitsess.core.journal import Move, Write, run_journaled
+from gitsess.core.model import REQUIRED_KEYS, Session, parse_export
+from gitsess.core.names import date_from_name, slugify
+from gitsess.core.references import rewrite_references
+from gitsess.core.suggestions import NoteText, Suggestion, suggest_links
+from gitsess.core.workspace import (
+    CURRENT_SESSION,
+    IndexResult,
+    Workspace,
+    create_layout,
+    write_index,
+)
 
 
 @dataclass
 class ImportItem:
     source: str  # relative to the work tree
     target: str  # where it ends up (the same as source unless it is brought in)
-    frontmatter: str | None  # the block put in front, None when it already had one
-    text: str = field(repr=False, default="")
+    frontmatter: str | None  # the keys it gets, as shown; None when it has them all
+    session: Session = field(repr=False)
+    text: str = field(repr=False, default="")  # the file as it is now
+    new_text: str = field(repr=False, default="")  # with its frontmatter, before references
 
     @property
     def moved(self) -> bool:
@@ -40,126 +73,204 @@ class ImportItem:
 @dataclass
 class ImportResult:
     items: list[ImportItem]
-    skipped: list[tuple[str, str]]  # (path, reason)
-    suggestions: list[str]  # commands that would add links the text mentions
+    skipped: list[Skipped]  # notes that could not be read: the exit status says so
+    left: list[tuple[str, str]]  # (path, why): files beside the notes that are not notes
+    suggestions: list[Suggestion]
+    accepted: bool  # the suggested links were added
+    rewritten: list[str] = field(default_factory=list)  # other files whose references moved
+    moved_aside: list[tuple[str, str]] = field(default_factory=list)  # .current-session
+    already: int = 0  # notes named that have a frontmatter already: nothing to do
     index: IndexResult | None = None
     created: list[str] = field(default_factory=list)  # what `init` would have created
 
 
-def import_exports(workspace: Workspace, paths: list[str], dry_run: bool) -> ImportResult:
+def import_exports(
+    workspace: Workspace,
+    paths: list[str],
+    *,
+    dry_run: bool,
+    rename: bool = False,
+    accept_links: bool = False,
+) -> ImportResult:
     with workspace.write_lock():
-        # Bringing exports in may be the first use: plan against an empty directory,
-        # and create it only once the plan holds (a refused import changes nothing).
-        first_use = bool(paths) and not workspace.sessions_path.exists()
+        first_use = not workspace.sessions_path.exists()
+        if first_use and not paths:
+            raise nothing_here(workspace)
         existing = [] if first_use else workspace.catalog().sessions
-        sources = _sources(workspace, paths, existing)
-        taken = {session.id for session in existing}
-        items: list[ImportItem] = []
-        skipped: list[tuple[str, str]] = []
-        for source in sources:
-            item, reason = _plan(workspace, source, taken)
-            if item is None:
-                skipped.append((workspace.relative(source), reason))
-                continue
-            taken.add(Path(item.target).name)
-            items.append(item)
-        suggestions = _link_suggestions(workspace, items, taken)
-        result = ImportResult(items=items, skipped=skipped, suggestions=suggestions)
-        if dry_run or not items:
+        found = find_notes(workspace, paths, existing)
+        items, skipped, already = _plan(workspace, found.sources, existing, rename)
+        moves = {item.source: item.target for item in items if item.moved}
+        current = _current_session_moves(workspace, found, moves)
+        notes = _note_texts(workspace, items, existing, moves)
+        scope = {item.target for item in items} or {note.path for note in notes}
+        suggestions = suggest_links(notes, workspace.config.sessions_dir)
+        suggestions = [s for s in suggestions if _path_of(workspace, s.source) in scope]
+        writes, rewritten = _writes(workspace, items, existing, found, moves, current)
+        if accept_links:
+            _accept(workspace, suggestions, writes)
+        result = ImportResult(
+            items=items,
+            skipped=found.skipped + skipped,
+            left=found.left,
+            suggestions=suggestions,
+            accepted=accept_links and bool(suggestions),
+            rewritten=rewritten,
+            moved_aside=list(current.items()),
+            already=already,
+        )
+        if dry_run or not (items or result.accepted):
             return result
         if first_use:
             result.created = create_layout(workspace).created
-        for item in items:
-            source = workspace.repo.root / item.source
-            target = workspace.repo.root / item.target
-            if item.moved:
-                workspace.repo.move(source, target)
-                _remove_if_empty(source.parent, workspace.repo.root)
-            if item.frontmatter is not None:
-                write_atomic(target, item.frontmatter + item.text)
+        journal_moves = [Move(source, target) for source, target in {**moves, **current}.items()]
+        run_journaled(workspace, "import", journal_moves, [Write(p, c) for p, c in writes.items()])
         result.index = write_index(workspace, workspace.catalog())
         return result
 
 
-def _remove_if_empty(directory: Path, root: Path) -> None:
-    """A folder the import emptied goes too, as `git mv` of its last file would leave it."""
-    while directory != root and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
-        directory = directory.parent
+# --- planning each note ------------------------------------------------------------------
 
 
-def _sources(workspace: Workspace, paths: list[str], sessions: list[Session]) -> list[Path]:
-    if not paths:
-        return [workspace.repo.root / s.path for s in sessions if s.legacy]
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(os.path.abspath(raw))  # not resolve(): a symlink must stay visible
-        if not path.exists():
-            raise GitSessError(f"{raw}: no such file or directory", "check the path")
+def _plan(
+    workspace: Workspace, sources: list[Source], existing: list[Session], rename: bool
+) -> tuple[list[ImportItem], list[Skipped], int]:
+    taken = {session.id.lower() for session in existing}
+    items: list[ImportItem] = []
+    skipped: list[Skipped] = []
+    already = 0
+    for source in sources:
         try:
-            path.resolve().relative_to(workspace.repo.root.resolve())
-        except ValueError:
-            raise GitSessError(
-                f"{raw} is outside the repository {workspace.repo.root}",
-                "copy it into the repository first, then import it",
-            ) from None
-        if path.is_dir():
-            found.extend(sorted(p for p in path.glob("*.md") if is_export_name(p.name)))
-        else:
-            found.append(path)
-    for path in found:
-        if path.is_symlink():  # a cloned repository could point it at a private file
-            raise GitSessError(
-                f"{workspace.relative(path)} is a symbolic link; import reads real files only",
-                "replace it with a copy of the file it points to, or leave it out",
-            )
-    return list(dict.fromkeys(found))
+            item = _plan_one(workspace, source, rename, taken)
+        except GitSessError as exc:
+            relative = workspace.relative(source.path)
+            reason = exc.message.removeprefix(f"{relative}: ")
+            skipped.append(Skipped(relative, reason, exc.hint or ""))
+            continue
+        if item is None:
+            already += 1
+            continue
+        taken.add(_id_of(workspace, item.target).lower())
+        items.append(item)
+    return items, skipped, already
 
 
-def _plan(workspace: Workspace, source: Path, taken: set[str]) -> tuple[ImportItem | None, str]:
-    relative = workspace.relative(source)
-    inside = source.parent == workspace.sessions_path
-    if not is_export_name(source.name):  # an index, a template, a README …: docs/files.md
-        return None, "not a session export"
-    data = read_bytes(source)
+def _plan_one(
+    workspace: Workspace, source: Source, rename: bool, taken: set[str]
+) -> ImportItem | None:
+    relative = workspace.relative(source.path)
+    inside = _inside(workspace, source.path)
+    data = read_bytes(source.path)
+    _refuse_unreadable(relative, data)
     text = decode_utf8(data, relative)
-    if not text.strip():
-        raise GitSessError(f"{relative}: the file is empty", "write the export or delete it")
     try:
-        has_frontmatter = split_frontmatter(text) is not None
+        block = split_frontmatter(text)
     except FrontmatterNotClosed:
         raise GitSessError(
             f"{relative}:1: the frontmatter opened on this line is never closed",
             "add a line '---' after the last metadata line, then import again",
         ) from None
-    if inside and has_frontmatter:
-        return None, "already has frontmatter"
-    session = parse_export(relative, data)
+    missing = _missing_keys(relative, block.yaml) if block else []
+    if inside and block and not missing and not rename:
+        return None  # already imported: nothing to do
+    session_id = _id_of(workspace, relative) if inside else None
+    session = parse_export(relative, data, session_id)
+    if missing:  # a frontmatter of a few keys (tags, author): the rest read from the text
+        session = parse_export(relative, body_of(text).encode("utf-8"), session_id)
     if session.date is None:
         raise GitSessError(
-            f"{relative}: no date in the file name and no '**Date**:' line",
-            "add a line '**Date**: YYYY-MM-DD' to it, then import again",
+            f"{relative}: no date in the text, the file name or its folder",
+            "add a line '**Date**: YYYY-MM-DD' to it, then import it again",
         )
-    date = session.date
-    target_name = source.name if inside else _target_name(source.name, session, date, taken)
-    target = f"{workspace.config.sessions_dir}/{target_name}"
-    frontmatter = None if has_frontmatter else render_frontmatter(_inferred_metadata(session, date))
-    return ImportItem(source=relative, target=target, frontmatter=frontmatter, text=text), ""
+    target = _target(workspace, source, session, session.date, rename, inside)
+    if target != relative:
+        target = _free(workspace, target, taken)
+    if block is None:
+        frontmatter = render_frontmatter(_metadata(session, session.date))
+        return ImportItem(relative, target, frontmatter, session, text, frontmatter + text)
+    added = {
+        key: value for key, value in _metadata(session, session.date).items() if key in missing
+    }
+    shown = render_frontmatter(added) if added else None
+    return ImportItem(relative, target, shown, session, text, edit_frontmatter(text, added))
 
 
-def _target_name(name: str, session: Session, date: str, taken: set[str]) -> str:
-    if re.fullmatch(r"session_\d{8}_[a-z0-9_]+\.md", name) and name not in taken:
-        return name
-    stem = f"session_{date.replace('-', '')}_{slugify(session.title)}"
-    number = 1
-    candidate = f"{stem}.md"
-    while candidate in taken:
+def _missing_keys(relative: str, yaml_text: str) -> list[str]:
+    """The required keys a frontmatter lacks (or leaves empty)."""
+    try:
+        values = read_yaml(yaml_text)
+    except UnreadableYaml as exc:
+        raise GitSessError(f"{relative}:{exc.line}: {exc.message}", exc.hint) from None
+    if not isinstance(values, dict):
+        return list(REQUIRED_KEYS)
+    return [key for key in REQUIRED_KEYS if values.get(key) in (None, "")]
+
+
+def _refuse_unreadable(relative: str, data: bytes) -> None:
+    """What no note is: empty, UTF-16 or UTF-32 (named, not taken for latin-1), binary."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(data) > 3 and data[1:4:2] == b"\0\0" and data[0] and data[2]
+    ):
+        encoding = "UTF-32" if data.startswith(b"\xff\xfe\0\0") else "UTF-16"
+        raise GitSessError(
+            f"{relative}: is {encoding} text; notes are read as UTF-8",
+            f"convert it: iconv -f {encoding} -t UTF-8 '{relative}' > note.md"
+            f" && mv note.md '{relative}'",
+        )
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise GitSessError(
+            f"{relative}:{line}: holds a NUL byte; a note is text",
+            "remove the NUL bytes (tr -d '\\000'), or leave the file out if it is not a note",
+        )
+    if not data.strip():
+        raise GitSessError(f"{relative}: the file is empty", "write the note or delete it")
+
+
+def _target(
+    workspace: Workspace, source: Source, session: Session, date: str, rename: bool, inside: bool
+) -> str:
+    relative = workspace.relative(source.path)
+    sessions_dir = workspace.config.sessions_dir
+    named = f"session_{date.replace('-', '')}_{slugify(session.title)}.md"
+    if rename:
+        return relative if _is_session_name(source.path.name) else f"{sessions_dir}/{named}"
+    if inside:
+        return relative
+    below = source.path.relative_to(source.root).as_posix() if source.root else source.path.name
+    folders, _, name = below.rpartition("/")
+    dated = date_from_name(name) or any(date_from_name(part) for part in folders.split("/"))
+    if not dated or not _plain_name(name):
+        name = named
+    return f"{sessions_dir}/{folders}/{name}" if folders else f"{sessions_dir}/{name}"
+
+
+def _is_session_name(name: str) -> bool:
+    return re.fullmatch(r"session_\d{8}_[a-z0-9_]+\.md", name) is not None
+
+
+def _plain_name(name: str) -> bool:
+    """A name that can stay a name: UTF-8, printable (no control characters)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return name.isprintable()
+
+
+def _free(workspace: Workspace, target: str, taken: set[str]) -> str:
+    """`target`, or with `_2`, `_3` … when a session (or another note of this import)
+    has that id; compared without case, as macOS and Windows compare names."""
+    stem = target.removesuffix(".md")
+    candidate, number = target, 1
+    while (
+        _id_of(workspace, candidate).lower() in taken or (workspace.repo.root / candidate).exists()
+    ):
         number += 1
         candidate = f"{stem}_{number}.md"
     return candidate
 
 
-def _inferred_metadata(session: Session, date: str) -> dict[str, Any]:
+def _metadata(session: Session, date: str) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "title": session.title,
         "date": dt.date.fromisoformat(date),
@@ -179,23 +290,129 @@ def _inferred_metadata(session: Session, date: str) -> dict[str, Any]:
     return metadata
 
 
-def _link_suggestions(workspace: Workspace, items: list[ImportItem], known: set[str]) -> list[str]:
-    """Commands that would link what the text mentions; links are never added silently."""
-    suggestions = []
-    known_ids = dict.fromkeys(known)
+# --- what is written ---------------------------------------------------------------------
+
+
+def _writes(
+    workspace: Workspace,
+    items: list[ImportItem],
+    existing: list[Session],
+    found: Found,
+    moves: dict[str, str],
+    current: dict[str, str],
+) -> tuple[dict[str, bytes], list[str]]:
+    """Each imported note's new text, and every other file whose references moved."""
+    writes: dict[str, bytes] = {}
     for item in items:
-        own_id = Path(item.target).name
-        for mention in mentioned_sessions(item.text):
-            target = resolve_link(mention, known_ids, workspace.config.sessions_dir)
-            if target is None or target == own_id:
-                continue
-            kind = "--continues" if _mentions_continuation(item.text, mention) else "--requires"
-            suggestions.append(f"git sess update {own_id} {kind} {target}")
-    return suggestions
+        text = rewrite_references(item.new_text, moves, item.source, item.target)
+        if text != item.text:
+            writes[item.target] = text.encode("utf-8")
+    if not moves:
+        return writes, []
+    imported = {item.source for item in items}
+    others = [workspace.repo.root / s.path for s in existing if s.path not in imported]
+    for folder in found.folders:  # what is left beside the notes: READMEs, indexes
+        others += sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
+    rewritten: list[str] = []
+    for path in dict.fromkeys(others):
+        relative = workspace.relative(path)
+        if relative in imported or relative in writes or not _holds_references(path):
+            continue
+        try:
+            text = read_bytes(path).decode("utf-8")
+        except (UnicodeDecodeError, GitSessError):
+            continue  # not text this can rewrite; it is left as it is
+        here = current.get(relative, relative)
+        new = rewrite_references(text, moves, relative, here)
+        if new != text:
+            writes[here] = new.encode("utf-8")
+            rewritten.append(here)
+    return writes, rewritten
 
 
-def _mentions_continuation(text: str, mention: str) -> bool:
-    for line in text.splitlines():
-        if mention.removesuffix(".md") in line and re.search(r"continu", line, re.I):
-            return True
-    return False
+def _holds_references(path: Path) -> bool:
+    return path.suffix.lower() in (".md", ".markdown", ".txt") or path.name == CURRENT_SESSION
+
+
+def _current_session_moves(
+    workspace: Workspace, found: Found, moves: dict[str, str]
+) -> dict[str, str]:
+    """A `.current-session` beside notes that all move goes with them (it names the
+    session in progress), unless the sessions directory has one of its own."""
+    target = workspace.sessions_path / CURRENT_SESSION
+    if target.exists():
+        return {}
+    for folder in found.folders:
+        pointer = folder / CURRENT_SESSION
+        if not pointer.is_file() or pointer.is_symlink() or _inside(workspace, pointer):
+            continue
+        relative = workspace.relative(folder)
+        if any(posixpath.dirname(source) == relative for source in moves):
+            return {workspace.relative(pointer): workspace.relative(target)}
+    return {}
+
+
+def _note_texts(
+    workspace: Workspace, items: list[ImportItem], existing: list[Session], moves: dict[str, str]
+) -> list[NoteText]:
+    """Every note as it will be, for the link suggestions (the texts as written)."""
+    notes = [
+        NoteText(
+            id=_id_of(workspace, item.target),
+            path=item.target,
+            date=item.session.date,
+            text=item.text,
+            linked={link for _, link in item.session.links},
+            continues=item.session.continuation_of,
+            former_path=item.source,
+        )
+        for item in items
+    ]
+    imported = {item.source for item in items}
+    for session in existing:
+        if session.path in imported:
+            continue
+        text = read_bytes(workspace.repo.root / session.path).decode("utf-8", "replace")
+        notes.append(
+            NoteText(
+                id=session.id,
+                path=moves.get(session.path, session.path),
+                date=session.date,
+                text=text,
+                linked={link for _, link in session.links},
+                continues=session.continuation_of,
+            )
+        )
+    return notes
+
+
+def _accept(workspace: Workspace, suggestions: list[Suggestion], writes: dict[str, bytes]) -> None:
+    """Put the suggested links in the notes' frontmatter (the texts about to be written)."""
+    by_source: dict[str, list[Suggestion]] = {}
+    for suggestion in suggestions:
+        by_source.setdefault(suggestion.source, []).append(suggestion)
+    for source, found in by_source.items():
+        path = _path_of(workspace, source)
+        current = writes.get(path) or read_bytes(workspace.repo.root / path)
+        text = current.decode("utf-8")
+        session = parse_export(path, current, source)
+        changes: dict[str, Any] = {}
+        requires = [s.target for s in found if s.kind == "requires"]
+        if requires:
+            changes["prerequisite_sessions"] = [*session.prerequisite_sessions, *requires]
+        continues = next((s.target for s in found if s.kind == "continues"), None)
+        if continues:
+            changes["continuation_of"] = continues
+        writes[path] = edit_frontmatter(text, changes).encode("utf-8")
+
+
+def _inside(workspace: Workspace, path: Path) -> bool:
+    return path.is_relative_to(workspace.sessions_path)
+
+
+def _id_of(workspace: Workspace, relative: str) -> str:
+    return relative.removeprefix(workspace.config.sessions_dir.rstrip("/") + "/")
+
+
+def _path_of(workspace: Workspace, session_id: str) -> str:
+    return f"{workspace.config.sessions_dir.rstrip('/')}/{session_id}"

@@ -161,17 +161,19 @@ def newest_first(sessions: Iterable[Session]) -> list[Session]:
 # --- reading -----------------------------------------------------------------
 
 
-def parse_export(rel_path: str, data: bytes) -> Session:
-    """Read one export. Never raises: what is wrong is recorded in `problems`."""
-    session = _parse(rel_path, data)
+def parse_export(rel_path: str, data: bytes, session_id: str | None = None) -> Session:
+    """Read one export. Never raises: what is wrong is recorded in `problems`.
+    `session_id`: its path within the sessions directory, when it is in a folder
+    of it (`archive/x.md`); by default the file name."""
+    session = _parse(rel_path, data, session_id)
     session.key_lines = {k: v for k, v in session.key_lines.items() if k in LOCATED_KEYS}
     return session
 
 
-def _parse(rel_path: str, data: bytes) -> Session:
+def _parse(rel_path: str, data: bytes, session_id: str | None) -> Session:
     name = rel_path.rsplit("/", 1)[-1]
     session = Session(
-        id=name,
+        id=session_id or name,
         path=rel_path,
         title=title_from_name(name),
         date=date_from_name(name),
@@ -399,7 +401,7 @@ def _int_field(session: Session, key: str, value: Any) -> int | None:
 
 def _infer_legacy(session: Session, text: str, keep_legacy_flag: bool = True) -> None:
     """Fill a session's fields from a hand-written export's headings and bold lines."""
-    facts = read_legacy(text, session.id)
+    facts = read_legacy(text, session.path)  # its folders may say the date
     session.legacy = keep_legacy_flag
     session.title = facts.title or session.title
     session.date = facts.date or session.date

@@ -13,6 +13,8 @@ import unicodedata
 # git sess's own files in the sessions directory (DESIGN.md §3.1).
 NOT_EXPORTS = frozenset({"session_index.md", "CONTEXT_MANAGEMENT.md", "README.md"})
 SLUG_MAX = 60
+# git sess's own folders in the sessions directory: never notes.
+OWN_FOLDERS = frozenset({"checkpoints", "templates"})
 
 # Words that make an undated file name one about the folder or about many sessions,
 # not one session: its index, template, read-me, or a running list kept across them.
@@ -26,18 +28,24 @@ _NAME_WORDS = re.compile(r"[^\W_]+")
 
 
 def is_export_name(name: str) -> bool:
-    """A file name (relative to the sessions directory) that is an export, or a note.
+    """A path relative to the sessions directory that is an export, or a note.
 
     The rule, case-insensitive, by the name alone (the pre-commit hook has no more):
-    a `*.md` file directly in the directory, except
+    a `*.md` file in the directory or a folder of it (`archive/`, `2025-12-01/`,
+    `Session_2025-11-17_Desc/`), except
     - hidden or private names, starting with `.` or `_` (`.current-session`,
-      `_next-session-prompt-2.md`, drafts);
-    - git sess's own files (`session_index.md`, `CONTEXT_MANAGEMENT.md`, `README.md`);
+      `_next-session-prompt-2.md`, drafts), and anything in such a folder;
+    - git sess's own files (`session_index.md`, `CONTEXT_MANAGEMENT.md`, `README.md`)
+      and folders (`checkpoints/`, `templates/`);
     - an undated name whose first or last word is a folder word (FOLDER_WORDS):
       `SESSION_INDEX.md`, `TEMPLATE.md`, `handoff-template.md`, `friction_points.md`.
     A name with a date (`YYYYMMDD`, `YYYY-MM-DD`) is always a note.
     """
-    if not name.endswith(".md") or "/" in name or name[0] in "._":
+    if "/" in name:
+        folder, _, name = name.rpartition("/")
+        if not is_note_folder(folder):
+            return False
+    if not name.endswith(".md") or not name or name[0] in "._":
         return False
     if _NAME_DATE.search(name):  # the common case first; none of git sess's own is dated
         return True
@@ -45,6 +53,16 @@ def is_export_name(name: str) -> bool:
     words = _NAME_WORDS.findall(lower[:-3])
     return lower not in _OWN_FILES and not (
         words and (words[0] in FOLDER_WORDS or words[-1] in FOLDER_WORDS)
+    )
+
+
+def is_note_folder(folder: str) -> bool:
+    """A folder (relative to the sessions directory) whose notes are sessions: not
+    hidden or private at any level, and not git sess's own `checkpoints/` or
+    `templates/` (checkpoints are read apart; templates are never notes)."""
+    parts = folder.split("/")
+    return (
+        all(part and part[0] not in "._" for part in parts) and parts[0].lower() not in OWN_FOLDERS
     )
 
 

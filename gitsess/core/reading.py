@@ -13,7 +13,7 @@ from gitsess.core.catalog import Catalog
 from gitsess.core.errors import GitSessError, SessionNotFound
 from gitsess.core.files import read_bytes
 from gitsess.core.frontmatter import body_of
-from gitsess.core.links import LinkGraph, chain_ends, link_graph
+from gitsess.core.links import LinkGraph, chain_ends, link_graph, resolve_link
 from gitsess.core.model import Session
 from gitsess.core.workspace import Workspace
 
@@ -162,7 +162,7 @@ def reading_list(
     prerequisites in dependency order, its chain oldest first, then itself;
     cut to `budget` tokens by shortening the earlier ones, oldest first."""
     catalog = catalog or workspace.catalog()
-    target = workspace.find(catalog, ref) if ref else _newest_in_progress(catalog)
+    target = workspace.find(catalog, ref) if ref else _in_progress(workspace, catalog)
     graph = _graph(workspace, catalog)
     roles: dict[str, str] = {}
     for other in graph.prerequisites(target.id):
@@ -177,6 +177,25 @@ def reading_list(
     ]
     dropped = _fit(readings, budget) if budget is not None else []
     return ReadingList(readings=readings, budget=budget, dropped=dropped)
+
+
+def _in_progress(workspace: Workspace, catalog: Catalog) -> Session:
+    """The session `.current-session` names, else the newest in progress."""
+    pointer = workspace.current_pointer()
+    if pointer is not None:
+        named = resolve_link(pointer, catalog.by_id, workspace.config.sessions_dir)
+        named = named or _by_file_name(catalog, pointer)
+        if named is not None:
+            return catalog.by_id[named]
+    return _newest_in_progress(catalog)
+
+
+def _by_file_name(catalog: Catalog, name: str) -> str | None:
+    """A note in a folder of the sessions directory named by its file name alone."""
+    wanted = name.rsplit("/", 1)[-1].lower()
+    wanted = wanted if wanted.endswith(".md") else wanted + ".md"
+    found = [i for i in catalog.by_id if i.rsplit("/", 1)[-1].lower() == wanted]
+    return found[0] if len(found) == 1 else None
 
 
 def _newest_in_progress(catalog: Catalog) -> Session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from gitsess.core.model import Session
 from gitsess.core.repo import Repo, discover
 
 CONTEXT_FILE = "CONTEXT_MANAGEMENT.md"
+CURRENT_SESSION = ".current-session"  # the claude-sessions commands' pointer to the active note
 CHECKPOINTS_DIR = "checkpoints"
 LEGACY_INDEX_BACKUP = "session_index.md.orig"
 INDEX_PROOF = "index-current.json"
@@ -69,6 +71,20 @@ class Workspace:
     def find(self, catalog: Catalog, ref: str) -> Session:
         """The session a user names (id, prefix, or path from here or from the top)."""
         return catalog.resolve(ref, self.sessions_path, self.repo.root)
+
+    def current_pointer(self) -> str | None:
+        """What `.current-session` in the sessions directory names (the file the
+        claude-sessions commands keep), or None. Never read through a symbolic
+        link: a cloned repository could point it anywhere."""
+        path = self.sessions_path / CURRENT_SESSION
+        try:
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return None
+        with os.fdopen(descriptor, "rb") as handle:
+            data = handle.read(4096)
+        line = data.decode("utf-8", "replace").strip().split("\n", 1)[0].strip()
+        return line or None
 
     def refuse_escape(self) -> None:
         """A cloned repository may hold `.sessions -> /somewhere`: never follow it out."""

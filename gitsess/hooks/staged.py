@@ -63,7 +63,7 @@ class StagedTree:
         blobs = read_blobs(self.repo, [self.oids[name] for name in from_git])
         for name in from_git:
             self.texts[name] = blobs[self.oids[name]]
-            self.parsed[name] = parse_export(self.path_of(name), self.texts[name])
+            self.parsed[name] = parse_export(self.path_of(name), self.texts[name], name)
 
     @functools.cached_property
     def index_text(self) -> str | None:
@@ -195,7 +195,7 @@ def staged_renames(tree: StagedTree) -> dict[str, Session]:
     oids = tree.repo.git("rev-parse", *(f"HEAD:{old}" for old in pairs.values())).split()
     blobs = read_blobs(tree.repo, oids)
     return {
-        name: parse_export(old, blobs[oid])
+        name: parse_export(old, blobs[oid], old[len(prefix) :])
         for (name, old), oid in zip(pairs.items(), oids, strict=True)
     }
 

@@ -29,11 +29,14 @@ class Corpus:
     catalogs: dict[str, Catalog]  # key prefix -> catalog
 
     def session(self, key: str, sessions_path: Path) -> tuple[Session, bytes]:
-        prefix, _, name = key.rpartition("/")
+        # Checkpoints are keyed `checkpoints/name`; sessions by their id, which may
+        # hold folders of its own (`archive/x.md`).
+        folder, _, rest = key.partition("/")
+        prefix, name = (folder, rest) if folder == CHECKPOINTS_DIR and rest else ("", key)
         catalog = self.catalogs[prefix]
         data = read_bytes(sessions_path / key)
         return catalog.scan.parsed.get(name) or parse_export(
-            f"{catalog.sessions_dir}/{name}", data
+            f"{catalog.sessions_dir}/{name}", data, session_id=name
         ), data
 
 

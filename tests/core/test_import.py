@@ -15,7 +15,7 @@ INVOICE = "session_20260210_invoice_parser.md"
 OCR = "session_20260214_ocr_fallback.md"
 NIGHTLY = "session_20260220_nightly_import.md"
 INDEX = ".sessions/session_index.md"
-SUGGESTION = f"git sess update {OCR} --continues {INVOICE}"
+SUGGESTION = f"git sess link {OCR} --continues {INVOICE}"
 
 EXPECTED = {
     INVOICE: {
@@ -123,8 +123,9 @@ def test_after_import_check_passes_and_the_index_lists_all_three(legacy_repo):
 def test_mentioned_session_is_suggested_and_never_linked(legacy_repo):
     out = run_import(legacy_repo)
     assert out.splitlines()[-2:] == [
-        "The text mentions other sessions; to link them (did not add links):",
-        f"  {SUGGESTION}",
+        "The text names other sessions; links suggested (not added)."
+        " Add them all: git sess import --accept-links",
+        f"  {SUGGESTION}    # the text names {INVOICE}",
     ]
     for name in EXPECTED:
         meta, _ = imported(legacy_repo, name)
@@ -147,28 +148,34 @@ def test_importing_a_file_that_already_has_frontmatter_is_skipped(legacy_repo):
     before = snapshot(legacy_repo)
 
     out = run_import(legacy_repo, f".sessions/{OCR}")
-    assert f"skipped .sessions/{OCR}: already has frontmatter" in out
+    assert out == "left 1 note(s) that have a frontmatter already\nnothing to import\n"
     assert snapshot(legacy_repo) == before
 
 
-def test_a_non_utf8_file_stops_the_whole_import(legacy_repo):
+def test_a_non_utf8_file_is_skipped_with_its_line_and_the_rest_imported(legacy_repo):
+    # Issue 16: one file that cannot be read no longer stops the others.
     bad = legacy_repo / ".sessions" / "session_20260225_cafe.md"
-    bad.write_bytes(b"# Session: Caf\xe9 menu\n**Date**: 2026-02-25\n\nNa\xefve text\n")
-    before = snapshot(legacy_repo)
+    data = b"# Session: Caf\xe9 menu\n**Date**: 2026-02-25\n\nNa\xefve text\n"
+    bad.write_bytes(data)
 
     result = sess(legacy_repo, "import")
-    assert_one_line_error(result, ".sessions/session_20260225_cafe.md:1", "UTF-8")
-    assert snapshot(legacy_repo) == before
+
+    assert result.code == 1
+    assert "skipped .sessions/session_20260225_cafe.md:1: not valid UTF-8 (byte 0xe9)" in result.out
+    assert "  hint: re-save it as UTF-8" in result.out
+    assert_one_line_error(result, "1 file(s) skipped")
+    assert bad.read_bytes() == data
+    for name in EXPECTED:
+        assert imported(legacy_repo, name)[0]["title"] == EXPECTED[name]["title"]
 
 
 def test_non_utf8_file_on_a_later_line_is_named_with_that_line(legacy_repo):
     bad = legacy_repo / ".sessions" / "session_20260101_a_first.md"
     bad.write_bytes(b"# Session: Menu\n**Date**: 2026-01-01\n\nNa\xefve text\n")
-    before = snapshot(legacy_repo)
 
     result = sess(legacy_repo, "import")
-    assert_one_line_error(result, ".sessions/session_20260101_a_first.md:4")
-    assert snapshot(legacy_repo) == before
+    assert "skipped .sessions/session_20260101_a_first.md:4: not valid UTF-8" in result.out
+    assert result.code == 1
 
 
 def test_a_path_outside_the_repository_is_an_error(legacy_repo, tmp_path):
@@ -177,7 +184,8 @@ def test_a_path_outside_the_repository_is_an_error(legacy_repo, tmp_path):
     before = snapshot(legacy_repo)
 
     result = sess(legacy_repo, "import", str(outside))
-    assert_one_line_error(result, "outside the repository")
+    assert f"skipped {outside}: is outside the repository" in result.out
+    assert_one_line_error(result, "1 file(s) skipped")
     assert snapshot(legacy_repo) == before
     assert outside.read_text() == "# Session: Elsewhere\n**Date**: 2026-01-01\n"
 
@@ -263,17 +271,20 @@ def test_dry_run_moves_nothing(docs_repo):
     assert git(docs_repo, "status", "--porcelain") == ""
 
 
-def test_a_non_utf8_file_elsewhere_stops_the_import_before_any_move(docs_repo):
+def test_a_non_utf8_file_elsewhere_stays_where_it_is_and_the_rest_move(docs_repo):
     bad = docs_repo / "docs" / "sessions" / "session_20260109_zz_notes.md"
-    bad.write_bytes(b"# Session: Notes\n**Date**: 2026-01-09\n\nr\xe9sum\xe9\n")
+    data = b"# Session: Notes\n**Date**: 2026-01-09\n\nr\xe9sum\xe9\n"
+    bad.write_bytes(data)
     git(docs_repo, "add", "-A")
     git(docs_repo, "commit", "-q", "-m", "latin-1 notes")
-    before = snapshot(docs_repo)
 
     result = sess(docs_repo, "import", "docs/sessions")
-    assert_one_line_error(result, "docs/sessions/session_20260109_zz_notes.md:4")
-    assert snapshot(docs_repo) == before
-    assert git(docs_repo, "status", "--porcelain") == ""
+
+    assert result.code == 1
+    assert "skipped docs/sessions/session_20260109_zz_notes.md:4: not valid UTF-8" in result.out
+    assert bad.read_bytes() == data
+    for new in MOVED.values():
+        assert (docs_repo / ".sessions" / new).exists()
 
 
 def test_a_path_with_to_in_it_is_moved_like_any_other(docs_repo):

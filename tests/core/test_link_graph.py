@@ -42,7 +42,12 @@ def session(slug: str, date: str = "2026-01-01", *, after: str = "", needs: str 
         ("./session_20260101_a.md", "session_20260101_a.md"),
         ("../secrets.md", None),
         ("/etc/passwd", None),
-        ("other/session_20260101_a.md", None),
+        # A folder of the sessions directory (issue 16: notes kept in subfolders).
+        ("archive/session_20260101_a.md", "archive/session_20260101_a.md"),
+        (".sessions/archive/x", "archive/x.md"),
+        ("archive/../../secrets.md", None),
+        ("archive/.hidden/x.md", None),
+        ("/archive/x.md", None),
         (".hidden.md", None),
         ("a\\b.md", None),
     ],

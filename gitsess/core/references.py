@@ -1,0 +1,72 @@
+"""References to moved notes, rewritten so nothing dangles.
+
+When `import` moves or renames notes, other files name them the ways people write
+a note's name: its path from the top of the repository (`docs/sessions/x.md`), a
+path relative to the file that names it (`archive/x.md`, `./x.md`, `../x.md`, also
+URL-encoded in a markdown link: `x%20y.md`), or its bare file name (`x.md`, and a
+dated name without `.md`). Each is rewritten to the same form of the new place,
+in one pass, so no replacement is ever replaced again.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from gitsess.core.names import date_from_name
+
+# A name starts after a space, a bracket, a quote, a colon or the line's start (so
+# `./x.md` or `docs/x.md` is not also matched as `x.md`), and ends before a word
+# character, a slash or a dash (so `x.md` is not the start of `x.md.bak` or `x-2.md`).
+_BEFORE = r"(?<![\w./\\%-])"
+_AFTER = r"(?![\w/%-])(?!\.\w)"
+
+
+def rewrite_references(
+    text: str, moves: Mapping[str, str], here_old: str, here_new: str | None = None
+) -> str:
+    """`text`, of the file that was at `here_old` and is now at `here_new` (paths
+    from the top of the work tree), with every reference to a moved file
+    (`moves`: old path -> new path) pointing at its new place."""
+    here_new = here_new or here_old
+    replacements = _replacements(moves, here_old, here_new)
+    if not replacements:
+        return text
+    alternatives = "|".join(re.escape(old) for old in sorted(replacements, key=len, reverse=True))
+    pattern = re.compile(f"{_BEFORE}(?:{alternatives}){_AFTER}")
+    return pattern.sub(lambda match: replacements[match.group()], text)
+
+
+def _replacements(moves: Mapping[str, str], here_old: str, here_new: str) -> dict[str, str]:
+    old_dir, new_dir = posixpath.dirname(here_old), posixpath.dirname(here_new)
+    found: dict[str, str] = {}
+    basenames: dict[str, list[tuple[str, str]]] = {}
+    for old, new in moves.items():
+        if old == new:
+            continue
+        forms = {old: new}  # from the top of the work tree
+        relative_old = posixpath.relpath(old, old_dir or ".")
+        relative_new = posixpath.relpath(new, new_dir or ".")
+        forms[relative_old] = relative_new
+        forms["./" + relative_old] = (
+            relative_new if relative_new.startswith("../") else "./" + relative_new
+        )
+        for written, meant in list(forms.items()):
+            forms[quote(written)] = quote(meant)  # a markdown link's target
+        for written, meant in forms.items():
+            if written != meant:
+                found.setdefault(written, meant)
+        basenames.setdefault(posixpath.basename(old), []).append((old, new))
+    for name, pairs in basenames.items():
+        # A bare file name names the note only when one moved note has it; it is
+        # rewritten only if the name itself changed (a folder move keeps it).
+        new_name = posixpath.basename(pairs[0][1])
+        if len(pairs) > 1 or new_name == name:
+            continue
+        found.setdefault(name, new_name)
+        stem, new_stem = name.removesuffix(".md"), new_name.removesuffix(".md")
+        if date_from_name(stem):  # `2026-06-05-a` names a note; `retro` names anything
+            found.setdefault(stem, new_stem)
+    return found
