@@ -2,8 +2,10 @@
 kept elsewhere in the repository into the sessions directory.
 
 Everything is planned and checked before the first write, so a bad file stops
-the import with nothing changed. The body of every file is kept byte for byte:
-the frontmatter is only put in front of it.
+the import with nothing changed; the moves and writes are then journaled
+(gitsess.core.journal), so a crash or ^C is finished by the next command. The
+body of every file is kept byte for byte: the frontmatter is only put in front
+of it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import decode_utf8, read_bytes, write_atomic
+from gitsess.core.files import decode_utf8, read_bytes
 from gitsess.core.frontmatter import FrontmatterNotClosed, render_frontmatter, split_frontmatter
+from gitsess.core.journal import Move, Write, run_journaled
 from gitsess.core.legacy import mentioned_sessions
 from gitsess.core.links import resolve_link
 from gitsess.core.model import Session, parse_export
@@ -69,23 +72,16 @@ def import_exports(workspace: Workspace, paths: list[str], dry_run: bool) -> Imp
             return result
         if first_use:
             result.created = create_layout(workspace).created
-        for item in items:
-            source = workspace.repo.root / item.source
-            target = workspace.repo.root / item.target
-            if item.moved:
-                workspace.repo.move(source, target)
-                _remove_if_empty(source.parent, workspace.repo.root)
-            if item.frontmatter is not None:
-                write_atomic(target, item.frontmatter + item.text)
+        # Journaled: a crash or ^C from here on is finished by the next command.
+        moves = [Move(item.source, item.target) for item in items if item.moved]
+        writes = [
+            Write(item.target, (item.frontmatter + item.text).encode("utf-8"))
+            for item in items
+            if item.frontmatter is not None
+        ]
+        run_journaled(workspace, "import", moves, writes)
         result.index = write_index(workspace, workspace.catalog())
         return result
-
-
-def _remove_if_empty(directory: Path, root: Path) -> None:
-    """A folder the import emptied goes too, as `git mv` of its last file would leave it."""
-    while directory != root and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
-        directory = directory.parent
 
 
 def _sources(workspace: Workspace, paths: list[str], sessions: list[Session]) -> list[Path]:

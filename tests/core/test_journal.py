@@ -378,3 +378,48 @@ def test_a_step_that_fails_keeps_the_journal_and_says_how_to_go_on(repo: Path) -
     (repo / "docs" / "index" / "SESSIONS.md").rmdir()
     assert sess(repo, "list").err.splitlines() == [FINISHED]
     assert not journal(repo).exists()
+
+
+# --- `git sess import`, killed before any of its steps ---------------------------------------
+
+HAND_KEPT = {
+    "docs/sessions/2026-01-05-setup.md": "# Session: Project setup\n**Date**: 2026-01-05\n" + BODY,
+    "docs/sessions/retro.md": "# Sprint Retro\n**Date:** 2026-01-07\n**Status:** Done\n" + BODY,
+}
+
+
+@pytest.fixture(scope="module")
+def hand_kept(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple]:
+    """A repository with notes kept in docs/sessions, and what a clean import leaves."""
+    with isolated_build(tmp_path_factory) as place:
+        repo = init_sessions(init_repository(place / "repo"))
+        for name, text in HAND_KEPT.items():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text(text, encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "hand-kept notes")
+        clean = copy_repository(repo, place / "clean")
+        assert sess(clean, "import", "docs/sessions").code == 0
+        return repo, state(clean)
+
+
+@pytest.mark.parametrize("step", range(1, 6))  # two moves, two writes, removing the journal
+def test_an_import_killed_before_any_step_is_finished_by_the_next_command(
+    hand_kept: tuple[Path, tuple], tmp_path: Path, step: int
+) -> None:
+    template, clean = hand_kept
+    repo = copy_repository(template, tmp_path / "repo")
+
+    killed = sess(repo, "import", "docs/sessions", env={"GIT_SESS_FAULT_STEP": str(step)})
+
+    assert killed.code == KILLED, killed.err
+    result = sess(repo, "list")
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == ["git-sess: finished an interrupted import (2 files)"]
+    for name in ("session_20260105_project_setup.md", "session_20260107_sprint_retro.md"):
+        assert name in result.out
+    assert not journal(repo).exists()
+    # The import writes the index once the files are done: the next `index` (or commit) does.
+    assert sess(repo, "index").code == 0
+    assert state(repo) == clean
+    assert not (repo / "docs").exists()
