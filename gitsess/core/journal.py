@@ -1,0 +1,358 @@
+"""Multi-file operations that a crash, SIGKILL or ^C never leaves half done.
+
+An operation that moves and rewrites several files (`git sess import`) is
+planned whole, then journaled, then done:
+
+1. the plan is checked (every path inside the work tree, no symbolic link
+   leading out of it, every source there, every target free) before anything
+   changes;
+2. the journal — the operation's name, its moves and its writes with their
+   final bytes — is written atomically to `<git-path gitsess>/journal.json`
+   (per worktree, never in the work tree, never committed);
+3. the moves are done in order (`git mv` semantics: `Repo.move`), then the
+   writes (`write_atomic`);
+4. the journal is removed.
+
+Recovery rolls forward: every step can be done again. The next command that
+starts (`finish_pending`, called where the command line opens the workspace)
+finishes a journal it finds: a move whose target exists is taken as done (and
+its index entry moved, should git have been stopped between renaming the file
+and writing its index), one whose source still exists is done now, and every
+write is written again. So each file ends up either as it was — the journal
+never got written — or as a clean run leaves it.
+
+The caller of `run_journaled` holds the workspace's write lock
+(`Workspace.write_lock()`), as every command that changes sessions does;
+`finish_pending` takes it without waiting, so a journal whose owner is still
+running (the lock is held) is left to that owner.
+
+Test hook: with the environment variable GIT_SESS_FAULT_STEP=N, the process
+exits with `os._exit(137)` right before step N — the moves counted first, then
+the writes, from 1; one past the last step is the removal of the journal — as
+a SIGKILL there would. Recovery (`finish_pending`) counts the same steps, so an
+interrupted recovery can be tested too. Nothing else reads this variable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from gitsess.core.errors import GitSessError
+from gitsess.core.files import exclusive_lock, write_atomic
+from gitsess.core.repo import git_process
+
+if TYPE_CHECKING:
+    from gitsess.core.workspace import Workspace
+
+JOURNAL_NAME = "journal.json"
+FAULT_VARIABLE = "GIT_SESS_FAULT_STEP"
+_FORMAT = 1
+_OPERATION = re.compile(r"[a-z][a-z -]{0,40}")  # printed in a message: plain words only
+_NO_ENTRY = "0" * 40  # `git update-index --index-info`: this object id removes the path
+
+
+@dataclass(frozen=True)
+class Move:
+    source: str  # paths relative to the work tree, `/`-separated
+    target: str
+
+
+@dataclass(frozen=True)
+class Write:
+    path: str  # relative to the work tree, `/`-separated
+    content: bytes  # the file's final bytes
+
+
+@dataclass(frozen=True)
+class _Journal:
+    operation: str
+    moves: list[Move]
+    writes: list[Write]
+
+    @property
+    def files(self) -> int:
+        """How many files the operation leaves changed (a moved file rewritten counts once)."""
+        return len({*(move.target for move in self.moves), *(write.path for write in self.writes)})
+
+
+class _Unreadable(Exception):
+    """The journal is there but is not one this code wrote."""
+
+
+def journal_path(workspace: Workspace) -> Path:
+    return workspace.repo.state_dir / JOURNAL_NAME
+
+
+def run_journaled(
+    workspace: Workspace, operation: str, moves: list[Move], writes: list[Write]
+) -> None:
+    """Do `moves` (in order), then `writes`, so that an interruption at any point
+    is finished by the next command. Raises GitSessError, having changed nothing,
+    when the plan cannot be done; the caller holds the write lock."""
+    if not _OPERATION.fullmatch(operation):
+        raise ValueError(f"operation names are plain lower-case words, not {operation!r}")
+    root = workspace.repo.root
+    _check_plan(root, moves, writes)
+    journal = _Journal(operation, list(moves), list(writes))
+    path = journal_path(workspace)
+    if path.exists():  # never overwrite what an interrupted operation still needs
+        raise GitSessError(
+            f"an interrupted operation is still journaled in {path}",
+            "run any git sess command (git sess list) to finish it, then run this one again",
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GitSessError(
+            f"cannot create {path.parent}: {exc.strerror or exc}",
+            f"make {path.parent.parent} writable and run the command again",
+        ) from exc
+    write_atomic(path, _encode(journal))
+    try:
+        _carry_out(workspace, journal, recovering=False)
+    except GitSessError as exc:
+        raise _still_journaled(exc, journal, path) from exc
+
+
+def finish_pending(workspace: Workspace) -> str | None:
+    """Finish an operation a crash interrupted; one line for stderr saying so,
+    or None when nothing was pending (which costs one stat)."""
+    path = journal_path(workspace)
+    if not path.is_file():
+        return None
+    stack = contextlib.ExitStack()
+    try:
+        # The lock `Workspace.write_lock()` takes, without waiting for it.
+        stack.enter_context(exclusive_lock(path.parent / "write.lock", timeout=0.0))
+    except GitSessError:
+        return None  # its owner is running (the lock dies with a process): it finishes it
+    with stack:
+        try:
+            journal = _decode(path.read_bytes())
+        except FileNotFoundError:
+            return None  # finished by its owner between the stat and the lock
+        except (OSError, _Unreadable) as exc:
+            return _set_aside(path, exc)
+        try:
+            _carry_out(workspace, journal, recovering=True)
+        except GitSessError as exc:
+            raise _still_journaled(exc, journal, path) from exc
+    return f"git-sess: finished an interrupted {journal.operation} ({journal.files} files)"
+
+
+# --- checking the plan ------------------------------------------------------------
+
+
+def _check_plan(root: Path, moves: list[Move], writes: list[Write]) -> None:
+    """Everything `_carry_out` relies on, checked before the journal is written."""
+    for path in [*(m.source for m in moves), *(m.target for m in moves), *(w.path for w in writes)]:
+        _require_inside(root, path)
+    sources = {move.source for move in moves}
+    for label, counts in (
+        ("moved from", Counter(move.source for move in moves)),
+        ("moved to", Counter(move.target for move in moves)),
+    ):
+        twice = sorted(path for path, count in counts.items() if count > 1)
+        if twice:
+            raise GitSessError(f"{twice[0]} is {label} twice in one plan", "this is a bug")
+    for move in moves:
+        source, target = root / move.source, root / move.target
+        if not source.is_file() or source.is_symlink():
+            raise GitSessError(f"{move.source}: no such file to move", "check the path")
+        if target.exists() or target.is_symlink() or move.target in sources:
+            # Recovery takes an existing target as a done move: it must not be there before.
+            raise GitSessError(
+                f"{move.target} already exists",
+                f"move or rename {move.target} out of the way, then run the command again",
+            )
+    for write in writes:
+        if (root / write.path).is_symlink():
+            raise GitSessError(
+                f"{write.path} is a symbolic link; git sess does not write through it",
+                "replace it with a copy of the file (or remove it), then run the command again",
+            )
+
+
+def _require_inside(root: Path, relative: str) -> None:
+    """`relative` names a place in the work tree, and its folder leads nowhere else."""
+    pure = PurePosixPath(relative)
+    if not relative or pure.is_absolute() or ".." in pure.parts:
+        raise GitSessError(f"{relative!r} is not a path inside the work tree", "this is a bug")
+    # resolve() follows every symbolic link of the folders that exist (the file
+    # itself may not exist yet): where the file would really be written.
+    folder = (root / relative).parent.resolve()
+    if not folder.is_relative_to(root.resolve()):
+        raise GitSessError(
+            f"{pure.parent}/ leads outside the work tree (to {folder}); git sess does not"
+            f" write {pure.name} there",
+            f"make {pure.parent} a real directory inside the repository",
+        )
+
+
+# --- doing it ---------------------------------------------------------------------
+
+
+def _carry_out(workspace: Workspace, journal: _Journal, *, recovering: bool) -> None:
+    root = workspace.repo.root
+    step = 0
+    for move in journal.moves:
+        step += 1
+        _fault_point(step)
+        if recovering:
+            _require_inside(root, move.source)  # a hand-edited journal is followed nowhere
+            _require_inside(root, move.target)
+        _move(workspace, root, move, recovering)
+    for write in journal.writes:
+        step += 1
+        _fault_point(step)
+        if recovering:
+            _require_inside(root, write.path)
+        target = root / write.path
+        _make_folder(target.parent)
+        write_atomic(target, write.content)
+    _fault_point(step + 1)
+    with contextlib.suppress(FileNotFoundError):
+        journal_path(workspace).unlink()
+
+
+def _move(workspace: Workspace, root: Path, move: Move, recovering: bool) -> None:
+    source, target = root / move.source, root / move.target
+    if recovering and (target.exists() or target.is_symlink()):
+        _repair_index(root, move)  # done, but git may have been stopped inside `git mv`
+    elif recovering and not source.exists():
+        pass  # gone since (removed by hand): nothing left to move
+    else:
+        _make_folder(target.parent)
+        workspace.repo.move(source, target)
+    remove_if_empty(source.parent, root)
+
+
+def _repair_index(root: Path, move: Move) -> None:
+    """Move the index entry, when the file was renamed but git's index never was:
+    what `git mv` would have staged, whatever was written to the file since."""
+    out = git_process(root, ["ls-files", "-s", "-z", "--", move.source, move.target]).stdout
+    entries = {}
+    for record in filter(None, out.split(b"\0")):
+        info, _, name = record.partition(b"\t")
+        entries[os.fsdecode(name)] = info.split(b" ")[:2]  # mode, object id
+    if move.source not in entries or move.target in entries:
+        return
+    mode, object_id = (part.decode("ascii") for part in entries[move.source])
+    lines = f"0 {_NO_ENTRY}\t{move.source}\0{mode} {object_id}\t{move.target}\0"
+    git_process(root, ["update-index", "-z", "--index-info"], input=os.fsencode(lines))
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GitSessError(
+            f"cannot create {folder}: {exc.strerror or exc}",
+            f"make {folder.parent} writable and run any git sess command to finish",
+        ) from exc
+
+
+def remove_if_empty(directory: Path, root: Path) -> None:
+    """A folder a move emptied goes too, as `git mv` of its last file would leave it."""
+    while directory != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
+
+
+def _fault_point(step: int) -> None:
+    """The test hook of the module docstring."""
+    if os.environ.get(FAULT_VARIABLE) == str(step):
+        os._exit(137)
+
+
+# --- the journal file ---------------------------------------------------------------
+
+
+def _encode(journal: _Journal) -> str:
+    import base64
+    import json
+
+    document = {
+        "format": _FORMAT,
+        "operation": journal.operation,
+        "moves": [{"source": move.source, "target": move.target} for move in journal.moves],
+        "writes": [
+            {"path": write.path, "content": base64.b64encode(write.content).decode("ascii")}
+            for write in journal.writes
+        ],
+    }
+    # ASCII: a file name that is not UTF-8 (surrogate escapes) is kept as \\udcxx.
+    return json.dumps(document, ensure_ascii=True, indent=1)
+
+
+def _decode(data: bytes) -> _Journal:
+    import base64
+    import binascii
+    import json
+
+    try:
+        document = json.loads(data)
+        if document.get("format") != _FORMAT:
+            raise _Unreadable(f"format {document.get('format')!r}, not {_FORMAT}")
+        operation = document["operation"]
+        if not isinstance(operation, str) or not _OPERATION.fullmatch(operation):
+            raise _Unreadable("no operation name")
+        moves = [Move(_relative(m["source"]), _relative(m["target"])) for m in document["moves"]]
+        writes = [
+            Write(_relative(w["path"]), base64.b64decode(_text(w["content"]), validate=True))
+            for w in document["writes"]
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
+        raise _Unreadable(str(exc) or type(exc).__name__) from exc
+    return _Journal(operation, moves, writes)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a string")
+    return value
+
+
+def _relative(value: object) -> str:
+    """A path as `run_journaled` writes them: relative, never climbing out."""
+    path = _text(value)
+    if not path or PurePosixPath(path).is_absolute() or ".." in PurePosixPath(path).parts:
+        raise ValueError(f"{path!r} is not a path inside the work tree")
+    return path
+
+
+def _still_journaled(error: GitSessError, journal: _Journal, path: Path) -> GitSessError:
+    """The error of a step, with what becomes of the rest of the operation."""
+    return GitSessError(
+        f"{error.message} (the {journal.operation} is half done; its journal is kept)",
+        f"{error.hint or 'fix the problem'}; any git sess command then finishes the"
+        f" {journal.operation} (or remove {path} to leave the files as they are)",
+    )
+
+
+def _set_aside(path: Path, problem: Exception) -> str:
+    """Keep a journal this code cannot follow for a person to read, and go on."""
+    aside = path.with_name(f"{path.stem}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}.json")
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        return _printable(
+            f"git-sess: warning: {path} cannot be read ({problem}) nor moved aside"
+            f" ({exc.strerror or exc}); remove it by hand"
+        )
+    return _printable(
+        f"git-sess: warning: {path} could not be read ({problem}); kept as {aside.name}:"
+        " an interrupted operation may have left files half changed (see git status)"
+    )
+
+
+def _printable(line: str) -> str:
+    """One line with no control character: it goes to a terminal as it is."""
+    return "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in line)
