@@ -367,11 +367,10 @@ def import_(paths: tuple[str, ...], dry_run: bool, rename: bool, accept_links: b
         if item.frontmatter is not None:
             if dry_run:
                 click.echo(f"would add to {printable(item.target)}:")
-                click.echo(printable(item.frontmatter), nl=False)
+                for line in item.frontmatter.splitlines():
+                    click.echo(printable(line))
             else:
                 click.echo(f"added frontmatter to {printable(item.target)}")
-    for source, target in result.moved_aside:
-        click.echo(f"{'would move' if dry_run else 'moved'} {source} -> {target}")
     for path in result.rewritten:
         click.echo(f"{'would rewrite' if dry_run else 'rewrote'} references in {printable(path)}")
     for path, why in result.left:
@@ -414,12 +413,11 @@ def _print_suggestions(suggestions: list[Any], *, accepted: bool, dry_run: bool)
     else:
         click.echo(
             "\nThe text names other sessions; links suggested (not added)."
-            " Add them all: git sess import --accept-links"
+            f" Add them all: git sess import{' PATH...' if dry_run else ''} --accept-links"
         )
     for suggestion in suggestions:
-        click.echo(
-            f"  {printable(suggestion.command())}    # names {printable(suggestion.mention)}"
-        )
+        command, mention = printable(suggestion.command()), printable(suggestion.mention)
+        click.echo(f"  {command}    # the text names {mention}")
 
 
 COMMANDS = (init, new, update, link, unlink, mv, import_, index, check)

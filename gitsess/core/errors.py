@@ -62,7 +62,10 @@ _ESCAPED = {code: f"\\x{code:02x}" for code in (*range(32), *range(127, 160)) if
 
 def printable(text: str) -> str:
     """`text` with control characters shown escaped: a note's title or file name
-    must not move the cursor or recolour the terminal it is printed on."""
+    must not move the cursor or recolour the terminal it is printed on. Bytes of a
+    file name that are not UTF-8 (surrogates in Python) are shown as `\\xNN`."""
+    if not text.isprintable():
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return text.translate(_ESCAPED)
 
 

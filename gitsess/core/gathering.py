@@ -17,9 +17,13 @@ from pathlib import Path
 from gitsess.core.errors import GitSessError
 from gitsess.core.model import Session
 from gitsess.core.names import is_export_name, is_note_folder
-from gitsess.core.workspace import Workspace
+from gitsess.core.workspace import CURRENT_SESSION, Workspace
 
 _SKIPPED_FOLDERS = frozenset({".git", "node_modules"})
+_POINTER = (
+    "the claude-sessions commands' pointer to their active note, left to them"
+    " (git sess reads it in the sessions directory: git config sess.dir to keep notes there)"
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def _walk(workspace: Workspace, found: Found, top: Path) -> None:
         found.folders.extend(here / name for name in subfolders)
         for name in sorted(files):
             path = here / name
+            if name == CURRENT_SESSION:
+                found.left.append((workspace.relative(path), _POINTER))
             if not name.endswith(".md"):
                 continue  # pictures, scripts, .current-session: not notes, nothing to say
             if path.is_symlink():

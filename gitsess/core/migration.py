@@ -24,7 +24,6 @@ asked (`accept_links`).
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +47,6 @@ from gitsess.core.names import date_from_name, slugify
 from gitsess.core.references import rewrite_references
 from gitsess.core.suggestions import NoteText, Suggestion, suggest_links
 from gitsess.core.workspace import (
-    CURRENT_SESSION,
     IndexResult,
     Workspace,
     create_layout,
@@ -78,7 +76,6 @@ class ImportResult:
     suggestions: list[Suggestion]
     accepted: bool  # the suggested links were added
     rewritten: list[str] = field(default_factory=list)  # other files whose references moved
-    moved_aside: list[tuple[str, str]] = field(default_factory=list)  # .current-session
     already: int = 0  # notes named that have a frontmatter already: nothing to do
     index: IndexResult | None = None
     created: list[str] = field(default_factory=list)  # what `init` would have created
@@ -100,12 +97,15 @@ def import_exports(
         found = find_notes(workspace, paths, existing)
         items, skipped, already = _plan(workspace, found.sources, existing, rename)
         moves = {item.source: item.target for item in items if item.moved}
-        current = _current_session_moves(workspace, found, moves)
         notes = _note_texts(workspace, items, existing, moves)
-        scope = {item.target for item in items} or {note.path for note in notes}
+        # With nothing to import, what the notes already here ask for: shown by
+        # --dry-run, added by --accept-links (after an import, the way to add them).
+        scope = {item.target for item in items}
+        if not items and (dry_run or accept_links):
+            scope = {note.path for note in notes}
         suggestions = suggest_links(notes, workspace.config.sessions_dir)
         suggestions = [s for s in suggestions if _path_of(workspace, s.source) in scope]
-        writes, rewritten = _writes(workspace, items, existing, found, moves, current)
+        writes, rewritten = _writes(workspace, items, existing, found, moves)
         if accept_links:
             _accept(workspace, suggestions, writes)
         result = ImportResult(
@@ -115,14 +115,13 @@ def import_exports(
             suggestions=suggestions,
             accepted=accept_links and bool(suggestions),
             rewritten=rewritten,
-            moved_aside=list(current.items()),
             already=already,
         )
         if dry_run or not (items or result.accepted):
             return result
         if first_use:
             result.created = create_layout(workspace).created
-        journal_moves = [Move(source, target) for source, target in {**moves, **current}.items()]
+        journal_moves = [Move(source, target) for source, target in moves.items()]
         run_journaled(workspace, "import", journal_moves, [Write(p, c) for p, c in writes.items()])
         result.index = write_index(workspace, workspace.catalog())
         return result
@@ -142,9 +141,12 @@ def _plan(
         try:
             item = _plan_one(workspace, source, rename, taken)
         except GitSessError as exc:
+            # The message names the file (and line): `path:4: not valid UTF-8 …`.
             relative = workspace.relative(source.path)
-            reason = exc.message.removeprefix(f"{relative}: ")
-            skipped.append(Skipped(relative, reason, exc.hint or ""))
+            line = re.match(r":(\d+)", exc.message.removeprefix(relative))
+            where = f"{relative}{line.group()}" if line else relative
+            reason = exc.message.removeprefix(where).removeprefix(": ")
+            skipped.append(Skipped(where, reason, exc.hint or ""))
             continue
         if item is None:
             already += 1
@@ -299,7 +301,6 @@ def _writes(
     existing: list[Session],
     found: Found,
     moves: dict[str, str],
-    current: dict[str, str],
 ) -> tuple[dict[str, bytes], list[str]]:
     """Each imported note's new text, and every other file whose references moved."""
     writes: dict[str, bytes] = {}
@@ -322,34 +323,17 @@ def _writes(
             text = read_bytes(path).decode("utf-8")
         except (UnicodeDecodeError, GitSessError):
             continue  # not text this can rewrite; it is left as it is
-        here = current.get(relative, relative)
-        new = rewrite_references(text, moves, relative, here)
+        new = rewrite_references(text, moves, relative)
         if new != text:
-            writes[here] = new.encode("utf-8")
-            rewritten.append(here)
+            writes[relative] = new.encode("utf-8")
+            rewritten.append(relative)
     return writes, rewritten
 
 
 def _holds_references(path: Path) -> bool:
-    return path.suffix.lower() in (".md", ".markdown", ".txt") or path.name == CURRENT_SESSION
-
-
-def _current_session_moves(
-    workspace: Workspace, found: Found, moves: dict[str, str]
-) -> dict[str, str]:
-    """A `.current-session` beside notes that all move goes with them (it names the
-    session in progress), unless the sessions directory has one of its own."""
-    target = workspace.sessions_path / CURRENT_SESSION
-    if target.exists():
-        return {}
-    for folder in found.folders:
-        pointer = folder / CURRENT_SESSION
-        if not pointer.is_file() or pointer.is_symlink() or _inside(workspace, pointer):
-            continue
-        relative = workspace.relative(folder)
-        if any(posixpath.dirname(source) == relative for source in moves):
-            return {workspace.relative(pointer): workspace.relative(target)}
-    return {}
+    """Text that may link a note; `.current-session` is the claude-sessions commands'
+    own pointer (into their folder), left to them."""
+    return path.suffix.lower() in (".md", ".markdown", ".txt")
 
 
 def _note_texts(

@@ -54,7 +54,9 @@ def _replacements(moves: Mapping[str, str], here_old: str, here_new: str) -> dic
             relative_new if relative_new.startswith("../") else "./" + relative_new
         )
         for written, meant in list(forms.items()):
-            forms[quote(written)] = quote(meant)  # a markdown link's target
+            # A markdown link's target; `errors`: a name that is not UTF-8 (its
+            # undecodable bytes stand as surrogates) is quoted byte for byte.
+            forms[quote(written, errors="surrogateescape")] = quote(meant, errors="surrogateescape")
         for written, meant in forms.items():
             if written != meant:
                 found.setdefault(written, meant)

@@ -416,7 +416,7 @@ def test_an_import_killed_before_any_step_is_finished_by_the_next_command(
     result = sess(repo, "list")
     assert result.code == 0, result.err
     assert result.err.splitlines() == ["git-sess: finished an interrupted import (2 files)"]
-    for name in ("session_20260105_project_setup.md", "session_20260107_sprint_retro.md"):
+    for name in ("2026-01-05-setup.md", "session_20260107_sprint_retro.md"):  # dated: kept
         assert name in result.out
     assert not journal(repo).exists()
     # The import writes the index once the files are done: the next `index` (or commit) does.
