@@ -10,7 +10,9 @@ People write the same facts in many ways, and this module reads the common ones
 - the note's own field wins over one deeper down: a line that is not indented
   over a sub-item, a shallower section over a deeper one (an embedded decision
   record's `**Status**` under `###`), then the first;
-- the type is told by the file name's words, a `Hotfix:` title, or the sections.
+- the type is told by the file name's words, a `Hotfix:` title, or the sections;
+- the other notes it names, and whether it continues or requires them, are read
+  by `mentions` (mentions.py).
 Only the text is read here; the model turns what is found into a Session.
 """
 
@@ -20,6 +22,8 @@ import bisect
 import re
 from typing import NamedTuple
 
+from gitsess.core.mentions import Mention as Mention  # the notes a note names, read here too
+from gitsess.core.mentions import mentions as mentions
 from gitsess.core.names import DATE_SPELLING, date_from_name, find_date, one_line, parse_date
 
 _SESSION_TITLE = re.compile(r"^#[ \t]+Session(?:[ \t]+Log)?[ \t]*:[ \t]*(.+?)\s*$", re.M)
@@ -314,7 +318,8 @@ def legacy_tokens(raw: str) -> tuple[int | None, int | None]:
 
 
 def mentioned_sessions(text: str) -> list[str]:
-    """Session ids named in the text, in order of first mention, with `.md`."""
+    """Ids in git sess's own form (`session_YYYYMMDD_slug`) named in the text, in
+    order of first mention, with `.md`; `mentions` reads every other form too."""
     seen: dict[str, None] = {}
     for mention in _MENTION.findall(text):
         seen.setdefault(mention if mention.endswith(".md") else mention + ".md")
