@@ -66,6 +66,7 @@ _MD = re.compile(r"\.md$", re.I)
 # A date in a name, at its edges or between `-`, `_` or `.`: `x_20251201`, `2026-06-05-a`.
 _NAME_DATE = re.compile(r"(?:^|(?<=[-_.]))(\d{4})([-_]?)(\d{2})\2(\d{2})(?=$|[-_.])")
 _VERSION = re.compile(r"v?\d+(?:\.\d+)*", re.I)
+_PLACEHOLDER = re.compile(r"YYYY|MM-?DD|NNN|XXX|\{|<")  # `YYYY-MM-DD-slug.md` in a README
 # Repository documents, not notes, whatever folder they are in (undated only).
 _DOCUMENTS = frozenset(
     {"claude", "agents", "gemini", "copilot-instructions", "changelog", "contributing",
@@ -89,7 +90,7 @@ _OWN_HEADING = re.compile(rf"#+[ \t]+(?:{_SESSION_WORD}\b|\d)", re.I)
 # --- what says the note continues the one it names ------------------------------
 
 _CONTINUES = re.compile(
-    r"\bcontinu(?:es|ed|ing|ation)\b"
+    r"\bcontinu(?:e|es|ed|ing|ation)\b"
     r"|\bpick(?:s|ed|ing)?[ \t]+(?:it[ \t]+)?up[ \t]+(?:from|where|on)\b"
     r"|\bfollow(?:s|ing)?[ \t]+(?:on[ \t]+from|up[ \t]+on)\b|\bfollow-?up[ \t]+(?:to|of|on)\b"
     r"|\bresum(?:es|ed|ing)\b|\bpart[ \t]+\d+[ \t]+of\b"
@@ -106,7 +107,7 @@ _REQUIRES = re.compile(
 )
 # The other way: the note named continues this one; no link of this note's.
 _CONTINUED_BY = re.compile(
-    r"\b(?:continued|continues|picked[ \t]+up)[ \t]+(?:in|by|at)\b|\bfollowed[ \t]+by\b"
+    r"\b(?:continue[sd]?|picked[ \t]+up)[ \t]+(?:in|by|at)\b|\bfollowed[ \t]+by\b"
     r"|\bnext[ \t]+(?:session|part)\b|^[ \t>*+-]*\**next\**[ \t]*[:：]",
     re.I | re.M,
 )
@@ -221,12 +222,14 @@ def _dated_name(stem: str) -> bool:
 
 
 def _not_a_note(stem: str) -> bool:
-    """An undated name that is a folder's own file, a repository document or a
-    version: `README`, `SESSION_INDEX`, `handoff-template`, `CLAUDE`, `v2.0`."""
+    """An undated name that is a folder's own file, a repository document, a
+    version or a pattern: `README`, `SESSION_INDEX`, `handoff-template`, `CLAUDE`,
+    `v2.0`, `YYYY-MM-DD-slug`."""
     return (
         not is_export_name(f"{stem}.md")
         or stem.lower() in _DOCUMENTS
         or _VERSION.fullmatch(stem) is not None
+        or _PLACEHOLDER.search(stem) is not None
     )
 
 

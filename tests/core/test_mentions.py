@@ -100,6 +100,8 @@ def test_a_session_named_by_its_date(text, date):
         # undated words without `.md`, versions, plain dates, times
         "See setup, notes, the plan and auth-tokens for details.",
         "Bumped to 1.5.2 and v2.0.md is the spec's name; 2.1.md too.",
+        # patterns of names, in a README or an index
+        "Name them YYYY-MM-DD-slug.md or session_YYYYMMDD_slug.md or NNN_agent_slug.md.",
         "Deployed 2026-06-05 and 20260605 at 2026-06-05T10:00.",
         "Built 2026-06-05-1430 and 2026-06-05_1200.",
         # names that only end like one
@@ -121,6 +123,7 @@ def test_what_is_no_mention(text):
         "This continues 2026-06-05-a.md.",
         "A continuation of 2026-06-05-a.md.",
         "Continuing the work of 2026-06-05-a.md.",
+        "Continue 2026-06-05-a.md: handle the third vendor.",
         "Picks up from 2026-06-05-a.md.",
         "Picked up where 2026-06-05-a left off.",
         "This follows on from 2026-06-05-a.md.",
@@ -180,6 +183,7 @@ def test_what_says_the_note_requires_the_one_it_names(text):
     "text",
     [
         "Continued in 2026-06-09-z.md.",
+        "We continue in 2026-06-09-z.md.",
         "Followed by 2026-06-09-z.md.",
         "Next session: 2026-06-09-z.md",
         "## Next session\n- 2026-06-09-z.md\n",
