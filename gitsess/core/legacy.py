@@ -10,7 +10,9 @@ People write the same facts in many ways, and this module reads the common ones
 - the note's own field wins over one deeper down: a line that is not indented
   over a sub-item, a shallower section over a deeper one (an embedded decision
   record's `**Status**` under `###`), then the first;
-- the type is told by the file name's words, a `Hotfix:` title, or the sections.
+- the type is told by the file name's words, a `Hotfix:` title, or the sections;
+- the other notes it names, and whether it continues or requires them, are read
+  by `mentions` (mentions.py).
 Only the text is read here; the model turns what is found into a Session.
 """
 
@@ -20,6 +22,8 @@ import bisect
 import re
 from typing import NamedTuple
 
+from gitsess.core.mentions import Mention as Mention  # the notes a note names, read here too
+from gitsess.core.mentions import mentions as mentions
 from gitsess.core.names import DATE_SPELLING, date_from_name, find_date, one_line, parse_date
 
 _SESSION_TITLE = re.compile(r"^#[ \t]+Session(?:[ \t]+Log)?[ \t]*:[ \t]*(.+?)\s*$", re.M)
@@ -37,7 +41,15 @@ _PLAIN_FIELD = re.compile(
 )
 _HEADING_MARKS = re.compile(r"^[\W\d_]+|[\s:]+$")  # numbers, emoji, a colon
 _LIST_MARK = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s+")
-_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]`*][.!?])\s+(?=[A-Z0-9\"'(\[*`])")
+_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")  # a new item: not a quote's `>`
+_CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
+_NOT_PROSE = ("#", "---", "<!--", "|", "```", "***")
+_LINE_END = re.compile(r"[.!?:;。！？：][*_`\"')\]]*$")
+_WRAPPED = 50  # a line this long that ends mid-sentence was wrapped, not ended
+# A sentence ends at `.`, `!` or `?` after a word, before a space and a capital
+# (any script's), a digit or an opening mark; or after a CJK full stop.
+_SENTENCE_END = re.compile(r"(?<=[\w)\]`*%][.!?])\s+(?=\S)|(?<=[。！？])(?=\S)")
+_SENTENCE_START = "\"'([*`"
 _MENTION = re.compile(r"\bsession_\d{8}_[A-Za-z0-9_]+(?:\.md)?")
 
 # Labels of a note's date, in English and the languages' own word for it.
@@ -97,10 +109,20 @@ _SUMMARY_SECTIONS = (
 )  # fmt: skip
 
 # Words that label a title rather than say what it is about, with up to two words
-# before them: `Session Handoff —`, `Sprint Summary:`, `Dev Log:`, `Title:`.
+# before them: `Session Handoff —`, `Sprint Summary:`, `Dev Log:`, `Title:`,
+# `Issue #7:`; in English and a few other languages (`Sitzung:`, `Сессия:`).
+_LABEL_WORDS = (
+    "session", "handoff", "summary", "title", "recap", "log", "notes?", "report", "issue",
+    "sitzung", "zusammenfassung", "notizen", "protokoll",  # de
+    "séance", "seance", "résumé", "compte[ -]rendu",  # fr
+    "sesión", "sesion", "resumen", "notas", "sessão", "sessao", "resumo",  # es, pt
+    "sessione", "riepilogo",  # it
+    "сессия", "сеанс", "заметки", "итоги", "резюме", "отчёт", "отчет",  # ru
+    "セッション", "会话", "會話", "세션",  # ja, zh, ko
+)  # fmt: skip
 _LABEL = re.compile(
     r"^(?:[^\W\d_]+[ \t]+){0,2}?"
-    r"(?:(?:session|handoff|summary|title|recap|log|notes?|report)\b[ \t]*)+"
+    rf"(?:(?:{'|'.join(_LABEL_WORDS)})\b[ \t]*)+"
     r"(?:#?\d+\b[ \t]*)?(?:[:：|—–-]+[ \t]*|(?=\d))",
     re.I,
 )
@@ -296,7 +318,8 @@ def legacy_tokens(raw: str) -> tuple[int | None, int | None]:
 
 
 def mentioned_sessions(text: str) -> list[str]:
-    """Session ids named in the text, in order of first mention, with `.md`."""
+    """Ids in git sess's own form (`session_YYYYMMDD_slug`) named in the text, in
+    order of first mention, with `.md`; `mentions` reads every other form too."""
     seen: dict[str, None] = {}
     for mention in _MENTION.findall(text):
         seen.setdefault(mention if mention.endswith(".md") else mention + ".md")
@@ -316,14 +339,15 @@ def _title_line(text: str) -> str | None:
 
 def clean_title(raw: str) -> str | None:
     """The words of a title without the labels, dates and times around them:
-    `Session Handoff — 2026-05-05 — Setup` and `Setup - 2025-01-16 16:47` are `Setup`.
-    `Hotfix:` and `Issue #7:` are kept: they say what the session was about."""
+    `Session Handoff — 2026-05-05 — Setup`, `Setup - 2025-01-16 16:47`, `Issue #7:
+    Setup` and `Sitzung: Setup` are `Setup`. `Hotfix:` is kept: it tells the type.
+    None when nothing but labels and dates is left (the file name's words then)."""
     title = raw.replace("**", "").strip()
     while True:
         before = title
         title = _LABEL.sub("", title, count=1)
         title = _LEADING_DATE.sub("", title, count=1)
-        title = _TRAILING_DATE.sub("", title, count=1).strip(" \t:|—–-")
+        title = _TRAILING_DATE.sub("", title, count=1).strip(" \t:：|—–-")
         if title == before or not title:
             break
     return one_line(title)
@@ -357,10 +381,43 @@ def _summary(text: str, headings: list[tuple[int, int, str]]) -> str | None:
             if level < 2 or _plain_heading(heading) not in names:
                 continue
             end = headings[index + 1][0] if index + 1 < len(headings) else len(text)
-            for line in _content_lines(text, start, end):
-                if not _is_field(line):  # `**Start Time**: 16:47` is no summary
-                    return one_line(_first_sentence(line))
+            for paragraph in _paragraphs(text, start, end):
+                if not _is_field(paragraph[0]):  # `**Start Time**: 16:47` is no summary
+                    return one_line(_first_sentence(_sentence_lines(paragraph)))
     return None
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[list[str]]:
+    """The paragraphs and list items after the heading at `start`, each as its lines
+    with words (list marks and checkboxes dropped); a blank line, a new item or a
+    line that is no prose (table, fence, rule, field) ends one."""
+    paragraphs: list[list[str]] = []
+    current: list[str] | None = None
+    for raw in text[start:end].split("\n")[1:]:
+        line = _LIST_MARK.sub("", raw).strip()
+        if not line or line.startswith(_NOT_PROSE):
+            current = None
+            continue
+        line = _CHECKBOX.sub("", line)
+        if current is None or _ITEM_MARK.match(raw) or _is_field(line):
+            current = [line]
+            paragraphs.append(current)
+        else:
+            current.append(line)
+    return paragraphs
+
+
+def _sentence_lines(paragraph: list[str]) -> str:
+    """The lines that hold a hard-wrapped paragraph's first sentence, joined: a line
+    ending without `.`, `!` or `?` goes on when the next line looks like the same
+    sentence (starts in lower case, or follows a long, wrapped line)."""
+    joined = paragraph[0]
+    for before, line in zip(paragraph, paragraph[1:], strict=False):
+        ended = _first_sentence(joined) != joined or _LINE_END.search(before)
+        if ended or (line[:1].isupper() and len(before) < _WRAPPED):
+            break
+        joined = f"{joined} {line}"
+    return joined
 
 
 def _content_lines(text: str, start: int, end: int) -> list[str]:
@@ -368,7 +425,7 @@ def _content_lines(text: str, start: int, end: int) -> list[str]:
     lines = []
     for raw in text[start:end].split("\n")[1:]:
         line = _LIST_MARK.sub("", raw).strip()
-        if line and not line.startswith(("#", "---", "<!--", "|", "```", "***")):
+        if line and not line.startswith(_NOT_PROSE):
             lines.append(line)
     return lines
 
@@ -379,5 +436,8 @@ def _is_field(line: str) -> bool:
 
 
 def _first_sentence(line: str) -> str:
-    cut = _SENTENCE_END.search(line)
-    return line[: cut.start()] if cut else line
+    for cut in _SENTENCE_END.finditer(line):
+        after = line[cut.end()]
+        if after.isupper() or after.isdigit() or after in _SENTENCE_START or not cut.group():
+            return line[: cut.start()]
+    return line

@@ -113,42 +113,80 @@ def parse_date(raw: str) -> str | None:
 
 def date_from_name(name: str) -> str | None:
     """The date a file name holds (`session_20251201_x.md`, `2025-12-01-x.md`,
-    `2025-12-01-1430-x.md`, `SESSION_SUMMARY_20251201.md`)."""
-    match = re.search(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)", name)
-    return parse_date("-".join(match.groups())) if match else None
+    `2025-12-01-1430-x.md`, `SESSION_SUMMARY_20251201.md`); for a path relative to
+    the sessions directory, the file name's date first, else the nearest folder's
+    (`2025-12-01/001_claude_setup.md`, `Session_2025-11-17_Desc/SESSION_SUMMARY.md`)."""
+    for part in reversed(name.replace("\\", "/").split("/")):
+        match = _NAME_DATE_PARTS.search(part)
+        if match and (date := parse_date("-".join(match.groups()))):
+            return date
+    return None
 
 
+_NAME_DATE_PARTS = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
+
+# Month names as dates are written in notes, by language: the full name, then the
+# usual abbreviations (an abbreviation may end in `.`, read after the name). Russian
+# has the genitive of a date (`7 января`) and the nominative.
+_MONTH_NAMES = {
+    "en": ("january jan", "february feb", "march mar", "april apr", "may", "june jun",
+           "july jul", "august aug", "september sept sep", "october oct",
+           "november nov", "december dec"),
+    "de": ("januar jänner jän", "februar", "märz maerz mär mrz", "april", "mai", "juni",
+           "juli", "august", "september", "oktober okt", "november", "dezember dez"),
+    "fr": ("janvier janv", "février fevrier févr fevr fév", "mars", "avril avr", "mai",
+           "juin", "juillet juil", "août aout", "septembre", "octobre", "novembre",
+           "décembre decembre déc"),
+    "es": ("enero ene", "febrero", "marzo", "abril abr", "mayo", "junio", "julio",
+           "agosto ago", "septiembre setiembre", "octubre", "noviembre", "diciembre dic"),
+    "pt": ("janeiro", "fevereiro fev", "março marco", "abril", "maio", "junho", "julho",
+           "agosto", "setembro set", "outubro out", "novembro", "dezembro dez"),
+    "it": ("gennaio gen", "febbraio", "marzo", "aprile", "maggio mag", "giugno giu",
+           "luglio lug", "agosto", "settembre", "ottobre ott", "novembre", "dicembre"),
+    "ru": ("января январь янв", "февраля февраль февр фев", "марта март мар",
+           "апреля апрель апр", "мая май", "июня июнь июн", "июля июль июл",
+           "августа август авг", "сентября сентябрь сент сен", "октября октябрь окт",
+           "ноября ноябрь нояб ноя", "декабря декабрь дек"),
+}  # fmt: skip
 _MONTHS = {
     month: number
-    for number, names in enumerate(
-        ("jan january", "feb february", "mar march", "apr april", "may", "jun june",
-         "jul july", "aug august", "sep sept september", "oct october", "nov november",
-         "dec december"),
-        start=1,
-    )
-    for month in names.split()
-}  # fmt: skip
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    for names in _MONTH_NAMES.values()
+    for number, spellings in enumerate(names, start=1)
+    for month in spellings.split()
+}
+# Longest first, so `sept` is not read as `sep` followed by a `t`.
+_ANY_MONTH = "|".join(sorted(_MONTHS, key=lambda month: (-len(month), month)))
+_ENGLISH_MONTH = "|".join(
+    sorted((m for names in _MONTH_NAMES["en"] for m in names.split()), key=len, reverse=True)
 )
+# What may stand between a day and its month, and a month and its year:
+# `1st of March`, `7. Januar`, `1er mars`, `7 de enero de 2026`, `7 янв. 2026 г.`.
+_DAY_MARK = r"(?:st|nd|rd|th|er|º|\.)?"
+_OF = r"(?:of|de|del)"
 # The spellings of a date read in a note; also what a title loses (legacy.py).
 DATE_SPELLING = (
     r"(?<![\w.])(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?![\d])"
-    rf"|\b(?P<nm>{_MONTH})\.?\s+(?P<nd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ny>\d{{4}})\b"
-    rf"|\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm>{_MONTH})\.?,?\s+(?P<dy>\d{{4}})\b"
+    rf"|\b(?P<nm>{_ENGLISH_MONTH})\.?\s+(?P<nd>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ny>\d{{4}})\b"
+    rf"|\b(?P<dd>\d{{1,2}}){_DAY_MARK}\s+(?:{_OF}\s+)?(?P<dm>{_ANY_MONTH})\.?,?\s+"
+    rf"(?:{_OF}\s+)?(?P<dy>\d{{4}})(?!\d)"
     r"|(?<![\w/.])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"
+    # Chinese and Japanese `2026年1月7日`, Korean `2026년 1월 7일`
+    r"|(?<!\d)(?P<cy>\d{4})\s*[年년]\s*(?P<cm>\d{1,2})\s*[月월]\s*(?P<cd>\d{1,2})(?!\d)\s*[日일]?"
 )
 _DATE = re.compile(DATE_SPELLING, re.I)
 
 
 def find_date(text: str) -> str | None:
     """The first date written in the text, as ISO: `2025-12-27`, `Dec 27, 2025`,
-    `Saturday, 27 December 2025`, `12/27/2025`, `27.12.2025`.
+    `Saturday, 27 December 2025`, `12/27/2025`, `27.12.2025`, and with the month's
+    name in German, French, Spanish, Portuguese, Italian or Russian (`7. Januar
+    2026`, `1er mars 2026`, `7 de enero de 2026`, `7 янв. 2026 г.`), or `2026年1月7日`.
 
     Slashed numbers are read month/day (US) and dotted ones day.month (most of
     Europe), unless that makes no date: `27/12/2025` is the 27th of December.
     """
+    if not text.isascii():  # `März` may come decomposed (macOS file names, pasted text)
+        text = unicodedata.normalize("NFC", text)
     for match in _DATE.finditer(text):
         if match["iy"]:
             year, month, day = int(match["iy"]), int(match["im"]), int(match["id"])
@@ -156,6 +194,8 @@ def find_date(text: str) -> str | None:
             year, month, day = int(match["ny"]), _MONTHS[match["nm"].lower()], int(match["nd"])
         elif match["dm"]:
             year, month, day = int(match["dy"]), _MONTHS[match["dm"].lower()], int(match["dd"])
+        elif match["cy"]:
+            year, month, day = int(match["cy"]), int(match["cm"]), int(match["cd"])
         else:
             first, second, year = int(match["a"]), int(match["b"]), int(match["y"])
             month, day = (first, second) if match["sep"] == "/" else (second, first)
@@ -170,8 +210,9 @@ def find_date(text: str) -> str | None:
 
 def title_from_name(name: str) -> str:
     """`session_20251201_distilbert_training.md` -> `Distilbert training`;
-    `2025-07-16-1831-Build section 1.5.md` -> `Build section 1.5`."""
-    stem = re.sub(r"\.md$", "", name)
+    `2025-07-16-1831-Build section 1.5.md` -> `Build section 1.5`; of a path, the
+    file name's words."""
+    stem = re.sub(r"\.md$", "", name.replace("\\", "/").rsplit("/", 1)[-1])
     stem = re.sub(r"^session_", "", stem)
     stem = re.sub(r"^\d{4}-?\d{2}-?\d{2}(?:[-_ ]\d{4}(?=[-_ ]))?[-_ ]?", "", stem)
     stem = re.sub(r"[-_ ]\d{4}-?\d{2}-?\d{2}$", "", stem)

@@ -8,6 +8,7 @@ from gitsess.core.names import (
     SLUG_MAX,
     ascii_spelling,
     date_from_name,
+    find_date,
     is_export_name,
     one_line,
     parse_date,
@@ -109,3 +110,80 @@ def test_one_line():
     assert one_line("  two\n lines\t here ") == "two lines here"
     assert one_line(" \n ") is None
     assert one_line(None) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "date"),
+    [
+        # the file name's date first
+        ("2025-12-01/001_claude_setup.md", "2025-12-01"),
+        ("2025-12-01/session_20251203_x.md", "2025-12-03"),
+        # else the nearest folder's
+        ("Session_2025-11-17_Desc/SESSION_SUMMARY.md", "2025-11-17"),
+        ("roadmaps/2025-12-27_Name/roadmap.md", "2025-12-27"),
+        ("2024-01-01/2025-02-02_sprint/notes.md", "2025-02-02"),
+        ("archive/2025/12/x.md", None),  # year and month folders make no date
+        # a file name's date that is no date leaves the folder's
+        ("2025-12-01/session_20251303_x.md", "2025-12-01"),
+        ("docs/sessions/archive/notes.md", None),
+    ],
+)
+def test_the_date_of_a_path_in_the_sessions_directory(path, date):
+    assert date_from_name(path) == date
+
+
+def test_a_paths_title_is_its_file_names_words():
+    assert title_from_name("2025-12-01/001_claude_setup.md") == "001 claude setup"
+    assert title_from_name("archive/2025-12-01-cache-fix.md") == "Cache fix"
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # German
+        ("Datum: 7. Januar 2026", "2026-01-07"),
+        ("7. Jan. 2026", "2026-01-07"),
+        ("am 3. März 2026 um 10 Uhr", "2026-03-03"),
+        ("3. Ma\u0308rz 2026", "2026-03-03"),  # decomposed, as macOS writes names
+        ("24. Dezember 2025", "2025-12-24"),
+        ("2. Jänner 2026", "2026-01-02"),  # Austria
+        # French
+        ("7 janvier 2026", "2026-01-07"),
+        ("1er mars 2026", "2026-03-01"),
+        ("le 15 août 2025", "2025-08-15"),
+        ("3 févr. 2026", "2026-02-03"),
+        # Spanish, Portuguese, Italian
+        ("7 de enero de 2026", "2026-01-07"),
+        ("30 de septiembre del 2025", "2025-09-30"),
+        ("7 de janeiro de 2026", "2026-01-07"),
+        ("1º de maio de 2026", "2026-05-01"),
+        ("7 gennaio 2026", "2026-01-07"),
+        ("12 settembre 2025", "2025-09-12"),
+        # Russian: the genitive, the nominative, abbreviated, with г.
+        ("7 января 2026", "2026-01-07"),
+        ("7 янв. 2026 г.", "2026-01-07"),
+        ("7 января 2026г.", "2026-01-07"),
+        ("31 ДЕКАБРЯ 2025", "2025-12-31"),
+        # Chinese, Japanese, Korean
+        ("2026年1月7日", "2026-01-07"),
+        ("2026年01月07日（水）", "2026-01-07"),
+        ("2026/1/7", "2026-01-07"),
+        ("2026년 1월 7일", "2026-01-07"),
+        # English as before
+        ("Saturday, Dec 27, 2025", "2025-12-27"),
+        ("1st of March 2024", "2024-03-01"),
+        # words that are no dates
+        ("7 janvier", None),
+        ("mars 2026", None),
+        ("31 февраля 2026", None),
+        ("2026年13月7日", None),
+        ("Top 10 Mai-Tai 2026", None),
+    ],
+)
+def test_dates_with_month_names_in_other_languages(text, date):
+    assert find_date(text) == date
+
+
+def test_the_first_date_written_wins_in_any_language():
+    assert find_date("Am 7. Januar 2026 begonnen, am 2026-01-09 fertig") == "2026-01-07"
+    assert find_date("fixed 2026-01-09 (started 7 января 2026)") == "2026-01-09"
