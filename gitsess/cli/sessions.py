@@ -394,12 +394,15 @@ def import_(paths: tuple[str, ...], dry_run: bool, rename: bool, accept_links: b
             " keeps the history, then commit the frontmatter."
         )
     _print_suggestions(result.suggestions, accepted=result.accepted, dry_run=dry_run)
+    if len(result.skipped) == 1:  # the one line names the file, as any error does
+        only = result.skipped[0]
+        raise SystemExit(exit_with(ExitCode.ERROR, f"{only.path}: {only.reason}", only.hint))
     if result.skipped:
+        done = "would be" if dry_run else "was"
         raise SystemExit(
             exit_with(
                 ExitCode.ERROR,
-                f"{len(result.skipped)} file(s) skipped, listed above; the rest"
-                f" {'would be' if dry_run else 'was'} imported",
+                f"{len(result.skipped)} files skipped, listed above; the rest {done} imported",
                 "fix each as its hint says, then run git sess import on it again",
             )
         )
@@ -413,7 +416,11 @@ def _print_suggestions(suggestions: list[Any], *, accepted: bool, dry_run: bool)
     else:
         click.echo(
             "\nThe text names other sessions; links suggested (not added)."
-            f" Add them all: git sess import{' PATH...' if dry_run else ''} --accept-links"
+            + (
+                " Run the import with --accept-links to add them."
+                if dry_run
+                else " Add them all: git sess import --accept-links"
+            )
         )
     for suggestion in suggestions:
         command, mention = printable(suggestion.command()), printable(suggestion.mention)

@@ -126,6 +126,14 @@ _LABEL = re.compile(
     r"(?:#?\d+\b[ \t]*)?(?:[:：|—–-]+[ \t]*|(?=\d))",
     re.I,
 )
+# What a title starts with to say what kind of note it is, before a colon: `Hotfix:`,
+# `ADR 0001:`, `Decision:`; or an adr-tools number, `3. `. Stripped too: the type
+# is read from the title as written.
+_KIND_PREFIX = re.compile(
+    r"^(?:(?:hot[ -]?fix|bug[ -]?fix|fix|bug|adr|decision|rfc|ticket)\b[ \t]*#?[\d.-]*[ \t]*[:：]"
+    r"|\d{1,4}\.(?=[ \t]+\D))[ \t]*",
+    re.I,
+)
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]*)?"
 _TIME = (
     r"(?:[ \t,T]*(?:at[ \t]+)?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[ap]\.?m\.?)?"
@@ -184,7 +192,7 @@ def read_legacy(text: str, name: str | None = None) -> LegacyFacts:
         tokens=tokens,
         token_limit=token_limit,
         duration=first.get("duration"),
-        type=_type(headings, title, name),
+        type=_type(headings, raw_title, name),
         summary=_summary(text, headings),
     )
 
@@ -340,13 +348,15 @@ def _title_line(text: str) -> str | None:
 def clean_title(raw: str) -> str | None:
     """The words of a title without the labels, dates and times around them:
     `Session Handoff — 2026-05-05 — Setup`, `Setup - 2025-01-16 16:47`, `Issue #7:
-    Setup` and `Sitzung: Setup` are `Setup`. `Hotfix:` is kept: it tells the type.
+    Setup`, `Sitzung: Setup`, `Hotfix: Setup` and `ADR 0001: Setup` are `Setup` (the
+    type is read from the title as written).
     None when nothing but labels and dates is left (the file name's words then)."""
     title = raw.replace("**", "").strip()
     while True:
         before = title
         title = _LABEL.sub("", title, count=1)
         title = _LEADING_DATE.sub("", title, count=1)
+        title = _KIND_PREFIX.sub("", title, count=1)
         title = _TRAILING_DATE.sub("", title, count=1).strip(" \t:：|—–-")
         if title == before or not title:
             break

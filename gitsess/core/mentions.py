@@ -54,8 +54,8 @@ _LINK_TITLE = re.compile(r"""\s+(?:"[^"]*"|'[^']*')$""")
 # --- names in running text ------------------------------------------------------
 
 # A token of a name's characters, with folders before it: `docs/sessions/x.md`,
-# `./x.md`, `../x.md`, `~/notes/x.md`.
-_TOKEN = re.compile(r"(?<![\w./%@+~-])(?:~/|/)?(?:\.{1,2}/)*(?:[\w-][\w.-]*/)*[\w-][\w.-]*")
+# `./x.md`, `../x.md`, `~/notes/x.md`, `.sessions/x.md` (hidden folders too).
+_TOKEN = re.compile(r"(?<![\w./%@+~-])(?:~/|/)?(?:\.{1,2}/)*(?:\.?[\w-][\w.-]*/)*[\w-][\w.-]*")
 # The claude-sessions form, the one with spaces: `2025-07-16-1831-Title words.md`;
 # it runs to the first `.md` and holds no other date nor the end of a sentence.
 _SPACED = re.compile(
@@ -91,6 +91,11 @@ _OWN_HEADING = re.compile(rf"#+[ \t]+(?:{_SESSION_WORD}\b|\d)", re.I)
 
 _CONTINUES = re.compile(
     r"\bcontinu(?:e|es|ed|ing|ation)\b"
+    # `This follows x.md` (the name right after it), not `follows the pattern of x.md`.
+    r"|\bfollows[ \t]+(?=[`\[(]|\.{0,2}/|[\w-]*\d|$)"
+    # the same in a few other languages: de, fr, es, pt, it, ru
+    r"|\bfortsetzung\b|\bfortgesetzt\b|\bsuite[ \t]+(?:de|du)\b|\bcontinuaci[oó]n\b"
+    r"|\bcontinua[cç][aã]o\b|\bcontinuazione\b|\bпродолжени[ея]\b"
     r"|\bpick(?:s|ed|ing)?[ \t]+(?:it[ \t]+)?up[ \t]+(?:from|where|on)\b"
     r"|\bfollow(?:s|ing)?[ \t]+(?:on[ \t]+from|up[ \t]+on)\b|\bfollow-?up[ \t]+(?:to|of|on)\b"
     r"|\bresum(?:es|ed|ing)\b|\bpart[ \t]+\d+[ \t]+of\b"

@@ -87,6 +87,7 @@ class _Lookup:
         self.by_path: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = {}
         self.by_date: dict[str, list[str]] = {}
+        self.by_folder: dict[str, list[str]] = {}  # a folder per session, named alone
         self.dates: dict[str, str | None] = {}
         for note in notes:
             self.dates[note.id] = note.date
@@ -94,6 +95,8 @@ class _Lookup:
                 self.by_path[path.lower()] = note.id
                 name = posixpath.basename(path).lower()
                 self.by_name.setdefault(name, []).append(note.id)
+                folder = posixpath.basename(posixpath.dirname(path)).lower()
+                self.by_folder.setdefault(folder, []).append(note.id)
             self.by_path.setdefault(note.id.lower(), note.id)
             if note.date:
                 self.by_date.setdefault(note.date, []).append(note.id)
@@ -108,7 +111,10 @@ class _Lookup:
                 return self.by_path[path]
         if text.startswith(self.prefix.lower()) and text[len(self.prefix) :] in self.by_path:
             return self.by_path[text[len(self.prefix) :]]
-        return _only(set(self.by_name.get(posixpath.basename(text), [])))
+        name = posixpath.basename(text)
+        return _only(set(self.by_name.get(name, []))) or _only(
+            set(self.by_folder.get(name.removesuffix(".md"), []))
+        )
 
 
 def _only(ids: Iterable[str]) -> str | None:

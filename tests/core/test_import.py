@@ -163,7 +163,7 @@ def test_a_non_utf8_file_is_skipped_with_its_line_and_the_rest_imported(legacy_r
     assert result.code == 1
     assert "skipped .sessions/session_20260225_cafe.md:1: not valid UTF-8 (byte 0xe9)" in result.out
     assert "  hint: re-save it as UTF-8" in result.out
-    assert_one_line_error(result, "1 file(s) skipped")
+    assert_one_line_error(result, ".sessions/session_20260225_cafe.md:1: not valid UTF-8")
     assert bad.read_bytes() == data
     for name in EXPECTED:
         assert imported(legacy_repo, name)[0]["title"] == EXPECTED[name]["title"]
@@ -185,7 +185,7 @@ def test_a_path_outside_the_repository_is_an_error(legacy_repo, tmp_path):
 
     result = sess(legacy_repo, "import", str(outside))
     assert f"skipped {outside}: is outside the repository" in result.out
-    assert_one_line_error(result, "1 file(s) skipped")
+    assert_one_line_error(result, "elsewhere.md: is outside the repository")
     assert snapshot(legacy_repo) == before
     assert outside.read_text() == "# Session: Elsewhere\n**Date**: 2026-01-01\n"
 

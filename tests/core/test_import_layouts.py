@@ -223,7 +223,7 @@ def test_files_that_cannot_be_read_are_skipped_and_the_rest_imported(repo):
 
     result = sess(repo, "import", "notes")
 
-    assert_one_line_error(result, "5 file(s) skipped")
+    assert_one_line_error(result, "5 files skipped")
     for name, (data, reason) in BAD.items():
         line = next(line for line in result.out.splitlines() if f"notes/{name}" in line)
         assert line.startswith("skipped ") and reason in line, line
@@ -291,7 +291,7 @@ def test_an_import_with_nothing_here_says_where_notes_are(repo):
 def test_a_path_that_names_nothing_is_skipped_not_fatal(repo):
     write(repo, "notes/2026-01-03-good.md", note("Good", "2026-01-03"))
     result = sess(repo, "import", "notes", "nowhere", "missing-*.md")
-    assert_one_line_error(result, "2 file(s) skipped")
+    assert_one_line_error(result, "2 files skipped")
     assert "skipped nowhere: no such file or directory" in result.out
     assert "skipped missing-*.md: no file matches" in result.out
     assert list(listed(repo)) == ["2026-01-03-good.md"]

@@ -143,6 +143,12 @@ def test_what_is_no_mention(text):
         "## Previous\n- 2026-06-05-a.md\n",
         "**Previous sessions:**\n- 2026-06-05-a.md\n",
         "Continued from:\n2026-06-05-a.md\n",
+        "This follows 2026-06-05-a.md.",
+        "Follows `2026-06-05-a.md`; same pipeline.",
+        "Fortsetzung von 2026-06-05-a.md (Meilenstein M1).",
+        "Продолжение 2026-06-05-a.md: заведующая согласует обмен.",
+        "Continuación de 2026-06-05-a.md.",
+        "Suite de 2026-06-05-a.md.",
     ],
 )
 def test_what_says_the_note_continues_the_one_it_names(text):
@@ -251,3 +257,17 @@ def test_one_note_named_with_and_without_md_is_one_mention():
 def test_mentioned_sessions_still_reads_git_sess_ids_only():
     text = "Continues session_20260210_x.md and 2026-06-05-a.md; not xsession_20260101_b."
     assert mentioned_sessions(text) == ["session_20260210_x.md"]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Continued from .sessions/2026-06-05-a.md.", ".sessions/2026-06-05-a.md"),
+        (
+            "see .claude/sessions/2025-12-01/001_claude_setup.md",
+            (".claude/sessions/2025-12-01/001_claude_setup.md"),
+        ),
+    ],
+)
+def test_a_path_through_a_hidden_folder_is_a_mention(text, named):
+    assert [mention.text for mention in mentions(text)] == [named]

@@ -243,7 +243,7 @@ def test_import_does_not_follow_a_symlinked_file_out_of_the_repository(sessions,
     docs = sessions / "docs"
     docs.mkdir()
     (docs / "session_20260101_notes.md").symlink_to(secret)
-    assert_refused(sessions, ("import", "docs"), "session_20260101_notes.md is a symbolic link")
+    assert_refused(sessions, ("import", "docs"), "session_20260101_notes.md: is a symbolic link")
 
 
 def test_new_fails_before_writing_when_the_index_cannot_be_regenerated(sessions):
