@@ -52,6 +52,9 @@ class Scan:
 
     hashes: dict[str, str]
     parsed: dict[str, Session]  # files that had to be parsed during the scan
+    # Notes whose names are not UTF-8 (as Python spells such bytes): left out of
+    # everything, which could not print or store them, and reported by `check`.
+    unnamed: list[str] = field(default_factory=list)
     known_fingerprint: str | None = None  # recorded with the signatures, when still true
 
     @functools.cached_property
@@ -204,7 +207,7 @@ def scan_sessions(
     signatures_path = state_dir / f"{cache_prefix}{SIGNATURES}"
     recorded = _read_signatures(signatures_path, sessions_dir)
     scan_ns = time.time_ns()
-    entries = _export_entries(sessions_path)
+    entries, unnamed = _export_entries(sessions_path)
     # Every command runs this for every export (10,000 stat calls take ~30 ms),
     # so the common case is one string comparison: the directory listed with
     # each file's signature, exactly as recorded, and nothing recent enough to
@@ -217,7 +220,7 @@ def scan_sessions(
     trusted_before = recorded.written_ns - RACY_NS
     if listing == recorded.listing and newest < trusted_before:
         hashes = dict(zip(names, recorded.digests, strict=True))
-        return Scan(hashes=hashes, parsed={}, known_fingerprint=recorded.fingerprint)
+        return Scan(hashes, {}, unnamed, known_fingerprint=recorded.fingerprint)
     known = recorded.records()
     files: dict[str, tuple[str, str]] = {}
     stale: list[tuple[str, str, str | None]] = []  # (name, signature, hash last seen)
@@ -232,7 +235,7 @@ def scan_sessions(
         files[name] = (signature, digest)
         if fields is not None:
             parsed[name] = Session.from_record(name, f"{sessions_dir}/{name}", fields)
-    scan = Scan(hashes={name: files[name][1] for name in names}, parsed=parsed)
+    scan = Scan({name: files[name][1] for name in names}, parsed, unnamed)
     _write_signatures(signatures_path, sessions_dir, scan_ns, names, files, scan.fingerprint)
     return scan
 
@@ -421,11 +424,15 @@ def _stored_session(stored: Any, digest: str, name: str, path: str) -> Session |
         return None  # a corrupt record: parse the file again
 
 
-def _export_entries(sessions_path: Path) -> list[tuple[str, os.DirEntry[str]]]:
-    """(path relative to the directory, entry) of every export, folders included;
-    symbolic links are never followed, to a file or to a folder."""
+def _export_entries(
+    sessions_path: Path,
+) -> tuple[list[tuple[str, os.DirEntry[str]]], list[str]]:
+    """(path relative to the directory, entry) of every export, folders included,
+    and the notes whose names are not UTF-8; symbolic links are never followed,
+    to a file or to a folder."""
+    unnamed: list[str] = []
     try:
-        return _walk(sessions_path, "")
+        return _walk(sessions_path, "", unnamed), unnamed
     except OSError as exc:
         raise GitSessError(
             f"cannot read {sessions_path}: {exc.strerror or exc}",
@@ -433,7 +440,9 @@ def _export_entries(sessions_path: Path) -> list[tuple[str, os.DirEntry[str]]]:
         ) from exc
 
 
-def _walk(directory: Path | str, prefix: str) -> list[tuple[str, os.DirEntry[str]]]:
+def _walk(
+    directory: Path | str, prefix: str, unnamed: list[str]
+) -> list[tuple[str, os.DirEntry[str]]]:
     found: list[tuple[str, os.DirEntry[str]]] = []
     folders: list[str] = []
     with os.scandir(directory) as entries:
@@ -441,9 +450,17 @@ def _walk(directory: Path | str, prefix: str) -> list[tuple[str, os.DirEntry[str
             name = prefix + entry.name
             if name.endswith(".md"):
                 if is_export_name(name) and entry.is_file(follow_symlinks=False):
-                    found.append((name, entry))
-            elif entry.is_dir(follow_symlinks=False) and is_note_folder(name):
+                    (found.append((name, entry)) if _utf8(name) else unnamed.append(name))
+            elif entry.is_dir(follow_symlinks=False) and is_note_folder(name) and _utf8(name):
                 folders.append(entry.path)
     for folder in folders:  # after the listing is closed: one open directory at a time
-        found.extend(_walk(folder, f"{prefix}{os.path.basename(folder)}/"))
+        found.extend(_walk(folder, f"{prefix}{os.path.basename(folder)}/", unnamed))
     return found
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")  # fails on the surrogates that stand for undecodable bytes
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -36,8 +36,21 @@ class CheckReport:
 def check_workspace(workspace: Workspace) -> CheckReport:
     catalog = workspace.catalog()
     problems = export_problems(workspace, catalog) + _index_problems(workspace, catalog)
+    problems += [_unnamed_problem(workspace, name) for name in catalog.scan.unnamed]
     problems.sort(key=lambda p: (p.path, p.line or 0, p.level, p.message))
     return CheckReport(sessions=len(catalog.sessions), problems=problems)
+
+
+def _unnamed_problem(workspace: Workspace, name: str) -> Problem:
+    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    path = f"{workspace.config.sessions_dir}/{shown}"
+    return Problem(
+        path,
+        None,
+        "error",
+        "the file name is not valid UTF-8: git sess leaves the note out",
+        "give it a name of its own: git sess import renames it by its date and title",
+    )
 
 
 def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:

@@ -72,11 +72,16 @@ def nothing_here(workspace: Workspace) -> GitSessError:
 # --- finding the notes -------------------------------------------------------------------
 
 
-def find_notes(workspace: Workspace, paths: list[str], existing: list[Session]) -> Found:
+def find_notes(
+    workspace: Workspace, paths: list[str], existing: list[Session], unnamed: list[str]
+) -> Found:
+    """Without `paths`: the notes of the sessions directory still to import, those
+    without a (whole) frontmatter and those whose names are not UTF-8 (`unnamed`)."""
     found = Found()
     root = workspace.repo.root
     if not paths:
         found.sources = [Source(root / s.path, None) for s in existing if _incomplete(s)]
+        found.sources += [Source(workspace.sessions_path / name, None) for name in unnamed]
         return found
     for raw in paths:
         matches = [raw]

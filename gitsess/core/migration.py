@@ -24,6 +24,7 @@ asked (`accept_links`).
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,8 +94,10 @@ def import_exports(
         first_use = not workspace.sessions_path.exists()
         if first_use and not paths:
             raise nothing_here(workspace)
-        existing = [] if first_use else workspace.catalog().sessions
-        found = find_notes(workspace, paths, existing)
+        catalog = None if first_use else workspace.catalog()
+        existing = catalog.sessions if catalog else []
+        unnamed = catalog.scan.unnamed if catalog else []
+        found = find_notes(workspace, paths, existing, unnamed)
         items, skipped, already = _plan(workspace, found.sources, existing, rename)
         moves = {item.source: item.target for item in items if item.moved}
         notes = _note_texts(workspace, items, existing, moves)
@@ -236,8 +239,9 @@ def _target(
     named = f"session_{date.replace('-', '')}_{slugify(session.title)}.md"
     if rename:
         return relative if _is_session_name(source.path.name) else f"{sessions_dir}/{named}"
-    if inside:
-        return relative
+    if inside:  # adopted where it is, unless its name cannot be an id
+        folder = posixpath.dirname(relative)
+        return relative if _plain_name(source.path.name) else f"{folder}/{named}"
     below = source.path.relative_to(source.root).as_posix() if source.root else source.path.name
     folders, _, name = below.rpartition("/")
     dated = date_from_name(name) or any(date_from_name(part) for part in folders.split("/"))

@@ -9,7 +9,6 @@ values become a Session, and whatever is wrong becomes a Problem on its line.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from gitsess.core.frontmatter import (
 )
 from gitsess.core.legacy import read_legacy, title_from_text
 from gitsess.core.names import date_from_name, one_line, parse_date, title_from_name
+from gitsess.core.values import Unstorable, plain_value
 
 KNOWN_KEYS = (
     "title", "date", "type", "status", "tags", "summary",
@@ -256,21 +256,31 @@ def _unreadable_frontmatter(
 
 def _apply_mapping(session: Session, meta: dict[Any, Any], body: str) -> None:
     meta = {str(key): value for key, value in meta.items()}
-    for key in REQUIRED_KEYS:
-        if meta.get(key) in (None, ""):
-            _problem(
-                session,
-                session.key_lines.get(key, 1),
-                "error",
-                f"missing required field '{key}'",
-                f"add '{key}: …' to the frontmatter",
-            )
+    missing = [key for key in REQUIRED_KEYS if meta.get(key) in (None, "")]
+    for key in missing:
+        _problem(
+            session,
+            session.key_lines.get(key, 1),
+            "error",
+            f"missing required field '{key}'",
+            f"add '{key}: …' to the frontmatter",
+        )
+    # A hand-kept note with a few keys (tags, author): the rest is read from its
+    # text, as for a note without frontmatter, so it reads the same before and
+    # after `import` fills them in.
+    facts = read_legacy(body, session.path) if missing else None
     title = _text_field(session, "title", meta.get("title"))
-    session.title = title or title_from_text(body) or session.title
-    session.date = _date_field(session, meta.get("date")) or session.date
-    session.type = _text_field(session, "type", meta.get("type")) or session.type
-    session.status = _text_field(session, "status", meta.get("status")) or session.status
-    session.summary = _text_field(session, "summary", meta.get("summary"))
+    session.title = title or (facts and facts.title) or title_from_text(body) or session.title
+    date = _date_field(session, meta.get("date"))
+    session.date = date or (facts and facts.date) or session.date
+    session.type = _text_field(session, "type", meta.get("type")) or (
+        facts.type if facts else session.type
+    )
+    status = _text_field(session, "status", meta.get("status"))
+    session.status = status or (facts and facts.status) or session.status
+    session.summary = _text_field(session, "summary", meta.get("summary")) or (
+        facts.summary if facts else None
+    )
     session.tags = _list_field(session, "tags", meta.get("tags"))
     session.prerequisite_sessions = _list_field(
         session, "prerequisite_sessions", meta.get("prerequisite_sessions")
@@ -282,7 +292,7 @@ def _apply_mapping(session: Session, meta: dict[Any, Any], body: str) -> None:
         if key in KNOWN_KEYS:
             continue
         try:
-            session.extra[key] = _plain(value, frozenset(), [PLAIN_VALUES_MAX])
+            session.extra[key] = plain_value(value)
         except Unstorable as unstorable:
             _problem(
                 session,
@@ -431,56 +441,6 @@ def _scalar_text(value: Any) -> str | None:
     if isinstance(value, (list, dict)):
         return None
     return one_line(str(value))
-
-
-class Unstorable(ValueError):
-    """A YAML value that safe loading builds but a JSON cache cannot hold."""
-
-    def __init__(self, reason: str, hint: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.hint = hint
-
-
-PLAIN_VALUES_MAX = 10_000  # an alias-expanded value bigger than this is refused
-
-
-PLAIN_DEPTH_MAX = 100  # deeper nesting is refused before Python's recursion limit
-
-
-def _plain(value: Any, enclosing: frozenset[int], budget: list[int]) -> Any:
-    """YAML values in a JSON-safe form (dates become ISO strings).
-
-    Aliases are shared by safe loading but copied here, so a few hundred bytes
-    of nested aliases could expand to gigabytes: `budget` caps the copy.
-    """
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise Unstorable(
-            f"expands to more than {PLAIN_VALUES_MAX:,} values (nested aliases?)",
-            "write the value out, or drop it: exports hold notes, not data",
-        )
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        raise Unstorable("holds binary data (!!binary)", "write it as text, or drop it")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise Unstorable(f"is {value}, not a number", "quote it to keep it as text")
-    if isinstance(value, (dict, list, tuple, set)):
-        if len(enclosing) >= PLAIN_DEPTH_MAX:
-            raise Unstorable(
-                f"nests more than {PLAIN_DEPTH_MAX} levels deep", "flatten the value, or drop it"
-            )
-        if id(value) in enclosing:
-            raise Unstorable(
-                "holds a YAML alias that refers to itself",
-                "replace the alias (*name) with the value it stands for",
-            )
-        inner = enclosing | {id(value)}
-        if isinstance(value, dict):
-            return {str(key): _plain(item, inner, budget) for key, item in value.items()}
-        return [_plain(item, inner, budget) for item in value]
-    return value
 
 
 _CONFLICT = re.compile(r"^<{7}(?: |$)(?:.*\n)*?={7}$(?:.*\n)*?^>{7}(?: |$)", re.MULTILINE)

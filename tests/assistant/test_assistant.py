@@ -703,3 +703,32 @@ def test_assistant_test_shows_each_hook_and_changes_nothing(sessions: Path) -> N
 
 def test_assistant_test_without_a_transcript(sessions: Path) -> None:
     assert_one_line_error(sess(sessions, "assistant", "test"), "no Claude Code transcript")
+
+
+def test_the_session_current_session_names_is_the_one_in_progress(sessions: Path) -> None:
+    # The claude-sessions slash commands keep `.current-session` beside their notes;
+    # with their folder as the sessions directory, it names the work to pick up.
+    notes = sessions / ".claude" / "sessions"
+    (notes / "2025-07-16").mkdir(parents=True)
+    (notes / "2025-07-16-0930-Build section 1.4.md").write_text("# Build section 1.4\n\nWIP\n")
+    (notes / "2025-07-16-1831-Build section 1.5.md").write_text("# Build section 1.5\n\nWIP\n")
+    (notes / ".current-session").write_text("2025-07-16-0930-Build section 1.4.md\n")
+    git(sessions, "config", "sess.dir", ".claude/sessions")
+    payload = event(sessions, "SessionStart", None, source="compact")
+
+    text = context_of(run_hook(sessions, "SessionStart", payload))
+    assert ".claude/sessions/2025-07-16-0930-Build section 1.4.md (the session in progress)" in (
+        text
+    )
+    (notes / ".current-session").write_text("2025-07-16-1831-Build section 1.5.md\n")
+    text = context_of(run_hook(sessions, "SessionStart", payload))  # not the remembered answer
+    assert ".claude/sessions/2025-07-16-1831-Build section 1.5.md (the session in progress)" in (
+        text
+    )
+    # A pointer through a symbolic link is never read; the newest in progress then.
+    (notes / ".current-session").unlink()
+    outside = sessions.parent / "pointer"
+    outside.write_text("2025-07-16-0930-Build section 1.4.md\n")
+    (notes / ".current-session").symlink_to(outside)
+    text = context_of(run_hook(sessions, "SessionStart", payload))
+    assert "2025-07-16-1831-Build section 1.5.md (the session in progress)" in text

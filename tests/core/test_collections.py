@@ -185,3 +185,31 @@ def _misses(collections: dict[str, Imported], measure: str) -> list[str]:
                     if (path, link["kind"], link["to"]) not in imported.suggested:
                         missed.append(f"{name}/{path} -{link['kind']}-> {link['to']}")
     return missed
+
+
+ADOPTED = {
+    "dot-sessions": ".sessions",
+    "claude-slash": ".claude/sessions",
+    "claude-dated": ".claude/sessions",
+    "agents-daily": ".claude/sessions",
+    "docs-archive": "docs/sessions",
+    "folder-per-session": ".sessions",
+    "roadmaps": "roadmaps",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADOPTED))
+def test_every_command_reads_a_note_the_same_with_or_without_import(collections, name, tmp_path):
+    repo = tmp_path / name
+    shutil.copytree(COLLECTIONS / name, repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "sess.dir", ADOPTED[name])
+    listed = sess(repo, "list", "--json")
+    assert listed.code == 0, listed.err
+    adopted = {entry["path"]: entry for entry in json.loads(listed.out)}
+    imported = collections[name]
+    assert len(adopted) == len(imported.sessions)
+    for path, entry in adopted.items():
+        after = imported.sessions[imported.where[path]]
+        for key in ("title", "date", "type", "status", "summary"):
+            assert entry[key] == after[key], (path, key)

@@ -1518,3 +1518,32 @@ def test_a_sessions_directory_with_a_space_gets_a_working_merge_attribute(repo):
     assert attribute.strip().endswith("merge: git-sess-index")
     done = subprocess.run(["git", "status"], cwd=repo, capture_output=True, text=True)
     assert done.stderr == ""  # no "is not a valid attribute name"
+
+
+def test_notes_in_folders_are_committed_and_the_files_beside_them_never_block(hooked):
+    # Issue 16: notes kept in folders of the sessions directory, with the hand-kept
+    # files people keep beside them (an index, a template, a README, a prompt).
+    notes = hooked / ".sessions"
+    day = notes / "2025-12-01"
+    day.mkdir()
+    (day / "001_claude_setup.md").write_text("# Setup\n\n**Date**: 2025-12-01\n**Status**: Done\n")
+    (day / "README.md").write_text("# What the agents did that day\n")
+    (notes / "SESSION_INDEX.md").write_text(
+        "# My own index\n\n- [setup](2025-12-01/001_claude_setup.md)\n"
+    )
+    (notes / "TEMPLATE.md").write_text("# Session: <title>\n\n**Date**: YYYY-MM-DD\n")
+    (notes / "_next-session-prompt-2.md").write_text("Pick up the setup.\n")
+    git(hooked, "add", "-A")
+
+    done = commit(hooked, "-m", "Notes of the first day")
+
+    assert done.returncode == 0, done.stderr
+    index = committed(hooked, ".sessions/session_index.md")
+    assert "(2025-12-01/001_claude_setup.md) - Setup" in index
+    assert "SESSION_INDEX" not in index and "TEMPLATE" not in index and "README" not in index
+    (notes / "SESSION_INDEX.md").write_text("# My own index, edited\n")
+    (notes / "TEMPLATE.md").write_text("# Session: <title>\n")
+    git(hooked, "add", "-A")
+    done = commit(hooked, "-m", "Edit the hand-kept index")
+    assert done.returncode == 0, done.stderr
+    assert status(hooked) == ""
