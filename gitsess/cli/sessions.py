@@ -336,12 +336,15 @@ def index(check_only: bool) -> None:
 def import_(paths: tuple[str, ...], dry_run: bool, rename: bool, accept_links: bool) -> None:
     """Bring in hand-kept session notes: a frontmatter read from each one's text.
 
-    Without PATHS: every note in the sessions directory that has no frontmatter.
-    PATHS (files, folders with their subfolders, globs) elsewhere in the
-    repository are moved in with `git mv`, so history follows them; their
-    subfolders and dated names are kept (--rename to name them all
+    Without PATHS: every note in the sessions directory (git config sess.dir,
+    default .sessions) that has no frontmatter, or only another tool's. PATHS
+    (files, folders with their subfolders, globs) elsewhere in the repository
+    are moved into the sessions directory with `git mv`, so history follows
+    them; their subfolders and dated names are kept (--rename to name them all
     session_YYYYMMDD_slug.md), and every reference to them in the other notes
-    and in the files left beside them is rewritten. READMEs, indexes and
+    and in the repository's text files (a README's links) is rewritten. To keep
+    notes where they are instead: git config sess.dir FOLDER, then git sess
+    import. READMEs, indexes and
     templates are left where they are. A note that cannot be read is listed and
     skipped, the rest imported, and the exit status is 1. Bodies are kept byte
     for byte; links the text mentions are suggested, added only with
@@ -413,6 +416,10 @@ def _print_suggestions(suggestions: list[Any], *, accepted: bool, dry_run: bool)
         return
     if accepted:
         click.echo(f"\n{'Would add' if dry_run else 'Added'} the links the text asks for:")
+        for suggestion in suggestions:
+            source, target = printable(suggestion.source), printable(suggestion.target)
+            click.echo(f"  {source} {suggestion.kind} {target}")
+        return
     else:
         click.echo(
             "\nThe text names other sessions; links suggested (not added)."

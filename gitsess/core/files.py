@@ -146,8 +146,35 @@ def decode_utf8(data: bytes, label: str) -> str:
         raise GitSessError(f"{label}:{line}: {message}", hint) from exc
 
 
+def wide_encoding(data: bytes) -> str | None:
+    """`UTF-16` or `UTF-32` when the bytes are text in one of those, else None."""
+    if data.startswith((b"\xff\xfe\0\0", b"\0\0\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4]
+    if len(head) == 4 and head.count(0) == 2 and b"\0\0" in (head[1::2], head[0::2]):
+        return "UTF-16"  # no mark, but every other byte of ASCII letters is NUL
+    return None
+
+
+def describe_wide_text(data: bytes, label: str) -> tuple[int, str, str]:
+    """(line, message, hint) for a file in UTF-16 or UTF-32."""
+    encoding = wide_encoding(data)
+    return (
+        1,
+        f"is {encoding} text, not UTF-8",
+        f"convert it: iconv -f {encoding} -t UTF-8 {label} -o {label}.utf8"
+        f" && mv {label}.utf8 {label}",
+    )
+
+
 def describe_utf8_error(data: bytes, error: UnicodeDecodeError, label: str) -> tuple[int, str, str]:
-    """(line, message, hint) for a file that is not UTF-8."""
+    """(line, message, hint) for a file that is not UTF-8; UTF-16 and UTF-32 (a
+    byte-order mark, or NULs between ASCII letters) are named as what they are,
+    since re-reading them as latin-1 would garble every character."""
+    if wide_encoding(data) is not None:
+        return describe_wide_text(data, label)
     line = data[: error.start].count(b"\n") + 1
     return (
         line,

@@ -162,7 +162,7 @@ def _why_not_a_note(name: str) -> str:
         return "a read-me, not a note"
     if name.startswith(("_", ".")):
         return "a private or hidden file (starts with _ or .)"
-    if lower in ("session_index.md", "context_management.md"):
+    if name in ("session_index.md", "CONTEXT_MANAGEMENT.md"):
         return "git sess's own file"
     return "names a folder's index, template or running list, not one session"
 

@@ -29,7 +29,8 @@ running (the lock is held) is left to that owner.
 Test hook: with the environment variable GIT_SESS_FAULT_STEP=N, the process
 exits with `os._exit(137)` right before step N — the moves counted first, then
 the writes, from 1; one past the last step is the removal of the journal — as
-a SIGKILL there would. Recovery (`finish_pending`) counts the same steps, so an
+a SIGKILL there would; `N:interrupt` raises KeyboardInterrupt there instead, as
+^C would. Recovery (`finish_pending`) counts the same steps, so an
 interrupted recovery can be tested too. Nothing else reads this variable.
 """
 
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from gitsess.core.errors import GitSessError
+from gitsess.core.errors import GitSessError, warn
 from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.repo import git_process
 
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
     from gitsess.core.workspace import Workspace
 
 JOURNAL_NAME = "journal.json"
+# Operations whose last step, after the journaled ones, regenerates the index: a
+# recovery does that too.
+ENDS_WITH_THE_INDEX = frozenset({"import"})
 FAULT_VARIABLE = "GIT_SESS_FAULT_STEP"
 _FORMAT = 1
 _OPERATION = re.compile(r"[a-z][a-z -]{0,40}")  # printed in a message: plain words only
@@ -119,6 +123,9 @@ def run_journaled(
         _carry_out(workspace, journal, recovering=False)
     except GitSessError as exc:
         raise _still_journaled(exc, journal, path) from exc
+    except KeyboardInterrupt:
+        warn(f"interrupted: the {operation} is journaled; the next git sess command finishes it")
+        raise
 
 
 def finish_pending(workspace: Workspace) -> str | None:
@@ -144,7 +151,18 @@ def finish_pending(workspace: Workspace) -> str | None:
             _carry_out(workspace, journal, recovering=True)
         except GitSessError as exc:
             raise _still_journaled(exc, journal, path) from exc
+        if journal.operation in ENDS_WITH_THE_INDEX:
+            _refresh_index(workspace)
     return f"git-sess: finished an interrupted {journal.operation} ({journal.files} files)"
+
+
+def _refresh_index(workspace: Workspace) -> None:
+    """The index, as the interrupted operation would have ended by writing it."""
+    from gitsess.core.workspace import write_index  # the catalog only when one was pending
+
+    if workspace.sessions_path.is_dir():
+        with contextlib.suppress(GitSessError):  # `check` says what is wrong with it
+            write_index(workspace, workspace.catalog())
 
 
 # --- checking the plan ------------------------------------------------------------
@@ -268,8 +286,11 @@ def remove_if_empty(directory: Path, root: Path) -> None:
 
 def _fault_point(step: int) -> None:
     """The test hook of the module docstring."""
-    if os.environ.get(FAULT_VARIABLE) == str(step):
+    fault = os.environ.get(FAULT_VARIABLE)
+    if fault == str(step):
         os._exit(137)
+    if fault == f"{step}:interrupt":
+        raise KeyboardInterrupt  # ^C, as the terminal's SIGINT raises it
 
 
 # --- the journal file ---------------------------------------------------------------

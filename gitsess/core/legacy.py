@@ -58,7 +58,10 @@ DATE_KEYS = frozenset(
      "created on", "created at", "дата", "datum", "fecha", "data", "dato", "tarih",
      "päivämäärä", "ημερομηνία", "日付", "日期", "날짜", "תאריך", "تاريخ"}
 )  # fmt: skip
-STATUS_KEYS = frozenset({"status", "session status", "state", "статус", "estado", "stato"})
+STATUS_KEYS = frozenset(
+    {"status", "session status", "state", "статус", "estado", "stato", "statut", "état",
+     "stand", "zustand", "ステータス", "状態", "状态", "狀態", "상태", "durum", "tila"}
+)  # fmt: skip
 _DONE_KEYS = frozenset({"completed", "finished", "closed", "resolved", "date completed"})
 _WANTED = DATE_KEYS | STATUS_KEYS | _DONE_KEYS
 
@@ -130,10 +133,12 @@ _LABEL = re.compile(
 # `ADR 0001:`, `Decision:`; or an adr-tools number, `3. `. Stripped too: the type
 # is read from the title as written.
 _KIND_PREFIX = re.compile(
-    r"^(?:(?:hot[ -]?fix|bug[ -]?fix|fix|bug|adr|decision|rfc|ticket)\b[ \t]*#?[\d.-]*[ \t]*[:：]"
+    r"^(?:(?:hot[ -]?fix|bug[ -]?fix|fix|bug|adr|decision|rfc|ticket|roadmap|retro(?:spective)?"
+    r"|post-?mortem|incident|spike)\b[ \t]*#?[\d.-]*[ \t]*[:：]"
     r"|\d{1,4}\.(?=[ \t]+\D))[ \t]*",
     re.I,
 )
+_SIGNS = re.compile(r"^[^\w\s(\[\"'`#*]+[ \t]+")
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]*)?"
 _TIME = (
     r"(?:[ \t,T]*(?:at[ \t]+)?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[ap]\.?m\.?)?"
@@ -187,7 +192,7 @@ def read_legacy(text: str, name: str | None = None) -> LegacyFacts:
     title = clean_title(raw_title) if raw_title else None
     return LegacyFacts(
         title=title,
-        date=_as_before(text, bold) or _date(fields, text, headings, raw_title, name),
+        date=_as_before(text, fields) or _date(fields, text, headings, raw_title, name),
         status=_status(fields),
         tokens=tokens,
         token_limit=token_limit,
@@ -251,11 +256,23 @@ def _fields(
     return found
 
 
-def _as_before(text: str, bold: list[tuple[int, bool, str, str]]) -> str | None:
+def _as_before(text: str, fields: list[_Field]) -> str | None:
     """The date read before the other spellings were: the first `**Date**` line at
-    the start of a line, when it starts YYYY-MM-DD (so no such date ever changes)."""
-    first = next((v for start, _, k, v in bold if k == "date" and text.startswith("**", start)), "")
+    the start of a line, when it starts YYYY-MM-DD (so no such date ever changes),
+    and is the note's own (not under a `###` of an embedded decision record)."""
+    own = [
+        field
+        for field in fields
+        if field.key == "date" and _own(field) and text.startswith("**", field.position)
+    ]
+    first = min(own, key=lambda field: field.position).value if own else ""
     return parse_date(first[:10])
+
+
+def _own(field: _Field) -> bool:
+    """A line of the note itself: not indented under an item, nor in a `###` section."""
+    indented, depth = field.rank
+    return not indented and depth <= 2
 
 
 def _date(
@@ -265,10 +282,12 @@ def _date(
     raw_title: str | None,
     name: str | None,
 ) -> str | None:
-    """A labelled date, else the file name's, the title's, or a date line of its own
-    before the first section."""
-    for field in fields:
-        if field.key in DATE_KEYS and (date := _read_date(field.value)):
+    """The note's own labelled date, else its file name's (or folder's), the title's,
+    a date line of its own before the first section, or a labelled date deeper down
+    (a decision record's `### …` `**Date**` is the decision's, not the note's)."""
+    dates = [field for field in fields if field.key in DATE_KEYS]
+    for field in dates:
+        if _own(field) and (date := _read_date(field.value)):
             return date
     if name and (date := date_from_name(name)):
         return date
@@ -278,7 +297,7 @@ def _date(
     for line in text[:header_end].split("\n"):
         if not line.startswith("#") and len(line) <= 48 and (date := find_date(line)):
             return date
-    return None
+    return next(filter(None, (_read_date(field.value) for field in dates)), None)
 
 
 def _read_date(value: str) -> str | None:
@@ -352,6 +371,12 @@ def clean_title(raw: str) -> str | None:
     type is read from the title as written).
     None when nothing but labels and dates is left (the file name's words then)."""
     title = raw.replace("**", "").strip()
+    # An emoji or other sign before the words (`🎯 Session: 2026-03-09 — X`) stays
+    # in front of them, the labels and dates after it are dropped as anywhere.
+    sign = _SIGNS.match(title)
+    if sign and sign.end() < len(title):
+        rest = clean_title(title[sign.end() :])
+        return one_line(f"{sign.group().strip()} {rest}") if rest else None
     while True:
         before = title
         title = _LABEL.sub("", title, count=1)

@@ -91,8 +91,9 @@ _OWN_HEADING = re.compile(rf"#+[ \t]+(?:{_SESSION_WORD}\b|\d)", re.I)
 
 _CONTINUES = re.compile(
     r"\bcontinu(?:e|es|ed|ing|ation)\b"
-    # `This follows x.md` (the name right after it), not `follows the pattern of x.md`.
-    r"|\bfollows[ \t]+(?=[`\[(]|\.{0,2}/|[\w-]*\d|$)"
+    # `This follows x.md` (the name right after it, or after a few words in brackets:
+    # `follows the sync roadmap (../x.md)`), not `follows the pattern of x.md`.
+    r"|\bfollows[ \t]+(?=[`\[(]|\.{0,2}/|[\w-]*\d|$|(?:[\w.-]+[ \t]+){1,5}\($)"
     # the same in a few other languages: de, fr, es, pt, it, ru
     r"|\bfortsetzung\b|\bfortgesetzt\b|\bsuite[ \t]+(?:de|du)\b|\bcontinuaci[oó]n\b"
     r"|\bcontinua[cç][aã]o\b|\bcontinuazione\b|\bпродолжени[ея]\b"
@@ -100,7 +101,8 @@ _CONTINUES = re.compile(
     r"|\bfollow(?:s|ing)?[ \t]+(?:on[ \t]+from|up[ \t]+on)\b|\bfollow-?up[ \t]+(?:to|of|on)\b"
     r"|\bresum(?:es|ed|ing)\b|\bpart[ \t]+\d+[ \t]+of\b"
     r"|\b(?:previous|prior|last|earlier)[ \t]+sessions?\b"
-    r"|^[ \t>*+-]*\**(?:previous|prev|parent|continues|continued[ \t]+from)\**[ \t]*[:：]",
+    r"|^[ \t>*+-]*\**(?:previous|prev|parent|continues|continued[ \t]+from|前回|前のセッション"
+    r"|上一次|上次|vorherige|précédente|anterior|предыдущая)\**[ \t]*[:：]",
     re.I | re.M,
 )
 # Words that say the note named is needed or related, not continued: after

@@ -29,9 +29,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import decode_utf8, read_bytes
+from gitsess.core.files import decode_utf8, read_bytes, wide_encoding
 from gitsess.core.frontmatter import (
     FrontmatterNotClosed,
     UnreadableYaml,
@@ -48,6 +49,7 @@ from gitsess.core.names import date_from_name, slugify
 from gitsess.core.references import rewrite_references
 from gitsess.core.suggestions import NoteText, Suggestion, suggest_links
 from gitsess.core.workspace import (
+    CURRENT_SESSION,
     IndexResult,
     Workspace,
     create_layout,
@@ -212,10 +214,8 @@ def _missing_keys(relative: str, yaml_text: str) -> list[str]:
 
 def _refuse_unreadable(relative: str, data: bytes) -> None:
     """What no note is: empty, UTF-16 or UTF-32 (named, not taken for latin-1), binary."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-        len(data) > 3 and data[1:4:2] == b"\0\0" and data[0] and data[2]
-    ):
-        encoding = "UTF-32" if data.startswith(b"\xff\xfe\0\0") else "UTF-16"
+    encoding = wide_encoding(data)
+    if encoding is not None:
         raise GitSessError(
             f"{relative}: is {encoding} text; notes are read as UTF-8",
             f"convert it: iconv -f {encoding} -t UTF-8 '{relative}' > note.md"
@@ -315,13 +315,18 @@ def _writes(
     if not moves:
         return writes, []
     imported = {item.source for item in items}
-    others = [workspace.repo.root / s.path for s in existing if s.path not in imported]
-    for folder in found.folders:  # what is left beside the notes: READMEs, indexes
+    root = workspace.repo.root
+    others = [root / s.path for s in existing if s.path not in imported]
+    # What is left beside the notes (READMEs, hand-kept indexes, prompts), in every
+    # folder a note left, and any other text file in the repository naming one.
+    folders = [*found.folders, *(root / posixpath.dirname(source) for source in moves)]
+    for folder in dict.fromkeys(folders):
         others += sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
+    others += _naming_files(workspace, moves)
     rewritten: list[str] = []
     for path in dict.fromkeys(others):
         relative = workspace.relative(path)
-        if relative in imported or relative in writes or not _holds_references(path):
+        if relative in imported or relative in writes or not _holds_references(workspace, path):
             continue
         try:
             text = read_bytes(path).decode("utf-8")
@@ -334,10 +339,32 @@ def _writes(
     return writes, rewritten
 
 
-def _holds_references(path: Path) -> bool:
-    """Text that may link a note; `.current-session` is the claude-sessions commands'
-    own pointer (into their folder), left to them."""
-    return path.suffix.lower() in (".md", ".markdown", ".txt")
+def _holds_references(workspace: Workspace, path: Path) -> bool:
+    """Text that may link a note; a `.current-session` only in the sessions directory
+    (elsewhere it is the claude-sessions commands' own pointer, left to them)."""
+    if path.name == CURRENT_SESSION:
+        return path.parent == workspace.sessions_path
+    return path.suffix.lower() in _TEXT_SUFFIXES and not path.is_symlink()
+
+
+_TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def _naming_files(workspace: Workspace, moves: dict[str, str]) -> list[Path]:
+    """The repository's text files (tracked or not, never ignored ones) that hold the
+    name of a moved note: `git grep`, one process for them all."""
+    names = {posixpath.basename(source) for source in moves}
+    names = {name for name in names if _plain_name(name)}  # git takes UTF-8 arguments
+    names |= {spelling for name in names for spelling in (name.replace(" ", "%20"), quote(name))}
+    if not names:
+        return []
+    patterns = [argument for name in sorted(names) for argument in ("-e", name)]
+    globs = [f"*{suffix}" for suffix in _TEXT_SUFFIXES]
+    out = workspace.repo.git(
+        "grep", "-l", "-z", "-F", "--untracked", "-I", *patterns, "--", *globs, check=False
+    )
+    root = workspace.repo.root
+    return [root / name for name in out.split("\0") if name and (root / name).is_file()]
 
 
 def _note_texts(

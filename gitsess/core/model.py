@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitsess.core.files import describe_utf8_error
+from gitsess.core.files import describe_utf8_error, describe_wide_text, wide_encoding
 from gitsess.core.frontmatter import (
     FrontmatterNotClosed,
     UnreadableYaml,
@@ -193,6 +193,14 @@ def _parse(rel_path: str, data: bytes, session_id: str | None) -> Session:
         line, message, hint = describe_utf8_error(data, exc, rel_path)
         _problem(session, line, "error", message, hint, blocking=True)
         text = data.decode("utf-8", "replace")
+    else:
+        if "\0" in text:  # UTF-16 without a mark, or binary; update must not rewrite it
+            line = text[: text.index("\0")].count("\n") + 1
+            message = "holds a NUL byte: not text"
+            hint = "remove the NUL bytes (tr -d '\\000'), or the file if it is no note"
+            if wide_encoding(data) is not None:
+                line, message, hint = describe_wide_text(data, rel_path)
+            _problem(session, line, "error", message, hint, blocking=True)
     if (conflict := _conflict_line(text)) is not None:
         _problem(
             session,
@@ -257,6 +265,13 @@ def _unreadable_frontmatter(
 def _apply_mapping(session: Session, meta: dict[Any, Any], body: str) -> None:
     meta = {str(key): value for key, value in meta.items()}
     missing = [key for key in REQUIRED_KEYS if meta.get(key) in (None, "")]
+    if not any(key in meta for key in REQUIRED_KEYS):
+        # Another tool's frontmatter (Obsidian's tags and aliases): a hand-kept note,
+        # read as one without frontmatter, its keys kept; `import` adds git sess's.
+        _infer_legacy(session, body)
+        session.tags = _list_field(session, "tags", meta.get("tags"))
+        session.extra.update(_extra(session, meta))
+        return
     for key in missing:
         _problem(
             session,
@@ -288,11 +303,17 @@ def _apply_mapping(session: Session, meta: dict[Any, Any], body: str) -> None:
     session.continuation_of = _continuation_field(session, meta.get("continuation_of"))
     session.tokens = _int_field(session, "tokens", meta.get("tokens"))
     session.token_limit = _int_field(session, "token_limit", meta.get("token_limit"))
+    session.extra.update(_extra(session, meta))
+
+
+def _extra(session: Session, meta: dict[str, Any]) -> dict[str, Any]:
+    """The keys git sess does not know, JSON-safe; what cannot be kept is a problem."""
+    extra: dict[str, Any] = {}
     for key, value in meta.items():
         if key in KNOWN_KEYS:
             continue
         try:
-            session.extra[key] = plain_value(value)
+            extra[key] = plain_value(value)
         except Unstorable as unstorable:
             _problem(
                 session,
@@ -302,6 +323,7 @@ def _apply_mapping(session: Session, meta: dict[Any, Any], body: str) -> None:
                 unstorable.hint,
                 blocking=True,
             )
+    return extra
 
 
 def _text_field(session: Session, key: str, value: Any) -> str | None:

@@ -54,9 +54,11 @@ def _replacements(moves: Mapping[str, str], here_old: str, here_new: str) -> dic
             relative_new if relative_new.startswith("../") else "./" + relative_new
         )
         for written, meant in list(forms.items()):
-            # A markdown link's target; `errors`: a name that is not UTF-8 (its
+            # A markdown link's target: all of it percent-encoded, or only its spaces
+            # (`2026-01-15%20итоги.md`); `errors`: a name that is not UTF-8 (its
             # undecodable bytes stand as surrogates) is quoted byte for byte.
             forms[quote(written, errors="surrogateescape")] = quote(meant, errors="surrogateescape")
+            forms[written.replace(" ", "%20")] = meant.replace(" ", "%20")
         for written, meant in forms.items():
             if written != meant:
                 found.setdefault(written, meant)

@@ -333,6 +333,93 @@ def test_an_interrupted_import_is_finished_by_the_next_command(docs, step):
     result = sess(docs, "list")
 
     assert result.err.startswith("git-sess: finished an interrupted import"), result.err
-    assert sess(docs, "index").code == 0
+    assert sess(docs, "check").code == 0  # the index too is as the import leaves it
     assert snapshot(docs) == snapshot(clean)
     assert git(docs, "status", "--porcelain") == git(clean, "status", "--porcelain")
+
+
+def test_an_import_stopped_by_ctrl_c_says_so_and_the_next_command_finishes_it(docs):
+    stopped = sess(docs, "import", "docs/sessions", env={"GIT_SESS_FAULT_STEP": "5:interrupt"})
+    assert stopped.code == 130
+    assert stopped.err.startswith(
+        "git-sess: warning: interrupted: the import is journaled;"
+        " the next git sess command finishes it\n"
+    )
+    result = sess(docs, "check")
+    assert result.code == 0, result.out + result.err
+    assert result.err.startswith("git-sess: finished an interrupted import")
+    assert sorted(listed(docs)) == [
+        "2026-06-05-a.md",
+        "2026-06-08-b.md",
+        "archive/session_20260102_old_work.md",
+        "session_20260609_sprint_retro.md",
+    ]
+
+
+def test_rename_in_place_rewrites_the_files_beside_the_notes(repo):
+    write(repo, ".sessions/2026-06-01-setup.md", note("Setup", "2026-06-01"))
+    write(repo, ".sessions/2026-06-08-docs-pass.md", note("Docs pass", "2026-06-08"))
+    write(repo, ".sessions/SESSION_INDEX.md", "| 06-01 | [Setup](2026-06-01-setup.md) |\n")
+    write(repo, ".sessions/_next-session-prompt-3.md", "Read .sessions/2026-06-08-docs-pass.md\n")
+    write(repo, ".sessions/.current-session", "2026-06-08-docs-pass.md\n")
+    commit_all(repo)
+
+    result = sess(repo, "import", "--rename")
+
+    assert result.code == 0, result.err
+    notes = repo / ".sessions"
+    assert (notes / "SESSION_INDEX.md").read_text() == (
+        "| 06-01 | [Setup](session_20260601_setup.md) |\n"
+    )
+    assert (notes / "_next-session-prompt-3.md").read_text() == (
+        "Read .sessions/session_20260608_docs_pass.md\n"
+    )
+    assert (notes / ".current-session").read_text() == "session_20260608_docs_pass.md\n"
+    assert "left .sessions/SESSION_INDEX.md" not in result.out  # not walked: nothing to say
+    context = sess(repo, "context", "--format", "paths")
+    assert context.out == ".sessions/session_20260608_docs_pass.md\n"
+
+
+def test_references_anywhere_in_the_repository_follow_the_notes(repo):
+    for name in ("SESSION_SUMMARY_20241203.md", "SESSION_SUMMARY_20241204.md"):
+        write(repo, name, "# Summary: Work done\n\nWe shipped it.\n")
+    write(
+        repo,
+        "README.md",
+        "See SESSION_SUMMARY_20241204.md and [the first](SESSION_SUMMARY_20241203.md).\n",
+    )
+    write(repo, "docs/sessions/2026-01-15 итоги недели.md", note("Итоги", "2026-01-15"))
+    write(repo, "docs/sessions/index.md", "- [Итоги недели](2026-01-15%20итоги%20недели.md)\n")
+    write(repo, "docs/README.md", "Notes: [итоги](sessions/2026-01-15%20итоги%20недели.md)\n")
+    commit_all(repo)
+
+    result = sess(repo, "import", "SESSION_SUMMARY_20241203.md", "SESSION_SUMMARY_20241204.md")
+    assert result.code == 0, result.err
+    assert (repo / "README.md").read_text() == (
+        "See .sessions/SESSION_SUMMARY_20241204.md and"
+        " [the first](.sessions/SESSION_SUMMARY_20241203.md).\n"
+    )
+    result = sess(repo, "import", "docs/sessions")
+    assert result.code == 0, result.err
+    assert (repo / "docs/sessions/index.md").read_text() == (
+        "- [Итоги недели](../../.sessions/2026-01-15%20итоги%20недели.md)\n"
+    )
+    assert (repo / "docs/README.md").read_text() == (
+        "Notes: [итоги](../.sessions/2026-01-15%20итоги%20недели.md)\n"
+    )
+
+
+def test_another_tools_frontmatter_reads_as_a_hand_kept_note(repo):
+    text = "---\ntags: [work]\naliases: []\n---\n# Obsidian note\n\n**Status**: done\n"
+    write(repo, ".sessions/2026-03-04-obsidian.md", text)
+    (repo / ".sessions/session_index.md").write_text("")
+    assert sess(repo, "index").code == 0
+    session = listed(repo)["2026-03-04-obsidian.md"]
+    assert (session["title"], session["date"], session["status"], session["legacy"]) == (
+        "Obsidian note",
+        "2026-03-04",
+        "complete",
+        True,
+    )
+    assert session["tags"] == ["work"]
+    assert sess(repo, "check").code == 0

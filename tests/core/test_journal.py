@@ -28,7 +28,7 @@ from gitsess.core.workspace import open_workspace
 
 KILLED = 137  # what the fault hook exits with, as a SIGKILL would be reported
 # Four files: three moved and rewritten, one new.
-FINISHED = "git-sess: finished an interrupted import (4 files)"
+FINISHED = "git-sess: finished an interrupted reorganise (4 files)"
 
 # Three tracked notes brought into the sessions directory (one into a folder that does
 # not exist yet), their folders left empty behind them; four files rewritten.
@@ -46,7 +46,7 @@ def exported(title: str, date: str) -> str:
 
 
 PLAN = {
-    "operation": "import",
+    "operation": "reorganise",  # not an import: the index is left to its caller
     "moves": [
         ["notes/2026-01-01-alpha.md", ".sessions/session_20260101_alpha.md"],
         ["notes/2026-01-02 beta: to do.md", ".sessions/session_20260102_beta.md"],
@@ -372,7 +372,7 @@ def test_a_step_that_fails_keeps_the_journal_and_says_how_to_go_on(repo: Path) -
     assert code == 1
     assert journal(repo).is_file()
     result = sess(repo, "list")
-    assert_one_line_error(result, "the import is half done", "docs/index/SESSIONS.md")
+    assert_one_line_error(result, "the reorganise is half done", "docs/index/SESSIONS.md")
     assert "journal.json" in result.err  # the hint names what to remove to give up
     (repo / "docs" / "index" / "SESSIONS.md" / "keep").unlink()
     (repo / "docs" / "index" / "SESSIONS.md").rmdir()

@@ -306,6 +306,10 @@ def test_a_hand_written_note(name):
         ("Session 14: Webhook retries", "Webhook retries"),
         ("Issue #7: Login loop", "Login loop"),
         ("Hotfix: off by one", "off by one"),  # the type (bug) is read from the raw title
+        ("Roadmap: Search v2", "Search v2"),
+        ("🎯 Session: 2026-03-09 — Emoji headings", "🎯 Emoji headings"),
+        ("✨ 2026-02-05 Sparkle", "✨ Sparkle"),
+        ("🚀", "🚀"),
         ("ADR 0001: CRDT vs last-write-wins", "CRDT vs last-write-wins"),
         ("Decision: Encrypt the local database", "Encrypt the local database"),
         ("3. Drop the web client for 1.0", "Drop the web client for 1.0"),
@@ -349,6 +353,21 @@ def test_dates_in_their_spellings(text, date):
     assert read_legacy(text).date == date
 
 
+def test_an_embedded_records_date_is_not_the_notes():
+    # A decision record under `###` has its own `**Date**`; the note's is its folder's.
+    text = (
+        "# Cache layer\n\n## Status: ON HOLD\n\n## Context\nRequires the CI.\n\n"
+        "### Decision: use Redis\n**Status**: Accepted\n**Date**: 2025-11-28\n"
+    )
+    facts = read_legacy(text, "2025-12-02/001_claude_cache_layer.md")
+    assert (facts.date, facts.status) == ("2025-12-02", "blocked")
+    # With nothing else to go by, the record's date is still better than none.
+    assert read_legacy(text, "cache_layer.md").date == "2025-11-28"
+    # The note's own `**Date**` under a `##` section wins over its file name's.
+    own = "# X\n\n## Session info\n**Date**: 2025-12-03\n"
+    assert read_legacy(own, "2025-12-02/x.md").date == "2025-12-03"
+
+
 @pytest.mark.parametrize(
     ("text", "status"),
     [
@@ -368,6 +387,12 @@ def test_dates_in_their_spellings(text, date):
         ),
         ("# X\n## Tasks\n  - **Status:** Done\n## Status\nBLOCKED\n", "blocked"),
         ("Nothing stated.\n", None),
+        # status labels in other languages
+        ("**ステータス:** 完了\n", "complete"),
+        ("**Statut :** terminé\n", "complete"),
+        ("**Stand:** erledigt\n", "complete"),
+        ("**状态:** 完成\n", "complete"),
+        ("**Статус:** готово\n", "complete"),
     ],
 )
 def test_the_notes_own_status(text, status):

@@ -149,6 +149,8 @@ def test_what_is_no_mention(text):
         "Продолжение 2026-06-05-a.md: заведующая согласует обмен.",
         "Continuación de 2026-06-05-a.md.",
         "Suite de 2026-06-05-a.md.",
+        "This follows the sync roadmap (2026-06-05-a.md): groups are synced now.",
+        "前回: 2026-06-05-a.md の続き",
     ],
 )
 def test_what_says_the_note_continues_the_one_it_names(text):

@@ -120,6 +120,11 @@ def test_names_give_the_defaults():
             b"---\ntitle: caf\xe9\n---\n",
             [(2, "error", "not valid UTF-8 (byte 0xe9)", True)],
         ),
+        # UTF-16 is named as such (re-reading it as latin-1 would garble it), with or
+        # without a byte-order mark; a NUL byte in UTF-8 text is no note either.
+        ("# Note\n".encode("utf-16"), [(1, "error", "is UTF-16 text, not UTF-8", True)]),
+        ("# Note\n".encode("utf-16-le"), [(1, "error", "is UTF-16 text, not UTF-8", True)]),
+        (b"# Note\n\nab\x00cd\n", [(3, "error", "holds a NUL byte: not text", True)]),
         (
             b"---\ntitle: A\n",
             [(1, "error", "the frontmatter opened on this line is never closed", True)],
