@@ -16,14 +16,17 @@ if TYPE_CHECKING:
 def current_workspace() -> Workspace:
     # Core modules are imported inside the commands: `--help` and `--version`
     # stay quick, and each command loads only what it uses.
-    from gitsess.core.journal import finish_pending
     from gitsess.core.workspace import open_workspace
 
     workspace = open_workspace()
-    # An operation a crash interrupted (an import) is finished before anything reads the files.
-    said = finish_pending(workspace)
-    if said:
-        click.echo(said, err=True)
+    # An operation a crash interrupted (an import) is finished before anything reads
+    # the files; the journal module is loaded only when one is there (one stat).
+    if workspace.journal_path.exists():
+        from gitsess.core.journal import finish_pending
+
+        said = finish_pending(workspace)
+        if said:
+            click.echo(said, err=True)
     return workspace
 
 

@@ -450,7 +450,11 @@ def _walk(
             name = prefix + entry.name
             if name.endswith(".md"):
                 if is_export_name(name) and entry.is_file(follow_symlinks=False):
-                    (found.append((name, entry)) if _utf8(name) else unnamed.append(name))
+                    # (isascii first: the common case costs no encoding)
+                    if name.isascii() or _utf8(name):
+                        found.append((name, entry))
+                    else:
+                        unnamed.append(name)
             elif entry.is_dir(follow_symlinks=False) and is_note_folder(name) and _utf8(name):
                 folders.append(entry.path)
     for folder in folders:  # after the listing is closed: one open directory at a time

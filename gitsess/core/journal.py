@@ -52,7 +52,6 @@ from gitsess.core.repo import git_process
 if TYPE_CHECKING:
     from gitsess.core.workspace import Workspace
 
-JOURNAL_NAME = "journal.json"
 # Operations whose last step, after the journaled ones, regenerates the index: a
 # recovery does that too.
 ENDS_WITH_THE_INDEX = frozenset({"import"})
@@ -91,7 +90,7 @@ class _Unreadable(Exception):
 
 
 def journal_path(workspace: Workspace) -> Path:
-    return workspace.repo.state_dir / JOURNAL_NAME
+    return workspace.journal_path
 
 
 def run_journaled(

@@ -7,6 +7,7 @@ text functions, used by parsing, writing and renaming alike; nothing here reads 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -173,7 +174,12 @@ DATE_SPELLING = (
     # Chinese and Japanese `2026年1月7日`, Korean `2026년 1월 7일`
     r"|(?<!\d)(?P<cy>\d{4})\s*[年년]\s*(?P<cm>\d{1,2})\s*[月월]\s*(?P<cd>\d{1,2})(?!\d)\s*[日일]?"
 )
-_DATE = re.compile(DATE_SPELLING, re.I)
+
+
+@functools.cache
+def _date_pattern() -> re.Pattern[str]:
+    """Compiled on first use: every month name in six languages takes ~1.5 ms."""
+    return re.compile(DATE_SPELLING, re.I)
 
 
 def find_date(text: str) -> str | None:
@@ -187,7 +193,7 @@ def find_date(text: str) -> str | None:
     """
     if not text.isascii():  # `März` may come decomposed (macOS file names, pasted text)
         text = unicodedata.normalize("NFC", text)
-    for match in _DATE.finditer(text):
+    for match in _date_pattern().finditer(text):
         if match["iy"]:
             year, month, day = int(match["iy"]), int(match["im"]), int(match["id"])
         elif match["nm"]:

@@ -25,6 +25,7 @@ from gitsess.core.model import Session
 from gitsess.core.repo import Repo, discover
 
 CONTEXT_FILE = "CONTEXT_MANAGEMENT.md"
+JOURNAL_NAME = "journal.json"
 CURRENT_SESSION = ".current-session"  # the claude-sessions commands' pointer to the active note
 CHECKPOINTS_DIR = "checkpoints"
 LEGACY_INDEX_BACKUP = "session_index.md.orig"
@@ -71,6 +72,11 @@ class Workspace:
     def find(self, catalog: Catalog, ref: str) -> Session:
         """The session a user names (id, prefix, or path from here or from the top)."""
         return catalog.resolve(ref, self.sessions_path, self.repo.root)
+
+    @property
+    def journal_path(self) -> Path:
+        """Where a multi-file operation is journaled while it runs (journal.py)."""
+        return self.repo.state_dir / JOURNAL_NAME
 
     def current_pointer(self) -> str | None:
         """What `.current-session` in the sessions directory names (the file the

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gitsess.core.legacy import Mention, mentioned_sessions, mentions
+from gitsess.core.legacy import mentioned_sessions
+from gitsess.core.mentions import Mention, mentions
 
 
 def texts(text: str) -> list[str]:
