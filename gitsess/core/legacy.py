@@ -67,12 +67,14 @@ _WANTED = DATE_KEYS | STATUS_KEYS | _DONE_KEYS
 # The first status word in a value decides (`Blocked until X is done` is blocked);
 # English, and the most common word for done in a few other languages.
 _STATUS_WORDS = re.compile(
-    r"(?P<progress>incomplete|in[ -]?progress|ongoing|wip|active|open|started|partial|🚧)"
+    r"(?P<progress>incomplete|in[ -]?progress|ongoing|wip|active|open|started|partial|🚧"
+    r"|proposed|draft)"  # a decision record's words too: proposed, accepted, rejected
     r"|(?P<complete>complet|finished|closed|resolved|fixed|merged|shipped|released|done|✅|✔"
+    r"|accepted|approved"
     r"|fertig|erledigt|abgeschlossen|terminé|terminado|hecho|concluído|готово|завершен"
     r"|выполнено|完了|完成)"
     r"|(?P<blocked>block|on[ -]?hold|paused|waiting|stuck|⛔|🛑)"
-    r"|(?P<abandoned>abandon|cancel|dropped|won'?t fix|superseded|obsolete)",
+    r"|(?P<abandoned>abandon|cancel|dropped|won'?t fix|superseded|obsolete|rejected|deprecated)",
     re.I,
 )
 # "Almost done", "done except the docs": not done yet.

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from gitsess.core.errors import GitSessError
+from gitsess.core.errors import GitSessError, warn
 from gitsess.core.files import decode_utf8, read_bytes, wide_encoding
 from gitsess.core.frontmatter import (
     FrontmatterNotClosed,
@@ -46,7 +46,7 @@ from gitsess.core.gathering import Found, Skipped, Source, find_notes, nothing_h
 from gitsess.core.journal import Move, Write, run_journaled
 from gitsess.core.model import REQUIRED_KEYS, Session, parse_export
 from gitsess.core.names import date_from_name, slugify
-from gitsess.core.references import rewrite_references
+from gitsess.core.references import Rewriter
 from gitsess.core.suggestions import NoteText, Suggestion, suggest_links
 from gitsess.core.workspace import (
     CURRENT_SESSION,
@@ -96,33 +96,17 @@ def import_exports(
         first_use = not workspace.sessions_path.exists()
         if first_use and not paths:
             raise nothing_here(workspace)
-        catalog = None if first_use else workspace.catalog()
-        existing = catalog.sessions if catalog else []
-        unnamed = catalog.scan.unnamed if catalog else []
-        found = find_notes(workspace, paths, existing, unnamed)
-        items, skipped, already = _plan(workspace, found.sources, existing, rename)
-        moves = {item.source: item.target for item in items if item.moved}
-        notes = _note_texts(workspace, items, existing, moves)
-        # With nothing to import, what the notes already here ask for: shown by
-        # --dry-run, added by --accept-links (after an import, the way to add them).
-        scope = {item.target for item in items}
-        if not items and (dry_run or accept_links):
-            scope = {note.path for note in notes}
-        suggestions = suggest_links(notes, workspace.config.sessions_dir)
-        suggestions = [s for s in suggestions if _path_of(workspace, s.source) in scope]
-        writes, rewritten = _writes(workspace, items, existing, found, moves)
-        if accept_links:
-            _accept(workspace, suggestions, writes)
-        result = ImportResult(
-            items=items,
-            skipped=found.skipped + skipped,
-            left=found.left,
-            suggestions=suggestions,
-            accepted=accept_links and bool(suggestions),
-            rewritten=rewritten,
-            already=already,
-        )
-        if dry_run or not (items or result.accepted):
+        try:
+            result, moves, writes = _planned(
+                workspace, paths, first_use, rename, catch_up=dry_run or accept_links
+            )
+            if accept_links:
+                _accept(workspace, result.suggestions, writes)
+                result.accepted = bool(result.suggestions)
+        except KeyboardInterrupt:
+            warn("interrupted while reading the notes: nothing was changed")
+            raise
+        if dry_run or not (result.items or result.accepted):
             return result
         if first_use:
             result.created = create_layout(workspace).created
@@ -130,6 +114,38 @@ def import_exports(
         run_journaled(workspace, "import", journal_moves, [Write(p, c) for p, c in writes.items()])
         result.index = write_index(workspace, workspace.catalog())
         return result
+
+
+def _planned(
+    workspace: Workspace, paths: list[str], first_use: bool, rename: bool, *, catch_up: bool
+) -> tuple[ImportResult, dict[str, str], dict[str, bytes]]:
+    """What the import does, read and checked whole before anything is written:
+    (what to say, the moves, the final bytes of every file written). `catch_up`:
+    with nothing to import, suggest what the notes already here ask for (shown by
+    --dry-run, added by --accept-links: after an import, the way to add them)."""
+    catalog = None if first_use else workspace.catalog()
+    existing = catalog.sessions if catalog else []
+    unnamed = catalog.scan.unnamed if catalog else []
+    found = find_notes(workspace, paths, existing, unnamed)
+    items, skipped, already = _plan(workspace, found.sources, existing, rename)
+    moves = {item.source: item.target for item in items if item.moved}
+    notes = _note_texts(workspace, items, existing, moves)
+    scope = {item.target for item in items}
+    if not items and catch_up:
+        scope = {note.path for note in notes}
+    suggestions = suggest_links(notes, workspace.config.sessions_dir)
+    suggestions = [s for s in suggestions if _path_of(workspace, s.source) in scope]
+    writes, rewritten = _writes(workspace, items, existing, found, moves)
+    result = ImportResult(
+        items=items,
+        skipped=found.skipped + skipped,
+        left=found.left,
+        suggestions=suggestions,
+        accepted=False,
+        rewritten=rewritten,
+        already=already,
+    )
+    return result, moves, writes
 
 
 # --- planning each note ------------------------------------------------------------------
@@ -308,8 +324,9 @@ def _writes(
 ) -> tuple[dict[str, bytes], list[str]]:
     """Each imported note's new text, and every other file whose references moved."""
     writes: dict[str, bytes] = {}
+    rewriter = Rewriter(moves, workspace.config.sessions_dir)
     for item in items:
-        text = rewrite_references(item.new_text, moves, item.source, item.target)
+        text = rewriter.rewrite(item.new_text, item.source, item.target)
         if text != item.text:
             writes[item.target] = text.encode("utf-8")
     if not moves:
@@ -332,7 +349,7 @@ def _writes(
             text = read_bytes(path).decode("utf-8")
         except (UnicodeDecodeError, GitSessError):
             continue  # not text this can rewrite; it is left as it is
-        new = rewrite_references(text, moves, relative)
+        new = rewriter.rewrite(text, relative)
         if new != text:
             writes[relative] = new.encode("utf-8")
             rewritten.append(relative)

@@ -423,3 +423,17 @@ def test_another_tools_frontmatter_reads_as_a_hand_kept_note(repo):
     )
     assert session["tags"] == ["work"]
     assert sess(repo, "check").code == 0
+
+
+def test_names_git_would_read_as_patterns_are_moved_as_they_are(repo):
+    # The index entries of all moved files move in one git call: a name holding
+    # `*`, `?` or `[` must be taken literally, not as a pattern.
+    for name in ("2026-04-01 [draft] notes.md", "2026-04-02 what?.md", "2026-04-03 *.md"):
+        write(repo, f"notes/{name}", note("Odd", name[:10]))
+    write(repo, "notes/2026-04-01 x notes.md", note("Other", "2026-04-01"))
+    commit_all(repo)
+    result = sess(repo, "import", "notes")
+    assert result.code == 0, result.err
+    staged = git(repo, "diff", "--cached", "--name-status", "-M").splitlines()
+    assert sorted(line.split("\t")[0] for line in staged) == ["R100"] * 4
+    assert len(listed(repo)) == 4

@@ -393,6 +393,11 @@ def test_an_embedded_records_date_is_not_the_notes():
         ("**Stand:** erledigt\n", "complete"),
         ("**状态:** 完成\n", "complete"),
         ("**Статус:** готово\n", "complete"),
+        # a decision record's words
+        ("**Status**: Accepted\n", "complete"),
+        ("**Status**: Proposed\n", "in-progress"),
+        ("**Status**: Rejected\n", "abandoned"),
+        ("**Status**: Deprecated by ADR-7\n", "abandoned"),
     ],
 )
 def test_the_notes_own_status(text, status):

@@ -73,3 +73,19 @@ def test_no_replacement_is_replaced_again():
 def test_a_name_two_moved_notes_share_is_left_as_written():
     moves = {"x/1/summary.md": "s/one.md", "x/2/summary.md": "s/two.md"}
     assert rewrite_references("see summary.md", moves, "x/r.md", "x/r.md") == "see summary.md"
+
+
+def test_a_path_from_the_collections_top_names_the_note_by_its_new_id():
+    # In `.claude/sessions/2025-12-02/y.md`, `2025-12-01/x.md` is written from the
+    # collection's top; renamed, the note is named by its id in the sessions directory.
+    moves = {".claude/sessions/2025-12-01/x.md": ".sessions/session_20251201_ci_setup.md"}
+    here_old, here_new = ".claude/sessions/2025-12-02/y.md", ".sessions/session_20251202_y.md"
+    text = "Requires the CI from 2025-12-01/x.md so the tests run."
+    assert rewrite_references(text, moves, here_old, here_new, ".sessions") == (
+        "Requires the CI from session_20251201_ci_setup.md so the tests run."
+    )
+    # Kept in its folder, the id is the same path: nothing to rewrite.
+    kept = {".claude/sessions/2025-12-01/x.md": ".sessions/2025-12-01/x.md"}
+    assert rewrite_references(text, kept, here_old, ".sessions/2025-12-02/y.md", ".sessions") == (
+        text
+    )
