@@ -55,7 +55,13 @@ _LINK_TITLE = re.compile(r"""\s+(?:"[^"]*"|'[^']*')$""")
 
 # A token of a name's characters, with folders before it: `docs/sessions/x.md`,
 # `./x.md`, `../x.md`, `~/notes/x.md`, `.sessions/x.md` (hidden folders too).
-_TOKEN = re.compile(r"(?<![\w./%@+~-])(?:~/|/)?(?:\.{1,2}/)*(?:\.?[\w-][\w.-]*/)*[\w-][\w.-]*")
+_TOKEN = re.compile(
+    r"(?<![\w./%@+~-])"
+    # only a token holding `.md` or a date can name a note: looked at in C, so the
+    # words of a long note never reach Python
+    r"(?=[\w./~-]*?(?:\.md|\d{4}))"
+    r"(?:~/|/)?(?:\.{1,2}/)*(?:\.?[\w-][\w.-]*/)*[\w-][\w.-]*"
+)
 # The claude-sessions form, the one with spaces: `2025-07-16-1831-Title words.md`;
 # it runs to the first `.md` and holds no other date nor the end of a sentence.
 _SPACED = re.compile(
@@ -76,14 +82,17 @@ _DOCUMENTS = frozenset(
 # --- a session named by its date -------------------------------------------------
 
 _SESSION_WORD = r"(?:sessions?|sitzung|séance|sesión|sessão|sessione|сесси[яиюей])"
-_BY_DATE = (
-    re.compile(
-        rf"\b{_SESSION_WORD}[ \t]+(?:(?:of|on|from|dated|du|vom|del|de)[ \t]+)?(?:the[ \t]+)?"
-        rf"\(?(?P<date>{DATE_SPELLING})",
-        re.I,
-    ),
-    re.compile(rf"(?P<date>{DATE_SPELLING})\)?(?:['’]s)?[ \t]+{_SESSION_WORD}\b", re.I),
+_SESSION = re.compile(rf"\b{_SESSION_WORD}\b", re.I)
+# After the word: `session of 2026-06-05`; before it (matched against the text just
+# before the word): `the 2026-06-05 session`. Both only where the word is, so the
+# long date pattern is never tried at every position of a long note.
+_DATE_AFTER = re.compile(
+    r"[ \t]+(?:(?:of|on|from|dated|du|vom|del|de)[ \t]+)?(?:the[ \t]+)?"
+    rf"\(?(?P<date>{DATE_SPELLING})",
+    re.I,
 )
+_DATE_BEFORE = re.compile(rf"(?P<date>{DATE_SPELLING})\)?(?:['’]s)?[ \t]+$", re.I)
+_BEFORE_SPAN = 48  # the longest date spelling with its weekday fits
 # A heading that is the session's own (`# Session 2026-06-05`, `## 2026-06-05 session`).
 _OWN_HEADING = re.compile(rf"#+[ \t]+(?:{_SESSION_WORD}\b|\d)", re.I)
 
@@ -243,12 +252,15 @@ def _not_a_note(stem: str) -> bool:
 def _dates(text: str) -> list[tuple[int, int, str, str]]:
     """Sessions named by their date, outside the note's own headings."""
     found = []
-    for pattern in _BY_DATE:
-        for match in pattern.finditer(text):
-            line_start = text.rfind("\n", 0, match.start()) + 1
-            if _OWN_HEADING.match(text, line_start) or text.startswith("# ", line_start):
-                continue
-            if date := find_date(match["date"]):
+    for word in _SESSION.finditer(text):
+        line_start = text.rfind("\n", 0, word.start()) + 1
+        if _OWN_HEADING.match(text, line_start) or text.startswith("# ", line_start):
+            continue
+        after = _DATE_AFTER.match(text, word.end())
+        window = max(line_start, word.start() - _BEFORE_SPAN)
+        before = _DATE_BEFORE.search(text, window, word.start())
+        for match in (after, before):
+            if match is not None and (date := find_date(match["date"])):
                 found.append((match.start("date"), match.start("date"), date, "date"))
     return found
 

@@ -20,8 +20,8 @@ from gitsess.core.names import date_from_name
 # A name starts after a space, a bracket, a quote, a colon or the line's start (so
 # `./x.md` or `docs/x.md` is not also matched as `x.md`), and ends before a word
 # character, a slash or a dash (so `x.md` is not the start of `x.md.bak` or `x-2.md`).
-_BEFORE = r"(?<![\w./\\%-])"
-_AFTER = r"(?![\w/%-])(?!\.\w)"
+_BEFORE_CHARS = re.compile(r"(?<=[\w./\\%-])")  # matches where a name may not start
+_AFTER_CHARS = re.compile(r"[\w/%-]|\.\w")  # matches where a name may not end
 
 
 class Rewriter:
@@ -66,9 +66,25 @@ class Rewriter:
                 replacements.setdefault(written, meant)
         if not replacements:
             return text
-        alternatives = "|".join(map(re.escape, sorted(replacements, key=len, reverse=True)))
-        pattern = re.compile(f"{_BEFORE}(?:{alternatives}){_AFTER}")
-        return pattern.sub(lambda match: replacements[match.group()], text)
+        # Every form written ends with a spelling of the name the finder finds: each
+        # find is tried against the forms, longest first, reading back from its end.
+        forms = sorted(replacements, key=len, reverse=True)
+        parts, last = [], 0
+        for match in self.finder.finditer(text):
+            end = match.end()
+            for written in forms:
+                start = end - len(written)
+                if (
+                    start >= last
+                    and written.endswith(match[0])
+                    and text.startswith(written, start)
+                    and _BEFORE_CHARS.match(text, start) is None
+                    and _AFTER_CHARS.match(text, end) is None
+                ):
+                    parts += [text[last:start], replacements[written]]
+                    last = end
+                    break
+        return "".join([*parts, text[last:]]) if parts else text
 
     def _same_name(self, named: set[str]) -> set[str]:
         """Of the files named, those whose bare name another moved file shares."""
