@@ -126,13 +126,18 @@ def staged_renames(repo: Path) -> set[tuple[str, str]]:
 def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repository with the notes of the plan committed, made once and copied per test."""
     with isolated_build(tmp_path_factory) as place:
-        repo = init_sessions(init_repository(place / "repo"))
-        for name, text in NOTES.items():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            (repo / name).write_text(text, encoding="utf-8")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "hand-kept notes")
-        return repo
+        return committed_notes(place / "repo", NOTES)
+
+
+def committed_notes(path: Path, notes: dict[str, str]) -> Path:
+    """A repository after `git sess init`, with `notes` (path -> text) committed."""
+    repo = init_sessions(init_repository(path))
+    for name, text in notes.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text, encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "hand-kept notes")
+    return repo
 
 
 @pytest.fixture(scope="module")
@@ -392,12 +397,7 @@ HAND_KEPT = {
 def hand_kept(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple]:
     """A repository with notes kept in docs/sessions, and what a clean import leaves."""
     with isolated_build(tmp_path_factory) as place:
-        repo = init_sessions(init_repository(place / "repo"))
-        for name, text in HAND_KEPT.items():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            (repo / name).write_text(text, encoding="utf-8")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "hand-kept notes")
+        repo = committed_notes(place / "repo", HAND_KEPT)
         clean = copy_repository(repo, place / "clean")
         assert sess(clean, "import", "docs/sessions").code == 0
         return repo, state(clean)
