@@ -48,6 +48,7 @@ class CheckpointRequest:
     trigger: str | None = None  # manual | auto, when a compaction asked for it
     now: dt.datetime | None = None
     conversation: str | None = None  # Claude Code's session_id, when a hook asks
+    since: dt.date | None = None  # the day it began: its exports are not older
     summary: str | None = None  # Claude's summary of a compaction, to keep
 
 
@@ -112,7 +113,7 @@ def _checkpoint_text(
     fills = {
         "Current Objectives": objectives(scan, 3) if scan else [],
         "Technical State": _technical_state(workspace, scan, branch, commit, subject),
-        "Recovery Instructions": _recovery(workspace, request.conversation),
+        "Recovery Instructions": _recovery(workspace, request),
     }
     text = render_frontmatter(metadata) + fill_sections(body, fills)
     if request.summary is not None:
@@ -154,10 +155,13 @@ def _technical_state(
     return lines
 
 
-def _recovery(workspace: Workspace, conversation: str | None) -> list[str]:
+def _recovery(workspace: Workspace, request: CheckpointRequest) -> list[str]:
     # The template's own first step is "1. Read this checkpoint.", which takes
     # the place of the checkpoint before it.
-    order = recovery_order(workspace, Conversation(conversation) if conversation else None)
+    conversation = request.conversation
+    order = recovery_order(
+        workspace, Conversation(conversation, request.since) if conversation else None
+    )
     artifacts = [a for a in order if a.role not in ("checkpoint", "own-checkpoint")]
     return [
         f"{number}. Read `{artifact.path}` ({artifact.label})."
@@ -169,14 +173,14 @@ def _recovery(workspace: Workspace, conversation: str | None) -> list[str]:
 
 
 def keep_compaction_summary(
-    workspace: Workspace, conversation: str, summary: str, trigger: str
+    workspace: Workspace, conversation: Conversation, summary: str, trigger: str
 ) -> tuple[Path, bool]:
     """Claude's summary of the compaction just made, in the checkpoint this
     conversation wrote before it; in a new checkpoint when there is none (the
     PreCompact hook not installed, or failed). (The path, whether it was added
     to one already there.)"""
     now = clock.now()
-    found = latest_checkpoint(workspace, conversation)
+    found = latest_checkpoint(workspace, conversation.session_id)
     if found is not None:
         path = workspace.repo.root / found.path
         text = read_bytes(path).decode("utf-8", "replace")
@@ -188,7 +192,8 @@ def keep_compaction_summary(
         description=f"After {trigger} compaction",
         trigger=trigger,
         now=now,
-        conversation=conversation,
+        conversation=conversation.session_id,
+        since=conversation.since,
         summary=summary,
     )
     return write_checkpoint(workspace, request), True

@@ -295,7 +295,11 @@ def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
             did=f"would write checkpoints/{name}",
         )
     request = CheckpointRequest(
-        description=description, scan=scan, trigger=trigger, conversation=event.get("session_id")
+        description=description,
+        scan=scan,
+        trigger=trigger,
+        conversation=event.get("session_id"),
+        since=_started(event),
     )
     path = write_checkpoint(workspace, request)
     shown = workspace.relative(path)
@@ -310,6 +314,7 @@ def _post_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     """Claude's own summary of the compaction, kept in this conversation's
     checkpoint. (PostCompact cannot add to the context: it prints nothing.)"""
     from gitsess.assistant.checkpoints import keep_compaction_summary
+    from gitsess.assistant.recovery import Conversation
 
     summary, session = event.payload.get("compact_summary"), event.get("session_id")
     trigger = event.get("trigger") or "auto"
@@ -319,7 +324,8 @@ def _post_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
         return Outcome(did="nothing (no session_id: whose checkpoint could not be told)")
     if dry_run:
         return Outcome(did="would keep Claude's summary in this conversation's checkpoint")
-    path, new = keep_compaction_summary(workspace, session, summary, trigger)
+    conversation = Conversation(session, _started(event))
+    path, new = keep_compaction_summary(workspace, conversation, summary, trigger)
     shown = workspace.relative(path)
     return Outcome(
         did=f"kept Claude's summary in {shown}" + (" (a new checkpoint)" if new else ""),
