@@ -1,5 +1,10 @@
 """Checkpoints (DESIGN.md §3.2): `checkpoints/YYYY-MM-DD_HHMMSS_Description_ccp.md`,
-a snapshot to resume from after a context reset, filled as far as facts allow."""
+a snapshot to resume from after a context reset, filled as far as facts allow.
+
+A checkpoint records its conversation (Claude Code's `session_id`) as
+`transcript:`, as an export does, so that recovery finds this conversation's
+own; after a compaction, Claude's own summary of it is kept in the checkpoint
+written just before (or in a new one)."""
 
 from __future__ import annotations
 
@@ -16,18 +21,24 @@ from gitsess.assistant.drafting import (
     objectives,
     transcript_metadata,
 )
-from gitsess.assistant.recovery import recovery_order
+from gitsess.assistant.records import clean
+from gitsess.assistant.recovery import Conversation, latest_checkpoint, recovery_order
 from gitsess.assistant.transcript import Scan
 from gitsess.core import clock
 from gitsess.core.catalog import require_sessions_dir
-from gitsess.core.errors import GitSessError
-from gitsess.core.files import create_exclusive
-from gitsess.core.frontmatter import render_frontmatter
+from gitsess.core.errors import GitSessError, printable
+from gitsess.core.files import create_exclusive, read_bytes, write_atomic
+from gitsess.core.frontmatter import frontmatter_value, render_frontmatter
 from gitsess.core.names import ascii_spelling
 from gitsess.core.templates import fill_sections, session_values
 from gitsess.core.workspace import Workspace
 
 MAX_STATUS_LINES = 15
+SUMMARY_HEADING = "## Claude's summary of the compaction"
+MAX_SUMMARY_CHARS = 60_000  # Claude Code's summaries are a few thousand characters
+# A checkpoint written before a compaction is that compaction's if it is this recent:
+# PreCompact's own timeout is 2 minutes, and summarising a full context a few more.
+COMPACTION_SPAN = dt.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,9 @@ class CheckpointRequest:
     scan: Scan | None = None
     trigger: str | None = None  # manual | auto, when a compaction asked for it
     now: dt.datetime | None = None
+    conversation: str | None = None  # Claude Code's session_id, when a hook asks
+    since: dt.date | None = None  # the day it began: its exports are not older
+    summary: str | None = None  # Claude's summary of a compaction, to keep
 
 
 def checkpoint_name(now: dt.datetime, description: str) -> str:
@@ -77,6 +91,8 @@ def _checkpoint_text(
     scan = request.scan
     if scan is not None:
         metadata.update(transcript_metadata(scan, window))
+    if request.conversation:  # the hook's session_id is the conversation's own word
+        metadata["transcript"] = request.conversation
     branch, commit, subject = _head(workspace)
     metadata["branch"] = branch
     metadata["commit"] = commit
@@ -97,9 +113,12 @@ def _checkpoint_text(
     fills = {
         "Current Objectives": objectives(scan, 3) if scan else [],
         "Technical State": _technical_state(workspace, scan, branch, commit, subject),
-        "Recovery Instructions": _recovery(workspace),
+        "Recovery Instructions": _recovery(workspace, request),
     }
-    return render_frontmatter(metadata) + fill_sections(body, fills)
+    text = render_frontmatter(metadata) + fill_sections(body, fills)
+    if request.summary is not None:
+        text = with_summary(text, request.summary, request.trigger, now)
+    return text
 
 
 def _head(workspace: Workspace) -> tuple[str | None, str | None, str | None]:
@@ -136,11 +155,67 @@ def _technical_state(
     return lines
 
 
-def _recovery(workspace: Workspace) -> list[str]:
+def _recovery(workspace: Workspace, request: CheckpointRequest) -> list[str]:
     # The template's own first step is "1. Read this checkpoint.", which takes
     # the place of the checkpoint before it.
-    artifacts = [a for a in recovery_order(workspace) if a.role != "checkpoint"]
+    conversation = request.conversation
+    order = recovery_order(
+        workspace, Conversation(conversation, request.since) if conversation else None
+    )
+    artifacts = [a for a in order if a.role not in ("checkpoint", "own-checkpoint")]
     return [
         f"{number}. Read `{artifact.path}` ({artifact.label})."
         for number, artifact in enumerate(artifacts, start=2)
     ]
+
+
+# --- after a compaction ---------------------------------------------------------------
+
+
+def keep_compaction_summary(
+    workspace: Workspace, conversation: Conversation, summary: str, trigger: str
+) -> tuple[Path, bool]:
+    """Claude's summary of the compaction just made, in the checkpoint this
+    conversation wrote before it; in a new checkpoint when there is none (the
+    PreCompact hook not installed, or failed). (The path, whether it was added
+    to one already there.)"""
+    now = clock.now()
+    found = latest_checkpoint(workspace, conversation.session_id)
+    if found is not None:
+        path = workspace.repo.root / found.path
+        text = read_bytes(path).decode("utf-8", "replace")
+        written_before = frontmatter_value(path, "trigger") is not None
+        if written_before and SUMMARY_HEADING not in text and now - found.time <= COMPACTION_SPAN:
+            write_atomic(path, with_summary(text, summary, trigger, now))
+            return path, False
+    request = CheckpointRequest(
+        description=f"After {trigger} compaction",
+        trigger=trigger,
+        now=now,
+        conversation=conversation.session_id,
+        since=conversation.since,
+        summary=summary,
+    )
+    return write_checkpoint(workspace, request), True
+
+
+def with_summary(text: str, summary: str, trigger: str | None, now: dt.datetime) -> str:
+    """`text` with the summary as its last section, quoted line by line: its own
+    headings and rules stay its, not the checkpoint's."""
+    cleaned = _printable(summary)
+    if len(cleaned) > MAX_SUMMARY_CHARS:
+        cleaned = cleaned[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n[… cut at 60,000 characters]"
+    when = f"after the {trigger} compaction" if trigger else "after the compaction"
+    quoted = "\n".join(f"> {line}".rstrip() for line in cleaned.strip().splitlines())
+    section = (
+        f"{SUMMARY_HEADING}\n\n"
+        f"Claude Code's own summary {when} of {now.isoformat(timespec='seconds')},"
+        f" as the conversation went on with it:\n\n{quoted}\n"
+    )
+    return text.rstrip("\n") + "\n\n" + section
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped (a terminal's escapes must not reach one that
+    shows the file), lines kept; half an emoji pair, which UTF-8 cannot hold, replaced."""
+    return "\n".join(printable(clean(line)) for line in text.splitlines())

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitsess.assistant.budget import WARNING_ZONES, Budget
+from gitsess.assistant.hook_log import append_log
 from gitsess.assistant.transcript import Scan, Tail, read_start, scan_for, tail_for
 from gitsess.core import clock
 from gitsess.core.config import RECOVERY_MODES
@@ -29,14 +30,15 @@ from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
-    from gitsess.assistant.recovery import Artifact
+    from gitsess.assistant.recovery import Artifact, Conversation
 
-EVENTS = ("SessionStart", "PreCompact", "UserPromptSubmit", "SessionEnd")
-LOG_NAME = "assistant-log.jsonl"
+EVENTS = ("SessionStart", "PreCompact", "PostCompact", "UserPromptSubmit", "SessionEnd")
+# SessionStart's `source`s: a new conversation, or one going on (DESIGN.md §5).
+NEW_SOURCES = ("startup", "clear")
+GOING_ON_SOURCES = ("resume", "compact", "fork")
 WARNED_NAME = "assistant-warned.json"
-LOG_KEEP = 200  # entries kept when the log is trimmed
-LOG_TRIM_BYTES = 256 * 1024
-MAX_CONTEXT_TOKENS = 1500  # the most a SessionStart message may add to the context
+# Claude Code replaces injected context over 10,000 characters by a 2 KB preview.
+MAX_CONTEXT_CHARS = 9000
 MAX_LISTED = 12
 
 
@@ -134,6 +136,7 @@ def handle(workspace: Workspace, event: Event, *, dry_run: bool) -> Outcome:
     handlers: dict[str, Callable[[Workspace, Event, bool], Outcome]] = {
         "SessionStart": _session_start,
         "PreCompact": _pre_compact,
+        "PostCompact": _post_compact,
         "UserPromptSubmit": _user_prompt,
         "SessionEnd": _session_end,
     }
@@ -149,9 +152,10 @@ def handle(workspace: Workspace, event: Event, *, dry_run: bool) -> Outcome:
 def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     from gitsess.assistant.recovery import recovery_order
 
-    artifacts = recovery_order(workspace)
+    conversation, how = _recovering(event)
+    artifacts = recovery_order(workspace, conversation)
     compacted = event.get("source") == "compact"
-    warnings = []
+    warnings: list[str] = []
     try:
         budget, tail = _budget(workspace, event)
     except GitSessError as error:  # the reading list matters more than the figure
@@ -178,13 +182,47 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
             f"Context: {budget.tokens:,} of {budget.window:,} tokens"
             f" ({budget.share:.0%}, zone {budget.zone})."
         )
-    text = _bounded("\n".join(lines))
     outcome = Outcome(
-        output=_context_output("SessionStart", text),
-        did=f"{event.get('source') or 'start'}: named {len(artifacts)} file(s) to read",
+        output=_context_output("SessionStart", "\n".join(lines)),
+        did=f"{event.get('source') or 'start'}{how}: named {len(artifacts)} file(s) to read",
     )
     outcome.warn(*warnings)
     return outcome
+
+
+def _recovering(event: Event) -> tuple[Conversation | None, str]:
+    """The conversation whose work comes first, and what the log says of it.
+
+    A compaction or a resume goes on with `session_id`'s own conversation. A fork
+    is a new conversation holding a copy of another: Claude Code's payload does
+    not name that one (2.1.214 and later say only `source: fork`), so unless it
+    does as `parent_session_id`, a fork starts as a new conversation would.
+    """
+    from gitsess.assistant.recovery import Conversation
+
+    source, session = event.get("source"), event.get("session_id")
+    if source == "fork":
+        session = event.get("parent_session_id")
+        if session is None:
+            return None, " (forked from a conversation the payload does not name)"
+    elif source not in GOING_ON_SOURCES:
+        unknown = source is not None and source not in NEW_SOURCES
+        return None, f" (a source git-sess does not know: {source!r}, taken as startup)" * unknown
+    if session is None:
+        return None, " (no session_id: this conversation's notes cannot be told apart)"
+    return Conversation(session, _started(event)), ""
+
+
+def _started(event: Event) -> dt.date | None:
+    """The day the conversation began, from its transcript's first record."""
+    path = event.transcript
+    if path is None or not path.is_file():
+        return None
+    try:
+        start = read_start(path)
+    except GitSessError:
+        return None
+    return start.astimezone().date() if start else None
 
 
 def _listed(artifacts: list[Artifact]) -> list[str]:
@@ -217,7 +255,7 @@ def _compaction_line(tail: Tail | None) -> str:
 
 
 def recovery_mode(workspace: Workspace) -> tuple[str, str | None]:
-    """GITSESS_RECOVERY_MODE, else `git config sess.recoveryMode`, else auto; and
+    """GITSESS_RECOVERY_MODE, else `git config sess.recoveryMode`, else manual; and
     what is wrong with the variable, which is then taken as the cautious mode."""
     raw = os.environ.get("GITSESS_RECOVERY_MODE", "")
     if not raw.strip():
@@ -256,13 +294,41 @@ def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
             output={"systemMessage": f"git-sess: would write checkpoints/{name}"},
             did=f"would write checkpoints/{name}",
         )
-    path = write_checkpoint(
-        workspace, CheckpointRequest(description=description, scan=scan, trigger=trigger)
+    request = CheckpointRequest(
+        description=description,
+        scan=scan,
+        trigger=trigger,
+        conversation=event.get("session_id"),
+        since=_started(event),
     )
+    path = write_checkpoint(workspace, request)
     shown = workspace.relative(path)
     return Outcome(
         output={"systemMessage": f"git-sess: checkpoint written before compaction: {shown}"},
         did=f"wrote {shown}",
+        wrote=shown,
+    )
+
+
+def _post_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
+    """Claude's own summary of the compaction, kept in this conversation's
+    checkpoint. (PostCompact cannot add to the context: it prints nothing.)"""
+    from gitsess.assistant.checkpoints import keep_compaction_summary
+    from gitsess.assistant.recovery import Conversation
+
+    summary, session = event.payload.get("compact_summary"), event.get("session_id")
+    trigger = event.get("trigger") or "auto"
+    if not isinstance(summary, str) or not summary.strip():
+        return Outcome(did="nothing (the event holds no compact_summary)")
+    if session is None:
+        return Outcome(did="nothing (no session_id: whose checkpoint could not be told)")
+    if dry_run:
+        return Outcome(did="would keep Claude's summary in this conversation's checkpoint")
+    conversation = Conversation(session, _started(event))
+    path, new = keep_compaction_summary(workspace, conversation, summary, trigger)
+    shown = workspace.relative(path)
+    return Outcome(
+        did=f"kept Claude's summary in {shown}" + (" (a new checkpoint)" if new else ""),
         wrote=shown,
     )
 
@@ -325,12 +391,29 @@ def _scan(workspace: Workspace, event: Event) -> Scan | None:
 
 
 def _context_output(event: str, text: str) -> dict[str, Any]:
-    return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}}
+    bounded = _bounded(text)
+    return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": bounded}}
 
 
-def _bounded(text: str) -> str:
-    limit = MAX_CONTEXT_TOKENS * 4  # the characters / 4 estimate of `git sess context`
-    return text if len(text) <= limit else text[: limit - 2].rsplit("\n", 1)[0] + "\n…"
+def _bounded(text: str, limit: int = MAX_CONTEXT_CHARS) -> str:
+    """`text` cut at a line to at most `limit` characters (Python counts
+    characters, as Claude Code's cap does), saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        # The last line says what was left out: room for it is kept.
+        if used + len(line) + 1 > limit - 100:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    if not kept:  # one line longer than the limit: cut within it
+        kept, used = [lines[0][: limit - 100]], limit - 100
+    left = len(lines) - len(kept)
+    note = f"[{left} more line(s), {len(text) - used:,} characters, left out:"
+    return "\n".join([*kept, note + " git sess context --format paths lists them all]"])
 
 
 def _first_warning(workspace: Workspace, session: str, zone: str) -> bool:
@@ -366,48 +449,18 @@ def _warned(workspace: Workspace) -> dict[str, list[str]]:
 
 
 def _log(workspace: Workspace, event: str, outcome: Outcome, error: str | None) -> None:
+    specific = outcome.output.get("hookSpecificOutput")
+    injected = specific.get("additionalContext") if isinstance(specific, dict) else None
     entry = {
         "time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "event": event,
         "did": outcome.did if error is None else "failed",
-        "injected": _injected(outcome.output),
+        "injected": injected or outcome.output.get("systemMessage"),
         "wrote": outcome.wrote,
         "warnings": outcome.warnings or None,
         "error": error,
     }
-    path = workspace.repo.state_dir / LOG_NAME
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        if path.stat().st_size > LOG_TRIM_BYTES:
-            kept = path.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_KEEP:]
-            write_atomic(path, "\n".join(kept) + "\n", durable=False)
-    except OSError:
-        pass  # a log that cannot be written must not fail the hook
-
-
-def _injected(output: dict[str, Any]) -> str | None:
-    specific = output.get("hookSpecificOutput")
-    text = specific.get("additionalContext") if isinstance(specific, dict) else None
-    return text or output.get("systemMessage")
-
-
-def read_log(workspace: Workspace, count: int) -> list[dict[str, Any]]:
-    path = workspace.repo.state_dir / LOG_NAME
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        return []
-    entries = []
-    for line in lines[-count:]:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict):
-            entries.append(entry)
-    return entries
+    append_log(workspace, entry)
 
 
 # --- `git sess assistant test` --------------------------------------------------------
@@ -425,6 +478,10 @@ def rehearse(workspace: Workspace, transcript: Path) -> list[tuple[str, Outcome]
         Event("SessionStart", {**base, "hook_event_name": "SessionStart", "source": "startup"}),
         Event("SessionStart", {**base, "hook_event_name": "SessionStart", "source": "compact"}),
         Event("PreCompact", {**base, "hook_event_name": "PreCompact", "trigger": "auto"}),
+        Event(
+            "PostCompact",
+            {**base, "hook_event_name": "PostCompact", "trigger": "auto", "compact_summary": "…"},
+        ),
         Event("UserPromptSubmit", {**base, "hook_event_name": "UserPromptSubmit", "prompt": ""}),
         Event("SessionEnd", {**base, "hook_event_name": "SessionEnd", "reason": "exit"}),
     ]

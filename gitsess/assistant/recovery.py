@@ -1,6 +1,13 @@
-"""What to read after a context reset, in the order the recovery policy gives:
-the latest reflection, the active roadmap, the latest checkpoint, then the
-reading list of the newest session in progress (`git sess context`)."""
+"""What to read after a context reset, in the order the recovery policy gives.
+
+For a conversation that has left something behind (Claude Code's `session_id`,
+which exports and checkpoints record as `transcript:`): its last export (the
+last part of its chain), its latest checkpoint, that export's reading list
+(prerequisites, earlier parts), then the latest reflection and the active
+roadmap. For one that has not: the latest reflection, the active roadmap, the
+latest checkpoint of any conversation, then the reading list of the newest
+session in progress (`git sess context`). Another conversation's work is never
+put before this one's, and never listed when this one has work of its own."""
 
 from __future__ import annotations
 
@@ -24,7 +31,9 @@ _CHECKPOINT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}_\d{6})_.*\.md$")
 
 @dataclass(frozen=True)
 class Artifact:
-    role: str  # reflection, roadmap, checkpoint, prerequisite, chain, target
+    # reflection, roadmap, checkpoint, prerequisite, chain, target; of this
+    # conversation: last-part, own-checkpoint
+    role: str
     path: str  # relative to the top of the work tree
 
     @property
@@ -36,6 +45,8 @@ class Artifact:
             "prerequisite": "prerequisite",
             "chain": "earlier in the chain",
             "target": "the session in progress",
+            "last-part": "this conversation's last export",
+            "own-checkpoint": "this conversation's latest checkpoint",
         }[self.role]
 
 
@@ -45,7 +56,68 @@ class Moment:
     time: dt.datetime  # aware, local time zone
 
 
-def recovery_order(workspace: Workspace) -> list[Artifact]:
+@dataclass(frozen=True)
+class Conversation:
+    """The conversation recovering: Claude Code's `session_id`, and the day it
+    began (its exports are named by date: older ones are not read)."""
+
+    session_id: str
+    since: dt.date | None = None
+
+
+def recovery_order(
+    workspace: Workspace, conversation: Conversation | None = None
+) -> list[Artifact]:
+    general = _general_order(workspace)
+    own = _own_order(workspace, conversation) if conversation else []
+    if not own:
+        checkpoint = latest_checkpoint(workspace)
+        if checkpoint is not None:
+            place = sum(a.role in ("reflection", "roadmap") for a in general)
+            general.insert(place, Artifact("checkpoint", checkpoint.path))
+        return general
+    # The reflection and the roadmap are the project's, not another conversation's work.
+    seen = {a.path for a in own}
+    return own + [a for a in general if a.role in ("reflection", "roadmap") and a.path not in seen]
+
+
+def _own_order(workspace: Workspace, conversation: Conversation) -> list[Artifact]:
+    """This conversation's last export and latest checkpoint, then the export's
+    reading list; empty when it has neither."""
+    from gitsess.core.cache import cached_output
+
+    export = last_part(workspace, conversation.session_id, conversation.since)
+    checkpoint = latest_checkpoint(workspace, conversation.session_id)
+    found = [Artifact("last-part", export.path)] if export else []
+    found += [Artifact("own-checkpoint", checkpoint.path)] if checkpoint else []
+    if export is None:
+        return found
+    catalog = workspace.catalog()
+    # Keyed by the export itself (one conversation's alone), until an export changes.
+    readings = cached_output(
+        workspace.repo.state_dir,
+        catalog,
+        "recovery-part",
+        f"{workspace.config.sessions_dir}\0{export.path}",
+        lambda: [[a.role, a.path] for a in _reading_of(workspace, catalog, export.path)],
+    )
+    seen = {a.path for a in found}
+    return found + [Artifact(role, path) for role, path in readings if path not in seen]
+
+
+def _reading_of(workspace: Workspace, catalog: Catalog, path: str) -> list[Artifact]:
+    """The prerequisites and earlier parts of the export at `path`."""
+    from gitsess.core.reading import reading_list
+
+    ref = Path(path).name
+    try:
+        readings = reading_list(workspace, ref, None, catalog).readings
+    except GitSessError:  # not in the catalog (unreadable frontmatter): itself is enough
+        return []
+    return [Artifact(r.role, r.session.path) for r in readings if r.role != "target"]
+
+
+def _general_order(workspace: Workspace) -> list[Artifact]:
     from gitsess.core.cache import cached_output
 
     catalog = workspace.catalog()
@@ -62,10 +134,6 @@ def recovery_order(workspace: Workspace) -> list[Artifact]:
             lambda: [[a.role, a.path] for a in _from_sessions(workspace, catalog)],
         )
     ]
-    checkpoint = latest_checkpoint(workspace)
-    if checkpoint is not None:
-        place = sum(a.role in ("reflection", "roadmap") for a in found)
-        found.insert(place, Artifact("checkpoint", checkpoint.path))
     return found
 
 
@@ -90,23 +158,41 @@ def _from_sessions(workspace: Workspace, catalog: Catalog) -> list[Artifact]:
     return found
 
 
-def latest_checkpoint(workspace: Workspace) -> Moment | None:
-    """The newest checkpoint, by the `time:` in its frontmatter, which has the
-    offset its name lacks (a name says the writer's local time)."""
+def latest_checkpoint(workspace: Workspace, conversation: str | None = None) -> Moment | None:
+    """The newest checkpoint (of the conversation `conversation`, by its
+    `transcript:`), by the `time:` in its frontmatter, which has the offset its
+    name lacks (a name says the writer's local time)."""
     named = [(entry, _name_time(entry)) for entry in _entries(workspace.checkpoints_path)]
+    named.sort(key=lambda found: found[1], reverse=True)
+    if conversation is not None:  # newest first, so few are read
+        named = _of_conversation(named, conversation)
     if not named:
         return None
-    newest_name = max(moment for _, moment in named)
+    newest_name = named[0][1]
     newest: Moment | None = None
     for entry, moment in named:
         # Local times of one instant are at most 26 hours apart (UTC-12 to UTC+14).
         if newest_name - moment > MAX_OFFSET_SPAN:
-            continue
+            break
         time = _frontmatter_time(entry) or moment.astimezone()
         # Of one second's, `…_ccp_2.md` was written after `…_ccp.md`.
         if newest is None or (time, entry.name) > (newest.time, Path(newest.path).name):
             newest = Moment(workspace.relative(Path(entry.path)), time)
     return newest
+
+
+def _of_conversation(
+    named: list[tuple[os.DirEntry[str], dt.datetime]], conversation: str
+) -> list[tuple[os.DirEntry[str], dt.datetime]]:
+    """Of `named` (newest first), the conversation's own, read only as far back
+    as the newest of them can be outdone by another's time zone."""
+    found: list[tuple[os.DirEntry[str], dt.datetime]] = []
+    for entry, moment in named:
+        if found and found[0][1] - moment > MAX_OFFSET_SPAN:
+            break
+        if frontmatter_value(entry.path, "transcript") == conversation:
+            found.append((entry, moment))
+    return found
 
 
 def latest_export(workspace: Workspace) -> Moment | None:

@@ -1,19 +1,23 @@
-"""Putting git-sess's hooks into a Claude Code settings file, and taking them out.
+"""Putting git-sess's hooks (and its status line) into a Claude Code settings
+file, and taking them out.
 
 The file is the user's: other keys, other hooks and their order stay; only
-its `hooks` member is rewritten, in its own indentation, every other byte
-kept; a file that is not plain JSON (Claude Code
-reads no comments) is refused, never overwritten; the previous content is kept
-beside it as `<file>.bak` before every change.
+its `hooks` and `statusLine` members are rewritten, in its own indentation,
+every other byte kept; a user's own status line is never replaced; a file that
+is not plain JSON (Claude Code reads no comments) is refused, never
+overwritten; the previous content is kept beside it as `<file>.bak` before
+every change. A file that install created is removed by the uninstall that
+leaves it empty (which files it created is kept beside git-sess's caches).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +29,25 @@ from gitsess.core.repo import Repo, set_excluded
 SCOPES = ("local", "shared", "user")
 # event -> matcher (None: the event takes none)
 MATCHERS: dict[str, str | None] = {
-    "SessionStart": "startup|resume|clear|compact",
+    # `fork` since Claude Code 2.1.214 (a fork was reported as `resume` before).
+    "SessionStart": "startup|resume|clear|compact|fork",
     "PreCompact": "manual|auto",
+    "PostCompact": "manual|auto",
     "UserPromptSubmit": None,
     "SessionEnd": None,
 }
-TIMEOUTS = {"SessionStart": 30, "PreCompact": 120, "UserPromptSubmit": 10, "SessionEnd": 60}
+TIMEOUTS = {
+    "SessionStart": 30,
+    "PreCompact": 120,
+    "PostCompact": 30,
+    "UserPromptSubmit": 10,
+    "SessionEnd": 60,
+}
+OWN_KEYS = ("hooks", "statusLine")  # the members of the file install and uninstall write
+CREATED_NAME = "claude-settings-created.json"
 EXCLUDE_MARK = "# git-sess: Claude Code settings that are this clone's alone"
 _OURS = re.compile(r"(?:^|[\s/'\"])(?:git[ -]sess|gitsess)\S*['\"]?\s+hook\s+claude\s")
+_OUR_STATUS = re.compile(r"(?:^|[\s/'\"])(?:git[ -]sess|gitsess)\S*['\"]?\s+statusline(?:\s|$)")
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,8 @@ class SettingsChange:
     path: Path
     changed: bool
     backup: Path | None
+    notes: list[str] = field(default_factory=list)  # what the user should know
+    removed: bool = False  # the file install had created is gone again
 
 
 def settings_path(scope: str, root: Path | None) -> Path:
@@ -56,14 +73,22 @@ def settings_path(scope: str, root: Path | None) -> Path:
 
 
 def hook_command(scope: str, event: str) -> str:
+    return _command(scope, f"hook claude {event}")
+
+
+def statusline_command(scope: str) -> str:
+    return _command(scope, "statusline")
+
+
+def _command(scope: str, arguments: str) -> str:
     """A shared file is committed, so it names `git sess` on PATH; a personal one
     names this installation's own script, so no shell setup can break it."""
     if scope == "shared":
-        return f"git sess hook claude {event}"
+        return f"git sess {arguments}"
     script = Path(sys.executable).with_name("git-sess")
     if script.is_file():
-        return f"{shlex.quote(str(script))} hook claude {event}"
-    return f"{shlex.quote(sys.executable)} -m gitsess hook claude {event}"
+        return f"{shlex.quote(str(script))} {arguments}"
+    return f"{shlex.quote(sys.executable)} -m gitsess {arguments}"
 
 
 def is_ours(hook: Any) -> bool:
@@ -71,9 +96,15 @@ def is_ours(hook: Any) -> bool:
     return isinstance(command, str) and bool(_OURS.search(" " + command + " "))
 
 
+def is_our_status_line(setting: Any) -> bool:
+    command = setting.get("command") if isinstance(setting, dict) else None
+    return isinstance(command, str) and bool(_OUR_STATUS.search(" " + command + " "))
+
+
 def install(scope: str, repo: Repo | None) -> SettingsChange:
     path = settings_path(scope, repo.root if repo else None)
     settings, original = _load(path)
+    notes = _twice(scope, repo)
     hooks = _hooks_of(settings, path)
     for event, matcher in MATCHERS.items():
         groups = _without_ours(hooks.get(event, []), path, event)
@@ -82,9 +113,38 @@ def install(scope: str, repo: Repo | None) -> SettingsChange:
             {"type": "command", "command": hook_command(scope, event), "timeout": TIMEOUTS[event]}
         ]
         hooks[event] = [*groups, group]
+    line = settings.get("statusLine")
+    if line is None or is_our_status_line(line):
+        # The shape Claude Code reads: it passes the session's JSON on stdin.
+        settings["statusLine"] = {"type": "command", "command": statusline_command(scope)}
+    else:
+        notes.append(
+            f"{path} has a status line of its own, kept: to see git-sess's (zone, context"
+            f' left, last export) set "statusLine" to {{"type": "command", "command":'
+            f' "{statusline_command(scope)}"}}'
+        )
     if repo is not None and scope != "user":
         _exclude_personal_files(repo)
-    return _save(path, settings, original)
+    change = _save(path, settings, original)
+    if original is None and change.changed:
+        _remember_created(scope, repo, path, created=True)
+    return SettingsChange(change.path, change.changed, change.backup, notes)
+
+
+def _twice(scope: str, repo: Repo | None) -> list[str]:
+    """A word for each other scope's file that already has git-sess's hooks:
+    Claude Code runs the hooks of every file, so each would run twice."""
+    notes = []
+    for state in scope_states(repo):
+        if state.scope == scope or not state.events:
+            continue
+        if any(said.startswith("ours") for said in state.events.values()):
+            notes.append(
+                f"the {state.scope} settings ({state.path}) have git-sess's hooks too:"
+                " Claude Code would run each twice; keep one:"
+                f" git sess assistant uninstall --{state.scope}"
+            )
+    return notes
 
 
 def _exclude_personal_files(repo: Repo) -> None:
@@ -98,8 +158,10 @@ def _exclude_personal_files(repo: Repo) -> None:
 def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
     path = settings_path(scope, repo.root if repo else None)
     settings, original = _load(path)
+    if is_our_status_line(settings.get("statusLine")):
+        del settings["statusLine"]
     if "hooks" not in settings:  # never installed: the file stays as it is
-        return SettingsChange(path, changed=False, backup=None)
+        return _save_or_remove(scope, repo, path, settings, original)
     hooks = _hooks_of(settings, path)
     for event in list(hooks):
         groups = _without_ours(hooks[event], path, event)
@@ -111,7 +173,62 @@ def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
             del hooks[event]  # what install added, it takes away
             if not hooks:
                 del settings["hooks"]
-    return _save(path, settings, original)
+    return _save_or_remove(scope, repo, path, settings, original)
+
+
+def _save_or_remove(
+    scope: str, repo: Repo | None, path: Path, settings: dict[str, Any], original: str | None
+) -> SettingsChange:
+    """Saved; or, a file install created and nothing is left in, removed (the
+    backup of it too: it held only what install wrote)."""
+    if original is None:  # no file: nothing to take out
+        return SettingsChange(path, changed=False, backup=None)
+    if settings or not _remember_created(scope, repo, path, created=None):
+        return _save(path, settings, original)
+    (path.resolve() if path.is_symlink() else path).unlink()
+    backup = path.with_name(path.name + ".bak")
+    if _only_ours(backup):  # an earlier state of what install wrote: nothing of the user's
+        backup.unlink()
+    _remember_created(scope, repo, path, created=False)
+    return SettingsChange(path, changed=True, backup=None, removed=True)
+
+
+def _only_ours(path: Path) -> bool:
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(settings, dict) or set(settings) - set(OWN_KEYS):
+        return False
+    hooks = settings.get("hooks", {})
+    if not isinstance(hooks, dict) or not all(isinstance(g, list) for g in hooks.values()):
+        return False
+    entries = [h for groups in hooks.values() for g in groups for h in _entries(g)]
+    line = settings.get("statusLine")
+    return all(map(is_ours, entries)) and (line is None or is_our_status_line(line))
+
+
+def _remember_created(scope: str, repo: Repo | None, path: Path, created: bool | None) -> bool:
+    """Whether install created the settings file `path`; `created` records it
+    (True) or forgets it (False). Kept with git-sess's caches of the repository
+    (under Claude Code's own directory for the user's file)."""
+    record = claude_home() / f"git-sess-{CREATED_NAME}"
+    if scope != "user" and repo is not None:
+        record = repo.state_dir / CREATED_NAME
+    try:
+        known = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = []
+    known = [k for k in known if isinstance(k, str)] if isinstance(known, list) else []
+    key = str(path.absolute())
+    if created is None:
+        return key in known
+    wanted = [k for k in known if k != key] + ([key] if created else [])
+    if wanted != known:
+        with contextlib.suppress(OSError):  # a record not kept only keeps a file
+            record.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(record, json.dumps(wanted) + "\n")
+    return created
 
 
 def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str] | None]:
@@ -223,7 +340,7 @@ def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
 def _save(path: Path, settings: dict[str, Any], original: str | None) -> SettingsChange:
     if original is not None and json.loads(original or "{}") == settings:
         return SettingsChange(path, changed=False, backup=None)
-    text = _with_hooks(original, settings)
+    text = _with_members(original, settings)
     backup = None
     path.parent.mkdir(parents=True, exist_ok=True)
     if original is not None:
@@ -234,45 +351,53 @@ def _save(path: Path, settings: dict[str, Any], original: str | None) -> Setting
     return SettingsChange(path, changed=True, backup=backup)
 
 
-def _with_hooks(original: str | None, settings: dict[str, Any]) -> str:
-    """The file with only its `hooks` member rewritten: the rest keeps its bytes.
-    Anything unusual (a duplicate key) gets the whole file re-serialized."""
+def _with_members(original: str | None, settings: dict[str, Any]) -> str:
+    """The file with only its `hooks` and `statusLine` members rewritten: the
+    rest keeps its bytes. Anything unusual (a duplicate key) gets the whole file
+    re-serialized."""
     indent = _indent_of(original)
     whole = json.dumps(settings, indent=indent, ensure_ascii=False) + "\n"
+    text = original or ""
     try:
-        members, closing = _members(original or "")
+        for key in OWN_KEYS:
+            text = _with_member(text, key, settings.get(key, _MISSING), indent)
+        return text if json.loads(text) == settings else whole
     except (ValueError, IndexError):
         return whole
-    if "hooks" in settings:
-        lead = _line_indent(original or "", members["hooks"][0] if "hooks" in members else closing)
-        value = json.dumps(settings["hooks"], indent=indent, ensure_ascii=False)
-        value = value.replace("\n", "\n" + (lead if "hooks" in members else _unit(indent)))
-    text = original or ""
-    if "hooks" in members and "hooks" in settings:
-        _, start, end = members["hooks"]
-        text = text[:start] + value + text[end:]
-    elif len(members) == 1:  # taken out, and nothing else was there
-        text = text[: text.index("{")] + "{}" + text[closing + 1 :]
-    elif "hooks" in members:  # taken out whole, with the comma that joined it
-        key, _, end = members["hooks"]
-        before = text.rfind(",", 0, key) if text[:key].rstrip().endswith(",") else -1
+
+
+_MISSING = object()
+
+
+def _with_member(text: str, key: str, value: Any, indent: int | str) -> str:
+    """`text` with the top-level member `key` set to `value` (taken out: _MISSING)."""
+    members, closing = _members(text)
+    present = value is not _MISSING
+    if key not in members and not present:
+        return text
+    rendered = ""
+    if present:
+        lead = _line_indent(text, members[key][0]) if key in members else _unit(indent)
+        rendered = json.dumps(value, indent=indent, ensure_ascii=False).replace("\n", "\n" + lead)
+    if key in members and present:
+        _, start, end = members[key]
+        return text[:start] + rendered + text[end:]
+    if key in members:  # taken out
+        if len(members) == 1:  # and nothing else was there
+            return text[: text.index("{")] + "{}" + text[closing + 1 :]
+        key_start, _, end = members[key]  # taken out whole, with the comma that joined it
+        before = text.rfind(",", 0, key_start) if text[:key_start].rstrip().endswith(",") else -1
         if before >= 0:
-            text = text[:before] + text[end:]
-        else:
-            after = re.match(r"\s*,\s*", text[end:])
-            text = text[:key] + text[end + (after.end() if after else 0) :]
-    elif "hooks" in settings:  # a new last member
-        last = max((end for _, _, end in members.values()), default=None)
-        member = f'{_unit(indent)}"hooks": {value}'
-        if last is None:
-            text = text[:closing].rstrip() + "\n" + member + "\n" + text[closing:]
-        else:  # a closing brace on the last member's line goes on a line of its own
-            newline = "" if "\n" in text[last:closing] else "\n"
-            text = text[:last] + ",\n" + member + newline + text[last:]
-    try:
-        return text if json.loads(text) == settings else whole
-    except ValueError:
-        return whole
+            return text[:before] + text[end:]
+        after = re.match(r"\s*,\s*", text[end:])
+        return text[:key_start] + text[end + (after.end() if after else 0) :]
+    last = max((end for _, _, end in members.values()), default=None)
+    member = f"{_unit(indent)}{json.dumps(key)}: {rendered}"  # a new last member
+    if last is None:
+        return text[:closing].rstrip() + "\n" + member + "\n" + text[closing:]
+    # A closing brace on the last member's line goes on a line of its own.
+    newline = "" if "\n" in text[last:closing] else "\n"
+    return text[:last] + ",\n" + member + newline + text[last:]
 
 
 def _members(text: str) -> tuple[dict[str, tuple[int, int, int]], int]:

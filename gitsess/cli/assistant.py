@@ -143,9 +143,11 @@ def assistant() -> None:
 
     \b
     The hooks `install` adds to a Claude Code settings file:
-      SessionStart      names what to read, in order (after a compaction: a
-                        recovery message; git config sess.recoveryMode auto|manual)
+      SessionStart      names what to read, in order: this conversation's last
+                        export and checkpoint first (after a compaction: a
+                        recovery message; git config sess.recoveryMode manual|auto)
       PreCompact        writes a checkpoint before the context is compacted
+      PostCompact       keeps Claude's summary of the compaction in that checkpoint
       UserPromptSubmit  at the urgent and critical zones, asks for an export (once per zone)
       SessionEnd        a checkpoint, if git config sess.checkpointOnEnd true
 
@@ -192,10 +194,11 @@ def _scope(local: bool, shared: bool, user: bool) -> tuple[str, Any]:
 @assistant.command(name="install")
 @_scope_options
 def assistant_install(local: bool, shared: bool, user: bool) -> None:
-    """Add git-sess's hooks to a Claude Code settings file.
+    """Add git-sess's hooks and status line to a Claude Code settings file.
 
-    Other keys and hooks stay; the previous file is kept as <file>.bak.
-    Installing twice changes nothing.
+    Other keys and hooks stay, and a status line of your own; the previous file
+    is kept as <file>.bak. Installing twice changes nothing. Warns when another
+    settings file has git-sess's hooks too (Claude Code would run them twice).
     """
     from gitsess.assistant.settings import install
 
@@ -206,7 +209,8 @@ def assistant_install(local: bool, shared: bool, user: bool) -> None:
 @assistant.command(name="uninstall")
 @_scope_options
 def assistant_uninstall(local: bool, shared: bool, user: bool) -> None:
-    """Take git-sess's hooks out of a Claude Code settings file (others stay)."""
+    """Take git-sess's hooks and status line out of a Claude Code settings file
+    (others stay); a file install created and nothing is left in is removed."""
     from gitsess.assistant.settings import uninstall
 
     change = uninstall(*_scope(local, shared, user))
@@ -218,9 +222,14 @@ def _print_settings_change(change: Any, done: str, nothing: str) -> None:
         relative = shown_path(path)
         return str(path) if relative.startswith("../") else relative
 
-    click.echo(f"{done if change.changed else nothing} {shown(change.path)}")
+    if change.removed:
+        click.echo(f"{done} {shown(change.path)}, which git-sess had created: removed")
+    else:
+        click.echo(f"{done if change.changed else nothing} {shown(change.path)}")
     if change.backup is not None:
         click.echo(f"the previous file is {shown(change.backup)}")
+    for note in change.notes:
+        click.echo(f"git-sess: warning: {note}", err=True)
 
 
 @assistant.command(name="status")
@@ -251,7 +260,7 @@ def assistant_status() -> None:
 )
 def assistant_log(count: int) -> None:
     """The last hook events: time, event, what was injected or written, errors."""
-    from gitsess.assistant.claude_hooks import read_log
+    from gitsess.assistant.hook_log import read_log
     from gitsess.core.workspace import open_workspace
 
     # A setting the hooks could not use is in the log: reading it must not need it.

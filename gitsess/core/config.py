@@ -15,7 +15,7 @@ STATUSES = ("in-progress", "complete", "blocked", "abandoned")
 DEFAULT_DIR = ".sessions"
 DEFAULT_MAX_EXPORT_BYTES = 32 * 1024
 DEFAULT_CONTEXT_WINDOW = 200_000
-RECOVERY_MODES = ("auto", "manual")
+RECOVERY_MODES = ("manual", "auto")  # the first is the default, as the policy says
 T = TypeVar("T")
 
 
@@ -29,7 +29,7 @@ class Config:
     context_window: int = DEFAULT_CONTEXT_WINDOW
     lock_timeout: float | None = None  # seconds a writer waits for another; None: its default
     allow_secrets: bool = False  # commit exports that look like they hold a credential
-    recovery_mode: str = "auto"  # after a compaction: auto (continue) or manual (report, wait)
+    recovery_mode: str = "manual"  # after a compaction: manual (report, wait) or auto (continue)
     checkpoint_on_end: bool = False  # the SessionEnd hook writes a checkpoint
 
 

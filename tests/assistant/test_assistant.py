@@ -330,13 +330,23 @@ def test_install_merges_with_what_is_there_and_is_idempotent(sessions: Path) -> 
     text = settings(sessions).read_text()
     assert text.startswith('{\n    "permissions"')  # its own indentation
     data = json.loads(text)
-    assert list(data) == ["permissions", "hooks", "model"]
+    assert list(data) == ["permissions", "hooks", "model", "statusLine"]
+    assert data["statusLine"] == {
+        "type": "command",
+        "command": f"{BIN_DIR / 'git-sess'} statusline",
+    }
     starts = data["hooks"]["SessionStart"]
     assert starts[0] == mine["hooks"]["SessionStart"][0]
-    assert starts[1]["matcher"] == "startup|resume|clear|compact"
+    assert starts[1]["matcher"] == "startup|resume|clear|compact|fork"
     command = starts[1]["hooks"][0]["command"]
     assert command == f"{BIN_DIR / 'git-sess'} hook claude SessionStart"
-    assert set(data["hooks"]) == {"SessionStart", "PreCompact", "UserPromptSubmit", "SessionEnd"}
+    assert set(data["hooks"]) == {
+        "SessionStart",
+        "PreCompact",
+        "PostCompact",
+        "UserPromptSubmit",
+        "SessionEnd",
+    }
     assert settings(sessions, "settings.local.json.bak").read_text() == original
     again = sess(sessions, "assistant", "install")
     assert "already installed" in again.out and settings(sessions).read_text() == text
@@ -368,7 +378,7 @@ def test_shared_settings_name_git_sess_on_path(sessions: Path) -> None:
     assert hook["command"] == "git sess hook claude UserPromptSubmit"
     assert not settings(sessions, "settings.local.json").exists()
     assert sess(sessions, "assistant", "uninstall", "--shared").code == 0
-    assert json.loads(settings(sessions, "settings.json").read_text()) == {}
+    assert not settings(sessions, "settings.json").exists()  # install had created it
 
 
 def test_user_settings_live_under_the_claude_directory(sessions: Path, tmp_path: Path) -> None:
@@ -507,6 +517,9 @@ def test_after_a_compaction_the_mode_decides_what_the_assistant_does(sessions: P
     text = context_of(run_hook(sessions, "SessionStart", payload))
     assert text.startswith("git-sess: the context was just compacted (auto, from 156,890 tokens).")
     assert "(latest checkpoint)" in text
+    assert "wait for the user's go-ahead before changing anything" in text  # the default
+    git(sessions, "config", "sess.recoveryMode", "auto")
+    text = context_of(run_hook(sessions, "SessionStart", payload))
     assert "Recovery mode is auto: read them, then continue the work" in text
     git(sessions, "config", "sess.recoveryMode", "manual")
     text = context_of(run_hook(sessions, "SessionStart", payload))
@@ -566,7 +579,8 @@ def test_a_compaction_with_nothing_written_says_to_go_on_from_the_summary(
     sessions: Path,
 ) -> None:
     payload = event(sessions, "SessionStart", None, source="compact")
-    text = context_of(run_hook(sessions, "SessionStart", payload))
+    auto = {"GITSESS_RECOVERY_MODE": "auto"}
+    text = context_of(run_hook(sessions, "SessionStart", payload, env=auto))
     assert "there is nothing written to read, so from the summary continue the work" in text
     assert "read them" not in text
 
@@ -597,9 +611,8 @@ def test_session_start_stays_within_its_token_bound(sessions: Path) -> None:
 
 def test_pre_compact_writes_a_checkpoint_and_says_where(sessions: Path) -> None:
     transcript = place_transcript(sessions)
-    out = run_hook(
-        sessions, "PreCompact", event(sessions, "PreCompact", transcript, trigger="manual")
-    )
+    payload = event(sessions, "PreCompact", transcript, trigger="manual", session_id=SESSION_ID)
+    out = run_hook(sessions, "PreCompact", payload)
     written = re.search(
         r"(\.sessions/checkpoints/\S+_Before_manual_compaction_ccp\.md)", out["systemMessage"]
     )
