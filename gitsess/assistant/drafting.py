@@ -1,13 +1,17 @@
 """First drafts from a transcript: the sections of an export or a checkpoint that
 facts can fill. Only what the user typed and what the tools were asked to do is
-used; assistant text and tool output never are (that is where secrets live)."""
+used; assistant text and tool output never are (that is where secrets live), and
+what is used passes through `redact` first: a command line is where a password
+gets typed (`psql postgres://app:…@db/app`, `PGPASSWORD=…`, `curl -H 'Authorization: …'`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gitsess.assistant.budget import Budget
-from gitsess.assistant.transcript import Scan
+from gitsess.assistant.transcript import MAX_COMMAND_CHARS, Scan
+from gitsess.core.secrets import redact
 
 ASSISTANT = "claude-code"
 MAX_OBJECTIVES = 8
@@ -19,7 +23,7 @@ def one_line(text: str, limit: int = MAX_LINE_CHARS) -> str:
     """A prompt as a single markdown-inert line: its first line of prose (not a
     code fence), spaces folded, cut at a word; a leading `#` or `>` cannot
     start a heading or a quote."""
-    first = " ".join(_first_prose(text).split())
+    first = " ".join(_first_prose(redact(text)).split())  # redacted whole: a cut hides nothing
     if len(first) > limit:
         first = first[:limit].rsplit(" ", 1)[0] + " …"
     return first.lstrip("#> ") or first
@@ -41,6 +45,17 @@ def title_from(scan: Scan) -> str | None:
     return one_line(scan.first_prompt, 60) if scan.first_prompt else None
 
 
+_PART = re.compile(r"^(?P<base>.+), part (?P<number>\d+)$")
+
+
+def next_part_title(previous: str) -> str:
+    """The default title of the part after `previous`: "X, part 2", then "X, part 3"."""
+    found = _PART.match(previous)
+    if found is None:
+        return f"{previous}, part 2"
+    return f"{found['base']}, part {int(found['number']) + 1}"
+
+
 def objectives(scan: Scan, limit: int = MAX_OBJECTIVES) -> list[str]:
     prompts = [scan.first_prompt] if scan.first_prompt else []
     prompts += scan.recent_prompts
@@ -49,10 +64,19 @@ def objectives(scan: Scan, limit: int = MAX_OBJECTIVES) -> list[str]:
 
 
 def listed(items: list[str], code: bool = True) -> list[str]:
+    items = [redact(item) for item in items]
     shown = [f"- {_code(item)}" if code else f"- {item}" for item in items[:MAX_LISTED]]
     if len(items) > MAX_LISTED:
         shown.append(f"- … and {len(items) - MAX_LISTED} more")
     return shown
+
+
+def _whole_words(command: str) -> str:
+    """A command the transcript reader cut at its limit loses its last, partial
+    word: half a token is no longer recognisable as one, and would be copied."""
+    if len(command) < MAX_COMMAND_CHARS:
+        return command
+    return command.rsplit(" ", 1)[0] + " …"
 
 
 def _code(text: str) -> str:
@@ -65,7 +89,7 @@ def export_sections(scan: Scan) -> dict[str, list[str]]:
         "Session Objectives": objectives(scan),
         "Files Created": listed(scan.files_created),
         "Files Modified": listed(scan.files_modified),
-        "Commands Run": listed(scan.commands),
+        "Commands Run": listed([_whole_words(command) for command in scan.commands]),
     }
 
 

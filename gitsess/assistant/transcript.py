@@ -45,6 +45,7 @@ WRITING_TOOLS = {
 }
 MAX_FILES = 2000
 MAX_COMMANDS = 500
+MAX_COMMAND_CHARS = 500  # a longer command is kept cut to this
 RECENT_PROMPTS = 8
 IDENTITY = (("session_id", "sessionId"), ("cwd", "cwd"))  # attribute, record key
 
@@ -268,6 +269,8 @@ class Scan:
     recent_prompts: list[str] = field(default_factory=list)  # oldest first, the last few
     prompt_count: int = 0
     skipped_lines: int = 0
+    until: str | None = None  # the uuid of the last record read: where a next part starts
+    after: str | None = None  # the uuid this scan started after; None: from the start
 
     @property
     def duration(self) -> dt.timedelta | None:
@@ -294,6 +297,8 @@ class _Scanner:
             scan.start = scan.start or moment
             scan.end = moment
         _keep_first(scan, record, IDENTITY)
+        uuid = record.get("uuid")
+        scan.until = uuid if isinstance(uuid, str) and uuid else scan.until
         branch = record.get("gitBranch")
         if isinstance(branch, str) and branch and branch not in scan.branches[-100:]:
             scan.branches.append(branch)
@@ -342,7 +347,7 @@ class _Scanner:
         if name == "Bash":
             command = given.get("command")
             if isinstance(command, str) and command.strip() and len(self.commands) < MAX_COMMANDS:
-                self.commands.setdefault(clean(" ".join(command.split())[:500]))
+                self.commands.setdefault(clean(" ".join(command.split())[:MAX_COMMAND_CHARS]))
             return
         key = WRITING_TOOLS.get(name) if isinstance(name, str) else None
         if name == "Read" and isinstance(given.get("file_path"), str):
@@ -385,15 +390,28 @@ class _Scanner:
         return scan
 
 
-def scan_transcript(path: Path, root: Path | None = None) -> Scan:
+def scan_transcript(path: Path, root: Path | None = None, after: str | None = None) -> Scan:
     """Stream the whole transcript. File paths are made relative to `root` (the
-    work tree) or to the transcript's own working directory."""
+    work tree) or to the transcript's own working directory. With `after` (a
+    record's uuid), only what follows that record counts; when no record has it,
+    all of the transcript does."""
     scanner = _Scanner(path, root)
     counter = [0]
     with open_transcript(path) as handle:
         for record in records_forward(handle, counter):
             scanner.feed(record)
+            if after is not None and record.get("uuid") == after:
+                scanner = _restarted(scanner, after)
     return scanner.finish(counter[0])
+
+
+def _restarted(before: _Scanner, after: str) -> _Scanner:
+    """A scanner for what follows: it still knows which files existed before."""
+    scanner = _Scanner(before.scan.path, before.root)
+    scanner.scan.session_id, scanner.scan.cwd = before.scan.session_id, before.scan.cwd
+    scanner.scan.after = scanner.scan.until = after
+    scanner.read_first = before.read_first | set(before.touched)
+    return scanner
 
 
 def tail_for(root: Path, ref: str | None) -> Tail:
@@ -403,10 +421,11 @@ def tail_for(root: Path, ref: str | None) -> Tail:
     return tail
 
 
-def scan_for(root: Path, ref: str | None) -> Scan:
-    """Scan the transcript `ref` names, refusing another repository's."""
+def scan_for(root: Path, ref: str | None, after: str | None = None) -> Scan:
+    """Scan the transcript `ref` names (from `after`: see `scan_transcript`),
+    refusing another repository's."""
     path = find_transcript(root, ref)
-    scan = scan_transcript(path, root)
+    scan = scan_transcript(path, root, after)
     require_ours(scan, root)
     return scan
 

@@ -124,10 +124,14 @@ def context(session: str | None, budget: int | None, output: str) -> None:
     """The reading list for picking up SESSION (default: the newest in progress).
 
     Its prerequisites (transitively, each after what it requires), then its
-    continuation chain oldest first, then SESSION itself. With --budget the
-    earlier sessions are shortened, oldest first, to their Next Steps,
-    Technical Decisions and Key Insights, then to their summary line, then left
-    out; SESSION is always given in full. Tokens are estimated as characters / 4.
+    continuation chain oldest first, then SESSION itself. With --budget every
+    session first loses its template comments and empty sections; then the
+    earlier ones are shortened, oldest first, to the sections that carry their
+    result (by type: research Findings and Recommendations; bug Root Cause, Fix
+    and Verification; operation Results; roadmap Current Phase; feature Next
+    Steps, Technical Decisions and Key Insights), then to their summary line,
+    then left out; SESSION is otherwise always given whole. Tokens are
+    estimated as characters / 4.
 
     \b
     Examples:

@@ -3,9 +3,11 @@ before and after it, and the reading list for picking it up (`context`)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +20,18 @@ from gitsess.core.model import Session
 from gitsess.core.workspace import Workspace
 
 CHARS_PER_TOKEN = 4  # the estimate the README documents: ~4 characters a token
-KEPT_SECTIONS = ("next steps", "technical decisions", "key insights")
+# Per type, the sections that carry a session's result: what `--budget` keeps
+# longest of an earlier session (matched as words of a heading, any case).
+KEPT_SECTIONS = {
+    "feature": ("next steps", "technical decisions", "key insights"),
+    "bug": ("root cause", "fix", "verification"),
+    "research": ("findings", "recommendations"),
+    "operation": ("results",),
+    "roadmap": ("current phase",),
+    "checkpoint": ("next actions", "technical state"),
+    "reflection": ("lessons",),
+}
+DEFAULT_KEPT = KEPT_SECTIONS["feature"]  # a type of the repository's own, or none
 
 
 def _graph(workspace: Workspace, catalog: Catalog) -> LinkGraph:
@@ -175,7 +188,7 @@ def reading_list(
         Reading(catalog.by_id[other], role, "full", _text(workspace, catalog.by_id[other]))
         for other, role in roles.items()
     ]
-    dropped = _fit(readings, budget) if budget is not None else []
+    dropped = _fit(readings, budget, _guidance(workspace)) if budget is not None else []
     return ReadingList(readings=readings, budget=budget, dropped=dropped)
 
 
@@ -220,22 +233,45 @@ def _newest_in_progress(catalog: Catalog) -> Session:
     return catalog.newest_of(chain_ends(newest) or newest)
 
 
+def _guidance(workspace: Workspace) -> Guidance:
+    """Each type's template lines, read once: what a section holds when nothing
+    was written in it but what the template put there."""
+    from gitsess.core.templates import load_template, session_template_name
+
+    @functools.cache
+    def lines(kind: str | None) -> frozenset[str]:
+        try:
+            text, _ = load_template(
+                session_template_name(kind or "feature"), workspace.templates_path
+            )
+        except GitSessError:
+            return frozenset()  # a type of the repository's own, with no template
+        preamble, sections = _split(_COMMENT.sub("", text))
+        found = (line.strip() for line in [*preamble, *(x for s in sections for x in s.lines[1:])])
+        return frozenset(line for line in found if line)
+
+    return lines
+
+
 def _text(workspace: Workspace, session: Session) -> str:
     return read_bytes(workspace.repo.root / session.path).decode("utf-8-sig", "replace")
 
 
-def _fit(readings: list[Reading], budget: int) -> list[str]:
-    """Shorten the earlier readings, oldest first, until the list fits: each to
-    its Next Steps / Technical Decisions / Key Insights, then each to its summary
-    line, then leave them out. The target is always read in full."""
+def _fit(readings: list[Reading], budget: int, guidance: Guidance) -> list[str]:
+    """Shorten the readings until the list fits. First each loses what carries
+    nothing, its template comments and empty sections (the earlier ones oldest
+    first, then the target); then the earlier ones, oldest first, are cut to the
+    sections that carry their result (KEPT_SECTIONS, by type), then to their
+    summary line, then left out. The target is otherwise always read whole."""
     earlier = readings[:-1]
-    for shorten in (_sections, _summary):
-        for reading in earlier:
-            if sum(r.tokens for r in readings) <= budget:
-                return []
-            form, text = shorten(reading.session, reading.text)
-            if estimate_tokens(text) < reading.tokens:
-                reading.form, reading.text = form, text
+    steps = [(_trimmed, reading) for reading in readings]
+    steps += [(shorten, reading) for shorten in (_sections, _summary) for reading in earlier]
+    for shorten, reading in steps:
+        if sum(r.tokens for r in readings) <= budget:
+            return []
+        form, text = shorten(reading.session, reading.text, guidance)
+        if estimate_tokens(text) < reading.tokens:
+            reading.form, reading.text = form, text
     dropped = []
     while earlier and sum(r.tokens for r in readings) > budget:
         gone = earlier.pop(0)
@@ -244,28 +280,104 @@ def _fit(readings: list[Reading], budget: int) -> list[str]:
     return dropped
 
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
+# --- an export's sections ----------------------------------------------------------------
+
+Guidance = Callable[[str | None], frozenset[str]]  # a type's template lines (not headings)
+
+_HEADING = re.compile(r"(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_MARKER_ONLY = re.compile(r"(?:[-*+]|\d+[.)])?")  # a list item with nothing in it
+_FENCES = ("```", "~~~")
 
 
-def _sections(session: Session, text: str) -> tuple[str, str]:
-    """The title line and the sections worth carrying forward."""
-    body = body_of(text)
-    headings = list(_HEADING.finditer(body))
-    kept = [f"# Session: {session.title}"]
-    for number, heading in enumerate(headings):
-        if heading.group(2).strip().lower() not in KEPT_SECTIONS:
+@dataclass
+class _Section:
+    level: int
+    name: str  # lower case, words only
+    lines: list[str]  # the heading, then its own lines (up to the next heading)
+    empty: bool = False  # nothing of its own, nor in its subsections
+
+
+def _split(body: str) -> tuple[list[str], list[_Section]]:
+    """The lines before the first heading, and the sections (a `#` line inside a
+    code fence is no heading)."""
+    preamble: list[str] = []
+    sections: list[_Section] = []
+    fenced = False
+    for line in body.splitlines():
+        heading = None if fenced else _HEADING.match(line)
+        if line.lstrip().startswith(_FENCES):
+            fenced = not fenced
+        if heading is not None:
+            name = " ".join(re.sub(r"[^\w]+", " ", heading.group(2).lower()).split())
+            sections.append(_Section(len(heading.group(1)), name, [line]))
+        else:
+            (sections[-1].lines if sections else preamble).append(line)
+    return preamble, sections
+
+
+def _mark_empty(sections: list[_Section], guidance: frozenset[str]) -> None:
+    """A section is empty when its lines are blank, bare list markers or the
+    template's own guidance, and so are all its subsections."""
+    for number in range(len(sections) - 1, -1, -1):
+        section = sections[number]
+        own = all(
+            _MARKER_ONLY.fullmatch(line.strip()) or line.strip() in guidance
+            for line in section.lines[1:]
+        )
+        children = _subsections(sections, number)
+        # The title (`# Session: …`) stays, whatever is under it.
+        title = number == 0 and section.level == 1
+        section.empty = own and all(child.empty for child in children) and not title
+
+
+def _subsections(sections: list[_Section], number: int) -> list[_Section]:
+    level = sections[number].level
+    following = []
+    for later in sections[number + 1 :]:
+        if later.level <= level:
+            break
+        following.append(later)
+    return following
+
+
+def _parsed(session: Session, text: str, guidance: Guidance) -> tuple[list[str], list[_Section]]:
+    preamble, sections = _split(_COMMENT.sub("", body_of(text)))
+    _mark_empty(sections, guidance(session.type))
+    return preamble, sections
+
+
+def _joined(lines: list[str]) -> str:
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _trimmed(session: Session, text: str, guidance: Guidance) -> tuple[str, str]:
+    """All of it but the template's comments and the sections with nothing in them."""
+    preamble, sections = _parsed(session, text, guidance)
+    head = text[: len(text) - len(body_of(text))]  # the frontmatter, as it is
+    lines = preamble + [line for s in sections if not s.empty for line in s.lines]
+    return "trimmed", head + _joined(lines)
+
+
+def _sections(session: Session, text: str, guidance: Guidance) -> tuple[str, str]:
+    """The title line and the sections that carry the result, for its type."""
+    _, sections = _parsed(session, text, guidance)
+    wanted = KEPT_SECTIONS.get(session.type or "", DEFAULT_KEPT)
+    kept = [f"# Session: {session.title}", ""]
+    number = 0
+    while number < len(sections):
+        section = sections[number]
+        title = number == 0 and section.level == 1  # written above already
+        if title or section.empty or not any(re.search(rf"\b{w}\b", section.name) for w in wanted):
+            number += 1  # its subsections may still be wanted
             continue
-        level = len(heading.group(1))
-        end = len(body)
-        for later in headings[number + 1 :]:
-            if len(later.group(1)) <= level:
-                end = later.start()
-                break
-        kept.append(body[heading.start() : end].strip())
-    return "sections", "\n\n".join(kept) + "\n"
+        chosen = [section, *_subsections(sections, number)]
+        kept += [line for s in chosen if not s.empty for line in s.lines] + [""]
+        number += len(chosen)
+    return "sections", _joined(kept)
 
 
-def _summary(session: Session, text: str) -> tuple[str, str]:
+def _summary(session: Session, text: str, guidance: Guidance) -> tuple[str, str]:
     line = f"- {session.id}: {session.title}"
     if session.summary:
         line += f" — {session.summary}"

@@ -285,3 +285,77 @@ class _LineIndex:
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_left(self._newlines, offset) + 1
+
+
+# --- redaction: drafts drawn from a transcript ------------------------------------------
+#
+# A draft (`new --from-transcript`, a checkpoint) copies commands and requests that
+# were typed for a machine, where credentials sit in places the commit guard does
+# not look for: short passwords in URLs, flags and environment assignments. Here
+# redaction errs on the side of removing: the draft loses a word, never a secret.
+# These rules only redact; what `find_secrets` reports is unchanged.
+
+REDACTED = "[redacted]"
+
+# scheme://user:PASSWORD@host: RFC 3986 userinfo holds no `/ ? # @` and no space.
+_URL_PASSWORD = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s:/?#@]{0,256}:(?P<value>[^\s/?#@]{1,512})@"
+)
+# --password=X, --password X, --passwd, --db-password; the value may be quoted.
+_PASSWORD_FLAG = re.compile(
+    r"--(?:[\w-]{0,32}[-_])?(?:password|passwd|pass|token|secret|api[-_]?key)"
+    r"(?:=|[ \t]+)(?P<value>'[^'\n]{0,512}'|\"[^\"\n]{0,512}\"|[^\s'\"-][^\s]{0,511})",
+    re.IGNORECASE,
+)
+# mysql -pX (attached: `-p X` would prompt and take X as the database), redis-cli -a X,
+# sshpass -p X, curl -u user:X.
+_SHORT_FLAG = re.compile(
+    r"\b(?:(?:mysql\w*|mariadb[\w-]*)\b[^\n|;&]{0,512}?[ \t]-p(?P<attached>[^\s-][^\s]{0,511})"
+    r"|redis-cli\b[^\n|;&]{0,512}?[ \t]-a[ \t]+(?P<redis>[^\s-][^\s]{0,511})"
+    r"|sshpass\b[^\n|;&]{0,64}?[ \t]-p[ \t]*(?P<sshpass>[^\s-][^\s]{0,511})"
+    r"|(?:curl|wget)\b[^\n|;&]{0,512}?[ \t](?:-u|--user)[ \t=]*['\"]?[^\s:'\"]{1,256}:"
+    r"(?P<user>[^\s'\"]{1,512}))",
+)
+# PGPASSWORD=X, MYSQL_PWD=X, export GITHUB_TOKEN="X" (not a reference: $VAR, $(cmd)).
+_ENV_ASSIGNMENT = re.compile(
+    r"\b[A-Z][A-Z0-9_]{0,64}(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY|ACCESS_KEY"
+    r"|PRIVATE_KEY|CREDENTIALS?|AUTH)[A-Z0-9_]{0,32}=(?P<value>'[^'\n]{1,512}'"
+    r"|\"(?!\$)[^\"\n]{1,512}\"|[^\s'\"$][^\s;&|]{0,511})"
+    r"|\b(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN)=(?P<bare>[^\s'\"$][^\s;&|]{0,511})"
+)
+# Authorization: Bearer X / Basic X / token X, and API-key headers.
+_AUTH_HEADER = re.compile(
+    r"(?:authorization|proxy-authorization)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?:(?:bearer|basic|token|digest|bot)[ \t]+)?(?P<value>[^\s\"',;]{1,2048})"
+    r"|(?:x-api-key|api-key|x-auth-token|private-token|x-access-token)[\"']?[ \t]*:[ \t]*"
+    r"(?P<header>[^\s\"',;]{1,2048})",
+    re.IGNORECASE,
+)
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}")
+_REDACTIONS = (_URL_PASSWORD, _PASSWORD_FLAG, _SHORT_FLAG, _ENV_ASSIGNMENT, _AUTH_HEADER, _JWT)
+
+
+def redact(text: str) -> str:
+    """`text` with every credential replaced by `[redacted]`: what `find_secrets`
+    reports (whatever allow-markers say: a draft has no reason to keep one), and
+    passwords in URLs, flags, environment assignments, Authorization headers and
+    JWTs, which a command line holds and prose seldom does."""
+    spans = [(c.start, c.end) for c in (*_key_blocks(text), *_specific(text), *_assignments(text))]
+    for regex in _REDACTIONS:
+        for match in regex.finditer(text):
+            named = [name for name, value in match.groupdict().items() if value is not None]
+            spans.append(match.span(named[0]) if named else match.span())
+    if not spans:
+        return text
+    pieces, done = [], 0
+    for start, end in sorted(spans):
+        if end <= done:
+            continue  # inside a span already replaced
+        if start < done:
+            start = done
+        elif text[start:end] == REDACTED:
+            continue  # redacting twice changes nothing
+        pieces += [text[done:start], REDACTED]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
