@@ -304,7 +304,9 @@ _URL_PASSWORD = re.compile(
 # --password=X, --password X, --passwd, --db-password; the value may be quoted.
 _PASSWORD_FLAG = re.compile(
     r"--(?:[\w-]{0,32}[-_])?(?:password|passwd|pass|token|secret|api[-_]?key)"
-    r"(?:=|[ \t]+)(?P<value>'[^'\n]{0,512}'|\"[^\"\n]{0,512}\"|[^\s'\"-][^\s]{0,511})",
+    # (a number is a size or a count: `--max-tokens 5000`)
+    r"(?:=|[ \t]+)(?P<value>'[^'\n]{0,512}'|\"[^\"\n]{0,512}\""
+    r"|(?!\d+(?:\s|$))[^\s'\"-][^\s]{0,511})",
     re.IGNORECASE,
 )
 # mysql -pX (attached: `-p X` would prompt and take X as the database), redis-cli -a X,
@@ -318,10 +320,14 @@ _SHORT_FLAG = re.compile(
 )
 # PGPASSWORD=X, MYSQL_PWD=X, export GITHUB_TOKEN="X" (not a reference: $VAR, $(cmd)).
 _ENV_ASSIGNMENT = re.compile(
-    r"\b[A-Z][A-Z0-9_]{0,64}(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY|ACCESS_KEY"
-    r"|PRIVATE_KEY|CREDENTIALS?|AUTH)[A-Z0-9_]{0,32}=(?P<value>'[^'\n]{1,512}'"
+    # the word a part of the name of its own (MYSQL_PWD, GITHUB_TOKEN, PGPASSWORD), not
+    # inside another word (OLDPWD, BYPASS)
+    r"\b(?:[A-Z][A-Z0-9]{0,31}_|PG){1,4}(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY"
+    r"|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?|AUTH)(?:_[A-Z0-9]{1,32}){0,3}=(?P<value>'[^'\n]{1,512}'"
     r"|\"(?!\$)[^\"\n]{1,512}\"|[^\s'\"$][^\s;&|]{0,511})"
-    r"|\b(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN)=(?P<bare>[^\s'\"$][^\s;&|]{0,511})"
+    # (not PWD alone: the shell's working directory)
+    r"|\b(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY)="
+    r"(?P<bare>[^\s'\"$][^\s;&|]{0,511})"
 )
 # Authorization: Bearer X / Basic X / token X, and API-key headers.
 _AUTH_HEADER = re.compile(

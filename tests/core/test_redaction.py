@@ -71,3 +71,17 @@ def test_an_allow_marker_does_not_keep_a_secret_in_a_draft() -> None:
     text = "token ghp_0123456789abcdefghijABCDEFGHIJ012345 # git-sess: allow-secret"
     assert find_secrets(text) == []
     assert REDACTED in redact(text) and "ghp_0123" not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OLDPWD=/home/dev cd -",  # the shell's previous directory
+        "PWD=/home/dev ls",
+        "BYPASS=1 make",  # PASS inside another word
+        "claude --max-tokens 5000",  # a number is a size, not a secret
+        "--token-limit 200000",
+    ],
+)
+def test_what_only_names_a_password_is_kept(text):
+    assert redact(text) == text
