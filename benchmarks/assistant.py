@@ -10,7 +10,9 @@ timed as run.py does, and its peak resident memory (GNU time, a separate run):
 - `git-sess status` on that transcript (target: < 0.3 s, < 100 MB);
 - the full scan `new --from-transcript` makes (reported in MB/s);
 - the SessionStart and UserPromptSubmit hooks, event JSON on stdin, in the
-  10,000-session repository (target: <= 0.3 s each; they run on every prompt).
+  10,000-session repository (target: <= 0.2 s each; they run on every prompt);
+- `git-sess statusline`, Claude Code's status line JSON on stdin (target:
+  <= 0.1 s; it runs on every redraw).
 Ratios are against `python -c pass` (A) and `git status --porcelain` (B) from
 the same run.
 """
@@ -127,6 +129,16 @@ def main(argv: list[str] | None = None) -> int:
         start = json.dumps({**event, "hook_event_name": "SessionStart", "source": "startup"})
         prompt = json.dumps({**event, "hook_event_name": "UserPromptSubmit", "prompt": "go on"})
         hook = [git_sess, "hook", "claude"]
+        line = json.dumps(
+            {
+                **event,
+                "model": {"id": "claude-sonnet-4-6", "display_name": "Sonnet 4.6"},
+                "context_window": {
+                    "context_window_size": 1_000_000,
+                    "current_usage": {"input_tokens": 5, "cache_read_input_tokens": 141_000},
+                },
+            }
+        )
         scan = [
             sys.executable,
             "-c",
@@ -140,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             ("A: python -c pass", [sys.executable, "-c", "pass"], "", "", args.repeat),
             ("B: git status --porcelain", ["git", "status", "--porcelain"], "", "", args.repeat),
             (status, [git_sess, "status"], "", "< 0.3 s, < 100 MB", args.repeat),
-            ("hook SessionStart", [*hook, "SessionStart"], start, "<= 0.3 s", args.repeat),
-            ("hook UserPromptSubmit", [*hook, "UserPromptSubmit"], prompt, "<= 0.3 s", args.repeat),
+            ("hook SessionStart", [*hook, "SessionStart"], start, "<= 0.2 s", args.repeat),
+            ("hook UserPromptSubmit", [*hook, "UserPromptSubmit"], prompt, "<= 0.2 s", args.repeat),
+            ("statusline", [git_sess, "statusline"], line, "<= 0.1 s", args.repeat),
             ("full scan (new --from-transcript)", scan, "", "", max(1, args.repeat // 3)),
         ]
         timings = []

@@ -17,9 +17,12 @@ loads neither GitPython nor Whoosh.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,8 @@ from gitsess.assistant.budget import Budget
 from gitsess.core.errors import GitSessError
 
 PREFIX = "git-sess"
+EXPORT_CACHE = "statusline-export.json"
+EXPORT_TTL = 60.0  # seconds the last export's time is kept without asking git
 USAGE_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 
@@ -150,12 +155,42 @@ def _from_transcript(payload: dict[str, Any], root: Path) -> tuple[int | None, A
 
 
 def _last_export(workspace: Any) -> str:
+    """How long ago the last export was written. Finding it asks git twice (50 ms
+    in a 10,000-session repository), too slow for every redraw: the answer is
+    kept in the state directory while the sessions directory and the index are
+    unchanged (a new, renamed, staged or committed export changes one of them),
+    and at most EXPORT_TTL seconds (an export edited in place changes neither)."""
     from gitsess.assistant.recovery import latest_export
     from gitsess.assistant.status import ago
     from gitsess.core import clock
+    from gitsess.core.files import write_atomic
 
-    moment = latest_export(workspace)
-    return ago(moment.time if moment else None, clock.now())
+    state = workspace.repo.state_dir
+    key = [_mtime_ns(workspace.sessions_path), _mtime_ns(state.parent / "index")]
+    cache = state / EXPORT_CACHE
+    now = time.time()
+    try:
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = None
+    at = kept.get("at") if isinstance(kept, dict) else None
+    if isinstance(at, int | float) and kept.get("key") == key and 0 <= now - at < EXPORT_TTL:
+        raw = kept.get("time")
+    else:
+        found = latest_export(workspace)
+        raw = found.time.isoformat() if found else None
+        with contextlib.suppress(OSError):
+            state.mkdir(parents=True, exist_ok=True)
+            write_atomic(cache, json.dumps({"key": key, "at": now, "time": raw}), durable=False)
+    moment = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    return ago(moment, clock.now())
+
+
+def _mtime_ns(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _short(tokens: int) -> str:

@@ -64,6 +64,10 @@ def test_one_line_with_zone_left_and_last_export(sessions: Path) -> None:
 def test_the_last_export_is_timed(sessions: Path) -> None:
     from conftest import sess
 
+    line = statusline(sessions, payload(sessions, 200_000, 20_000))
+    assert line.endswith("· last export never")
+    # Kept between redraws, and asked again once the sessions directory changes.
+    assert (sessions / ".git" / "gitsess" / "statusline-export.json").is_file()
     sess(sessions, "new", "Work")
     line = statusline(sessions, payload(sessions, 200_000, 20_000))
     assert line.endswith("· last export just now")
