@@ -12,7 +12,9 @@ timed as run.py does, and its peak resident memory (GNU time, a separate run):
 - the SessionStart (startup, and compact: this conversation's notes first),
   UserPromptSubmit and PostCompact hooks, event JSON on stdin, in the
   10,000-session repository (target: <= 0.2 s each; PostCompact keeps a
-  20 KB summary in a checkpoint: a new one each run after the first).
+  20 KB summary in a checkpoint: a new one each run after the first);
+- `git-sess statusline`, Claude Code's status line JSON on stdin (target:
+  <= 0.1 s; it runs on every redraw).
 Ratios are against `python -c pass` (A) and `git status --porcelain` (B) from
 the same run.
 """
@@ -133,6 +135,16 @@ def main(argv: list[str] | None = None) -> int:
         post = {**event, "hook_event_name": "PostCompact", "trigger": "auto"}
         post_compact = json.dumps({**post, "compact_summary": summary})
         hook = [git_sess, "hook", "claude"]
+        line = json.dumps(
+            {
+                **event,
+                "model": {"id": "claude-sonnet-4-6", "display_name": "Sonnet 4.6"},
+                "context_window": {
+                    "context_window_size": 1_000_000,
+                    "current_usage": {"input_tokens": 5, "cache_read_input_tokens": 141_000},
+                },
+            }
+        )
         scan = [
             sys.executable,
             "-c",
@@ -151,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             ("hook SessionStart (compact)", [*hook, "SessionStart"], compacted, target, runs),
             ("hook UserPromptSubmit", [*hook, "UserPromptSubmit"], prompt, "<= 0.2 s", args.repeat),
             ("hook PostCompact", [*hook, "PostCompact"], post_compact, "<= 0.2 s", args.repeat),
+            ("statusline", [git_sess, "statusline"], line, "<= 0.1 s", args.repeat),
             ("full scan (new --from-transcript)", scan, "", "", max(1, args.repeat // 3)),
         ]
         timings = []

@@ -44,6 +44,8 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, bytecode: Path) -> None
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.invalid")
     monkeypatch.setenv("PATH", f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("CLAUDE_CODE_PROJECT_DIR_NAME", raising=False)
+    monkeypatch.delenv("CLAUDE_CODE_DISABLE_1M_CONTEXT", raising=False)
     monkeypatch.delenv("GITSESS_RECOVERY_MODE", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gitsess.assistant.budget import WARNING_ZONES, Budget
 from gitsess.assistant.hook_log import append_log
 from gitsess.assistant.transcript import Scan, Tail, read_start, scan_for, tail_for
+from gitsess.assistant.window import budget_for
 from gitsess.core import clock
 from gitsess.core.config import RECOVERY_MODES
 from gitsess.core.errors import ExitCode, GitSessError
@@ -350,10 +351,7 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
         return Outcome(did=f"silent ({budget.zone}: {budget.advice})")
     if not dry_run and not _first_warning(workspace, session, budget.zone):
         return Outcome(did=f"silent ({budget.zone}, already warned)")
-    text = (
-        f"git-sess: the context is at {budget.share:.0%} of the window ({budget.zone});"
-        f" before answering, {budget.advice}."
-    )
+    text = f"git-sess: {budget.summary()} (zone {budget.zone}); before answering, {budget.advice}."
     return Outcome(output=_context_output("UserPromptSubmit", text), did=f"warned ({budget.zone})")
 
 
@@ -378,9 +376,7 @@ def _budget(workspace: Workspace, event: Event) -> tuple[Budget | None, Tail | N
     if path is None or not path.is_file():
         return None, None
     tail = tail_for(workspace.repo.root, str(path))
-    if tail.context_tokens is None:
-        return None, tail
-    return Budget(tail.context_tokens, workspace.config.context_window), tail
+    return budget_for(workspace, tail, event.get("session_id")), tail
 
 
 def _scan(workspace: Workspace, event: Event) -> Scan | None:

@@ -14,10 +14,12 @@ from gitsess.assistant.transcript import (
     Tail,
     TranscriptError,
     find_transcript,
+    is_current,
     read_start,
     read_tail,
     require_ours,
 )
+from gitsess.assistant.window import budget_for
 from gitsess.core import clock
 from gitsess.core.frontmatter import frontmatter_value
 from gitsess.core.workspace import Workspace
@@ -35,7 +37,18 @@ class Status:
     last_checkpoint: Moment | None
 
     @property
+    def current(self) -> bool:
+        """The transcript is of a conversation going on now (written lately)."""
+        return self.tail is not None and is_current(self.tail, self.now)
+
+    @property
     def next_step(self) -> str:
+        if self.tail is not None and not self.current:
+            written = ago(self.tail.written, self.now)
+            return (
+                f"no conversation is going on here (its newest transcript was written {written});"
+                f" when a session's work is done: `{self.export}` (or `git sess new`)"
+            )
         if self.budget is not None:
             return self.budget.advice
         if self.tail is not None and self.tail.compacted:
@@ -56,6 +69,9 @@ class Status:
                 "branch": self.tail.branch,
                 "started": _iso(self.start),
                 "last_activity": _iso(self.tail.last_time),
+                "written": _iso(self.tail.written),
+                "seconds_since_written": _seconds(self.tail.written, self.now),
+                "current": self.current,
                 "compacted_since_last_reply": self.tail.compacted,
                 "skipped_lines": self.tail.skipped_lines,
             },
@@ -65,10 +81,13 @@ class Status:
             else {
                 "tokens": budget.tokens,
                 "window": budget.window,
+                "window_rule": budget.window_rule,
+                "window_reason": budget.window_reason,
                 "percent": round(budget.share * 100, 1),
                 "zone": budget.zone,
+                "usable": budget.usable,
                 "left_until_compaction_percent": round(budget.left * 100, 1),
-                "left_until_compaction_tokens": max(budget.usable - budget.tokens, 0),
+                "left_until_compaction_tokens": budget.free,
             },
             "last_export": _moment_json(self.last_export, self.now),
             "last_checkpoint": _moment_json(self.last_checkpoint, self.now),
@@ -92,9 +111,9 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
     start = read_start(tail.path) if tail else None
     checkpoint = latest_checkpoint(workspace)
     budget = None
-    if tail is not None and tail.context_tokens is not None:
-        budget = Budget(tail.context_tokens, workspace.config.context_window)
-        budget = knowing_saves(workspace, budget, tail, start, checkpoint)
+    found = budget_for(workspace, tail) if tail is not None else None
+    if tail is not None and found is not None:
+        budget = knowing_saves(workspace, found, tail, start, checkpoint)
     export = budget.export if budget else conversation_export(workspace, tail, start)[0]
     return Status(
         now=clock.now(),
@@ -166,6 +185,10 @@ def span(length: dt.timedelta) -> str:
         parts.append(f"{hours}h")
     parts.append(f"{minutes}m")
     return " ".join(parts[:2])
+
+
+def _seconds(moment: dt.datetime | None, now: dt.datetime) -> int | None:
+    return int((now - moment).total_seconds()) if moment else None
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

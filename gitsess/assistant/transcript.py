@@ -48,6 +48,14 @@ MAX_COMMANDS = 500
 MAX_COMMAND_CHARS = 500  # a longer command is kept cut to this
 RECENT_PROMPTS = 8
 IDENTITY = (("session_id", "sessionId"), ("cwd", "cwd"))  # attribute, record key
+# The record types read. Claude Code adds others (progress, attachments, titles,
+# queue operations, …): they are skipped whole, so a field of theirs that looks
+# like a reply's or a request's is never taken for one.
+KNOWN_TYPES = frozenset({"user", "assistant", "system", "summary"})
+PROJECT_DIR_NAME = "CLAUDE_CODE_PROJECT_DIR_NAME"
+# What Claude Code accepts as that name: 1 to 64 letters, digits, `_` or `-`.
+PROJECT_DIR_NAME_RULE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+CURRENT_FOR = dt.timedelta(days=1)  # a transcript written longer ago is no current conversation
 
 
 # --- where transcripts are ------------------------------------------------------------
@@ -68,9 +76,16 @@ def project_slug(path: Path | str) -> str:
 
 def project_transcripts(root: Path) -> list[Path]:
     """This work tree's transcripts, newest first (by modification time): those
-    of Claude Code started at its top, or in one of its directories."""
+    of Claude Code started at its top, or in one of its directories. A
+    conversation's own folder beside its file (`<session>/subagents/*.jsonl`,
+    sub-agents' transcripts) is not looked into: those are not the conversation."""
     projects = claude_home() / "projects"
     found: dict[str, Path] = {}
+    named = named_project_dir()
+    if named is not None:  # a name the host chose: its transcripts say whose they are
+        for path in named.glob("*.jsonl"):
+            if not path.name.startswith("agent-") and _cwd_within(path, root):
+                found[str(path)] = path
     for base in dict.fromkeys([str(root), str(root.resolve())]):
         slug = project_slug(base)[:SLUG_LIMIT]
         for directory in projects.glob(glob_escape(slug) + "*"):
@@ -86,6 +101,16 @@ def project_transcripts(root: Path) -> list[Path]:
                 if inside or _cwd_within(path, root):
                     found[str(path)] = path
     return sorted(found.values(), key=_modified, reverse=True)
+
+
+def named_project_dir() -> Path | None:
+    """The project directory CLAUDE_CODE_PROJECT_DIR_NAME names (Claude Code
+    2.1.234: a host that gives each session its own config directory picks a
+    short name for it), when the name is one Claude Code accepts."""
+    name = os.environ.get(PROJECT_DIR_NAME, "").strip()
+    if not PROJECT_DIR_NAME_RULE.fullmatch(name):
+        return None
+    return claude_home() / "projects" / name
 
 
 def glob_escape(text: str) -> str:
@@ -126,7 +151,7 @@ def find_transcript(root: Path, ref: str | None) -> Path:
             raise TranscriptError(f"no transcript {ref}", "give the path of a .jsonl file")
         return path
     candidates = project_transcripts(root)
-    where = claude_home() / "projects" / project_slug(root)
+    where = named_project_dir() or claude_home() / "projects" / project_slug(root)
     if not ref or ref == "latest":
         # Claude Code can start a file with a summary of another conversation
         # alone: the newest that names a session of its own is this one's.
@@ -151,12 +176,6 @@ def find_transcript(root: Path, ref: str | None) -> Path:
     return matches[0]
 
 
-# --- reading lines --------------------------------------------------------------------
-
-
-# --- what a record says ---------------------------------------------------------------
-
-
 # --- the end of a transcript ----------------------------------------------------------
 
 
@@ -170,6 +189,7 @@ class Tail:
     branch: str | None = None
     model: str | None = None
     last_time: dt.datetime | None = None
+    written: dt.datetime | None = None  # the file's modification time
     context_tokens: int | None = None  # None: no reply since the last compaction (or ever)
     input_tokens: int | None = None
     compacted: bool = False  # a compaction happened after the newest reply
@@ -183,7 +203,10 @@ def read_tail(path: Path) -> Tail:
     tail = Tail(path=path)
     counter = [0]
     with open_transcript(path) as handle:
+        tail.written = _written(handle)
         for record in records_backward(handle, counter):
+            if record.get("type") not in KNOWN_TYPES:
+                continue
             _note_identity(tail, record)
             if tail.compacted:  # the record before the summary: its boundary, if any
                 _note_compaction(tail, record)
@@ -204,6 +227,19 @@ def read_tail(path: Path) -> Tail:
             break
     tail.skipped_lines = counter[0]
     return tail
+
+
+def _written(handle: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime).astimezone()
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(tail: Tail, now: dt.datetime) -> bool:
+    """Whether the transcript was written recently enough to be a conversation
+    going on now (an old one is history, not "the current conversation")."""
+    return tail.written is not None and now - tail.written <= CURRENT_FOR
 
 
 def _note_compaction(tail: Tail, record: dict[str, Any]) -> None:
@@ -291,6 +327,8 @@ class _Scanner:
         self.boundary_open = False  # a boundary record seen, its summary not yet
 
     def feed(self, record: dict[str, Any]) -> None:
+        if record.get("type") not in KNOWN_TYPES:
+            return
         scan = self.scan
         moment = timestamp_of(record)
         if moment is not None:

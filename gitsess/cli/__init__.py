@@ -1,7 +1,8 @@
 """The command line (click): parse, call one core function, print.
 
 `run` is the console script's entry point. It imports nothing heavy itself:
-Claude Code's hooks (`git-sess hook claude EVENT`, on every prompt) skip click.
+Claude Code's hooks (`git-sess hook claude EVENT`, on every prompt) and its
+status line (`git-sess statusline`, on every redraw) skip click.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ def run() -> int:
         from gitsess.assistant.claude_hooks import main as run_assistant_hook
 
         return run_assistant_hook(sys.argv[3:])
+    if sys.argv[1:] == ["statusline"]:
+        # Claude Code runs this on every redraw of its status line: the same.
+        from gitsess.assistant.statusline import main as run_statusline
+
+        return run_statusline()
     try:
         from gitsess.cli.app import main
     except KeyboardInterrupt:

@@ -36,7 +36,7 @@ WINGS = {
     "gitsess.cli.reading": ("list", "show", "next", "prev", "context", "graph", "timeline"),
     "gitsess.cli.hooks": ("hooks", "hook", "commit"),
     "gitsess.cli.search": ("search", "reindex"),
-    "gitsess.cli.assistant": ("status", "time", "checkpoint", "assistant"),
+    "gitsess.cli.assistant": ("status", "statusline", "time", "checkpoint", "assistant"),
     "gitsess.cli.demo": ("demo",),
 }
 _MODULE_OF = {name: module for module, names in WINGS.items() for name in names}

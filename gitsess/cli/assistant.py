@@ -24,11 +24,14 @@ from gitsess.cli.options import (
 def status(transcript: str | None, as_json: bool) -> None:
     """Where the assistant's context stands, and what to do next.
 
-    From the end of the Claude Code transcript: context tokens of the window,
-    the zone (normal < 25 % · consider exporting < 50 % · export soon < 75 % ·
-    urgent < 87.5 % · critical), the context left before auto-compaction; then
+    From the end of the Claude Code transcript: the context used, the window
+    and the rule that decided it (git config sess.contextWindow, Claude Code's
+    status line, the transcript, the model, or the 200K default), the context
+    left until auto-compaction (at 77.5 % of the window) and its zone (normal
+    over 20 % left · export · checkpoint at 5 % · final at 1 % · past); then
     the time since the last export and the last checkpoint, and the one command
-    to run next. Without a transcript it says so and shows the times.
+    to run next. Without a transcript it says so and shows the times; a
+    transcript last written over a day ago is no conversation going on.
 
     \b
     Examples:
@@ -53,6 +56,9 @@ def _print_status(found: Any) -> None:
     else:
         model = f", {tail.model}" if tail.model else ""
         click.echo(f"transcript       {tail.session_id or tail.path.stem}{model}")
+        written = ago(tail.written, found.now)
+        old = "" if found.current else ": no conversation is going on"
+        click.echo(f"written          {written}{old}")
         if tail.skipped_lines:
             click.echo(f"                 ({tail.skipped_lines} unreadable line(s) skipped)")
     if budget is not None:
@@ -60,10 +66,10 @@ def _print_status(found: Any) -> None:
             f"context          {budget.tokens:,} / {budget.window:,} tokens"
             f" ({budget.share:.0%}) - {budget.zone}"
         )
-        free = max(budget.usable - budget.tokens, 0)
+        click.echo(f"window           {budget.window:,}: {budget.window_reason}")
         click.echo(
             f"left             {budget.left:.0%} of the usable context before auto-compaction"
-            f" ({free:,} tokens)"
+            f" ({budget.free:,} of {budget.usable:,} tokens)"
         )
     elif tail is not None:
         since = "since the last compaction" if tail.compacted else "yet"
@@ -75,6 +81,28 @@ def _print_status(found: Any) -> None:
         where = f" ({moment.path})" if moment else ""
         click.echo(f"{label:<16} {ago(moment.time if moment else None, found.now)}{where}")
     click.echo(f"next             {found.next_step}")
+
+
+@click.command()
+def statusline() -> None:
+    """One line for Claude Code's status line: zone, context left until
+    auto-compaction, time since the last export.
+
+    Reads the JSON Claude Code passes on stdin and remembers the conversation's
+    real window size, which the hooks and `git sess status` then use. Always
+    exits 0. Set it up in a Claude Code settings file:
+
+    \b
+      "statusLine": {"type": "command", "command": "git-sess statusline"}
+
+    \b
+    Example:
+      echo '{"cwd": ".", "context_window": {"context_window_size": 200000,
+        "current_usage": {"input_tokens": 141000}}}' | git sess statusline
+    """
+    from gitsess.assistant.statusline import main
+
+    main()
 
 
 @click.command(name="time")
@@ -148,7 +176,8 @@ def assistant() -> None:
                         recovery message; git config sess.recoveryMode manual|auto)
       PreCompact        writes a checkpoint before the context is compacted
       PostCompact       keeps Claude's summary of the compaction in that checkpoint
-      UserPromptSubmit  at the urgent and critical zones, asks for an export (once per zone)
+      UserPromptSubmit  asks for an export, a checkpoint, the final reflection, as the
+                        context left until auto-compaction falls (once per zone)
       SessionEnd        a checkpoint, if git config sess.checkpointOnEnd true
 
     \b
@@ -296,4 +325,4 @@ def assistant_test(transcript: str | None) -> None:
         click.echo(json.dumps(outcome.output, indent=2, ensure_ascii=False))
 
 
-COMMANDS = (status, time_, checkpoint, assistant)
+COMMANDS = (status, statusline, time_, checkpoint, assistant)

@@ -27,6 +27,7 @@ class Config:
     max_export_bytes: int = DEFAULT_MAX_EXPORT_BYTES
     project: str | None = None
     context_window: int = DEFAULT_CONTEXT_WINDOW
+    context_window_set: bool = False  # by git config: it overrides what the assistant finds
     lock_timeout: float | None = None  # seconds a writer waits for another; None: its default
     allow_secrets: bool = False  # commit exports that look like they hold a credential
     recovery_mode: str = "manual"  # after a compaction: manual (report, wait) or auto (continue)
@@ -53,6 +54,7 @@ def load_config(values: dict[str, list[str]], problems: list[GitSessError] | Non
             problems.append(error)
             return default
 
+    window = read(lambda: _number("sess.contextWindow", last("sess.contextwindow"), 1000), None)
     return Config(
         sessions_dir=read(lambda: _sessions_dir(last("sess.dir")), DEFAULT_DIR),
         types=_vocabulary(TYPES, values.get("sess.types", [])),
@@ -62,10 +64,8 @@ def load_config(values: dict[str, list[str]], problems: list[GitSessError] | Non
         )
         or DEFAULT_MAX_EXPORT_BYTES,
         project=last("sess.project") or None,
-        context_window=read(
-            lambda: _number("sess.contextWindow", last("sess.contextwindow"), 1000), None
-        )
-        or DEFAULT_CONTEXT_WINDOW,
+        context_window=window or DEFAULT_CONTEXT_WINDOW,
+        context_window_set=window is not None,
         lock_timeout=read(lambda: _seconds("sess.lockTimeout", last("sess.locktimeout")), None),
         allow_secrets=read(lambda: _boolean("sess.allowSecrets", last("sess.allowsecrets")), False),
         # A recovery mode that is not understood is taken as the cautious one.

@@ -23,17 +23,24 @@ def test_status_reads_the_newest_transcript_of_this_repository(sessions: Path) -
     place_transcript(sessions)
     result = sess(sessions, "status")
     assert result.code == 0, result.err
-    assert "34,925 / 200,000 tokens (17%) - normal" in result.out
-    assert "77% of the usable context before auto-compaction (120,075 tokens)" in result.out
+    # The fixture's model, claude-sonnet-4-6, has a 1M window: 775K usable.
+    assert "34,925 / 1,000,000 tokens (3%) - normal" in result.out
+    assert "window           1,000,000: claude-sonnet-4-6 has a 1M window" in result.out
+    assert (
+        "95% of the usable context before auto-compaction (740,075 of 775,000 tokens)" in result.out
+    )
     assert "last checkpoint  never" in result.out
     data = json.loads(sess(sessions, "status", "--json").out)
     assert data["context"] == {
         "tokens": 34_925,
-        "window": 200_000,
-        "percent": 17.5,
+        "window": 1_000_000,
+        "window_rule": "model",
+        "window_reason": "claude-sonnet-4-6 has a 1M window",
+        "percent": 3.5,
         "zone": "normal",
-        "left_until_compaction_percent": 77.5,
-        "left_until_compaction_tokens": 120_075,
+        "usable": 775_000,
+        "left_until_compaction_percent": 95.5,
+        "left_until_compaction_tokens": 740_075,
     }
     assert data["transcript"]["session_id"] == SESSION_ID
     assert data["transcript"]["branch"] == "feature/csv-export"
@@ -42,8 +49,10 @@ def test_status_reads_the_newest_transcript_of_this_repository(sessions: Path) -
 def test_status_zone_follows_the_configured_window_and_says_what_to_do(sessions: Path) -> None:
     place_transcript(sessions, [reply(130_000, cwd=str(sessions))])
     out = sess(sessions, "status").out
-    assert "(65%) - export soon" in out
-    assert "next             export soon: `git sess new --from-transcript`" in out
+    assert "(65%) - export" in out  # 16 % of the usable 155,000 left
+    assert (
+        "next             export now, while there is room: `git sess new --from-transcript`" in out
+    )
     git(sessions, "config", "sess.contextWindow", "1m")
     assert "(13%) - normal" in sess(sessions, "status").out
 
@@ -209,7 +218,7 @@ def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Pat
     name = Path(first).stem
     nothing_new = sess(sessions, "new", "Part two", "--from-transcript", "--continues", name)
     assert_one_line_error(nothing_new, "nothing happened in this conversation since", first)
-    go_on(sessions, 60_000)
+    go_on(sessions, 130_000)  # a 200K model now (claude-opus-4-5): 16 % left
     second = sess(sessions, "new", "Part two", "--from-transcript", "--continues", name)
     assert second.code == 0, second.err
     assert f"continuation_of: {name}" in (sessions / second.out.strip()).read_text()
@@ -220,16 +229,19 @@ def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Pat
     # And that last part, the same day as the first, is the session in progress.
     paths = sess(sessions, "context", "--format", "paths").out.split()
     assert paths == [first, second.out.strip()]
-    # Exported in its zone (30 %): status says so, and names the next part for later.
+    # Exported in its zone (export): status says so, and names the next part for later.
     advice = json.loads(sess(sessions, "status", "--json").out)["next"]
     stem = Path(second.out.strip()).stem
     assert advice == (
         "nothing to do yet: exported in this zone already"
         f" (next: `git sess new --from-transcript --continues {stem}`)"
     )
-    go_on(sessions, 110_000)  # 55 %: the next zone
+    go_on(sessions, 30_000)  # compacted, then back in the export zone: due again
+    go_on(sessions, 126_000)
     advice = json.loads(sess(sessions, "status", "--json").out)["next"]
-    assert advice == f"export soon: `git sess new --from-transcript --continues {stem}`"
+    assert advice == (
+        f"export now, while there is room: `git sess new --from-transcript --continues {stem}`"
+    )
 
 
 def test_a_request_that_opens_with_code_is_titled_by_its_words(sessions: Path) -> None:
@@ -501,7 +513,7 @@ def test_session_start_names_what_to_read_and_the_zone(sessions: Path) -> None:
     assert re.fullmatch(
         r"2\. \.sessions/session_\d+_work\.md \(the session in progress\)", lines[3]
     )
-    assert lines[-1] == "Context: 34,925 of 200,000 tokens (17%, zone normal)."
+    assert lines[-1] == "Context: 34,925 of 1,000,000 tokens (3%, zone normal)."
     assert "compacted" not in text
     sess(sessions, "update", "work", "--status", "complete")  # the remembered answer is redone
     out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", None))
@@ -541,7 +553,7 @@ def test_a_mode_not_understood_recovers_as_manual_and_says_so(sessions: Path) ->
     git(sessions, "config", "sess.contextWindow", "lots")
     out = run_hook(sessions, "SessionStart", payload)
     assert "Recovery mode is manual" in context_of(out)
-    assert "Context: 34,925 of 200,000 tokens" in context_of(out)
+    assert "Context: 34,925 of 1,000,000 tokens" in context_of(out)
     said = sorted(out["systemMessage"].splitlines())
     assert said[0].startswith("git-sess: git config sess.contextWindow is 'lots'")
     assert said[0].endswith("(git config sess.contextWindow 200k)")
@@ -560,19 +572,19 @@ def test_session_start_names_the_reading_list_whatever_the_transcript(sessions: 
     summary = json.dumps({"type": "summary", "summary": "Earlier work", "leafUuid": "x"})
     only_summary = place_transcript(sessions, [summary], "99999999-summary")
     sess(sessions, "new", "Work")
-    assert "34,925 / 200,000" in sess(sessions, "status").out  # the newest that is one
+    assert "34,925 / 1,000,000" in sess(sessions, "status").out  # the newest that is one
     out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", only_summary))
     assert "(the session in progress)" in context_of(out)
     assert "is not a Claude Code transcript" in out["systemMessage"]
 
 
 def test_compaction_rearms_the_warnings_even_without_a_prompt_between(sessions: Path) -> None:
-    transcript = place_transcript(sessions, [reply(160_000, cwd=str(sessions))])
+    transcript = place_transcript(sessions, [reply(150_000, cwd=str(sessions))])
     prompt = event(sessions, "UserPromptSubmit", transcript, prompt="go on")
-    assert "(urgent)" in context_of(run_hook(sessions, "UserPromptSubmit", prompt))
+    assert "(zone checkpoint)" in context_of(run_hook(sessions, "UserPromptSubmit", prompt))
     compacted = event(sessions, "SessionStart", transcript, source="compact")
     run_hook(sessions, "SessionStart", compacted)  # within one long turn: no prompt after
-    assert "(urgent)" in context_of(run_hook(sessions, "UserPromptSubmit", prompt))
+    assert "(zone checkpoint)" in context_of(run_hook(sessions, "UserPromptSubmit", prompt))
 
 
 def test_a_compaction_with_nothing_written_says_to_go_on_from_the_summary(
@@ -622,27 +634,28 @@ def test_pre_compact_writes_a_checkpoint_and_says_where(sessions: Path) -> None:
     assert "- `ledger/export_csv.py`" in text
 
 
-def test_user_prompt_warns_once_per_zone_from_urgent_on(sessions: Path) -> None:
-    transcript = place_transcript(sessions, [reply(140_000, cwd=str(sessions))])
+def test_user_prompt_warns_once_per_zone_from_export_on(sessions: Path) -> None:
+    transcript = place_transcript(sessions, [reply(120_000, cwd=str(sessions))])
     payload = event(sessions, "UserPromptSubmit", transcript, prompt="go on")
-    assert run_hook(sessions, "UserPromptSubmit", payload) == {}  # 70 %: export soon
-    transcript.write_text(reply(160_000, cwd=str(sessions)) + "\n")
+    assert run_hook(sessions, "UserPromptSubmit", payload) == {}  # 23 % left: normal
+    transcript.write_text(reply(148_000, cwd=str(sessions)) + "\n")
     text = context_of(run_hook(sessions, "UserPromptSubmit", payload))
-    # What `git sess status` says too: past auto-compaction's threshold (77.5 %).
+    # What `git sess status` says too: 6,900 of the usable 155,000 left (4 %).
     assert text == (
-        "git-sess: the context is at 80% of the window (urgent); before answering,"
-        " write a checkpoint now, compaction is close: `git sess checkpoint --from-transcript`."
+        "git-sess: 4% left (6,900 tokens) until auto-compaction, 74% of the 200,000-token"
+        " window (zone checkpoint); before answering, write a checkpoint now, compaction is"
+        " close: `git sess checkpoint --from-transcript`."
     )
     assert run_hook(sessions, "UserPromptSubmit", payload) == {}  # said once for this zone
-    transcript.write_text(reply(180_000, cwd=str(sessions)) + "\n")
-    assert "(critical)" in context_of(run_hook(sessions, "UserPromptSubmit", payload))
+    transcript.write_text(reply(154_000, cwd=str(sessions)) + "\n")
+    assert "(zone final)" in context_of(run_hook(sessions, "UserPromptSubmit", payload))
     other = {**payload, "session_id": "another"}
-    assert "(critical)" in context_of(run_hook(sessions, "UserPromptSubmit", other))
+    assert "(zone final)" in context_of(run_hook(sessions, "UserPromptSubmit", other))
     # After a compaction the context is small again: the warnings are due once more.
     transcript.write_text(reply(30_000, cwd=str(sessions)) + "\n")
     assert run_hook(sessions, "UserPromptSubmit", payload) == {}
-    transcript.write_text(reply(160_000, cwd=str(sessions)) + "\n")
-    assert "(urgent)" in context_of(run_hook(sessions, "UserPromptSubmit", payload))
+    transcript.write_text(reply(148_000, cwd=str(sessions)) + "\n")
+    assert "(zone checkpoint)" in context_of(run_hook(sessions, "UserPromptSubmit", payload))
 
 
 def test_session_end_writes_a_checkpoint_only_when_asked(sessions: Path) -> None:
@@ -704,7 +717,7 @@ def test_assistant_test_shows_each_hook_and_changes_nothing(sessions: Path) -> N
         "== SessionStart (startup)",
         "== SessionStart (compact)",
         "== PreCompact: would write checkpoints/",
-        "== UserPromptSubmit: warned (urgent)",
+        "== UserPromptSubmit: warned (past)",
         "== SessionEnd: nothing",
     ):
         assert heading in result.out, heading

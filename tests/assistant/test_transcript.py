@@ -248,14 +248,15 @@ def test_a_file_that_is_no_transcript_is_refused(sessions: Path, tmp_path: Path)
 
 
 def test_zones_and_context_left() -> None:
-    zones = {t: Budget(t, 200_000).zone for t in (0, 49_999, 50_000, 100_000, 150_000, 175_000)}
+    # Zones by the share of the usable space (155,000 of 200,000) still free.
+    zones = {t: Budget(t, 200_000).zone for t in (0, 123_999, 124_000, 147_250, 153_450, 155_000)}
     assert zones == {
         0: "normal",
-        49_999: "normal",
-        50_000: "consider exporting",
-        100_000: "export soon",
-        150_000: "urgent",
-        175_000: "critical",
+        123_999: "normal",  # just over 20 % left
+        124_000: "export",  # 20 % left
+        147_250: "checkpoint",  # 5 % left
+        153_450: "final",  # 1 % left
+        155_000: "past",  # none left: Claude Code compacts
     }
     assert Budget(34_925, 200_000).left == pytest.approx((155_000 - 34_925) / 155_000)
     assert Budget(150_000, 200_000).left == pytest.approx(5_000 / 155_000)

@@ -120,7 +120,7 @@ def test_init_creates_directory_index_and_context_file(repo):
     context = (sessions_dir(repo) / "CONTEXT_MANAGEMENT.md").read_text(encoding="utf-8")
     table = [line for line in context.splitlines() if line.startswith("|")]
     # The zones `git sess status` and the hooks name, in their order.
-    assert [row.split("|")[2].strip() for row in table[2:]] == [name for _, name in ZONES]
+    assert [row.split("|")[2].strip() for row in table[2:]] == [zone.name for zone in ZONES]
     assert "git sess checkpoint --from-transcript" in context
     assert "{{" not in context
     assert "`.sessions/`" in context
