@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from conftest import FIXTURES, git, sess
 
-from gitsess.assistant.transcript import project_slug
+from gitsess.assistant.locating import project_slug
 
 SESSIONS = ".sessions"
 

@@ -23,15 +23,9 @@ from gitsess.assistant.drafting import (
     title_from,
     transcript_metadata,
 )
+from gitsess.assistant.locating import find_transcript, first_value
 from gitsess.assistant.recovery import last_part
-from gitsess.assistant.transcript import (
-    Scan,
-    find_transcript,
-    first_value,
-    read_start,
-    require_ours,
-    scan_transcript,
-)
+from gitsess.assistant.transcript import Scan, read_start, require_ours, scan_transcript
 from gitsess.core.authoring import NewSession
 from gitsess.core.errors import GitSessError
 from gitsess.core.model import Session

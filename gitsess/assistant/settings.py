@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitsess.assistant.transcript import claude_home
+from gitsess.assistant.locating import claude_home
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import decode_utf8, read_bytes, write_atomic
 from gitsess.core.repo import Repo, set_excluded

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.budget import Budget, export_command
+from gitsess.assistant.locating import find_transcript
 from gitsess.assistant.recovery import Moment, last_part, latest_checkpoint, latest_export
 from gitsess.assistant.transcript import (
     Tail,
     TranscriptError,
-    find_transcript,
     is_current,
     read_start,
     read_tail,

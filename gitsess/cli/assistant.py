@@ -315,7 +315,7 @@ def assistant_test(transcript: str | None) -> None:
     """Run each hook on this repository's current transcript and print what it
     would inject or write, changing nothing."""
     from gitsess.assistant.claude_hooks import rehearse
-    from gitsess.assistant.transcript import find_transcript
+    from gitsess.assistant.locating import find_transcript
 
     workspace = current_workspace()
     path = find_transcript(workspace.repo.root, transcript)

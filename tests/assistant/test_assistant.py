@@ -14,7 +14,7 @@ import pytest
 from builders import SESSION_ID, export, place_transcript, reply, session_name
 from conftest import BIN_DIR, assert_one_line_error, assert_refused, git, sess, snapshot
 
-from gitsess.assistant.transcript import find_transcript, project_slug
+from gitsess.assistant.locating import find_transcript, project_slug
 
 # --- status and time --------------------------------------------------------------------
 

@@ -14,13 +14,8 @@ from conftest import FIXTURES, git, sess, snapshot
 
 from gitsess.assistant import records as records_module
 from gitsess.assistant.budget import Budget
-from gitsess.assistant.transcript import (
-    TranscriptError,
-    find_transcript,
-    project_slug,
-    read_tail,
-    scan_transcript,
-)
+from gitsess.assistant.locating import find_transcript, project_slug
+from gitsess.assistant.transcript import TranscriptError, read_tail, scan_transcript
 
 
 def write(tmp_path: Path, lines: list[str], name: str = "t.jsonl") -> Path:

@@ -13,7 +13,8 @@ from builders import SESSION_ID, fixture_lines, place_transcript
 from conftest import git, sess
 
 from gitsess.assistant.budget import Budget, zone_table
-from gitsess.assistant.transcript import find_transcript, project_transcripts, read_tail
+from gitsess.assistant.locating import find_transcript, project_transcripts
+from gitsess.assistant.transcript import read_tail
 from gitsess.assistant.window import model_window, transcript_evidence
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -57,6 +57,7 @@ COMMANDS = [
     "timeline",
     "demo",
     "status",
+    "statusline",
     "time",
     "checkpoint",
     "assistant",
