@@ -24,6 +24,7 @@ from gitsess.assistant.drafting import (
 from gitsess.assistant.records import clean
 from gitsess.assistant.recovery import Conversation, latest_checkpoint, recovery_order
 from gitsess.assistant.transcript import Scan
+from gitsess.assistant.window import window_size
 from gitsess.core import clock
 from gitsess.core.catalog import require_sessions_dir
 from gitsess.core.errors import GitSessError, printable
@@ -79,7 +80,9 @@ def write_checkpoint(workspace: Workspace, request: CheckpointRequest) -> Path:
 def _checkpoint_text(
     workspace: Workspace, request: CheckpointRequest, description: str, now: dt.datetime
 ) -> str:
-    window = workspace.config.context_window
+    scan = request.scan
+    window = window_size(workspace, scan.path, scan.session_id) if scan else 0
+    window = window or workspace.config.context_window
     metadata: dict[str, Any] = {
         "title": description,
         "date": now.date(),
@@ -146,7 +149,7 @@ def _technical_state(
     else:
         lines.append("- Uncommitted: nothing")
     if scan is not None:
-        line = context_line(scan, workspace.config.context_window)
+        line = context_line(scan, window_size(workspace, scan.path, scan.session_id))
         lines += [line] if line else []
         for label, files in (("created", scan.files_created), ("modified", scan.files_modified)):
             if files:

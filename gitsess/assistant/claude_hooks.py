@@ -179,10 +179,7 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
         lines.append(_recovery_instruction(mode, bool(artifacts)))
         warnings += [problem] if problem else []
     if budget is not None:
-        lines.append(
-            f"Context: {budget.tokens:,} of {budget.window:,} tokens"
-            f" ({budget.share:.0%}, zone {budget.zone})."
-        )
+        lines.append(f"Context: {budget.tokens:,} tokens, {budget.summary()} (zone {budget.zone}).")
     outcome = Outcome(
         output=_context_output("SessionStart", "\n".join(lines)),
         did=f"{event.get('source') or 'start'}{how}: named {len(artifacts)} file(s) to read",
@@ -345,7 +342,8 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     from gitsess.assistant.status import knowing_saves
 
     assert tail is not None  # a budget is only ever read from a tail
-    start, checkpoint = read_start(tail.path), latest_checkpoint(workspace)
+    # this conversation's checkpoint settles its warning, not another one's
+    start, checkpoint = read_start(tail.path), latest_checkpoint(workspace, event.get("session_id"))
     budget = knowing_saves(workspace, budget, tail, start, checkpoint)
     if budget.settled:
         return Outcome(did=f"silent ({budget.zone}: {budget.advice})")

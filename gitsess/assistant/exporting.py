@@ -26,6 +26,7 @@ from gitsess.assistant.drafting import (
 from gitsess.assistant.locating import find_transcript, first_value
 from gitsess.assistant.recovery import last_part
 from gitsess.assistant.transcript import Scan, read_start, require_ours, scan_transcript
+from gitsess.assistant.window import window_size
 from gitsess.core.authoring import NewSession
 from gitsess.core.errors import GitSessError
 from gitsess.core.model import Session
@@ -82,7 +83,8 @@ def from_transcript(workspace: Workspace, request: NewSession, ref: str) -> NewS
             'give one: git sess new "What this session does" --from-transcript',
         )
     started = scan.start.astimezone().date().isoformat() if scan.start else None
-    facts: dict[str, Any] = transcript_metadata(scan, workspace.config.context_window)
+    window = window_size(workspace, scan.path, scan.session_id)
+    facts: dict[str, Any] = transcript_metadata(scan, window)
     if scan.until:
         facts[UNTIL_KEY] = scan.until
     return replace(

@@ -208,3 +208,15 @@ def budget_for(workspace: Workspace, tail: Tail, session: str | None = None) -> 
     return Budget(
         tail.context_tokens, window.size, window_rule=window.rule, window_reason=window.reason
     )
+
+
+def window_size(workspace: Workspace, transcript: Path, session: str | None = None) -> int:
+    """The window of the conversation in `transcript`, for what drafts record (the
+    same rules as the hooks'); the configured one when the file cannot be read."""
+    from gitsess.assistant.records import TranscriptError
+    from gitsess.assistant.transcript import read_tail
+
+    try:
+        return window_for(workspace, read_tail(transcript), session).size
+    except (OSError, TranscriptError):
+        return workspace.config.context_window

@@ -138,7 +138,11 @@ def test_a_checkpoint_of_this_very_context_settles_the_advice(sessions: Path) ->
     assert data["next"] == "nothing to do: the latest checkpoint holds this very context"
     payload = event(sessions, "UserPromptSubmit", None, prompt="go on")
     payload["transcript_path"] = str(find_transcript(sessions, None))
+    payload["session_id"] = "s"  # the conversation of that transcript, as Claude Code says
     assert run_hook(sessions, "UserPromptSubmit", payload) == {}
+    # Another conversation's checkpoint does not settle this one's advice.
+    payload["session_id"] = "t"
+    assert "write a checkpoint now" in context_of(run_hook(sessions, "UserPromptSubmit", payload))
 
 
 def test_the_index_is_no_export(sessions: Path) -> None:
@@ -179,7 +183,7 @@ def test_new_from_transcript_fills_in_facts_and_never_assistant_text(sessions: P
     text = path.read_text()
     for line in (
         "tokens: 34925",
-        "token_limit: 200000",
+        "token_limit: 1000000",  # claude-sonnet-4-6 has a 1M window
         "assistant: claude-code",
         f"transcript: {SESSION_ID}",
         "- Add CSV export to the ledger report command",
@@ -292,7 +296,7 @@ def test_checkpoint_is_named_and_filled_as_the_design_says(sessions: Path) -> No
         "branch: main",
         "- Continue: add tests for the CSV export",
         f"- Branch: main at {head} (initial)",
-        "- Context: 34,925 / 200,000 tokens (17%, normal); compactions so far: 1",
+        "- Context: 34,925 / 1,000,000 tokens (3%, normal); compactions so far: 1",
     ):
         assert line in text.splitlines(), line
     # A short id of digits alone (1 time in 27) is quoted, as YAML must.
@@ -513,7 +517,10 @@ def test_session_start_names_what_to_read_and_the_zone(sessions: Path) -> None:
     assert re.fullmatch(
         r"2\. \.sessions/session_\d+_work\.md \(the session in progress\)", lines[3]
     )
-    assert lines[-1] == "Context: 34,925 of 1,000,000 tokens (3%, zone normal)."
+    assert lines[-1] == (
+        "Context: 34,925 tokens, 95% left (740,075 tokens) until auto-compaction,"
+        " 3% of the 1,000,000-token window (zone normal)."
+    )
     assert "compacted" not in text
     sess(sessions, "update", "work", "--status", "complete")  # the remembered answer is redone
     out = run_hook(sessions, "SessionStart", event(sessions, "SessionStart", None))
@@ -553,7 +560,7 @@ def test_a_mode_not_understood_recovers_as_manual_and_says_so(sessions: Path) ->
     git(sessions, "config", "sess.contextWindow", "lots")
     out = run_hook(sessions, "SessionStart", payload)
     assert "Recovery mode is manual" in context_of(out)
-    assert "Context: 34,925 of 1,000,000 tokens" in context_of(out)
+    assert "Context: 34,925 tokens, 95% left (740,075 tokens)" in context_of(out)
     said = sorted(out["systemMessage"].splitlines())
     assert said[0].startswith("git-sess: git config sess.contextWindow is 'lots'")
     assert said[0].endswith("(git config sess.contextWindow 200k)")
