@@ -76,6 +76,7 @@ class Budget:
     checkpointed_at: int | None = None  # the context of its latest checkpoint
     window_rule: str = "config"  # which rule decided the window (`window.py`)
     window_reason: str = ""  # in words
+    conversation: str | None = None  # its id, named in the commands it advises
 
     @property
     def usable(self) -> int:
@@ -132,9 +133,10 @@ class Budget:
                 f"write the final reflection (JOTEWR) now, compaction is very close:"
                 f" `{REFLECTION_COMMAND}`"
             )
+        checkpoint = checkpoint_command(self.conversation)
         if zone.name == "past":
-            return f"compaction is due: write a checkpoint at once: `{CHECKPOINT_COMMAND}`"
-        return f"write a checkpoint now, compaction is close: `{CHECKPOINT_COMMAND}`"
+            return f"compaction is due: write a checkpoint at once: `{checkpoint}`"
+        return f"write a checkpoint now, compaction is close: `{checkpoint}`"
 
     def summary(self) -> str:
         """`9% left (14,000 tokens) until auto-compaction, 70% of the window`."""
@@ -144,6 +146,13 @@ class Budget:
         )
 
 
-def export_command(last_part: str | None) -> str:
-    """How to export the conversation: its next part once it has one."""
-    return f"{EXPORT_COMMAND} --continues {last_part}" if last_part else EXPORT_COMMAND
+def export_command(last_part: str | None, conversation: str | None = None) -> str:
+    """How to export the conversation: its next part once it has one. With the
+    conversation's id, so that with two conversations in one repository the
+    command saves this one, not the one written to last."""
+    command = f"{EXPORT_COMMAND} {conversation}" if conversation else EXPORT_COMMAND
+    return f"{command} --continues {last_part}" if last_part else command
+
+
+def checkpoint_command(conversation: str | None = None) -> str:
+    return f"{CHECKPOINT_COMMAND} {conversation}" if conversation else CHECKPOINT_COMMAND

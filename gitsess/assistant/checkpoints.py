@@ -31,6 +31,7 @@ from gitsess.core.errors import GitSessError, printable
 from gitsess.core.files import create_exclusive, read_bytes, write_atomic
 from gitsess.core.frontmatter import frontmatter_value, render_frontmatter
 from gitsess.core.names import ascii_spelling
+from gitsess.core.secrets import redact
 from gitsess.core.templates import fill_sections, session_values
 from gitsess.core.workspace import Workspace
 
@@ -204,8 +205,9 @@ def keep_compaction_summary(
 
 def with_summary(text: str, summary: str, trigger: str | None, now: dt.datetime) -> str:
     """`text` with the summary as its last section, quoted line by line: its own
-    headings and rules stay its, not the checkpoint's."""
-    cleaned = _printable(summary)
+    headings and rules stay its, not the checkpoint's. A credential Claude quoted
+    in it is redacted, as in every draft."""
+    cleaned = _printable(redact(summary))
     if len(cleaned) > MAX_SUMMARY_CHARS:
         cleaned = cleaned[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n[… cut at 60,000 characters]"
     when = f"after the {trigger} compaction" if trigger else "after the compaction"

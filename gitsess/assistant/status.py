@@ -138,7 +138,13 @@ def knowing_saves(
     export, the context of its last export and of its latest checkpoint."""
     export, exported_at = conversation_export(workspace, tail, start)
     checkpointed_at = _checkpoint_context(workspace, checkpoint, tail)
-    return replace(budget, export=export, exported_at=exported_at, checkpointed_at=checkpointed_at)
+    return replace(
+        budget,
+        export=export,
+        exported_at=exported_at,
+        checkpointed_at=checkpointed_at,
+        conversation=tail.session_id,
+    )
 
 
 def _checkpoint_context(workspace: Workspace, checkpoint: Moment | None, tail: Tail) -> int | None:
@@ -159,9 +165,10 @@ def conversation_export(
     one), and the context its last part was written at."""
     since = start.astimezone().date() if start else None
     last = last_part(workspace, tail.session_id, since) if tail else None
+    conversation = tail.session_id if tail else None
     if last is None:
-        return export_command(None), None
-    return export_command(Path(last.id).stem), last.tokens
+        return export_command(None, conversation), None
+    return export_command(Path(last.id).stem, conversation), last.tokens
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import sys
 import time
@@ -79,6 +80,8 @@ def _text(mapping: Any, key: str) -> str | None:
 def _count(mapping: Any, key: str) -> int | float | None:
     value = mapping.get(key) if isinstance(mapping, dict) else None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):  # JSON's 1e400 is inf
         return None
     return value
 

@@ -124,6 +124,8 @@ def start_git(
             env={**os.environ, **env} if env else None,
         )
     except FileNotFoundError as exc:
+        if cwd is not None and not os.path.isdir(cwd):  # the directory, not git, is missing
+            raise NotARepository(f"{cwd} does not exist", "cd into a git repository") from exc
         raise GitSessError("git is not installed or not on PATH", "install git") from exc
     except NotADirectoryError as exc:
         raise NotARepository(f"{cwd} is not a directory", "cd into a git repository") from exc

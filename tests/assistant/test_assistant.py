@@ -51,7 +51,9 @@ def test_status_zone_follows_the_configured_window_and_says_what_to_do(sessions:
     out = sess(sessions, "status").out
     assert "(65%) - export" in out  # 16 % of the usable 155,000 left
     assert (
-        "next             export now, while there is room: `git sess new --from-transcript`" in out
+        # the command names this conversation: with two in one repository it saves this one
+        "next             export now, while there is room: `git sess new --from-transcript s`"
+        in out
     )
     git(sessions, "config", "sess.contextWindow", "1m")
     assert "(13%) - normal" in sess(sessions, "status").out
@@ -238,13 +240,14 @@ def test_a_conversation_exported_twice_is_its_next_part_not_a_copy(sessions: Pat
     stem = Path(second.out.strip()).stem
     assert advice == (
         "nothing to do yet: exported in this zone already"
-        f" (next: `git sess new --from-transcript --continues {stem}`)"
+        f" (next: `git sess new --from-transcript {SESSION_ID} --continues {stem}`)"
     )
     go_on(sessions, 30_000)  # compacted, then back in the export zone: due again
     go_on(sessions, 126_000)
     advice = json.loads(sess(sessions, "status", "--json").out)["next"]
     assert advice == (
-        f"export now, while there is room: `git sess new --from-transcript --continues {stem}`"
+        "export now, while there is room:"
+        f" `git sess new --from-transcript {SESSION_ID} --continues {stem}`"
     )
 
 
@@ -651,7 +654,7 @@ def test_user_prompt_warns_once_per_zone_from_export_on(sessions: Path) -> None:
     assert text == (
         "git-sess: 4% left (6,900 tokens) until auto-compaction, 74% of the 200,000-token"
         " window (zone checkpoint); before answering, write a checkpoint now, compaction is"
-        " close: `git sess checkpoint --from-transcript`."
+        " close: `git sess checkpoint --from-transcript s`."
     )
     assert run_hook(sessions, "UserPromptSubmit", payload) == {}  # said once for this zone
     transcript.write_text(reply(154_000, cwd=str(sessions)) + "\n")

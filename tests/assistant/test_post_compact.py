@@ -91,3 +91,13 @@ def test_post_compact_without_a_summary_or_a_session_changes_nothing(sessions: P
     log = sess(sessions, "assistant", "log", "-n", "3").out
     assert log.count("PostCompact      nothing (the event holds no compact_summary)") == 2
     assert "nothing (no session_id" in log
+
+
+def test_a_credential_claude_quoted_in_its_summary_is_redacted(sessions: Path) -> None:
+    checkpoint = pre_compact(sessions, ALICE, NOW)
+    secret = "Ran `psql postgres://app:Xk9pQ2@db/app` and PGPASSWORD=hunter2 for the migration."
+    post_compact(sessions, ALICE, LATER, compact_summary=secret)
+    text = checkpoint.read_text()
+    assert "## Claude's summary of the compaction" in text
+    assert "Xk9pQ2" not in text and "hunter2" not in text
+    assert "postgres://app:[redacted]@db/app" in text

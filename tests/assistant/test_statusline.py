@@ -135,6 +135,7 @@ def test_bad_input_is_a_plain_line_and_exit_0(sessions: Path, stdin: str, said: 
         {"context_window": {"context_window_size": -5, "current_usage": {"input_tokens": -1}}},
         {"context_window": {"context_window_size": 0, "used_percentage": True}},
         {"transcript_path": "/nowhere/at/all.jsonl", "workspace": "here"},
+        {"context_window": {"context_window_size": float("inf")}},  # JSON's 1e400
     ],
 )
 def test_missing_or_odd_fields_are_tolerated(sessions: Path, odd: dict) -> None:
@@ -145,6 +146,12 @@ def test_missing_or_odd_fields_are_tolerated(sessions: Path, odd: dict) -> None:
 def test_outside_a_repository_it_says_so_and_exits_0(tmp_path: Path) -> None:
     line = statusline(tmp_path, json.dumps({"cwd": str(tmp_path)}))
     assert line.startswith("git-sess: not a git repository")
+
+
+def test_a_directory_that_is_gone_is_named_not_taken_for_a_missing_git(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    line = statusline(tmp_path, json.dumps({"cwd": str(gone)}))
+    assert line == f"git-sess: {gone} does not exist"
 
 
 def test_control_characters_never_reach_the_terminal(sessions: Path) -> None:

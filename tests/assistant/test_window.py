@@ -253,7 +253,7 @@ def test_the_prompt_hook_asks_for_an_export_at_141k_of_200k(sessions: Path) -> N
     assert said == (
         "git-sess: 9% left (13,900 tokens) until auto-compaction, 71% of the 200,000-token"
         " window (zone export); before answering, export now, while there is room:"
-        " `git sess new --from-transcript`."
+        f" `git sess new --from-transcript {SESSION_ID}`."
     )
     assert prompt_hook(sessions, transcript) == {}  # never twice in one zone
 
@@ -342,3 +342,28 @@ def test_record_types_added_later_are_skipped_not_misread(sessions: Path) -> Non
     assert tail.skipped_lines == 0  # skipped as records of no interest, not as bad lines
     data = status(sessions)
     assert data["context"]["window"] == 200_000 and data["context"]["tokens"] == 40_100
+
+
+def test_with_two_conversations_the_advice_saves_the_one_it_is_given_to(sessions: Path) -> None:
+    # Conversation C is in the export zone; D was written to last. The command the
+    # hook gives C, run as it is, exports C, not D.
+    request = json.dumps(
+        {
+            "type": "user",
+            "cwd": str(sessions),
+            "sessionId": "c",
+            "timestamp": "2026-03-02T10:59:00.000Z",
+            "message": {"role": "user", "content": "Add the CSV export"},
+        }
+    )
+    first = place_transcript(
+        sessions, [request, answer(132_000, "claude-opus-4-5", sessions, "c")], "c"
+    )
+    place_transcript(sessions, [answer(20_000, "claude-opus-4-5", sessions, "d")], "d")
+    os.utime(first, (1_000_000_000, 1_000_000_000))  # D is the newest file
+    said = prompt_hook(sessions, first)["hookSpecificOutput"]["additionalContext"]
+    command = said.rsplit("`", 2)[1]
+    assert command == "git sess new --from-transcript c"
+    written = sess(sessions, *command.split()[2:])
+    assert written.code == 0, written.err
+    assert "transcript: c\n" in (sessions / written.out.strip()).read_text()
