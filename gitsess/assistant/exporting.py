@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gitsess.assistant.budget import export_command
 from gitsess.assistant.drafting import (
     export_sections,
     next_part_title,
@@ -45,7 +46,7 @@ def _previous_part(workspace: Workspace, path: Path, continues: str | None) -> S
     if last is not None and continues is None:
         raise GitSessError(
             f"this conversation ({session_id}) is already exported, last as {last.path}",
-            f"write its next part: git sess new --from-transcript --continues {Path(last.id).stem}",
+            f"write its next part: {export_command(Path(last.id).stem, session_id)}",
         )
     return last
 
@@ -67,7 +68,9 @@ def _position(last: Session | None) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def from_transcript(workspace: Workspace, request: NewSession, ref: str) -> NewSession:
+def from_transcript(
+    workspace: Workspace, request: NewSession, ref: str, *, inherit_type: bool = False
+) -> NewSession:
     """`request` with what the transcript `ref` names knows filled in; the user's
     own title, date and tokens win."""
     path = find_transcript(workspace.repo.root, ref)
@@ -87,8 +90,10 @@ def from_transcript(workspace: Workspace, request: NewSession, ref: str) -> NewS
     facts: dict[str, Any] = transcript_metadata(scan, window)
     if scan.until:
         facts[UNTIL_KEY] = scan.until
+    kind = last.type if inherit_type and last is not None else request.type
     return replace(
         request,
+        type=kind,
         title=title,
         date=request.date or started,
         facts={**facts, **request.facts},

@@ -60,10 +60,8 @@ def init(no_hooks: bool) -> None:
 @click.argument("title", required=False)
 @click.option(
     "--type",
-    default="feature",
-    show_default=True,
-    help="feature, bug, research, operation, checkpoint, reflection, roadmap"
-    " (or one added with git config sess.types).",
+    help="feature (the default; a next part from a transcript: the part's), bug, research,"
+    " operation, checkpoint, reflection, roadmap (or one added with git config sess.types).",
 )
 @click.option(
     "--status",
@@ -104,9 +102,10 @@ def new(edit: bool, transcript: str | None, **fields: Any) -> None:
     from gitsess.core.authoring import NewSession, create_session
 
     workspace = current_workspace()
-    request = NewSession(**fields)
+    inherit = fields["type"] is None  # a next part takes its part's type
+    request = NewSession(**{**fields, "type": fields["type"] or "feature"})
     if transcript is not None:
-        request = from_transcript(workspace, request, transcript)
+        request = from_transcript(workspace, request, transcript, inherit_type=inherit)
     path = create_session(workspace, request)
     click.echo(shown_path(path))
     if edit:

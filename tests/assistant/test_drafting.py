@@ -225,3 +225,23 @@ def test_the_fixture_still_drafts_as_before(sessions: Path) -> None:
     place_transcript(sessions, fixture_lines(sessions))
     text = new_export(sessions).read_text()
     assert "[redacted]" not in text
+
+
+def test_a_next_part_takes_its_parts_type_unless_told(sessions: Path) -> None:
+    transcript = place_transcript(sessions)
+    first = new_export(sessions, "--type", "research")
+    append(
+        transcript,
+        prompt(sessions, "u-10", "Compare two parsers"),
+        tool_reply(sessions, "a-11", 61_000),
+    )
+    second = new_export(sessions, "--continues", first.stem)
+    assert frontmatter(second)["type"] == "research"
+    append(
+        transcript, prompt(sessions, "u-12", "Fix the crash"), tool_reply(sessions, "a-13", 70_000)
+    )
+    third = new_export(sessions, "--continues", second.stem, "--type", "bug")
+    assert frontmatter(third)["type"] == "bug"
+    # The hint for a conversation exported already names it, as the advice does.
+    again = sess(sessions, "new", "--from-transcript")
+    assert f"git sess new --from-transcript {SESSION_ID} --continues {third.stem}" in again.err
