@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitsess.assistant.budget import WARNING_ZONES, Budget
 from gitsess.assistant.hook_log import append_log
+from gitsess.assistant.locating import first_value
 from gitsess.assistant.transcript import Scan, Tail, read_start, scan_for, tail_for
 from gitsess.assistant.window import budget_for
 from gitsess.core import clock
@@ -193,14 +194,17 @@ def _recovering(event: Event) -> tuple[Conversation | None, str]:
 
     A compaction or a resume goes on with `session_id`'s own conversation. A fork
     is a new conversation holding a copy of another: Claude Code's payload does
-    not name that one (2.1.214 and later say only `source: fork`), so unless it
-    does as `parent_session_id`, a fork starts as a new conversation would.
+    not name that one (2.1.214 and later say only `source: fork`), so it is read
+    from `parent_session_id` if a payload ever carries it, else from the copy
+    itself (the first records of the fork's transcript are the other
+    conversation's, with its session id); failing both, a fork starts as a new
+    conversation would.
     """
     from gitsess.assistant.recovery import Conversation
 
     source, session = event.get("source"), event.get("session_id")
     if source == "fork":
-        session = event.get("parent_session_id")
+        session = event.get("parent_session_id") or _copied_from(event)
         if session is None:
             return None, " (forked from a conversation the payload does not name)"
     elif source not in GOING_ON_SOURCES:
@@ -209,6 +213,15 @@ def _recovering(event: Event) -> tuple[Conversation | None, str]:
     if session is None:
         return None, " (no session_id: this conversation's notes cannot be told apart)"
     return Conversation(session, _started(event)), ""
+
+
+def _copied_from(event: Event) -> str | None:
+    """The conversation a fork's transcript begins with, when it is another one."""
+    path = event.transcript
+    if path is None or not path.is_file():
+        return None
+    first = first_value(path, "sessionId")
+    return first if first and first != event.get("session_id") else None
 
 
 def _started(event: Event) -> dt.date | None:

@@ -4,6 +4,7 @@ Claude Code's character cap."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,11 @@ def test_a_fork_starts_anew_unless_the_payload_names_its_conversation(
     log = sess(two_conversations, "assistant", "log", "-n", "1").out
     assert "fork (forked from a conversation the payload does not name)" in log
     lines = listed(start(two_conversations, forked, "fork", parent_session_id=BOB))
+    assert lines[0].endswith("_bob_work.md (this conversation's last export)")
+    # The fork's transcript begins with the copy of Bob's conversation: that tells it.
+    copied = {**json.loads(reply(40_000, cwd=str(two_conversations))), "sessionId": BOB}
+    copy = place_transcript(two_conversations, [json.dumps(copied)], forked)
+    lines = listed(start(two_conversations, forked, "fork", copy))
     assert lines[0].endswith("_bob_work.md (this conversation's last export)")
 
 
