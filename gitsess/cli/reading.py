@@ -15,6 +15,7 @@ from gitsess.cli.options import (
     session_filters,
     shown_path,
 )
+from gitsess.core.errors import printable
 
 
 @click.command(name="list")
@@ -103,7 +104,8 @@ def next_(session: str) -> None:
 @click.command()
 @click.argument("session")
 def prev(session: str) -> None:
-    """Print the session that SESSION continues.
+    """Print the session that SESSION continues (nothing, and a note on stderr,
+    when it is the first of its chain).
 
     \b
     Example:
@@ -111,7 +113,11 @@ def prev(session: str) -> None:
     """
     from gitsess.core.reading import previous_session
 
-    click.echo(previous_session(current_workspace(), session).id)
+    found, previous = previous_session(current_workspace(), session)
+    if previous is None:
+        click.echo(f"git-sess: {printable(found.id)} is the first of its chain", err=True)
+        return
+    click.echo(previous.id)
 
 
 @click.command()
@@ -123,7 +129,8 @@ def prev(session: str) -> None:
 def context(session: str | None, budget: int | None, output: str) -> None:
     """The reading list for picking up SESSION (default: the newest in progress).
 
-    Its prerequisites (transitively, each after what it requires), then its
+    What its chain stands on (the prerequisites of SESSION and of every part
+    it continues, transitively, each after what it requires), then its
     continuation chain oldest first, then SESSION itself. With --budget every
     session first loses its template comments and empty sections; then the
     earlier ones are shortened, oldest first, to the sections that carry their

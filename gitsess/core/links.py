@@ -268,14 +268,15 @@ class LinkGraph:
             seen.add(node)
         return [*reversed(before), session_id, *after]
 
-    def prerequisites(self, session_id: str) -> list[str]:
-        """Every session it requires, directly or through others, each after what
-        it requires itself (ties: oldest first)."""
+    def prerequisites(self, *session_ids: str) -> list[str]:
+        """Every session they require (one session, or all of a chain), directly or
+        through others, each after what it requires itself (ties: oldest first);
+        never one of `session_ids` themselves."""
         wanted: set[str] = set()
-        pending = list(self.requires.get(session_id, []))
+        pending = [node for session_id in session_ids for node in self.requires.get(session_id, [])]
         while pending:
             node = pending.pop()
-            if node not in wanted and node != session_id:
+            if node not in wanted and node not in session_ids:
                 wanted.add(node)
                 pending.extend(self.requires.get(node, []))
         waiting = {node: {r for r in self.requires.get(node, []) if r in wanted} for node in wanted}

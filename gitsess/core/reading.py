@@ -95,16 +95,18 @@ def next_sessions(workspace: Workspace, ref: str) -> list[Session]:
     return [catalog.by_id[other] for other in following]
 
 
-def previous_session(workspace: Workspace, ref: str) -> Session:
+def previous_session(workspace: Workspace, ref: str) -> tuple[Session, Session | None]:
+    """(the session, the one it continues); None for the first of a chain, which
+    is normal. A continuation that names no session (deleted) is an error."""
     catalog = workspace.catalog()
     session = workspace.find(catalog, ref)
     previous = _graph(workspace, catalog).previous(session.id)
-    if previous is None:
+    if previous is None and session.continuation_of:
         raise SessionNotFound(
-            f"{session.id} continues no session: it is the first of its chain",
-            f"git sess show {session.id} --links shows its chain",
+            f"{session.id} continues {session.continuation_of}, which is no session",
+            f"git sess check names the dangling link; git sess show {session.id} --links",
         )
-    return catalog.by_id[previous]
+    return session, catalog.by_id[previous] if previous else None
 
 
 # --- the reading list ------------------------------------------------------------------
@@ -171,17 +173,19 @@ def estimate_tokens(text: str) -> int:
 def reading_list(
     workspace: Workspace, ref: str | None, budget: int | None, catalog: Catalog | None = None
 ) -> ReadingList:
-    """What to read to pick up a session (default: the newest in progress): its
-    prerequisites in dependency order, its chain oldest first, then itself;
-    cut to `budget` tokens by shortening the earlier ones, oldest first."""
+    """What to read to pick up a session (default: the newest in progress): what
+    its chain stands on (the prerequisites of every part, transitively, in
+    dependency order), its chain oldest first, then itself; cut to `budget`
+    tokens by shortening the earlier ones, oldest first."""
     catalog = catalog or workspace.catalog()
     target = workspace.find(catalog, ref) if ref else _in_progress(workspace, catalog)
     graph = _graph(workspace, catalog)
-    roles: dict[str, str] = {}
-    for other in graph.prerequisites(target.id):
-        roles.setdefault(other, "prerequisite")
     chain = graph.chain(target.id)
-    for other in chain[: chain.index(target.id)]:
+    before = chain[: chain.index(target.id)]
+    roles: dict[str, str] = {}
+    for other in graph.prerequisites(*before, target.id):
+        roles.setdefault(other, "prerequisite")
+    for other in before:
         roles.setdefault(other, "chain")
     roles[target.id] = "target"
     readings = [

@@ -92,9 +92,26 @@ def test_context_reads_prerequisites_in_dependency_order_then_the_chain(diamond)
         name("top_2", 5),
         name("top_3", 6),
     ]
-    assert paths(diamond, name("top_3", 6)) == [expected[-3], expected[-2], expected[-1]]
-    # the prerequisites are those of the session itself: top requires right and left
+    # Picking up a chain needs what the chain stands on (issue 18): top, which
+    # top_3 continues through top_2, requires left and right, which require base.
+    assert paths(diamond, name("top_3", 6)) == expected
     assert paths(diamond, name("top", 4)) == expected[:4]
+
+
+def test_context_reads_what_every_part_of_the_chain_requires(sessions):
+    # T3 continues T2 continues T1; T1 requires DATA, which requires BASE.
+    write(sessions, "base", 1)
+    write(sessions, "data", 2, requires=(name("base", 1),))
+    write(sessions, "t1", 3, requires=(name("data", 2),))
+    write(sessions, "t2", 4, continues=name("t1", 3))
+    write(sessions, "t3", 5, continues=name("t2", 4))
+    assert paths(sessions, "t3") == [
+        name("base", 1),
+        name("data", 2),
+        name("t1", 3),
+        name("t2", 4),
+        name("t3", 5),
+    ]
 
 
 def test_context_defaults_to_the_newest_session_in_progress(diamond):
@@ -179,7 +196,9 @@ def test_next_and_prev_walk_a_chain(diamond):
     assert sess(diamond, "next", "top").out == name("top_2", 5) + "\n"
     assert sess(diamond, "prev", "top_3").out == name("top_2", 5) + "\n"
     assert_one_line_error(sess(diamond, "next", "top_3"), "no session continues")
-    assert_one_line_error(sess(diamond, "prev", "top"), "continues no session")
+    first = sess(diamond, "prev", "top")  # the first of its chain: normal, exit 0
+    assert (first.code, first.out) == (0, "")
+    assert first.err == f"git-sess: {name('top', 4)} is the first of its chain\n"
 
 
 def test_next_lists_every_branch_of_a_fork(diamond):
