@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 from gitsess.core import clock
 from gitsess.core.catalog import Catalog
-from gitsess.core.config import TYPES, vocabulary_problem
+from gitsess.core.config import TYPES, tag_problem, vocabulary_problem
 from gitsess.core.errors import GitSessError, SessionNotFound, ValidationFailed
 from gitsess.core.files import create_exclusive, decode_utf8, read_bytes, write_atomic
 from gitsess.core.frontmatter import edit_frontmatter, render_frontmatter
@@ -280,7 +279,7 @@ def _find_link_target(workspace: Workspace, catalog: Catalog, raw: str) -> str:
 
 def _check_tags(tags: Sequence[str]) -> None:
     for tag in tags:
-        if re.search(r"[\s,\[\]]", tag.strip()):
+        if tag_problem(tag):
             raise GitSessError(
                 f"tag {tag!r} is not one word",
                 "give one tag per --tag, joining words with - or _ (e.g. --tag data-cleaning)",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gitsess.core.catalog import Catalog
-from gitsess.core.config import vocabulary_problem
+from gitsess.core.config import tag_problem, vocabulary_problem
 from gitsess.core.links import (
     Edge,
     continues_later,
@@ -144,6 +144,9 @@ def _vocabulary_problems(workspace: Workspace, sessions: list[Session]) -> list[
             problem = vocabulary_problem(workspace.config, key, getattr(session, key))
             if problem:
                 found.append(Problem(session.path, session.key_lines.get(key), "error", *problem))
+        for tag in session.tags:  # a warning: notes that passed before must not block commits
+            if problem := tag_problem(tag):
+                found.append(Problem(session.path, None, "warning", *problem))
     return found
 
 

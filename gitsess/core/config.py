@@ -167,3 +167,14 @@ def vocabulary_problem(config: Config, key: str, value: str) -> tuple[str, str] 
         f"{key} {value!r} is not one of {', '.join(allowed)}",
         f"use one of those, or allow it: git config --add {setting} {value}",
     )
+
+
+def tag_problem(tag: str) -> tuple[str, str] | None:
+    """(message, hint) when `tag` is not one word (a space, comma or bracket in
+    it), else None: the one rule for `new`, `update` and `check`."""
+    if re.search(r"[\s,\[\]]", tag.strip()):
+        return (
+            f"tag {tag!r} is not one word",
+            "join its words with - or _ (e.g. data-cleaning): one tag, one word",
+        )
+    return None

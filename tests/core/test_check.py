@@ -375,6 +375,24 @@ def test_export_over_32k_is_a_warning_and_the_limit_is_configurable(sessions):
     assert check_json(sessions) == (0, {"sessions": 2, "errors": 0, "warnings": 0, "problems": []})
 
 
+def test_a_tag_of_two_words_is_a_warning_as_new_and_update_refuse_it(sessions):
+    export(sessions, "session_20260101_tags.md", extra="tags: [two words, fine]\n")
+    indexed(sessions)
+    code, report = check_json(sessions)
+    assert code == 0  # a warning: notes that passed before must not block a commit
+    assert report["problems"] == [
+        problem(
+            ".sessions/session_20260101_tags.md",
+            None,
+            "warning",
+            "tag 'two words' is not one word",
+            "join its words with - or _ (e.g. data-cleaning): one tag, one word",
+        )
+    ]
+    refused = sess(sessions, "update", "tags", "--add-tag", "two words")
+    assert refused.code == 1 and "is not one word" in refused.err
+
+
 def test_export_just_under_32k_is_fine(sessions):
     head = export_text(markdown="")
     body = "x" * (32 * 1024 - len(head) - 1) + "\n"
