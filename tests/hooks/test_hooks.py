@@ -1547,3 +1547,24 @@ def test_notes_in_folders_are_committed_and_the_files_beside_them_never_block(ho
     done = commit(hooked, "-m", "Edit the hand-kept index")
     assert done.returncode == 0, done.stderr
     assert status(hooked) == ""
+
+
+def test_the_documented_pre_commit_configuration_works_as_written(repo, tmp_path):
+    # docs/git-hooks.md's snippet, verbatim: a local hook with the git-sess on PATH.
+    page = (PROJECT / "docs" / "git-hooks.md").read_text(encoding="utf-8")
+    snippet = page.split("## The pre-commit framework", 1)[1].split("```yaml\n", 1)[1]
+    (repo / ".pre-commit-config.yaml").write_text(snippet.split("```", 1)[0])
+    assert sess(repo, "init", "--no-hooks").code == 0
+    env = framework_install(repo, tmp_path)
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "setup")
+    assert done.returncode == 0, done.stdout + done.stderr
+    write(repo, "framework", in_progress("Framework", extra="tags: [x\n"))
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "bad")
+    assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
+    write(repo, "framework", in_progress("Framework"))
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "good")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert name("framework") in committed(repo, INDEX)
