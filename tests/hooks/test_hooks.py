@@ -1403,6 +1403,23 @@ def commit_in(
     return subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True)
 
 
+def refuses_a_bad_export_then_commits_it_mended(env: dict[str, str], repo: Path, slug: str) -> None:
+    """Under the framework: the setup commits, an export with broken YAML is
+    refused with git-sess's error, and once mended it is committed and indexed."""
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "setup")
+    assert done.returncode == 0, done.stdout + done.stderr
+    write(repo, slug, in_progress(slug.title(), extra="tags: [x\n"))
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "bad")
+    assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
+    write(repo, slug, in_progress(slug.title()))
+    git(repo, "add", "-A")
+    done = commit_in(env, repo, "good")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert name(slug) in committed(repo, INDEX)
+
+
 def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp_path):
     project, rev = _project_snapshot(tmp_path)
     assert sess(repo, "init", "--no-hooks").code == 0
@@ -1450,18 +1467,7 @@ def test_pre_commit_framework_installed_before_init_runs_ours_behind_it(repo, tm
         "pre-commit",
         "foreign, chaining ours (pre-commit.legacy)",
     ]
-    git(repo, "add", "-A")
-    done = commit_in(env, repo, "setup")
-    assert done.returncode == 0, done.stdout + done.stderr
-    write(repo, "behind", in_progress("Behind", extra="tags: [x\n"))
-    git(repo, "add", "-A")
-    done = commit_in(env, repo, "bad")
-    assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
-    write(repo, "behind", in_progress("Behind"))
-    git(repo, "add", "-A")
-    done = commit_in(env, repo, "good")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert name("behind") in committed(repo, INDEX)
+    refuses_a_bad_export_then_commits_it_mended(env, repo, "behind")
     assert sess(repo, "hooks", "uninstall").code == 0
     assert (hooks_dir(repo) / "pre-commit").read_bytes() == theirs
     assert not (hooks_dir(repo) / "pre-commit.legacy").exists()
@@ -1556,15 +1562,4 @@ def test_the_documented_pre_commit_configuration_works_as_written(repo, tmp_path
     (repo / ".pre-commit-config.yaml").write_text(snippet.split("```", 1)[0])
     assert sess(repo, "init", "--no-hooks").code == 0
     env = framework_install(repo, tmp_path)
-    git(repo, "add", "-A")
-    done = commit_in(env, repo, "setup")
-    assert done.returncode == 0, done.stdout + done.stderr
-    write(repo, "framework", in_progress("Framework", extra="tags: [x\n"))
-    git(repo, "add", "-A")
-    done = commit_in(env, repo, "bad")
-    assert done.returncode != 0 and "git-sess: error:" in done.stdout + done.stderr
-    write(repo, "framework", in_progress("Framework"))
-    git(repo, "add", "-A")
-    done = commit_in(env, repo, "good")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert name("framework") in committed(repo, INDEX)
+    refuses_a_bad_export_then_commits_it_mended(env, repo, "framework")
