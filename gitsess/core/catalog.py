@@ -38,7 +38,7 @@ from gitsess.core.cache import (
 from gitsess.core.errors import AmbiguousSession, GitSessError, SessionNotFound
 from gitsess.core.files import read_bytes
 from gitsess.core.model import Session, newest_first, parse_export
-from gitsess.core.names import is_export_name, is_note_folder
+from gitsess.core.names import is_export_name, is_note_folder, is_plain_name, is_utf8
 
 SIGNATURES = "signatures.tsv"
 METADATA = "metadata.json"
@@ -406,13 +406,7 @@ def _load_sessions(
 def _cacheable(name: str) -> bool:
     """Names the cache files can hold: UTF-8 without tabs or line breaks. Others
     (rare, odd names) are simply parsed again on every run."""
-    if not name.isprintable():
-        return False
-    try:
-        name.encode("utf-8")  # fails on the surrogates that stand for undecodable bytes
-    except UnicodeEncodeError:
-        return False
-    return True
+    return is_plain_name(name)
 
 
 def _stored_session(stored: Any, digest: str, name: str, path: str) -> Session | None:
@@ -451,20 +445,12 @@ def _walk(
             if name.endswith(".md"):
                 if is_export_name(name) and entry.is_file(follow_symlinks=False):
                     # (isascii first: the common case costs no encoding)
-                    if name.isascii() or _utf8(name):
+                    if name.isascii() or is_utf8(name):
                         found.append((name, entry))
                     else:
                         unnamed.append(name)
-            elif entry.is_dir(follow_symlinks=False) and is_note_folder(name) and _utf8(name):
+            elif entry.is_dir(follow_symlinks=False) and is_note_folder(name) and is_utf8(name):
                 folders.append(entry.path)
     for folder in folders:  # after the listing is closed: one open directory at a time
         found.extend(_walk(folder, f"{prefix}{os.path.basename(folder)}/", unnamed))
     return found
-
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")  # fails on the surrogates that stand for undecodable bytes
-    except UnicodeEncodeError:
-        return False
-    return True

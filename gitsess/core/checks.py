@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from gitsess.core.catalog import Catalog
 from gitsess.core.config import tag_problem, vocabulary_problem
+from gitsess.core.errors import printable
 from gitsess.core.links import (
     Edge,
     continues_later,
@@ -42,8 +43,7 @@ def check_workspace(workspace: Workspace) -> CheckReport:
 
 
 def _unnamed_problem(workspace: Workspace, name: str) -> Problem:
-    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    path = f"{workspace.config.sessions_dir}/{shown}"
+    path = f"{workspace.config.sessions_dir}/{printable(name)}"
     return Problem(
         path,
         None,

@@ -45,7 +45,7 @@ from gitsess.core.frontmatter import (
 from gitsess.core.gathering import Found, Skipped, Source, find_notes, nothing_here
 from gitsess.core.journal import Move, Write, run_journaled
 from gitsess.core.model import REQUIRED_KEYS, Session, parse_export
-from gitsess.core.names import date_from_name, slugify
+from gitsess.core.names import date_from_name, is_plain_name, slugify
 from gitsess.core.references import Rewriter
 from gitsess.core.suggestions import NoteText, Suggestion, suggest_links
 from gitsess.core.workspace import (
@@ -257,26 +257,17 @@ def _target(
         return relative if _is_session_name(source.path.name) else f"{sessions_dir}/{named}"
     if inside:  # adopted where it is, unless its name cannot be an id
         folder = posixpath.dirname(relative)
-        return relative if _plain_name(source.path.name) else f"{folder}/{named}"
+        return relative if is_plain_name(source.path.name) else f"{folder}/{named}"
     below = source.path.relative_to(source.root).as_posix() if source.root else source.path.name
     folders, _, name = below.rpartition("/")
     dated = date_from_name(name) or any(date_from_name(part) for part in folders.split("/"))
-    if not dated or not _plain_name(name):
+    if not dated or not is_plain_name(name):
         name = named
     return f"{sessions_dir}/{folders}/{name}" if folders else f"{sessions_dir}/{name}"
 
 
 def _is_session_name(name: str) -> bool:
     return re.fullmatch(r"session_\d{8}_[a-z0-9_]+\.md", name) is not None
-
-
-def _plain_name(name: str) -> bool:
-    """A name that can stay a name: UTF-8, printable (no control characters)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return name.isprintable()
 
 
 def _free(workspace: Workspace, target: str, taken: set[str]) -> str:
@@ -371,7 +362,7 @@ def _naming_files(workspace: Workspace, moves: dict[str, str]) -> list[Path]:
     """The repository's text files (tracked or not, never ignored ones) that hold the
     name of a moved note: `git grep`, one process for them all."""
     names = {posixpath.basename(source) for source in moves}
-    names = {name for name in names if _plain_name(name)}  # git takes UTF-8 arguments
+    names = {name for name in names if is_plain_name(name)}  # git takes UTF-8 arguments
     names |= {spelling for name in names for spelling in (name.replace(" ", "%20"), quote(name))}
     if not names:
         return []

@@ -232,3 +232,18 @@ def one_line(text: str | None) -> str | None:
         return None
     folded = " ".join(text.split())
     return folded or None
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a file name is UTF-8: Python stands undecodable bytes of a name
+    for surrogates, which encoding refuses."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def is_plain_name(name: str) -> bool:
+    """A name that can be stored and printed as it is: UTF-8, no control characters."""
+    return name.isprintable() and is_utf8(name)
