@@ -125,6 +125,20 @@ def date_from_name(name: str) -> str | None:
 
 
 _NAME_DATE_PARTS = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
+_NAME_TIME = re.compile(
+    r"(?<!\d)\d{4}[-_]?\d{2}[-_]?\d{2}[-_T](\d{2})[:]?(\d{2})(?:[:]?(\d{2}))?(?!\d)"
+)
+
+
+def time_from_name(name: str) -> str | None:
+    """The time of day a file name holds after its date, as HHMMSS
+    (`2025-12-01_103000_x_ccp.md`, `2025-12-01-1430-x.md`): what orders one
+    day's checkpoints."""
+    match = _NAME_TIME.search(name.replace("\\", "/").rsplit("/", 1)[-1])
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        return None
+    return match.group(1) + match.group(2) + (match.group(3) or "00")
+
 
 # Month names as dates are written in notes, by language: the full name, then the
 # usual abbreviations (an abbreviation may end in `.`, read after the name). Russian

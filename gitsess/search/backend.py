@@ -22,7 +22,7 @@ from gitsess.search.query import SearchRequest
 
 # Bump when the schema or the analysis changes. (The manifest also records the
 # package's code stamp, so any upgrade rebuilds the index.)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PARALLEL_BUILD_MIN = 2000  # below this, forking writer processes costs more than it saves
 # Applied to each field's BM25 score when searching. (Index-time field boosts
 # only raise the term frequency, which BM25 saturates: a title match then
@@ -243,6 +243,7 @@ def _schema() -> Any:
         type=fields.ID(stored=True),
         kind=fields.ID(stored=True),
         date=fields.ID(stored=True, sortable=True),
+        moment=fields.ID(stored=True, sortable=True),  # date, then time of day
         path=fields.STORED(),
     )
 
@@ -308,10 +309,10 @@ def best_matches(searcher: Any, text_query: Any, filters: Any, limit: int) -> Ra
     searcher.search_with_collector(text_query, collector)
     results = collector.results()
     # Ties are broken by docnum, which depends on the index's history: break
-    # them by date (newest first), then id, so the same files rank the same.
+    # them by date and time (newest first), then id, so the same files rank the same.
     ordered = sorted(
         ((hit, hit.score) for hit in results),
-        key=lambda pair: (-round(pair[1], 6), _descending(pair[0]["date"]), pair[0]["key"]),
+        key=lambda pair: (-round(pair[1], 6), _descending(pair[0]["moment"]), pair[0]["key"]),
     )
     return Ranked(ordered[:limit], results, len(results))
 
@@ -320,7 +321,7 @@ def newest_matches(searcher: Any, filters: Any, limit: int) -> Ranked:
     """Filters alone: every match, newest first."""
     from whoosh import sorting
 
-    order = [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("key")]
+    order = [sorting.FieldFacet("moment", reverse=True), sorting.FieldFacet("key")]
     results = searcher.search(filters, limit=limit, sortedby=order)
     return Ranked([(hit, 0.0) for hit in results], results, len(results))
 

@@ -17,6 +17,7 @@ from gitsess.core.catalog import Catalog
 from gitsess.core.files import read_bytes
 from gitsess.core.frontmatter import body_of
 from gitsess.core.model import Session, parse_export
+from gitsess.core.names import time_from_name
 from gitsess.core.workspace import CHECKPOINTS_DIR, Workspace
 
 
@@ -72,6 +73,9 @@ def document(key: str, session: Session, data: bytes) -> dict[str, Any]:
         "type": session.type,
         "kind": "checkpoint" if is_checkpoint else "export",
         "date": session.date or "",
+        # Of one day's documents, those whose names hold a time (checkpoints) in
+        # the order they were written.
+        "moment": (session.date or "") + (time_from_name(key) or ""),
         "path": session.path,
     }
 

@@ -13,6 +13,7 @@ from gitsess.core.names import (
     one_line,
     parse_date,
     slugify,
+    time_from_name,
     title_from_name,
 )
 
@@ -187,3 +188,19 @@ def test_dates_with_month_names_in_other_languages(text, date):
 def test_the_first_date_written_wins_in_any_language():
     assert find_date("Am 7. Januar 2026 begonnen, am 2026-01-09 fertig") == "2026-01-07"
     assert find_date("fixed 2026-01-09 (started 7 января 2026)") == "2026-01-09"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("2025-12-02_173000_Before_refactor_ccp.md", "173000"),
+        ("checkpoints/2025-12-02_091500_x_ccp_2.md", "091500"),
+        ("2025-12-01-1430-standup.md", "143000"),
+        ("2025-12-01T09:05:30_notes.md", "090530"),
+        ("session_20251201_distilbert_training.md", None),
+        ("session_20251201_2560_resolution.md", None),  # no hour 25
+        ("2025-12-01/001_claude_setup.md", None),
+    ],
+)
+def test_the_time_a_name_holds(name, expected):
+    assert time_from_name(name) == expected

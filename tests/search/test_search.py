@@ -546,6 +546,30 @@ def test_checkpoints_and_legacy_exports_are_searched(legacy_repo):
     assert set(legacy) <= set(found)
 
 
+def test_a_days_checkpoints_are_listed_newest_first(sessions):
+    """Filters alone list newest first, and of one day's checkpoints the one
+    written last (their names hold the time) comes first, also in a tie of scores."""
+    for stamp in ("091500", "173000", "120000"):
+        export(
+            sessions,
+            f"2025-12-02_{stamp}_Checkpoint_ccp.md",
+            f"Checkpoint {stamp}",
+            "Recovery instructions: reread the heron notes.",
+            type="checkpoint",
+            date="2025-12-02",
+            directory=".sessions/checkpoints",
+        )
+    export(sessions, "session_20251201_heron.md", "Heron", "heron", date="2025-12-01")
+    newest = [
+        "2025-12-02_173000_Checkpoint_ccp.md",
+        "2025-12-02_120000_Checkpoint_ccp.md",
+        "2025-12-02_091500_Checkpoint_ccp.md",
+    ]
+    assert ids(sessions, "--kind", "checkpoint") == newest
+    assert ids(sessions, "--since", "2025-12-01") == [*newest, "session_20251201_heron.md"]
+    assert ids(sessions, "reread", "heron", "--kind", "checkpoint") == newest
+
+
 def test_headings_and_code_comments_are_searched(sessions):
     export(
         sessions,
