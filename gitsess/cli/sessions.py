@@ -222,10 +222,13 @@ def unlink(session: str, others: tuple[str, ...]) -> None:
 def mv(session: str, title: str, text: bool) -> None:
     """Rename SESSION to TITLE: a new file name (same date) and every link following.
 
-    The file moves as with git mv (the move is staged, so git log --follow
-    keeps its history; uncommitted edits stay in the work tree). Links to it
-    in other sessions' frontmatter are rewritten as they were written (with or
-    without .md); with --text, so are mentions of its id in their bodies.
+    The file moves with git mv, so git log --follow keeps its history; the
+    title changes in the frontmatter and in a `# Session:` heading that said
+    the old one. Links to it in other sessions' frontmatter are rewritten as
+    they were written (with or without .md); with --text, so are mentions of
+    its id in their bodies. Everything it changed is staged (the move, the
+    links, the index), so git commit can follow at once; edits of yours that
+    were not staged stay unstaged, and an untracked session stays untracked.
 
     \b
     Example:
@@ -237,7 +240,12 @@ def mv(session: str, title: str, text: bool) -> None:
     renamed = rename_session(workspace, session, title, text=text)
     if renamed.new == renamed.old:
         click.echo(f"retitled {shown_path(renamed.new)} (its file name stays)")
-    else:
+    _print_renamed(renamed)
+
+
+def _print_renamed(renamed: Any) -> None:
+    """What mv did: the move, the links and mentions rewritten, what is staged."""
+    if renamed.new != renamed.old:
         click.echo(f"renamed {shown_path(renamed.old)} -> {shown_path(renamed.new)}")
     for path in renamed.links_rewritten:
         click.echo(f"rewrote the link in {shown_path(path)}")
@@ -248,6 +256,26 @@ def mv(session: str, title: str, text: bool) -> None:
         click.echo(
             f"git-sess: note: the old id is still mentioned in {shown}"
             " (edit them by hand; --text rewrites mentions along with the links)",
+            err=True,
+        )
+    if renamed.staged and not (renamed.kept_unstaged or renamed.untracked or renamed.not_staged):
+        click.echo("staged all of it (git commit records it)")
+    for path in renamed.kept_unstaged:
+        click.echo(
+            f"git-sess: note: staged only the rename's edits of {shown_path(path)};"
+            " the changes you had not staged stay unstaged",
+            err=True,
+        )
+    for path in renamed.untracked:
+        click.echo(
+            f"git-sess: note: {shown_path(path)} is not tracked by git: changed in the work tree"
+            f" only (git add {shown_path(path)} to commit it)",
+            err=True,
+        )
+    for path, why in renamed.not_staged:
+        click.echo(
+            f"git-sess: warning: the staged {shown_path(path)} could not be rewritten"
+            f" ({printable(why)}); stage it yourself: git add {shown_path(path)}",
             err=True,
         )
 
