@@ -3,6 +3,7 @@ index, and check, which guards what they write."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,7 +133,11 @@ def _open_editor(workspace: Workspace, path: Path) -> None:
 @click.argument("session")
 @click.option("--status", help="New status.")
 @click.option("--type", help="New type.")
-@click.option("--title", help="New title (the file name stays).")
+@click.option(
+    "--title",
+    help="New title; a `# Session:` heading that said the old one follows"
+    " (the file name stays, unless --rename).",
+)
 @click.option("--summary", help="New one-line summary.")
 @click.option("--add-tag", "add_tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
 @click.option(
@@ -141,23 +146,32 @@ def _open_editor(workspace: Workspace, path: Path) -> None:
 @click.option("--requires", multiple=True, metavar="ID", help="Add a prerequisite (repeatable).")
 @click.option("--continues", metavar="ID", help="Set the session this one continues.")
 @click.option("--tokens", type=click.IntRange(min=0), help="Context tokens used.")
+@click.option(
+    "--rename",
+    is_flag=True,
+    help="Name the file by the title (the new one, else its own) as git sess mv does:"
+    " links follow, and the rename is staged.",
+)
 def update(session: str, **changes: Any) -> None:
     """Change a session's metadata in place.
 
     Only the keys you change are rewritten; every other key, their order,
-    comments and the body stay byte for byte.
+    comments and the rest of the body stay byte for byte. A new --title also
+    rewrites the body's `# Session: <old title>` heading; the file name keeps
+    the old title unless --rename is given (or git sess mv is run after).
 
     \b
-    Example:
+    Examples:
       git sess update session_20251201_distilbert_training --status complete \\
           --add-tag gpu --remove-tag draft
+      git sess update 20251201_distilbert --title "DistilBERT fine-tuning" --rename
     """
     from gitsess.core.authoring import UpdateRequest, update_session
 
     if not any(changes.values()):
         raise click.UsageError(
             "nothing to change: give --status, --type, --title, --summary, --add-tag,"
-            " --remove-tag, --requires, --continues or --tokens"
+            " --remove-tag, --requires, --continues, --tokens or --rename"
         )
     _print_update(update_session(current_workspace(), session, UpdateRequest(**changes)))
 
@@ -165,10 +179,21 @@ def update(session: str, **changes: Any) -> None:
 def _print_update(result: Any) -> None:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    renamed = result.renamed
+    if renamed is not None and renamed.new != renamed.old:
+        _print_renamed(renamed)
     if result.changed:
-        click.echo(f"updated {shown_path(result.path)}: {', '.join(result.changed)}")
-    else:
+        heading = " (and the heading)" if result.heading else ""
+        click.echo(f"updated {shown_path(result.path)}: {', '.join(result.changed)}{heading}")
+    elif renamed is None or renamed.new == renamed.old:
         click.echo(f"{shown_path(result.path)} already says that; nothing changed")
+    if result.rename_to:
+        title = shlex.quote(result.title)
+        click.echo(
+            f"hint: the file name still says the old title; rename it (links follow):"
+            f" git sess mv {Path(result.path).stem} {printable(title)}",
+            err=True,
+        )
 
 
 @click.command()

@@ -1,7 +1,7 @@
 """Renames as a git user meets them: `git sess mv` stages what it changed and nothing
-else, so the next `git commit` (hooks or none) records a consistent rename; a link
-another branch still makes to the old name is named by `check` after the merge, with
-its fix."""
+else, so the next `git commit` (hooks or none) records a consistent rename; `update
+--title` keeps the heading in step and names the file with --rename; a link another
+branch still makes to the old name is named by `check` after the merge, with its fix."""
 
 from __future__ import annotations
 
@@ -217,6 +217,85 @@ def test_mv_refuses_while_a_file_it_would_change_has_merge_conflicts(linked):
         f"git add .sessions/{NEXT}",
     )
     assert git(linked, "ls-files", "-u") == conflicts
+
+
+# --- update --title ---------------------------------------------------------------------
+
+
+def test_update_title_keeps_the_heading_in_step_and_says_how_to_rename(linked):
+    result = sess(linked, "update", "base_work", "--title", "Foundation")
+    assert result.code == 0, result.err
+    assert result.out == f"updated .sessions/{BASE}: title (and the heading)\n"
+    assert result.err == (
+        "hint: the file name still says the old title; rename it (links follow):"
+        " git sess mv session_20260101_base_work Foundation\n"
+    )
+    text = (linked / ".sessions" / BASE).read_text()
+    assert "title: Foundation\n" in text and "# Session: Foundation\n" in text
+    assert git(linked, "diff", "--cached") == ""  # update writes the work tree only
+    # The command in the hint does what it says.
+    result = sess(linked, "mv", "session_20260101_base_work", "Foundation")
+    assert result.code == 0, result.err
+    assert (linked / ".sessions" / FOUNDATION).is_file()
+
+
+def test_update_title_leaves_a_heading_that_says_something_else(linked):
+    path = linked / ".sessions" / BASE
+    path.write_text(path.read_text().replace("# Session: Base work", "# Where it began"))
+    result = sess(linked, "update", "base_work", "--title", "Base work, first part")
+    assert result.code == 0, result.err
+    assert result.out == f"updated .sessions/{BASE}: title\n"
+    assert "# Where it began\n" in path.read_text()
+    assert "title: Base work, first part\n" in path.read_text()
+    assert "git sess mv session_20260101_base_work 'Base work, first part'" in result.err
+
+
+def test_update_title_that_names_the_same_file_gives_no_hint(linked):
+    result = sess(linked, "update", "base_work", "--title", "BASE   work")
+    assert result.code == 0, result.err
+    assert result.err == ""
+    assert "# Session: BASE work\n" in (linked / ".sessions" / BASE).read_text()
+
+
+def test_update_title_rename_renames_stages_and_writes_the_rest_in_place(linked):
+    result = sess(
+        linked, "update", "base_work", "--title", "Foundation", "--status", "complete", "--rename"
+    )
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        f"renamed .sessions/{BASE} -> .sessions/{FOUNDATION}",
+        f"rewrote the link in .sessions/{LATER}",
+        f"rewrote the link in .sessions/{NEXT}",
+        f"updated .sessions/{FOUNDATION}: status, title",
+    ]
+    text = (linked / ".sessions" / FOUNDATION).read_text()
+    assert "title: Foundation\n" in text and "# Session: Foundation\n" in text
+    assert "status: complete\n" in text
+    # The rename is staged as mv stages it; the status, written as update writes, is not.
+    assert "status: in-progress\n" in staged(linked, FOUNDATION)
+    assert "title: Foundation\n" in staged(linked, FOUNDATION)
+    assert f"RM .sessions/{BASE} -> .sessions/{FOUNDATION}" in porcelain(linked)
+    assert sess(linked, "check").code == 0
+
+
+def test_update_rename_alone_names_the_file_by_the_title_it_has(linked):
+    assert sess(linked, "update", "base_work", "--title", "Foundation").code == 0
+    result = sess(linked, "update", "base_work", "--rename")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == f"renamed .sessions/{BASE} -> .sessions/{FOUNDATION}"
+    assert "updated" not in result.out  # the title was already the one asked for
+    assert sess(linked, "check").code == 0
+    result = sess(linked, "update", "foundation", "--rename")
+    assert result.out == f".sessions/{FOUNDATION} already says that; nothing changed\n"
+
+
+def test_update_rename_onto_an_existing_name_writes_nothing(linked):
+    new(linked, "Foundation", "--date", "2026-01-01")
+    assert_refused(
+        linked,
+        ("update", "base_work", "--status", "complete", "--title", "Foundation", "--rename"),
+        f".sessions/{FOUNDATION} already exists",
+    )
 
 
 # --- a rename another branch does not know of --------------------------------------------
