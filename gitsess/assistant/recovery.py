@@ -54,6 +54,9 @@ class Artifact:
 class Moment:
     path: str  # relative to the top of the work tree
     time: dt.datetime  # aware, local time zone
+    # A shallow clone's history is cut before `time`: it is only known that the
+    # file was written then or earlier.
+    cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,29 +200,80 @@ def _of_conversation(
 
 def latest_export(workspace: Workspace) -> Moment | None:
     """The export written last: one changed in the work tree (by its modification
-    time), else the last commit of one (a checkout rewrites modification times)."""
+    time), else the one a commit wrote last (a checkout rewrites modification
+    times), by the commit's author date."""
     from gitsess.core.names import is_export_name
     from gitsess.core.repo import changed_paths
 
-    repo, directory = workspace.repo, workspace.config.sessions_dir
+    repo = workspace.repo
     newest: Moment | None = None
-    for changed in changed_paths(repo, directory):
+    for changed in changed_paths(repo, workspace.config.sessions_dir):
         path = repo.root / changed
         if is_export_name(path.name) and path.parent == workspace.sessions_path:
             moment = _mtime(path)  # None for a deleted one
             if moment is not None and (newest is None or moment > newest.time):
                 newest = Moment(workspace.relative(path), moment)
+    committed = last_committed_export(workspace)
+    if committed is not None and (newest is None or committed.time > newest.time):
+        return committed
+    return newest
+
+
+# Commits read at most, newest first, for the one that wrote an export last.
+EXPORT_COMMITS = 64
+
+
+def last_committed_export(workspace: Workspace) -> Moment | None:
+    """The export the commits of HEAD's history wrote last, at the author date
+    of the commit that wrote it.
+
+    The author date is when the export was written: a rebase, a cherry-pick
+    or a `git pull --rebase` keeps it, where the committer date says when the
+    commit was made again. A merge writes an export only where it differs from
+    every parent (a conflict resolved by hand, `--cc`); one it merely brings in
+    was written by the branch's commit, which is read instead. In a shallow
+    clone the oldest commit stands for the history cut off before it: its
+    files are what it has, not what it changed, so an export found only there
+    is marked `cut`, at that commit's time (it is at least that old).
+    """
+    from gitsess.core.names import is_export_name
+
+    directory = workspace.config.sessions_dir
     exports = f":(glob){directory}/session_*.md"
     index = f":(exclude){directory}/{INDEX_NAME}"
+    log = ["log", f"-{EXPORT_COMMITS}", "--diff-merges=dense-combined", "--name-only", "-z"]
     # (No commit yet: git log fails, and there is no last commit to tell.)
-    log = ["log", "-1", "--format=%ct", "--name-only", "--", exports, index]
-    last = repo.git(*log, check=False).split()
-    names = [name for name in last[1:] if is_export_name(Path(name).name)]
-    if names:
-        moment = dt.datetime.fromtimestamp(int(last[0])).astimezone()
+    out = workspace.repo.git(*log, "--format=%x01%H %at %ct %P", "--", exports, index, check=False)
+    newest: Moment | None = None
+    shallow: set[str] | None = None
+    for record in out.split("\x01")[1:]:
+        header, _, listed = record.partition("\0")
+        commit, author, committer, *parents = header.split(" ")
+        if newest is not None and int(committer) < newest.time.timestamp():
+            break  # this and older commits were made before the newest export was written
+        names = [name for name in listed.lstrip("\n").split("\0") if name]
+        names = [name for name in names if is_export_name(Path(name).name)]
+        if not names:
+            continue  # a merge that brought exports in, and wrote none itself
+        cut = False
+        if not any(parents):  # a root commit, or the boundary of a shallow clone
+            shallow = _shallow_commits(workspace) if shallow is None else shallow
+            cut = commit in shallow
+        seconds = int(committer if cut else author)
+        moment = dt.datetime.fromtimestamp(seconds).astimezone()
         if newest is None or moment > newest.time:
-            newest = Moment(max(names), moment)  # of one commit's, the last part
+            newest = Moment(max(names), moment, cut=cut)  # of one commit's, the last part
     return newest
+
+
+def _shallow_commits(workspace: Workspace) -> set[str]:
+    """The commits a shallow clone's history is cut at (none in a full clone)."""
+    where = workspace.repo.git("rev-parse", "--git-path", "shallow").strip()
+    try:
+        text = (workspace.repo.root / where).read_text(encoding="ascii")
+    except (OSError, ValueError):
+        return set()
+    return set(text.split())
 
 
 def last_part(

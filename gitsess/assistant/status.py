@@ -183,6 +183,15 @@ def ago(moment: dt.datetime | None, now: dt.datetime) -> str:
     return f"{span(dt.timedelta(seconds=seconds))} ago"
 
 
+def moment_ago(moment: Moment | None, now: dt.datetime) -> str:
+    """How long ago `moment` was (`ago`); of one a shallow clone's cut history
+    hides, that it was then or earlier, and why."""
+    said = ago(moment.time if moment else None, now)
+    if moment is not None and moment.cut:
+        return f"{said} or earlier (a shallow clone: its history stops there)"
+    return said
+
+
 def span(length: dt.timedelta) -> str:
     minutes = int(length.total_seconds()) // 60
     days, minutes = divmod(minutes, 1440)
@@ -209,4 +218,6 @@ def _moment_json(moment: Moment | None, now: dt.datetime) -> dict[str, Any] | No
         "path": moment.path,
         "time": _iso(moment.time),
         "seconds_ago": int((now - moment.time).total_seconds()),
+        # The history of a shallow clone is cut at `time`: written then or earlier.
+        "or_earlier": moment.cut,
     }

@@ -178,15 +178,17 @@ def _last_export(workspace: Any) -> str:
         kept = None
     at = kept.get("at") if isinstance(kept, dict) else None
     if isinstance(at, int | float) and kept.get("key") == key and 0 <= now - at < EXPORT_TTL:
-        raw = kept.get("time")
+        raw, cut = kept.get("time"), kept.get("cut") is True
     else:
         found = latest_export(workspace)
-        raw = found.time.isoformat() if found else None
+        raw, cut = (found.time.isoformat(), found.cut) if found else (None, False)
         with contextlib.suppress(OSError):
             state.mkdir(parents=True, exist_ok=True)
-            write_atomic(cache, json.dumps({"key": key, "at": now, "time": raw}), durable=False)
+            kept = {"key": key, "at": now, "time": raw, "cut": cut}
+            write_atomic(cache, json.dumps(kept), durable=False)
     moment = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    return ago(moment, clock.now())
+    # A shallow clone's history is cut there: the export may be older still.
+    return ago(moment, clock.now()) + (" or earlier" if cut and moment else "")
 
 
 def _mtime_ns(path: Path) -> int | None:

@@ -48,7 +48,7 @@ def status(transcript: str | None, as_json: bool) -> None:
 
 
 def _print_status(found: Any) -> None:
-    from gitsess.assistant.status import ago
+    from gitsess.assistant.status import ago, moment_ago
 
     budget, tail = found.budget, found.tail
     if tail is None:
@@ -79,7 +79,7 @@ def _print_status(found: Any) -> None:
         ("last checkpoint", found.last_checkpoint),
     ):
         where = f" ({moment.path})" if moment else ""
-        click.echo(f"{label:<16} {ago(moment.time if moment else None, found.now)}{where}")
+        click.echo(f"{label:<16} {moment_ago(moment, found.now)}{where}")
     click.echo(f"next             {found.next_step}")
 
 
@@ -115,7 +115,7 @@ def time_(transcript: str | None) -> None:
     Example:
       git sess time
     """
-    from gitsess.assistant.status import ago, session_status, span
+    from gitsess.assistant.status import ago, moment_ago, session_status, span
 
     found = session_status(current_workspace(), transcript)
     now = found.now
@@ -133,7 +133,7 @@ def time_(transcript: str | None) -> None:
         ("last export", found.last_export),
         ("last checkpoint", found.last_checkpoint),
     ):
-        click.echo(f"{label:<16} {ago(moment.time if moment else None, now)}")
+        click.echo(f"{label:<16} {moment_ago(moment, now)}")
 
 
 @click.command()

@@ -3,6 +3,7 @@ index, and check, which guards what they write."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,7 +133,11 @@ def _open_editor(workspace: Workspace, path: Path) -> None:
 @click.argument("session")
 @click.option("--status", help="New status.")
 @click.option("--type", help="New type.")
-@click.option("--title", help="New title (the file name stays).")
+@click.option(
+    "--title",
+    help="New title; a `# Session:` heading that said the old one follows"
+    " (the file name stays, unless --rename).",
+)
 @click.option("--summary", help="New one-line summary.")
 @click.option("--add-tag", "add_tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
 @click.option(
@@ -141,23 +146,32 @@ def _open_editor(workspace: Workspace, path: Path) -> None:
 @click.option("--requires", multiple=True, metavar="ID", help="Add a prerequisite (repeatable).")
 @click.option("--continues", metavar="ID", help="Set the session this one continues.")
 @click.option("--tokens", type=click.IntRange(min=0), help="Context tokens used.")
+@click.option(
+    "--rename",
+    is_flag=True,
+    help="Name the file by the title (the new one, else its own) as git sess mv does:"
+    " links follow, and the rename is staged.",
+)
 def update(session: str, **changes: Any) -> None:
     """Change a session's metadata in place.
 
     Only the keys you change are rewritten; every other key, their order,
-    comments and the body stay byte for byte.
+    comments and the rest of the body stay byte for byte. A new --title also
+    rewrites the body's `# Session: <old title>` heading; the file name keeps
+    the old title unless --rename is given (or git sess mv is run after).
 
     \b
-    Example:
+    Examples:
       git sess update session_20251201_distilbert_training --status complete \\
           --add-tag gpu --remove-tag draft
+      git sess update 20251201_distilbert --title "DistilBERT fine-tuning" --rename
     """
     from gitsess.core.authoring import UpdateRequest, update_session
 
     if not any(changes.values()):
         raise click.UsageError(
             "nothing to change: give --status, --type, --title, --summary, --add-tag,"
-            " --remove-tag, --requires, --continues or --tokens"
+            " --remove-tag, --requires, --continues, --tokens or --rename"
         )
     _print_update(update_session(current_workspace(), session, UpdateRequest(**changes)))
 
@@ -165,10 +179,21 @@ def update(session: str, **changes: Any) -> None:
 def _print_update(result: Any) -> None:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    renamed = result.renamed
+    if renamed is not None and renamed.new != renamed.old:
+        _print_renamed(renamed)
     if result.changed:
-        click.echo(f"updated {shown_path(result.path)}: {', '.join(result.changed)}")
-    else:
+        heading = " (and the heading)" if result.heading else ""
+        click.echo(f"updated {shown_path(result.path)}: {', '.join(result.changed)}{heading}")
+    elif renamed is None or renamed.new == renamed.old:
         click.echo(f"{shown_path(result.path)} already says that; nothing changed")
+    if result.rename_to:
+        title = shlex.quote(result.title)
+        click.echo(
+            f"hint: the file name still says the old title; rename it (links follow):"
+            f" git sess mv {Path(result.path).stem} {printable(title)}",
+            err=True,
+        )
 
 
 @click.command()
@@ -222,10 +247,13 @@ def unlink(session: str, others: tuple[str, ...]) -> None:
 def mv(session: str, title: str, text: bool) -> None:
     """Rename SESSION to TITLE: a new file name (same date) and every link following.
 
-    The file moves as with git mv (the move is staged, so git log --follow
-    keeps its history; uncommitted edits stay in the work tree). Links to it
-    in other sessions' frontmatter are rewritten as they were written (with or
-    without .md); with --text, so are mentions of its id in their bodies.
+    The file moves with git mv, so git log --follow keeps its history; the
+    title changes in the frontmatter and in a `# Session:` heading that said
+    the old one. Links to it in other sessions' frontmatter are rewritten as
+    they were written (with or without .md); with --text, so are mentions of
+    its id in their bodies. Everything it changed is staged (the move, the
+    links, the index), so git commit can follow at once; edits of yours that
+    were not staged stay unstaged, and an untracked session stays untracked.
 
     \b
     Example:
@@ -237,7 +265,12 @@ def mv(session: str, title: str, text: bool) -> None:
     renamed = rename_session(workspace, session, title, text=text)
     if renamed.new == renamed.old:
         click.echo(f"retitled {shown_path(renamed.new)} (its file name stays)")
-    else:
+    _print_renamed(renamed)
+
+
+def _print_renamed(renamed: Any) -> None:
+    """What mv did: the move, the links and mentions rewritten, what is staged."""
+    if renamed.new != renamed.old:
         click.echo(f"renamed {shown_path(renamed.old)} -> {shown_path(renamed.new)}")
     for path in renamed.links_rewritten:
         click.echo(f"rewrote the link in {shown_path(path)}")
@@ -248,6 +281,26 @@ def mv(session: str, title: str, text: bool) -> None:
         click.echo(
             f"git-sess: note: the old id is still mentioned in {shown}"
             " (edit them by hand; --text rewrites mentions along with the links)",
+            err=True,
+        )
+    if renamed.staged and not (renamed.kept_unstaged or renamed.untracked or renamed.not_staged):
+        click.echo("staged all of it (git commit records it)")
+    for path in renamed.kept_unstaged:
+        click.echo(
+            f"git-sess: note: staged only the rename's edits of {shown_path(path)};"
+            " the changes you had not staged stay unstaged",
+            err=True,
+        )
+    for path in renamed.untracked:
+        click.echo(
+            f"git-sess: note: {shown_path(path)} is not tracked by git: changed in the work tree"
+            f" only (git add {shown_path(path)} to commit it)",
+            err=True,
+        )
+    for path, why in renamed.not_staged:
+        click.echo(
+            f"git-sess: warning: the staged {shown_path(path)} could not be rewritten"
+            f" ({printable(why)}); stage it yourself: git add {shown_path(path)}",
             err=True,
         )
 

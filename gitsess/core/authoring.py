@@ -14,7 +14,7 @@ from gitsess.core.catalog import Catalog
 from gitsess.core.config import TYPES, tag_problem, vocabulary_problem
 from gitsess.core.errors import GitSessError, SessionNotFound, ValidationFailed
 from gitsess.core.files import create_exclusive, decode_utf8, read_bytes, write_atomic
-from gitsess.core.frontmatter import edit_frontmatter, render_frontmatter
+from gitsess.core.frontmatter import body_of, edit_frontmatter, render_frontmatter
 from gitsess.core.links import (
     continuation_changes,
     find_cycles,
@@ -26,6 +26,13 @@ from gitsess.core.links import (
 )
 from gitsess.core.model import Session, parse_export
 from gitsess.core.names import parse_date, slugify
+from gitsess.core.renaming import (
+    Renamed,
+    new_session_id,
+    plan_rename,
+    rename_locked,
+    retitled_heading,
+)
 from gitsess.core.templates import fill_sections, session_template_name, session_values
 from gitsess.core.workspace import Workspace, check_index_readable, write_index
 
@@ -137,6 +144,7 @@ class UpdateRequest:
     replace_continuation: bool = True  # False for `link`: it refuses to replace one
     unlink: Sequence[str] = ()  # sessions to stop requiring or continuing
     tokens: int | None = None
+    rename: bool = False  # with a new title: the file name and the links follow (mv)
 
 
 @dataclass
@@ -144,6 +152,10 @@ class UpdateResult:
     path: Path
     changed: list[str] = field(default_factory=list)  # the keys that were rewritten
     notes: list[str] = field(default_factory=list)  # asked for, but nothing to do
+    heading: bool = False  # the body's `# Session: <title>` heading followed the title
+    rename_to: str | None = None  # the id the new title would give (the name stays)
+    title: str | None = None  # the new title
+    renamed: Renamed | None = None  # what --rename did
 
 
 def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> UpdateResult:
@@ -165,20 +177,52 @@ def update_session(workspace: Workspace, ref: str, request: UpdateRequest) -> Up
             f"tag {tag!r} was not set" for tag in request.remove_tags if tag not in session.tags
         ]
         changes = _changes(workspace, catalog, session, request)
-        if not changes:
+        # --rename names the file by the title (the new one, else the one it has).
+        rename = " ".join((request.title or session.title).split()) if request.rename else None
+        if rename:
+            plan_rename(workspace, catalog, session, rename)  # refused before any write
+            changes.pop("title", None)  # mv writes the title, its heading, the name
+        if not changes and not rename:
             return UpdateResult(path=path, notes=notes)
         check_index_readable(workspace)
         data = read_bytes(path)
         bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
         text = decode_utf8(data, session.path)
         updated = bom + edit_frontmatter(text, changes)
+        if changes.get("title"):  # the heading follows, when it said the old title
+            body = body_of(updated)
+            updated = updated[: len(updated) - len(body)] + retitled_heading(
+                body, session.title, changes["title"]
+            )
         _refuse_cycles(workspace, catalog, parse_export(session.path, updated.encode(), session.id))
         if changes.get("continuation_of"):  # after the cycle check: a cycle says more
             target = catalog.by_id[changes["continuation_of"]]
             refuse_continuing_later(session.id, session.date, target)
-        write_atomic(path, updated)
-        write_index(workspace, workspace.catalog())
-        return UpdateResult(path=path, changed=list(changes), notes=notes)
+        result = UpdateResult(path=path, changed=list(changes), notes=notes)
+        result.heading = body_of(updated) != body_of(bom + text)
+        if changes:
+            write_atomic(path, updated)
+        if rename:
+            result.renamed = rename_locked(workspace, session.id, rename, text=False)
+            result.path = result.renamed.new
+            if rename != session.title:
+                result.changed.append("title")
+        else:
+            write_index(workspace, workspace.catalog())
+            result.title = changes.get("title")
+            result.rename_to = _id_for_title(session, result.title)
+        return result
+
+
+def _id_for_title(session: Session, title: str | None) -> str | None:
+    """The id a new title would give the session, when it is not the one it has."""
+    if not title or not session.date:
+        return None
+    try:
+        new_id = new_session_id(session.date, title)
+    except GitSessError:  # no letters or digits to name a file by: the name stays
+        return None
+    return new_id if new_id != session.id else None
 
 
 def _changes(

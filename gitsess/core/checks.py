@@ -17,6 +17,7 @@ from gitsess.core.links import (
     link_problems,
 )
 from gitsess.core.model import Problem, Session
+from gitsess.core.renaming import rename_lookup
 from gitsess.core.workspace import Workspace, index_is_current
 
 
@@ -58,7 +59,8 @@ def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
     sessions = catalog.sessions
     by_id = catalog.by_id
     problems = own_problems(workspace, sessions)
-    edges, found = link_problems(sessions, workspace.config.sessions_dir)
+    renamed_to = rename_lookup(workspace, catalog)  # asks git only if a link dangles
+    edges, found = link_problems(sessions, workspace.config.sessions_dir, renamed_to=renamed_to)
     problems += found
     kinds = {(edge.source, edge.target): edge.kind for edge in edges}
     cycles = find_cycles(by_id, edges)

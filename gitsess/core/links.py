@@ -62,10 +62,12 @@ def link_problems(
     sessions_dir: str,
     known: Mapping[str, object] | None = None,
     deleted: Mapping[str, object] | None = None,
+    renamed_to: Callable[[str], str | None] | None = None,
 ) -> tuple[list[Edge], list[Problem]]:
     """Resolve every link of `sessions` among the `known` ids (default: among
     themselves); report the ones that are unsafe, dangling, self or repeated.
-    `deleted`: the ids a commit deletes, named as such when a link dangles."""
+    `deleted`: the ids a commit deletes, named as such when a link dangles;
+    `renamed_to`: the session a dangling link's target was renamed to, if any."""
     if known is None:
         known = {session.id: session for session in sessions}
     edges: list[Edge] = []
@@ -82,7 +84,12 @@ def link_problems(
                     f"links name files in {sessions_dir}/, e.g. session_20251201_slug.md",
                 )
             elif target is None:
-                found = _dangling(session, kind, key, raw, deleted, sessions_dir)
+                renamed = renamed_to(raw) if renamed_to else None
+                found = (
+                    _renamed(session, kind, key, raw, renamed)
+                    if renamed
+                    else _dangling(session, kind, key, raw, deleted, sessions_dir)
+                )
             elif target == session.id:
                 found = ("error", f"{key} links the session to itself", "remove the self link")
             elif (kind, target) in seen:
@@ -118,6 +125,16 @@ def _dangling(
         f"link it to the session it now follows (git sess link {session.id} --continues ID),"
         f" or drop the link: git sess unlink {session.id} {raw}",
     )
+
+
+def _renamed(session: Session, kind: str, key: str, raw: str, now: str) -> tuple[str, str, str]:
+    """A link to a session renamed since it was written (on another branch)."""
+    fix = (
+        f"git sess update {session.id} --continues {now}"
+        if kind == "continues"
+        else f"git sess unlink {session.id} {raw} && git sess link {session.id} --requires {now}"
+    )
+    return ("error", f"{key} names {raw!r}, which was renamed to {now}", f"point it there: {fix}")
 
 
 def find_cycles(nodes: Iterable[str], edges: Iterable[Edge]) -> list[list[str]]:

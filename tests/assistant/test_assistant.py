@@ -88,7 +88,8 @@ def test_the_latest_checkpoint_is_by_its_time_not_the_local_time_in_its_name(
 def test_the_last_export_of_a_fresh_checkout_is_its_last_commit(sessions: Path) -> None:
     sess(sessions, "new", "Old work", "--date", "2025-01-01")
     git(sessions, "add", "-A")
-    old = {**os.environ, "GIT_COMMITTER_DATE": "2025-01-01T12:00:00Z"}
+    old = {**os.environ, "GIT_AUTHOR_DATE": "2025-01-01T12:00:00Z"}
+    old["GIT_COMMITTER_DATE"] = old["GIT_AUTHOR_DATE"]
     subprocess.run(["git", "commit", "-qm", "old"], cwd=sessions, env=old, check=True)
     data = json.loads(sess(sessions, "status", "--json").out)  # the file was written just now
     assert data["last_export"]["seconds_ago"] > 300 * 86400

@@ -615,7 +615,14 @@ def hand(sessions) -> Path:
 UPDATES = [
     (["--status", "complete"], [("status: in-progress\n", "status: complete\n")], "status"),
     (["--type", "bug"], [("type: feature\n", "type: bug\n")], "type"),
-    (["--title", "A new title"], [("title: Hand written\n", "title: A new title\n")], "title"),
+    (
+        ["--title", "A new title"],
+        [
+            ("title: Hand written\n", "title: A new title\n"),
+            ("# Session: Hand written\n", "# Session: A new title\n"),  # it said the title
+        ],
+        "title (and the heading)",
+    ),
     (["--summary", "new one"], [("summary: old summary\n", "summary: new one\n")], "summary"),
     (["--add-tag", "gpu"], [(BLOCK_TAGS, BLOCK_TAGS + "  - gpu\n")], "tags"),
     (["--remove-tag", "draft"], [(BLOCK_TAGS, "tags:\n  - ml\n")], "tags"),
@@ -674,7 +681,8 @@ def test_update_adds_a_missing_key_at_the_end_of_the_frontmatter(sessions):
             "tags:\r\n  - ml\r\n  - draft\r\n",
             "tags:\r\n  - ml\r\n  - draft\r\n  - gpu\r\n",
         ),
-        (["--title", "Crlf title"], "title: Hand written\r\n", "title: Crlf title\r\n"),
+        # The title and the `# Session:` heading that said it.
+        (["--title", "Crlf title"], "Hand written\r\n", "Crlf title\r\n"),
     ],
 )
 def test_update_keeps_crlf_line_endings(sessions, args, old, replacement):
@@ -684,7 +692,7 @@ def test_update_keeps_crlf_line_endings(sessions, args, old, replacement):
     result = sess(sessions, "update", HAND_NAME, *args)
 
     assert result.code == 0, result.err
-    assert path.read_bytes() == original.replace(old.encode(), replacement.encode(), 1)
+    assert path.read_bytes() == original.replace(old.encode(), replacement.encode())
 
 
 @pytest.mark.parametrize(

@@ -410,8 +410,13 @@ def test_mv_keeps_the_history_and_uncommitted_edits(diamond):
     new = name("top_of_the_diamond", 4)
     moved = (diamond / ".sessions" / new).read_text()
     assert "An edit not yet committed.\n" in moved and "title: Top of the diamond\n" in moved
+    # The rename and its edits are staged, the edit not yet committed is not.
     staged = git(diamond, "diff", "--cached", "--name-status", "-M").splitlines()
-    assert staged == [f"R100\t.sessions/{name('top', 4)}\t.sessions/{new}"]  # only the move
+    assert [line.split("\t")[0][0] for line in staged] == ["R", "M"]
+    assert staged[0].endswith(f"\t.sessions/{name('top', 4)}\t.sessions/{new}")
+    assert staged[1] == f"M\t.sessions/{name('top_2', 5)}"
+    assert "title: Top of the diamond\n" in git(diamond, "show", f":.sessions/{new}")
+    assert "An edit not yet committed." not in git(diamond, "show", f":.sessions/{new}")
     assert f"continuation_of: {new}" in (diamond / ".sessions" / name("top_2", 5)).read_text()
     git(diamond, "commit", "-q", "-a", "-m", "rename top")
     follow = git(diamond, "log", "--follow", "--format=%s", "--", f".sessions/{new}")
