@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from gitsess.core.catalog import Catalog
 from gitsess.core.config import tag_problem, vocabulary_problem
+from gitsess.core.conflicts import index_conflict, unmerged_paths, unmerged_problems
 from gitsess.core.errors import printable
 from gitsess.core.links import (
     Edge,
@@ -18,7 +19,7 @@ from gitsess.core.links import (
 )
 from gitsess.core.model import Problem, Session
 from gitsess.core.renaming import rename_lookup
-from gitsess.core.workspace import Workspace, index_is_current
+from gitsess.core.workspace import Workspace, index_is_current, read_index_file
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,10 @@ class CheckReport:
 
 def check_workspace(workspace: Workspace) -> CheckReport:
     catalog = workspace.catalog()
-    problems = export_problems(workspace, catalog) + _index_problems(workspace, catalog)
+    unmerged = unmerged_paths(workspace.repo, workspace.config.sessions_dir)
+    problems = export_problems(workspace, catalog) + _index_problems(workspace, catalog, unmerged)
     problems += [_unnamed_problem(workspace, name) for name in catalog.scan.unnamed]
+    problems += unmerged_problems(unmerged, problems, workspace.relative(workspace.index_path))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.level, p.message))
     return CheckReport(sessions=len(catalog.sessions), problems=problems)
 
@@ -173,9 +176,17 @@ def _size(count: int) -> str:
     return f"{count} bytes" if count < 1024 else f"{count // 1024} KB"
 
 
-def _index_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
-    if index_is_current(workspace, catalog):
-        return []
+def _index_problems(
+    workspace: Workspace, catalog: Catalog, unmerged: Mapping[str, frozenset[int]]
+) -> list[Problem]:
+    """The index out of date or missing; conflicted, when a merge left it so."""
     relative = workspace.relative(workspace.index_path)
+    current = index_is_current(workspace, catalog)
+    if relative in unmerged or not current:
+        text = None if current else read_index_file(workspace)
+        if conflict := index_conflict(relative, text, unmerged):
+            return [conflict]
+    if current:
+        return []
     message = "index is out of date" if workspace.index_path.exists() else "index is missing"
     return [Problem(relative, None, "error", message, "git sess index")]
