@@ -87,8 +87,17 @@ def _require_inside(workspace: Workspace, place: HookPlace) -> None:
     interpreter, so they must never be committed."""
     root = workspace.repo.root.resolve()
     inside = any(place.directory.is_relative_to(top) for top in (root, place.common_dir))
-    if inside and not _holds_tracked_files(workspace, place.directory):
+    husky = _is_husky(place.directory)
+    if inside and not husky and not _holds_tracked_files(workspace, place.directory):
         return
+    if husky:  # husky >= 9: its stub for <hook> runs ../<hook>, never <hook>.legacy
+        user_hooks = f"{Path(place.configured or '.').parent.as_posix()}/"
+        portable = "; ".join(f'{hook}: git sess hook {hook} "$@"' for hook in CALLABLE_HOOKS)
+        raise HooksElsewhere(
+            f"core.hooksPath is {place.configured}, husky's, which runs the hooks in"
+            f" {user_hooks}: git sess does not write hooks there",
+            f"add to those hooks in {user_hooks} ({portable})",
+        )
     if inside:
         where = f"{place.configured}, whose hooks are committed:"
         portable = "; ".join(f'{hook}: git sess hook {hook} "$@"' for hook in CALLABLE_HOOKS)
@@ -101,6 +110,11 @@ def _require_inside(workspace: Workspace, place: HookPlace) -> None:
         f"core.hooksPath is {where} git sess does not write hooks there",
         f"{fix}, or unset it: git config --unset core.hooksPath",
     )
+
+
+def _is_husky(directory: Path) -> bool:
+    """husky >= 9's generated directory (`.husky/_`, with its `h` script)."""
+    return directory.name == "_" and (directory / "h").is_file()
 
 
 def _holds_tracked_files(workspace: Workspace, directory: Path) -> bool:
