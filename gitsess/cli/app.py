@@ -88,7 +88,34 @@ def cli(debug: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run `git sess` and return its exit code: the one place every failure leaves by."""
+    """Run `git sess` and return its exit code: the one place every failure leaves by.
+
+    After a command that succeeded, a clone without git-sess's hooks or merge
+    driver is told so, once a day, on stderr (gitsess.hooks.presence).
+    """
+    code = _run(argv)
+    if code == ExitCode.OK:
+        _note_missing_hooks(sys.argv[1:] if argv is None else argv)
+    return code
+
+
+def _note_missing_hooks(args: list[str]) -> None:
+    if not args or any(arg in ("-h", "--help", "--version") for arg in args):
+        return  # never said there: not even its module is loaded
+    try:
+        from gitsess.hooks.presence import after_command
+
+        for line in after_command(args):
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except Exception:  # a note must never turn a command that worked into a failure
+        if _debug:
+            import traceback
+
+            traceback.print_exc()
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         cli.main(args=argv, prog_name="git sess", standalone_mode=False)
     except GitSessError as error:
