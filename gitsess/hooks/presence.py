@@ -14,7 +14,8 @@ When: after a command that succeeded (an error speaks alone), never after
 Once: at most once a day per clone, remembered in `<common dir>/gitsess/`
 (`STAMP`). Every command would drown what the commands say; once ever would
 be forgotten by the next morning. A different problem (the hooks fixed, the
-merge driver still missing) is said at once. `git config sess.quiet true`
+merge driver still missing) is said at once; one that cannot be remembered
+(a read-only .git) is not said at all. `git config sess.quiet true`
 silences it; `init --no-hooks` and `hooks uninstall` record that this clone
 chose to go without, and `hooks install` (or `init`) forgets that choice.
 
@@ -170,15 +171,16 @@ def _remember_choice(command: str, rest: list[str], cwd: Path | None) -> None:
 
 
 def _due(place: Place, note: str) -> bool:
-    """Whether the note is to be given now; if so, it is remembered as given."""
+    """Whether the note is to be given now; if so, it is remembered as given.
+    One that cannot be remembered (a read-only .git) is not given: it would
+    be given on every command."""
     stamp = _stamp(place)
     said = _read(stamp)
     if said == DECLINED:
         return False
     if said == note and _same_day(stamp):
         return False
-    _write(stamp, note)
-    return True
+    return _write(stamp, note)
 
 
 def _stamp(place: Place) -> Path:
@@ -200,13 +202,13 @@ def _same_day(stamp: Path) -> bool:
     return time.localtime(given)[:3] == time.localtime()[:3]
 
 
-def _write(stamp: Path, text: str) -> None:
-    """Best effort: a clone whose .git is read-only gets the note every time."""
+def _write(stamp: Path, text: str) -> bool:
     try:
         stamp.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(stamp, text + "\n", durable=False)
     except (OSError, GitSessError):
-        pass
+        return False
+    return True
 
 
 # --- what is missing --------------------------------------------------------------

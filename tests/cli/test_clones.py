@@ -320,3 +320,13 @@ def test_the_pre_commit_framework_in_front_of_ours_or_instead_of_it(
     (other / ".pre-commit-config.yaml").write_text(FRAMEWORK_CONFIG)
     os.utime(other / STAMP, (0, 0))
     assert sess(other, "list").err == ""
+
+
+def test_a_note_that_cannot_be_remembered_is_not_given(tmp_path: Path) -> None:
+    """Where .git/gitsess/ cannot be written, it would be given on every command."""
+    _, clone = set_up_and_clone(tmp_path)
+    (clone / ".git" / "gitsess").write_text("not a directory\n")
+    result = sess(clone, "list")
+    assert (result.code, result.err) == (0, "")
+    (clone / ".git" / "gitsess").unlink()
+    assert noted(sess(clone, "list").err) == BOTH_MISSING

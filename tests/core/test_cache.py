@@ -22,7 +22,12 @@ def listed(repo: Path, run=sess) -> dict[str, str]:
 
 
 def cache_files(repo: Path) -> list[Path]:
-    files = sorted(p for p in state_dir(repo).iterdir() if p.is_file() and p.suffix != ".lock")
+    """Every cache file; not the locks, nor the missing-hooks note's stamp (no cache)."""
+    files = sorted(
+        p
+        for p in state_dir(repo).iterdir()
+        if p.is_file() and p.suffix != ".lock" and p.name != "hooks-notice"
+    )
     assert files, f"no cache files in {state_dir(repo)}"
     return files
 

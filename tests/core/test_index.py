@@ -203,6 +203,8 @@ def test_project_name_is_kept_in_a_clone_elsewhere(sessions, tmp_path):
     git(sessions, "commit", "-q", "-m", "sessions")
     clone = tmp_path / "some-other-checkout"
     git(tmp_path, "clone", "-q", str(sessions), clone.name)
+    # A clone without hooks is told so (tests/cli/test_clones.py): not the subject here.
+    git(clone, "config", "sess.quiet", "true")
 
     result = sess(clone, "index", "--check")
     assert (result.code, result.err) == (0, "")
