@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from gitsess.core.catalog import Catalog
 from gitsess.core.config import tag_problem, vocabulary_problem
+from gitsess.core.credentials import credential_problems
 from gitsess.core.errors import printable
 from gitsess.core.links import (
     Edge,
@@ -38,6 +39,7 @@ def check_workspace(workspace: Workspace) -> CheckReport:
     catalog = workspace.catalog()
     problems = export_problems(workspace, catalog) + _index_problems(workspace, catalog)
     problems += [_unnamed_problem(workspace, name) for name in catalog.scan.unnamed]
+    problems += credential_problems(workspace, catalog)  # as the pre-commit hook refuses
     problems.sort(key=lambda p: (p.path, p.line or 0, p.level, p.message))
     return CheckReport(sessions=len(catalog.sessions), problems=problems)
 

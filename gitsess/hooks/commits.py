@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitsess.core.catalog import require_sessions_dir
+from gitsess.core.credentials import ALLOW_HINT, is_credential
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import read_bytes
 from gitsess.core.index import INDEX_NAME, assemble, index_order
@@ -22,7 +23,7 @@ from gitsess.core.names import is_export_name
 from gitsess.core.repo import changed_paths, git_process
 from gitsess.core.workspace import Workspace, project_name, read_index_file, write_index
 from gitsess.hooks.blobfacts import BlobFacts
-from gitsess.hooks.checks import commit_problems
+from gitsess.hooks.checks import commit_problems, staged_credentials
 from gitsess.hooks.staged import (
     StagedTree,
     blob_id,
@@ -36,10 +37,6 @@ from gitsess.hooks.staged import (
 )
 
 REUSE_MIN = 200  # unknown staged exports worth loading the work tree's metadata cache
-ALLOW_HINT = (
-    "remove it (and rotate the credential if it is real), or, if it is not a secret,"
-    " add <!-- git-sess: allow-secret --> to the line or run git config sess.allowSecrets true"
-)
 
 
 class CommitRefused(GitSessError):
@@ -76,13 +73,11 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = T
         tree.load(tree.changed)  # from git: the secrets scan reads the staged bytes
         _learn(tree, facts, missing, workspace.catalog().by_id if reusable else None)
         problems = commit_problems(workspace, tree, facts)
+        if refuse:  # every problem in one pass, credentials with the rest
+            problems += staged_credentials(workspace, tree)
         errors = [problem for problem in problems if problem.level == "error"]
         if errors and refuse:
-            lines = [f"{problem.location}: {problem.message}" for problem in errors]
-            hint = errors[0].hint if len(errors) == 1 else "git sess check shows each with its fix"
-            raise CommitRefused(lines, f"{hint or 'fix the export'}; then git add it and commit")
-        if refuse:
-            _refuse_secrets(workspace, tree)
+            raise _refusal(errors)
         warnings = [problem for problem in problems if problem not in errors or not refuse]
         if not stage:
             facts.save(tree.oids)
@@ -187,22 +182,15 @@ def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: s
     write_index(workspace, None, rendered)
 
 
-def _refuse_secrets(workspace: Workspace, tree: StagedTree) -> None:
-    if workspace.config.allow_secrets:
-        return
-    from gitsess.core.secrets import find_secrets
-
-    # Checkpoints and other notes kept beside the exports hold pasted text too.
-    texts = {tree.path_of(name): tree.texts[name] for name in tree.changed}
-    notes = read_blobs(workspace.repo, list(tree.notes.values()))
-    texts.update((path, notes[oid]) for path, oid in tree.notes.items() if b"\0" not in notes[oid])
-    lines = [
-        f"{finding.describe(path)} looks like a credential"
-        for path, data in texts.items()
-        for finding in find_secrets(data.decode("utf-8", "replace"))
-    ]
-    if lines:
-        raise CommitRefused(lines, ALLOW_HINT)
+def _refusal(errors: list[Problem]) -> CommitRefused:
+    """One refusal for every error, in file and line order; the hint fits them
+    all (`check` shows each with its own, credentials included)."""
+    errors = sorted(errors, key=lambda problem: (problem.path, problem.line or 0))
+    lines = [f"{problem.location}: {problem.message}" for problem in errors]
+    if all(is_credential(problem) for problem in errors):
+        return CommitRefused(lines, ALLOW_HINT)
+    hint = errors[0].hint if len(errors) == 1 else "git sess check shows each with its fix"
+    return CommitRefused(lines, f"{hint or 'fix the export'}; then git add it and commit")
 
 
 # --- the documented message ----------------------------------------------------
