@@ -15,13 +15,19 @@ from pathlib import Path
 
 from gitsess.core.catalog import require_sessions_dir
 from gitsess.core.credentials import ALLOW_HINT, is_credential
-from gitsess.core.errors import GitSessError
+from gitsess.core.errors import GitSessError, printable
 from gitsess.core.files import read_bytes
 from gitsess.core.index import INDEX_NAME, assemble, index_order
 from gitsess.core.model import Problem, Session, parse_export
 from gitsess.core.names import is_export_name
 from gitsess.core.repo import changed_paths, git_process
-from gitsess.core.workspace import Workspace, project_name, read_index_file, write_index
+from gitsess.core.workspace import (
+    CONTEXT_FILE,
+    Workspace,
+    project_name,
+    read_index_file,
+    write_index,
+)
 from gitsess.hooks.blobfacts import BlobFacts
 from gitsess.hooks.checks import commit_problems, staged_credentials
 from gitsess.hooks.staged import (
@@ -196,14 +202,14 @@ def _refusal(errors: list[Problem]) -> CommitRefused:
 # --- the documented message ----------------------------------------------------
 
 
-def session_message(
-    workspace: Workspace, tree: StagedTree, *, exports_only: bool = True
-) -> str | None:
-    """The message for a commit of exports and checkpoints alone (plus the index);
-    None when the commit holds neither, or anything else while `exports_only`."""
-    others = [path for path in tree.other_paths if path not in tree.checkpoint_changes]
-    if (others and exports_only) or not (tree.changes or tree.checkpoint_changes):
+def session_message(workspace: Workspace, tree: StagedTree) -> str | None:
+    """The message for a commit of exports or checkpoints: the sessions first,
+    then the other files it changes ("Also changes:"); None when it changes
+    neither an export nor a checkpoint (git's own message stands)."""
+    if not (tree.changes or tree.checkpoint_changes):
         return None
+    others = [path for path in tree.other_paths if path not in tree.checkpoint_changes]
+    others = _without_setup(workspace, others)
     items = _session_items(tree) + _checkpoint_items(tree)
     if len(items) == 1 and items[0][:2] in (("Add", "session"), ("Update", "session")):
         values = {"action": items[0][0], "title": items[0][2]}  # the template lists contents
@@ -259,11 +265,55 @@ def _checkpoint_items(tree: StagedTree) -> list[tuple[str, str, str]]:
     return items
 
 
+ALSO_LISTED = 10  # files named under "Also changes:"; the rest are counted
+
+
 def _other_changes(paths: list[str]) -> str:
-    """The files a commit holds besides the sessions (`git sess commit --include-staged`)."""
+    """The files a commit holds besides the sessions: a short list, the sessions
+    being what the message is about."""
     if not paths:
         return ""
-    return "\nAlso changes:\n" + "".join(f"- {path}\n" for path in paths)
+    shown = paths if len(paths) <= ALSO_LISTED + 1 else paths[:ALSO_LISTED]
+    listed = "".join(f"- {printable(path)}\n" for path in shown)
+    more = f"- … and {len(paths) - len(shown)} more\n" if len(shown) < len(paths) else ""
+    return "\nAlso changes:\n" + listed + more
+
+
+def _without_setup(workspace: Workspace, paths: list[str]) -> list[str]:
+    """`paths` less the setup `git sess init` wrote, which comes with the first
+    export: CONTEXT_MANAGEMENT.md added to the sessions directory, and the
+    merge-driver lines added to .gitattributes (with nothing else changed)."""
+    context = f"{workspace.config.sessions_dir}/{CONTEXT_FILE}"
+    candidates = [path for path in paths if path in (context, ATTRIBUTES)]
+    if not candidates:
+        return paths
+    args = ["-c", "core.quotePath=false", "diff", "--cached", "--no-ext-diff", "--no-color"]
+    args += ["--no-renames", "-U0", "--"]
+    diff = git_process(workspace.repo.root, [*args, *candidates], check=False)
+    setup = _setup_in_diff(diff.stdout.decode("utf-8", "replace"), context)
+    return [path for path in paths if path not in setup]
+
+
+ATTRIBUTES = ".gitattributes"
+
+
+def _setup_in_diff(diff: str, context: str) -> set[str]:
+    """Of the files in `diff` (`git diff -U0`), those that only bring git sess's
+    setup: CONTEXT_MANAGEMENT.md as a new file, the attribute lines."""
+    from gitsess.hooks.install import ATTRIBUTES_MARK, MERGE_DRIVER
+
+    ours = (ATTRIBUTES_MARK, f"merge={MERGE_DRIVER}")
+    setup = set()
+    for part in diff.split("diff --git ")[1:]:
+        header, _, hunks = part.partition("\n@@")
+        names = header.split("\n", 1)[0]
+        if names.endswith(f" b/{context}") and "\nnew file mode " in header:
+            setup.add(context)
+        elif names.endswith(f" b/{ATTRIBUTES}"):
+            changed = [line for line in hunks.split("\n") if line[:1] in ("+", "-")]
+            if changed and all(line[0] == "+" and line.endswith(ours) for line in changed):
+                setup.add(ATTRIBUTES)
+    return setup
 
 
 # --- git sess commit -------------------------------------------------------------
@@ -334,7 +384,7 @@ def commit_sessions(
             tree = prepare_commit(workspace, refuse=verify).tree
         from gitsess.hooks.install import BYPASS_VARIABLE
 
-        message = session_message(workspace, tree, exports_only=False)
+        message = session_message(workspace, tree)
         if message is None:  # e.g. a file staged back to what HEAD has since the check
             raise GitSessError(
                 "nothing to commit: the named exports are as HEAD has them",
