@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,14 +159,24 @@ def _other_files(top: Path, known: dict[str, str]) -> Iterator[str]:
     while stack:
         prefix = stack.pop()
         try:
-            entries = list(os.scandir(top / prefix if prefix else top))
+            names = os.listdir(top / prefix if prefix else top)
         except OSError:
             continue
-        for entry in entries:
-            name = prefix + entry.name
-            if name in known or name == INDEX_NAME or not is_utf8(name):
+        # Nearly every name is an export the catalog knows: at the top, one set
+        # operation leaves them out (10,000 DirEntry objects cost ~10 ms).
+        if prefix:
+            rest = {name for name in names if prefix + name not in known}
+        else:
+            rest = set(names).difference(known)
+        for name in sorted(rest):
+            relative = prefix + name
+            if relative == INDEX_NAME or not is_utf8(relative):
                 continue
-            if entry.is_file(follow_symlinks=False):
-                yield name
-            elif entry.is_dir(follow_symlinks=False):
-                stack.append(name + "/")
+            try:
+                mode = os.lstat(top / relative).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode):
+                yield relative
+            elif stat.S_ISDIR(mode):
+                stack.append(relative + "/")

@@ -21,6 +21,7 @@ import re
 import sys
 from pathlib import Path
 
+from gitsess.core.cache import cached_output
 from gitsess.core.errors import GitSessError, warn
 from gitsess.core.names import is_plain_name
 from gitsess.core.repo import Repo, git_process
@@ -82,13 +83,25 @@ def trailer_session(workspace: Workspace, message_file: Path) -> str | None:
 
 
 def in_progress(workspace: Workspace) -> str | None:
-    """The id of the session in progress, as `git sess context` picks it."""
+    """The id of the session in progress, as `git sess context` picks it;
+    remembered for this set of exports and this pointer, so that a commit does
+    not load the fields of every session (~0.2 s for 10,000)."""
     from gitsess.core.reading import _in_progress  # one definition of "in progress"
 
     try:
-        return _in_progress(workspace, workspace.catalog()).id
+        catalog = workspace.catalog()
     except GitSessError:
-        return None  # no sessions directory, no session, none in progress
+        return None  # no sessions directory
+
+    def pick() -> str | None:
+        try:
+            return _in_progress(workspace, catalog).id
+        except GitSessError:
+            return None  # no session, or none in progress
+
+    pointer = workspace.current_pointer() or ""
+    found = cached_output(workspace.repo.state_dir, catalog, "trailer", pointer, pick)
+    return found if isinstance(found, str) else None
 
 
 def _replaying(repo: Repo) -> bool:

@@ -112,10 +112,14 @@ def test_trailer_names_the_session_in_progress_even_with_dash_m(hooked):
 def test_trailer_follows_the_current_session_pointer(hooked):
     git(hooked, "config", "sess.trailer", "true")
     older = write_session(hooked, "pointed_at", status="complete")
-    _in_progress_with_code(hooked)
-    (hooked / ".sessions" / ".current-session").write_text(older.removesuffix(".md") + "\n")
-
+    current = _in_progress_with_code(hooked)
     assert commit(hooked, "-m", "code").returncode == 0
+    assert trailers(hooked) == [current]
+    (hooked / ".sessions" / ".current-session").write_text(older.removesuffix(".md") + "\n")
+    write_code(hooked, "src/more.py")
+    git(hooked, "add", "src/more.py")
+
+    assert commit(hooked, "-m", "more code").returncode == 0
 
     assert trailers(hooked) == [older]
 
