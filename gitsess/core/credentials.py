@@ -99,7 +99,8 @@ class _FindingsByHash:
     """What the scanner found in each content hash seen: most hashes are clean."""
 
     def __init__(self, clean: object, found: object) -> None:
-        self.clean = set(clean) if isinstance(clean, list) else set()
+        listed = clean if isinstance(clean, list) else []
+        self.clean = {digest for digest in listed if isinstance(digest, str)}
         self.found: dict[str, Stored] = found if isinstance(found, dict) else {}
         self.changed = False
 

@@ -206,6 +206,7 @@ def test_check_is_right_after_each_edit_and_with_a_damaged_cache(sessions):
     digest = hashlib.sha1(path.read_bytes()).hexdigest()
     assert list(kept["found"]) == [digest]
     malformed = [{**kept, "found": {digest: bad}} for bad in ([["9", 3]], "x", [[9]])]
+    malformed.append({**kept, "clean": [[digest]], "found": {}})
     for damage in ["{not json", "", *map(json.dumps, malformed)]:
         cache.write_text(damage)
         assert check(sessions) == reported, damage
