@@ -76,6 +76,18 @@ prepare-commit-msg)
     [ "$seen" = "$git_pid none" ] && exit 0
     run "$hook" "$@"
     ;;
+commit-msg)
+    # The Session: trailer, off unless `git config sess.trailer true`; only a
+    # commit that changes files outside the sessions directory starts Python.
+    # (Exit 128 is a value that is not a boolean: Python says so.)
+    trailer=$(git config --bool --get sess.trailer 2>/dev/null)
+    case $? in
+    0) [ "$trailer" = true ] || exit 0 ;;
+    1) exit 0 ;;
+    esac
+    git diff --cached --quiet -- ":(top)" ":(top,exclude,literal)$sessions" && exit 0
+    run "$hook" "$@"
+    ;;
 post-commit)
     case $seen in
     "$git_pid none") ;;

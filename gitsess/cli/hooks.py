@@ -16,7 +16,10 @@ def hooks() -> None:
     The hooks keep the index true on every commit and never slow down one that
     does not touch the sessions directory:
       pre-commit          validate the staged exports, refuse secrets, stage the index
-      prepare-commit-msg  "Add session: <title>" for a commit of exports alone
+      prepare-commit-msg  "Add session: <title>" for a commit of exports (then
+                          "Also changes:" and the other files it holds)
+      commit-msg          a "Session: <id>" trailer on code commits made while a
+                          session is in progress, when git config sess.trailer is true
       pre-merge-commit    the same checks for a merge
       post-commit, post-merge, post-checkout, post-rewrite
                           refresh the search index in the background

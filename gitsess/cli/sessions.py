@@ -312,8 +312,10 @@ def check(as_json: bool) -> None:
 
     Reports YAML that does not parse (file and line), missing fields, values
     outside `git config sess.types` / `sess.statuses`, dangling and self links,
-    link cycles, forks in a chain, exports over `sess.maxExportSize` (32k) and
-    a stale index.
+    link cycles, forks in a chain, exports over `sess.maxExportSize` (32k), a
+    stale index, merge conflicts in the index or an export (with their fix), and
+    what looks like a credential in any file of the sessions directory (as the
+    pre-commit hook refuses it).
 
     \b
     Example:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from gitsess.core.catalog import Catalog
 from gitsess.core.config import tag_problem, vocabulary_problem
 from gitsess.core.conflicts import index_conflict, unmerged_paths, unmerged_problems
+from gitsess.core.credentials import credential_problems
 from gitsess.core.errors import printable
 from gitsess.core.links import (
     Edge,
@@ -41,6 +42,7 @@ def check_workspace(workspace: Workspace) -> CheckReport:
     unmerged = unmerged_paths(workspace.repo, workspace.config.sessions_dir)
     problems = export_problems(workspace, catalog) + _index_problems(workspace, catalog, unmerged)
     problems += [_unnamed_problem(workspace, name) for name in catalog.scan.unnamed]
+    problems += credential_problems(workspace, catalog)  # as the pre-commit hook refuses
     problems += unmerged_problems(unmerged, problems, workspace.relative(workspace.index_path))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.level, p.message))
     return CheckReport(sessions=len(catalog.sessions), problems=problems)

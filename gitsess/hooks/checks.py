@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from gitsess.core.checks import cycle_problem, fork_problems, own_problems
+from gitsess.core.credentials import text_problems
 from gitsess.core.links import cycles_through, link_problems, resolve_link
 from gitsess.core.model import Problem
 from gitsess.core.workspace import Workspace
 from gitsess.hooks.blobfacts import BlobFacts
-from gitsess.hooks.staged import StagedTree
+from gitsess.hooks.staged import StagedTree, is_checkpoint_path, read_blobs
 
 
 def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> list[Problem]:
@@ -57,3 +58,21 @@ def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) ->
                 continuations[target].append(name)
     problems += fork_problems(tree.parsed, continuations)
     return problems
+
+
+def staged_credentials(workspace: Workspace, tree: StagedTree) -> list[Problem]:
+    """What looks like a credential in the exports the commit adds or changes and
+    in the other files it stages in the sessions directory (checkpoints and other
+    notes hold pasted text too), by the scanner `git sess check` uses."""
+    if workspace.config.allow_secrets:
+        return []
+    found = [
+        problem
+        for name in tree.changed
+        for problem in text_problems(tree.path_of(name), tree.texts[name])
+    ]
+    notes = read_blobs(workspace.repo, list(tree.notes.values()))
+    for path, oid in tree.notes.items():
+        note = is_checkpoint_path(path, tree.sessions_dir + "/")
+        found += text_problems(path, notes[oid], note=note)
+    return found

@@ -14,15 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitsess.core.catalog import require_sessions_dir
-from gitsess.core.errors import GitSessError
+from gitsess.core.credentials import ALLOW_HINT, is_credential
+from gitsess.core.errors import GitSessError, printable
 from gitsess.core.files import read_bytes
 from gitsess.core.index import INDEX_NAME, assemble, index_order
 from gitsess.core.model import Problem, Session, parse_export
 from gitsess.core.names import is_export_name
 from gitsess.core.repo import changed_paths, git_process
-from gitsess.core.workspace import Workspace, project_name, read_index_file, write_index
+from gitsess.core.workspace import (
+    CONTEXT_FILE,
+    Workspace,
+    project_name,
+    read_index_file,
+    write_index,
+)
 from gitsess.hooks.blobfacts import BlobFacts
-from gitsess.hooks.checks import commit_problems
+from gitsess.hooks.checks import commit_problems, staged_credentials
 from gitsess.hooks.staged import (
     StagedTree,
     blob_id,
@@ -36,10 +43,6 @@ from gitsess.hooks.staged import (
 )
 
 REUSE_MIN = 200  # unknown staged exports worth loading the work tree's metadata cache
-ALLOW_HINT = (
-    "remove it (and rotate the credential if it is real), or, if it is not a secret,"
-    " add <!-- git-sess: allow-secret --> to the line or run git config sess.allowSecrets true"
-)
 
 
 class CommitRefused(GitSessError):
@@ -76,13 +79,11 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = T
         tree.load(tree.changed)  # from git: the secrets scan reads the staged bytes
         _learn(tree, facts, missing, workspace.catalog().by_id if reusable else None)
         problems = commit_problems(workspace, tree, facts)
+        if refuse:  # every problem in one pass, credentials with the rest
+            problems += staged_credentials(workspace, tree)
         errors = [problem for problem in problems if problem.level == "error"]
         if errors and refuse:
-            lines = [f"{problem.location}: {problem.message}" for problem in errors]
-            hint = errors[0].hint if len(errors) == 1 else "git sess check shows each with its fix"
-            raise CommitRefused(lines, f"{hint or 'fix the export'}; then git add it and commit")
-        if refuse:
-            _refuse_secrets(workspace, tree)
+            raise _refusal(errors)
         warnings = [problem for problem in problems if problem not in errors or not refuse]
         if not stage:
             facts.save(tree.oids)
@@ -187,35 +188,28 @@ def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: s
     write_index(workspace, None, rendered)
 
 
-def _refuse_secrets(workspace: Workspace, tree: StagedTree) -> None:
-    if workspace.config.allow_secrets:
-        return
-    from gitsess.core.secrets import find_secrets
-
-    # Checkpoints and other notes kept beside the exports hold pasted text too.
-    texts = {tree.path_of(name): tree.texts[name] for name in tree.changed}
-    notes = read_blobs(workspace.repo, list(tree.notes.values()))
-    texts.update((path, notes[oid]) for path, oid in tree.notes.items() if b"\0" not in notes[oid])
-    lines = [
-        f"{finding.describe(path)} looks like a credential"
-        for path, data in texts.items()
-        for finding in find_secrets(data.decode("utf-8", "replace"))
-    ]
-    if lines:
-        raise CommitRefused(lines, ALLOW_HINT)
+def _refusal(errors: list[Problem]) -> CommitRefused:
+    """One refusal for every error, in file and line order; the hint fits them
+    all (`check` shows each with its own, credentials included)."""
+    errors = sorted(errors, key=lambda problem: (problem.path, problem.line or 0))
+    lines = [f"{problem.location}: {problem.message}" for problem in errors]
+    if all(is_credential(problem) for problem in errors):
+        return CommitRefused(lines, ALLOW_HINT)
+    hint = errors[0].hint if len(errors) == 1 else "git sess check shows each with its fix"
+    return CommitRefused(lines, f"{hint or 'fix the export'}; then git add it and commit")
 
 
 # --- the documented message ----------------------------------------------------
 
 
-def session_message(
-    workspace: Workspace, tree: StagedTree, *, exports_only: bool = True
-) -> str | None:
-    """The message for a commit of exports and checkpoints alone (plus the index);
-    None when the commit holds neither, or anything else while `exports_only`."""
-    others = [path for path in tree.other_paths if path not in tree.checkpoint_changes]
-    if (others and exports_only) or not (tree.changes or tree.checkpoint_changes):
+def session_message(workspace: Workspace, tree: StagedTree) -> str | None:
+    """The message for a commit of exports or checkpoints: the sessions first,
+    then the other files it changes ("Also changes:"); None when it changes
+    neither an export nor a checkpoint (git's own message stands)."""
+    if not (tree.changes or tree.checkpoint_changes):
         return None
+    others = [path for path in tree.other_paths if path not in tree.checkpoint_changes]
+    others = _without_setup(workspace, others)
     items = _session_items(tree) + _checkpoint_items(tree)
     if len(items) == 1 and items[0][:2] in (("Add", "session"), ("Update", "session")):
         values = {"action": items[0][0], "title": items[0][2]}  # the template lists contents
@@ -271,11 +265,55 @@ def _checkpoint_items(tree: StagedTree) -> list[tuple[str, str, str]]:
     return items
 
 
+ALSO_LISTED = 10  # files named under "Also changes:"; the rest are counted
+
+
 def _other_changes(paths: list[str]) -> str:
-    """The files a commit holds besides the sessions (`git sess commit --include-staged`)."""
+    """The files a commit holds besides the sessions: a short list, the sessions
+    being what the message is about."""
     if not paths:
         return ""
-    return "\nAlso changes:\n" + "".join(f"- {path}\n" for path in paths)
+    shown = paths if len(paths) <= ALSO_LISTED + 1 else paths[:ALSO_LISTED]
+    listed = "".join(f"- {printable(path)}\n" for path in shown)
+    more = f"- … and {len(paths) - len(shown)} more\n" if len(shown) < len(paths) else ""
+    return "\nAlso changes:\n" + listed + more
+
+
+def _without_setup(workspace: Workspace, paths: list[str]) -> list[str]:
+    """`paths` less the setup `git sess init` wrote, which comes with the first
+    export: CONTEXT_MANAGEMENT.md added to the sessions directory, and the
+    merge-driver lines added to .gitattributes (with nothing else changed)."""
+    context = f"{workspace.config.sessions_dir}/{CONTEXT_FILE}"
+    candidates = [path for path in paths if path in (context, ATTRIBUTES)]
+    if not candidates:
+        return paths
+    args = ["-c", "core.quotePath=false", "diff", "--cached", "--no-ext-diff", "--no-color"]
+    args += ["--no-renames", "-U0", "--"]
+    diff = git_process(workspace.repo.root, [*args, *candidates], check=False)
+    setup = _setup_in_diff(diff.stdout.decode("utf-8", "replace"), context)
+    return [path for path in paths if path not in setup]
+
+
+ATTRIBUTES = ".gitattributes"
+
+
+def _setup_in_diff(diff: str, context: str) -> set[str]:
+    """Of the files in `diff` (`git diff -U0`), those that only bring git sess's
+    setup: CONTEXT_MANAGEMENT.md as a new file, the attribute lines."""
+    from gitsess.hooks.install import ATTRIBUTES_MARK, MERGE_DRIVER
+
+    ours = (ATTRIBUTES_MARK, f"merge={MERGE_DRIVER}")
+    setup = set()
+    for part in diff.split("diff --git ")[1:]:
+        header, _, hunks = part.partition("\n@@")
+        names = header.split("\n", 1)[0]
+        if names.endswith(f" b/{context}") and "\nnew file mode " in header:
+            setup.add(context)
+        elif names.endswith(f" b/{ATTRIBUTES}"):
+            changed = [line for line in hunks.split("\n") if line[:1] in ("+", "-")]
+            if changed and all(line[0] == "+" and line.endswith(ours) for line in changed):
+                setup.add(ATTRIBUTES)
+    return setup
 
 
 # --- git sess commit -------------------------------------------------------------
@@ -346,7 +384,7 @@ def commit_sessions(
             tree = prepare_commit(workspace, refuse=verify).tree
         from gitsess.hooks.install import BYPASS_VARIABLE
 
-        message = session_message(workspace, tree, exports_only=False)
+        message = session_message(workspace, tree)
         if message is None:  # e.g. a file staged back to what HEAD has since the check
             raise GitSessError(
                 "nothing to commit: the named exports are as HEAD has them",

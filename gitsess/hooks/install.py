@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machine
 HOOKS = (
     "pre-commit",
     "prepare-commit-msg",
+    "commit-msg",  # the Session: trailer (sess.trailer); Python only when it is on
     "pre-merge-commit",
     "post-commit",
     "post-merge",

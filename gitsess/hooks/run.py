@@ -55,6 +55,11 @@ def _run(hook: str, args: list[str]) -> int:
         return _pre_commit()
     if hook == "prepare-commit-msg":
         return _prepare_message(args)
+    if hook == "commit-msg" and len(args) == 1:
+        from gitsess.hooks.trailer import add_trailer
+
+        add_trailer(Path(args[0]).resolve())
+        return ExitCode.OK
     if hook == "post-commit" and args == ["partial"]:
         return _restage_index()
     if hook == "post-commit":

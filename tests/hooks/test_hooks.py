@@ -784,12 +784,13 @@ def test_commit_template_config_is_never_touched(hooked):
     assert subject(hooked) == "edited team template"
 
 
-def test_mixed_commit_keeps_git_default(hooked):
+def test_mixed_commit_gets_the_session_message_then_the_other_files(hooked):
     write(hooked, "mixed", in_progress("Mixed"))
     (hooked / "code.py").write_text("x\n")
     git(hooked, "add", "-A")
-    done = commit(hooked, editor=True)  # `true` leaves git's empty message: aborted
-    assert done.returncode != 0 and "empty commit message" in done.stderr
+    assert commit(hooked, editor=True).returncode == 0  # issue 18: no longer git's empty message
+    assert subject(hooked) == "Add session: Mixed"
+    assert git(hooked, "log", "-1", "--format=%b").endswith("Also changes:\n- code.py\n\n")
 
 
 # --- git sess commit ----------------------------------------------------------------------
