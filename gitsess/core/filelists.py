@@ -1,6 +1,6 @@
 """The files an export says its session created, modified or deleted: its Files lists.
 
-Read from the forms people and tools write (docs/commands.md, `git sess trace`):
+Read from the forms people and tools write (docs/files.md, "An export"):
 - a section whose heading names files: `### Files Created`, `### Files Modified`
   (the template's, DESIGN.md §3.1), `## Files Changed`, `## Changes Made`,
   `## New Files`, `## Files`, `## Files created / modified`; its subsections
@@ -10,7 +10,8 @@ Read from the forms people and tools write (docs/commands.md, `git sess trace`):
 - in them, list items (`-`, `*`, `+`, `1.`, checkboxes, nested) and table rows
   that start with paths: `` `src/x.py` - why ``, `src/x.py — what`,
   `src/x.py: what`, `` `a.py`, `b.py` ``, `old.py → new.py`, `x.py:42`, a
-  markdown link; the rest of the item is the description.
+  markdown link; the rest of the item is the description; an item that starts
+  with a word (`Updated `src/x.py``) gives the paths in code marks in it.
 Paths are relative to the top of the work tree, as the template asks; `./` and
 backslashes are tidied, a trailing `/` marks a directory, and an absolute path
 is kept so the caller can take the work tree's top off it. HTML comments (the
@@ -48,6 +49,7 @@ _PATHLIKE = re.compile(
 )
 _NOT_IN_PATH = re.compile(r"[\s*?<>|\"'(){}\[\]]|://|^[-@$]|^\.+$|^…")
 _LINE_SUFFIX = re.compile(r"(?::\d+(?:[-:]\d+)?|#L\d+(?:-L?\d+)?)$")
+_QUOTED = re.compile(r"`([^`\n]+)`")
 _JOINERS = re.compile(r"[ \t]*(?:,|&|\band\b|->|→|=>)[ \t]*")
 
 
@@ -110,7 +112,7 @@ def listed_files(text: str) -> list[tuple[str, str]]:
             continue
         item = _ITEM.match(line)
         if item:
-            for path in leading_paths(item.group(2)):
+            for path in item_paths(item.group(2)):
                 found[(path, kind)] = None
         elif line.lstrip().startswith("|"):
             cells = line.strip().strip("|").split("|")
@@ -119,7 +121,7 @@ def listed_files(text: str) -> list[tuple[str, str]]:
         elif level == 7 and not line[:1].isspace():
             kind = None  # prose after a labelled list ends it
         else:
-            for path in leading_paths(line.strip()):
+            for path in item_paths(line.strip()):
                 found[(path, kind)] = None
     return list(found)
 
@@ -129,6 +131,17 @@ def _without_frontmatter(text: str) -> str:
         return text
     end = re.search(r"^---[ \t]*$", text[3:], re.M)
     return text[3 + end.end() :] if end else text
+
+
+def item_paths(text: str) -> list[str]:
+    """The paths an item of a files list names: those it starts with; else, for an
+    item that starts with a word (`Updated `src/x.py` for …`), the ones in code
+    marks in it."""
+    return leading_paths(text) or [
+        path
+        for quoted in _QUOTED.findall(text)
+        if _acceptable(quoted, True) and (path := normalize_path(quoted)) is not None
+    ]
 
 
 def leading_paths(text: str, *, all_tokens: bool = False) -> list[str]:

@@ -99,12 +99,15 @@ class CommitFacts:
         missing = [s for s in dict.fromkeys(shas) if not self._valid(s) and s not in self.cut]
         if not missing:
             return
-        out = git_process(
+        done = git_process(
             self.repo.root,
-            ["diff-tree", "--stdin", "-r", "-M", "--root", "--name-status", "-z", "--no-color"],
+            ["diff-tree", "--stdin", "-r", "-M", "--root", "--name-status", "-z"],
             input="".join(f"{sha}\n" for sha in missing).encode(),
             check=False,
-        ).stdout.decode("utf-8", "surrogateescape")
+        )
+        if done.returncode != 0:
+            return  # nothing learned, nothing kept: these commits show no exports this time
+        out = done.stdout.decode("utf-8", "surrogateescape")
         prefix = self.sessions_dir.rstrip("/") + "/"
         learned: dict[str, list[list[Any]]] = {sha: [[], []] for sha in missing}
         for sha, change in _diff_tree_changes(out):

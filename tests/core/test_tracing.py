@@ -116,6 +116,8 @@ files: [not/read.py]
         ("- `.gitignore`", [".gitignore"]),
         ("- /home/dev/app/src/abs.py", ["/home/dev/app/src/abs.py"]),
         ("- wrote the toolchain part", []),
+        ("- Updated `src/up.py` and `lib/x.py` for the new API", ["src/up.py", "lib/x.py"]),
+        ("- `a.py` - moved helpers out of `b.py`", ["a.py"]),
         ("- `recurrence` column", []),
         ("- `pytest -k parser` passes", []),
         ("- https://example.com/x.py", []),
