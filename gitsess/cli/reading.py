@@ -281,9 +281,8 @@ def trace(path: str, as_json: bool) -> None:
     found = trace_path(current_workspace(), path)
     if as_json:
         print_json(found.as_dict())
-    else:
-        for line in found.lines():
-            click.echo(line)
+    elif found.sessions:
+        click.echo("\n".join(found.lines()))  # one write: a path may have hundreds
     for rename in [] if as_json else found.history.renames:  # (the JSON holds them)
         click.echo(
             printable(

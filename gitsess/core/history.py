@@ -17,8 +17,8 @@ commit's parents.
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -294,20 +294,29 @@ class Shallow:
         return f"history is shallow: {when} are not here (git fetch --unshallow brings them)"
 
 
-def start_shallow_check(repo: Repo) -> subprocess.Popen[bytes]:
-    return start_git(repo.root, ["rev-parse", "--is-shallow-repository", "--git-path", "shallow"])
-
-
-def shallow_history(repo: Repo, started: subprocess.Popen[bytes] | None = None) -> Shallow | None:
-    """None in a full clone. `started`: start_shallow_check's process."""
-    process = started or start_shallow_check(repo)
-    done = finish_git(process, ["rev-parse", "--is-shallow-repository"], check=False)
-    lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if len(lines) < 2 or lines[0].strip() != "true":
-        return None
+def shallow_history(repo: Repo) -> Shallow | None:
+    """None in a full clone. A clone is shallow when the common git directory holds
+    a `shallow` file (what `git rev-parse --is-shallow-repository` looks at); it is
+    found from the state directory, `<git dir>/gitsess`, without starting git."""
     try:
-        cut = (repo.root / Path(lines[1])).read_text("ascii").split()
+        cut = _shallow_file(repo).read_text("ascii").split()
+    except FileNotFoundError:
+        return None
     except (OSError, UnicodeDecodeError):
         return Shallow(None)
+    if not cut:
+        return None  # git leaves an empty file behind after `fetch --unshallow`
     dates = repo.git("log", "--no-walk=unsorted", "--format=%cs", *cut, check=False).split()
     return Shallow(min(dates) if dates else None, frozenset(cut))
+
+
+def _shallow_file(repo: Repo) -> Path:
+    common = os.environ.get("GIT_COMMON_DIR")
+    if common:
+        return (repo.root / common) / "shallow"
+    git_dir = repo.state_dir.parent
+    try:  # a linked worktree's git directory names the common one
+        pointer = (git_dir / "commondir").read_text("utf-8").strip()
+    except OSError:
+        return git_dir / "shallow"
+    return (git_dir / pointer) / "shallow"

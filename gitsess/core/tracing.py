@@ -28,7 +28,6 @@ from gitsess.core.history import (
     Walk,
     path_history,
     shallow_history,
-    start_shallow_check,
 )
 from gitsess.core.links import resolve_link
 from gitsess.core.listindex import Entry, Known, ListIndex, load_list_index
@@ -197,16 +196,13 @@ def trace_path(workspace: Workspace, given: str, cwd: Path | None = None) -> Tra
     target = resolve_target(repo.root, given, cwd)
     # git walks the history while the exports are scanned and their lists looked up.
     walk = Walk(repo, target.path)
-    shallow_check = start_shallow_check(repo)
     try:
         catalog = workspace.catalog()
         index = load_list_index(workspace, catalog)
     except BaseException:
         walk.cancel()
-        shallow_check.kill()
-        shallow_check.communicate()
         raise
-    shallow = shallow_history(repo, shallow_check)
+    shallow = shallow_history(repo)
     sessions_dir = workspace.config.sessions_dir
     facts = CommitFacts(repo, sessions_dir, shallow)
     history = path_history(repo, target.path, facts, follow=not target.directory, walk=walk)

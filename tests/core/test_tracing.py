@@ -537,3 +537,17 @@ def test_a_shallow_clone_says_what_it_cannot_see(sessions: Path, tmp_path: Path)
     shown = session_commits(workspace, session, 10)
     assert shown.total == 1
     assert "shallow: the history before it is not here" in shown.lines()[1]
+
+
+def test_a_linked_worktree_of_a_shallow_clone_knows_it_is_shallow(sessions: Path, tmp_path: Path):
+    export(sessions, "session_20260101_parser.md", "Parser", FEATURE, date="2026-01-01")
+    commit(sessions, "Add session: Parser")
+    clone = shallow_clone(sessions, tmp_path)
+    linked = tmp_path / "linked"
+    git(clone, "worktree", "add", "-q", str(linked))
+    write(linked, "src/parser.py")
+
+    found = trace(linked, "src/parser.py")
+
+    assert found.shallow is not None and found.shallow.before == "2026-01-01"
+    assert how(found) == {"session_20260101_parser.md": [LISTED]}
