@@ -276,9 +276,16 @@ def trace(path: str, as_json: bool) -> None:
       git sess trace src/parser.py
       git sess trace :/train/ --json
     """
-    from gitsess.core.tracing import trace_path
+    from gitsess.core.repo import discover
+    from gitsess.core.tracing import start_trace, trace_path
 
-    found = trace_path(current_workspace(), path)
+    started = start_trace(discover(), path)  # git walks the history while the rest loads
+    try:
+        workspace = current_workspace()
+    except BaseException:
+        started.cancel()
+        raise
+    found = trace_path(workspace, path, started=started)
     if as_json:
         print_json(found.as_dict())
     elif found.sessions:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitsess.core.errors import GitSessError, printable
 from gitsess.core.filelists import LISTS
@@ -29,9 +29,11 @@ from gitsess.core.history import (
     path_history,
     shallow_history,
 )
-from gitsess.core.links import resolve_link
-from gitsess.core.listindex import Entry, Known, ListIndex, load_list_index
-from gitsess.core.workspace import Workspace
+from gitsess.core.repo import Repo
+
+if TYPE_CHECKING:  # loaded by trace_path, after git's walk has started
+    from gitsess.core.listindex import Entry, Known, ListIndex
+    from gitsess.core.workspace import Workspace
 
 LISTED, SAME_COMMIT, TRAILER = "listed", "same-commit", "trailer"
 HOW = (LISTED, SAME_COMMIT, TRAILER)
@@ -191,11 +193,32 @@ class Trace:
         }
 
 
-def trace_path(workspace: Workspace, given: str, cwd: Path | None = None) -> Trace:
-    repo = workspace.repo
+@dataclass(frozen=True)
+class StartedTrace:
+    """A trace whose `git log` is already running."""
+
+    target: Target
+    walk: Walk
+
+    def cancel(self) -> None:
+        self.walk.cancel()
+
+
+def start_trace(repo: Repo, given: str, cwd: Path | None = None) -> StartedTrace:
+    """Start git's walk of the path first, so it runs while the rest of git sess
+    loads and the exports are scanned (a warm trace is mostly those two waits)."""
     target = resolve_target(repo.root, given, cwd)
-    # git walks the history while the exports are scanned and their lists looked up.
-    walk = Walk(repo, target.path)
+    return StartedTrace(target, Walk(repo, target.path))
+
+
+def trace_path(
+    workspace: Workspace, given: str, cwd: Path | None = None, started: StartedTrace | None = None
+) -> Trace:
+    from gitsess.core.listindex import load_list_index
+
+    repo = workspace.repo
+    started = started or start_trace(repo, given, cwd)
+    target, walk = started.target, started.walk
     try:
         catalog = workspace.catalog()
         index = load_list_index(workspace, catalog)
@@ -268,6 +291,8 @@ def _carried(
 ) -> list[tuple[str, str]]:
     """The sessions a commit of the path carries: the exports it added or changed,
     and the sessions its trailers name."""
+    from gitsess.core.links import resolve_link
+
     prefix = sessions_dir.rstrip("/") + "/"
     carried: dict[str, str] = {}
     for path in exports:
