@@ -290,38 +290,13 @@ def trace(path: str, as_json: bool) -> None:
         print_json(found.as_dict())
     elif found.sessions:
         click.echo("\n".join(found.lines()))  # one write: a path may have hundreds
-    for rename in [] if as_json else found.history.renames:  # (the JSON holds them)
-        click.echo(
-            printable(
-                f"git-sess: note: followed a rename: {rename.old} -> {rename.new}"
-                f" in {rename.commit.short}"
-            ),
-            err=True,
-        )
-    for commit, value in [] if as_json else found.unknown:
-        click.echo(
-            printable(
-                f"git-sess: note: {commit.short} has the trailer 'Session: {value}',"
-                " which names no session here"
-            ),
-            err=True,
-        )
+    for note in [] if as_json else found.notes():  # (the JSON holds them)
+        click.echo(f"git-sess: note: {note}", err=True)
     if found.shallow:
         warn(found.shallow.sentence())
     if not found.sessions:
-        touched = len(found.history.commits)
-        why = (
-            f"{touched} commit(s) touched it, none with an export or a Session trailer,"
-            " and no export lists it"
-            if touched
-            else "no commit touched it and no export lists it"
-        )
-        click.echo(printable(f"git-sess: no session created or modified {path}: {why}"), err=True)
-        if found.export:
-            click.echo(
-                printable(f"hint: it is an export: git sess show {found.export} lists its commits"),
-                err=True,
-            )
+        for line in found.nothing_found():
+            click.echo(line, err=True)
         raise SystemExit(ExitCode.ERROR)
 
 

@@ -175,6 +175,33 @@ class Trace:
             rows.append(printable(f"    {traced.evidence(self.history.names[0])}"))
         return rows
 
+    def notes(self) -> list[str]:
+        """What was done or seen on the way: the renames followed, the trailers that
+        name no session here."""
+        found = [
+            f"followed a rename: {r.old} -> {r.new} in {r.commit.short}"
+            for r in self.history.renames
+        ]
+        found += [
+            f"{commit.short} has the trailer 'Session: {value}', which names no session here"
+            for commit, value in self.unknown
+        ]
+        return [printable(note) for note in found]
+
+    def nothing_found(self) -> list[str]:
+        """What to say when no session touched the path (and what to try instead)."""
+        touched = len(self.history.commits)
+        why = (
+            f"{touched} commit(s) touched it, none with an export or a Session trailer,"
+            " and no export lists it"
+            if touched
+            else "no commit touched it and no export lists it"
+        )
+        said = [f"git-sess: no session created or modified {self.target.given}: {why}"]
+        if self.export:
+            said.append(f"hint: it is an export: git sess show {self.export} lists its commits")
+        return [printable(line) for line in said]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "path": self.target.path,
