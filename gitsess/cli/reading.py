@@ -1,4 +1,4 @@
-"""The commands that read sessions: list, show, next, prev, context, graph, timeline."""
+"""The commands that read sessions: list, show, next, prev, context, graph, timeline, trace."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from gitsess.cli.options import (
     session_filters,
     shown_path,
 )
-from gitsess.core.errors import printable
+from gitsess.core.errors import ExitCode, printable, warn
 
 
 @click.command(name="list")
@@ -54,10 +54,22 @@ def list_(
 @click.argument("session")
 @click.option("--json", "as_json", is_flag=True, help="Metadata and body as JSON.")
 @click.option("--links", "with_links", is_flag=True, help="Its links, chain and backlinks.")
-def show(session: str, as_json: bool, with_links: bool) -> None:
-    """Show one session's metadata and text.
+@click.option(
+    "--commits",
+    "commit_limit",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="List this many of the commits that carry it (0: do not look).",
+)
+def show(session: str, as_json: bool, with_links: bool, commit_limit: int) -> None:
+    """Show one session's metadata, the commits that carry it, and its text.
 
     SESSION is the id, the id without .md, a unique prefix, or the file's path.
+    The commits are those that touched its export (through renames, as `git
+    log --follow` finds them), newest first: the first N, then how many more.
+    In a shallow clone it warns that older commits are not there.
 
     \b
     Examples:
@@ -73,8 +85,21 @@ def show(session: str, as_json: bool, with_links: bool) -> None:
         from gitsess.core.reading import session_links
 
         links = session_links(workspace, found.session.id)
+    commits = None
+    if commit_limit:
+        from gitsess.core.reading import session_commits
+
+        commits = session_commits(workspace, found.session, commit_limit)
+        if commits.shallow:
+            warn(commits.shallow.sentence())
     if as_json:
-        print_json({**found.as_dict(), **({"links": links.as_dict()} if links else {})})
+        print_json(
+            {
+                **found.as_dict(),
+                **({"links": links.as_dict()} if links else {}),
+                **(commits.as_dict() if commits else {}),
+            }
+        )
         return
     for label, value in found.fields():
         click.echo(field_line(label, value))
@@ -82,6 +107,8 @@ def show(session: str, as_json: bool, with_links: bool) -> None:
         click.echo("links:")
         for line in links.lines():
             click.echo(f"  {line}")
+    for line in commits.lines() if commits else []:
+        click.echo(line)
     click.echo("")
     click.echo(found.body, nl=not found.body.endswith("\n"))
 
@@ -223,4 +250,54 @@ def timeline(charset: str, **filters: Any) -> None:
     click.echo(draw(current_workspace(), SessionFilter(**filters), glyphs), nl=False)
 
 
-COMMANDS = (list_, show, next_, prev, context, graph, timeline)
+@click.command()
+@click.argument("path")
+@click.option("--json", "as_json", is_flag=True, help="A stable machine-readable object.")
+def trace(path: str, as_json: bool) -> None:
+    """The sessions that created or modified PATH, newest first, and how each is known.
+
+    \b
+    How a session is known (each is named in the output):
+      listed       its export names PATH in its Files Created / Files
+                   Modified lists (or Files Changed, Changes Made, ...)
+      same commit  a commit that touched PATH also added or changed its export
+      trailer      a commit that touched PATH has a `Session: <id>` trailer
+                   (git config sess.trailer true writes them)
+
+    PATH is taken as git takes it: from where you are (`:/PATH` from the top
+    of the work tree), a file or a folder, in the work tree or only in the
+    history. A file is followed through renames as `git log --follow` does.
+    With no session found it says so on stderr and exits 1, as `git grep`
+    does; a path outside the repository, or found nowhere, is an error.
+    In a shallow clone it warns that older commits are not there.
+
+    \b
+    Examples:
+      git sess trace src/parser.py
+      git sess trace :/train/ --json
+    """
+    from gitsess.core.repo import discover
+    from gitsess.core.tracing import start_trace, trace_path
+
+    started = start_trace(discover(), path)  # git walks the history while the rest loads
+    try:
+        workspace = current_workspace()
+    except BaseException:
+        started.cancel()
+        raise
+    found = trace_path(workspace, path, started=started)
+    if as_json:
+        print_json(found.as_dict())
+    elif found.sessions:
+        click.echo("\n".join(found.lines()))  # one write: a path may have hundreds
+    for note in [] if as_json else found.notes():  # (the JSON holds them)
+        click.echo(f"git-sess: note: {note}", err=True)
+    if found.shallow:
+        warn(found.shallow.sentence())
+    if not found.sessions:
+        for line in found.nothing_found():
+            click.echo(line, err=True)
+        raise SystemExit(ExitCode.ERROR)
+
+
+COMMANDS = (list_, show, next_, prev, context, graph, timeline, trace)

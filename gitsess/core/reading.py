@@ -1,5 +1,6 @@
 """What to read, and in what order: a session's links, its chain, the sessions
-before and after it, and the reading list for picking it up (`context`)."""
+before and after it, the reading list for picking it up (`context`), and the
+commits that carry it (`show`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitsess.core.catalog import Catalog
-from gitsess.core.errors import GitSessError, SessionNotFound
+from gitsess.core.errors import GitSessError, SessionNotFound, printable
 from gitsess.core.files import read_bytes
 from gitsess.core.frontmatter import body_of
+from gitsess.core.history import (
+    Commit,
+    CommitFacts,
+    Shallow,
+    export_commits,
+    shallow_history,
+)
 from gitsess.core.links import LinkGraph, chain_ends, link_graph, resolve_link
 from gitsess.core.model import Session
 from gitsess.core.workspace import Workspace
@@ -386,3 +394,48 @@ def _summary(session: Session, text: str, guidance: Guidance) -> tuple[str, str]
     if session.summary:
         line += f" — {session.summary}"
     return "summary", line + "\n"
+
+
+# --- the commits that carry a session ------------------------------------------------------
+
+SHOWN_COMMITS = 10  # `show` lists this many, then says how many more
+
+
+@dataclass(frozen=True)
+class SessionCommits:
+    """The commits that touched a session's export (through renames), newest first."""
+
+    session: Session
+    shown: list[Commit]
+    total: int
+    shallow: Shallow | None
+
+    def lines(self) -> list[str]:
+        if not self.total:
+            return ["commits:   none yet: the export is not committed"]
+        rows = [f"commits:   {self.total}, newest first"]
+        cut = self.shallow.cut if self.shallow else frozenset()
+        for commit in self.shown:
+            # A shallow clone's first commit seems to add every file it holds.
+            mark = "  (shallow: the history before it is not here)" if commit.sha in cut else ""
+            rows.append(printable(f"  {commit.short} {commit.subject}{mark}"))
+        if self.total > len(self.shown):
+            more = self.total - len(self.shown)
+            rows.append(printable(f"  … {more} more: git log --follow -- {self.session.path}"))
+        return rows
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "commits": [
+                {"commit": c.sha, "date": c.date, "subject": c.subject} for c in self.shown
+            ],
+            "commits_total": self.total,
+            "shallow": None if self.shallow is None else {"before": self.shallow.before},
+        }
+
+
+def session_commits(workspace: Workspace, session: Session, limit: int) -> SessionCommits:
+    shallow = shallow_history(workspace.repo)
+    facts = CommitFacts(workspace.repo, workspace.config.sessions_dir, shallow)
+    found = export_commits(workspace.repo, session.path, facts, limit)
+    return SessionCommits(session, found.shown, found.total, shallow)

@@ -55,6 +55,7 @@ COMMANDS = [
     "context",
     "graph",
     "timeline",
+    "trace",
     "demo",
     "status",
     "statusline",
@@ -342,6 +343,7 @@ def shown(four) -> tuple[Path, str]:
         "tags:      ml, gpu, training\n"
         f"continues: {ALPHA}\n"
         "tokens:    50,000 / 200,000 (25%)\n"
+        "commits:   none yet: the export is not committed\n"
         "\n" + body
     )
     return four, expected
