@@ -262,21 +262,6 @@ def _commit(record: str) -> Commit | None:
     return commit
 
 
-# --- the commits that carry one export ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportCommits:
-    shown: list[Commit]  # the newest `limit`, newest first
-    total: int
-
-
-def export_commits(repo: Repo, path: str, facts: CommitFacts, limit: int) -> ExportCommits:
-    """The commits that touched an export (through `git sess mv` renames too), newest first."""
-    history = path_history(repo, path, facts, follow=True)
-    return ExportCommits(history.commits[:limit], len(history.commits))
-
-
 # --- shallow clones ------------------------------------------------------------------
 
 

@@ -16,15 +16,10 @@ from gitsess.core.catalog import Catalog
 from gitsess.core.errors import GitSessError, SessionNotFound, printable
 from gitsess.core.files import read_bytes
 from gitsess.core.frontmatter import body_of
-from gitsess.core.history import (
-    Commit,
-    CommitFacts,
-    Shallow,
-    export_commits,
-    shallow_history,
-)
+from gitsess.core.history import Commit, Shallow, shallow_history
 from gitsess.core.links import LinkGraph, chain_ends, link_graph, resolve_link
 from gitsess.core.model import Session
+from gitsess.core.sessionlog import export_commits
 from gitsess.core.workspace import Workspace
 
 CHARS_PER_TOKEN = 4  # the estimate the README documents: ~4 characters a token
@@ -436,6 +431,5 @@ class SessionCommits:
 
 def session_commits(workspace: Workspace, session: Session, limit: int) -> SessionCommits:
     shallow = shallow_history(workspace.repo)
-    facts = CommitFacts(workspace.repo, workspace.config.sessions_dir, shallow)
-    found = export_commits(workspace.repo, session.path, facts, limit)
+    found = export_commits(workspace.repo, workspace.config.sessions_dir, session.path, limit)
     return SessionCommits(session, found.shown, found.total, shallow)

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from builders import export
+from builders import export, state_dir
 from conftest import assert_one_line_error, git, sess, snapshot
 
 FEATURE = """### Files Created
@@ -290,3 +290,34 @@ def test_a_repository_without_commits_has_no_history_yet(tmp_path: Path):
     assert traced.code == 0, traced.err
     assert traced.out.splitlines()[1] == "    listed as created"
     assert "commits:   none yet: the export is not committed" in shown.out.splitlines()
+
+
+def test_show_stays_true_to_head_as_the_history_moves(traced):
+    """What show lists is kept between runs (the sessions log) and follows HEAD:
+    new commits, a reset that drops one, a damaged log file."""
+    repo, ids = traced
+
+    def listed() -> list[str]:
+        found = json.loads(sess(repo, "show", "parser", "--json").out)
+        assert len(found["commits"]) == found["commits_total"]
+        return [c["subject"] for c in found["commits"]]
+
+    assert listed() == ["Add session: Parser"]
+    export(repo, "session_20260101_parser.md", "Parser", FEATURE + "\nMore.\n", date="2026-01-01")
+    commit(repo, "Update session: Parser", "2026-01-04T10:00:00")
+    assert listed() == ["Update session: Parser", "Add session: Parser"]
+
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    assert listed() == ["Add session: Parser"]
+
+    export(repo, "session_20260101_parser.md", "Parser", FEATURE + "\nOther.\n", date="2026-01-01")
+    commit(repo, "Update session: Parser again", "2026-01-05T10:00:00")
+    log = state_dir(repo) / "sessions-log.json"
+    assert log.is_file()
+    log.write_text('{"key": "damaged')
+    assert listed() == ["Update session: Parser again", "Add session: Parser"]
+    other = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", ids["third"])  # a detached HEAD elsewhere in the history
+    assert listed() == ["Add session: Parser"]
+    git(repo, "checkout", "-q", other)
+    assert listed() == ["Update session: Parser again", "Add session: Parser"]
