@@ -62,6 +62,7 @@ from run import (  # noqa: E402
 from gitsess.core.filelists import CREATED, MODIFIED, listed_files  # noqa: E402
 from gitsess.core.history import FACTS as FACTS_CACHE  # noqa: E402
 from gitsess.core.listindex import CACHE as LISTS_CACHE  # noqa: E402
+from gitsess.core.sessionlog import LOG as SESSIONS_LOG  # noqa: E402
 
 MARKER = ".git/gitsess-trace-corpus"  # the history below was built here
 TRAILER_EVERY = 4
@@ -183,8 +184,29 @@ def figures(repo: Path, git_sess: str) -> list[Figure]:
             _git_log(f".sessions/{shown}"),
         ),
         Figure("show", "show, its commits listed", [git_sess, "show", shown]),
+        Figure(
+            "show_new_commit",
+            "show, a commit made since the last run",
+            [git_sess, "show", shown],
+            prepare=lambda: _empty_commit(repo),
+        ),
+        Figure(
+            "show_cold",
+            "show, no sessions log (its first run)",
+            [git_sess, "show", shown],
+            prepare=lambda: forget([state_dir(repo) / SESSIONS_LOG]),
+        ),
         Figure("show_bare", "show --commits 0", [git_sess, "show", shown, "--commits", "0"]),
     ]
+
+
+def _empty_commit(repo: Path) -> None:
+    """A commit the sessions log has not seen (no hooks: only history moves)."""
+    subprocess.run(
+        ["git", "commit", "-q", "--no-verify", "--allow-empty", "-m", "Another day"],
+        cwd=repo,
+        check=True,
+    )
 
 
 def forget(caches: list[Path]) -> None:
@@ -264,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     # Each walk against the git log of the same path; the rest against the popular file's.
     against = {"trace_rare": "baseline_rare", "trace_folder": "baseline_folder"}
     against.update({"show": "baseline_show", "show_bare": "baseline_show"})
+    against.update({"show_new_commit": "baseline_show", "show_cold": "baseline_show"})
     against.update({"trace_bloom": "baseline_l_bloom", "show_bloom": "baseline_show_bloom"})
     for key in ("baseline_rare", "baseline_folder", "baseline_show") + tuple(
         key for key in by_key if key.startswith("baseline_") and key.endswith("_bloom")

@@ -393,6 +393,7 @@ def _summary(session: Session, text: str, guidance: Guidance) -> tuple[str, str]
 
 # --- the commits that carry a session ------------------------------------------------------
 
+NONE_YET = "commits:   none yet: the export is not committed"
 SHOWN_COMMITS = 10  # `show` lists this many, then says how many more
 
 
@@ -404,16 +405,17 @@ class SessionCommits:
     shown: list[Commit]
     total: int
     shallow: Shallow | None
+    before_cut: bool  # committed before where a shallow clone's history starts
 
     def lines(self) -> list[str]:
+        earlier = "committed before this shallow clone's history starts"
         if not self.total:
-            return ["commits:   none yet: the export is not committed"]
+            return [f"commits:   none here: {earlier}" if self.before_cut else NONE_YET]
         rows = [f"commits:   {self.total}, newest first"]
-        cut = self.shallow.cut if self.shallow else frozenset()
         for commit in self.shown:
-            # A shallow clone's first commit seems to add every file it holds.
-            mark = "  (shallow: the history before it is not here)" if commit.sha in cut else ""
-            rows.append(printable(f"  {commit.short} {commit.subject}{mark}"))
+            rows.append(printable(f"  {commit.short} {commit.subject}"))
+        if self.before_cut:
+            rows.append(f"  (and earlier ones: {earlier})")
         if self.total > len(self.shown):
             more = self.total - len(self.shown)
             rows.append(printable(f"  … {more} more: git log --follow -- {self.session.path}"))
@@ -425,11 +427,17 @@ class SessionCommits:
                 {"commit": c.sha, "date": c.date, "subject": c.subject} for c in self.shown
             ],
             "commits_total": self.total,
-            "shallow": None if self.shallow is None else {"before": self.shallow.before},
+            "shallow": None
+            if self.shallow is None
+            else {"before": self.shallow.before, "committed_before": self.before_cut},
         }
 
 
 def session_commits(workspace: Workspace, session: Session, limit: int) -> SessionCommits:
-    shallow = shallow_history(workspace.repo)
-    found = export_commits(workspace.repo, workspace.config.sessions_dir, session.path, limit)
-    return SessionCommits(session, found.shown, found.total, shallow)
+    repo, sessions_dir = workspace.repo, workspace.config.sessions_dir
+    shallow = shallow_history(repo)
+    # A shallow clone's first commits seem to add every file they hold: none of
+    # them says when this export was committed.
+    cut = shallow.cut if shallow else frozenset()
+    found = export_commits(repo, sessions_dir, session.path, limit, cut)
+    return SessionCommits(session, found.shown, found.total, shallow, found.before_cut)

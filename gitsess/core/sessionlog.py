@@ -18,7 +18,7 @@ from typing import Any
 
 from gitsess.core.cache import read_cache_file, write_cache_file
 from gitsess.core.history import Change, Commit
-from gitsess.core.names import is_export_name
+from gitsess.core.names import date_from_name, is_export_name
 from gitsess.core.repo import Repo, git_process
 
 LOG = "sessions-log.json"
@@ -26,6 +26,7 @@ LOG = "sessions-log.json"
 _QUIET = ["-c", "log.follow=false", "-c", "log.showSignature=false", "--literal-pathspecs"]
 _RECORD = "\x1e"
 _HEADER = f"{_RECORD}%H%x00%ct%x00%cs%x00%s%x00"
+NEARLY_ALIKE = 90  # git's similarity score (%) above which any pair is a rename
 
 # A commit as kept: [sha, committer time, committer date, subject, [[status, path, old]…]]
 Entry = list[Any]
@@ -35,14 +36,20 @@ Entry = list[Any]
 class ExportCommits:
     shown: list[Commit]  # the newest `limit`, newest first
     total: int
+    before_cut: bool = False  # a shallow clone: the export is in the commits it starts from
 
 
-def export_commits(repo: Repo, sessions_dir: str, path: str, limit: int) -> ExportCommits:
+def export_commits(
+    repo: Repo, sessions_dir: str, path: str, limit: int, cut: frozenset[str] = frozenset()
+) -> ExportCommits:
     """The commits that touched the export at `path` (relative to the top),
-    through the renames that made it (`git sess mv`), newest first."""
-    found = [_commit(entry) for entry in _follow(sessions_log(repo, sessions_dir), path)]
+    through the renames that made it (`git sess mv`), newest first; not those
+    in `cut` (a shallow clone's first commits, which seem to add every file)."""
+    followed = _follow(sessions_log(repo, sessions_dir), path)
+    found = [_commit(entry) for entry in followed if entry[0] not in cut]
     found.sort(key=lambda commit: -commit.time)  # stable: git's own order within a second
-    return ExportCommits(found[:limit], len(found))
+    before_cut = any(entry[0] in cut for entry in followed)
+    return ExportCommits(found[:limit], len(found), before_cut)
 
 
 def _follow(entries: list[Entry], path: str) -> list[Entry]:
@@ -56,6 +63,24 @@ def _follow(entries: list[Entry], path: str) -> list[Entry]:
             touched.append(entry)
             names.update(change[2] for change in changes if change[0] == "R" and change[1] in names)
     return touched
+
+
+def renamed_to(entries: list[Entry]) -> dict[str, str]:
+    """Each path an export had before a rename (`git sess mv`) -> the path its
+    last rename gave it, through every rename in between."""
+    forward: dict[str, str] = {}
+    for entry in reversed(entries):  # oldest first: a later rename wins
+        for status, new, old in entry[4]:
+            if status == "R" and old:
+                forward[old] = new
+    resolved = {}
+    for old in forward:
+        seen, path = {old}, forward[old]
+        while path in forward and forward[path] not in seen:  # a → b → a ends
+            seen.add(path)
+            path = forward[path]
+        resolved[old] = path
+    return resolved
 
 
 def _commit(entry: Entry) -> Commit:
@@ -121,21 +146,35 @@ def _entry(record: str, prefix: str) -> Entry | None:
         return None
     sha, time, date, subject, rest = parts
     tokens = rest.lstrip("\0\n").split("\0")
-    changes = []
+    changes: list[list[str]] = []
     position = 0
     while position < len(tokens):
-        status = tokens[position][:1]
-        if status in ("R", "C") and position + 2 < len(tokens):
+        token = tokens[position]
+        if token[:1] in ("R", "C") and position + 2 < len(tokens):
             old, new = tokens[position + 1], tokens[position + 2]
             position += 3
-        elif status and position + 1 < len(tokens):
-            old, new = "", tokens[position + 1]
+            if token[0] == "R" and _is_rename(token, old, new):
+                changes.append(["R", new, old])
+                continue
+            changes += [["D", old, ""]] if token[0] == "R" else []
+            changes.append(["A", new, ""])
+        elif token and position + 1 < len(tokens):
+            changes.append([token[:1], tokens[position + 1], ""])
             position += 2
         else:
             break
-        if new.startswith(prefix) and is_export_name(new[len(prefix) :]):
-            changes.append([status if status != "C" else "A", new, old if status == "R" else ""])
-    return [sha, int(time or 0), date, subject, changes]
+    exports = [
+        c for c in changes if c[1].startswith(prefix) and is_export_name(c[1][len(prefix) :])
+    ]
+    return [sha, int(time or 0), date, subject, exports]
+
+
+def _is_rename(token: str, old: str, new: str) -> bool:
+    """Git pairs a deleted file with a similar new one: exports written from one
+    template are similar. `git sess mv` keeps the date in the name and changes
+    little else; two exports of other days are one renamed only when nearly alike."""
+    score = int(token[1:]) if token[1:].isdigit() else 0
+    return score >= NEARLY_ALIKE or (date_from_name(old) or "") == (date_from_name(new) or "-")
 
 
 def _entries(stored: Any) -> list[Entry] | None:

@@ -269,9 +269,10 @@ def trace_path(
         traced(entry.session).listed.append(entry)
     unknown: list[tuple[Commit, str]] = []
     names = set(history.names)
+    renamed = Renamed(repo, sessions_dir, index.ids)
     for commit in history.commits:
         exports = history.exports.get(commit.sha, [])
-        for name, how in _carried(commit, exports, index.ids, sessions_dir, names, unknown):
+        for name, how in _carried(commit, exports, renamed, names, unknown):
             traced(name).commits.append(Carried(commit, how))
     if not found and not history.commits and not target.exists:
         raise GitSessError(
@@ -308,26 +309,62 @@ def _listed(target: Target, names: list[str], index: ListIndex, root: str) -> li
     return index.listing(wanted)
 
 
+class Renamed:
+    """The session an export's path or a trailer names today, also when `git sess
+    mv` has renamed it since the commit (read from the sessions log, only when a
+    name is not found as it is)."""
+
+    def __init__(self, repo: Repo, sessions_dir: str, known: dict[str, int]) -> None:
+        self.repo, self.sessions_dir, self.known = repo, sessions_dir, known
+        self.prefix = sessions_dir.rstrip("/") + "/"
+        self._renames: dict[str, str] | None = None
+
+    def export(self, path: str) -> str | None:
+        """The session whose export was at `path` (relative to the top)."""
+        name = path[len(self.prefix) :] if path.startswith(self.prefix) else None
+        if name is None or name in self.known:
+            return name
+        return self._now(path)
+
+    def trailer(self, value: str) -> str | None:
+        """The session a `Session:` trailer names."""
+        from gitsess.core.links import resolve_link
+
+        named = resolve_link(value, self.known, self.sessions_dir)
+        if named is not None:
+            return named
+        name = value.strip().removeprefix(self.prefix)
+        for form in (name, name + ".md"):
+            if (now := self._now(self.prefix + form)) is not None:
+                return now
+        return None
+
+    def _now(self, path: str) -> str | None:
+        if self._renames is None:
+            from gitsess.core.sessionlog import renamed_to, sessions_log
+
+            self._renames = renamed_to(sessions_log(self.repo, self.sessions_dir))
+        moved = self._renames.get(path)
+        name = moved[len(self.prefix) :] if moved and moved.startswith(self.prefix) else None
+        return name if name in self.known else None
+
+
 def _carried(
     commit: Commit,
     exports: list[str],
-    known: dict[str, int],
-    sessions_dir: str,
+    renamed: Renamed,
     traced: set[str],
     unknown: list[tuple[Commit, str]],
 ) -> list[tuple[str, str]]:
     """The sessions a commit of the path carries: the exports it added or changed,
-    and the sessions its trailers name."""
-    from gitsess.core.links import resolve_link
-
-    prefix = sessions_dir.rstrip("/") + "/"
+    and the sessions its trailers name (as they are named today)."""
     carried: dict[str, str] = {}
     for path in exports:
-        name = path[len(prefix) :]
-        if path not in traced and name in known:
+        name = None if path in traced else renamed.export(path)
+        if name is not None and name in renamed.known:
             carried.setdefault(name, SAME_COMMIT)
     for value in commit.trailers:
-        named = resolve_link(value, known, sessions_dir)
+        named = renamed.trailer(value)
         if named is None:
             unknown.append((commit, value))
         elif carried.get(named) != SAME_COMMIT:

@@ -76,6 +76,26 @@ def test_trace_lists_sessions_newest_first_with_how_each_is_known(traced):
     assert result.err == ""
 
 
+def test_sessions_renamed_with_git_sess_mv_are_still_traced(traced):
+    """The commits that carried an export, and the trailers that named it, knew
+    it by its old name: trace finds it under the one `git sess mv` gave it."""
+    repo, ids = traced
+    for old, title in (("later", "Later work"), ("parser", "Parsing")):
+        assert sess(repo, "mv", old, title).code == 0
+        commit(repo, f"Rename session: {title}", "2026-01-04T10:00:00")
+
+    result = sess(repo, "trace", "src/parser.py")
+
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "2026-01-03  complete  session_20260103_later_work.md  Later work",
+        f"    same commit {ids['third']}",
+        "2026-01-01  complete  session_20260101_parsing.md  Parsing",
+        f"    listed as created · same commit {ids['first']} · trailer in {ids['second']}",
+    ]
+    assert result.err == ""
+
+
 def test_trace_json_has_stable_keys(traced):
     repo, ids = traced
     result = sess(repo, "trace", "src/parser.py", "--json")
@@ -195,6 +215,15 @@ def test_a_shallow_clone_warns_in_trace_and_show(traced, tmp_path: Path):
     # Parser is still listed; the clone's one commit carries every export, so it
     # says nothing about which went with the code.
     assert [s["how"] for s in found["sessions"]] == [["listed"]]
+    # Nor does it say when Parser was committed: show names no commit for it.
+    shown = sess(clone, "show", "parser").out.splitlines()
+    assert "commits:   none here: committed before this shallow clone's history starts" in shown
+    assert json.loads(sess(clone, "show", "parser", "--json").out)["shallow"] == {
+        "before": "2026-01-03",
+        "committed_before": True,
+    }
+    later = json.loads(sess(clone, "show", "later", "--json").out)
+    assert later["commits_total"] == 0  # its commit is the one the clone starts from
 
 
 # --- show: the commits that carry a session ------------------------------------------------
