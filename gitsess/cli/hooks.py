@@ -120,12 +120,15 @@ def commit(sessions: tuple[str, ...], include_staged: bool, no_verify: bool) -> 
       git sess commit distilbert_training
       git sess commit .sessions/checkpoints/2026-03-02_101500_Before_refactor_ccp.md
     """
-    from gitsess.hooks.commits import commit_sessions
+    from gitsess.hooks.sesscommit import commit_sessions
 
     result = commit_sessions(
         current_workspace(), list(sessions), include_staged, verify=not no_verify
     )
-    click.echo(f"[{result.summary}] {len(result.paths)} file(s)")
+    setup = f", with git sess init's {' and '.join(result.setup)}" if result.setup else ""
+    click.echo(f"[{result.summary}] {len(result.paths)} file(s){setup}")
+    for note in result.notes:
+        click.echo(f"git-sess: note: {note}", err=True)
 
 
 COMMANDS = (hooks, hook, commit)

@@ -1,6 +1,6 @@
 """What git-sess adds to a commit: the staged exports validated and searched for
-secrets, the index regenerated from them and staged, the documented message
-(DESIGN.md §3.4), and `git sess commit`.
+secrets, the index regenerated from them and staged, and the documented message
+(DESIGN.md §3.4), which `git sess commit` (sesscommit.py) uses too.
 
 Everything here works on the staging area as git's environment names it
 (`GIT_INDEX_FILE` inside a hook), never on the work tree alone.
@@ -11,16 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from gitsess.core.catalog import require_sessions_dir
 from gitsess.core.credentials import ALLOW_HINT, is_credential
 from gitsess.core.errors import GitSessError, printable
 from gitsess.core.files import read_bytes
 from gitsess.core.index import INDEX_NAME, assemble, index_order
 from gitsess.core.model import Problem, Session, parse_export
-from gitsess.core.names import is_export_name
-from gitsess.core.repo import changed_paths, git_process
+from gitsess.core.repo import git_process
 from gitsess.core.workspace import (
     CONTEXT_FILE,
     Workspace,
@@ -33,11 +30,9 @@ from gitsess.hooks.checks import commit_problems, staged_credentials
 from gitsess.hooks.staged import (
     StagedTree,
     blob_id,
-    is_checkpoint_path,
     read_blobs,
     read_staged,
     stage_blob,
-    staged_entries,
     staged_renames,
     write_blob,
 )
@@ -209,7 +204,7 @@ def session_message(workspace: Workspace, tree: StagedTree) -> str | None:
     if not (tree.changes or tree.checkpoint_changes):
         return None
     others = [path for path in tree.other_paths if path not in tree.checkpoint_changes]
-    others = _without_setup(workspace, others)
+    others = without_setup(workspace, others)
     items = _session_items(tree) + _checkpoint_items(tree)
     if len(items) == 1 and items[0][:2] in (("Add", "session"), ("Update", "session")):
         values = {"action": items[0][0], "title": items[0][2]}  # the template lists contents
@@ -241,15 +236,40 @@ def _session_items(tree: StagedTree) -> list[tuple[str, str, str]]:
     tree.load(tree.changed)
     renamed = staged_renames(tree) if {"A", "D"} <= set(tree.changes.values()) else {}
     gone = {session.id for session in renamed.values()}
+    removed = _head_titles(tree, [n for n, s in tree.changes.items() if s == "D" and n not in gone])
     items = []
     for name in sorted(tree.changes.keys() - gone):
         session = tree.parsed.get(name)
-        title = session.title if session else name
+        title = session.title if session else removed.get(name, name)
         if name in renamed:
-            items.append(("Rename", "session", f"{renamed[name].title} → {title}"))
+            items.append(("Rename", "session", _renaming(renamed[name], title, name)))
         else:
             items.append((ACTIONS[tree.changes[name]], "session", title))
     return items
+
+
+def _renaming(old: Session, title: str, name: str) -> str:
+    """`old → new` by title; by file name when the title stayed (the file
+    caught up with an earlier `update --title`)."""
+    if old.title != title:
+        return f"{old.title} → {title}"
+    return f"{title} ({old.id} → {name})"
+
+
+def _head_titles(tree: StagedTree, names: list[str]) -> dict[str, str]:
+    """The titles of deleted exports, as HEAD has them (their name when unreadable)."""
+    if not names:
+        return {}
+    paths = [f"HEAD:{tree.path_of(name)}" for name in names]
+    done = git_process(tree.repo.root, ["rev-parse", *paths], check=False)
+    oids = done.stdout.decode().split()
+    if done.returncode != 0 or len(oids) != len(names):
+        return {}
+    blobs = read_blobs(tree.repo, oids)
+    return {
+        name: parse_export(tree.path_of(name), blobs[oid], name).title
+        for name, oid in zip(names, oids, strict=True)
+    }
 
 
 def _checkpoint_items(tree: StagedTree) -> list[tuple[str, str, str]]:
@@ -279,188 +299,52 @@ def _other_changes(paths: list[str]) -> str:
     return "\nAlso changes:\n" + listed + more
 
 
-def _without_setup(workspace: Workspace, paths: list[str]) -> list[str]:
+def without_setup(workspace: Workspace, paths: list[str]) -> list[str]:
     """`paths` less the setup `git sess init` wrote, which comes with the first
     export: CONTEXT_MANAGEMENT.md added to the sessions directory, and the
     merge-driver lines added to .gitattributes (with nothing else changed)."""
-    context = f"{workspace.config.sessions_dir}/{CONTEXT_FILE}"
-    candidates = [path for path in paths if path in (context, ATTRIBUTES)]
-    if not candidates:
-        return paths
-    args = ["-c", "core.quotePath=false", "diff", "--cached", "--no-ext-diff", "--no-color"]
-    args += ["--no-renames", "-U0", "--"]
-    diff = git_process(workspace.repo.root, [*args, *candidates], check=False)
-    setup = _setup_in_diff(diff.stdout.decode("utf-8", "replace"), context)
+    setup = {path for path, alone in staged_setup(workspace, paths).items() if alone}
     return [path for path in paths if path not in setup]
 
 
 ATTRIBUTES = ".gitattributes"
 
 
+def staged_setup(workspace: Workspace, paths: list[str]) -> dict[str, bool]:
+    """Of `paths`, the staged ones that bring git sess init's setup (see
+    `_setup_changes`): True for those that bring nothing else."""
+    context = f"{workspace.config.sessions_dir}/{CONTEXT_FILE}"
+    candidates = [path for path in paths if path in (context, ATTRIBUTES)]
+    if not candidates:
+        return {}
+    args = ["-c", "core.quotePath=false", "diff", "--cached", "--no-ext-diff", "--no-color"]
+    args += ["--no-renames", "-U0", "--"]
+    diff = git_process(workspace.repo.root, [*args, *candidates], check=False)
+    return _setup_changes(diff.stdout.decode("utf-8", "replace"), context)
+
+
 def _setup_in_diff(diff: str, context: str) -> set[str]:
     """Of the files in `diff` (`git diff -U0`), those that only bring git sess's
     setup: CONTEXT_MANAGEMENT.md as a new file, the attribute lines."""
+    return {path for path, alone in _setup_changes(diff, context).items() if alone}
+
+
+def _setup_changes(diff: str, context: str) -> dict[str, bool]:
+    """Of the files in `diff` (`git diff -U0`), those that bring git sess's
+    setup, CONTEXT_MANAGEMENT.md as a new file or the merge-driver lines of
+    .gitattributes: True when that is all the file's change, False when
+    .gitattributes changes in other ways too (the one home of this rule)."""
     from gitsess.hooks.install import ATTRIBUTES_MARK, MERGE_DRIVER
 
     ours = (ATTRIBUTES_MARK, f"merge={MERGE_DRIVER}")
-    setup = set()
+    setup = {}
     for part in diff.split("diff --git ")[1:]:
         header, _, hunks = part.partition("\n@@")
         names = header.split("\n", 1)[0]
         if names.endswith(f" b/{context}") and "\nnew file mode " in header:
-            setup.add(context)
+            setup[context] = True
         elif names.endswith(f" b/{ATTRIBUTES}"):
             changed = [line for line in hunks.split("\n") if line[:1] in ("+", "-")]
-            if changed and all(line[0] == "+" and line.endswith(ours) for line in changed):
-                setup.add(ATTRIBUTES)
+            if any(line[0] == "+" and line.endswith(ours) for line in changed):
+                setup[ATTRIBUTES] = all(line[0] == "+" and line.endswith(ours) for line in changed)
     return setup
-
-
-# --- git sess commit -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CommitResult:
-    summary: str  # `git log -1 --format='%h %s'`
-    paths: list[str]
-
-
-def commit_sessions(
-    workspace: Workspace, refs: list[str], include_staged: bool, verify: bool = True
-) -> CommitResult:
-    """Stage the named exports (default: every new, changed or deleted one) and
-    commit them with the index, through `git commit` so that the hooks run
-    (`verify=False`: as `git commit --no-verify`, the index still staged)."""
-    repo = workspace.repo
-    if repo.git("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).strip():
-        raise GitSessError(
-            "a merge is in progress: its commit must hold the whole merge",
-            "finish it with git commit (the hooks index and check the exports),"
-            " or abandon it with git merge --abort",
-        )
-    for head, action in (("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
-        if repo.git("rev-parse", "-q", "--verify", head, check=False).strip():
-            raise GitSessError(
-                f"a {action} stopped on a conflict: its commit must hold the whole pick",
-                f"resolve it, git add what you resolved, then git {action} --continue"
-                f" (or git {action} --abort)",
-            )
-    require_sessions_dir(workspace.sessions_path, workspace.config.sessions_dir)
-    changed = _changed_exports(workspace)
-    paths = _named_paths(workspace, refs) if refs else changed
-    if not paths:
-        raise GitSessError(
-            "no new or changed session exports to commit",
-            'write one with git sess new "Title", or name one: git sess commit ID',
-        )
-    unchanged = [path for path in paths if path not in changed]
-    if unchanged:
-        raise GitSessError(
-            f"{unchanged[0]} has no changes to commit: HEAD already holds it as it is",
-            "name only new or changed exports (git status shows them), or edit it first",
-        )
-    index_path = workspace.relative(workspace.index_path)
-    others = [path for path in _staged_paths(workspace) if path not in paths and path != index_path]
-    if others and not include_staged:
-        shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
-        raise GitSessError(
-            f"other changes are already staged: {shown}",
-            "commit or unstage them first (git restore --staged PATH),"
-            " or add --include-staged to commit them too",
-        )
-    saved = _index_entries(workspace, [*paths, index_path])
-    try:
-        # A deletion already staged (`git rm`) is in neither: git add would refuse it.
-        present = [
-            path
-            for path in paths
-            if (repo.root / path).exists() or not saved[path].startswith("0 ")
-        ]
-        if present:
-            repo.git("add", "-A", "--", *present)
-        if verify and _our_pre_commit_installed(workspace):
-            tree = read_staged(repo, workspace.config.sessions_dir)
-        else:  # no hook will validate and index them: do its work here
-            tree = prepare_commit(workspace, refuse=verify).tree
-        from gitsess.hooks.install import BYPASS_VARIABLE
-
-        message = session_message(workspace, tree)
-        if message is None:  # e.g. a file staged back to what HEAD has since the check
-            raise GitSessError(
-                "nothing to commit: the named exports are as HEAD has them",
-                "edit one first, or git status to see what changed",
-            )
-        done = git_process(
-            repo.root,
-            ["commit", "-q", "-F", "-", *([] if verify else ["--no-verify"])],
-            input=message.encode(),
-            check=False,
-            show_errors=True,
-            env={BYPASS_VARIABLE: "git sess commit --no-verify"},  # as the hook says it
-        )
-        if done.returncode != 0:
-            raise GitSessError(
-                "git commit did not commit (its message is above); nothing was staged or changed",
-                "fix what it reports, then run git sess commit again",
-            )
-    except BaseException:
-        _restore_index_entries(workspace, saved)
-        raise
-    summary = repo.git("log", "-1", "--format=%h %s").strip()
-    return CommitResult(summary=summary, paths=paths)
-
-
-def _named_paths(workspace: Workspace, refs: list[str]) -> list[str]:
-    catalog = workspace.catalog()
-    found = {_checkpoint(workspace, ref) or workspace.find(catalog, ref).path for ref in refs}
-    return sorted(found)
-
-
-def _checkpoint(workspace: Workspace, ref: str) -> str | None:
-    """A checkpoint a user names by its path (from here or the top) or file name."""
-    folder = workspace.checkpoints_path.resolve()
-    for base in (Path.cwd(), workspace.repo.root, folder):
-        path = (base / ref).resolve()
-        if path.suffix == ".md" and path.parent == folder and path.is_file():
-            return path.relative_to(workspace.repo.root.resolve()).as_posix()
-    return None
-
-
-def _changed_exports(workspace: Workspace) -> list[str]:
-    """Exports and checkpoints that are new, changed or deleted since HEAD, staged or not."""
-    prefix = workspace.config.sessions_dir + "/"
-    return [
-        path
-        for path in changed_paths(workspace.repo, prefix)
-        if path.startswith(prefix)
-        and (is_export_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
-    ]
-
-
-def _staged_paths(workspace: Workspace) -> list[str]:
-    out = workspace.repo.git("diff", "--cached", "--name-only", "-z", "--no-renames")
-    return [path for path in out.split("\0") if path]
-
-
-def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
-    """Each path's staging-area entry as `update-index --index-info` reads it
-    (a zero mode removes a path that had none)."""
-    entries = staged_entries(workspace.repo, *paths)
-    algorithm = workspace.repo.git("rev-parse", "--show-object-format").strip()
-    absent = "0" * (64 if algorithm == "sha256" else 40)
-    return {
-        path: entries[path].index_info(path) if path in entries else f"0 {absent}\t{path}"
-        for path in paths
-    }
-
-
-def _restore_index_entries(workspace: Workspace, saved: dict[str, str]) -> None:
-    """Put the staging area back as it was for these paths."""
-    lines = "".join(entry + "\0" for entry in saved.values())
-    git_process(workspace.repo.root, ["update-index", "-z", "--index-info"], input=lines.encode())
-
-
-def _our_pre_commit_installed(workspace: Workspace) -> bool:
-    from gitsess.hooks.install import hook_states
-
-    return hook_states(workspace).get("pre-commit", "missing") not in ("missing", "foreign")

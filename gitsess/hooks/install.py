@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import write_atomic
 from gitsess.core.workspace import Workspace, init_workspace
+from gitsess.hooks.presence import runs_ours
 
 if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machinery
     pass
@@ -93,7 +94,9 @@ def _require_inside(workspace: Workspace, place: HookPlace) -> None:
         return
     if husky:  # husky >= 9: its stub for <hook> runs ../<hook>, never <hook>.legacy
         user_hooks = f"{Path(place.configured or '.').parent.as_posix()}/"
-        portable = "; ".join(f'{hook}: git sess hook {hook} "$@"' for hook in CALLABLE_HOOKS)
+        portable = "; ".join(
+            f'{hook}: git sess hook {hook} "$@"' for hook in _husky_lacks(workspace, place)
+        )
         raise HooksElsewhere(
             f"core.hooksPath is {place.configured}, husky's, which runs the hooks in"
             f" {user_hooks}: git sess does not write hooks there",
@@ -111,6 +114,12 @@ def _require_inside(workspace: Workspace, place: HookPlace) -> None:
         f"core.hooksPath is {where} git sess does not write hooks there",
         f"{fix}, or unset it: git config --unset core.hooksPath",
     )
+
+
+def _husky_lacks(workspace: Workspace, place: HookPlace) -> list[str]:
+    """The hooks husky runs without calling ours (`.husky/<hook>` lacks the line)."""
+    root = workspace.repo.root
+    return [hook for hook in CALLABLE_HOOKS if not runs_ours(place.directory, root, hook)]
 
 
 def _is_husky(directory: Path) -> bool:
@@ -143,18 +152,22 @@ def hook_states(workspace: Workspace) -> dict[str, str]:
     version of git-sess wrote it."""
     place = hook_place(workspace)
     state_dir = place.common_dir / "gitsess"
+    root = workspace.repo.root
     return {
-        hook: _state(place.directory / hook, _stub(workspace, hook, state_dir)) for hook in HOOKS
+        hook: _state(place.directory / hook, _stub(workspace, hook, state_dir), root)
+        for hook in HOOKS
     }
 
 
-def _state(path: Path, stub: bytes) -> str:
+def _state(path: Path, stub: bytes, root: Path) -> str:
     if not os.path.lexists(path):
         return "missing"
     if _chains_ours(path):
         state, ours = f"foreign, chaining ours ({path.name}{LEGACY_SUFFIX})", _legacy(path)
     elif not _is_ours(path):
-        return "foreign"
+        # A hook of the user's, husky's or the pre-commit framework's that calls ours
+        # (`git sess hook NAME`): found as the missing-hooks note finds it.
+        return "foreign, running ours" if runs_ours(path.parent, root, path.name) else "foreign"
     else:
         state, ours = "ours", path
         if os.path.lexists(_legacy(path)):
@@ -211,6 +224,9 @@ class InstallResult:
 
 def install_hooks(workspace: Workspace) -> InstallResult:
     place = hook_place(workspace)
+    if _is_husky(place.directory) and not _husky_lacks(workspace, place):
+        # Every hook husky runs calls ours already: nothing to write, nothing to add.
+        return InstallResult(place.directory, install_merge_driver(workspace), [])
     if place.configured is not None:
         _require_inside(workspace, place)
     state_dir = place.common_dir / "gitsess"

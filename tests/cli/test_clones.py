@@ -214,15 +214,15 @@ def husky(repo: Path, user_hook: str) -> None:
 def test_husky_is_named_init_says_what_to_add_and_then_all_is_quiet(tmp_path: Path) -> None:
     _, clone = set_up_and_clone(tmp_path)
     husky(clone, "echo husky ran >&2\n")
-    hint = (
-        "hint: git sess init (it installs the hooks there, or says what to add to the hook"
-        f" manager that owns .husky/_); {QUIET}"
+    hint = (  # init writes nothing in husky's directory: the fix is the line to add
+        'hint: add git sess hook pre-commit "$@" to .husky/pre-commit, and the same line for'
+        " husky's other hooks (git sess hooks status shows which run git-sess)"
     )
     assert noted(sess(clone, "list").err) == [
         "git-sess: note: core.hooksPath is .husky/_ and its pre-commit does not run git-sess,"
         " and no merge driver: commits of exports get no index or message, and merges"
         " conflict on session_index.md",
-        hint,
+        f"{hint}; git sess init sets up the merge driver; {QUIET}",
     ]
     init = sess(clone, "init")  # the merge driver; husky's directory is left as it is
     assert init.code == 0
@@ -238,7 +238,7 @@ def test_husky_is_named_init_says_what_to_add_and_then_all_is_quiet(tmp_path: Pa
     assert noted(sess(clone, "list").err) == [
         "git-sess: note: core.hooksPath is .husky/_ and its pre-commit does not run git-sess:"
         " commits of exports get no index or message",
-        hint,
+        f"{hint}; {QUIET}",
     ]
     (clone / ".husky" / "pre-commit").write_text(
         'echo husky ran >&2\ngit sess hook pre-commit "$@"\n'

@@ -1,0 +1,220 @@
+"""`git sess commit`: the exports (and, while it is not committed, the setup
+`git sess init` wrote) staged and committed through `git commit`, so that the
+hooks run, with the documented message (DESIGN.md §3.4) that commits.py makes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitsess.core.catalog import require_sessions_dir
+from gitsess.core.errors import GitSessError
+from gitsess.core.names import is_export_name
+from gitsess.core.repo import changed_paths, git_process
+from gitsess.core.workspace import CONTEXT_FILE, Workspace
+from gitsess.hooks.commits import (
+    ATTRIBUTES,
+    prepare_commit,
+    session_message,
+    staged_setup,
+    without_setup,
+)
+from gitsess.hooks.staged import is_checkpoint_path, read_staged, staged_entries
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    summary: str  # `git log -1 --format='%h %s'`
+    paths: list[str]
+    setup: list[str]  # what `git sess init` wrote, committed with them
+    notes: list[str]  # one line each, for stderr
+
+
+def commit_sessions(
+    workspace: Workspace, refs: list[str], include_staged: bool, verify: bool = True
+) -> CommitResult:
+    """Stage the named exports (default: every new, changed or deleted one) and
+    commit them with the index, through `git commit` so that the hooks run
+    (`verify=False`: as `git commit --no-verify`, the index still staged)."""
+    repo = workspace.repo
+    if repo.git("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).strip():
+        raise GitSessError(
+            "a merge is in progress: its commit must hold the whole merge",
+            "finish it with git commit (the hooks index and check the exports),"
+            " or abandon it with git merge --abort",
+        )
+    for head, action in (("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert")):
+        if repo.git("rev-parse", "-q", "--verify", head, check=False).strip():
+            raise GitSessError(
+                f"a {action} stopped on a conflict: its commit must hold the whole pick",
+                f"resolve it, git add what you resolved, then git {action} --continue"
+                f" (or git {action} --abort)",
+            )
+    require_sessions_dir(workspace.sessions_path, workspace.config.sessions_dir)
+    changed = _changed_exports(workspace)
+    paths = _named_paths(workspace, refs) if refs else changed
+    if not paths:
+        raise GitSessError(
+            "no new or changed session exports to commit",
+            'write one with git sess new "Title", or name one: git sess commit ID',
+        )
+    unchanged = [path for path in paths if path not in changed]
+    if unchanged:
+        raise GitSessError(
+            f"{unchanged[0]} has no changes to commit: HEAD already holds it as it is",
+            "name only new or changed exports (git status shows them), or edit it first",
+        )
+    index_path = workspace.relative(workspace.index_path)
+    staged = _staged_paths(workspace)
+    # init's setup already staged goes with them, as a plain git commit folds it in
+    others = without_setup(workspace, [p for p in staged if p not in paths and p != index_path])
+    if others and not include_staged:
+        shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+        raise GitSessError(
+            f"other changes are already staged: {shown}",
+            "commit or unstage them first (git restore --staged PATH),"
+            " or add --include-staged to commit them too",
+        )
+    pending = _unstaged_setup(workspace, staged)
+    saved = _index_entries(workspace, [*paths, index_path, *pending])
+    notes: list[str] = []
+    try:
+        # A deletion already staged (`git rm`) is in neither: git add would refuse it.
+        present = [
+            path
+            for path in paths
+            if (repo.root / path).exists() or not saved[path].startswith("0 ")
+        ]
+        if present:
+            repo.git("add", "-A", "--", *present)
+        setup = _stage_setup(workspace, pending, saved, notes)
+        if verify and _our_pre_commit_installed(workspace):
+            tree = read_staged(repo, workspace.config.sessions_dir)
+        else:  # no hook will validate and index them: do its work here
+            tree = prepare_commit(workspace, refuse=verify).tree
+        from gitsess.hooks.install import BYPASS_VARIABLE
+
+        message = session_message(workspace, tree)
+        if message is None:  # e.g. a file staged back to what HEAD has since the check
+            raise GitSessError(
+                "nothing to commit: the named exports are as HEAD has them",
+                "edit one first, or git status to see what changed",
+            )
+        done = git_process(
+            repo.root,
+            ["commit", "-q", "-F", "-", *([] if verify else ["--no-verify"])],
+            input=message.encode(),
+            check=False,
+            show_errors=True,
+            env={BYPASS_VARIABLE: "git sess commit --no-verify"},  # as the hook says it
+        )
+        if done.returncode != 0:
+            raise GitSessError(
+                "git commit did not commit (its message is above); nothing was staged or changed",
+                "fix what it reports, then run git sess commit again",
+            )
+    except BaseException:
+        _restore_index_entries(workspace, saved)
+        raise
+    summary = repo.git("log", "-1", "--format=%h %s").strip()
+    return CommitResult(summary=summary, paths=paths, setup=setup, notes=notes)
+
+
+def _unstaged_setup(workspace: Workspace, staged: list[str]) -> list[str]:
+    """The files `git sess init` writes that are in the work tree and not staged:
+    either may be setup that was never committed (or nothing new at all)."""
+    context = f"{workspace.config.sessions_dir}/{CONTEXT_FILE}"
+    root = workspace.repo.root
+    files = [
+        path
+        for path in (context, ATTRIBUTES)
+        if path not in staged and (root / path).is_file() and not (root / path).is_symlink()
+    ]
+    if not files:
+        return []
+    # Changed in the work tree or untracked (not ignored): one git process, and
+    # none of the staging below when init's setup was committed long ago.
+    args = ["status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--"]
+    out = git_process(root, [*args, *files], check=False).stdout.decode("utf-8", "replace")
+    changed = {record[3:] for record in out.split("\0") if record}
+    return [path for path in files if path in changed]
+
+
+def _stage_setup(
+    workspace: Workspace, pending: list[str], saved: dict[str, str], notes: list[str]
+) -> list[str]:
+    """Stage what of `pending` is git sess init's setup not yet committed (a new
+    CONTEXT_MANAGEMENT.md, .gitattributes changed only by the merge-driver lines),
+    so that a clone gets the merge attribute and no untracked file in the way of
+    a pull; put the rest back as it was. A .gitattributes whose pending driver
+    lines come with other changes is the user's to commit: `notes` says so."""
+    if not pending:
+        return []
+    # An ignored file is refused by git add: it stays out, as git keeps it.
+    git_process(workspace.repo.root, ["add", "--", *pending], check=False)
+    found = staged_setup(workspace, pending)
+    setup = [path for path in pending if found.get(path)]
+    _restore_index_entries(workspace, {p: saved[p] for p in pending if p not in setup})
+    if found.get(ATTRIBUTES) is False:
+        notes.append(
+            f"{ATTRIBUTES} was left out: it changes more than git sess's merge-driver lines;"
+            f" to commit it: git add {ATTRIBUTES} && git commit"
+        )
+    return setup
+
+
+def _named_paths(workspace: Workspace, refs: list[str]) -> list[str]:
+    catalog = workspace.catalog()
+    found = {_checkpoint(workspace, ref) or workspace.find(catalog, ref).path for ref in refs}
+    return sorted(found)
+
+
+def _checkpoint(workspace: Workspace, ref: str) -> str | None:
+    """A checkpoint a user names by its path (from here or the top) or file name."""
+    folder = workspace.checkpoints_path.resolve()
+    for base in (Path.cwd(), workspace.repo.root, folder):
+        path = (base / ref).resolve()
+        if path.suffix == ".md" and path.parent == folder and path.is_file():
+            return path.relative_to(workspace.repo.root.resolve()).as_posix()
+    return None
+
+
+def _changed_exports(workspace: Workspace) -> list[str]:
+    """Exports and checkpoints that are new, changed or deleted since HEAD, staged or not."""
+    prefix = workspace.config.sessions_dir + "/"
+    return [
+        path
+        for path in changed_paths(workspace.repo, prefix)
+        if path.startswith(prefix)
+        and (is_export_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
+    ]
+
+
+def _staged_paths(workspace: Workspace) -> list[str]:
+    out = workspace.repo.git("diff", "--cached", "--name-only", "-z", "--no-renames")
+    return [path for path in out.split("\0") if path]
+
+
+def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
+    """Each path's staging-area entry as `update-index --index-info` reads it
+    (a zero mode removes a path that had none)."""
+    entries = staged_entries(workspace.repo, *paths)
+    algorithm = workspace.repo.git("rev-parse", "--show-object-format").strip()
+    absent = "0" * (64 if algorithm == "sha256" else 40)
+    return {
+        path: entries[path].index_info(path) if path in entries else f"0 {absent}\t{path}"
+        for path in paths
+    }
+
+
+def _restore_index_entries(workspace: Workspace, saved: dict[str, str]) -> None:
+    """Put the staging area back as it was for these paths."""
+    lines = "".join(entry + "\0" for entry in saved.values())
+    git_process(workspace.repo.root, ["update-index", "-z", "--index-info"], input=lines.encode())
+
+
+def _our_pre_commit_installed(workspace: Workspace) -> bool:
+    from gitsess.hooks.install import hook_states
+
+    return hook_states(workspace).get("pre-commit", "missing") not in ("missing", "foreign")
