@@ -112,7 +112,9 @@ def commit(sessions: tuple[str, ...], include_staged: bool, no_verify: bool) -> 
     commit goes through git, so the hooks run. The message is "Add session:
     <title>" (or Update, Rename, Remove; "Add checkpoint: <title>"; a list for
     several), from templates/commit-message.txt or your
-    .sessions/templates/commit-message.txt.
+    .sessions/templates/commit-message.txt. What `git sess init` wrote and is
+    not committed yet goes in too: a new CONTEXT_MANAGEMENT.md, and
+    .gitattributes when its only change is the index's merge-driver lines.
 
     \b
     Examples:
