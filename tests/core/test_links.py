@@ -195,10 +195,18 @@ def test_context_without_a_session_in_progress(sessions):
 def test_next_and_prev_walk_a_chain(diamond):
     assert sess(diamond, "next", "top").out == name("top_2", 5) + "\n"
     assert sess(diamond, "prev", "top_3").out == name("top_2", 5) + "\n"
-    assert_one_line_error(sess(diamond, "next", "top_3"), "no session continues")
     first = sess(diamond, "prev", "top")  # the first of its chain: normal, exit 0
     assert (first.code, first.out) == (0, "")
     assert first.err == f"git-sess: {name('top', 4)} is the first of its chain\n"
+    last = sess(diamond, "next", "top_3")  # the last of its chain: the same rule
+    assert (last.code, last.out) == (0, "")
+    assert last.err == f"git-sess: {name('top_3', 6)} is the last of its chain\n"
+
+
+def test_next_and_prev_help_say_what_an_end_of_the_chain_prints(diamond):
+    for command, end in (("next", "last"), ("prev", "first")):
+        text = " ".join(sess(diamond, command, "--help").out.split())
+        assert f"nothing, a note on stderr and exit 0 when it is the {end} of its chain" in text
 
 
 def test_next_lists_every_branch_of_a_fork(diamond):
