@@ -680,7 +680,7 @@ def test_check_warns_of_a_continuation_dated_after_the_session(sessions):
         f"warning: .sessions/{name('earlier', 5)}:7: continuation_of names"
         f" {name('later', 10)}, dated 2026-01-10, after this session (2026-01-05)",
         "  hint: a session continues an earlier one: fix the date of one of them, or drop"
-        f" the link: git sess unlink {name('earlier', 5)} {name('later', 10)}",
+        f" the link: git sess unlink {name('earlier', 5)} --continues {name('later', 10)}",
         "2 session(s) checked: 0 error(s), 1 warning(s)",
     ]
 
@@ -691,7 +691,7 @@ def test_link_refuses_to_replace_the_session_it_continues(diamond):
         diamond,
         ("link", "top_3", "--continues", "top"),
         f"{name('top_3', 6)} already continues {name('top_2', 5)}",
-        f"git sess unlink {name('top_3', 6)} {name('top_2', 5)} first",
+        f"git sess unlink {name('top_3', 6)} --continues {name('top_2', 5)} first",
         f"git sess update {name('top_3', 6)} --continues {name('top', 4)}",
     )
     # The same link again, however it is named, changes nothing and succeeds.
