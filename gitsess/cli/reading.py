@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,7 +15,10 @@ from gitsess.cli.options import (
     session_filters,
     shown_path,
 )
-from gitsess.core.errors import ExitCode, printable, warn
+from gitsess.core.errors import ExitCode, warn
+
+if TYPE_CHECKING:
+    from gitsess.core.reading import ChainStep
 
 
 @click.command(name="list")
@@ -116,7 +119,8 @@ def show(session: str, as_json: bool, with_links: bool, commit_limit: int) -> No
 @click.command(name="next")
 @click.argument("session")
 def next_(session: str) -> None:
-    """Print the session(s) that continue SESSION (several where the chain forks).
+    """Print the session(s) that continue SESSION (several where the chain forks;
+    nothing, a note on stderr and exit 0 when it is the last of its chain).
 
     \b
     Example:
@@ -124,15 +128,14 @@ def next_(session: str) -> None:
     """
     from gitsess.core.reading import next_sessions
 
-    for found in next_sessions(current_workspace(), session):
-        click.echo(found.id)
+    _print_step(next_sessions(current_workspace(), session))
 
 
 @click.command()
 @click.argument("session")
 def prev(session: str) -> None:
-    """Print the session that SESSION continues (nothing, and a note on stderr,
-    when it is the first of its chain).
+    """Print the session that SESSION continues (nothing, a note on stderr and
+    exit 0 when it is the first of its chain).
 
     \b
     Example:
@@ -140,11 +143,16 @@ def prev(session: str) -> None:
     """
     from gitsess.core.reading import previous_session
 
-    found, previous = previous_session(current_workspace(), session)
-    if previous is None:
-        click.echo(f"git-sess: {printable(found.id)} is the first of its chain", err=True)
-        return
-    click.echo(previous.id)
+    _print_step(previous_session(current_workspace(), session))
+
+
+def _print_step(step: ChainStep) -> None:
+    """One rule for next and prev: the ids found on stdout; at an end of the
+    chain, nothing on stdout and a note on stderr (a normal situation: exit 0)."""
+    if step.end_note:
+        click.echo(f"git-sess: {step.end_note}", err=True)
+    for found in step.found:
+        click.echo(found.id)
 
 
 @click.command()

@@ -225,19 +225,28 @@ def link(session: str, continues: str | None, requires: tuple[str, ...]) -> None
 
 @click.command()
 @click.argument("session")
-@click.argument("others", nargs=-1, required=True, metavar="OTHER...")
-def unlink(session: str, others: tuple[str, ...]) -> None:
-    """Remove the links from SESSION to the OTHER sessions.
-
-    Links are matched as written, so one to a deleted session can be removed.
+@click.argument("others", nargs=-1, metavar="[OTHER]...")
+@click.option("--continues", metavar="ID", help="Drop only its continuation of ID.")
+@click.option("--requires", multiple=True, metavar="ID", help="Drop only its prerequisite ID.")
+def unlink(
+    session: str, others: tuple[str, ...], continues: str | None, requires: tuple[str, ...]
+) -> None:
+    """Remove the links from SESSION to the OTHER sessions: every link to an OTHER,
+    only that kind with --continues or --requires. Links are matched as written,
+    so one to a deleted or renamed session can be removed.
 
     \b
-    Example:
+    Examples:
       git sess unlink session_20251202_eval session_20251130_data
+      git sess unlink session_20251202_eval --requires session_20251130_data
     """
     from gitsess.core.authoring import UpdateRequest, update_session
 
-    _print_update(update_session(current_workspace(), session, UpdateRequest(unlink=others)))
+    if not (others or continues or requires):
+        raise click.UsageError("nothing to unlink: give OTHER, --continues ID or --requires ID")
+    dropped = (continues,) if continues else ()  # a session continues one other
+    request = UpdateRequest(unlink=others, unlink_requires=requires, unlink_continues=dropped)
+    _print_update(update_session(current_workspace(), session, request))
 
 
 @click.command(name="mv")

@@ -143,6 +143,8 @@ class UpdateRequest:
     continues: str | None = None
     replace_continuation: bool = True  # False for `link`: it refuses to replace one
     unlink: Sequence[str] = ()  # sessions to stop requiring or continuing
+    unlink_requires: Sequence[str] = ()  # sessions to stop requiring (continuing stays)
+    unlink_continues: Sequence[str] = ()  # the session to stop continuing (requiring stays)
     tokens: int | None = None
     rename: bool = False  # with a new title: the file name and the links follow (mv)
 
@@ -253,41 +255,48 @@ def _changes(
         replace = request.replace_continuation
         if continuation_changes(session, target, catalog.by_id, sessions_dir, replace=replace):
             changes["continuation_of"] = continues
-    if request.unlink:
-        changes.update(_unlinked(workspace, catalog, session, request.unlink))
+    if request.unlink or request.unlink_requires or request.unlink_continues:
+        changes.update(_unlinked(workspace, catalog, session, request))
     if request.tokens is not None and request.tokens != session.tokens:
         changes["tokens"] = request.tokens
     return changes
 
 
 def _unlinked(
-    workspace: Workspace, catalog: Catalog, session: Session, refs: Sequence[str]
+    workspace: Workspace, catalog: Catalog, session: Session, request: UpdateRequest
 ) -> dict[str, Any]:
-    """The link keys without the named sessions. A link is matched as written
-    (so a dangling one, its session deleted, can be removed too) or by the
-    session a short name finds."""
+    """The link keys without the named sessions: `unlink` drops every link to
+    one, `unlink_requires` / `unlink_continues` only the prerequisite / the
+    continuation. A link is matched as written (so a dangling one, its session
+    deleted, can be removed too) or by the session a short name finds."""
     sessions_dir = workspace.config.sessions_dir
 
     def key(raw: str) -> str:
         return (normalize_link(raw, sessions_dir) or raw).lower()
 
-    linked = {key(raw) for _, raw in session.links}
-    wanted = set()
-    for ref in refs:
-        if key(ref) not in linked:
-            with contextlib.suppress(SessionNotFound):
-                ref = workspace.find(catalog, ref).id
-        if key(ref) not in linked:
-            raise ValidationFailed(
-                f"{session.id} does not link to {ref}",
-                f"git sess show {session.id} --links shows what it links to",
-            )
-        wanted.add(key(ref))
+    def wanted(refs: Sequence[str], kinds: tuple[str, ...], verb: str) -> set[str]:
+        linked = {key(raw) for kind, raw in session.links if kind in kinds}
+        found = set()
+        for ref in refs:
+            if key(ref) not in linked:
+                with contextlib.suppress(SessionNotFound):
+                    ref = workspace.find(catalog, ref).id
+            if key(ref) not in linked:
+                raise ValidationFailed(
+                    f"{session.id} does not {verb} {ref}",
+                    f"git sess show {session.id} --links shows what it links to",
+                )
+            found.add(key(ref))
+        return found
+
+    both = wanted(request.unlink, ("requires", "continues"), "link to")
+    requires = both | wanted(request.unlink_requires, ("requires",), "require")
+    continues = both | wanted(request.unlink_continues, ("continues",), "continue")
     changes: dict[str, Any] = {}
-    kept = [raw for raw in session.prerequisite_sessions if key(raw) not in wanted]
+    kept = [raw for raw in session.prerequisite_sessions if key(raw) not in requires]
     if kept != session.prerequisite_sessions:
         changes["prerequisite_sessions"] = kept
-    if session.continuation_of and key(session.continuation_of) in wanted:
+    if session.continuation_of and key(session.continuation_of) in continues:
         changes["continuation_of"] = None
     return changes
 

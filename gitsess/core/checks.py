@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 from gitsess.core.catalog import Catalog
 from gitsess.core.config import tag_problem, vocabulary_problem
-from gitsess.core.conflicts import index_conflict, unmerged_paths, unmerged_problems
+from gitsess.core.conflicts import (
+    conflict_alone,
+    index_conflict,
+    stale_index_hint,
+    unmerged_paths,
+    unmerged_problems,
+)
 from gitsess.core.credentials import credential_problems
 from gitsess.core.errors import printable
 from gitsess.core.links import (
@@ -40,7 +46,10 @@ class CheckReport:
 def check_workspace(workspace: Workspace) -> CheckReport:
     catalog = workspace.catalog()
     unmerged = unmerged_paths(workspace.repo, workspace.config.sessions_dir)
-    problems = export_problems(workspace, catalog) + _index_problems(workspace, catalog, unmerged)
+    # An export with conflict markers reports the conflict alone: the rest of its
+    # problems are the two sides' lines read together. Credentials are still named.
+    problems = conflict_alone(export_problems(workspace, catalog))
+    problems += _index_problems(workspace, catalog, unmerged)
     problems += [_unnamed_problem(workspace, name) for name in catalog.scan.unnamed]
     problems += credential_problems(workspace, catalog)  # as the pre-commit hook refuses
     problems += unmerged_problems(unmerged, problems, workspace.relative(workspace.index_path))
@@ -138,7 +147,7 @@ def _backward_problems(by_id: Mapping[str, Session], edges: list[Edge]) -> list[
                     f"continuation_of names {earlier.id}, dated {earlier.date},"
                     f" after this session ({session.date})",
                     "a session continues an earlier one: fix the date of one of them,"
-                    f" or drop the link: git sess unlink {session.id} {earlier.id}",
+                    f" or drop the link: git sess unlink {session.id} --continues {earlier.id}",
                 )
             )
     return found
@@ -191,4 +200,4 @@ def _index_problems(
     if current:
         return []
     message = "index is out of date" if workspace.index_path.exists() else "index is missing"
-    return [Problem(relative, None, "error", message, "git sess index")]
+    return [Problem(relative, None, "error", message, stale_index_hint(unmerged))]

@@ -83,6 +83,26 @@ def index_conflict(
     )
 
 
+def conflict_alone(problems: list[Problem]) -> list[Problem]:
+    """The problems without those of a file that still holds conflict markers,
+    but its conflict: broken YAML, a key set twice, a summary too long are what
+    the two sides' lines read as together, gone once the conflict is resolved."""
+    marked = {p.path for p in problems if p.message.startswith(_MARKERS_REPORTED)}
+    return [p for p in problems if p.path not in marked or p.message.startswith(_MARKERS_REPORTED)]
+
+
+def stale_index_hint(unmerged: Mapping[str, frozenset[int]]) -> str:
+    """How to mend an index out of date: regenerating it while a merge leaves
+    paths unresolved would only index one moment of the conflict, so resolve
+    first (the hooks, or check afterwards, take it from there)."""
+    if not unmerged:
+        return "git sess index"
+    return (
+        "resolve the merge conflicts in the sessions directory first (check names each);"
+        " the index follows them: run git sess check again then"
+    )
+
+
 def unmerged_problems(
     unmerged: Mapping[str, frozenset[int]], reported: list[Problem], index: str
 ) -> list[Problem]:

@@ -110,29 +110,31 @@ def _dangling(
     deleted: Mapping[str, object] | None,
     sessions_dir: str,
 ) -> tuple[str, str, str]:
-    """A link to nothing; a continuation's says the chain is broken and how to mend it."""
+    """A link to nothing; a continuation's says the chain is broken and how to mend it.
+    Each fix names the kind of link, so it leaves the session's other link to the
+    same id (a session may continue and require one session) as it was."""
     gone = deleted is not None and resolve_link(raw, deleted, sessions_dir) is not None
     message = f"{key} names {raw!r}, which {'this commit deletes' if gone else 'does not exist'}"
+    drop = f"git sess unlink {session.id} --{kind} {raw}"
     if kind != "continues":
-        return (
-            "error",
-            message,
-            f"fix the id (git sess list shows them), or: git sess unlink {session.id} {raw}",
-        )
+        return ("error", message, f"fix the id (git sess list shows them), or: {drop}")
     return (
         "error",
         message + ": the session is cut off from its chain",
         f"link it to the session it now follows (git sess link {session.id} --continues ID),"
-        f" or drop the link: git sess unlink {session.id} {raw}",
+        f" or drop the link: {drop}",
     )
 
 
 def _renamed(session: Session, kind: str, key: str, raw: str, now: str) -> tuple[str, str, str]:
-    """A link to a session renamed since it was written (on another branch)."""
+    """A link to a session renamed since it was written (on another branch). The
+    fix rewrites only this link: run with the fix of the session's other link to
+    the old id, in either order, both end up naming the new one."""
     fix = (
         f"git sess update {session.id} --continues {now}"
         if kind == "continues"
-        else f"git sess unlink {session.id} {raw} && git sess link {session.id} --requires {now}"
+        else f"git sess unlink {session.id} --requires {raw}"
+        f" && git sess link {session.id} --requires {now}"
     )
     return ("error", f"{key} names {raw!r}, which was renamed to {now}", f"point it there: {fix}")
 
@@ -377,8 +379,9 @@ def continuation_changes(
     if current and not replace:
         raise ValidationFailed(
             f"{session.id} already continues {current}",
-            f"a session continues one other: git sess unlink {session.id} {current} first,"
-            f" or replace it: git sess update {session.id} --continues {target.id}",
+            f"a session continues one other: git sess unlink {session.id} --continues"
+            f" {current} first, or replace it: git sess update {session.id} --continues"
+            f" {target.id}",
         )
     return True
 

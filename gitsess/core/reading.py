@@ -85,22 +85,36 @@ def session_links(workspace: Workspace, ref: str) -> SessionLinks:
     )
 
 
-def next_sessions(workspace: Workspace, ref: str) -> list[Session]:
+@dataclass(frozen=True)
+class ChainStep:
+    """A step along a session's continuation chain, for `next` and `prev`: the
+    sessions found that way, or none at an end of the chain, which is normal
+    (not an error): `end` says which end it is."""
+
+    session: Session
+    found: list[Session]
+    end: str  # "last" for next, "first" for prev
+
+    @property
+    def end_note(self) -> str | None:
+        """What `next`/`prev` print on stderr when nothing follows that way."""
+        if self.found:
+            return None
+        return f"{printable(self.session.id)} is the {self.end} of its chain"
+
+
+def next_sessions(workspace: Workspace, ref: str) -> ChainStep:
     """The sessions that continue this one (several where the chain forks)."""
     catalog = workspace.catalog()
     session = workspace.find(catalog, ref)
     following = _graph(workspace, catalog).following(session.id)
-    if not following:
-        raise SessionNotFound(
-            f"no session continues {session.id}: it is the last of its chain",
-            f"git sess show {session.id} --links shows its chain",
-        )
-    return [catalog.by_id[other] for other in following]
+    return ChainStep(session, [catalog.by_id[other] for other in following], "last")
 
 
-def previous_session(workspace: Workspace, ref: str) -> tuple[Session, Session | None]:
-    """(the session, the one it continues); None for the first of a chain, which
-    is normal. A continuation that names no session (deleted) is an error."""
+def previous_session(workspace: Workspace, ref: str) -> ChainStep:
+    """The session this one continues; none for the first of a chain. A
+    continuation that names no session (deleted) is an error: the chain is cut,
+    not ended."""
     catalog = workspace.catalog()
     session = workspace.find(catalog, ref)
     previous = _graph(workspace, catalog).previous(session.id)
@@ -109,7 +123,7 @@ def previous_session(workspace: Workspace, ref: str) -> tuple[Session, Session |
             f"{session.id} continues {session.continuation_of}, which is no session",
             f"git sess check names the dangling link; git sess show {session.id} --links",
         )
-    return session, catalog.by_id[previous] if previous else None
+    return ChainStep(session, [catalog.by_id[previous]] if previous else [], "first")
 
 
 # --- the reading list ------------------------------------------------------------------

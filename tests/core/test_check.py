@@ -73,7 +73,8 @@ def test_json_shape(sessions):
             " the session is cut off from its chain",
             "link it to the session it now follows"
             " (git sess link session_20260101_a.md --continues ID),"
-            " or drop the link: git sess unlink session_20260101_a.md session_20990101_gone",
+            " or drop the link: git sess unlink session_20260101_a.md --continues"
+            " session_20990101_gone",
         )
     ]
 
@@ -249,7 +250,7 @@ def test_dangling_link(sessions):
         "error: .sessions/session_20260101_work.md:7: prerequisite_sessions names"
         " 'session_20251231_missing.md', which does not exist",
         "  hint: fix the id (git sess list shows them), or: git sess unlink"
-        " session_20260101_work.md session_20251231_missing.md",
+        " session_20260101_work.md --requires session_20251231_missing.md",
     ]
 
 

@@ -195,10 +195,18 @@ def test_context_without_a_session_in_progress(sessions):
 def test_next_and_prev_walk_a_chain(diamond):
     assert sess(diamond, "next", "top").out == name("top_2", 5) + "\n"
     assert sess(diamond, "prev", "top_3").out == name("top_2", 5) + "\n"
-    assert_one_line_error(sess(diamond, "next", "top_3"), "no session continues")
     first = sess(diamond, "prev", "top")  # the first of its chain: normal, exit 0
     assert (first.code, first.out) == (0, "")
     assert first.err == f"git-sess: {name('top', 4)} is the first of its chain\n"
+    last = sess(diamond, "next", "top_3")  # the last of its chain: the same rule
+    assert (last.code, last.out) == (0, "")
+    assert last.err == f"git-sess: {name('top_3', 6)} is the last of its chain\n"
+
+
+def test_next_and_prev_help_say_what_an_end_of_the_chain_prints(diamond):
+    for command, end in (("next", "last"), ("prev", "first")):
+        text = " ".join(sess(diamond, command, "--help").out.split())
+        assert f"nothing, a note on stderr and exit 0 when it is the {end} of its chain" in text
 
 
 def test_next_lists_every_branch_of_a_fork(diamond):
@@ -672,7 +680,7 @@ def test_check_warns_of_a_continuation_dated_after_the_session(sessions):
         f"warning: .sessions/{name('earlier', 5)}:7: continuation_of names"
         f" {name('later', 10)}, dated 2026-01-10, after this session (2026-01-05)",
         "  hint: a session continues an earlier one: fix the date of one of them, or drop"
-        f" the link: git sess unlink {name('earlier', 5)} {name('later', 10)}",
+        f" the link: git sess unlink {name('earlier', 5)} --continues {name('later', 10)}",
         "2 session(s) checked: 0 error(s), 1 warning(s)",
     ]
 
@@ -683,7 +691,7 @@ def test_link_refuses_to_replace_the_session_it_continues(diamond):
         diamond,
         ("link", "top_3", "--continues", "top"),
         f"{name('top_3', 6)} already continues {name('top_2', 5)}",
-        f"git sess unlink {name('top_3', 6)} {name('top_2', 5)} first",
+        f"git sess unlink {name('top_3', 6)} --continues {name('top_2', 5)} first",
         f"git sess update {name('top_3', 6)} --continues {name('top', 4)}",
     )
     # The same link again, however it is named, changes nothing and succeeds.

@@ -322,6 +322,7 @@ def test_check_names_links_to_a_session_renamed_on_another_branch_with_the_fix(h
     )
     assert merge.returncode != 0  # the pre-merge-commit hook names the links
     assert "git sess check" in merge.stderr
+    assert f"which was renamed to {FOUNDATION}" in merge.stderr
     result = sess(hooked, "check")
     assert result.code == 1
     extension, sequel = (
@@ -332,7 +333,7 @@ def test_check_names_links_to_a_session_renamed_on_another_branch_with_the_fix(h
     expected = [
         f"error: .sessions/{extension}:7: prerequisite_sessions names '{BASE}',"
         f" which was renamed to {FOUNDATION}",
-        f"  hint: point it there: git sess unlink {extension} {BASE}"
+        f"  hint: point it there: git sess unlink {extension} --requires {BASE}"
         f" && git sess link {extension} --requires {FOUNDATION}",
         f"error: .sessions/{sequel}:8: continuation_of names '{BASE}',"
         f" which was renamed to {FOUNDATION}",
