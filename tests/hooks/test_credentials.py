@@ -225,3 +225,23 @@ def test_check_finds_the_same_credential_in_two_exports_with_the_same_text(sessi
     assert code == 1
     errors = [line.split(": ")[1] for line in reported if line.startswith("error: ")]
     assert errors == [f"{one}:9", f"{two}:9"]
+
+
+def test_a_staged_export_with_conflict_markers_is_refused_for_the_conflict_alone(hooked):
+    """The markers make its YAML invalid and its keys doubled: those are the two
+    sides read together, so the hook reports, as check does, the conflict."""
+    marked = write(
+        hooked,
+        "marked",
+        "---\ntitle: Marked\ndate: 2026-03-01\ntype: feature\n"
+        "<<<<<<< HEAD\nstatus: complete\n=======\nstatus: blocked\n>>>>>>> other\n"
+        "tags: []\n---\n\n# Session: Marked\n",
+    )
+    git(hooked, "add", "-A")
+
+    done = commit(hooked, "-m", "marked")
+
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("git-sess: error:")]
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith(f"git-sess: error: {marked}:5: unresolved merge conflict")
