@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 import statistics
 import string
@@ -48,6 +47,7 @@ from generate import TAGS, Spec, make_title, render_export, unique_id  # noqa: E
 from run import (  # noqa: E402  (the sibling scripts)
     Figure,
     Result,
+    RunFacts,
     add_ratios,
     compile_package,
     console_script,
@@ -56,11 +56,9 @@ from run import (  # noqa: E402  (the sibling scripts)
     editor,
     exports,
     log,
-    machine,
     measure,
     run_checked,
     set_up,
-    source_stamp,
     time_once,
 )
 
@@ -414,8 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     git_sess = console_script()
     compile_package()
-    stamp = source_stamp()
-    load_before = os.getloadavg()[0]
+    facts = RunFacts()
     with corpus(args.sessions, args.keep) as repo:
         prepare_repo(repo, git_sess)
         branch = git(repo, "branch", "--show-current").strip()
@@ -432,29 +429,23 @@ def main(argv: list[str] | None = None) -> int:
         merge = time_merge(repo, git_sess, args.merge_repeat)
         git(repo, "checkout", "-q", branch)
         sessions = len(exports(repo))
-    changed = source_stamp() != stamp
+    facts.end()
     print(
         f"{sessions} sessions, {args.repeat} timed runs per figure ({args.merge_repeat} merges)"
-        f" after one warm-up; load average {load_before:.2f} at start,"
-        f" {os.getloadavg()[0]:.2f} at end"
+        f" after one warm-up; {facts.load()}"
     )
     print(table(baselines, pairs, merge))
     for run in merge.runs:
         if not run.correct or not run.clean_after:
             print(f"merge: {asdict(run)}")
-    if changed:
-        print("warning: the gitsess source changed during the run; the figures mix versions")
+    facts.warn_if_changed()
     if args.json:
         payload = {
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            **facts.as_json(),
             "sessions": sessions,
             "repeat": args.repeat,
             "merge_repeat": args.merge_repeat,
             "settle_s": SETTLE_S,
-            "machine": machine(),
-            "load_average_1min": {"start": load_before, "end": os.getloadavg()[0]},
-            "gitsess_source": stamp,
-            "source_changed_during_run": changed,
             "baselines": [asdict(result) for result in baselines],
             "pairs": [
                 {

@@ -207,14 +207,30 @@ def add_ratios(results: list[Result]) -> None:
 # --- reporting --------------------------------------------------------------------
 
 
-def table(results: list[Result]) -> str:
-    header = f"{'figure':<36} {'median s':>9} {'min s':>7} {'x A':>6} {'x B':>6}  target (10k)"
+def table(
+    results: list[Result],
+    ratios: Callable[[Result], tuple[float | None, float | None]] | None = None,
+    *,
+    width: int = 36,
+    second: str = "B",
+    target_head: str = "target (10k)",
+    cut: bool = False,
+) -> str:
+    """A row a figure: its label in `width` columns (cut to fit with `cut`), median,
+    minimum, its ratios to baseline A and to the `second` baseline (by default those
+    `add_ratios` set), and its target with the verdict."""
+    header = (
+        f"{'figure':<{width}} {'median s':>9} {'min s':>7} {'x A':>6} {'x ' + second:>6}"
+        f"  {target_head}"
+    )
     lines = [header, "-" * len(header)]
     for r in results:
+        ratio_a, ratio_b = ratios(r) if ratios else (r.ratio_a, r.ratio_b)
+        label = r.label[:width] if cut else r.label
         target = f"<= {r.target_s:g} s {r.verdict}" if r.target_s is not None else ""
         lines.append(
-            f"{r.label:<36} {r.median_s:>9.3f} {r.min_s:>7.3f}"
-            f" {r.ratio_a:>6.1f} {r.ratio_b:>6.1f}  {target}".rstrip()
+            f"{label:<{width}} {r.median_s:>9.3f} {r.min_s:>7.3f}"
+            f" {ratio_a:>6.1f} {ratio_b:>6.1f}  {target}".rstrip()
         )
     return "\n".join(lines)
 
@@ -270,6 +286,39 @@ def source_stamp() -> str:
     return digest.hexdigest()[:12]
 
 
+class RunFacts:
+    """What a benchmark reports of its run beside the figures: the load average at its
+    start and end, and whether the gitsess source changed meanwhile (the figures would
+    then mix versions). Made before the timings; `end()` after them."""
+
+    def __init__(self) -> None:
+        self.stamp = source_stamp()
+        self.load_start = os.getloadavg()[0]
+        self.load_end = self.load_start
+        self.changed = False
+
+    def end(self) -> None:
+        self.load_end = os.getloadavg()[0]
+        self.changed = source_stamp() != self.stamp
+
+    def load(self) -> str:
+        return f"load average {self.load_start:.2f} at start, {self.load_end:.2f} at end"
+
+    def warn_if_changed(self) -> None:
+        if self.changed:
+            print("warning: the gitsess source changed during the run; the figures mix versions")
+
+    def as_json(self) -> dict[str, object]:
+        """The keys every benchmark's JSON starts with."""
+        return {
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "load_average_1min": {"start": self.load_start, "end": self.load_end},
+            "gitsess_source": self.stamp,
+            "source_changed_during_run": self.changed,
+        }
+
+
 # --- plumbing ---------------------------------------------------------------------
 
 
@@ -314,8 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     git_sess = console_script()
     compile_package()
-    stamp = source_stamp()
-    load_before = os.getloadavg()[0]
+    facts = RunFacts()
     with corpus(args.sessions, args.keep) as repo:
         set_up(repo, git_sess)
         checked = check_summary(repo, git_sess)
@@ -326,23 +374,18 @@ def main(argv: list[str] | None = None) -> int:
             results.append(measure(figure, repo, args.repeat))
         add_ratios(results)
         sessions = len(exports(repo))
-    changed = source_stamp() != stamp
+    facts.end()
     print(
         f"{sessions} sessions, {args.repeat} timed runs per figure after one warm-up;"
-        f" load average {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end"
+        f" {facts.load()}"
     )
     print(table(results))
-    if changed:
-        print("warning: the gitsess source changed during the run; the figures mix versions")
+    facts.warn_if_changed()
     if args.json:
         payload = {
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            **facts.as_json(),
             "sessions": sessions,
             "repeat": args.repeat,
-            "machine": machine(),
-            "load_average_1min": {"start": load_before, "end": os.getloadavg()[0]},
-            "gitsess_source": stamp,
-            "source_changed_during_run": changed,
             "check": checked,
             "figures": [asdict(result) for result in results],
         }

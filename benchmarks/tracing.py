@@ -31,7 +31,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -45,19 +44,19 @@ from generate import generate  # noqa: E402  (the sibling scripts)
 from run import (  # noqa: E402
     Figure,
     Result,
+    RunFacts,
     compile_package,
     console_script,
     corpus_parser,
     editor,
     exports,
     log,
-    machine,
     measure,
     run_checked,
     set_up,
-    source_stamp,
     state_dir,
 )
+from run import table as run_table  # noqa: E402
 
 from gitsess.core.filelists import CREATED, MODIFIED, listed_files  # noqa: E402
 from gitsess.core.history import FACTS as FACTS_CACHE  # noqa: E402
@@ -219,16 +218,16 @@ def _git_log(path: str) -> list[str]:
 
 
 def table(results: list[Result], baselines: dict[str, float]) -> str:
-    header = f"{'figure':<48} {'median s':>9} {'min s':>7} {'x A':>6} {'x L':>6}  target"
-    lines = [header, "-" * len(header)]
+    """run.py's table, the second ratio against each figure's git log (L)."""
     a = results[0].median_s
-    for r in results:
-        target = f"<= {r.target_s:g} s {r.verdict}" if r.target_s is not None else ""
-        lines.append(
-            f"{r.label[:48]:<48} {r.median_s:>9.3f} {r.min_s:>7.3f}"
-            f" {r.median_s / a:>6.1f} {r.median_s / baselines[r.key]:>6.1f}  {target}".rstrip()
-        )
-    return "\n".join(lines)
+    return run_table(
+        results,
+        lambda r: (r.median_s / a, r.median_s / baselines[r.key]),
+        width=48,
+        second="L",
+        target_head="target",
+        cut=True,
+    )
 
 
 def with_changed_paths(repo: Path, plain: list[Figure]) -> list[Figure]:
@@ -262,8 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     git_sess = console_script()
     compile_package()
-    stamp = source_stamp()
-    load_before = os.getloadavg()[0]
+    facts = RunFacts()
     with tempfile.TemporaryDirectory(prefix="gitsess-trace-") as scratch:
         repo = corpus_with_history(args.sessions, args.keep, Path(scratch))
         set_up(repo, git_sess)
@@ -293,24 +291,18 @@ def main(argv: list[str] | None = None) -> int:
     ):
         against[key] = key
     baselines = {r.key: by_key[against.get(r.key, "baseline_l")] for r in results}
-    changed = source_stamp() != stamp
+    facts.end()
     print(
         f"{len(results)} figures, {args.repeat} timed runs each after one warm-up;"
-        f" {commits} commits; load average {load_before:.2f} at start,"
-        f" {os.getloadavg()[0]:.2f} at end"
+        f" {commits} commits; {facts.load()}"
     )
     print(table(results, baselines))
-    if changed:
-        print("warning: the gitsess source changed during the run; the figures mix versions")
+    facts.warn_if_changed()
     if args.json:
         payload = {
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            **facts.as_json(),
             "commits": commits,
             "repeat": args.repeat,
-            "machine": machine(),
-            "load_average_1min": {"start": load_before, "end": os.getloadavg()[0]},
-            "gitsess_source": stamp,
-            "source_changed_during_run": changed,
             "figures": [
                 {**asdict(r), "ratio_to_git_log": r.median_s / baselines[r.key]} for r in results
             ],

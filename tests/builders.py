@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -138,6 +139,68 @@ def state_dir(repo: Path) -> Path:
     """Where git-sess keeps its caches and locks: `git rev-parse --git-path gitsess`."""
     path = git(repo, "rev-parse", "--path-format=absolute", "--git-path", "gitsess").strip()
     return Path(path)
+
+
+# The body the hooks prepare for the message of a commit that adds an export.
+TEMPLATE_BODY = (
+    "Session export with:\n"
+    "- Implementation details\n"
+    "- Technical decisions\n"
+    "- Issues and solutions\n"
+    "- Next steps\n"
+)
+
+
+def write_session(
+    repo: Path, slug: str, status: str = "in-progress", date: str = "2026-03-01"
+) -> str:
+    """An export titled after `slug`; returns its id."""
+    name = session_name(slug, date)
+    title = slug.replace("_", " ").capitalize()
+    write_export(repo, name, export_text(title, date=date, status=status))
+    return name
+
+
+def write_code(repo: Path, *names: str) -> None:
+    """A one-line file of code at each path (from the top), its directory made."""
+    for name in names:
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# {name}\n")
+
+
+def git_commit(
+    repo: Path, *args: str, editor: str | None = "true"
+) -> subprocess.CompletedProcess[str]:
+    """`git commit -q` as a user runs it, the hooks running; `editor`: GIT_EDITOR (`true`
+    takes the prepared message as it is; None leaves git's own)."""
+    env = {**os.environ, **({"GIT_EDITOR": editor} if editor else {})}
+    return subprocess.run(
+        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, env=env
+    )
+
+
+def message(repo: Path, rev: str = "HEAD") -> str:
+    """A commit's whole message, as `git log --format=%B` prints it."""
+    return git(repo, "log", "-1", "--format=%B", rev)
+
+
+def husky_stubs(repo: Path, hooks: Iterable[str]) -> Path:
+    """husky >= 9's generated layout: `.husky/_` (ignored by git) with husky's `h` and,
+    for each of `hooks`, a stub that runs the user's `.husky/<hook>` through it. The
+    user's hooks and core.hooksPath are the caller's; returns the stubs' directory."""
+    stubs = repo / ".husky" / "_"
+    stubs.mkdir(parents=True)
+    (stubs / ".gitignore").write_text("*\n")
+    (stubs / "h").write_text(
+        '#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n'
+        '[ ! -f "$s" ] && exit 0\nsh -e "$s" "$@"\n'
+    )
+    for hook in hooks:
+        (stubs / hook).write_text('#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n')
+    for path in stubs.iterdir():
+        path.chmod(0o755)
+    return stubs
 
 
 # --- Claude Code transcripts ------------------------------------------------------------

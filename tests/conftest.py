@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from gitsess.hooks.install import HOOKS
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # a copy of ../shared/fixtures
 GOLDEN = Path(__file__).resolve().parent / "golden"  # expected outputs, byte for byte
 ROOT = Path(__file__).resolve().parent.parent  # the checkout
@@ -165,6 +167,51 @@ def sessions(sessions_template: Path, tmp_path: Path) -> Path:
     repository set up that way (the same as running init for each test, and faster).
     """
     return copy_repository(sessions_template, tmp_path / "repo")
+
+
+def init_hooked(repo: Path) -> Path:
+    """`git sess init` with its hooks in `repo`, everything it wrote committed."""
+    assert sess(repo, "init").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Set up sessions")
+    return repo
+
+
+def reinstall_hooks(repo: Path) -> Path:
+    """`git sess hooks install` in a copied repository: each stub names its repository's
+    state file, so the copy's are brought up to date, as after moving a repository; the
+    command says so for every hook and changes nothing else."""
+    result = sess(repo, "hooks", "install")
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [f"updated {hook}" for hook in HOOKS], result.out
+    return repo
+
+
+@contextlib.contextmanager
+def hooked_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`isolated_build`, yielding a new repository after `git sess init` (hooks included),
+    everything committed: a template to build on once and copy with `copy_hooked`."""
+    with isolated_build(tmp_path_factory) as place:
+        yield init_hooked(init_repository(place / "repo"))
+
+
+def copy_hooked(template: Path, tmp_path: Path) -> Path:
+    """A copy of a hooked template for one test, its hooks reinstalled for where it is."""
+    return reinstall_hooks(copy_repository(template, tmp_path / "repo"))
+
+
+@pytest.fixture(scope="session")
+def hooked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`repo` after `git sess init` (hooks included), everything committed: made once per
+    test process."""
+    with hooked_build(tmp_path_factory) as repo:
+        return repo
+
+
+@pytest.fixture
+def hooked(hooked_template: Path, tmp_path: Path) -> Path:
+    """A copy of `hooked_template` for this test."""
+    return copy_hooked(hooked_template, tmp_path)
 
 
 def copy_repository(template: Path, destination: Path) -> Path:

@@ -12,6 +12,7 @@ import click
 from gitsess.cli.options import (
     FROM_TRANSCRIPT_OPTION,
     TRANSCRIPT_OPTION,
+    count_option,
     current_workspace,
     print_json,
     shown_path,
@@ -279,14 +280,7 @@ def assistant_status() -> None:
 
 
 @assistant.command(name="log")
-@click.option(
-    "-n",
-    "count",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="How many of the last events.",
-)
+@count_option("-n", "count", least=1, default=20, help="How many of the last events.")
 def assistant_log(count: int) -> None:
     """The last hook events: time, event, what was injected or written, errors."""
     from gitsess.assistant.hook_log import read_log

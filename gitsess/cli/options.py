@@ -61,6 +61,21 @@ class IsoDate(click.ParamType):
 DATE = IsoDate()
 
 
+def count_option(
+    *decls: str, least: int, default: int, help: str, metavar: str | None = None
+) -> Any:
+    """An option that counts something: a whole number of at least `least` (a smaller one
+    is a usage error), its default shown in --help."""
+    return click.option(
+        *decls,
+        type=click.IntRange(min=least),
+        default=default,
+        show_default=True,
+        metavar=metavar,
+        help=help,
+    )
+
+
 def session_filters(command: Any) -> Any:
     """The metadata filters `list` and `search` share."""
     options = [

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gitsess.cli.options import (
+    count_option,
     current_workspace,
     field_line,
     format_option,
@@ -57,12 +58,11 @@ def list_(
 @click.argument("session")
 @click.option("--json", "as_json", is_flag=True, help="Metadata and body as JSON.")
 @click.option("--links", "with_links", is_flag=True, help="Its links, chain and backlinks.")
-@click.option(
+@count_option(
     "--commits",
     "commit_limit",
-    type=click.IntRange(min=0),
+    least=0,
     default=10,
-    show_default=True,
     metavar="N",
     help="List this many of the commits that carry it (0: do not look).",
 )

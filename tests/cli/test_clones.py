@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from builders import new
+from builders import husky_stubs, new
 from conftest import assert_refused, git, init_repository, sess
 
 INDEX = ".sessions/session_index.md"
@@ -195,16 +195,7 @@ def test_a_linked_worktree_shares_its_clones_note_and_hooks(tmp_path: Path) -> N
 def husky(repo: Path, user_hook: str) -> None:
     """husky >= 9's layout: core.hooksPath is .husky/_ (ignored by git), whose
     generated stubs run the user's committed .husky/<hook> through husky's `h`."""
-    stubs = repo / ".husky" / "_"
-    stubs.mkdir(parents=True)
-    (stubs / ".gitignore").write_text("*\n")
-    (stubs / "h").write_text(
-        '#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n'
-        '[ ! -f "$s" ] && exit 0\nsh -e "$s" "$@"\n'
-    )
-    (stubs / "pre-commit").write_text('#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n')
-    for path in (stubs / "h", stubs / "pre-commit"):
-        path.chmod(0o755)
+    husky_stubs(repo, ["pre-commit"])
     (repo / ".husky" / "pre-commit").write_text(user_hook)
     git(repo, "add", ".husky")
     git(repo, "commit", "-q", "-m", "husky")

@@ -62,25 +62,23 @@ def traced(sessions: Path) -> tuple[Path, dict[str, str]]:
     return sessions, {"first": first, "second": second, "third": third}
 
 
-def test_trace_lists_sessions_newest_first_with_how_each_is_known(traced):
+@pytest.mark.parametrize(
+    ("renames", "later", "parser"),
+    [
+        ((), "later.md  Later", "parser.md  Parser"),
+        # The commits that carried an export, and the trailers that named it, knew it
+        # by its old name: trace finds it under the one `git sess mv` gave it.
+        (
+            (("later", "Later work"), ("parser", "Parsing")),
+            "later_work.md  Later work",
+            "parsing.md  Parsing",
+        ),
+    ],
+    ids=["as-written", "renamed-with-git-sess-mv"],
+)
+def test_trace_lists_sessions_newest_first_with_how_each_is_known(traced, renames, later, parser):
     repo, ids = traced
-    result = sess(repo, "trace", "src/parser.py")
-
-    assert result.code == 0, result.err
-    assert result.out.splitlines() == [
-        "2026-01-03  complete  session_20260103_later.md  Later",
-        f"    same commit {ids['third']}",
-        "2026-01-01  complete  session_20260101_parser.md  Parser",
-        f"    listed as created · same commit {ids['first']} · trailer in {ids['second']}",
-    ]
-    assert result.err == ""
-
-
-def test_sessions_renamed_with_git_sess_mv_are_still_traced(traced):
-    """The commits that carried an export, and the trailers that named it, knew
-    it by its old name: trace finds it under the one `git sess mv` gave it."""
-    repo, ids = traced
-    for old, title in (("later", "Later work"), ("parser", "Parsing")):
+    for old, title in renames:
         assert sess(repo, "mv", old, title).code == 0
         commit(repo, f"Rename session: {title}", "2026-01-04T10:00:00")
 
@@ -88,9 +86,9 @@ def test_sessions_renamed_with_git_sess_mv_are_still_traced(traced):
 
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
-        "2026-01-03  complete  session_20260103_later_work.md  Later work",
+        f"2026-01-03  complete  session_20260103_{later}",
         f"    same commit {ids['third']}",
-        "2026-01-01  complete  session_20260101_parsing.md  Parsing",
+        f"2026-01-01  complete  session_20260101_{parser}",
         f"    listed as created · same commit {ids['first']} · trailer in {ids['second']}",
     ]
     assert result.err == ""

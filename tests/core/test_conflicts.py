@@ -1,17 +1,25 @@
 """`git sess check` after a merge that git left unresolved: the index named as
 a conflict (not merely out of date), an export both sides edited named with its
-file and line, and what only git's staging area still knows (issue 18)."""
+file and line, and what only git's staging area still knows. While a merge leaves an
+export with its conflict markers: the conflict alone for that file (broken YAML, a key
+set twice are what the two sides' lines read as together), and no `git sess index`
+advice for a stale index until the merge is resolved (issue 18)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from builders import export
-from conftest import git, sess
+from conftest import git, init_hooked, sess
 
-from gitsess.core.conflicts import kind, marker_line
+from gitsess.core.conflicts import conflict_alone, kind, marker_line, stale_index_hint
+from gitsess.core.model import Problem
+
+Change = Callable[[Path], object]  # what one side of a merge does to the repository
 
 INDEX = ".sessions/session_index.md"
 SHARED = ".sessions/session_20260101_shared.md"
@@ -19,6 +27,19 @@ INDEX_HINT = (
     f"resolve it now: git sess index && git add {INDEX}; git sess init sets up the merge"
     " driver that merges the index without conflicts"
 )
+RESOLVE_FIRST = (
+    "resolve the merge conflicts in the sessions directory first (check names each);"
+    " the index follows them: run git sess check again then"
+)
+MARKERS = "unresolved merge conflict: the markers <<<<<<< ======= >>>>>>> are still in the file"
+# The index's one problem mid-merge with the merge driver: merged, but out of date.
+STALE_MID_MERGE = {
+    "path": INDEX,
+    "line": None,
+    "level": "error",
+    "message": "index is out of date",
+    "hint": RESOLVE_FIRST,
+}
 
 
 def problems(repo: Path) -> tuple[int, list[dict]]:
@@ -38,27 +59,47 @@ def merge(repo: Path, branch: str) -> int:
     return subprocess.run(["git", "merge", "-q", branch], cwd=repo, capture_output=True).returncode
 
 
-def diverge(repo: Path, ours: str, theirs: str) -> None:
-    """Branch `theirs` from main, each side then changing the shared export's body."""
-    export(repo, "session_20260101_shared.md", "Shared", body="Base.")
+def diverge(repo: Path, base: Change, theirs: Change, ours: Change) -> None:
+    """`base` committed on main; branch `theirs` from there gets `theirs`, main `ours`,
+    each committed with its index; main checked out, ready to `merge(repo, "theirs")`."""
+    base(repo)
     commit_all(repo, "base")
     git(repo, "checkout", "-q", "-b", "theirs")
-    export(repo, "session_20260101_shared.md", "Shared", body=theirs)
+    theirs(repo)
     commit_all(repo, "theirs")
     git(repo, "checkout", "-q", "main")
-    export(repo, "session_20260101_shared.md", "Shared", body=ours)
+    ours(repo)
     commit_all(repo, "ours")
+
+
+def shared_body(body: str) -> Change:
+    """The shared export written with this body."""
+    return lambda repo: export(repo, "session_20260101_shared.md", "Shared", body=body)
+
+
+def shared_frontmatter(summary: str, step: str) -> Change:
+    """The shared export written with this summary (in its frontmatter) and next step."""
+    return lambda repo: export(
+        repo,
+        "session_20260101_shared.md",
+        "Shared",
+        body=f"## Next Steps\n1. {step}",
+        extra=f"summary: {summary}\n",
+    )
+
+
+def nothing(repo: Path) -> None:
+    """A side that changes nothing."""
 
 
 def test_two_branches_that_each_added_a_session_conflict_on_the_index(sessions: Path) -> None:
     """Without the merge driver (this repository has none), as in a clone."""
-    commit_all(sessions, "setup")
-    git(sessions, "checkout", "-q", "-b", "theirs")
-    export(sessions, "session_20260102_theirs.md", "Theirs", date="2026-01-02")
-    commit_all(sessions, "theirs")
-    git(sessions, "checkout", "-q", "main")
-    export(sessions, "session_20260103_ours.md", "Ours", date="2026-01-03")
-    commit_all(sessions, "ours")
+    diverge(
+        sessions,
+        base=nothing,
+        theirs=lambda repo: export(repo, "session_20260102_theirs.md", "Theirs", date="2026-01-02"),
+        ours=lambda repo: export(repo, "session_20260103_ours.md", "Ours", date="2026-01-03"),
+    )
     assert merge(sessions, "theirs") == 1
 
     code, found = problems(sessions)
@@ -105,7 +146,9 @@ def test_an_index_committed_with_its_markers_is_still_a_conflict(sessions: Path)
 
 
 def test_an_export_both_sides_edited_is_named_with_its_line(sessions: Path) -> None:
-    diverge(sessions, ours="Ours.", theirs="Theirs.")
+    diverge(
+        sessions, shared_body("Base."), theirs=shared_body("Theirs."), ours=shared_body("Ours.")
+    )
     assert merge(sessions, "theirs") == 1
     text = (sessions / SHARED).read_text(encoding="utf-8")
     code, found = problems(sessions)
@@ -139,14 +182,12 @@ def test_an_export_both_sides_edited_is_named_with_its_line(sessions: Path) -> N
 
 
 def test_an_export_deleted_on_one_side_and_changed_on_the_other(sessions: Path) -> None:
-    export(sessions, "session_20260101_shared.md", "Shared", body="Base.")
-    commit_all(sessions, "base")
-    git(sessions, "checkout", "-q", "-b", "theirs")
-    git(sessions, "rm", "-q", SHARED)
-    commit_all(sessions, "theirs: gone")
-    git(sessions, "checkout", "-q", "main")
-    export(sessions, "session_20260101_shared.md", "Shared", body="Changed.")
-    commit_all(sessions, "ours: changed")
+    diverge(
+        sessions,
+        shared_body("Base."),
+        theirs=lambda repo: git(repo, "rm", "-q", SHARED),
+        ours=shared_body("Changed."),
+    )
     assert merge(sessions, "theirs") == 1
     _, found = problems(sessions)
     assert [p for p in found if p["path"] == SHARED] == [
@@ -173,3 +214,68 @@ def test_the_markers_and_stages_read_as_git_says_them() -> None:
     assert kind(frozenset({1, 2, 3})) == "both modified"
     assert kind(frozenset({2, 3})) == "both added"
     assert kind(frozenset({1, 3})) == "deleted by us"
+
+
+# --- mid-merge with the merge driver: the conflict alone ----------------------------------
+
+
+@pytest.fixture
+def driven(sessions: Path) -> Path:
+    """`git sess init` done, as in the trial: the merge driver merges the index, so a
+    merge that conflicts on an export leaves the index merged but out of date."""
+    return init_hooked(sessions)
+
+
+def test_an_export_conflicted_in_its_frontmatter_reports_the_conflict_alone(driven: Path) -> None:
+    """Both sides changed the summary and a step, as the trial did: git writes markers
+    into the frontmatter; the index (merged by neither driver nor hand) is stale."""
+    diverge(
+        driven,
+        shared_frontmatter("base", "base step"),
+        theirs=shared_frontmatter("side summary", "side step"),
+        ours=shared_frontmatter("main summary", "main step"),
+    )
+    assert merge(driven, "theirs") == 1
+    text = (driven / SHARED).read_text(encoding="utf-8")
+    assert text.startswith("---\n") and "<<<<<<<" in text.split("\n---\n", 1)[0]
+
+    code, found = problems(driven)
+    assert code == 1
+    assert [(p["path"], p["message"]) for p in found if p["path"] == SHARED] == [(SHARED, MARKERS)]
+    assert not [p for p in found if "YAML" in p["message"] or "twice" in p["message"]]
+    assert [p for p in found if p["path"] == INDEX] == [STALE_MID_MERGE]
+    assert len(found) == 2, found
+
+    # Resolved and added, the merge concluded: nothing left, the index included.
+    shared_frontmatter("main summary", "main step")(driven)
+    commit_all(driven, "merged")
+    assert problems(driven) == (0, [])
+
+
+def test_a_stale_index_mid_merge_says_to_resolve_first(driven: Path) -> None:
+    """An export conflicted in its body, a second one added on the side: the index
+    is out of date, and its hint is to resolve, not to run git sess index."""
+    diverge(driven, shared_body("Base."), theirs=shared_body("Side."), ours=shared_body("Main."))
+    assert merge(driven, "theirs") == 1
+    export(driven, "session_20260102_more.md", "More", date="2026-01-02")  # not indexed
+
+    code, found = problems(driven)
+    assert code == 1
+    assert [p for p in found if p["path"] == INDEX] == [STALE_MID_MERGE]
+    assert [p["message"] for p in found if p["path"] == SHARED] == [MARKERS]
+
+    export(driven, "session_20260101_shared.md", "Shared", body="Main and side.")
+    git(driven, "add", SHARED)
+    code, found = problems(driven)  # resolved: now the plain advice
+    assert [(p["path"], p["hint"]) for p in found] == [(INDEX, "git sess index")]
+
+
+def test_conflict_alone_keeps_the_other_files_problems() -> None:
+    """Pure: only the marked file's other problems go; the plain advice when nothing
+    is unmerged."""
+    marked = Problem("a.md", 3, "error", MARKERS, "resolve")
+    noise = Problem("a.md", 4, "error", "frontmatter is not valid YAML", "fix it")
+    other = Problem("b.md", 2, "error", "frontmatter is not valid YAML", "fix it")
+    assert conflict_alone([noise, marked, other]) == [marked, other]
+    assert conflict_alone([noise, other]) == [noise, other]
+    assert stale_index_hint({}) == "git sess index"

@@ -6,24 +6,16 @@ links on the new name; `unlink --requires/--continues` drops one kind of link on
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from builders import frontmatter, new, session_name
-from conftest import copy_repository, git, init_repository, isolated_build, sess
+from builders import frontmatter, git_commit, new, session_name
+from conftest import copy_hooked, git, hooked_build, sess
 
 STORAGE = session_name("storage", "2026-12-01")
 MOVED = session_name("storage_on_s3", "2026-12-01")
 CACHE = session_name("cache", "2026-12-02")
-
-
-def commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIT_EDITOR": "true"}
-    return subprocess.run(
-        ["git", "commit", "-q", *args], cwd=repo, text=True, capture_output=True, env=env
-    )
 
 
 def merge(repo: Path, branch: str) -> subprocess.CompletedProcess[str]:
@@ -34,20 +26,17 @@ def merge(repo: Path, branch: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with isolated_build(tmp_path_factory) as place:
-        repo = init_repository(place / "repo")
-        assert sess(repo, "init").code == 0
+    """`git sess init` with its hooks, then the Storage session, committed: once a module."""
+    with hooked_build(tmp_path_factory) as repo:
         new(repo, "Storage", "--date", "2026-12-01")
         git(repo, "add", "-A")
-        assert commit(repo, "-m", "storage").returncode == 0
+        assert git_commit(repo, "-m", "storage").returncode == 0
         return repo
 
 
 @pytest.fixture
 def repo(template: Path, tmp_path: Path) -> Path:
-    copied = copy_repository(template, tmp_path / "repo")
-    assert sess(copied, "hooks", "install").code == 0
-    return copied
+    return copy_hooked(template, tmp_path)
 
 
 def cache_on_branch(repo: Path) -> str:
@@ -56,7 +45,7 @@ def cache_on_branch(repo: Path) -> str:
     git(repo, "checkout", "-q", "-b", "feature")
     new(repo, "Cache", "--date", "2026-12-02", "--continues", STORAGE, "--requires", STORAGE)
     git(repo, "add", "-A")
-    assert commit(repo, "-m", "cache").returncode == 0
+    assert git_commit(repo, "-m", "cache").returncode == 0
     git(repo, "checkout", "-q", main)
     return main
 
@@ -80,7 +69,7 @@ def hints(repo: Path) -> list[str]:
 def test_the_hints_for_a_renamed_session_mend_both_links_in_either_order(repo, order):
     cache_on_branch(repo)
     assert sess(repo, "mv", "storage", "Storage on S3").code == 0
-    assert commit(repo, "-m", "rename").returncode == 0
+    assert git_commit(repo, "-m", "rename").returncode == 0
 
     refused = merge(repo, "feature")  # the pre-merge-commit hook names the rename
     assert refused.returncode != 0
@@ -99,7 +88,7 @@ def test_the_hints_for_a_renamed_session_mend_both_links_in_either_order(repo, o
     assert links(repo) == (MOVED, [MOVED])
     assert sess(repo, "check").code == 0
     git(repo, "add", "-A")
-    done = commit(repo, "--no-edit")
+    done = git_commit(repo, "--no-edit")
     assert done.returncode == 0, done.stderr
 
 
@@ -108,11 +97,11 @@ def test_the_merge_refusal_names_a_rename_the_merged_branch_made(repo):
     main = git(repo, "branch", "--show-current").strip()
     git(repo, "checkout", "-q", "-b", "rename")
     assert sess(repo, "mv", "storage", "Storage on S3").code == 0
-    assert commit(repo, "-m", "rename").returncode == 0
+    assert git_commit(repo, "-m", "rename").returncode == 0
     git(repo, "checkout", "-q", main)
     new(repo, "Cache", "--date", "2026-12-02", "--requires", STORAGE)
     git(repo, "add", "-A")
-    assert commit(repo, "-m", "cache").returncode == 0
+    assert git_commit(repo, "-m", "cache").returncode == 0
 
     refused = merge(repo, "rename")
     assert refused.returncode != 0
@@ -124,7 +113,7 @@ def test_the_merge_refusal_names_a_rename_the_merged_branch_made(repo):
 def test_the_hints_for_a_deleted_session_drop_one_link_each(repo):
     new(repo, "Cache", "--date", "2026-12-02", "--continues", STORAGE, "--requires", STORAGE)
     git(repo, "add", "-A")
-    assert commit(repo, "-m", "cache").returncode == 0
+    assert git_commit(repo, "-m", "cache").returncode == 0
     git(repo, "rm", "-q", f".sessions/{STORAGE}")
     result = sess(repo, "check")
     assert f"or: git sess unlink {CACHE} --requires {STORAGE}" in result.out

@@ -5,20 +5,12 @@ branch still makes to the old name is named by `check` after the merge, with its
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from builders import new, session_name
-from conftest import (
-    assert_refused,
-    copy_repository,
-    git,
-    init_repository,
-    isolated_build,
-    sess,
-)
+from builders import git_commit, new, session_name
+from conftest import assert_refused, copy_hooked, git, hooked_build, sess
 
 INDEX = ".sessions/session_index.md"
 BASE = session_name("base_work", "2026-01-01")
@@ -26,6 +18,12 @@ FOUNDATION = session_name("foundation", "2026-01-01")
 NEXT = session_name("next_step", "2026-01-02")
 LATER = session_name("later_step", "2026-01-03")
 NOTES = session_name("notes", "2026-01-04")
+# What `mv` and `update --rename` both print first for base_work renamed Foundation.
+RENAMED = [
+    f"renamed .sessions/{BASE} -> .sessions/{FOUNDATION}",
+    f"rewrote the link in .sessions/{LATER}",
+    f"rewrote the link in .sessions/{NEXT}",
+]
 
 
 def porcelain(repo: Path) -> list[str]:
@@ -38,14 +36,6 @@ def staged(repo: Path, name: str) -> str:
 
 def committed(repo: Path, name: str, rev: str = "HEAD") -> str:
     return git(repo, "show", f"{rev}:.sessions/{name}")
-
-
-def git_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`git commit` as a user runs it, the hooks' message taken as it is prepared."""
-    env = {**os.environ, "GIT_EDITOR": "true"}
-    return subprocess.run(
-        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, env=env
-    )
 
 
 def linked_sessions(repo: Path) -> Path:
@@ -62,21 +52,15 @@ def linked_sessions(repo: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hooked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def linked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`git sess init` with its hooks, and the linked sessions, committed: once a module."""
-    with isolated_build(tmp_path_factory) as place:
-        repo = init_repository(place / "repo")
-        assert sess(repo, "init").code == 0
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "Set up sessions")
+    with hooked_build(tmp_path_factory) as repo:
         return linked_sessions(repo)
 
 
 @pytest.fixture
-def hooked(hooked_template: Path, tmp_path: Path) -> Path:
-    repo = copy_repository(hooked_template, tmp_path / "repo")
-    assert sess(repo, "hooks", "install").code == 0  # the copy's hooks name its own state
-    return repo
+def hooked(linked_template: Path, tmp_path: Path) -> Path:
+    return copy_hooked(linked_template, tmp_path)
 
 
 @pytest.fixture
@@ -94,9 +78,7 @@ def test_mv_stages_the_rename_links_mentions_and_index_and_the_hooks_commit_it(h
     result = sess(hooked, "mv", "base_work", "Foundation", "--text")
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
-        f"renamed .sessions/{BASE} -> .sessions/{FOUNDATION}",
-        f"rewrote the link in .sessions/{LATER}",
-        f"rewrote the link in .sessions/{NEXT}",
+        *RENAMED,
         f"rewrote mentions in .sessions/{NOTES}",
         "staged all of it (git commit records it)",
     ]
@@ -263,9 +245,7 @@ def test_update_title_rename_renames_stages_and_writes_the_rest_in_place(linked)
     )
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
-        f"renamed .sessions/{BASE} -> .sessions/{FOUNDATION}",
-        f"rewrote the link in .sessions/{LATER}",
-        f"rewrote the link in .sessions/{NEXT}",
+        *RENAMED,
         f"updated .sessions/{FOUNDATION}: status, title",
     ]
     text = (linked / ".sessions" / FOUNDATION).read_text()

@@ -7,12 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 from pathlib import Path
 
-import pytest
-from builders import export_text, session_name, state_dir, write_export
-from conftest import copy_repository, git, init_repository, isolated_build, sess, snapshot
+from builders import export_text, git_commit, session_name, state_dir, write_export
+from conftest import git, sess, snapshot
 
 GITHUB_TOKEN = "ghp_" + "a1B2c3D4" * 5
 MASKED = "ghp_…D4"
@@ -35,10 +33,6 @@ def write(repo: Path, slug: str, text: str) -> str:
     return f".sessions/{name}"
 
 
-def commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True)
-
-
 def check(repo: Path) -> tuple[int, list[str]]:
     """`git sess check`: exit code and the lines of the credentials it reports."""
     result = sess(repo, "check")
@@ -49,23 +43,6 @@ def check(repo: Path) -> tuple[int, list[str]]:
         if line.endswith(" looks like a credential"):
             found += lines[n : n + 2]  # and its hint
     return result.code, found
-
-
-@pytest.fixture(scope="module")
-def hooked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with isolated_build(tmp_path_factory) as place:
-        repo = init_repository(place / "repo")
-        assert sess(repo, "init").code == 0
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "Set up sessions")
-    return repo
-
-
-@pytest.fixture
-def hooked(hooked_template: Path, tmp_path: Path) -> Path:
-    repo = copy_repository(hooked_template, tmp_path / "repo")
-    assert sess(repo, "hooks", "install").code == 0
-    return repo
 
 
 # --- the hook: one pass ------------------------------------------------------------------
@@ -80,7 +57,7 @@ def test_credentials_are_refused_with_every_other_problem_at_once(hooked):
     git(hooked, "add", "-A")
     before = snapshot(hooked), git(hooked, "ls-files", "-s")
 
-    done = commit(hooked, "-m", "everything")
+    done = git_commit(hooked, "-m", "everything")
 
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
@@ -102,7 +79,7 @@ def test_credentials_alone_get_the_hint_about_credentials(hooked):
     second = write(hooked, "second", leaky("Second", f"again: {GITHUB_TOKEN}"))
     git(hooked, "add", "-A")
 
-    done = commit(hooked, "-m", "leaks")
+    done = git_commit(hooked, "-m", "leaks")
 
     assert done.returncode == 1
     assert done.stderr.splitlines()[:3] == [
@@ -116,7 +93,7 @@ def test_credentials_alone_get_the_hint_about_credentials(hooked):
 def test_the_hook_and_check_report_a_credential_in_the_same_words(hooked):
     path = write(hooked, "leak", leaky("Leak"))
     git(hooked, "add", "-A")
-    refused = commit(hooked, "-m", "leak").stderr.splitlines()[0]
+    refused = git_commit(hooked, "-m", "leak").stderr.splitlines()[0]
     code, reported = check(hooked)
     assert code == 1
     assert refused == f"git-sess: error: {path}:9: GitHub token {MASKED} looks like a credential"
@@ -239,7 +216,7 @@ def test_a_staged_export_with_conflict_markers_is_refused_for_the_conflict_alone
     )
     git(hooked, "add", "-A")
 
-    done = commit(hooked, "-m", "marked")
+    done = git_commit(hooked, "-m", "marked")
 
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("git-sess: error:")]

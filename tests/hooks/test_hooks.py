@@ -12,16 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from builders import export_text, session_name, write_export
-from conftest import (
-    assert_one_line_error,
-    copy_repository,
-    git,
-    init_repository,
-    isolated_build,
-    sess,
-    snapshot,
-)
+from builders import export_text, git_commit, session_name, write_export
+from conftest import assert_one_line_error, git, sess, snapshot
 
 from gitsess.hooks.install import HOOKS
 
@@ -50,12 +42,8 @@ def commit(
     repo: Path, *args: str, editor: bool = False, edit: bool = False
 ) -> subprocess.CompletedProcess[str]:
     """`editor`: the message is taken as prepared; `edit`: "edited " goes before it."""
-    env = None
-    if editor or edit:
-        env = {**os.environ, "GIT_EDITOR": "sed -i '1s/^/edited /'" if edit else "true"}
-    return subprocess.run(
-        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, env=env
-    )
+    chosen = "sed -i '1s/^/edited /'" if edit else "true" if editor else None
+    return git_commit(repo, *args, editor=chosen)
 
 
 def commit_export(
@@ -81,28 +69,6 @@ def subject(repo: Path, rev: str = "HEAD") -> str:
 
 def status(repo: Path) -> str:
     return git(repo, "status", "--porcelain")
-
-
-@pytest.fixture(scope="module")
-def hooked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`git sess init` (hooks included), everything it created committed: once a module."""
-    with isolated_build(tmp_path_factory) as place:
-        repo = init_repository(place / "repo")
-        assert sess(repo, "init").code == 0
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "Set up sessions")
-    return repo
-
-
-@pytest.fixture
-def hooked(hooked_template: Path, tmp_path: Path) -> Path:
-    """A copy of that repository for this test, its hooks brought up to date as after
-    moving a repository (each stub names its repository's state file): no other change."""
-    repo = copy_repository(hooked_template, tmp_path / "repo")
-    result = sess(repo, "hooks", "install")
-    assert result.code == 0, result.err
-    assert result.out.splitlines() == [f"updated {hook}" for hook in HOOK_NAMES], result.out
-    return repo
 
 
 def hooks_dir(repo: Path) -> Path:

@@ -9,69 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from builders import export_text, session_name, write_export
-from conftest import copy_repository, git, init_repository, isolated_build, sess
+from builders import TEMPLATE_BODY, git_commit, message, write_code, write_session
+from conftest import git, sess
 
 from gitsess.hooks.commits import _other_changes, _setup_in_diff
-
-TEMPLATE_BODY = (
-    "Session export with:\n"
-    "- Implementation details\n"
-    "- Technical decisions\n"
-    "- Issues and solutions\n"
-    "- Next steps\n"
-)
-
-
-def commit(repo: Path, *args: str, editor: str | None = "true") -> subprocess.CompletedProcess[str]:
-    """`git commit` (hooks running); `editor`: GIT_EDITOR, `true` takes the prepared
-    message as it is."""
-    env = {**os.environ, **({"GIT_EDITOR": editor} if editor else {})}
-    return subprocess.run(
-        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, env=env
-    )
-
-
-def message(repo: Path, rev: str = "HEAD") -> str:
-    return git(repo, "log", "-1", "--format=%B", rev)
-
-
-def write_session(
-    repo: Path, slug: str, status: str = "in-progress", date: str = "2026-03-01"
-) -> str:
-    """An export titled after `slug`; returns its id."""
-    name = session_name(slug, date)
-    title = slug.replace("_", " ").capitalize()
-    write_export(repo, name, export_text(title, date=date, status=status))
-    return name
-
-
-def write_code(repo: Path, *names: str) -> None:
-    for name in names:
-        path = repo / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"# {name}\n")
-
-
-@pytest.fixture(scope="module")
-def hooked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`git sess init` with hooks, everything it wrote committed: once a module."""
-    with isolated_build(tmp_path_factory) as place:
-        repo = init_repository(place / "repo")
-        assert sess(repo, "init").code == 0
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "Set up sessions")
-    return repo
-
-
-@pytest.fixture
-def hooked(hooked_template: Path, tmp_path: Path) -> Path:
-    """A copy for this test, its stubs rewritten for where the copy is."""
-    repo = copy_repository(hooked_template, tmp_path / "repo")
-    result = sess(repo, "hooks", "install")
-    assert result.code == 0, result.err
-    return repo
-
 
 # --- the first commit after init ---------------------------------------------------------
 
@@ -82,7 +23,7 @@ def test_first_commit_after_init_gets_the_documented_message(repo):
     assert result.code == 0, result.err
     git(repo, "add", ".sessions", ".gitattributes")
 
-    done = commit(repo)  # the message left to the hooks; `true` keeps what they prepared
+    done = git_commit(repo)  # the message left to the hooks; `true` keeps what they prepared
 
     assert done.returncode == 0, done.stderr
     assert message(repo) == f"Add session: DistilBERT training\n\n{TEMPLATE_BODY}\n"
@@ -101,7 +42,7 @@ def test_first_commit_lists_a_change_of_the_users_own_in_gitattributes(repo):
         handle.write("*.bin binary\n")  # beside init's lines, a line of the user's own
     git(repo, "add", ".sessions", ".gitattributes")
 
-    assert commit(repo).returncode == 0
+    assert git_commit(repo).returncode == 0
 
     assert message(repo) == (
         f"Add session: Work\n\n{TEMPLATE_BODY}\nAlso changes:\n- .gitattributes\n\n"
@@ -116,7 +57,7 @@ def test_export_with_code_gets_the_session_then_the_other_files(hooked):
     write_code(hooked, "src/parser.py", "tests/test_parser.py")
     git(hooked, "add", "-A")
 
-    assert commit(hooked).returncode == 0
+    assert git_commit(hooked).returncode == 0
 
     assert message(hooked) == (
         f"Add session: Parser\n\n{TEMPLATE_BODY}\n"
@@ -130,7 +71,7 @@ def test_the_prepared_message_is_in_the_editor_for_the_user_to_change(hooked):
     git(hooked, "add", "-A")
     editor = "sed -i -e '1s/^Add session: Parser/Parser, with its code/' -e '/^- src/d'"
 
-    assert commit(hooked, editor=editor).returncode == 0
+    assert git_commit(hooked, editor=editor).returncode == 0
 
     assert message(hooked) == f"Parser, with its code\n\n{TEMPLATE_BODY}\nAlso changes:\n\n"
 
@@ -141,7 +82,7 @@ def test_several_sessions_with_code_list_the_sessions_first(hooked):
     write_code(hooked, "app.py")
     git(hooked, "add", "-A")
 
-    assert commit(hooked).returncode == 0
+    assert git_commit(hooked).returncode == 0
 
     assert message(hooked) == (
         "Add 2 sessions\n\n- Add session: Alpha\n- Add session: Beta\n\nAlso changes:\n- app.py\n\n"
@@ -153,7 +94,7 @@ def test_a_long_list_of_other_files_is_cut_short(hooked):
     write_code(hooked, *(f"src/module_{n:02}.py" for n in range(14)))
     git(hooked, "add", "-A")
 
-    assert commit(hooked).returncode == 0
+    assert git_commit(hooked).returncode == 0
 
     also = message(hooked).split("Also changes:\n", 1)[1].strip().splitlines()
     assert also[:10] == [f"- src/module_{n:02}.py" for n in range(10)]
@@ -231,7 +172,7 @@ def test_a_message_given_or_amended_is_never_touched(hooked, args, expected):
     # (-m and -F open no editor; a message the hook had prepared would be the one edited)
     args = tuple(str(hooked.parent / a) if a in ("MESSAGE", "TEMPLATE") else a for a in args)
 
-    done = commit(hooked, *args, editor="sed -i '1s/^/edited /'")
+    done = git_commit(hooked, *args, editor="sed -i '1s/^/edited /'")
 
     assert done.returncode == 0, done.stderr
     assert message(hooked).splitlines()[0] == expected
@@ -242,18 +183,18 @@ def test_commit_template_config_is_never_touched_in_a_mixed_commit(hooked):
     git(hooked, "config", "commit.template", str(hooked.parent / "team"))
     _stage_mixed(hooked)
     # (git refuses a template left as it is: the user edits it)
-    assert commit(hooked, editor="sed -i '1s/^/edited /'").returncode == 0
+    assert git_commit(hooked, editor="sed -i '1s/^/edited /'").returncode == 0
     assert message(hooked) == "edited team template\n\n"
 
 
 def test_merge_and_squash_of_exports_with_code_keep_gits_messages(hooked):
     git(hooked, "checkout", "-q", "-b", "topic")
     _stage_mixed(hooked)
-    assert commit(hooked, "-m", "topic work").returncode == 0
+    assert git_commit(hooked, "-m", "topic work").returncode == 0
     git(hooked, "checkout", "-q", "main")
     write_code(hooked, "main.py")
     git(hooked, "add", "-A")
-    assert commit(hooked, "-m", "main work").returncode == 0
+    assert git_commit(hooked, "-m", "main work").returncode == 0
     git(hooked, "branch", "squashed", "main")
 
     merged = subprocess.run(
@@ -268,12 +209,12 @@ def test_merge_and_squash_of_exports_with_code_keep_gits_messages(hooked):
 
     git(hooked, "checkout", "-q", "squashed")
     git(hooked, "merge", "-q", "--squash", "topic")
-    assert commit(hooked).returncode == 0
+    assert git_commit(hooked).returncode == 0
     assert message(hooked).startswith("Squashed commit of the following:\n")
 
 
 def test_a_commit_with_no_session_change_keeps_gits_empty_message(hooked):
     write_code(hooked, "code.py")
     git(hooked, "add", "-A")
-    done = commit(hooked)  # `true` leaves git's empty message: git aborts, as without git sess
+    done = git_commit(hooked)  # `true` leaves git's empty message: git aborts, as without git sess
     assert done.returncode != 0 and "empty commit message" in done.stderr

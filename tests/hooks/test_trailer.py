@@ -3,37 +3,14 @@ while a session is in progress names it, for `git sess trace` (issue 18)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
-import pytest
-from builders import export_text, session_name, write_export
-from conftest import copy_repository, git, init_repository, isolated_build, sess
+from builders import TEMPLATE_BODY, git_commit, message, write_code, write_session
+from conftest import git, sess
 from test_architecture import heavy, loaded_by
 
 from gitsess.hooks.install import HOOKS
-
-TEMPLATE_BODY = (
-    "Session export with:\n"
-    "- Implementation details\n"
-    "- Technical decisions\n"
-    "- Issues and solutions\n"
-    "- Next steps\n"
-)
-
-
-def commit(repo: Path, *args: str, editor: str | None = "true") -> subprocess.CompletedProcess[str]:
-    """`git commit` (hooks running); `editor`: GIT_EDITOR, `true` takes the prepared
-    message as it is."""
-    env = {**os.environ, **({"GIT_EDITOR": editor} if editor else {})}
-    return subprocess.run(
-        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, env=env
-    )
-
-
-def message(repo: Path, rev: str = "HEAD") -> str:
-    return git(repo, "log", "-1", "--format=%B", rev)
 
 
 def trailers(repo: Path, rev: str = "HEAD") -> list[str]:
@@ -42,51 +19,21 @@ def trailers(repo: Path, rev: str = "HEAD") -> list[str]:
     return [line for line in out.splitlines() if line]
 
 
-def write_session(
-    repo: Path, slug: str, status: str = "in-progress", date: str = "2026-03-01"
-) -> str:
-    """An export titled after `slug`; returns its id."""
-    name = session_name(slug, date)
-    title = slug.replace("_", " ").capitalize()
-    write_export(repo, name, export_text(title, date=date, status=status))
-    return name
-
-
-def write_code(repo: Path, *names: str) -> None:
-    for name in names:
-        path = repo / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"# {name}\n")
-
-
-@pytest.fixture(scope="module")
-def hooked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`git sess init` with hooks, everything it wrote committed: once a module."""
-    with isolated_build(tmp_path_factory) as place:
-        repo = init_repository(place / "repo")
-        assert sess(repo, "init").code == 0
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "Set up sessions")
-    return repo
-
-
-@pytest.fixture
-def hooked(hooked_template: Path, tmp_path: Path) -> Path:
-    """A copy for this test, its stubs rewritten for where the copy is."""
-    repo = copy_repository(hooked_template, tmp_path / "repo")
-    result = sess(repo, "hooks", "install")
-    assert result.code == 0, result.err
-    return repo
-
-
 # --- the Session: trailer ----------------------------------------------------------------
+
+
+def commit_code(repo: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Write code at `name`, stage it alone and `git commit` it with `args`."""
+    write_code(repo, name)
+    git(repo, "add", name)
+    return git_commit(repo, *args)
 
 
 def _in_progress_with_code(repo: Path) -> str:
     """A session in progress (committed), then code staged; returns the session's id."""
     session = write_session(repo, "current")
     git(repo, "add", "-A")
-    assert commit(repo, "-m", "session").returncode == 0
+    assert git_commit(repo, "-m", "session").returncode == 0
     write_code(repo, "src/work.py")
     git(repo, "add", "-A")
     return session
@@ -94,7 +41,7 @@ def _in_progress_with_code(repo: Path) -> str:
 
 def test_no_trailer_unless_asked_for(hooked):
     _in_progress_with_code(hooked)
-    assert commit(hooked, "-m", "code").returncode == 0
+    assert git_commit(hooked, "-m", "code").returncode == 0
     assert message(hooked) == "code\n\n"
 
 
@@ -103,7 +50,7 @@ def test_trailer_names_the_session_in_progress_even_with_dash_m(hooked):
     write_session(hooked, "finished", status="complete", date="2026-04-01")
     session = _in_progress_with_code(hooked)
 
-    assert commit(hooked, "-m", "Parse the invoices").returncode == 0
+    assert git_commit(hooked, "-m", "Parse the invoices").returncode == 0
 
     assert message(hooked) == f"Parse the invoices\n\nSession: {session}\n\n"
     assert trailers(hooked) == [session]
@@ -113,13 +60,11 @@ def test_trailer_follows_the_current_session_pointer(hooked):
     git(hooked, "config", "sess.trailer", "true")
     older = write_session(hooked, "pointed_at", status="complete")
     current = _in_progress_with_code(hooked)
-    assert commit(hooked, "-m", "code").returncode == 0
+    assert git_commit(hooked, "-m", "code").returncode == 0
     assert trailers(hooked) == [current]
     (hooked / ".sessions" / ".current-session").write_text(older.removesuffix(".md") + "\n")
-    write_code(hooked, "src/more.py")
-    git(hooked, "add", "src/more.py")
 
-    assert commit(hooked, "-m", "more code").returncode == 0
+    assert commit_code(hooked, "src/more.py", "-m", "more code").returncode == 0
 
     assert trailers(hooked) == [older]
 
@@ -130,7 +75,7 @@ def test_trailer_goes_after_the_message_the_hooks_prepared(hooked):
     write_code(hooked, "app.py")
     git(hooked, "add", "-A")
 
-    assert commit(hooked).returncode == 0
+    assert git_commit(hooked).returncode == 0
 
     assert message(hooked) == (
         f"Add session: With code\n\n{TEMPLATE_BODY}\nAlso changes:\n- app.py\n\n"
@@ -142,27 +87,23 @@ def test_no_trailer_for_exports_alone_or_with_no_session_in_progress(hooked):
     git(hooked, "config", "sess.trailer", "true")
     write_session(hooked, "alone")
     git(hooked, "add", "-A")
-    assert commit(hooked, "-m", "exports alone").returncode == 0
+    assert git_commit(hooked, "-m", "exports alone").returncode == 0
     assert trailers(hooked) == []
     assert sess(hooked, "update", "alone", "--status", "complete").code == 0
     write_code(hooked, "code.py")
     git(hooked, "add", "-A")
-    assert commit(hooked, "-m", "nothing in progress").returncode == 0
+    assert git_commit(hooked, "-m", "nothing in progress").returncode == 0
     assert message(hooked) == "nothing in progress\n\n"
 
 
 def test_a_trailer_of_the_users_or_an_amend_never_makes_two(hooked):
     git(hooked, "config", "sess.trailer", "true")
     session = _in_progress_with_code(hooked)
-    assert commit(hooked, "-m", "mine\n\nSession: chosen-by-hand").returncode == 0
+    assert git_commit(hooked, "-m", "mine\n\nSession: chosen-by-hand").returncode == 0
     assert trailers(hooked) == ["chosen-by-hand"]
 
-    write_code(hooked, "src/more.py")
-    git(hooked, "add", "-A")
-    assert commit(hooked, "-m", "theirs").returncode == 0
-    write_code(hooked, "src/fix.py")
-    git(hooked, "add", "-A")
-    assert commit(hooked, "--amend", "--no-edit").returncode == 0
+    assert commit_code(hooked, "src/more.py", "-m", "theirs").returncode == 0
+    assert commit_code(hooked, "src/fix.py", "--amend", "--no-edit").returncode == 0
     assert trailers(hooked) == [session]
 
 
@@ -170,7 +111,7 @@ def test_an_abandoned_message_stays_empty(hooked):
     git(hooked, "config", "sess.trailer", "true")
     _in_progress_with_code(hooked)
     head = git(hooked, "rev-parse", "HEAD")
-    done = commit(hooked, "-v")  # comments and the diff below the scissors only
+    done = git_commit(hooked, "-v")  # comments and the diff below the scissors only
     assert done.returncode != 0 and "empty commit message" in done.stderr
     assert git(hooked, "rev-parse", "HEAD") == head
 
@@ -192,7 +133,7 @@ def test_no_trailer_on_merges_or_picks(hooked):
     subprocess.run(["git", "merge", "-q", "topic"], cwd=hooked, capture_output=True)
     (hooked / "shared.py").write_text("both\n")
     git(hooked, "add", "shared.py")
-    assert commit(hooked).returncode == 0
+    assert git_commit(hooked).returncode == 0
     assert trailers(hooked) == []
     assert message(hooked).startswith("Merge branch 'topic'")
 
@@ -201,14 +142,14 @@ def test_no_trailer_on_merges_or_picks(hooked):
     subprocess.run(["git", "cherry-pick", "topic"], cwd=hooked, capture_output=True)
     (hooked / "shared.py").write_text("picked\n")
     git(hooked, "add", "shared.py")
-    assert commit(hooked).returncode == 0
+    assert git_commit(hooked).returncode == 0
     assert message(hooked) == "topic\n\n"
 
 
 def test_a_value_that_is_not_a_boolean_is_reported_and_the_commit_made(hooked):
     git(hooked, "config", "sess.trailer", "sometimes")
     _in_progress_with_code(hooked)
-    done = commit(hooked, "-m", "code")
+    done = git_commit(hooked, "-m", "code")
     assert done.returncode == 0
     assert done.stderr == (
         "git-sess: warning: no Session: trailer: sess.trailer is 'sometimes', not true or false\n"
@@ -241,14 +182,14 @@ def test_the_commit_msg_hook_is_installed_and_starts_no_python_when_off(hooked):
     start = text.index("python=") + len("python=")
     stub.write_text(text[:start] + str(fake) + text[text.index("\n", start) :])
     _in_progress_with_code(hooked)
-    assert commit(hooked, "-m", "code").returncode == 0
+    assert git_commit(hooked, "-m", "code").returncode == 0
     assert not marker.exists()  # off: no Python
     git(hooked, "config", "sess.trailer", "true")
     write_session(hooked, "only_notes")
     git(hooked, "add", "-A")
-    assert commit(hooked, "-m", "notes").returncode == 0
+    assert git_commit(hooked, "-m", "notes").returncode == 0
     assert not marker.exists()  # on, but nothing outside the sessions directory
     write_code(hooked, "src/next.py")
     git(hooked, "add", "-A")
-    assert commit(hooked, "-m", "code").returncode == 0
+    assert git_commit(hooked, "-m", "code").returncode == 0
     assert marker.exists()

@@ -4,25 +4,17 @@ renamed exports, and hooks that run through husky."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from builders import new
+from builders import TEMPLATE_BODY, git_commit, husky_stubs, new
 from conftest import git, init_repository, sess
 
 from gitsess.hooks.commits import _setup_changes
+from gitsess.hooks.install import HOOKS
 
 CONTEXT = ".sessions/CONTEXT_MANAGEMENT.md"
-DOCUMENTED = (
-    "Add session: Root\n\n"
-    "Session export with:\n"
-    "- Implementation details\n"
-    "- Technical decisions\n"
-    "- Issues and solutions\n"
-    "- Next steps\n\n"
-)
+DOCUMENTED = f"Add session: Root\n\n{TEMPLATE_BODY}\n"
 
 
 def committed(repo: Path, rev: str = "HEAD") -> list[str]:
@@ -31,8 +23,7 @@ def committed(repo: Path, rev: str = "HEAD") -> list[str]:
 
 def plain_commit(repo: Path) -> None:
     """`git commit` with the message left to the hooks, the editor keeping it."""
-    env = {**os.environ, "GIT_EDITOR": "true"}
-    done = subprocess.run(["git", "commit", "-q"], cwd=repo, capture_output=True, env=env)
+    done = git_commit(repo)
     assert done.returncode == 0, done.stderr
 
 
@@ -196,18 +187,7 @@ def test_a_rename_that_keeps_the_title_names_the_files(hooked: Path):
 
 def husky(repo: Path) -> Path:
     """husky >= 9's layout, with a stub in .husky/_ for every hook git-sess has."""
-    stubs = repo / ".husky" / "_"
-    stubs.mkdir(parents=True)
-    (stubs / ".gitignore").write_text("*\n")
-    (stubs / "h").write_text(
-        '#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n'
-        '[ ! -f "$s" ] && exit 0\nsh -e "$s" "$@"\n'
-    )
-    for hook in ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-merge-commit",
-                 "post-commit", "post-merge", "post-checkout", "post-rewrite"):  # fmt: skip
-        (stubs / hook).write_text('#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n')
-    for path in stubs.iterdir():
-        path.chmod(0o755)
+    stubs = husky_stubs(repo, HOOKS)
     (repo / ".husky" / "pre-commit").write_text('echo "husky pre-commit: lint ok"\n')
     git(repo, "config", "core.hooksPath", ".husky/_")
     return stubs
