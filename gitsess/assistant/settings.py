@@ -23,7 +23,7 @@ from typing import Any
 
 from gitsess.assistant.locating import claude_home
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import decode_utf8, read_bytes, write_atomic
+from gitsess.core.files import decode_utf8, read_bytes, require_inside, write_atomic
 from gitsess.core.repo import Repo, set_excluded
 
 SCOPES = ("local", "shared", "user")
@@ -72,6 +72,17 @@ def settings_path(scope: str, root: Path | None) -> Path:
     return root / ".claude" / name
 
 
+def _checked_path(scope: str, repo: Repo | None) -> Path:
+    """The settings file of `scope`, refused when it is in the work tree but a
+    symbolic link (of the file or of `.claude`) leads out of it: a cloned
+    repository must not make install rewrite, or copy into a `.bak`, a file
+    elsewhere. The user's own file may be a link (to a dotfiles repository)."""
+    path = settings_path(scope, repo.root if repo else None)
+    if scope != "user" and repo is not None:
+        require_inside(path, repo.root)
+    return path
+
+
 def hook_command(scope: str, event: str) -> str:
     return _command(scope, f"hook claude {event}")
 
@@ -102,7 +113,7 @@ def is_our_status_line(setting: Any) -> bool:
 
 
 def install(scope: str, repo: Repo | None) -> SettingsChange:
-    path = settings_path(scope, repo.root if repo else None)
+    path = _checked_path(scope, repo)
     settings, original = _load(path)
     notes = _twice(scope, repo)
     hooks = _hooks_of(settings, path)
@@ -156,7 +167,7 @@ def _exclude_personal_files(repo: Repo) -> None:
 
 
 def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
-    path = settings_path(scope, repo.root if repo else None)
+    path = _checked_path(scope, repo)
     settings, original = _load(path)
     if is_our_status_line(settings.get("statusLine")):
         del settings["statusLine"]
@@ -233,7 +244,7 @@ def _remember_created(scope: str, repo: Repo | None, path: Path, created: bool |
 
 def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str] | None]:
     """Per event: `ours`, `ours and others`, `others`; None when the file is missing."""
-    path = settings_path(scope, repo.root if repo else None)
+    path = _checked_path(scope, repo)
     if not path.exists():
         return path, None
     settings, _ = _load(path)

@@ -12,6 +12,40 @@ from pathlib import Path
 from gitsess.core.errors import GitSessError
 
 
+def require_inside(path: Path, root: Path, shown: str | None = None) -> Path:
+    """`path` with its symbolic links resolved, when that stays inside the work
+    tree `root`; else a GitSessError naming it (`shown`, else its path from `root`).
+
+    The one rule for every file a cloned repository could hold as a link: a
+    link (the file, or any folder above it) to ~/.ssh or /etc is neither read
+    nor written through, so a checkout can never make git-sess copy or change
+    a file outside it. A link that stays inside is followed.
+    """
+    name = shown or _shown(path, root)
+    try:
+        resolved = path.resolve()
+        top = root.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop, before Python 3.13
+        raise GitSessError(
+            f"{name} is a loop of symbolic links",
+            f"remove the link ({name}) and run the command again",
+        ) from exc
+    if resolved != top and not resolved.is_relative_to(top):
+        raise GitSessError(
+            f"{name} leads outside the work tree (to {resolved}); git sess neither reads"
+            " nor writes through it",
+            f"make {name} a real file or directory inside the repository, or remove it",
+        )
+    return resolved
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def write_atomic(path: Path, data: str | bytes, *, durable: bool = True) -> None:
     """Replace `path` with `data` in one step, keeping the old file's mode.
 
