@@ -90,7 +90,8 @@ def _create_in_place(path: Path, data: str) -> None:
 
 
 def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
-    """A finished file beside `path` (same file system), with `path`'s mode."""
+    """A finished file, with `path`'s mode, on `path`'s file system (so that
+    os.replace and os.link into place stay atomic), where git never sees it."""
     import tempfile  # here, not at the top: read-only runs never pay for it
 
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -98,8 +99,9 @@ def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
+    directory, suffix = _scratch_place(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=directory)
     except OSError as exc:
         raise _write_error(path, exc) from exc
     try:
@@ -109,12 +111,77 @@ def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
                 handle.flush()
                 os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-    except BaseException as exc:  # ^C included: no `.name.*.tmp` is left behind
+    except BaseException as exc:  # ^C included: no temporary file is left behind
         _discard(tmp)
         if isinstance(exc, OSError):
             raise _write_error(path, exc) from exc
         raise
     return tmp
+
+
+SCRATCH = ("gitsess", "tmp")  # under the git directory
+IGNORED_SUFFIX = ".gitsess-tmp"  # beside the file, in a work tree whose git directory is afar
+EXCLUDE_LINE = f".*{IGNORED_SUFFIX}"
+
+
+def _scratch_place(directory: Path) -> tuple[Path, str]:
+    """Where the temporary file for a file in `directory` is written, and its suffix.
+
+    A temporary file in the work tree is picked up by a concurrent `git add -A`
+    and committed. So it goes to the git directory (`.git/gitsess/tmp`), which
+    is on the work tree's file system nearly always, and git never looks there.
+    Where it is not (a worktree or submodule whose `.git` file points to another
+    disk), a rename across file systems would not be atomic: the file is
+    written beside its target instead, with a name `.git/info/exclude` ignores.
+    Outside a work tree (~/.claude) it goes beside its target too.
+    """
+    git_dir = _git_dir_above(directory)
+    if git_dir is None:
+        return directory, ".tmp"
+    scratch = git_dir.joinpath(*SCRATCH)
+    try:
+        scratch.mkdir(parents=True, exist_ok=True)
+        if scratch.stat().st_dev == directory.stat().st_dev:
+            return scratch, ".tmp"
+    except OSError:  # a read-only git directory: beside the file, ignored by name
+        pass
+    _exclude_scratch_names(git_dir)
+    return directory, IGNORED_SUFFIX
+
+
+def _git_dir_above(directory: Path) -> Path | None:
+    """The git directory of the work tree holding `directory`, found the way git
+    finds it (a `.git` folder, or a `.git` file saying `gitdir: …`), without
+    running git: this is on every write."""
+    for folder in (directory, *directory.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():
+            try:
+                line = dot_git.read_text("utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            if not line.startswith("gitdir:"):
+                return None
+            return folder / line.removeprefix("gitdir:").strip()  # absolute stays absolute
+    return None
+
+
+def _exclude_scratch_names(git_dir: Path) -> None:
+    """Make git ignore `.*.gitsess-tmp` in every clone's work tree (the common
+    git directory's info/exclude, which worktrees share)."""
+    common = git_dir
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        common = git_dir / (git_dir / "commondir").read_text("utf-8").strip()
+    exclude = common / "info" / "exclude"
+    with contextlib.suppress(OSError):
+        text = exclude.read_text("utf-8", "replace") if exclude.is_file() else ""
+        if EXCLUDE_LINE not in text.splitlines():
+            exclude.parent.mkdir(parents=True, exist_ok=True)
+            separator = "" if not text or text.endswith("\n") else "\n"
+            with open(exclude, "a", encoding="utf-8") as handle:
+                handle.write(f"{separator}# git-sess: its temporary files\n{EXCLUDE_LINE}\n")
 
 
 def _discard(tmp: str) -> None:
