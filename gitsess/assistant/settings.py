@@ -207,7 +207,7 @@ def _save_or_remove(
 def _only_ours(path: Path) -> bool:
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     if not isinstance(settings, dict) or set(settings) - set(OWN_KEYS):
         return False
@@ -228,7 +228,7 @@ def _remember_created(scope: str, repo: Repo | None, path: Path, created: bool |
         record = repo.state_dir / CREATED_NAME
     try:
         known = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         known = []
     known = [k for k in known if isinstance(k, str)] if isinstance(known, list) else []
     key = str(path.absolute())
@@ -289,12 +289,17 @@ def scope_states(repo: Repo | None) -> list[ScopeState]:
 # --- reading and writing the file -----------------------------------------------------
 
 
+BOM = "\ufeff"  # kept where the file has one: every other byte stays, this one too
+
+
 def _load(path: Path) -> tuple[dict[str, Any], str | None]:
+    """The settings and the file's text (with its byte-order mark, if any)."""
     if not path.exists():
         return {}, None
-    text = decode_utf8(read_bytes(path), str(path))
+    data = read_bytes(path)
+    text = decode_utf8(data, str(path))
     try:
-        settings = json.loads(text) if text.strip() else {}
+        settings = _parse(text) if text.strip() else {}
     except json.JSONDecodeError as error:
         comments = re.search(r"(?:^|[\s{,\[])//|/\*", text)
         raise GitSessError(
@@ -303,12 +308,51 @@ def _load(path: Path) -> tuple[dict[str, Any], str | None]:
             if comments
             else f"fix line {error.lineno} of {path} and try again",
         ) from None
+    except RecursionError:
+        raise GitSessError(
+            f"{path}: JSON nested too deep to read; changed nothing",
+            f"fix {path}: Claude Code settings nest a few levels, not hundreds",
+        ) from None
+    except _DuplicateKey as duplicate:
+        where = _line_of_second(text, duplicate.key)
+        raise GitSessError(
+            f"{path}{where}: the key {json.dumps(duplicate.key)} appears twice in one object;"
+            " changed nothing",
+            f"merge the two into one in {path} (a JSON reader keeps only the last)",
+        ) from None
     if not isinstance(settings, dict):
         raise GitSessError(
             f"{path}: the settings are not a JSON object; changed nothing",
             f"make {path} an object: {{}}",
         )
-    return settings, text
+    return settings, (BOM + text if data.startswith(b"\xef\xbb\xbf") else text)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _parse(text: str) -> Any:
+    """json.loads, refusing a key given twice in one object: json.loads would
+    keep the last silently, and rewriting the file would lose the first."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in found:
+                raise _DuplicateKey(key)
+            found[key] = value
+        return found
+
+    return json.loads(text, object_pairs_hook=unique)
+
+
+def _line_of_second(text: str, key: str) -> str:
+    """`:LINE` of the second `"key":` in `text`, or "" when it cannot be told."""
+    spots = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
+    return f":{text.count(chr(10), 0, spots[1]) + 1}" if len(spots) > 1 else ""
 
 
 def _hooks_of(settings: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -349,9 +393,11 @@ def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
 
 
 def _save(path: Path, settings: dict[str, Any], original: str | None) -> SettingsChange:
-    if original is not None and json.loads(original or "{}") == settings:
+    mark = BOM if original is not None and original.startswith(BOM) else ""
+    content = original.removeprefix(BOM) if original is not None else None
+    if content is not None and (json.loads(content) if content.strip() else {}) == settings:
         return SettingsChange(path, changed=False, backup=None)
-    text = _with_members(original, settings)
+    text = mark + _with_members(content if content and content.strip() else None, settings)
     backup = None
     path.parent.mkdir(parents=True, exist_ok=True)
     if original is not None:

@@ -286,10 +286,18 @@ def describe_utf8_error(data: bytes, error: UnicodeDecodeError, label: str) -> t
 
 
 def _write_error(path: Path, exc: OSError) -> GitSessError:
-    return GitSessError(
-        f"cannot write {path}: {exc.strerror or exc}",
-        f"make {path.parent} writable (e.g. chmod u+w {path.parent}) and run the command again",
-    )
+    return GitSessError(f"cannot write {path}: {exc.strerror or exc}", write_hint(path, exc))
+
+
+def write_hint(path: Path, exc: OSError) -> str:
+    """The fix for a failed write, by its cause: a full disk is not a permission."""
+    folder = path.parent
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        cause = "the disk is full (ENOSPC)" if exc.errno == errno.ENOSPC else "over quota (EDQUOT)"
+        return f"{cause}: free space where {folder} is and run the command again"
+    if exc.errno == errno.EROFS:
+        return f"{folder} is on a read-only file system: mount it read-write, or work elsewhere"
+    return f"make {folder} writable (e.g. chmod u+w {folder}) and run the command again"
 
 
 def _umask() -> int:
