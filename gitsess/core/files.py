@@ -300,6 +300,20 @@ def write_hint(path: Path, exc: OSError) -> str:
     return f"make {folder} writable (e.g. chmod u+w {folder}) and run the command again"
 
 
+def access_error(exc: PermissionError) -> GitSessError:
+    """A file or folder git sess may not read or write (chmod 000 on its state
+    directory or search index, say), said in one line with the fix; the command
+    line and the git hooks turn any PermissionError into this."""
+    name = exc.filename or "a file git sess needs"
+    folder = Path(name).parent if exc.filename else None
+    return GitSessError(
+        f"cannot use {name}: {exc.strerror or 'permission denied'}",
+        f"give yourself access to it and its folder (chmod u+rwX {folder} {name})"
+        if folder
+        else "check the permissions of the repository and its .git directory",
+    )
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
