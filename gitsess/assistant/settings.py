@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.locating import claude_home
+from gitsess.assistant.settings_json import DuplicateKey, line_of_second, parse_json
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import decode_utf8, read_bytes, require_inside, write_atomic
 from gitsess.core.repo import Repo, set_excluded
@@ -299,7 +300,7 @@ def _load(path: Path) -> tuple[dict[str, Any], str | None]:
     data = read_bytes(path)
     text = decode_utf8(data, str(path))
     try:
-        settings = _parse(text) if text.strip() else {}
+        settings = parse_json(text) if text.strip() else {}
     except json.JSONDecodeError as error:
         comments = re.search(r"(?:^|[\s{,\[])//|/\*", text)
         raise GitSessError(
@@ -313,8 +314,8 @@ def _load(path: Path) -> tuple[dict[str, Any], str | None]:
             f"{path}: JSON nested too deep to read; changed nothing",
             f"fix {path}: Claude Code settings nest a few levels, not hundreds",
         ) from None
-    except _DuplicateKey as duplicate:
-        where = _line_of_second(text, duplicate.key)
+    except DuplicateKey as duplicate:
+        where = line_of_second(text, duplicate.key)
         raise GitSessError(
             f"{path}{where}: the key {json.dumps(duplicate.key)} appears twice in one object;"
             " changed nothing",
@@ -326,33 +327,6 @@ def _load(path: Path) -> tuple[dict[str, Any], str | None]:
             f"make {path} an object: {{}}",
         )
     return settings, (BOM + text if data.startswith(b"\xef\xbb\xbf") else text)
-
-
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _parse(text: str) -> Any:
-    """json.loads, refusing a key given twice in one object: json.loads would
-    keep the last silently, and rewriting the file would lose the first."""
-
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in found:
-                raise _DuplicateKey(key)
-            found[key] = value
-        return found
-
-    return json.loads(text, object_pairs_hook=unique)
-
-
-def _line_of_second(text: str, key: str) -> str:
-    """`:LINE` of the second `"key":` in `text`, or "" when it cannot be told."""
-    spots = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
-    return f":{text.count(chr(10), 0, spots[1]) + 1}" if len(spots) > 1 else ""
 
 
 def _hooks_of(settings: dict[str, Any], path: Path) -> dict[str, Any]:

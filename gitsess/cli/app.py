@@ -132,8 +132,8 @@ def _run(argv: list[str] | None) -> int:
     except PermissionError as denied:  # chmod 000 on a file or folder: no bug, a fix
         from gitsess.core.files import access_error
 
-        error = access_error(denied)
-        return exit_with(error.exit_code, error.lines, error.hint)
+        said = access_error(denied)
+        return exit_with(said.exit_code, said.lines, said.hint)
     except click.ClickException as error:
         if not isinstance(error, click.UsageError):  # e.g. a file click could not open
             return exit_with(ExitCode.ERROR, error.format_message())
