@@ -65,8 +65,16 @@ def write_checkpoint(workspace: Workspace, request: CheckpointRequest) -> Path:
     now = request.now or clock.now()
     description = " ".join((request.description or "").split()) or "Checkpoint"
     text = _checkpoint_text(workspace, request, description, now)
-    directory = workspace.checkpoints_path
-    directory.mkdir(exist_ok=True)
+    # The PreCompact hook writes here unasked: a linked folder must not lead out.
+    directory = workspace.inside(workspace.checkpoints_path)
+    try:
+        directory.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise GitSessError(
+            f"cannot create {workspace.relative(workspace.checkpoints_path)}/:"
+            f" {exc.strerror or exc}",
+            f"make {workspace.config.sessions_dir} writable and run the command again",
+        ) from exc
     stem = checkpoint_name(now, description)[: -len(".md")]
     for number in range(1, 100):
         path = directory / (f"{stem}.md" if number == 1 else f"{stem}_{number}.md")
@@ -186,7 +194,7 @@ def keep_compaction_summary(
     now = clock.now()
     found = latest_checkpoint(workspace, conversation.session_id)
     if found is not None:
-        path = workspace.repo.root / found.path
+        path = workspace.inside(workspace.repo.root / found.path)
         text = read_bytes(path).decode("utf-8", "replace")
         written_before = frontmatter_value(path, "trigger") is not None
         if written_before and SUMMARY_HEADING not in text and now - found.time <= COMPACTION_SPAN:

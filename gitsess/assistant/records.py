@@ -90,7 +90,7 @@ def _parse(line: bytes, counter: list[int]) -> dict[str, Any] | None:
         return None
     try:
         record = json.loads(line)
-    except ValueError:  # cut short, not JSON, not UTF-8
+    except (ValueError, RecursionError):  # cut short, not JSON, not UTF-8, nested too deep
         counter[0] += 1
         return None
     if not isinstance(record, dict):

@@ -306,6 +306,8 @@ MAX_OFFSET_SPAN = dt.timedelta(hours=26)
 
 
 def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    if directory.is_symlink():  # as checkpoint_catalog: never read through a link
+        return []
     try:
         with os.scandir(directory) as entries:
             return [e for e in entries if e.name.endswith(".md") and e.is_file()]

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.locating import claude_home
+from gitsess.assistant.settings_json import DuplicateKey, line_of_second, parse_json
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import decode_utf8, read_bytes, write_atomic
+from gitsess.core.files import decode_utf8, read_bytes, require_inside, write_atomic
 from gitsess.core.repo import Repo, set_excluded
 
 SCOPES = ("local", "shared", "user")
@@ -72,6 +73,17 @@ def settings_path(scope: str, root: Path | None) -> Path:
     return root / ".claude" / name
 
 
+def _checked_path(scope: str, repo: Repo | None) -> Path:
+    """The settings file of `scope`, refused when it is in the work tree but a
+    symbolic link (of the file or of `.claude`) leads out of it: a cloned
+    repository must not make install rewrite, or copy into a `.bak`, a file
+    elsewhere. The user's own file may be a link (to a dotfiles repository)."""
+    path = settings_path(scope, repo.root if repo else None)
+    if scope != "user" and repo is not None:
+        require_inside(path, repo.root)
+    return path
+
+
 def hook_command(scope: str, event: str) -> str:
     return _command(scope, f"hook claude {event}")
 
@@ -102,7 +114,7 @@ def is_our_status_line(setting: Any) -> bool:
 
 
 def install(scope: str, repo: Repo | None) -> SettingsChange:
-    path = settings_path(scope, repo.root if repo else None)
+    path = _checked_path(scope, repo)
     settings, original = _load(path)
     notes = _twice(scope, repo)
     hooks = _hooks_of(settings, path)
@@ -156,7 +168,7 @@ def _exclude_personal_files(repo: Repo) -> None:
 
 
 def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
-    path = settings_path(scope, repo.root if repo else None)
+    path = _checked_path(scope, repo)
     settings, original = _load(path)
     if is_our_status_line(settings.get("statusLine")):
         del settings["statusLine"]
@@ -196,7 +208,7 @@ def _save_or_remove(
 def _only_ours(path: Path) -> bool:
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     if not isinstance(settings, dict) or set(settings) - set(OWN_KEYS):
         return False
@@ -217,7 +229,7 @@ def _remember_created(scope: str, repo: Repo | None, path: Path, created: bool |
         record = repo.state_dir / CREATED_NAME
     try:
         known = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         known = []
     known = [k for k in known if isinstance(k, str)] if isinstance(known, list) else []
     key = str(path.absolute())
@@ -233,7 +245,7 @@ def _remember_created(scope: str, repo: Repo | None, path: Path, created: bool |
 
 def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str] | None]:
     """Per event: `ours`, `ours and others`, `others`; None when the file is missing."""
-    path = settings_path(scope, repo.root if repo else None)
+    path = _checked_path(scope, repo)
     if not path.exists():
         return path, None
     settings, _ = _load(path)
@@ -278,12 +290,17 @@ def scope_states(repo: Repo | None) -> list[ScopeState]:
 # --- reading and writing the file -----------------------------------------------------
 
 
+BOM = "\ufeff"  # kept where the file has one: every other byte stays, this one too
+
+
 def _load(path: Path) -> tuple[dict[str, Any], str | None]:
+    """The settings and the file's text (with its byte-order mark, if any)."""
     if not path.exists():
         return {}, None
-    text = decode_utf8(read_bytes(path), str(path))
+    data = read_bytes(path)
+    text = decode_utf8(data, str(path))
     try:
-        settings = json.loads(text) if text.strip() else {}
+        settings = parse_json(text) if text.strip() else {}
     except json.JSONDecodeError as error:
         comments = re.search(r"(?:^|[\s{,\[])//|/\*", text)
         raise GitSessError(
@@ -292,12 +309,24 @@ def _load(path: Path) -> tuple[dict[str, Any], str | None]:
             if comments
             else f"fix line {error.lineno} of {path} and try again",
         ) from None
+    except RecursionError:
+        raise GitSessError(
+            f"{path}: JSON nested too deep to read; changed nothing",
+            f"fix {path}: Claude Code settings nest a few levels, not hundreds",
+        ) from None
+    except DuplicateKey as duplicate:
+        where = line_of_second(text, duplicate.key)
+        raise GitSessError(
+            f"{path}{where}: the key {json.dumps(duplicate.key)} appears twice in one object;"
+            " changed nothing",
+            f"merge the two into one in {path} (a JSON reader keeps only the last)",
+        ) from None
     if not isinstance(settings, dict):
         raise GitSessError(
             f"{path}: the settings are not a JSON object; changed nothing",
             f"make {path} an object: {{}}",
         )
-    return settings, text
+    return settings, (BOM + text if data.startswith(b"\xef\xbb\xbf") else text)
 
 
 def _hooks_of(settings: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -338,9 +367,11 @@ def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
 
 
 def _save(path: Path, settings: dict[str, Any], original: str | None) -> SettingsChange:
-    if original is not None and json.loads(original or "{}") == settings:
+    mark = BOM if original is not None and original.startswith(BOM) else ""
+    content = original.removeprefix(BOM) if original is not None else None
+    if content is not None and (json.loads(content) if content.strip() else {}) == settings:
         return SettingsChange(path, changed=False, backup=None)
-    text = _with_members(original, settings)
+    text = mark + _with_members(content if content and content.strip() else None, settings)
     backup = None
     path.parent.mkdir(parents=True, exist_ok=True)
     if original is not None:

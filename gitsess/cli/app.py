@@ -129,6 +129,11 @@ def _run(argv: list[str] | None) -> int:
         cli.main(args=argv, prog_name="git sess", standalone_mode=False)
     except GitSessError as error:
         return exit_with(error.exit_code, error.lines, error.hint)
+    except PermissionError as denied:  # chmod 000 on a file or folder: no bug, a fix
+        from gitsess.core.files import access_error
+
+        said = access_error(denied)
+        return exit_with(said.exit_code, said.lines, said.hint)
     except click.ClickException as error:
         if not isinstance(error, click.UsageError):  # e.g. a file click could not open
             return exit_with(ExitCode.ERROR, error.format_message())

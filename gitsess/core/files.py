@@ -12,6 +12,40 @@ from pathlib import Path
 from gitsess.core.errors import GitSessError
 
 
+def require_inside(path: Path, root: Path, shown: str | None = None) -> Path:
+    """`path` with its symbolic links resolved, when that stays inside the work
+    tree `root`; else a GitSessError naming it (`shown`, else its path from `root`).
+
+    The one rule for every file a cloned repository could hold as a link: a
+    link (the file, or any folder above it) to ~/.ssh or /etc is neither read
+    nor written through, so a checkout can never make git-sess copy or change
+    a file outside it. A link that stays inside is followed.
+    """
+    name = shown or _shown(path, root)
+    try:
+        resolved = path.resolve()
+        top = root.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop, before Python 3.13
+        raise GitSessError(
+            f"{name} is a loop of symbolic links",
+            f"remove the link ({name}) and run the command again",
+        ) from exc
+    if resolved != top and not resolved.is_relative_to(top):
+        raise GitSessError(
+            f"{name} leads outside the work tree (to {resolved}); git sess neither reads"
+            " nor writes through it",
+            f"make {name} a real file or directory inside the repository, or remove it",
+        )
+    return resolved
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def write_atomic(path: Path, data: str | bytes, *, durable: bool = True) -> None:
     """Replace `path` with `data` in one step, keeping the old file's mode.
 
@@ -56,7 +90,8 @@ def _create_in_place(path: Path, data: str) -> None:
 
 
 def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
-    """A finished file beside `path` (same file system), with `path`'s mode."""
+    """A finished file, with `path`'s mode, on `path`'s file system (so that
+    os.replace and os.link into place stay atomic), where git never sees it."""
     import tempfile  # here, not at the top: read-only runs never pay for it
 
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -64,8 +99,9 @@ def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
+    directory, suffix = _scratch_place(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=directory)
     except OSError as exc:
         raise _write_error(path, exc) from exc
     try:
@@ -75,12 +111,77 @@ def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
                 handle.flush()
                 os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-    except BaseException as exc:  # ^C included: no `.name.*.tmp` is left behind
+    except BaseException as exc:  # ^C included: no temporary file is left behind
         _discard(tmp)
         if isinstance(exc, OSError):
             raise _write_error(path, exc) from exc
         raise
     return tmp
+
+
+SCRATCH = ("gitsess", "tmp")  # under the git directory
+IGNORED_SUFFIX = ".gitsess-tmp"  # beside the file, in a work tree whose git directory is afar
+EXCLUDE_LINE = f".*{IGNORED_SUFFIX}"
+
+
+def _scratch_place(directory: Path) -> tuple[Path, str]:
+    """Where the temporary file for a file in `directory` is written, and its suffix.
+
+    A temporary file in the work tree is picked up by a concurrent `git add -A`
+    and committed. So it goes to the git directory (`.git/gitsess/tmp`), which
+    is on the work tree's file system nearly always, and git never looks there.
+    Where it is not (a worktree or submodule whose `.git` file points to another
+    disk), a rename across file systems would not be atomic: the file is
+    written beside its target instead, with a name `.git/info/exclude` ignores.
+    Outside a work tree (~/.claude) it goes beside its target too.
+    """
+    git_dir = _git_dir_above(directory)
+    if git_dir is None:
+        return directory, ".tmp"
+    scratch = git_dir.joinpath(*SCRATCH)
+    try:
+        scratch.mkdir(parents=True, exist_ok=True)
+        if scratch.stat().st_dev == directory.stat().st_dev:
+            return scratch, ".tmp"
+    except OSError:  # a read-only git directory: beside the file, ignored by name
+        pass
+    _exclude_scratch_names(git_dir)
+    return directory, IGNORED_SUFFIX
+
+
+def _git_dir_above(directory: Path) -> Path | None:
+    """The git directory of the work tree holding `directory`, found the way git
+    finds it (a `.git` folder, or a `.git` file saying `gitdir: …`), without
+    running git: this is on every write."""
+    for folder in (directory, *directory.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():
+            try:
+                line = dot_git.read_text("utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            if not line.startswith("gitdir:"):
+                return None
+            return folder / line.removeprefix("gitdir:").strip()  # absolute stays absolute
+    return None
+
+
+def _exclude_scratch_names(git_dir: Path) -> None:
+    """Make git ignore `.*.gitsess-tmp` in every clone's work tree (the common
+    git directory's info/exclude, which worktrees share)."""
+    common = git_dir
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        common = git_dir / (git_dir / "commondir").read_text("utf-8").strip()
+    exclude = common / "info" / "exclude"
+    with contextlib.suppress(OSError):
+        text = exclude.read_text("utf-8", "replace") if exclude.is_file() else ""
+        if EXCLUDE_LINE not in text.splitlines():
+            exclude.parent.mkdir(parents=True, exist_ok=True)
+            separator = "" if not text or text.endswith("\n") else "\n"
+            with open(exclude, "a", encoding="utf-8") as handle:
+                handle.write(f"{separator}# git-sess: its temporary files\n{EXCLUDE_LINE}\n")
 
 
 def _discard(tmp: str) -> None:
@@ -185,9 +286,31 @@ def describe_utf8_error(data: bytes, error: UnicodeDecodeError, label: str) -> t
 
 
 def _write_error(path: Path, exc: OSError) -> GitSessError:
+    return GitSessError(f"cannot write {path}: {exc.strerror or exc}", write_hint(path, exc))
+
+
+def write_hint(path: Path, exc: OSError) -> str:
+    """The fix for a failed write, by its cause: a full disk is not a permission."""
+    folder = path.parent
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        cause = "the disk is full (ENOSPC)" if exc.errno == errno.ENOSPC else "over quota (EDQUOT)"
+        return f"{cause}: free space where {folder} is and run the command again"
+    if exc.errno == errno.EROFS:
+        return f"{folder} is on a read-only file system: mount it read-write, or work elsewhere"
+    return f"make {folder} writable (e.g. chmod u+w {folder}) and run the command again"
+
+
+def access_error(exc: PermissionError) -> GitSessError:
+    """A file or folder git sess may not read or write (chmod 000 on its state
+    directory or search index, say), said in one line with the fix; the command
+    line and the git hooks turn any PermissionError into this."""
+    name = exc.filename or "a file git sess needs"
+    folder = Path(name).parent if exc.filename else None
     return GitSessError(
-        f"cannot write {path}: {exc.strerror or exc}",
-        f"make {path.parent} writable (e.g. chmod u+w {path.parent}) and run the command again",
+        f"cannot use {name}: {exc.strerror or 'permission denied'}",
+        f"give yourself access to it and its folder (chmod u+rwX {folder} {name})"
+        if folder
+        else "check the permissions of the repository and its .git directory",
     )
 
 

@@ -263,7 +263,9 @@ def _guidance(workspace: Workspace) -> Guidance:
     def lines(kind: str | None) -> frozenset[str]:
         try:
             text, _ = load_template(
-                session_template_name(kind or "feature"), workspace.templates_path
+                session_template_name(kind or "feature"),
+                workspace.templates_path,
+                workspace.repo.root,
             )
         except GitSessError:
             return frozenset()  # a type of the repository's own, with no template

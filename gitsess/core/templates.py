@@ -11,13 +11,14 @@ through `importlib.resources`.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import decode_utf8, read_bytes
+from gitsess.core.files import decode_utf8, read_bytes, require_inside
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -36,8 +37,11 @@ def session_template_name(kind: str) -> str:
     return f"session-{kind}.md"
 
 
-def load_template(name: str, override_dir: Path) -> tuple[str, str]:
-    """The template text and where it came from (for error messages)."""
+def load_template(name: str, override_dir: Path, root: Path | None = None) -> tuple[str, str]:
+    """The template text and where it came from (for error messages). `root`:
+    the work tree, which a linked templates folder must not lead out of."""
+    if root is not None and os.path.lexists(override_dir):
+        require_inside(override_dir, root)  # a linked folder: ~/.ssh as "templates"
     override = override_dir / name
     if override.is_symlink():  # a cloned repository could point it at ~/.ssh/id_rsa
         raise GitSessError(

@@ -20,7 +20,13 @@ from gitsess.core.catalog import (
 )
 from gitsess.core.config import Config, load_config
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import decode_utf8, exclusive_lock, read_bytes, write_atomic
+from gitsess.core.files import (
+    decode_utf8,
+    exclusive_lock,
+    read_bytes,
+    require_inside,
+    write_atomic,
+)
 from gitsess.core.model import Session
 from gitsess.core.repo import Repo, discover
 
@@ -94,12 +100,11 @@ class Workspace:
 
     def refuse_escape(self) -> None:
         """A cloned repository may hold `.sessions -> /somewhere`: never follow it out."""
-        resolved = self.sessions_path.resolve()
-        if not resolved.is_relative_to(self.repo.root.resolve()):
-            raise GitSessError(
-                f"{self.config.sessions_dir} leads outside the work tree (to {resolved})",
-                f"make {self.config.sessions_dir} a real directory inside the repository",
-            )
+        require_inside(self.sessions_path, self.repo.root, self.config.sessions_dir)
+
+    def inside(self, path: Path) -> Path:
+        """`path` resolved, refused if a symbolic link leads it out of the work tree."""
+        return require_inside(path, self.repo.root)
 
     def write_lock(self) -> contextlib.AbstractContextManager[None]:
         """Held by every command that changes sessions or the index."""
@@ -112,7 +117,7 @@ class Workspace:
             templates as templates,  # importlib.resources: only commands that write need it
         )
 
-        text, source = templates.load_template(name, self.templates_path)
+        text, source = templates.load_template(name, self.templates_path, self.repo.root)
         if body_only and text.startswith("---"):
             raise GitSessError(
                 f"{source}:1: a session template holds the body only;"

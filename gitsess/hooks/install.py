@@ -397,7 +397,7 @@ def install_merge_driver(workspace: Workspace) -> list[str]:
         repo.git("config", f"merge.{MERGE_DRIVER}.name", "git-sess session index")
         repo.git("config", f"merge.{MERGE_DRIVER}.driver", driver)
         changed.append(f"configured merge.{MERGE_DRIVER}.driver")
-    attributes = repo.root / ".gitattributes"
+    attributes = workspace.inside(repo.root / ".gitattributes")  # a link out: refused
     text = (
         attributes.read_bytes().decode("utf-8", "surrogateescape") if attributes.is_file() else ""
     )
@@ -408,7 +408,7 @@ def install_merge_driver(workspace: Workspace) -> list[str]:
             _no_newline_marker(workspace).write_text("")
         block = separator + "\n".join(lines) + "\n"
         write_atomic(attributes, (text + block).encode("utf-8", "surrogateescape"))
-        changed.append(f"added the merge driver for the index to {attributes.name}")
+        changed.append("added the merge driver for the index to .gitattributes")
     return changed
 
 
@@ -418,15 +418,15 @@ def _uninstall_merge_driver(workspace: Workspace) -> list[str]:
     if repo.git("config", "--get", f"merge.{MERGE_DRIVER}.driver", check=False).strip():
         repo.git("config", "--remove-section", f"merge.{MERGE_DRIVER}", check=False)
         changed.append(f"removed merge.{MERGE_DRIVER} from the configuration")
-    attributes = repo.root / ".gitattributes"
+    attributes = workspace.inside(repo.root / ".gitattributes")
     if not attributes.is_file():
         return changed
     text = attributes.read_bytes().decode("utf-8", "surrogateescape")
     block = "\n".join(_attributes_lines(workspace)) + "\n"
-    if block in repo.git("cat-file", "-p", f"HEAD:{attributes.name}", check=False):
+    if block in repo.git("cat-file", "-p", "HEAD:.gitattributes", check=False):
         # Committed, the lines are every clone's: uninstalling here is this clone's affair.
         changed.append(
-            f"kept the merge driver lines in {attributes.name}: they are committed, for every"
+            "kept the merge driver lines in .gitattributes: they are committed, for every"
             " clone (without the driver, git merges the index as text)"
         )
         return changed
@@ -440,10 +440,10 @@ def _uninstall_merge_driver(workspace: Workspace) -> list[str]:
         kept = text[:start] + text[end:]
         if kept:
             write_atomic(attributes, kept.encode("utf-8", "surrogateescape"))
-            changed.append(f"removed the merge driver lines from {attributes.name}")
+            changed.append("removed the merge driver lines from .gitattributes")
         else:
             attributes.unlink()  # git sess created it
-            changed.append(f"deleted {attributes.name} (git sess had created it)")
+            changed.append("deleted .gitattributes (git sess had created it)")
     return changed
 
 

@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         if hook not in REFUSING:
             return ExitCode.OK  # after the fact: a failure here could only get in git's way
         hints: list[str | None]
+        if isinstance(error, PermissionError):  # chmod 000: said as a fix, not a bug
+            from gitsess.core.files import access_error
+
+            error = access_error(error)
         if isinstance(error, GitSessError):
             code, lines, hints = error.exit_code, error.lines, [error.hint]
         else:

@@ -232,7 +232,11 @@ class SearchIndex:
         the new one if it was complete (its manifest is written last), else the old."""
         for pattern in BUILD_LEFTOVERS:
             for candidate in sorted(self.path.parent.glob(pattern)):
-                if (candidate / MANIFEST).is_file():
+                try:  # one left unreadable (chmod 000) is no index: rebuilt instead
+                    complete = (candidate / MANIFEST).is_file()
+                except OSError:
+                    continue
+                if complete:
                     os.rename(candidate, self.path)
                     return
 

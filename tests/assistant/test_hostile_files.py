@@ -1,0 +1,107 @@
+"""What a pasted transcript or a hand-edited settings file can bring: each ends
+in a one-line error (or a skipped line), never a crash (exit 3)."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import pytest
+from conftest import assert_one_line_error, sess, snapshot
+
+from gitsess.core.files import write_hint
+
+DEEP_ARRAY = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECT = '{"a":' * 100_000 + "1" + "}" * 100_000
+
+
+def transcript(tmp_path: Path, repo: Path) -> Path:
+    """A transcript with one sound prompt and two lines nested 100,000 deep."""
+    prompt = {
+        "type": "user",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "sessionId": "abc",
+        "cwd": str(repo),
+        "message": {"role": "user", "content": "Fix the parser"},
+    }
+    path = tmp_path / "abc.jsonl"
+    path.write_text("\n".join([json.dumps(prompt), DEEP_ARRAY, DEEP_OBJECT]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status", "--transcript"),
+        ("time", "--transcript"),
+        ("new", "Deep", "--from-transcript"),
+        ("checkpoint", "--from-transcript"),
+    ],
+)
+def test_a_transcript_line_nested_100000_deep_is_skipped(sessions, tmp_path, args):
+    path = transcript(tmp_path, sessions)
+    result = sess(sessions, *args, str(path))
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err and "unexpected" not in result.err
+
+
+def test_status_counts_the_deep_lines_as_skipped(sessions, tmp_path):
+    path = transcript(tmp_path, sessions)
+    shown = json.loads(sess(sessions, "status", "--json", "--transcript", str(path)).out)
+    assert shown["transcript"]["skipped_lines"] == 2
+
+
+def settings_file(repo: Path, content: bytes) -> Path:
+    path = repo / ".claude" / "settings.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    "content, fragments",
+    [
+        (DEEP_ARRAY.encode(), ("settings.json: JSON nested too deep to read",)),
+        (
+            b'{"hooks": {"Stop": []},\n "model": "opus",\n "hooks": {}}\n',
+            ('settings.json:3: the key "hooks" appears twice in one object',),
+        ),
+        (b'{"env": {"A": "1", "A": "2"}}\n', ('the key "A" appears twice',)),
+    ],
+)
+def test_settings_that_cannot_be_rewritten_safely_are_refused(sessions, content, fragments):
+    settings_file(sessions, content)
+    before = snapshot(sessions)
+    for command in ("install", "uninstall"):
+        assert_one_line_error(sess(sessions, "assistant", command, "--shared"), *fragments)
+    assert snapshot(sessions) == before
+
+
+def test_whitespace_only_settings_are_an_empty_file(sessions):
+    path = settings_file(sessions, b"  \n\n")
+    result = sess(sessions, "assistant", "install", "--shared")
+    assert result.code == 0, result.err
+    assert "PreCompact" in json.loads(path.read_text())["hooks"]
+    assert path.with_name("settings.json.bak").read_bytes() == b"  \n\n"
+
+
+def test_a_byte_order_mark_is_kept(sessions):
+    path = settings_file(sessions, b'\xef\xbb\xbf{\n  "model": "opus"\n}\n')
+    assert sess(sessions, "assistant", "install", "--shared").code == 0
+    installed = path.read_bytes()
+    assert installed.startswith(b'\xef\xbb\xbf{\n  "model": "opus",\n  "hooks": {')
+    assert sess(sessions, "assistant", "uninstall", "--shared").code == 0
+    assert path.read_bytes() == b'\xef\xbb\xbf{\n  "model": "opus"\n}\n'
+
+
+@pytest.mark.parametrize(
+    "code, said",
+    [
+        (errno.ENOSPC, "the disk is full (ENOSPC)"),
+        (errno.EROFS, "read-only file system"),
+        (errno.EACCES, "make /repo/.git/gitsess writable"),
+    ],
+)
+def test_a_failed_write_names_its_cause(code, said):
+    assert said in write_hint(Path("/repo/.git/gitsess/x.json"), OSError(code, "failed"))
