@@ -5,11 +5,16 @@ hooks run, with the documented message (DESIGN.md §3.4) that commits.py makes.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from gitsess.core.catalog import require_sessions_dir
-from gitsess.core.errors import GitSessError
+from gitsess.core.errors import GitSessError, warn
 from gitsess.core.names import is_export_name
 from gitsess.core.repo import changed_paths, git_process
 from gitsess.core.workspace import CONTEXT_FILE, Workspace
@@ -20,7 +25,10 @@ from gitsess.hooks.commits import (
     staged_setup,
     without_setup,
 )
-from gitsess.hooks.staged import is_checkpoint_path, read_staged, staged_entries
+from gitsess.hooks.staged import is_checkpoint_path, read_staged
+
+_LOCK_TRIES = 50  # git's index.lock, held by another git command: up to 5 s
+_LOCK_WAIT_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,11 @@ def commit_sessions(
         )
     pending = _unstaged_setup(workspace, staged)
     saved = _index_entries(workspace, [*paths, index_path, *pending])
+    # What HEAD was: a commit by another process while this one runs may hold
+    # what we staged, and taking it out of the staging area then would make the
+    # next commit delete it from HEAD.
+    head = _head(workspace)
+    ours: dict[str, str] | None = None  # the entries as we staged them
     notes: list[str] = []
     try:
         # A deletion already staged (`git rm`) is in neither: git add would refuse it.
@@ -88,11 +101,12 @@ def commit_sessions(
         ]
         if present:
             repo.git("add", "-A", "--", *present)
-        setup = _stage_setup(workspace, pending, saved, notes)
+        setup = _stage_setup(workspace, pending, saved, head, notes)
         if verify and _our_pre_commit_installed(workspace):
             tree = read_staged(repo, workspace.config.sessions_dir)
         else:  # no hook will validate and index them: do its work here
             tree = prepare_commit(workspace, refuse=verify).tree
+        ours = _index_entries(workspace, list(saved))
         from gitsess.hooks.install import BYPASS_VARIABLE
 
         message = session_message(workspace, tree)
@@ -115,7 +129,7 @@ def commit_sessions(
                 "fix what it reports, then run git sess commit again",
             )
     except BaseException:
-        _restore_index_entries(workspace, saved)
+        _restore_index_entries(workspace, saved, ours, head)
         raise
     summary = repo.git("log", "-1", "--format=%h %s").strip()
     return CommitResult(summary=summary, paths=paths, setup=setup, notes=notes)
@@ -142,7 +156,11 @@ def _unstaged_setup(workspace: Workspace, staged: list[str]) -> list[str]:
 
 
 def _stage_setup(
-    workspace: Workspace, pending: list[str], saved: dict[str, str], notes: list[str]
+    workspace: Workspace,
+    pending: list[str],
+    saved: dict[str, str],
+    head: str,
+    notes: list[str],
 ) -> list[str]:
     """Stage what of `pending` is git sess init's setup not yet committed (a new
     CONTEXT_MANAGEMENT.md, .gitattributes changed only by the merge-driver lines),
@@ -155,7 +173,7 @@ def _stage_setup(
     git_process(workspace.repo.root, ["add", "--", *pending], check=False)
     found = staged_setup(workspace, pending)
     setup = [path for path in pending if found.get(path)]
-    _restore_index_entries(workspace, {p: saved[p] for p in pending if p not in setup})
+    _restore_index_entries(workspace, {p: saved[p] for p in pending if p not in setup}, None, head)
     if found.get(ATTRIBUTES) is False:
         notes.append(
             f"{ATTRIBUTES} was left out: it changes more than git sess's merge-driver lines;"
@@ -196,22 +214,82 @@ def _staged_paths(workspace: Workspace) -> list[str]:
     return [path for path in out.split("\0") if path]
 
 
-def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
+def _index_entries(
+    workspace: Workspace, paths: list[str], env: dict[str, str] | None = None
+) -> dict[str, str]:
     """Each path's staging-area entry as `update-index --index-info` reads it
-    (a zero mode removes a path that had none)."""
-    entries = staged_entries(workspace.repo, *paths)
+    (a zero mode removes a path that had none); `env` may name another index."""
+    args = ["--literal-pathspecs", "ls-files", "-s", "-z", "--", *paths]
+    out = git_process(workspace.repo.root, args, env=env).stdout.decode("utf-8", "surrogateescape")
+    found = {}
+    for record in filter(None, out.split("\0")):
+        meta, _, path = record.partition("\t")
+        found[path] = f"{meta}\t{path}"
     algorithm = workspace.repo.git("rev-parse", "--show-object-format").strip()
     absent = "0" * (64 if algorithm == "sha256" else 40)
-    return {
-        path: entries[path].index_info(path) if path in entries else f"0 {absent}\t{path}"
-        for path in paths
-    }
+    return {path: found.get(path, f"0 {absent}\t{path}") for path in paths}
 
 
-def _restore_index_entries(workspace: Workspace, saved: dict[str, str]) -> None:
-    """Put the staging area back as it was for these paths."""
-    lines = "".join(entry + "\0" for entry in saved.values())
-    git_process(workspace.repo.root, ["update-index", "-z", "--index-info"], input=lines.encode())
+def _head(workspace: Workspace) -> str:
+    return workspace.repo.git("rev-parse", "-q", "--verify", "HEAD", check=False).strip()
+
+
+def _restore_index_entries(
+    workspace: Workspace, saved: dict[str, str], ours: dict[str, str] | None, head: str
+) -> None:
+    """Put back the staging-area entries of `saved` that are still as we staged
+    them (`ours`; None: as they are now, when we stopped before noting them),
+    and none once HEAD has moved: another process may have committed them, and
+    its staged changes must never be undone from a stale copy.
+
+    The comparison and the write happen under git's own `index.lock`, taken the
+    way git takes it, so no git command changes the staging area in between."""
+    if not saved:
+        return
+    root = workspace.repo.root
+    index = Path(workspace.repo.git("rev-parse", "--git-path", "index").strip())
+    index = index if index.is_absolute() else root / index
+    lock = index.with_name(index.name + ".lock")
+    handle = _take_lock(lock)
+    if handle is None:
+        warn(
+            f"the staging area is busy ({lock} exists): what git sess commit staged"
+            " stays staged (git restore --staged PATH takes it out)"
+        )
+        return
+    try:
+        try:
+            with open(index, "rb") as source:
+                shutil.copyfileobj(source, handle)
+        finally:
+            handle.close()
+        env = {"GIT_INDEX_FILE": str(lock)}  # git reads and writes our locked copy
+        now = _index_entries(workspace, list(saved), env)
+        expected = now if ours is None else ours
+        restore = [
+            entry
+            for path, entry in saved.items()
+            if now[path] == expected[path] and now[path] != entry
+        ]
+        if not restore or _head(workspace) != head:
+            return  # nothing of ours to undo, or HEAD may hold it now: leave it
+        lines = "".join(entry + "\0" for entry in restore).encode("utf-8", "surrogateescape")
+        git_process(root, ["update-index", "-z", "--index-info"], input=lines, env=env)
+        os.replace(lock, index)  # as git commits a lock file
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+
+
+def _take_lock(lock: Path) -> BinaryIO | None:
+    """`lock`, created as git creates it (exclusively), waiting a little for
+    a git command that holds it; None if it stays taken."""
+    for _ in range(_LOCK_TRIES):
+        try:
+            return os.fdopen(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
+        except FileExistsError:
+            time.sleep(_LOCK_WAIT_S)
+    return None
 
 
 def _our_pre_commit_installed(workspace: Workspace) -> bool:
