@@ -111,8 +111,18 @@ _PLACEHOLDER_WORDS = (
     "...",
     "…",
 )
-_REFERENCE_STARTS = ("$", "%", "{", "<", "/", "~/", "./", "os.environ", "process.env")
-_REFERENCE_STARTS += _HARMLESS_PREFIXES
+_REFERENCE_STARTS = (
+    "$",
+    "%",
+    "{",
+    "<",
+    "/",
+    "~/",
+    "./",
+    "os.environ",
+    "process.env",
+    *_HARMLESS_PREFIXES,
+)
 
 
 def find_secrets(text: str) -> list[Finding]:
