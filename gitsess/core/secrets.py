@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import compress
+
+from gitsess.core.secret_rules import SPECIFIC, Pattern, is_random, is_stand_in
 
 ALLOW_MARKER = "git-sess: allow-secret"
 
@@ -29,14 +32,6 @@ class Finding:
 
     def describe(self, path: str) -> str:
         return f"{path}:{self.line}: {self.kind} {self.masked}"
-
-
-@dataclass(frozen=True)
-class _Pattern:
-    kind: str
-    regex: re.Pattern[str]  # group "value", when present, is the secret itself
-    word_start: bool = True  # the match must not continue a longer word
-    plausible: Callable[[str], bool] | None = None  # a last test on the value
 
 
 @dataclass(frozen=True)
@@ -54,44 +49,6 @@ _MARKER = re.compile(r"git-sess:[ \t]*allow-secret", re.IGNORECASE)
 
 _KEY_BEGIN = re.compile(
     r"-----BEGIN (?P<label>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
-)
-
-# Specific kinds, most specific first: the first one to claim a span keeps it.
-# Each regex starts with a literal, which lets `re` skip ahead with a fast
-# substring search; a leading \b (or a case-insensitive flag) would make it try
-# every position, ~30 times slower. Word starts are checked afterwards instead.
-_SPECIFIC = (
-    _Pattern("AWS access key", re.compile(r"A(?:KIA|SIA|BIA|CCA)[0-9A-Z]{16}\b")),
-    _Pattern(
-        "AWS secret key",
-        re.compile(
-            r"(?:aws_secret_access_key|AWS_SECRET_ACCESS_KEY)[\"']?[ \t]*[=:][ \t]*[\"']?"
-            r"(?P<value>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
-        ),
-        word_start=False,  # also as part of a longer key: prod_aws_secret_access_key
-    ),
-    _Pattern("GitHub token", re.compile(r"gh[pousr]_[A-Za-z0-9]{36,255}\b")),
-    _Pattern("GitHub token", re.compile(r"github_pat_[A-Za-z0-9_]{22,255}\b")),
-    _Pattern("GitLab token", re.compile(r"gl(?:pat|dt|rt)-[A-Za-z0-9_\-]{20,255}\b")),
-    _Pattern(
-        # api03, admin01, and the oat01 of OAuth tokens: the type is a short word.
-        "Anthropic API key",
-        re.compile(r"sk-ant-[a-z]{3,8}\d{2}-[A-Za-z0-9_\-]{20,512}"),
-    ),
-    _Pattern(
-        "OpenAI API key",
-        re.compile(r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,512}"),
-        plausible=lambda value: _looks_random(value[3:]),
-    ),
-    _Pattern(
-        "Slack webhook URL",
-        re.compile(
-            r"https://hooks\.slack\.com/services/"
-            r"T[A-Za-z0-9_]{1,64}/B[A-Za-z0-9_]{1,64}/[A-Za-z0-9_]{1,128}"
-        ),
-        word_start=False,
-    ),
-    _Pattern("Slack token", re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,512}")),
 )
 
 # The generic assignment is anchored at its keyword, found with str.find in a
@@ -112,11 +69,19 @@ _ASSIGNMENT_ANCHORS: tuple[str, ...] = (
 _ASSIGNMENT_ANCHORS += ("accesskey", "access_key", "access-key")
 _ASSIGNMENT = re.compile(
     r"(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)"
-    r"[\w.-]{0,64}\*{0,2}[\"']?[ \t]*(?::=|=>|=|:)\*{0,2}[ \t]*[\"'`]?(?P<value>[^\s\"'`&]{1,512})",
+    r"[\w.-]{0,64}\*{0,2}[\"']?[ \t]*"
+    # `=`, `:`, or in prose "the password is now X" (then the value must look generated)
+    r"(?::=|=>|=|:|(?P<prose>[ \t](?:key[ \t]+)?(?:is|was)(?:[ \t]+now)?[ \t]))"
+    r"\*{0,2}[ \t]*[\"'`]?(?P<value>[^\s\"'`&]{1,512})",
     re.IGNORECASE,
 )
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_MIN_ASSIGNED = 12
+_MIN_ASSIGNED = 8  # and 12 unless it mixes letters and digits
+# Keys whose values are handed out freely or are no secret at all: pagination
+# cursors (`next_page_token`, `nextToken`), CSRF tokens, stored hashes, ids.
+_HARMLESS_KEYS = ("page", "next", "cursor", "continuation", "sync", "csrf", "xsrf", "hash", "_id")
+# Keys a provider publishes as meant for tests or for the browser.
+_HARMLESS_PREFIXES = ("sk_test_", "rk_test_", "pk_test_", "pk_live_", "whsec_test")
 
 # What an assigned value looks like when it names a secret instead of being one.
 _NUMERIC = re.compile(r"[\d,._/:+\-]+")  # counts, sizes, dates: `tokens: 91204`
@@ -128,6 +93,7 @@ _NAME = re.compile(
     r"[a-z]+(?:[_-][a-z]+)*"  # word, snake_case, kebab-case
     r"|[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+"  # ENV_VAR, CONSTANT_NAME
     r"|[a-zA-Z][a-z]+(?:[A-Z][a-z]+)+"  # camelCase, PascalCase
+    r"|[A-Z]+"  # PASSWORD, as in postgres://USER:PASSWORD@HOST
 )
 _DOTTED = re.compile(r"[A-Za-z_]\w{0,31}(?:\.[A-Za-z_]\w{0,31})+")  # settings.API_KEY
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://[^@]*")  # a URL with no user:password@ in it
@@ -145,7 +111,18 @@ _PLACEHOLDER_WORDS = (
     "...",
     "…",
 )
-_REFERENCE_STARTS = ("$", "%", "{", "<", "/", "~/", "./", "os.environ", "process.env")
+_REFERENCE_STARTS = (
+    "$",
+    "%",
+    "{",
+    "<",
+    "/",
+    "~/",
+    "./",
+    "os.environ",
+    "process.env",
+    *_HARMLESS_PREFIXES,
+)
 
 
 def find_secrets(text: str) -> list[Finding]:
@@ -156,7 +133,7 @@ def find_secrets(text: str) -> list[Finding]:
     block is skipped when its BEGIN line or the line just before it carries
     the marker.
     """
-    candidates = [*_key_blocks(text), *_specific(text), *_assignments(text)]
+    candidates = _candidates(text)
     if not candidates:
         return []  # the common case: no line index, no marker scan
     lines = _LineIndex(text)
@@ -189,62 +166,176 @@ def _key_blocks(text: str) -> Iterator[_Candidate]:
         yield _Candidate(0, match.start(), block_end, "private key block", match[0], previous_line)
 
 
-def _specific(text: str) -> Iterator[_Candidate]:
-    for priority, pattern in enumerate(_SPECIFIC, start=1):
-        group = "value" if "value" in pattern.regex.groupindex else 0
-        for match in pattern.regex.finditer(text):
-            if pattern.word_start and _continues_word(text, match.start()):
-                continue
-            value = match[group]
-            if pattern.plausible is not None and not pattern.plausible(value):
-                continue
-            start, end = match.span(group)
-            yield _Candidate(priority, start, end, pattern.kind, _mask(value), start)
+class _Text:
+    """A text to scan, with the lower-case copy its keywords are found in."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            # A few characters lower to two (U+0130); offsets must stay the text's own.
+            lowered = text.translate(_ASCII_LOWER)
+        self.lowered = lowered
+
+    def has(self, needles: tuple[str, ...]) -> bool:
+        return any(needle in self.text for needle in needles)
+
+    def anchors(self, words: tuple[str, ...]) -> list[int]:
+        """Offsets of the (lower-case) keywords in the text, in order."""
+        found = set()
+        for word in words:
+            at = self.lowered.find(word)
+            while at >= 0:
+                found.add(at)
+                at = self.lowered.find(word, at + 1)
+        return sorted(found)
+
+
+def _candidates(text: str) -> list[_Candidate]:
+    scan = _Text(text)
+    return [*_key_blocks(text), *_specific(scan), *_assignments(scan), *_in_context(scan)]
+
+
+_SHORTEST = 20  # no credential of a specific kind is shorter (an AWS key id)
+
+
+def _specific(scan: _Text) -> Iterator[_Candidate]:
+    text = scan.text
+    # A credential of a specific kind is one long word: its needle is looked for
+    # in those alone (a few hundred characters), and the regex runs on the text
+    # only when one is there, which is seldom.
+    split = text.split()
+    # (map and compress keep the per-word work in C: most words are short)
+    words = " ".join(compress(split, map(_SHORTEST.__le__, map(len, split))))
+    for priority, pattern in enumerate(SPECIFIC, start=1):
+        if pattern.in_words:
+            present = any(needle in words for needle in pattern.needles)
+        else:
+            present = scan.has(pattern.needles)
+        if present:
+            yield from _matches(text, priority, pattern, 0, len(text))
+
+
+def _matches(
+    text: str, priority: int, pattern: Pattern, start: int, end: int
+) -> Iterator[_Candidate]:
+    group = "value" if "value" in pattern.regex.groupindex else 0
+    for match in pattern.regex.finditer(text, start, end):
+        if pattern.word_start and _continues_word(text, match.start()):
+            continue
+        value = match[group]
+        if pattern.plausible is not None and not pattern.plausible(value):
+            continue
+        begin, finish = match.span(group)
+        yield _Candidate(priority, begin, finish, pattern.kind, _mask(value), begin)
 
 
 def _continues_word(text: str, offset: int) -> bool:
     return offset > 0 and (text[offset - 1].isalnum() or text[offset - 1] == "_")
 
 
-def _assignments(text: str) -> Iterator[_Candidate]:
-    priority = len(_SPECIFIC) + 1
+def _assignments(scan: _Text) -> Iterator[_Candidate]:
+    text, lowered = scan.text, scan.lowered
+    priority = len(SPECIFIC) + 1
     resume = 0  # like finditer: a match's value is never the start of another match
-    for anchor in _anchors(text):
+    for anchor in scan.anchors(_ASSIGNMENT_ANCHORS):
         if anchor < resume:
             continue
         match = _ASSIGNMENT.match(text, anchor)
         if match is None:
             continue
         resume = match.end()
-        # Trailing punctuation belongs to the code around the value: f(token=abc…, x=1).
-        value = match["value"].rstrip(",;)]}")
-        if len(value) < _MIN_ASSIGNED or _is_placeholder(value):
+        # Trailing punctuation belongs to the code or the sentence around the value.
+        value = match["value"].rstrip(",;)]}." if match["prose"] else ",;)]}")
+        if _is_placeholder(value) or _harmless_key(lowered, anchor, match.start("value")):
             continue
+        if len(value) < (_MIN_ASSIGNED if is_random(value) else 12):
+            continue
+        if match["prose"] and (len(value) < 12 or not is_random(value)):
+            continue  # "the token was refreshed": prose needs a generated-looking value
         start = match.start("value")
         yield _Candidate(
             priority, start, start + len(value), "password assignment", _mask(value), start
         )
 
 
-def _anchors(text: str) -> list[int]:
-    """Offsets of the assignment keywords, in order."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        # A few characters lower to two (U+0130); offsets must stay the text's own.
-        lowered = text.translate(_ASCII_LOWER)
-    found = set()
-    for anchor in _ASSIGNMENT_ANCHORS:
-        at = lowered.find(anchor)
-        while at >= 0:
-            found.add(at)
-            at = lowered.find(anchor, at + 1)
-    return sorted(found)
+def _harmless_key(lowered: str, anchor: int, value_start: int) -> bool:
+    """Whether the key being assigned names something that is no secret."""
+    start = anchor
+    while start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "_.-"):
+        start -= 1
+    key = lowered[start:value_start]
+    return any(word in key for word in _HARMLESS_KEYS)
 
 
-def _looks_random(body: str) -> bool:
-    # Generated keys mix digits and letters; a hyphenated phrase that happens to
-    # start with `sk-` (`sk-learn-tutorial-notes`) does not.
-    return any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
+# --- credentials known by where they stand: URLs, command lines, headers ----------------
+
+# scheme://user:PASSWORD@host: RFC 3986 userinfo holds no `/ ? # @` and no space.
+_USERINFO = re.compile(r"://[^\s:/?#@'\"`<>]{0,256}:(?P<value>[^\s/?#@'\"`<>]{1,512})@")
+# --password X, --db-password=X, -srcstorepass X, --token X; the value may be quoted.
+_FLAG = re.compile(
+    r"-{1,2}[\w-]{0,32}?(?:password|passwd|storepass|keypass|pass|token|secret|api[-_]?key)"
+    r"(?:=|[ \t]+)(?P<value>'[^'\n]{1,512}'|\"[^\"\n]{1,512}\"|[^\s'\"-][^\s'\"]{0,511})"
+)
+_FLAG_ANCHORS = ("pass", "token", "secret", "api-key", "api_key", "apikey")
+# Commands whose short flags take a password (`-p X` means a port or a path
+# elsewhere): mysql -pX (attached: `-p X` would prompt and take X as the
+# database), redis-cli -a X, sshpass -p X, docker login -p X, curl -u user:X.
+_COMMANDS = (
+    "mysql",
+    "mariadb",
+    "redis-cli",
+    "sshpass",
+    "curl",
+    "wget",
+    "docker",
+    "podman",
+    "twine",
+)
+_COMMAND_FLAG = re.compile(
+    r"(?:(?:mysql\w*|mariadb[\w-]*)\b[^\n|;&]{0,512}?[ \t]-p(?P<attached>[^\s-][^\s]{0,511})"
+    r"|redis-cli\b[^\n|;&]{0,512}?[ \t]-a[ \t]+(?P<redis>[^\s-][^\s]{0,511})"
+    r"|sshpass\b[^\n|;&]{0,64}?[ \t]-p[ \t]*(?P<sshpass>[^\s-][^\s]{0,511})"
+    r"|(?:(?:docker|podman)[ \t]+login|twine)\b[^\n|;&]{0,512}?[ \t]-p[ \t]+"
+    r"(?P<login>[^\s-][^\s]{0,511})"
+    r"|(?:curl|wget)\b[^\n|;&]{0,512}?[ \t](?:-u|--user)[ \t=]*['\"]?[^\s:'\"]{1,256}:"
+    r"(?P<user>[^\s'\"]{1,512}))",
+)
+_AUTH_ANCHORS = ("bearer", "basic")
+_AUTH = re.compile(r"(?:bearer|basic)[ \t]+(?P<value>[A-Za-z0-9._~+/\-]{16,4096}=*)", re.IGNORECASE)
+_MIN_IN_CONTEXT = 6
+
+
+def _in_context(scan: _Text) -> Iterator[_Candidate]:
+    text = scan.text
+    """Passwords in URLs, on command lines and in Authorization headers."""
+    priority = len(SPECIFIC) + 2
+    matches = list(_USERINFO.finditer(text)) if scan.has(("://",)) else []
+    # Each regex below is tried only where its keyword is: a regex that starts
+    # with `-` or a choice of command names would be tried at nearly every line.
+    for anchor in scan.anchors(_FLAG_ANCHORS):
+        start = anchor
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+            start -= 1
+        if text[start] == "-" and (found := _FLAG.match(text, start)) is not None:
+            matches.append(found)
+    for anchor in scan.anchors(_COMMANDS):
+        if not _continues_word(text, anchor) and (found := _COMMAND_FLAG.match(text, anchor)):
+            matches.append(found)
+    for anchor in scan.anchors(_AUTH_ANCHORS):
+        if not _continues_word(text, anchor):
+            found = _AUTH.match(text, anchor)
+            matches += [found] if found is not None and is_random(found["value"]) else []
+    for match in matches:
+        name = next(key for key, value in match.groupdict().items() if value is not None)
+        start, end = match.span(name)
+        value = match[name]
+        if value[:1] in "'\"" and value[-1:] == value[:1]:
+            start, end, value = start + 1, end - 1, value[1:-1]
+        if len(value) >= _MIN_IN_CONTEXT and not _is_placeholder(value) and not is_stand_in(value):
+            yield _Candidate(
+                priority, start, end, "password in a command or URL", _mask(value), start
+            )
 
 
 def _is_placeholder(value: str) -> bool:
@@ -309,15 +400,6 @@ _PASSWORD_FLAG = re.compile(
     r"|(?!\d+(?:\s|$))[^\s'\"-][^\s]{0,511})",
     re.IGNORECASE,
 )
-# mysql -pX (attached: `-p X` would prompt and take X as the database), redis-cli -a X,
-# sshpass -p X, curl -u user:X.
-_SHORT_FLAG = re.compile(
-    r"\b(?:(?:mysql\w*|mariadb[\w-]*)\b[^\n|;&]{0,512}?[ \t]-p(?P<attached>[^\s-][^\s]{0,511})"
-    r"|redis-cli\b[^\n|;&]{0,512}?[ \t]-a[ \t]+(?P<redis>[^\s-][^\s]{0,511})"
-    r"|sshpass\b[^\n|;&]{0,64}?[ \t]-p[ \t]*(?P<sshpass>[^\s-][^\s]{0,511})"
-    r"|(?:curl|wget)\b[^\n|;&]{0,512}?[ \t](?:-u|--user)[ \t=]*['\"]?[^\s:'\"]{1,256}:"
-    r"(?P<user>[^\s'\"]{1,512}))",
-)
 # PGPASSWORD=X, MYSQL_PWD=X, export GITHUB_TOKEN="X" (not a reference: $VAR, $(cmd)).
 _ENV_ASSIGNMENT = re.compile(
     # the word a part of the name of its own (MYSQL_PWD, GITHUB_TOKEN, PGPASSWORD), not
@@ -338,7 +420,7 @@ _AUTH_HEADER = re.compile(
     re.IGNORECASE,
 )
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}")
-_REDACTIONS = (_URL_PASSWORD, _PASSWORD_FLAG, _SHORT_FLAG, _ENV_ASSIGNMENT, _AUTH_HEADER, _JWT)
+_REDACTIONS = (_URL_PASSWORD, _PASSWORD_FLAG, _COMMAND_FLAG, _ENV_ASSIGNMENT, _AUTH_HEADER, _JWT)
 
 
 def redact(text: str) -> str:
@@ -346,7 +428,7 @@ def redact(text: str) -> str:
     reports (whatever allow-markers say: a draft has no reason to keep one), and
     passwords in URLs, flags, environment assignments, Authorization headers and
     JWTs, which a command line holds and prose seldom does."""
-    spans = [(c.start, c.end) for c in (*_key_blocks(text), *_specific(text), *_assignments(text))]
+    spans = [(c.start, c.end) for c in _candidates(text)]
     for regex in _REDACTIONS:
         for match in regex.finditer(text):
             named = [name for name, value in match.groupdict().items() if value is not None]

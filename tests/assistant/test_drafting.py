@@ -245,3 +245,45 @@ def test_a_next_part_takes_its_parts_type_unless_told(sessions: Path) -> None:
     # The hint for a conversation exported already names it, as the advice does.
     again = sess(sessions, "new", "--from-transcript")
     assert f"git sess new --from-transcript {SESSION_ID} --continues {third.stem}" in again.err
+
+
+# Credentials of the kinds the guard learned for issue 19, as commands carry them.
+PASTED = {
+    "sk_live_" + "4eC39HqLyjWDarjt" + "T1zdp7dcXk": "stripe charges list --api-key {}",
+    "hf_" + "dTCXDQspaZZVqKeTzJcT" + "NlkcxnqYwBdrSy": "huggingface-cli login --token {}",
+    "dckr_pat_" + "7t-3__WiyDJtB-lqu_vMtvh_9oN": "echo {} | docker login -u bot --password-stdin",
+    "9rxpxp5" + "rmTS": "docker login registry.acme.io -u ci -p {}",
+    "aQSuyC0" + "Viyxe": "curl -u admin:{} https://jenkins.acme.io/api/json",
+    "1XkcsrykMxOM5E3V"
+    + "DbSe9WKhJAPVQ4v7": "curl -H 'Authorization: Bearer {}' https://api.acme.io",
+    "AIza" + "RC4VZ1d3pjosVri6Pnb87u1h9AJTVHK2wQe": "curl 'https://maps.example.com/geo?key={}'",
+    "npm_" + "opGtKO9VOBHBP9BiWca0S2XTKPJ96q3UCiPp": "NPM_TOKEN={} npm publish",
+}
+
+
+def test_a_draft_masks_each_kind_and_the_guard_would_have_refused_the_raw_text(
+    sessions: Path,
+) -> None:
+    commands = [template.format(secret) for secret, template in PASTED.items()]
+    place_transcript(
+        sessions,
+        [
+            prompt(sessions, "u-1", "Publish the release with " + commands[-1]),
+            tool_reply(sessions, "a-2", 40_000, *(("Bash", {"command": c}) for c in commands)),
+        ],
+    )
+    path = new_export(sessions)
+    text = path.read_text()
+    for secret in PASTED:
+        assert secret not in text, secret
+    assert "- `curl -u admin:[redacted] https://jenkins.acme.io/api/json`" in text.splitlines()
+    assert sess(sessions, "check").code == 0
+    git(sessions, "add", "-A")
+    git(sessions, "commit", "-q", "-m", "export")  # the pre-commit guard lets it through
+    # The same commands written by hand are what the guard is there to stop.
+    raw = path.with_name("session_20250101_raw.md")
+    raw.write_text(text + "\n".join(commands) + "\n")
+    refused = sess(sessions, "check")
+    assert refused.code == 1
+    assert refused.out.count("looks like a credential") == len(PASTED)
+    assert not any(secret in refused.out + refused.err for secret in PASTED)
