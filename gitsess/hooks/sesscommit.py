@@ -10,7 +10,6 @@ from pathlib import Path
 
 from gitsess.core.catalog import require_sessions_dir
 from gitsess.core.errors import GitSessError
-from gitsess.core.names import is_export_name
 from gitsess.core.repo import changed_paths, git_process
 from gitsess.core.workspace import CONTEXT_FILE, Workspace
 from gitsess.hooks.commits import (
@@ -20,7 +19,7 @@ from gitsess.hooks.commits import (
     staged_setup,
     without_setup,
 )
-from gitsess.hooks.staged import is_checkpoint_path, read_staged, staged_entries
+from gitsess.hooks.staged import is_checkpoint_path, is_staged_name, read_staged, staged_entries
 
 
 @dataclass(frozen=True)
@@ -187,7 +186,7 @@ def _changed_exports(workspace: Workspace) -> list[str]:
         path
         for path in changed_paths(workspace.repo, prefix)
         if path.startswith(prefix)
-        and (is_export_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
+        and (is_staged_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
     ]
 
 
@@ -211,7 +210,11 @@ def _index_entries(workspace: Workspace, paths: list[str]) -> dict[str, str]:
 def _restore_index_entries(workspace: Workspace, saved: dict[str, str]) -> None:
     """Put the staging area back as it was for these paths."""
     lines = "".join(entry + "\0" for entry in saved.values())
-    git_process(workspace.repo.root, ["update-index", "-z", "--index-info"], input=lines.encode())
+    git_process(
+        workspace.repo.root,
+        ["update-index", "-z", "--index-info"],
+        input=lines.encode("utf-8", "surrogateescape"),
+    )
 
 
 def _our_pre_commit_installed(workspace: Workspace) -> bool:
