@@ -18,7 +18,7 @@ import sys
 import click
 
 from gitsess import __version__
-from gitsess.core.errors import ExitCode, GitSessError, exit_with
+from gitsess.core.errors import ExitCode, GitSessError, exit_with, guard_output
 
 # Where each command is defined: the module's COMMANDS holds the same names.
 WINGS = {
@@ -78,7 +78,13 @@ class _Wings(click.Group):
 
 @click.group(
     cls=_Wings,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    # color: click strips escape sequences when piped, which would hide a note's
+    # escapes instead of showing them; the output guard escapes them instead.
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 100,
+        "color": True,
+    },
 )
 @click.version_option(__version__, "--version", prog_name="git-sess")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
@@ -101,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
 
     After a command that succeeded, a clone without git-sess's hooks or merge
     driver is told so, once a day, on stderr (gitsess.hooks.presence).
+    Whatever a command prints goes through the output guard: a note's control
+    characters reach the terminal escaped even where a command forgot to.
     """
+    guard_output()
     code = _run(argv)
     if code == ExitCode.OK:
         _note_missing_hooks(sys.argv[1:] if argv is None else argv)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from gitsess.core.errors import ExitCode, GitSessError
+from gitsess.core.errors import ExitCode, GitSessError, printable, write_styled
 from gitsess.core.repo import Repo, init_repository
 
 # A fixed project name keeps the demo's index the same in every temporary directory.
@@ -254,7 +254,10 @@ def demo(directory: str | None) -> None:
     """
     path = prepare_directory(directory)
     for step in run_demo(path):
-        click.secho(f"$ {step.command}", bold=True)
+        if sys.stdout.isatty():  # bold past the output guard, as click.secho would
+            write_styled(click.style(f"$ {printable(step.command)}", bold=True) + "\n")
+        else:
+            click.echo(f"$ {step.command}")
         if step.output:
             click.echo(step.output)
         click.echo("")

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gitsess.core.errors import safe_json
+
 if TYPE_CHECKING:
     from gitsess.core.workspace import Workspace
 
@@ -41,7 +43,7 @@ def field_line(label: str, value: object) -> str:
 
 
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    click.echo(safe_json(json.dumps(value, indent=2, ensure_ascii=False)))
 
 
 class IsoDate(click.ParamType):

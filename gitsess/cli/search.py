@@ -16,7 +16,7 @@ from gitsess.cli.options import (
     session_filters,
     shown_path,
 )
-from gitsess.core.errors import ExitCode
+from gitsess.core.errors import ExitCode, printable, write_styled
 
 
 class _QueryCommand(click.Command):
@@ -146,10 +146,13 @@ def _use_color(choice: str) -> bool:
 
 def _print_hits(result: Any, color: bool) -> None:
     def styled(text: str, **style: Any) -> str:
-        return click.style(text, **style) if color else text
+        return click.style(printable(text), **style) if color else text
 
     def echo(text: str = "") -> None:
-        click.echo(text, color=color)  # click would strip the styles when piped
+        if color:  # every field escaped above: only our own styles pass the guard
+            write_styled(text + "\n")
+        else:
+            click.echo(text)
 
     for number, hit in enumerate(result.hits):
         if number:
@@ -161,7 +164,8 @@ def _print_hits(result: Any, color: bool) -> None:
         echo("  " + styled(" · ".join(details), fg="yellow"))
         for snippet in hit.snippets:
             text = "".join(
-                styled(part, fg="red", bold=True) if hit_ else part for part, hit_ in snippet
+                styled(part, fg="red", bold=True) if hit_ else printable(part)
+                for part, hit_ in snippet
             )
             echo(f"  … {text} …")
     if result.total > len(result.hits):

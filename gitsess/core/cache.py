@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from gitsess import __version__
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import write_atomic
+from gitsess.core.names import is_utf8
 
 PACKAGE = Path(__file__).resolve().parent.parent  # gitsess/
 
@@ -77,6 +78,10 @@ def write_cache_file(path: Path, sessions_dir: str, payload: dict[str, Any]) -> 
     document = {"key": code_stamp(), "dir": sessions_dir, **payload}
     try:
         text = json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        if not text.isascii() and not is_utf8(text):
+            # A file name that is not UTF-8 (its bytes stand as surrogates): escaped,
+            # it reads back as the same name.
+            text = json.dumps(document, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):
         return  # a value JSON cannot hold: the next run simply recomputes
     write_cache_text(path, text)

@@ -16,7 +16,7 @@ from gitsess.core.conflicts import (
     unmerged_problems,
 )
 from gitsess.core.credentials import credential_problems
-from gitsess.core.errors import printable
+from gitsess.core.errors import quote_path
 from gitsess.core.links import (
     Edge,
     continues_later,
@@ -58,7 +58,7 @@ def check_workspace(workspace: Workspace) -> CheckReport:
 
 
 def _unnamed_problem(workspace: Workspace, name: str) -> Problem:
-    path = f"{workspace.config.sessions_dir}/{printable(name)}"
+    path = quote_path(f"{workspace.config.sessions_dir}/{name}")  # as git status shows it
     return Problem(
         path,
         None,

@@ -7,10 +7,11 @@ library: the git-hook and Claude-hook paths use it without click.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from enum import IntEnum
-from typing import TextIO
+from typing import Any, TextIO
 
 
 class ExitCode(IntEnum):
@@ -55,18 +56,123 @@ class ValidationFailed(GitSessError):
     """Raised when a write is refused because the result would not validate."""
 
 
-# Control characters (but the tab) in a message could move the cursor or recolour
-# the terminal: they are shown escaped. A newline starts another prefixed line.
-_ESCAPED = {code: f"\\x{code:02x}" for code in (*range(32), *range(127, 160)) if code != 9}
+# What a terminal must never receive raw from a note, a transcript or a file name
+# (the one rule; printable, quote_path, safe_json and the output guard all use it):
+# C0 controls but the tab, DEL and C1 controls (U+009B is a CSI of its own), soft
+# hyphen, the bidirectional marks and overrides (they reorder what is shown), the
+# invisible zero-width and format characters that make two names look the same
+# (but ZWNJ and ZWJ, which scripts and emoji need), line and paragraph separators,
+# the tag characters (hidden text), and surrogates (bytes of a name that are not
+# UTF-8). Printable text of any script, emoji and spaces pass as they are.
+UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]"
+)
+# Inside an output stream a newline and the CR of a CRLF (an export written on
+# Windows) are line ends, not controls.
+_UNSAFE_IN_OUTPUT = re.compile(
+    "\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f"
+    "\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as surrogateescape keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    # Above ASCII as JSON spells it, so that a JSON string stays valid JSON
+    return _json_escape(match)
 
 
 def printable(text: str) -> str:
-    """`text` with control characters shown escaped: a note's title or file name
-    must not move the cursor or recolour the terminal it is printed on. Bytes of a
-    file name that are not UTF-8 (surrogates in Python) are shown as `\\xNN`."""
-    if not text.isprintable():
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return text.translate(_ESCAPED)
+    """`text` with what UNSAFE names shown as `\\xNN` (ASCII) or `\\uNNNN`:
+    a note's title must not move the cursor, recolour, retitle or write to the
+    clipboard of the terminal it is printed on. A byte of a file name that is not
+    UTF-8 (a surrogate in Python) is shown as `\\xNN`."""
+    return UNSAFE.sub(_escape, text)
+
+
+# git's C-style quoting of a path (quote.c): these by their letter, others in octal.
+_GIT_LETTERS = {7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 34: '"', 92: "\\"}
+
+
+def quote_path(path: str) -> str:
+    """A file name as git prints it (`git status`, core.quotePath): as it is when
+    plain, else in double quotes with `\\n`-style letters and the octal of each
+    byte that is unsafe (`"session_\\377.md"`). Printable UTF-8 stays readable, as
+    with core.quotePath=false: only what UNSAFE names is spelt in octal."""
+    if not UNSAFE.search(path) and '"' not in path and "\\" not in path:
+        return path
+    out = []
+    for char in path:
+        code = ord(char)
+        if code in _GIT_LETTERS:
+            out.append("\\" + _GIT_LETTERS[code])
+        elif UNSAFE.match(char):
+            data = char.encode("utf-8", "surrogateescape")
+            out.append("".join(f"\\{byte:03o}" for byte in data))
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def safe_json(text: str) -> str:
+    """JSON text (from json.dumps with ensure_ascii=False) with every UNSAFE
+    character written as a `\\uNNNN` escape: the same JSON, nothing raw in it.
+    (JSON's own syntax is ASCII, so such a character only stands inside a string.)"""
+    return _UNSAFE_IN_OUTPUT.sub(_json_escape, text)  # (its layout's newlines stay)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+class GuardedOutput:
+    """stdout or stderr of the command line: what reaches the terminal has UNSAFE
+    characters escaped (but newlines), whatever printed it: the net under the
+    fields each command escapes itself. Everything else is the stream's own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(_UNSAFE_IN_OUTPUT.sub(_escape, text).replace("\r\n", "\n"))
+        return len(text)
+
+    def write_unguarded(self, text: str) -> int:
+        return self._stream.write(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def write_styled(text: str) -> None:
+    """Write git-sess's own styles (search's highlights) past the output guard: the
+    caller has escaped every field of a note in `text` with printable()."""
+    out = sys.stdout
+    if isinstance(out, GuardedOutput):
+        out.write_unguarded(text)
+    else:
+        out.write(text)
+
+
+def guard_output() -> None:
+    """Put GuardedOutput over sys.stdout and sys.stderr (once)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, GuardedOutput):
+            setattr(sys, name, GuardedOutput(stream))
 
 
 def exit_with(
@@ -98,4 +204,4 @@ def warn(line: str) -> None:
 
 def _write(out: TextIO, prefix: str, text: str) -> None:
     for line in text.split("\n"):
-        out.write(prefix + line.translate(_ESCAPED) + "\n")
+        out.write(prefix + printable(line) + "\n")

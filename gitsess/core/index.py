@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
 
+from gitsess.core.errors import printable
 from gitsess.core.links import normalize_link
 from gitsess.core.model import Session, newest_first
 
@@ -129,7 +130,9 @@ def _entry(session: Session, sessions_dir: str) -> str:
     line = " · ".join(parts)
     if session.summary:
         line += f" — {_inline(session.summary)}"
-    return line
+    # A title's newline is folded (_inline); its control characters are written as
+    # \x1b and the like, so that `cat session_index.md` cannot act on a terminal.
+    return printable(line)
 
 
 def _inline(text: str) -> str:

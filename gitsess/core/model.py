@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitsess.core.errors import safe_json
 from gitsess.core.files import describe_utf8_error, describe_wide_text, wide_encoding
 from gitsess.core.frontmatter import (
     FrontmatterNotClosed,
@@ -149,7 +150,8 @@ def json_array(items: list[dict[str, Any]]) -> str:
     import json
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    return "[\n" + ",\n".join(encode(item) for item in items) + "\n]" if items else "[]"
+    text = "[\n" + ",\n".join(encode(item) for item in items) + "\n]" if items else "[]"
+    return safe_json(text)  # a note's control characters as \u escapes, never raw
 
 
 def newest_first(sessions: Iterable[Session]) -> list[Session]:

@@ -15,7 +15,6 @@ from typing import BinaryIO
 
 from gitsess.core.catalog import require_sessions_dir
 from gitsess.core.errors import GitSessError, warn
-from gitsess.core.names import is_export_name
 from gitsess.core.repo import changed_paths, git_process
 from gitsess.core.workspace import CONTEXT_FILE, Workspace
 from gitsess.hooks.commits import (
@@ -25,7 +24,7 @@ from gitsess.hooks.commits import (
     staged_setup,
     without_setup,
 )
-from gitsess.hooks.staged import is_checkpoint_path, read_staged
+from gitsess.hooks.staged import is_checkpoint_path, is_staged_name, read_staged
 
 _LOCK_TRIES = 50  # git's index.lock, held by another git command: up to 5 s
 _LOCK_WAIT_S = 0.1
@@ -205,7 +204,7 @@ def _changed_exports(workspace: Workspace) -> list[str]:
         path
         for path in changed_paths(workspace.repo, prefix)
         if path.startswith(prefix)
-        and (is_export_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
+        and (is_staged_name(path[len(prefix) :]) or is_checkpoint_path(path, prefix))
     ]
 
 

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Session, parse_export
-from gitsess.core.names import is_export_name
+from gitsess.core.names import is_export_name, is_utf8
 from gitsess.core.repo import Repo, finish_git, git_process, start_git
 
 SYMLINK_MODE = "120000"
@@ -79,7 +79,7 @@ class StagedTree:
         prefix = self.sessions_dir + "/"
         process = self._work_tree_listing or start_git(self.repo.root, [*WORK_TREE_LISTING, prefix])
         names = _fields(finish_git(process, WORK_TREE_LISTING).stdout)
-        return {name for path in names if (name := path[len(prefix) :]) and is_export_name(name)}
+        return {name for path in names if (name := path[len(prefix) :]) and is_staged_name(name)}
 
 
 STAGED_ENTRIES = ["ls-files", "-s", "-z", "--"]
@@ -153,7 +153,13 @@ def _entries(records: list[str]) -> dict[str, IndexEntry]:
 def _is_staged_export(name: str, entry: IndexEntry) -> bool:
     """Directly in the sessions directory, merged, and not a symbolic link (the
     work-tree scan skips those too)."""
-    return entry.stage == "0" and entry.mode != SYMLINK_MODE and is_export_name(name)
+    return entry.stage == "0" and entry.mode != SYMLINK_MODE and is_staged_name(name)
+
+
+def is_staged_name(name: str) -> bool:
+    """An export's name as the work-tree scan takes it: a name that is not UTF-8 is
+    left out of the index there (check names it), so here too, and the commit goes on."""
+    return is_export_name(name) and (name.isascii() or is_utf8(name))
 
 
 def _changes_against_head(
@@ -165,7 +171,7 @@ def _changes_against_head(
     index_changed = False
     for status, path in zip(fields[::2], fields[1::2], strict=False):
         name = path[len(prefix) :] if path.startswith(prefix) else None
-        if name is not None and is_export_name(name):
+        if name is not None and is_staged_name(name):
             changes[name] = "M" if status == "T" else status[0]
         elif path == prefix + INDEX_NAME:
             index_changed = True

@@ -71,7 +71,7 @@ def test_control_characters_are_shown_escaped_and_newlines_start_a_prefixed_line
 ) -> None:
     exit_with(ExitCode.ERROR, "bad \x1b[2Jname\r\x7f\x9b\tkept\nsecond", "fix\x07 it\nthen retry")
     assert capsys.readouterr().err == (
-        "git-sess: error: bad \\x1b[2Jname\\x0d\\x7f\\x9b\tkept\n"
+        "git-sess: error: bad \\x1b[2Jname\\x0d\\x7f\\u009b\tkept\n"
         "git-sess: error: second\n"
         "hint: fix\\x07 it\n"
         "hint: then retry\n"
