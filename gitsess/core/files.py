@@ -103,7 +103,10 @@ def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=directory)
     except OSError as exc:
-        raise _write_error(path, exc) from exc
+        if directory == path.parent:
+            raise _write_error(path, exc) from exc
+        # The scratch folder refuses (made read-only): beside the file, ignored by name.
+        fd, tmp = _beside(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -147,6 +150,18 @@ def _scratch_place(directory: Path) -> tuple[Path, str]:
         pass
     _exclude_scratch_names(git_dir)
     return directory, IGNORED_SUFFIX
+
+
+def _beside(path: Path) -> tuple[int, str]:
+    import tempfile
+
+    git_dir = _git_dir_above(path.parent)
+    if git_dir is not None:
+        _exclude_scratch_names(git_dir)
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=IGNORED_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
 
 
 def _git_dir_above(directory: Path) -> Path | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -206,16 +207,21 @@ def test_each_worktree_has_its_own_cache(sessions, tmp_path):
 
 
 def _read_only_directory(state: Path) -> None:
-    for path in state.iterdir():
-        path.chmod(stat.S_IRUSR)
+    # Its files, and its scratch folder for temporary files, read-only too.
+    for path in sorted(state.rglob("*"), reverse=True):
+        path.chmod(stat.S_IRUSR | (stat.S_IXUSR if path.is_dir() else 0))
     state.chmod(stat.S_IRUSR | stat.S_IXUSR)
 
 
 def _file_in_its_place(state: Path) -> None:
-    for path in state.iterdir():
-        path.unlink()
-    state.rmdir()
+    shutil.rmtree(state)
     state.write_text("not a directory\n")
+
+
+def _files(state: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(state).as_posix(): p.read_bytes() for p in state.rglob("*") if p.is_file()
+    }
 
 
 @pytest.mark.parametrize(
@@ -229,7 +235,7 @@ def test_unwritable_state_dir_does_not_break_commands(sessions, block, run):
     listed(sessions)
     state = state_dir(sessions)
     block(state)
-    cache_before = {p.name: p.read_bytes() for p in state.iterdir()} if state.is_dir() else None
+    cache_before = _files(state) if state.is_dir() else None
     try:
         path.write_text(export_text("Edited while the cache is stuck"))
         expected = {"session_20260101_work.md": "Edited while the cache is stuck"}
@@ -241,9 +247,9 @@ def test_unwritable_state_dir_does_not_break_commands(sessions, block, run):
         result = run(sessions, "show", "work")
         assert result.code == 0 and "Edited while the cache is stuck" in result.out
         if state.is_dir():  # the commands really could not write there
-            assert {p.name: p.read_bytes() for p in state.iterdir()} == cache_before
+            assert _files(state) == cache_before
     finally:
         if state.is_dir():
             state.chmod(stat.S_IRWXU)
-            for child in state.iterdir():
-                child.chmod(stat.S_IRUSR | stat.S_IWUSR)
+            for child in state.rglob("*"):
+                child.chmod(stat.S_IRWXU if child.is_dir() else stat.S_IRUSR | stat.S_IWUSR)
