@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/secrets.py                      # the corpus figures
     .venv/bin/python benchmarks/secrets.py --speed DIR          # + find_secrets over DIR/.sessions
     .venv/bin/python benchmarks/secrets.py --speed DIR --check  # + git sess check, warm and cold
+    .venv/bin/python benchmarks/secrets.py --corpus FILE        # a held-out corpus, same format
 
 detect-secrets is not a dependency: `pip install detect-secrets` into the venv to
 compare (it is skipped, and said so, when missing). It is run as its own scanner
@@ -127,8 +128,11 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="also time git sess check there")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--verbose", action="store_true", help="list each line scored wrong")
+    parser.add_argument(
+        "--corpus", type=Path, default=CORPUS, help="another labelled corpus (held out)"
+    )
     args = parser.parse_args()
-    rows = load()
+    rows = load(args.corpus)
     secrets = sum(1 for row in rows if row[0] == "secret")
     kinds = len({row[1] for row in rows if row[0] == "secret"})
     print(f"corpus: {len(rows)} lines, {secrets} credentials of {kinds} kinds")
