@@ -31,12 +31,22 @@ class Pattern:
 
 # What a shape-matched value holds when it only stands in for a credential:
 # `ghp_xxxx…`, `sk_live_XXXX…`, `AKIAIOSFODNN7EXAMPLE` (AWS's documented example).
-_STAND_INS = ("xxxx", "example", "your", "<", "...", "…", "0000000000")
+_STAND_INS = ("xxxx", "example", "your", "<", "...", "…", "0000000000", "not-a-real", "notreal")
+# Values every tutorial prints, published by their issuers as examples: the JWT of
+# jwt.io's debugger, the Azure storage emulator's well-known account key.
+_DOCUMENTED = (
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq",
+)
 
 
 def is_stand_in(value: str) -> bool:
     lowered = value.lower()
-    return any(word in lowered for word in _STAND_INS) or len(set(value)) <= 5
+    return (
+        any(word in lowered for word in _STAND_INS)
+        or len(set(value)) <= 5
+        or any(known in value for known in _DOCUMENTED)
+    )
 
 
 def is_random(value: str) -> bool:
@@ -86,6 +96,15 @@ SPECIFIC = (
         "AWS access key",
         r"A(?:KIA|SIA|BIA|CCA)[0-9A-Z]{16}\b",
         needles=("AKIA", "ASIA", "ABIA", "ACCA"),
+    ),
+    _p(
+        # A bare secret key written beside its key id: `AKIA… / wJalr…`, a table row.
+        "AWS secret key",
+        r"A(?:KIA|SIA)[0-9A-Z]{16}[^\n]{1,40}?(?<![A-Za-z0-9/+])(?P<value>[A-Za-z0-9/+]{40})"
+        r"(?![A-Za-z0-9/+=])",
+        _mixed_case,
+        needles=("AKIA", "ASIA"),
+        in_words=False,
     ),
     *(
         # also as part of a longer key: prod_aws_secret_access_key
@@ -148,9 +167,38 @@ SPECIFIC = (
     _p("Postman key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}\b"),
     _p(
         "Telegram bot token",
-        r"bot(?P<value>\d{8,10}:AA[A-Za-z0-9_\-]{33})",
+        r"(?<![0-9])(?P<value>\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])",
         needles=(":AA",),
         word_start=False,
+    ),
+    _p(
+        "Discord webhook URL",
+        r"https://(?:canary\.|ptb\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_\-]{60,72}",
+        _real_random,
+        needles=("discord",),
+        word_start=False,
+    ),
+    _p(
+        "Azure SAS token",
+        r"sig=(?P<value>[A-Za-z0-9%+/]{30,128})",
+        _real_random,
+        word_start=False,
+    ),
+    # An Entra ID (Azure AD) client secret: three characters, a digit, `Q~`, then 31–34.
+    _p(
+        "Azure client secret",
+        r"(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])",
+        _real_random,
+        needles=("Q~",),
+        word_start=False,
+    ),
+    _p("Bitbucket app password", r"ATBB[A-Za-z0-9_=.\-]{28,64}\b", _real_random),
+    _p("Figma token", r"figd_[A-Za-z0-9_\-]{36,64}", _real_random),
+    _p(
+        "WireGuard private key",
+        r"PrivateKey[ \t]*=[ \t]*(?P<value>[A-Za-z0-9+/]{42,43}=)",
+        _real_random,
+        in_words=False,
     ),
     _p("Azure storage key", r"AccountKey=(?P<value>[A-Za-z0-9+/]{86,88}={0,2})", word_start=False),
     # header.payload.signature, both JSON objects: base64 of `{"` is `eyJ`.

@@ -193,7 +193,8 @@ class _Text:
 
 def _candidates(text: str) -> list[_Candidate]:
     scan = _Text(text)
-    return [*_key_blocks(text), *_specific(scan), *_assignments(scan), *_in_context(scan)]
+    candidates = [*_key_blocks(text), *_specific(scan), *_assignments(scan)]
+    return candidates + [*_in_context(scan), *_prose_passwords(scan)]
 
 
 _SHORTEST = 20  # no credential of a specific kind is shorter (an AWS key id)
@@ -256,6 +257,39 @@ def _assignments(scan: _Text) -> Iterator[_Candidate]:
         start = match.start("value")
         yield _Candidate(
             priority, start, start + len(value), "password assignment", _mask(value), start
+        )
+
+
+# In a sentence: "the staging db password is Mango&jgf8orbit!", "logged in as admin
+# with password fa3z4quj5at1", "pw for the lab box = h7Kq2…". Only a password
+# word, a few words of what it is for, and a value that looks generated.
+_PROSE_ANCHORS = ("passw", "passphrase", "pw")
+_PROSE_PASSWORD = re.compile(
+    r"(?:password|passwd|passphrase|pw)(?![A-Za-z])"
+    r"(?:[ \t]+(?:for|of|on|to)[ \t]+[^\n=:\"'`]{1,40}?)?"
+    r"(?:[ \t]*(?:[=:]|is|was)(?:[ \t]+now)?)?[ \t]+[\"'`]?(?P<value>[^\s\"'`]{10,512})",
+    re.IGNORECASE,
+)
+
+
+def _prose_passwords(scan: _Text) -> Iterator[_Candidate]:
+    text, lowered = scan.text, scan.lowered
+    priority = len(SPECIFIC) + 3  # after every other way of finding it
+    for anchor in scan.anchors(_PROSE_ANCHORS):
+        if _continues_word(text, anchor):
+            continue
+        match = _PROSE_PASSWORD.match(text, anchor)
+        if match is None:
+            continue
+        value = match["value"].rstrip(".,;:)]}")
+        said = lowered[anchor : match.start("value")]
+        if len(value) < 10 or not is_random(value) or _is_placeholder(value):
+            continue
+        if is_stand_in(value) or any(word in said for word in _HARMLESS_KEYS):
+            continue
+        start = match.start("value")
+        yield _Candidate(
+            priority, start, start + len(value), "password in prose", _mask(value), start
         )
 
 
