@@ -160,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
                 f" {peak['big'] / peak['ref']:7.2f}",
                 flush=True,
             )
+        for repo in repos.values():
+            # Takes the search lock: waits for the refresh the post-commit hook
+            # started in the background, which would write while the directory goes.
+            run_checked([git_sess, "reindex"], repo)
     return 0
 
 
