@@ -353,7 +353,11 @@ def highlighted(hit: Any, ranked: Ranked, text: str, chars: int, top: int) -> li
     from whoosh import highlight
 
     text = re.sub(r"[\x01-\x03]", " ", text)  # our marks, below
-    ranked.results.fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=60)
+    # 0: no limit of Whoosh's own (32K characters: a word matched past it had no
+    # passage): `text` is already capped (documents.INDEXED_BYTES).
+    ranked.results.fragmenter = highlight.ContextFragmenter(
+        maxchars=chars, surround=60, charlimit=0
+    )
     ranked.results.formatter = _segment_formatter_class()()
     marked = hit.highlights("body", text=text, top=top)
     return [_parts(fragment) for fragment in marked.split(_BETWEEN) if fragment.strip()]

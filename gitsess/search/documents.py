@@ -4,6 +4,12 @@ A document's key is its path inside the sessions directory (`name.md` or
 `checkpoints/name.md`), so an export and a checkpoint never collide. The text
 searched is the summary and the body without frontmatter, template guidance
 and bare markdown markers; snippets are cut from the same text.
+
+Bounded work per export: only the first INDEXED_BYTES (1 MiB) of a file are
+read, indexed and quoted, so one pasted 50 MB transcript costs what a 1 MB
+export does (Whoosh's analysis of every word is the cost: 13 s and 340 MB of
+a reindex of 1,000 exports went to one 50 MB file). Words past the cap are
+not found; `check` warns of exports over sess.maxExportSize long before.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.core.catalog import Catalog
+from gitsess.core.errors import GitSessError
 from gitsess.core.files import read_bytes
 from gitsess.core.frontmatter import body_of
 from gitsess.core.model import Session, parse_export
@@ -35,10 +42,12 @@ class Corpus:
         folder, _, rest = key.partition("/")
         prefix, name = (folder, rest) if folder == CHECKPOINTS_DIR and rest else ("", key)
         catalog = self.catalogs[prefix]
-        data = read_bytes(sessions_path / key)
-        return catalog.scan.parsed.get(name) or parse_export(
-            f"{catalog.sessions_dir}/{name}", data, session_id=name
-        ), data
+        data = read_indexed(sessions_path / key)
+        parsed = catalog.scan.parsed.get(name)
+        if parsed is None:  # rare: the catalog kept no parse; the metadata needs the whole file
+            whole = read_bytes(sessions_path / key)
+            parsed = parse_export(f"{catalog.sessions_dir}/{name}", whole, session_id=name)
+        return parsed, data
 
 
 def corpus(workspace: Workspace) -> Corpus:
@@ -80,9 +89,35 @@ def document(key: str, session: Session, data: bytes) -> dict[str, Any]:
     }
 
 
+def read_indexed(path: Path) -> bytes:
+    """The part of the file at `path` that is indexed and quoted (`indexed_part`),
+    without reading the rest."""
+    try:
+        with path.open("rb") as file:
+            return indexed_part(file.read(INDEXED_BYTES + 1))
+    except OSError as exc:
+        raise GitSessError(
+            f"cannot read {path}: {exc.strerror or exc}",
+            "check that the file exists and is readable",
+        ) from exc
+
+
+def indexed_part(data: bytes) -> bytes:
+    """The first INDEXED_BYTES of `data`, ended at the last white space before the
+    cap: a word cut in two would be indexed as a word nobody wrote (and a UTF-8
+    character cut in two as U+FFFD). A file with no white space near the cap is
+    cut at the cap itself."""
+    if len(data) <= INDEXED_BYTES:
+        return data
+    head = data[:INDEXED_BYTES]
+    space = max(head.rfind(byte) for byte in (b" ", b"\n", b"\t", b"\r"))
+    return head[:space] if space >= INDEXED_BYTES - _WORD_REACH else head
+
+
 def searched_text(summary: str | None, data: bytes) -> str:
-    """The body field: the summary, then the text. Snippets are cut from the same."""
-    return "\n".join(filter(None, [summary, body_text(data)]))
+    """The body field: the summary, then the text. Snippets are cut from the same.
+    `data` is the indexed part of the file; a summary is capped alike."""
+    return "\n".join(filter(None, [(summary or "")[:INDEXED_BYTES], body_text(data)]))
 
 
 def body_text(data: bytes) -> str:
@@ -107,6 +142,9 @@ def first_prose(data: bytes) -> str:
 def _decoded_body(data: bytes) -> str:
     return body_of(data.decode("utf-8", errors="replace"))
 
+
+INDEXED_BYTES = 1024 * 1024  # of each file: what the index holds (docs/search.md)
+_WORD_REACH = 4096  # how far back from the cap a word may start and still be cut off
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 # The `# Session: Title` line repeats the title field; other headings (and

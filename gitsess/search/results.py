@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import read_bytes
 from gitsess.core.workspace import Workspace
 from gitsess.search.backend import (
     Ranked,
@@ -24,7 +23,7 @@ from gitsess.search.backend import (
     parse,
     terms_near,
 )
-from gitsess.search.documents import first_prose, searched_text
+from gitsess.search.documents import first_prose, read_indexed, searched_text
 from gitsess.search.query import SearchRequest, respelled, translate_query
 
 SNIPPETS_PER_HIT = 2
@@ -119,9 +118,10 @@ def _hit(workspace: Workspace, hit: Any, score: float, ranked: Ranked, snippets:
 
 def _snippets(workspace: Workspace, hit: Any, ranked: Ranked) -> list[Snippet]:
     """Up to two passages of the file around the matched words (the body is not
-    stored in the index: it is read again, which costs no more and saves a third)."""
+    stored in the index: it is read again, which costs no more and saves a third).
+    Only the indexed part of the file is read: the matched words are in it."""
     try:
-        data = read_bytes(workspace.sessions_path / hit["key"])
+        data = read_indexed(workspace.sessions_path / hit["key"])
     except GitSessError:
         return []  # deleted since the search began
     body = searched_text(hit["summary"], data)
@@ -204,7 +204,7 @@ def _spelled(searcher: Any, workspace: Workspace, analyzer: Any, stem: str) -> s
     key = first_holding(searcher, stem)
     if key is None:
         return None
-    text = read_bytes(workspace.sessions_path / key).decode("utf-8", errors="replace")
+    text = read_indexed(workspace.sessions_path / key).decode("utf-8", errors="replace")
     for token in analyzer(text, chars=True):
         if token.text == stem:
             return text[token.startchar : token.endchar].lower()

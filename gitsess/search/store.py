@@ -39,7 +39,7 @@ from typing import Any
 
 from gitsess.core.cache import code_stamp
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import exclusive_lock, read_bytes, write_atomic
+from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.workspace import Workspace
 from gitsess.search.backend import (
     SCHEMA_VERSION,
@@ -49,7 +49,7 @@ from gitsess.search.backend import (
     update_index,
     whoosh_version,
 )
-from gitsess.search.documents import Corpus, corpus, differences, document
+from gitsess.search.documents import Corpus, corpus, differences, document, read_indexed
 
 INDEX_DIR = "search"
 LOCK_NAME = "search.lock"
@@ -296,7 +296,7 @@ class SearchIndex:
         for prefix, catalog in corpus.catalogs.items():
             for session in catalog.sessions:
                 key = f"{prefix}/{session.id}" if prefix else session.id
-                data = read_bytes(self.workspace.sessions_path / key)
+                data = read_indexed(self.workspace.sessions_path / key)
                 yield document(key, session, data)
 
 
