@@ -298,3 +298,18 @@ def test_graph_escapes_titles_in_its_own_syntax(aligned, form):
         assert "Hostile \\\\x1b[2J\\\\x1b]52;c;ZXZpbA==\\\\x07 title" in out
     else:
         assert "Hostile \\x1b[2J\\x1b]52;c;ZXZpbA==\\x07 title" in out
+
+
+def test_a_credential_in_an_odd_file_name_is_reported_under_the_name_git_shows(sessions):
+    """One rule for file names: as git quotes them (octal), as `check` does for
+    every other problem, in the secret guard's messages too."""
+    token = "ghp_R8x2Kq9LmZ4vT7wN3pY6sB1cD5fG0hJ2kQ8e"
+    text = f"---\ntitle: Key\ndate: 2026-02-05\n---\ntoken: {token}\n"
+    for name in (f"session_20260205_k{CLEAR}.md", f"notes{ESC}[5m.txt"):
+        (sessions / ".sessions" / name).write_text(text)
+    done = run_bytes(sessions, "check")
+    assert done.returncode == 1
+    out = done.stdout.decode()
+    assert '".sessions/session_20260205_k\\033[2J.md":5: GitHub token' in out, out
+    assert '".sessions/notes\\033[5m.txt":5: GitHub token' in out, out
+    assert token not in out and RAW.findall(done.stdout) == []
