@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from gitsess.assistant.budget import WARNING_ZONES, Budget
 from gitsess.assistant.hook_log import append_log
+from gitsess.assistant.hook_output import output_json
 from gitsess.assistant.locating import first_value
 from gitsess.assistant.transcript import Scan, Tail, read_start, scan_for, tail_for
 from gitsess.assistant.window import budget_for
 from gitsess.core import clock
 from gitsess.core.config import RECOVERY_MODES
-from gitsess.core.errors import ExitCode, GitSessError
+from gitsess.core.errors import ExitCode, GitSessError, quote_path
 from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.workspace import Workspace, open_workspace
 
@@ -101,7 +102,7 @@ def main(argv: list[str]) -> int:
         outcome.warn(
             *(f"{p.message}: a safe default is used until it is fixed ({p.hint})" for p in problems)
         )
-    sys.stdout.write(json.dumps(outcome.output, ensure_ascii=False) + "\n")
+    sys.stdout.write(output_json(outcome.output) + "\n")
     if workspace is not None:
         _log(workspace, name, outcome, error)
     # Not through `exit_with`: a Claude Code hook exits 0 with nothing on stderr
@@ -250,7 +251,7 @@ def _listed(artifacts: list[Artifact]) -> list[str]:
         kept = numbered[: first - 1] + numbered[first - 1 + left_out :]
         numbered = kept[: first - 1] + [(0, None)] + kept[first - 1 :]
     return [
-        f"{n}. {a.path} ({a.label})"
+        f"{n}. {quote_path(a.path)} ({a.label})"
         if a is not None
         else f"({left_out} earlier in the list left out: git sess context --format paths)"
         for n, a in numbered

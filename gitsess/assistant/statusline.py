@@ -29,6 +29,7 @@ from typing import Any
 
 from gitsess.assistant.budget import Budget
 from gitsess.core.errors import GitSessError
+from gitsess.core.errors import printable as escape
 
 PREFIX = "git-sess"
 EXPORT_CACHE = "statusline-export.json"
@@ -53,10 +54,23 @@ def main(stdin: Any = None, stdout: Any = None) -> int:
     return 0
 
 
-def printable(text: str) -> str:
-    """One line, no control characters (a model name is Claude Code's to choose)."""
+def printable(text: str, limit: int = 200) -> str:
+    """One line, its control characters made visible as everywhere else
+    (core.errors.printable: a model name, a path or a message can quote a
+    transcript's or a repository's), cut to `limit` characters but never inside
+    an escape."""
     first = text.splitlines()[0] if text.strip() else ""
-    return "".join(c if c.isprintable() else " " for c in first)[:200]
+    shown = escape(first)
+    if len(shown) <= limit:
+        return shown
+    kept, used = [], 0
+    for character in first:
+        piece = escape(character)
+        used += len(piece)
+        if used > limit:
+            break
+        kept.append(piece)
+    return "".join(kept)
 
 
 def read_payload(stream: Any) -> dict[str, Any]:

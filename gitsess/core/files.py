@@ -145,11 +145,45 @@ def _scratch_place(directory: Path) -> tuple[Path, str]:
     try:
         scratch.mkdir(parents=True, exist_ok=True)
         if scratch.stat().st_dev == directory.stat().st_dev:
+            sweep_scratch(scratch)
             return scratch, ".tmp"
     except OSError:  # a read-only git directory: beside the file, ignored by name
         pass
     _exclude_scratch_names(git_dir)
     return directory, IGNORED_SUFFIX
+
+
+SWEPT_STAMP = ".swept"  # in the scratch folder: its time is the last sweep's
+SWEEP_EVERY = 24 * 3600  # seconds between two sweeps of the scratch folder
+STALE_AFTER = 3600  # seconds after which a temporary file there is a leftover
+
+
+def sweep_scratch(scratch: Path, now: float | None = None) -> None:
+    """Remove what a killed process left in the scratch folder: files not touched
+    for STALE_AFTER seconds (a temporary file lives for milliseconds, so none of
+    them is still being written). At most once per SWEEP_EVERY, told by the
+    stamp's time: on most writes this costs one stat. Never fails a write."""
+    now = time.time() if now is None else now
+    stamp = scratch / SWEPT_STAMP
+    try:
+        if now - stamp.stat().st_mtime < SWEEP_EVERY:
+            return
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return
+    try:
+        stamp.touch()  # first, so that processes writing at once do not all sweep
+        os.utime(stamp, (now, now))
+        with os.scandir(scratch) as entries:
+            for entry in entries:
+                if entry.name == SWEPT_STAMP or not entry.is_file(follow_symlinks=False):
+                    continue
+                with contextlib.suppress(OSError):
+                    if now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER:
+                        os.unlink(entry.path)
+    except OSError:
+        pass  # a sweep that cannot run now runs on a later write
 
 
 def _beside(path: Path) -> tuple[int, str]:

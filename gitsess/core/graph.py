@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gitsess.core.errors import printable, safe_json
 from gitsess.core.links import Edge, link_problems
 from gitsess.core.listing import SessionFilter
 from gitsess.core.model import Session
@@ -33,25 +34,28 @@ class Graph:
     edges: list[Edge]  # source continues or requires target
 
     def json(self) -> str:
-        return json.dumps(
-            {
-                "nodes": [
-                    {
-                        "id": s.id,
-                        "date": s.date,
-                        "title": s.title,
-                        "type": s.type,
-                        "status": s.status,
-                        "tags": s.tags,
-                    }
-                    for s in self.nodes
-                ],
-                "edges": [
-                    {"source": e.source, "target": e.target, "kind": e.kind} for e in self.edges
-                ],
-            },
-            indent=2,
-            ensure_ascii=False,
+        # A note's control characters as JSON's \u escapes, never raw: still JSON.
+        return safe_json(
+            json.dumps(
+                {
+                    "nodes": [
+                        {
+                            "id": s.id,
+                            "date": s.date,
+                            "title": s.title,
+                            "type": s.type,
+                            "status": s.status,
+                            "tags": s.tags,
+                        }
+                        for s in self.nodes
+                    ],
+                    "edges": [
+                        {"source": e.source, "target": e.target, "kind": e.kind} for e in self.edges
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
         )
 
     def mermaid(self) -> str:
@@ -128,9 +132,14 @@ def _status_class(status: str) -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    """Mermaid labels in double quotes take its entity codes, not backslashes."""
-    return "".join(MERMAID_ESCAPES.get(character, character) for character in text)
+    """Mermaid labels in double quotes take its entity codes, not backslashes;
+    control characters are shown escaped first (printable)."""
+    return "".join(MERMAID_ESCAPES.get(character, character) for character in printable(text))
 
 
 def _dot_text(text: str) -> str:
+    """A dot string: a control character shown escaped (printable) before the
+    backslashes are doubled, so dot draws `\\x1b` as it reads rather than
+    taking it for an escape of its own; newlines stay dot's line breaks."""
+    text = "\n".join(printable(line) for line in text.split("\n"))
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

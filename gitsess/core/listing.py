@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitsess.core.cache import cached_output
 from gitsess.core.checks import export_problems
-from gitsess.core.errors import GitSessError
+from gitsess.core.errors import GitSessError, printable
 from gitsess.core.files import read_bytes
 from gitsess.core.frontmatter import body_of
 from gitsess.core.model import Session, json_array
@@ -85,14 +86,26 @@ def _json_lines(sessions: list[Session]) -> str:
 def _table(sessions: list[Session], total: int) -> str:
     if not sessions:
         return "no sessions match" if total else 'no sessions yet: git sess new "Title"'
+    # Each field escaped before it is measured: the output guard would lengthen a
+    # hostile one after the padding was chosen, and push the row's columns over.
     rows = [
-        (s.date or "undated", s.id, s.type, s.status, _clip(s.title), ", ".join(s.tags))
+        (
+            printable(s.date or "undated"),
+            printable(s.id),
+            printable(s.type),
+            printable(s.status),
+            clip(s.title, TITLE_COLUMN),
+            printable(", ".join(s.tags)),
+        )
         for s in sessions
     ]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    widths = [max(columns(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        cells = [
+            cell + " " * (width - columns(cell))
+            for cell, width in zip(row[:-1], widths, strict=True)
+        ]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return "\n".join(lines)
 
@@ -162,9 +175,29 @@ def regenerate_index(workspace: Workspace, write: bool) -> IndexResult:
     return IndexResult(path=relative, changed=False)
 
 
-def _clip(title: str, width: int = TITLE_COLUMN) -> str:
-    """One long title must not push every row's tags off the screen."""
-    return title if len(title) <= width else title[: width - 1] + "…"
+def columns(text: str) -> int:
+    """The terminal columns `text` takes (printable text): wide characters two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def clip(text: str, width: int, ellipsis: str = "…", strip: bool = False) -> str:
+    """`text` escaped with printable() and cut to `width` columns, never inside an
+    escape (with `strip`, no blank before the ellipsis): one long title must not
+    push every row's tags off the screen."""
+    shown = printable(text)
+    if columns(shown) <= width:
+        return shown
+    room = width - columns(ellipsis)
+    kept: list[str] = []
+    used = 0
+    for character in text:
+        piece = printable(character)
+        used += columns(piece)
+        if used > room:
+            break
+        kept.append(piece)
+    shown = "".join(kept)
+    return (shown.rstrip() if strip else shown) + ellipsis
 
 
 def _tokens(used: int, limit: int | None) -> str:

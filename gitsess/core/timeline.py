@@ -14,13 +14,13 @@ import heapq
 import os
 import re
 import sys
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitsess.core.errors import printable
 from gitsess.core.graph import session_graph
-from gitsess.core.listing import SessionFilter
+from gitsess.core.listing import SessionFilter, clip, columns
 from gitsess.core.model import Session
 from gitsess.core.workspace import Workspace
 
@@ -143,7 +143,9 @@ def _draw(sessions: list[Session], previous: dict[str, str], glyphs: Glyphs) -> 
         lanes[column] = previous.get(session.id)
         while lanes and lanes[-1] is None:
             lanes.pop()
-        lines.append(_fit(f"{cells} {session.date or 'undated'} {session.title}", glyphs))
+        lines.append(
+            _row(f"{cells} {printable(session.date or 'undated')} ", session.title, glyphs)
+        )
         if lanes:  # a line of the lanes alone shows which sessions a chain joins
             lines.append(" ".join(glyphs.lane if waits else " " for waits in lanes).rstrip())
     return lines
@@ -176,20 +178,10 @@ def _cells(
     return "".join(cells).rstrip()
 
 
-def _fit(line: str, glyphs: Glyphs) -> str:
-    """Cut to WIDTH columns (wide characters count two)."""
-    if _columns(line) <= WIDTH:
-        return line
-    room = WIDTH - _columns(glyphs.ellipsis)
-    kept = []
-    used = 0
-    for character in line:
-        used += _columns(character)
-        if used > room:
-            break
-        kept.append(character)
-    return "".join(kept).rstrip() + glyphs.ellipsis
-
-
-def _columns(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+def _row(lead: str, title: str, glyphs: Glyphs) -> str:
+    """The lanes and date, then the title escaped (before it is measured: the
+    output guard would lengthen it past the cut) and cut to fit WIDTH columns."""
+    room = WIDTH - columns(lead)
+    if room > columns(glyphs.ellipsis):
+        return lead + clip(title, room, glyphs.ellipsis, strip=True)
+    return clip(lead + title, WIDTH, glyphs.ellipsis, strip=True)  # lanes past the width

@@ -216,3 +216,100 @@ def test_safe_json_is_the_same_json_with_nothing_raw():
     assert json.loads(text) == value
     assert RAW.findall(text.encode()) == []
     assert "café" in text and "\n" in text  # readable, and its layout kept
+
+
+# YAML's own escapes (a raw ESC is not valid YAML): \e is ESC, \a is BEL.
+ALIGNED = {
+    f"session_20260201_a{CLEAR}{OSC52}.md": (
+        '---\ntitle: "Hostile \\e[2J\\e]52;c;ZXZpbA==\\a title"\ndate: 2026-02-01\n'
+        'type: "fe\\e[31mature"\nstatus: complete\ntags: ["a\\e[5m"]\n---\nbody\n'
+    ),
+    "session_20260202_plain.md": (
+        "---\ntitle: Plain 日本語 title\ndate: 2026-02-02\ntype: fix\nstatus: blocked\n"
+        'tags: ["plain"]\n---\nbody\n'
+    ),
+    "session_20260203_long.md": (
+        '---\ntitle: "' + "\\e" * 40 + 'long"\ndate: 2026-02-03\ntype: fix\nstatus: complete\n'
+        'tags: ["long"]\n---\nbody\n'
+    ),
+}
+
+
+def display_columns(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@pytest.fixture
+def aligned(sessions: Path) -> Path:
+    for name, text in ALIGNED.items():
+        (sessions / ".sessions" / name).write_text(text)
+    return sessions
+
+
+def test_list_aligns_a_hostile_row_with_the_others(aligned):
+    """Each field is escaped before its column is measured: the hostile row's
+    type, status, title and tags start where every other row's do."""
+    lines = run_bytes(aligned, "list").stdout.decode().splitlines()
+    assert len(lines) == 3, lines
+    assert RAW.findall("\n".join(lines).encode()) == []
+    starts = []
+    for line, type_, status, tag in zip(
+        lines,
+        ["fix", "fix", "fe\\x1b[31mature"],
+        ["complete", "blocked", "complete"],
+        ["long", "plain", "a\\x1b[5m"],
+        strict=True,
+    ):  # newest first
+        head = line[: line.index(type_)]
+        starts.append(
+            (
+                display_columns(head),
+                display_columns(line[: line.index("  " + status)]),
+                display_columns(line[: line.rindex("  " + tag)]),
+            )
+        )
+    assert starts[0] == starts[1] == starts[2], (starts, lines)
+    long_title = next(line for line in lines if "session_20260203_long" in line)
+    assert "\\x1b" * 10 in long_title and "long  " not in long_title  # clipped, after escaping
+    assert "…" in long_title and "\\x1…" not in long_title and "\\…" not in long_title
+
+
+def test_timeline_cuts_a_hostile_title_after_escaping_it(aligned):
+    out = run_bytes(aligned, "timeline", "--charset", "ascii").stdout.decode()
+    rows = [line for line in out.splitlines() if "2026-02-0" in line]
+    assert len(rows) == 3, out
+    assert RAW.findall(out.encode()) == []
+    assert all(display_columns(line) <= 80 for line in rows), rows
+    long_row = next(line for line in rows if "2026-02-03" in line)
+    assert long_row.endswith("...") and "\\x1b" * 10 in long_row
+    assert any("Hostile \\x1b[2J\\x1b]52;c;ZXZpbA==\\x07 title" in line for line in rows)
+
+
+@pytest.mark.parametrize("form", ["mermaid", "dot", "json"])
+def test_graph_escapes_titles_in_its_own_syntax(aligned, form):
+    out = run_bytes(aligned, "graph", "--format", form).stdout.decode()
+    assert RAW.findall(out.encode()) == []
+    if form == "json":
+        titles = {node["title"] for node in json.loads(out)["nodes"]}
+        assert f"Hostile {CLEAR}{OSC52} title" in titles  # the value itself, escaped as JSON
+    elif form == "dot":
+        assert "Hostile \\\\x1b[2J\\\\x1b]52;c;ZXZpbA==\\\\x07 title" in out
+    else:
+        assert "Hostile \\x1b[2J\\x1b]52;c;ZXZpbA==\\x07 title" in out
+
+
+def test_a_credential_in_an_odd_file_name_is_reported_under_the_name_git_shows(sessions):
+    """One rule for file names: as git quotes them (octal), as `check` does for
+    every other problem, in the secret guard's messages too."""
+    token = "ghp_R8x2Kq9LmZ4vT7wN3pY6sB1cD5fG0hJ2kQ8e"
+    text = f"---\ntitle: Key\ndate: 2026-02-05\n---\ntoken: {token}\n"
+    for name in (f"session_20260205_k{CLEAR}.md", f"notes{ESC}[5m.txt"):
+        (sessions / ".sessions" / name).write_text(text)
+    done = run_bytes(sessions, "check")
+    assert done.returncode == 1
+    out = done.stdout.decode()
+    assert '".sessions/session_20260205_k\\033[2J.md":5: GitHub token' in out, out
+    assert '".sessions/notes\\033[5m.txt":5: GitHub token' in out, out
+    assert token not in out and RAW.findall(done.stdout) == []

@@ -1,0 +1,30 @@
+"""What a Claude Code hook prints: one line of JSON with nothing raw in it.
+
+The hooks do not go through the command line's output guard (they skip click),
+so they escape here. Claude Code decodes the JSON and shows its strings to the
+user (`systemMessage`) and the model (`additionalContext`) as they are: each line
+of each string is escaped with printable() first, so a transcript's or a note's
+terminal escapes arrive as text; then the JSON itself is made safe (safe_json).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gitsess.core.errors import printable, safe_json
+
+
+def output_json(output: dict[str, Any]) -> str:
+    """`output` as one line of JSON, every string's control characters made visible."""
+    return safe_json(json.dumps(_escaped(output), ensure_ascii=False))
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):  # newlines stay: the context is lines of text
+        return "\n".join(printable(line) for line in value.split("\n"))
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    return value
