@@ -148,8 +148,8 @@ def _technical_state(
     commit: str | None,
     subject: str | None,
 ) -> list[str]:
-    head = f"- Branch: {branch or '(detached)'}"
-    head += f" at {commit} ({subject})" if commit else " (no commits yet)"
+    head = f"- Branch: {printable(branch or '(detached)')}"
+    head += f" at {commit} ({printable(subject or '')})" if commit else " (no commits yet)"
     lines = [head]
     changed = workspace.repo.git("status", "--porcelain", check=False).splitlines()
     if changed:

@@ -2,7 +2,8 @@
 facts can fill. Only what the user typed and what the tools were asked to do is
 used; assistant text and tool output never are (that is where secrets live), and
 what is used passes through `redact` first: a command line is where a password
-gets typed (`psql postgres://app:…@db/app`, `PGPASSWORD=…`, `curl -H 'Authorization: …'`)."""
+gets typed (`psql postgres://app:…@db/app`, `PGPASSWORD=…`, `curl -H 'Authorization: …'`),
+then `printable`: a transcript's control characters are written escaped."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from gitsess.assistant.budget import Budget
 from gitsess.assistant.transcript import MAX_COMMAND_CHARS, Scan
+from gitsess.core.errors import printable
 from gitsess.core.secrets import redact
 
 ASSISTANT = "claude-code"
@@ -23,7 +25,9 @@ def one_line(text: str, limit: int = MAX_LINE_CHARS) -> str:
     """A prompt as a single markdown-inert line: its first line of prose (not a
     code fence), spaces folded, cut at a word; a leading `#` or `>` cannot
     start a heading or a quote."""
-    first = " ".join(_first_prose(redact(text)).split())  # redacted whole: a cut hides nothing
+    # Redacted whole (a cut hides nothing); control characters made visible, as a
+    # terminal showing the file (cat, git diff) must not act on them.
+    first = printable(" ".join(_first_prose(redact(text)).split()))
     if len(first) > limit:
         first = first[:limit].rsplit(" ", 1)[0] + " …"
     return first.lstrip("#> ") or first
@@ -64,7 +68,7 @@ def objectives(scan: Scan, limit: int = MAX_OBJECTIVES) -> list[str]:
 
 
 def listed(items: list[str], code: bool = True) -> list[str]:
-    items = [redact(item) for item in items]
+    items = [printable(redact(item)) for item in items]
     shown = [f"- {_code(item)}" if code else f"- {item}" for item in items[:MAX_LISTED]]
     if len(items) > MAX_LISTED:
         shown.append(f"- … and {len(items) - MAX_LISTED} more")

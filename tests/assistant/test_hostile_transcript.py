@@ -123,6 +123,25 @@ def test_the_draft_from_a_hostile_transcript_shows_escaped(hostile):
     assert b"\\x1b[2J" in shown.stdout  # made visible, not dropped
 
 
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (("new", "Drafted", "--from-transcript"), "session_*_drafted.md"),
+        (("checkpoint", "--from-transcript"), "checkpoints/*_ccp.md"),
+    ],
+    ids=["draft", "checkpoint"],
+)
+def test_files_written_from_a_hostile_transcript_hold_nothing_raw(hostile, args, pattern):
+    """`cat` or `git diff` of a draft or a checkpoint shows it on a terminal too."""
+    repo, transcript = hostile
+    done = run(repo, *args, str(transcript))
+    assert done.returncode == 0, done.stderr
+    [written] = (repo / ".sessions").glob(pattern)
+    data = written.read_bytes()
+    assert_nothing_raw(data)
+    assert b"\\x1b[2J" in data  # made visible, not dropped
+
+
 def hook(repo: Path, event: str, payload: dict[str, Any]) -> dict[str, Any]:
     done = run(repo, "hook", "claude", event, stdin=json.dumps(payload))
     assert done.returncode == 0
