@@ -92,6 +92,14 @@ post-commit)
     case $seen in
     "$git_pid none") ;;
     "$git_pid checked") refresh ;;
+    "$git_pid checked "*)
+        # git read the staging area again after pre-commit: when another
+        # process staged session changes meanwhile, HEAD's sessions tree is not
+        # the one the hook checked, and Python rebuilds the commit.
+        [ "$(git rev-parse -q --verify "HEAD:$sessions" 2>/dev/null)" = "${seen#"$git_pid checked "}" ] ||
+            (run post-commit raced)
+        refresh
+        ;;
     "$git_pid checked-partial")
         # `git commit FILE…` committed a temporary staging area; the real one
         # still holds the old index file: give it the one just committed, or,
