@@ -90,7 +90,14 @@ commit-msg)
     ;;
 post-commit)
     case $seen in
-    "$git_pid none") ;;
+    "$git_pid none")
+        # git reads the staging area again after pre-commit: when it changed
+        # since pre-commit found no session change in it (another process
+        # staged something), look whether the commit holds one after all.
+        [ "$state" -nt "${GIT_INDEX_FILE:-.git/index}" ] ||
+            git diff-tree --quiet --no-commit-id --root -r --diff-merges=first-parent HEAD -- "$sessions" ||
+            (run post-commit raced)
+        ;;
     "$git_pid checked") refresh ;;
     "$git_pid checked "*)
         # git read the staging area again after pre-commit: when another

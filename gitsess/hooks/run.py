@@ -297,11 +297,16 @@ def _after_raced_commit() -> int:
     good (the rebuild moves HEAD only while it is still that commit). Nothing
     staged is lost: the staging area keeps whatever others staged; only an
     index entry still holding the old index takes the new one (repair.py)."""
-    checked = _recorded_state().partition(" ")[2]
+    answer, _, checked = _recorded_state().partition(" ")
     workspace = open_workspace()
     repo, sessions = workspace.repo, workspace.config.sessions_dir
-    head = repo.git("rev-parse", "-q", "--verify", f"HEAD:{sessions}", check=False).strip()
-    if not checked or head == checked:
+    before = "HEAD@{1}"  # HEAD before this commit (an amend's too), from the reflog
+    if answer == "none" and repo.git("rev-parse", "-q", "--verify", before, check=False):
+        checked = _tree_of(workspace, before)  # the hook found no session change staged
+    elif answer != "checked" or not checked:
+        return ExitCode.OK
+    head = _tree_of(workspace, "HEAD")
+    if head == checked:
         return ExitCode.OK
     unchecked = [f"{sessions}/{name}" for name in _unlearned_exports(workspace, head)]
     if unchecked:
@@ -316,6 +321,12 @@ def _after_raced_commit() -> int:
         hint = "hint: git sess check (and git commit --amend to put right what it finds)"
         print(hint, file=sys.stderr)
     return ExitCode.OK
+
+
+def _tree_of(workspace: Workspace, commit: str) -> str:
+    """The id of `commit`'s sessions tree ('' when it has none, or no such commit)."""
+    path = f"{commit}:{workspace.config.sessions_dir}"
+    return workspace.repo.git("rev-parse", "-q", "--verify", path, check=False).strip()
 
 
 def _unlearned_exports(workspace: Workspace, tree: str) -> list[str]:

@@ -61,6 +61,44 @@ def test_an_export_staged_during_the_commit_is_indexed_in_it(hooked):
     assert sess(hooked, "index", "--check").code == 0
 
 
+def test_an_export_staged_during_a_commit_of_other_files_is_indexed_in_it(hooked):
+    theirs = new(hooked, "Theirs", "--date", "2026-01-03")
+    _stage_after_our_hook(hooked, f"git add .sessions/{theirs.name}")
+    (hooked / "code.txt").write_text("code\n")
+    git(hooked, "add", "code.txt")
+    before = git(hooked, "rev-parse", "HEAD").strip()
+
+    done = sess_git_commit(hooked)
+
+    assert done.returncode == 0, done.stderr
+    assert _exports(hooked) == {theirs.name}, done.stderr
+    assert theirs.name in _listed(hooked), done.stderr
+    assert "another process staged .sessions/" + theirs.name in done.stderr
+    assert git(hooked, "rev-parse", "HEAD~").strip() == before
+    assert git(hooked, "diff", "--cached", "--name-only", "HEAD").strip() == ""
+
+
+def test_an_amend_of_a_session_commit_is_not_taken_for_a_race(hooked):
+    ours = new(hooked, "Ours", "--date", "2026-01-02")
+    git(hooked, "add", "-A")
+    git(hooked, "commit", "-q", "-m", "Add session: Ours")
+    (hooked / "code.txt").write_text("code\n")
+    git(hooked, "add", "code.txt")
+    (hooked / "code.txt").write_text("more code\n")
+
+    done = subprocess.run(
+        ["git", "commit", "-q", "-a", "--amend", "--no-edit"],
+        cwd=hooked,
+        capture_output=True,
+        text=True,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert ours.name in _listed(hooked)
+    assert "git-sess" not in git(hooked, "reflog", "-1", "--format=%gs")
+
+
 def test_a_commit_nobody_raced_is_left_as_git_made_it(hooked):
     ours = new(hooked, "Ours", "--date", "2026-01-02")
     _stage_after_our_hook(hooked, "true")
