@@ -66,8 +66,8 @@ def _run(hook: str, args: list[str]) -> int:
         return ExitCode.OK
     if hook == "post-commit" and args == ["partial"]:
         return _restage_index()
-    if hook == "post-commit" and args == ["raced"]:
-        return _after_raced_commit()
+    if hook == "post-commit" and args[:1] == ["raced"]:
+        return _after_raced_commit(*args[1:2])
     if hook == "post-commit":
         return _after_commit_without_hook()
     if hook == "post-merge":
@@ -267,8 +267,11 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
     if repaired.head:
         count = len(repaired.rebuilt)
         what = "commit" if count == 1 else f"{count} commits"
+        where = f"the {reason}'s {what}"
+        if reason == "commit":  # a commit another process staged into (_after_raced_commit)
+            where = "this commit" + (f" and the {count - 1} made on it since" if count > 1 else "")
         print(
-            f"git-sess: regenerated the session index in {_whose(reason)} {what}"
+            f"git-sess: regenerated the session index in {where}"
             f" (HEAD is now {repaired.head[:12]})",
             file=sys.stderr,
         )
@@ -285,30 +288,38 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
     return repaired
 
 
-def _after_raced_commit() -> int:
-    """The commit's sessions tree is not the one its pre-commit hook checked:
-    another process staged session changes between the hook and git reading the
-    staging area again. The commit is rebuilt at once with the index its
-    exports call for, as a commit git made without the hook is (repair.py).
+def _after_raced_commit(made: str = "") -> int:
+    """The sessions tree of the commit just made (`made`, default HEAD) is not
+    the one its pre-commit hook checked: another process staged session
+    changes between the hook and git reading the staging area again. The
+    commit is rebuilt at once with the index its exports call for, as a commit
+    git made without the hook is (repair.py), and so are the commits other
+    processes have made on it since.
 
     Rebuilding, not staging the index for the next commit: the commit was made
     a moment ago by this git command, nobody has it yet, and staging would
     leave a commit whose index contradicts its exports in the history for
-    good (the rebuild moves HEAD only while it is still that commit). Nothing
+    good (HEAD moves only while it is still the commit looked at). Nothing
     staged is lost: the staging area keeps whatever others staged; only an
     index entry still holding the old index takes the new one (repair.py)."""
     answer, _, checked = _recorded_state().partition(" ")
     workspace = open_workspace()
-    repo, sessions = workspace.repo, workspace.config.sessions_dir
-    before = "HEAD@{1}"  # HEAD before this commit (an amend's too), from the reflog
-    if answer == "none" and repo.git("rev-parse", "-q", "--verify", before, check=False):
-        checked = _tree_of(workspace, before)  # the hook found no session change staged
-    elif answer != "checked" or not checked:
+    repo = workspace.repo
+    made = repo.git("rev-parse", "-q", "--verify", f"{made or 'HEAD'}^{{commit}}", check=False)
+    made = made.strip()
+    if answer == "none" and made:
+        checked = _tree_of(workspace, _head_before(workspace, made))  # nothing staged: as it was
+    elif answer != "checked" or not checked or not made:
         return ExitCode.OK
-    head = _tree_of(workspace, "HEAD")
-    if head == checked:
+    tree = _tree_of(workspace, made)
+    if tree == checked:
         return ExitCode.OK
-    unchecked = [f"{sessions}/{name}" for name in _unlearned_exports(workspace, head)]
+    args = ["rev-list", "--reverse", "--ancestry-path", f"{made}..HEAD"]
+    later = repo.git(*args).split()
+    if not later and repo.git("rev-parse", "HEAD").strip() != made:
+        return ExitCode.OK  # HEAD went elsewhere (a reset, a checkout): not ours to move
+    sessions = workspace.config.sessions_dir
+    unchecked = [f"{sessions}/{name}" for name in _unlearned_exports(workspace, tree)]
     if unchecked:
         shown = ", ".join(quote_path(path) for path in unchecked[:3])
         more = f" and {len(unchecked) - 3} more" if len(unchecked) > 3 else ""
@@ -316,11 +327,21 @@ def _after_raced_commit() -> int:
             f"another process staged {shown}{more} while this commit ran:"
             " git committed it without the pre-commit checks"
         )
-    _repair(workspace, "commit", [repo.git("rev-parse", "HEAD").strip()])
+    _repair(workspace, "commit", [made, *later])
     if unchecked:
         hint = "hint: git sess check (and git commit --amend to put right what it finds)"
         print(hint, file=sys.stderr)
     return ExitCode.OK
+
+
+def _head_before(workspace: Workspace, made: str) -> str:
+    """HEAD before `made` was committed, as the pre-commit hook compared the
+    staging area with it: the entry after it in HEAD's reflog (for an amend,
+    the commit amended), else its first parent."""
+    log = workspace.repo.git("reflog", "-n", "100", "--format=%H", check=False).split()
+    if made in log and log.index(made) + 1 < len(log):
+        return log[log.index(made) + 1]
+    return f"{made}^"
 
 
 def _tree_of(workspace: Workspace, commit: str) -> str:
@@ -344,10 +365,6 @@ def _unlearned_exports(workspace: Workspace, tree: str) -> list[str]:
         if kind == "blob" and mode != "120000" and is_staged_name(name):
             oids[name] = oid
     return BlobFacts(workspace.repo.state_dir, workspace.config.sessions_dir).missing(oids)
-
-
-def _whose(reason: str) -> str:
-    return "this" if reason == "commit" else f"the {reason}'s"
 
 
 def _restage_index() -> int:
