@@ -90,8 +90,27 @@ commit-msg)
     ;;
 post-commit)
     case $seen in
-    "$git_pid none") ;;
+    "$git_pid none")
+        # git reads the staging area again after pre-commit: when it changed
+        # since pre-commit found no session change in it (another process
+        # staged something), look whether the commit holds one after all.
+        [ "$state" -nt "${GIT_INDEX_FILE:-.git/index}" ] || {
+            made=$(git rev-parse HEAD) &&
+                ! git diff-tree --quiet --no-commit-id --root -r --diff-merges=first-parent "$made" -- "$sessions" &&
+                (run post-commit raced "$made")
+        }
+        ;;
     "$git_pid checked") refresh ;;
+    "$git_pid checked "*)
+        # git read the staging area again after pre-commit: when another
+        # process staged session changes meanwhile, the sessions tree of the
+        # commit just made is not the one the hook checked, and Python
+        # rebuilds it (named by its id: more commits may land on it meanwhile).
+        # shellcheck disable=SC2046 # two ids: the commit, its sessions tree
+        set -- $(git rev-parse HEAD "HEAD:$sessions" 2>/dev/null)
+        [ "${2-}" = "${seen#"$git_pid checked "}" ] || (run post-commit raced "${1-}")
+        refresh
+        ;;
     "$git_pid checked-partial")
         # `git commit FILE…` committed a temporary staging area; the real one
         # still holds the old index file: give it the one just committed, or,

@@ -53,6 +53,7 @@ class Prepared:
     tree: StagedTree
     index_staged: bool  # the staged index was rewritten
     warnings: list[Problem]
+    index_oid: str | None = None  # the index staged now (None: not staged, or left as is)
 
 
 def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = True) -> Prepared:
@@ -83,7 +84,7 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = T
         if not stage:
             facts.save(tree.oids)
             return Prepared(tree, False, warnings)
-        staged_changed, rendered = _stage_index(workspace, tree, facts)
+        staged_changed, rendered, index_oid = _stage_index(workspace, tree, facts)
         if refuse and staged_changed and _only_a_hand_edit(workspace, tree):
             raise CommitRefused(
                 [
@@ -95,7 +96,7 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = T
             )
         _refresh_work_tree_index(workspace, tree, rendered)
         facts.save(tree.oids)
-        return Prepared(tree, staged_changed, warnings)
+        return Prepared(tree, staged_changed, warnings, index_oid)
 
 
 def _learn(
@@ -119,9 +120,9 @@ def stage_true_index(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -
 
 def _stage_index(
     workspace: Workspace, tree: StagedTree, facts: BlobFacts
-) -> tuple[bool, str | None]:
+) -> tuple[bool, str | None, str | None]:
     """Stage the index the staged exports call for: (whether that changed the
-    staged one, its text when it was rendered). When the staged index is the
+    staged one, its text when it was rendered, its blob id). When the staged index is the
     one the last commit staged and no entry has changed since (an edit of a
     body), it is known to be right without rendering 10,000 entries."""
     names = list(tree.oids)
@@ -131,7 +132,7 @@ def _stage_index(
     project = workspace.config.project or (last_project if same_blob else None)
     project = project or project_name(workspace, tree.index_text or read_index_file(workspace))
     if same_blob and (project, digest) == (last_project, last_digest):
-        return False, None
+        return False, None, tree.index_oid
     _learn(tree, facts, facts.without_entries(names))  # lost with a damaged cache file
     rendered = assemble(index_order(facts.entries(names)), project, tree.sessions_dir)
     data = rendered.encode("utf-8")
@@ -141,7 +142,7 @@ def _stage_index(
         oid = write_blob(workspace.repo, data)
         stage_blob(workspace.repo, f"{tree.sessions_dir}/{INDEX_NAME}", oid)
     facts.put_index(oid, project, digest)
-    return changed, rendered
+    return changed, rendered, oid
 
 
 def _only_a_hand_edit(workspace: Workspace, tree: StagedTree) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitsess.core.errors import ExitCode, GitSessError, exit_with, warn
+from gitsess.core.errors import ExitCode, GitSessError, exit_with, quote_path, warn
 from gitsess.core.files import write_atomic
 from gitsess.core.workspace import Workspace, open_workspace
 from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
@@ -66,6 +66,8 @@ def _run(hook: str, args: list[str]) -> int:
         return ExitCode.OK
     if hook == "post-commit" and args == ["partial"]:
         return _restage_index()
+    if hook == "post-commit" and args[:1] == ["raced"]:
+        return _after_raced_commit(*args[1:2])
     if hook == "post-commit":
         return _after_commit_without_hook()
     if hook == "post-merge":
@@ -107,6 +109,11 @@ def _pre_commit() -> int:
     prepared = prepare_commit(workspace, stage=sequence is None or last_pick)
     for problem in prepared.warnings:
         warn(f"{problem.location}: {problem.message}")
+    for name in prepared.tree.not_utf8:
+        warn(
+            f"{quote_path(prepared.tree.path_of(name))}: its name is not UTF-8, so it is"
+            " committed without checks and left out of the session index (rename it)"
+        )
     if sequence is not None:
         if prepared.index_staged:
             raise StagedForYou(
@@ -121,7 +128,17 @@ def _pre_commit() -> int:
     # `git commit FILE…` stages into a temporary `next-index-*.lock`, and git
     # leaves the real staging area's copy of the index file as it was.
     partial = Path(os.environ.get("GIT_INDEX_FILE", "")).name.startswith("next-index-")
-    _record_state("checked-partial" if partial else "checked")
+    if partial:
+        _record_state("checked-partial")
+        return ExitCode.OK
+    # A plain `git commit` lets go of index.lock before this hook runs and reads
+    # the staging area again after it: what another process stages in between
+    # is committed unchecked. The tree checked here is recorded, and the
+    # post-commit hook compares HEAD's with it (see _after_raced_commit).
+    from gitsess.hooks.staged import sessions_tree_id
+
+    checked = sessions_tree_id(prepared.tree, prepared.index_oid)
+    _record_state(f"checked {checked}" if checked else "checked")
     return ExitCode.OK
 
 
@@ -166,6 +183,8 @@ def _prepare_message(args: list[str]) -> int:
 def _after_commit_without_hook() -> int:
     """A commit the pre-commit hook did not see: one git made itself (a rebase,
     cherry-pick or revert), or one made with `git commit --no-verify`."""
+    if _recorded_state().startswith("checked "):  # a stub from before it compared trees
+        return _after_raced_commit()
     workspace = open_workspace()
     sequence = running_sequence(workspace) or _continued_sequence()
     if sequence is not None:
@@ -248,8 +267,11 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
     if repaired.head:
         count = len(repaired.rebuilt)
         what = "commit" if count == 1 else f"{count} commits"
+        where = f"the {reason}'s {what}"
+        if reason == "commit":  # a commit another process staged into (_after_raced_commit)
+            where = "this commit" + (f" and the {count - 1} made on it since" if count > 1 else "")
         print(
-            f"git-sess: regenerated the session index in the {reason}'s {what}"
+            f"git-sess: regenerated the session index in {where}"
             f" (HEAD is now {repaired.head[:12]})",
             file=sys.stderr,
         )
@@ -264,6 +286,85 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
             file=sys.stderr,
         )
     return repaired
+
+
+def _after_raced_commit(made: str = "") -> int:
+    """The sessions tree of the commit just made (`made`, default HEAD) is not
+    the one its pre-commit hook checked: another process staged session
+    changes between the hook and git reading the staging area again. The
+    commit is rebuilt at once with the index its exports call for, as a commit
+    git made without the hook is (repair.py), and so are the commits other
+    processes have made on it since.
+
+    Rebuilding, not staging the index for the next commit: the commit was made
+    a moment ago by this git command, nobody has it yet, and staging would
+    leave a commit whose index contradicts its exports in the history for
+    good (HEAD moves only while it is still the commit looked at). Nothing
+    staged is lost: the staging area keeps whatever others staged; only an
+    index entry still holding the old index takes the new one (repair.py)."""
+    answer, _, checked = _recorded_state().partition(" ")
+    workspace = open_workspace()
+    repo = workspace.repo
+    made = repo.git("rev-parse", "-q", "--verify", f"{made or 'HEAD'}^{{commit}}", check=False)
+    made = made.strip()
+    if answer == "none" and made:
+        checked = _tree_of(workspace, _head_before(workspace, made))  # nothing staged: as it was
+    elif answer != "checked" or not checked or not made:
+        return ExitCode.OK
+    tree = _tree_of(workspace, made)
+    if tree == checked:
+        return ExitCode.OK
+    args = ["rev-list", "--reverse", "--ancestry-path", f"{made}..HEAD"]
+    later = repo.git(*args).split()
+    if not later and repo.git("rev-parse", "HEAD").strip() != made:
+        return ExitCode.OK  # HEAD went elsewhere (a reset, a checkout): not ours to move
+    sessions = workspace.config.sessions_dir
+    unchecked = [f"{sessions}/{name}" for name in _unlearned_exports(workspace, tree)]
+    if unchecked:
+        shown = ", ".join(quote_path(path) for path in unchecked[:3])
+        more = f" and {len(unchecked) - 3} more" if len(unchecked) > 3 else ""
+        warn(
+            f"another process staged {shown}{more} while this commit ran:"
+            " git committed it without the pre-commit checks"
+        )
+    _repair(workspace, "commit", [made, *later])
+    if unchecked:
+        hint = "hint: git sess check (and git commit --amend to put right what it finds)"
+        print(hint, file=sys.stderr)
+    return ExitCode.OK
+
+
+def _head_before(workspace: Workspace, made: str) -> str:
+    """HEAD before `made` was committed, as the pre-commit hook compared the
+    staging area with it: the entry after it in HEAD's reflog (for an amend,
+    the commit amended), else its first parent."""
+    log = workspace.repo.git("reflog", "-n", "100", "--format=%H", check=False).split()
+    if made in log and log.index(made) + 1 < len(log):
+        return log[log.index(made) + 1]
+    return f"{made}^"
+
+
+def _tree_of(workspace: Workspace, commit: str) -> str:
+    """The id of `commit`'s sessions tree ('' when it has none, or no such commit)."""
+    path = f"{commit}:{workspace.config.sessions_dir}"
+    return workspace.repo.git("rev-parse", "-q", "--verify", path, check=False).strip()
+
+
+def _unlearned_exports(workspace: Workspace, tree: str) -> list[str]:
+    """The exports of `tree` whose staged bytes the pre-commit hook never read:
+    it learns the facts of every export it checks (blobfacts.py), so these are
+    what another process staged after it."""
+    from gitsess.hooks.blobfacts import BlobFacts
+    from gitsess.hooks.staged import is_staged_name
+
+    listing = workspace.repo.git("ls-tree", "-z", tree) if tree else ""
+    oids = {}
+    for record in filter(None, listing.split("\0")):
+        meta, _, name = record.partition("\t")
+        mode, kind, oid = meta.split(" ")
+        if kind == "blob" and mode != "120000" and is_staged_name(name):
+            oids[name] = oid
+    return BlobFacts(workspace.repo.state_dir, workspace.config.sessions_dir).missing(oids)
 
 
 def _restage_index() -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Session, parse_export
@@ -36,12 +36,25 @@ class StagedTree:
     index_changed: bool  # the staged session_index.md differs from HEAD's
     # Other files the commit changes in the directory (checkpoints/): path -> blob id
     notes: dict[str, str]
+    # Every staged entry under the sessions directory, by its path there: the
+    # tree the commit should record (see sessions_tree_id)
+    entries: dict[str, IndexEntry] = field(default_factory=dict)
     parsed: dict[str, Session] = field(default_factory=dict)  # the exports loaded so far
     texts: dict[str, bytes] = field(default_factory=dict)  # staged bytes of those read from git
     _work_tree_listing: subprocess.Popen[bytes] | None = None  # started early, read on demand
 
     def path_of(self, name: str) -> str:
         return f"{self.sessions_dir}/{name}"
+
+    @property
+    def not_utf8(self) -> list[str]:
+        """Staged exports whose name is not UTF-8: left out of the index and the
+        checks (the work-tree scan leaves them out too), so the user is told."""
+        return sorted(
+            name
+            for name, entry in self.entries.items()
+            if entry.stage == "0" and is_export_name(name) and not is_utf8(name)
+        )
 
     @property
     def changed(self) -> list[str]:
@@ -120,6 +133,7 @@ def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) 
         index_oid=index_entry.oid if index_entry else None,
         index_changed=index_changed,
         notes={path: listed[path].oid for path in other_paths if path in listed},
+        entries={path[len(prefix) :]: entry for path, entry in listed.items()},
         _work_tree_listing=work_tree,
     )
 
@@ -229,6 +243,49 @@ def blob_id(data: bytes, like: str) -> str:
     (SHA-1 or SHA-256 repositories): comparing ids needs no read from git."""
     digest = hashlib.sha1 if len(like) == 40 else hashlib.sha256
     return digest(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def sessions_tree_id(tree: StagedTree, index_oid: str | None) -> str | None:
+    """The id of the tree a commit of this staging area records for the sessions
+    directory, once `index_oid` is staged as its index; None when it would hold
+    none, or unmerged entries (the commit is refused then).
+
+    Computed as git computes it, without a git process (`write-tree` would take
+    index.lock, which another git command may hold): the post-commit hook
+    compares it with HEAD's to find what another process staged meanwhile."""
+    entries = {name: (entry.mode, entry.oid) for name, entry in tree.entries.items()}
+    if any(entry.stage != "0" for entry in tree.entries.values()):
+        return None
+    if index_oid is not None:
+        entries[INDEX_NAME] = ("100644", index_oid)
+    if not entries:
+        return None
+    like = next(iter(entries.values()))[1]
+    digest = hashlib.sha1 if len(like) == 40 else hashlib.sha256
+    return _tree_object(entries, digest)
+
+
+def _tree_object(entries: Mapping[str, tuple[str, str]], digest: Callable[[bytes], Any]) -> str:
+    """The id of the tree object holding `entries` (path -> (mode, oid)), its
+    subtrees hashed on the way (git's tree format: entries sorted by name as
+    bytes, a directory's name as if it ended in '/')."""
+    files: list[tuple[bytes, str, str]] = []
+    folders: dict[str, dict[str, tuple[str, str]]] = {}
+    for path, (mode, oid) in entries.items():
+        head, slash, rest = path.partition("/")
+        if slash:
+            folders.setdefault(head, {})[rest] = (mode, oid)
+        else:
+            files.append((head.encode("utf-8", "surrogateescape"), mode, oid))
+    for name, inside in folders.items():
+        files.append(
+            (name.encode("utf-8", "surrogateescape"), "40000", _tree_object(inside, digest))
+        )
+    files.sort(key=lambda item: item[0] + b"/" if item[1] == "40000" else item[0])
+    body = b"".join(
+        b"%s %s\0" % (mode.encode(), name) + bytes.fromhex(oid) for name, mode, oid in files
+    )
+    return str(digest(b"tree %d\0" % len(body) + body).hexdigest())
 
 
 def write_blob(repo: Repo, data: bytes) -> str:
