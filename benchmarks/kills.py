@@ -18,7 +18,7 @@ finish):
 - mv: `git-sess mv base_work Foundation --text` of a session 60 others link to
   (requires, continues, mentions), one edited and not staged, one never added;
   next: `git-sess list`;
-- import: `git-sess import docs/sessions` of 40 hand-kept notes and a README
+- import: `git-sess import docs/sessions` of 150 hand-kept notes and a README
   linking them; next: `git-sess list`;
 - reindex: `git-sess reindex` of 200 sessions; next: `git-sess search decision`;
 - commit: a hooked `git commit` of 12 new and 6 changed exports (the pre-commit
@@ -31,6 +31,10 @@ an invalid export, a stale index); the files, the staging area (`git ls-files
 -s`) and HEAD's tree are neither as before the command nor as its clean run left
 them (a half-renamed file, a staging area that disagrees with the work tree); or
 a search finds other sessions than after the clean run (a broken search index).
+The table also counts the kills that landed while the command was running
+("killed") and, of those, the ones that landed midway, after it had changed
+something (a journal there, or files neither as before nor as the clean run):
+those are the ones a recovery had to finish.
 git's own `.git/index.lock`, which git leaves when it is SIGKILLed while holding
 it (any git command does), is counted apart, then removed, and the checks go on.
 """
@@ -140,7 +144,7 @@ def build_mv(repo: Path) -> None:
 def build_import(repo: Path) -> None:
     new_repository(repo)
     links = []
-    for n in range(40):
+    for n in range(150):
         name = f"docs/sessions/{day(n)}-topic-{n:02}.md"
         write(repo, name, f"# Session: Topic {n:02}\n**Date**: {day(n)}\n\nNotes on topic {n}.\n")
         links.append(f"- [Topic {n:02}]({Path(name).name})\n")
@@ -231,6 +235,8 @@ def searched(repo: Path, word: str) -> str:
 @dataclass
 class Outcome:
     killed: bool  # the command was still running when the signal came
+    midway: bool = False  # it had changed something and not finished (a journal, or files
+    # neither as before nor as a clean run): the kills that test recovery
     problems: list[str] = field(default_factory=list)
     git_lock: bool = False  # git's own index.lock was left
 
@@ -274,7 +280,8 @@ def try_once(
             except ProcessLookupError:
                 break
             time.sleep(0.02)
-    outcome = Outcome(killed)
+    journal = work / ".git" / "gitsess" / "journal.json"
+    outcome = Outcome(killed, midway=journal.exists() or state(work) not in (clean, before))
     lock = work / ".git" / "index.lock"
     if lock.exists():
         outcome.git_lock = True
@@ -289,7 +296,6 @@ def try_once(
             problems.append(
                 f"the commit again: exit {retry.returncode}: {retry.stderr.strip()[:200]}"
             )
-    journal = work / ".git" / "gitsess" / "journal.json"
     if journal.exists():
         problems.append("a journal is left")
     check = sess(work, "check")
@@ -353,6 +359,7 @@ def run_scenario(
         "clean_seconds": round(duration, 3),
         "tries": tries,
         "killed_while_running": sum(o.killed for _, o in outcomes),
+        "killed_midway": sum(o.midway for _, o in outcomes),
         "needed_hand_repair": sum(bool(o.problems) for _, o in outcomes),
         "git_index_lock_left": sum(o.git_lock for _, o in outcomes),
         "problems": [
@@ -379,10 +386,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory(prefix="gitsess-kills-") as place:
             results = [run_scenario(s, Path(place), args.tries, rng) for s in wanted]
-    print(f"{'scenario':<10}{'tries':>7}{'killed':>8}{'hand repair':>13}{'git lock':>10}")
+    print(
+        f"{'scenario':<10}{'tries':>7}{'killed':>8}{'midway':>8}{'hand repair':>13}{'git lock':>10}"
+    )
     for r in results:
         print(
-            f"{r['scenario']:<10}{r['tries']:>7}{r['killed_while_running']:>8}"
+            f"{r['scenario']:<10}{r['tries']:>7}{r['killed_while_running']:>8}{r['killed_midway']:>8}"
             f"{r['needed_hand_repair']:>13}{r['git_index_lock_left']:>10}"
         )
     if args.json:
