@@ -53,10 +53,10 @@ from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.repo import git_process
 
 if TYPE_CHECKING:
-    from gitsess.core.workspace import Workspace
+    from gitsess.core.workspace import IndexResult, Workspace
 
-# Operations whose last step, after the journaled ones, regenerates the index: a
-# recovery does that too.
+# Operations that end by regenerating the index: done before the journal is
+# removed (and by a recovery), so a kill after the files never leaves it stale.
 ENDS_WITH_THE_INDEX = frozenset({"import"})
 FAULT_VARIABLE = "GIT_SESS_FAULT_STEP"
 _FORMAT = 1
@@ -116,10 +116,12 @@ def run_journaled(
     moves: list[Move],
     writes: list[Write],
     stages: list[Stage] | None = None,
-) -> None:
+) -> IndexResult | None:
     """Do `moves` (in order), then `writes`, then `stages`, so that an interruption at any point
     is finished by the next command. Raises GitSessError, having changed nothing,
-    when the plan cannot be done; the caller holds the write lock."""
+    when the plan cannot be done; the caller holds the write lock. For an
+    operation that ends with the index: what writing it did (None if it could
+    not be written: the caller's own `write_index` then says why)."""
     if not _OPERATION.fullmatch(operation):
         raise ValueError(f"operation names are plain lower-case words, not {operation!r}")
     root = workspace.repo.root
@@ -141,7 +143,7 @@ def run_journaled(
         ) from exc
     write_atomic(path, _encode(journal))
     try:
-        _carry_out(workspace, journal, recovering=False)
+        return _carry_out(workspace, journal, recovering=False)
     except GitSessError as exc:
         raise _still_journaled(exc, journal, path) from exc
     except KeyboardInterrupt:
@@ -172,18 +174,18 @@ def finish_pending(workspace: Workspace) -> str | None:
             _carry_out(workspace, journal, recovering=True)
         except GitSessError as exc:
             raise _still_journaled(exc, journal, path) from exc
-        if journal.operation in ENDS_WITH_THE_INDEX:
-            _refresh_index(workspace)
     return f"git-sess: finished an interrupted {journal.operation} ({journal.files} files)"
 
 
-def _refresh_index(workspace: Workspace) -> None:
-    """The index, as the interrupted operation would have ended by writing it."""
-    from gitsess.core.workspace import write_index  # the catalog only when one was pending
+def _refresh_index(workspace: Workspace) -> IndexResult | None:
+    """The index, as the operation ends by writing it: before its journal goes, so
+    that a kill in between leaves the journal, and the next command writes it."""
+    from gitsess.core.workspace import write_index  # the catalog only when needed
 
     if workspace.sessions_path.is_dir():
         with contextlib.suppress(GitSessError):  # `check` says what is wrong with it
-            write_index(workspace, workspace.catalog())
+            return write_index(workspace, workspace.catalog())
+    return None
 
 
 # --- checking the plan ------------------------------------------------------------
@@ -238,7 +240,7 @@ def _require_inside(root: Path, relative: str) -> None:
 # --- doing it ---------------------------------------------------------------------
 
 
-def _carry_out(workspace: Workspace, journal: _Journal, *, recovering: bool) -> None:
+def _carry_out(workspace: Workspace, journal: _Journal, *, recovering: bool) -> IndexResult | None:
     root = workspace.repo.root
     step = 0
     # `git mv` semantics for many files at once: the files are renamed one by one
@@ -269,9 +271,11 @@ def _carry_out(workspace: Workspace, journal: _Journal, *, recovering: bool) -> 
         step += 1
         _fault_point(step)
         _stage(root, journal.stages, recovering)
+    index = _refresh_index(workspace) if journal.operation in ENDS_WITH_THE_INDEX else None
     _fault_point(step + 1)
     with contextlib.suppress(FileNotFoundError):
         journal_path(workspace).unlink()
+    return index
 
 
 def _move(workspace: Workspace, root: Path, move: Move, recovering: bool) -> None:
