@@ -240,3 +240,26 @@ def test_a_mv_that_cannot_write_its_journal_changes_nothing(repo: Path) -> None:
     assert "journal" in lines[0]
     assert state(repo) == before
     assert not journal(repo).exists()
+
+
+# --- import: the index is written before the journal goes ----------------------------------
+
+
+def test_an_import_killed_before_its_journal_goes_has_written_its_index(tmp_path: Path) -> None:
+    # Killed after every file and before the journal's removal (the window where the
+    # journal was gone and the index not yet written is closed): check passes as is.
+    repo = init_sessions(init_repository(tmp_path / "repo"))
+    for n in (1, 2):
+        note = repo / "docs" / "sessions" / f"2026-01-0{n}-topic.md"
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_text(f"# Session: Topic {n}\n**Date**: 2026-01-0{n}\n\nNotes.\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "notes")
+    killed = sess(repo, "import", "docs/sessions", env={"GIT_SESS_FAULT_STEP": "5"})
+    assert killed.code == KILLED, killed.err
+    index = (repo / ".sessions" / "session_index.md").read_text()
+    assert "2026-01-01-topic.md" in index and "2026-01-02-topic.md" in index  # dated: kept
+    assert sess(repo, "list").err.startswith("git-sess: finished an interrupted import")
+    assert not journal(repo).exists()
+    check = sess(repo, "check")
+    assert check.code == 0, check.out + check.err
