@@ -10,7 +10,9 @@ planned whole, then journaled, then done:
    final bytes — is written atomically to `<git-path gitsess>/journal.json`
    (per worktree, never in the work tree, never committed);
 3. the moves are done in order (`git mv` semantics: `Repo.move`), then the
-   writes (`write_atomic`);
+   writes (`write_atomic`), then the staging area's entries the operation sets
+   (`git sess mv` stages what it changed: each blob written again, then every
+   entry set in one `git update-index`, which git writes atomically);
 4. the journal is removed.
 
 Recovery rolls forward: every step can be done again. The next command that
@@ -28,7 +30,8 @@ running (the lock is held) is left to that owner.
 
 Test hook: with the environment variable GIT_SESS_FAULT_STEP=N, the process
 exits with `os._exit(137)` right before step N — the moves counted first, then
-the writes, from 1; one past the last step is the removal of the journal — as
+the writes, then the staging (one step, when there is any), from 1; one past the
+last step is the removal of the journal — as
 a SIGKILL there would; `N:interrupt` raises KeyboardInterrupt there instead, as
 ^C would. Recovery (`finish_pending`) counts the same steps, so an
 interrupted recovery can be tested too. Nothing else reads this variable.
@@ -41,7 +44,7 @@ import os
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -50,10 +53,10 @@ from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.repo import git_process
 
 if TYPE_CHECKING:
-    from gitsess.core.workspace import Workspace
+    from gitsess.core.workspace import IndexResult, Workspace
 
-# Operations whose last step, after the journaled ones, regenerates the index: a
-# recovery does that too.
+# Operations that end by regenerating the index: done before the journal is
+# removed (and by a recovery), so a kill after the files never leaves it stale.
 ENDS_WITH_THE_INDEX = frozenset({"import"})
 FAULT_VARIABLE = "GIT_SESS_FAULT_STEP"
 _FORMAT = 1
@@ -74,15 +77,29 @@ class Write:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """An entry the operation leaves in the staging area (stage 0)."""
+
+    path: str  # relative to the work tree, `/`-separated
+    mode: str  # "100644" or "100755"
+    content: bytes  # the blob's bytes
+    # As `git add` stages the work tree's file (the path's clean filters apply), or
+    # the bytes as they are (a staged version edited: `hash-object --no-filters`).
+    filtered: bool
+
+
+@dataclass(frozen=True)
 class _Journal:
     operation: str
     moves: list[Move]
     writes: list[Write]
+    stages: list[Stage] = field(default_factory=list)
 
     @property
     def files(self) -> int:
         """How many files the operation leaves changed (a moved file rewritten counts once)."""
-        return len({*(move.target for move in self.moves), *(write.path for write in self.writes)})
+        moved = (move.target for move in self.moves)
+        return len({*moved, *(write.path for write in self.writes), *(s.path for s in self.stages)})
 
 
 class _Unreadable(Exception):
@@ -94,16 +111,23 @@ def journal_path(workspace: Workspace) -> Path:
 
 
 def run_journaled(
-    workspace: Workspace, operation: str, moves: list[Move], writes: list[Write]
-) -> None:
-    """Do `moves` (in order), then `writes`, so that an interruption at any point
+    workspace: Workspace,
+    operation: str,
+    moves: list[Move],
+    writes: list[Write],
+    stages: list[Stage] | None = None,
+) -> IndexResult | None:
+    """Do `moves` (in order), then `writes`, then `stages`, so that an interruption at any point
     is finished by the next command. Raises GitSessError, having changed nothing,
-    when the plan cannot be done; the caller holds the write lock."""
+    when the plan cannot be done; the caller holds the write lock. For an
+    operation that ends with the index: what writing it did (None if it could
+    not be written: the caller's own `write_index` then says why)."""
     if not _OPERATION.fullmatch(operation):
         raise ValueError(f"operation names are plain lower-case words, not {operation!r}")
     root = workspace.repo.root
-    _check_plan(root, moves, writes)
-    journal = _Journal(operation, list(moves), list(writes))
+    stages = list(stages or [])
+    _check_plan(root, moves, [*writes, *(Write(stage.path, b"") for stage in stages)])
+    journal = _Journal(operation, list(moves), list(writes), stages)
     path = journal_path(workspace)
     if path.exists():  # never overwrite what an interrupted operation still needs
         raise GitSessError(
@@ -119,7 +143,7 @@ def run_journaled(
         ) from exc
     write_atomic(path, _encode(journal))
     try:
-        _carry_out(workspace, journal, recovering=False)
+        return _carry_out(workspace, journal, recovering=False)
     except GitSessError as exc:
         raise _still_journaled(exc, journal, path) from exc
     except KeyboardInterrupt:
@@ -150,18 +174,18 @@ def finish_pending(workspace: Workspace) -> str | None:
             _carry_out(workspace, journal, recovering=True)
         except GitSessError as exc:
             raise _still_journaled(exc, journal, path) from exc
-        if journal.operation in ENDS_WITH_THE_INDEX:
-            _refresh_index(workspace)
     return f"git-sess: finished an interrupted {journal.operation} ({journal.files} files)"
 
 
-def _refresh_index(workspace: Workspace) -> None:
-    """The index, as the interrupted operation would have ended by writing it."""
-    from gitsess.core.workspace import write_index  # the catalog only when one was pending
+def _refresh_index(workspace: Workspace) -> IndexResult | None:
+    """The index, as the operation ends by writing it: before its journal goes, so
+    that a kill in between leaves the journal, and the next command writes it."""
+    from gitsess.core.workspace import write_index  # the catalog only when needed
 
     if workspace.sessions_path.is_dir():
         with contextlib.suppress(GitSessError):  # `check` says what is wrong with it
-            write_index(workspace, workspace.catalog())
+            return write_index(workspace, workspace.catalog())
+    return None
 
 
 # --- checking the plan ------------------------------------------------------------
@@ -216,7 +240,7 @@ def _require_inside(root: Path, relative: str) -> None:
 # --- doing it ---------------------------------------------------------------------
 
 
-def _carry_out(workspace: Workspace, journal: _Journal, *, recovering: bool) -> None:
+def _carry_out(workspace: Workspace, journal: _Journal, *, recovering: bool) -> IndexResult | None:
     root = workspace.repo.root
     step = 0
     # `git mv` semantics for many files at once: the files are renamed one by one
@@ -243,9 +267,15 @@ def _carry_out(workspace: Workspace, journal: _Journal, *, recovering: bool) -> 
         target = root / write.path
         _make_folder(target.parent)
         write_atomic(target, write.content)
+    if journal.stages:
+        step += 1
+        _fault_point(step)
+        _stage(root, journal.stages, recovering)
+    index = _refresh_index(workspace) if journal.operation in ENDS_WITH_THE_INDEX else None
     _fault_point(step + 1)
     with contextlib.suppress(FileNotFoundError):
         journal_path(workspace).unlink()
+    return index
 
 
 def _move(workspace: Workspace, root: Path, move: Move, recovering: bool) -> None:
@@ -294,6 +324,20 @@ def _move_entries(root: Path, moves: list[Move], staged: dict[str, tuple[str, st
         if move.source in staged:
             mode, object_id = staged[move.source]
             lines.append(f"0 {_NO_ENTRY}\t{move.source}\0{mode} {object_id}\t{move.target}\0")
+    git_process(root, ["update-index", "-z", "--index-info"], input=os.fsencode("".join(lines)))
+
+
+def _stage(root: Path, stages: list[Stage], recovering: bool) -> None:
+    """Every blob written (again: the same bytes give the same object), then every
+    entry set in one index write, so the staging area has all of them or none."""
+    lines = []
+    for stage in stages:
+        if recovering:
+            _require_inside(root, stage.path)
+        how = [f"--path={stage.path}"] if stage.filtered else ["--no-filters"]
+        args = ["hash-object", "-w", *how, "--stdin"]
+        object_id = git_process(root, args, input=stage.content).stdout.decode("ascii").strip()
+        lines.append(f"{stage.mode} {object_id} 0\t{stage.path}\0")
     git_process(root, ["update-index", "-z", "--index-info"], input=os.fsencode("".join(lines)))
 
 
@@ -354,6 +398,15 @@ def _encode(journal: _Journal) -> str:
             {"path": write.path, "content": base64.b64encode(write.content).decode("ascii")}
             for write in journal.writes
         ],
+        "stages": [
+            {
+                "path": stage.path,
+                "mode": stage.mode,
+                "content": base64.b64encode(stage.content).decode("ascii"),
+                "filtered": stage.filtered,
+            }
+            for stage in journal.stages
+        ],
     }
     # ASCII: a file name that is not UTF-8 (surrogate escapes) is kept as \\udcxx.
     return json.dumps(document, ensure_ascii=True, indent=1)
@@ -376,9 +429,21 @@ def _decode(data: bytes) -> _Journal:
             Write(_relative(w["path"]), base64.b64decode(_text(w["content"]), validate=True))
             for w in document["writes"]
         ]
+        # Absent from journals written before `mv` was journaled.
+        stages = [_stage_of(entry) for entry in document.get("stages", [])]
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
         raise _Unreadable(str(exc) or type(exc).__name__) from exc
-    return _Journal(operation, moves, writes)
+    return _Journal(operation, moves, writes, stages)
+
+
+def _stage_of(entry: dict[str, object]) -> Stage:
+    import base64
+
+    mode, filtered = _text(entry["mode"]), entry["filtered"]
+    if mode not in ("100644", "100755") or not isinstance(filtered, bool):
+        raise ValueError(f"not a staged file: mode {mode!r}, filtered {filtered!r}")
+    content = base64.b64decode(_text(entry["content"]), validate=True)
+    return Stage(_relative(entry["path"]), mode, content, filtered)
 
 
 def _text(value: object) -> str:

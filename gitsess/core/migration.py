@@ -111,8 +111,10 @@ def import_exports(
         if first_use:
             result.created = create_layout(workspace).created
         journal_moves = [Move(source, target) for source, target in moves.items()]
-        run_journaled(workspace, "import", journal_moves, [Write(p, c) for p, c in writes.items()])
-        result.index = write_index(workspace, workspace.catalog())
+        index = run_journaled(
+            workspace, "import", journal_moves, [Write(p, c) for p, c in writes.items()]
+        )
+        result.index = index or write_index(workspace, workspace.catalog())
         return result
 
 

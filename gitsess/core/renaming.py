@@ -25,13 +25,21 @@ from pathlib import Path
 from gitsess.core import index as index_module
 from gitsess.core.catalog import Catalog
 from gitsess.core.errors import GitSessError, ValidationFailed
-from gitsess.core.files import decode_utf8, read_bytes, write_atomic
+from gitsess.core.files import decode_utf8, read_bytes
 from gitsess.core.frontmatter import body_of, edit_frontmatter
+from gitsess.core.journal import Move, Stage, Write, run_journaled
 from gitsess.core.links import normalize_link, resolve_link
 from gitsess.core.model import Session, parse_export
 from gitsess.core.names import slugify
 from gitsess.core.repo import Repo, git_process
-from gitsess.core.workspace import Workspace, check_index_readable, write_index
+from gitsess.core.workspace import (
+    LEGACY_INDEX_BACKUP,
+    Workspace,
+    check_index_readable,
+    project_name,
+    read_index_file,
+    write_index,
+)
 
 BOM = "\ufeff"
 
@@ -86,13 +94,14 @@ def rename_locked(workspace: Workspace, ref: str, title: str, *, text: bool) -> 
     if new_id != session.id:
         edits += _plan_references(workspace, catalog, session, new_id, text, result)
     plan = _plan_staging(workspace, edits)
-    if new_id != session.id:
-        workspace.repo.move(old_path, new_path)
-    for edit in edits:
-        write_atomic(workspace.repo.root / edit.target, edit.text)
-    _apply_staging(workspace.repo, plan)
-    write_index(workspace, workspace.catalog())
-    _stage_index(workspace, plan, old=session.id, new=new_id)
+    # Planned whole, then journaled (journal.py): killed at any point, the rename is
+    # finished by the next command, links, index and staging area alike.
+    moves = [Move(session.path, edits[0].target)] if new_id != session.id else []
+    writes = [Write(edit.target, _bytes(edit.text)) for edit in edits]
+    writes += _index_writes(workspace, catalog, edits)
+    stages = _stages(plan) + _staged_index(workspace, plan, old=session.id, new=new_id)
+    run_journaled(workspace, "mv", moves, writes, stages)
+    write_index(workspace, workspace.catalog())  # current already: remembered as such
     _report(workspace, plan, result)
     return result
 
@@ -237,7 +246,7 @@ def _read(workspace: Workspace, session: Session) -> str:
 
 @dataclass
 class _StagePlan:
-    add: list[str] = field(default_factory=list)  # staged from the work tree as written
+    add: dict[str, str] = field(default_factory=dict)  # path -> mode: staged as written
     blobs: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (mode, text)
     staged_texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (id, text)
     kept: list[str] = field(default_factory=list)
@@ -273,7 +282,7 @@ def _plan_staging(workspace: Workspace, edits: list[_FileEdit]) -> _StagePlan:
         if edit.path not in entries:
             plan.untracked.append(edit.target)
         elif edit.path not in differ:
-            plan.add.append(edit.target)
+            plan.add[edit.target] = entries[edit.path][0]
             plan.staged_texts[edit.target] = (edit.session_id, edit.text)
         else:
             _plan_staged_version(repo, edit, entries[edit.path], plan)
@@ -303,41 +312,69 @@ def _plan_staged_version(
         plan.staged_texts[edit.target] = (edit.session_id, updated)
 
 
-def _apply_staging(repo: Repo, plan: _StagePlan) -> None:
-    if plan.add:
-        repo.git("--literal-pathspecs", "add", "--", *plan.add)
-    records = [
-        f"{mode} {_write_blob(repo, text)} 0\t{path}" for path, (mode, text) in plan.blobs.items()
+def _stages(plan: _StagePlan) -> list[Stage]:
+    """The staging area's entry of every file the rename changes there: the work
+    tree's new text (as `git add` stages it), or the staged version edited."""
+    stages = [
+        Stage(path, mode, _bytes(plan.staged_texts[path][1]), filtered=True)
+        for path, mode in plan.add.items()
     ]
-    _update_index(repo, records)
+    stages += [Stage(path, mode, _bytes(text), False) for path, (mode, text) in plan.blobs.items()]
+    return stages
 
 
-def _stage_index(workspace: Workspace, plan: _StagePlan, *, old: str, new: str) -> None:
+def _index_writes(workspace: Workspace, catalog: Catalog, edits: list[_FileEdit]) -> list[Write]:
+    """What `write_index` writes once the rename is done, known before it starts so
+    that the journal holds it too: the index (and a hand-written one kept aside)."""
+    current = read_index_file(workspace)
+    edited = {edit.path: edit for edit in edits}
+    sessions = [
+        parse_export(edited[s.path].target, _bytes(edited[s.path].text), edited[s.path].session_id)
+        if s.path in edited
+        else s
+        for s in catalog.sessions
+    ]
+    project = project_name(workspace, current)
+    rendered = index_module.render_index(sessions, project, workspace.config.sessions_dir)
+    if rendered == current:
+        return []
+    writes = []
+    if current is not None and current.strip() and not index_module.is_generated(current):
+        backup = workspace.relative(workspace.sessions_path / LEGACY_INDEX_BACKUP)
+        writes.append(Write(backup, _bytes(current)))
+    return [*writes, Write(workspace.relative(workspace.index_path), _bytes(rendered))]
+
+
+def _staged_index(workspace: Workspace, plan: _StagePlan, *, old: str, new: str) -> list[Stage]:
     """The staged index with the rename's changes: the renamed session's entry
     under its new id, and the entries of the sessions whose staged links changed
     (the commit hook regenerates it from the staged exports anyway; without
     the hooks, this is what makes the commit consistent). An index that is not
     staged, or not generated, is left alone."""
     if plan.index is None:
-        return
+        return []
     mode, text = plan.index
     entries = index_module.parse_entries(text)
     if entries is None:
-        return
+        return []
     sessions_dir = workspace.config.sessions_dir
     listed = old in entries
     entries.pop(old, None)
     for path, (session_id, staged) in plan.staged_texts.items():
         if session_id in entries or (session_id == new and listed):
-            session = parse_export(path, staged.encode("utf-8", "surrogateescape"), session_id)
+            session = parse_export(path, _bytes(staged), session_id)
             entries[session_id] = index_module.entry_of(session, sessions_dir)
     project = index_module.project_from_index(text) or workspace.repo.root.name
     rendered = index_module.assemble(
         index_module.index_order(entries.values()), project, sessions_dir
     )
-    if rendered != text:
-        path = workspace.relative(workspace.index_path)
-        _update_index(workspace.repo, [f"{mode} {_write_blob(workspace.repo, rendered)} 0\t{path}"])
+    if rendered == text:
+        return []
+    return [Stage(workspace.relative(workspace.index_path), mode, _bytes(rendered), False)]
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
 
 
 def _report(workspace: Workspace, plan: _StagePlan, result: Renamed) -> None:
@@ -363,18 +400,6 @@ def _index_entries(repo: Repo, paths: list[str]) -> dict[str, tuple[str, str, st
 
 def _read_blob(repo: Repo, oid: str) -> bytes:
     return git_process(repo.root, ["cat-file", "blob", oid]).stdout
-
-
-def _write_blob(repo: Repo, text: str) -> str:
-    data = text.encode("utf-8", "surrogateescape")
-    args = ["hash-object", "-w", "--no-filters", "--stdin"]
-    return git_process(repo.root, args, input=data).stdout.decode().strip()
-
-
-def _update_index(repo: Repo, records: list[str]) -> None:
-    if records:
-        data = "".join(record + "\0" for record in records).encode("utf-8", "surrogateescape")
-        git_process(repo.root, ["update-index", "-z", "--index-info"], input=data)
 
 
 def _z(out: str) -> list[str]:
