@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.budget import Budget
-from gitsess.core.errors import GitSessError
-from gitsess.core.errors import printable as escape
+from gitsess.core.errors import GitSessError, clip
 
 PREFIX = "git-sess"
 EXPORT_CACHE = "statusline-export.json"
@@ -56,21 +55,9 @@ def main(stdin: Any = None, stdout: Any = None) -> int:
 
 def printable(text: str, limit: int = 200) -> str:
     """One line, its control characters made visible as everywhere else
-    (core.errors.printable: a model name, a path or a message can quote a
-    transcript's or a repository's), cut to `limit` characters but never inside
-    an escape."""
-    first = text.splitlines()[0] if text.strip() else ""
-    shown = escape(first)
-    if len(shown) <= limit:
-        return shown
-    kept, used = [], 0
-    for character in first:
-        piece = escape(character)
-        used += len(piece)
-        if used > limit:
-            break
-        kept.append(piece)
-    return "".join(kept)
+    (a model name, a path or a message can quote a transcript's or a
+    repository's), cut to `limit` columns but never inside an escape."""
+    return clip(text.splitlines()[0] if text.strip() else "", limit, ellipsis="")
 
 
 def read_payload(stream: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable
 from enum import IntEnum
 from typing import Any, TextIO
@@ -173,6 +174,31 @@ def guard_output() -> None:
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, GuardedOutput):
             setattr(sys, name, GuardedOutput(stream))
+
+
+def columns(text: str) -> int:
+    """The terminal columns `text` takes (printable text): wide characters two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def clip(text: str, width: int, ellipsis: str = "…", strip: bool = False) -> str:
+    """`text` escaped with printable() and cut to `width` columns, never inside an
+    escape (with `strip`, no blank before the ellipsis): one long title must not
+    push every row's tags off the screen."""
+    shown = printable(text)
+    if columns(shown) <= width:
+        return shown
+    room = width - columns(ellipsis)
+    kept: list[str] = []
+    used = 0
+    for character in text:
+        piece = printable(character)
+        used += columns(piece)
+        if used > room:
+            break
+        kept.append(piece)
+    shown = "".join(kept)
+    return (shown.rstrip() if strip else shown) + ellipsis
 
 
 def exit_with(

@@ -31,10 +31,10 @@ from gitsess.core.repo import Repo, finish_git, git_process, start_git
 TRAILER = "Session"  # `Session: <id>` (git config sess.trailer true writes it)
 # Git's own settings that would change what `git log` prints: `log.follow`,
 # signatures; pathspecs are literal (a file may be named `*.py` or `:x`).
-_QUIET = ["-c", "log.follow=false", "-c", "log.showSignature=false", "--literal-pathspecs"]
-_RECORD = "\x1e"
+QUIET = ["-c", "log.follow=false", "-c", "log.showSignature=false", "--literal-pathspecs"]
+RECORD = "\x1e"
 _HEADER = (
-    f"{_RECORD}%H%x00%ct%x00%cs%x00%s%x00%(trailers:key={TRAILER},valueonly,separator=%x1f)%x00"
+    f"{RECORD}%H%x00%ct%x00%cs%x00%s%x00%(trailers:key={TRAILER},valueonly,separator=%x1f)%x00"
 )
 _STATUS = re.compile(r"[ACDMRTUXB]\d*")
 FACTS = "commit-facts.json"
@@ -169,7 +169,7 @@ class Walk:
     def __init__(self, repo: Repo, name: str, start: list[str] | None = None) -> None:
         self.name = name
         self.args = [
-            *_QUIET,
+            *QUIET,
             "log",
             "--no-renames",
             "--name-status",
@@ -193,7 +193,7 @@ class Walk:
                 f"run it by hand: git log -- {self.name}",
             )
         out = done.stdout.decode("utf-8", "surrogateescape")
-        return [commit for record in out.split(_RECORD)[1:] if (commit := _commit(record))]
+        return [commit for record in out.split(RECORD)[1:] if (commit := _commit(record))]
 
     def cancel(self) -> None:
         """Stop git when the walk is not wanted after all (an error on the way)."""

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitsess.core.cache import cached_output
 from gitsess.core.checks import export_problems
-from gitsess.core.errors import GitSessError, printable
+from gitsess.core.errors import GitSessError, clip, columns, printable
 from gitsess.core.files import read_bytes
 from gitsess.core.frontmatter import body_of
 from gitsess.core.model import Session, json_array
@@ -173,31 +172,6 @@ def regenerate_index(workspace: Workspace, write: bool) -> IndexResult:
         state = "out of date" if workspace.index_path.exists() else "missing"
         raise GitSessError(f"{relative} is {state}", "git sess index")
     return IndexResult(path=relative, changed=False)
-
-
-def columns(text: str) -> int:
-    """The terminal columns `text` takes (printable text): wide characters two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def clip(text: str, width: int, ellipsis: str = "…", strip: bool = False) -> str:
-    """`text` escaped with printable() and cut to `width` columns, never inside an
-    escape (with `strip`, no blank before the ellipsis): one long title must not
-    push every row's tags off the screen."""
-    shown = printable(text)
-    if columns(shown) <= width:
-        return shown
-    room = width - columns(ellipsis)
-    kept: list[str] = []
-    used = 0
-    for character in text:
-        piece = printable(character)
-        used += columns(piece)
-        if used > room:
-            break
-        kept.append(piece)
-    shown = "".join(kept)
-    return (shown.rstrip() if strip else shown) + ellipsis
 
 
 def _tokens(used: int, limit: int | None) -> str:

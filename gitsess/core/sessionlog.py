@@ -17,15 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitsess.core.cache import read_cache_file, write_cache_file
-from gitsess.core.history import Change, Commit
+from gitsess.core.history import QUIET, RECORD, Change, Commit
 from gitsess.core.names import date_from_name, is_export_name
 from gitsess.core.repo import Repo, git_process
 
 LOG = "sessions-log.json"
-# Git's settings that would change what `git log` prints; pathspecs are literal.
-_QUIET = ["-c", "log.follow=false", "-c", "log.showSignature=false", "--literal-pathspecs"]
-_RECORD = "\x1e"
-_HEADER = f"{_RECORD}%H%x00%ct%x00%cs%x00%s%x00"
+_HEADER = f"{RECORD}%H%x00%ct%x00%cs%x00%s%x00"
 NEARLY_ALIKE = 90  # git's similarity score (%) above which any pair is a rename
 
 # A commit as kept: [sha, committer time, committer date, subject, [[status, path, old]…]]
@@ -126,14 +123,14 @@ def _brought_up(
 def _walk(repo: Repo, sessions_dir: str, revisions: list[str]) -> list[Entry] | None:
     """`git log` of the sessions directory over `revisions`, renames detected;
     None when git fails."""
-    args = [*_QUIET, "log", "-M", "--name-status", "-z", f"--format={_HEADER}", *revisions]
+    args = [*QUIET, "log", "-M", "--name-status", "-z", f"--format={_HEADER}", *revisions]
     done = git_process(repo.root, [*args, "--", sessions_dir], check=False)
     if done.returncode != 0:
         return None
     out = done.stdout.decode("utf-8", "surrogateescape")
     prefix = sessions_dir.rstrip("/") + "/"
     entries = []
-    for record in out.split(_RECORD)[1:]:
+    for record in out.split(RECORD)[1:]:
         entry = _entry(record, prefix)
         if entry is not None and entry[4]:
             entries.append(entry)

@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitsess.core.errors import printable
+from gitsess.core.errors import clip, columns, printable
 from gitsess.core.graph import session_graph
-from gitsess.core.listing import SessionFilter, clip, columns
+from gitsess.core.listing import SessionFilter
 from gitsess.core.model import Session
 from gitsess.core.workspace import Workspace
 
