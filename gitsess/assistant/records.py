@@ -3,7 +3,9 @@
 A transcript is JSON lines that only ever grow. Lines are read forwards or
 backwards in `CHUNK` steps with memory bounded whatever the size: a line that
 is cut short (Claude Code is still writing it), is not JSON, or is longer than
-`MAX_LINE` is skipped and counted, never fatal.
+`MAX_LINE` is skipped and counted, never fatal. A line nested deeper than
+Python's JSON reader can follow is no line Claude Code writes: it is refused
+by name and line number (a hook logs it and exits 0).
 """
 
 from __future__ import annotations
@@ -36,51 +38,65 @@ class TranscriptError(GitSessError):
 
 
 def records_forward(handle: IO[bytes], counter: list[int]) -> Iterator[dict[str, Any]]:
-    return _parsed(_lines_forward(handle), counter)
+    return _parsed(_lines_forward(handle), handle, counter)
 
 
 def records_backward(handle: IO[bytes], counter: list[int]) -> Iterator[dict[str, Any]]:
-    return _parsed(_lines_backward(handle), counter)
+    return _parsed(_lines_backward(handle), handle, counter)
 
 
-def _lines_forward(handle: IO[bytes]) -> Iterator[bytes | None]:
-    """Each line, first to last; None for one dropped for being over MAX_LINE."""
-    pending, skipping = b"", False
+# Each line with the byte offset where it starts (to name it in an error); the
+# line is None when it was dropped for being over MAX_LINE.
+Line = tuple[bytes | None, int]
+
+
+def _lines_forward(handle: IO[bytes]) -> Iterator[Line]:
+    pending, skipping, start = b"", False, handle.tell()
     while chunk := handle.read(CHUNK):
         lines = (pending + chunk).split(b"\n")
         pending = lines.pop()
         for line in lines:
-            yield None if skipping else line
+            yield (None if skipping else line), start
+            start += len(line) + 1
             skipping = False
         if len(pending) > MAX_LINE:
+            start += len(pending)  # the dropped bytes still count towards the offset
             pending, skipping = b"", True
-    yield None if skipping else pending
+    yield (None if skipping else pending), start
 
 
-def _lines_backward(handle: IO[bytes]) -> Iterator[bytes | None]:
-    """Each line, last to first; None for one dropped for being over MAX_LINE."""
+def _lines_backward(handle: IO[bytes]) -> Iterator[Line]:
     position = handle.seek(0, os.SEEK_END)
     pending, skipping = b"", False
     while position > 0:
         step = min(CHUNK, position)
         position -= step
         handle.seek(position)
-        lines = (handle.read(step) + pending).split(b"\n")
+        buffer = handle.read(step) + pending
+        lines = buffer.split(b"\n")
         pending = lines.pop(0)
+        end = position + len(buffer)
         for line in reversed(lines):
-            yield None if skipping else line
+            start = end - len(line)
+            yield (None if skipping else line), start
+            end = start - 1
             skipping = False
         if len(pending) > MAX_LINE:
             pending, skipping = b"", True
-    yield None if skipping else pending
+    yield (None if skipping else pending), 0
 
 
-def _parsed(lines: Iterator[bytes | None], counter: list[int]) -> Iterator[dict[str, Any]]:
-    for line in lines:
+def _parsed(
+    lines: Iterator[Line], handle: IO[bytes], counter: list[int]
+) -> Iterator[dict[str, Any]]:
+    for line, start in lines:
         if line is None:
             counter[0] += 1
             continue
-        record = _parse(line, counter)
+        try:
+            record = _parse(line, counter)
+        except RecursionError:
+            raise _too_deep(handle, start) from None
         if record is not None:
             yield record
 
@@ -90,13 +106,27 @@ def _parse(line: bytes, counter: list[int]) -> dict[str, Any] | None:
         return None
     try:
         record = json.loads(line)
-    except (ValueError, RecursionError):  # cut short, not JSON, not UTF-8, nested too deep
+    except ValueError:  # cut short, not JSON, not UTF-8
         counter[0] += 1
         return None
     if not isinstance(record, dict):
         counter[0] += 1
         return None
     return record
+
+
+def _too_deep(handle: IO[bytes], start: int) -> TranscriptError:
+    """The error for a line nested too deep, naming it by number. Counting the
+    newlines before it reads the file once more, on this error path only."""
+    handle.seek(0)
+    number, left = 1, start
+    while left > 0 and (chunk := handle.read(min(CHUNK, left))):
+        number += chunk.count(b"\n")
+        left -= len(chunk)
+    return TranscriptError(
+        f"{handle.name}:{number}: a JSON line nested too deep to read",
+        "this is not a line Claude Code writes; remove it or pass another transcript",
+    )
 
 
 def open_transcript(path: Path) -> IO[bytes]:
