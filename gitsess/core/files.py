@@ -338,15 +338,18 @@ def _write_error(path: Path, exc: OSError) -> GitSessError:
     return GitSessError(f"cannot write {path}: {exc.strerror or exc}", write_hint(path, exc))
 
 
-def write_hint(path: Path, exc: OSError) -> str:
-    """The fix for a failed write, by its cause: a full disk is not a permission."""
+def write_hint(path: Path, exc: OSError, then: str = "run the command again") -> str:
+    """The fix for a failed write of `path`, by its cause: a full disk is not a
+    permission. `then` is what to do once it is fixed."""
     folder = path.parent
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         cause = "the disk is full (ENOSPC)" if exc.errno == errno.ENOSPC else "over quota (EDQUOT)"
-        return f"{cause}: free space where {folder} is and run the command again"
+        return f"{cause}: free space where {folder} is and {then}"
+    if exc.errno == errno.EFBIG:  # what a full disk looks like under a size limit
+        return f"the file grew past a size limit (EFBIG; see ulimit -f) in {folder}: {then}"
     if exc.errno == errno.EROFS:
         return f"{folder} is on a read-only file system: mount it read-write, or work elsewhere"
-    return f"make {folder} writable (e.g. chmod u+w {folder}) and run the command again"
+    return f"make {folder} writable (e.g. chmod u+w {folder}) and {then}"
 
 
 def access_error(exc: PermissionError) -> GitSessError:

@@ -49,7 +49,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gitsess.core.errors import GitSessError, warn
-from gitsess.core.files import exclusive_lock, write_atomic
+from gitsess.core.files import exclusive_lock, write_atomic, write_hint
 from gitsess.core.repo import git_process
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ ENDS_WITH_THE_INDEX = frozenset({"import"})
 FAULT_VARIABLE = "GIT_SESS_FAULT_STEP"
 _FORMAT = 1
 _OPERATION = re.compile(r"[a-z][a-z -]{0,40}")  # printed in a message: plain words only
+_FINISH = "run any git sess command to finish"  # the journal completes it
 _NO_ENTRY = "0" * 40  # `git update-index --index-info`: this object id removes the path
 
 
@@ -138,8 +139,7 @@ def run_journaled(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise GitSessError(
-            f"cannot create {path.parent}: {exc.strerror or exc}",
-            f"make {path.parent.parent} writable and run the command again",
+            f"cannot create {path.parent}: {exc.strerror or exc}", write_hint(path.parent, exc)
         ) from exc
     write_atomic(path, _encode(journal))
     try:
@@ -298,7 +298,7 @@ def _rename(root: Path, move: Move) -> None:
     except OSError as exc:
         raise GitSessError(
             f"cannot move {move.source} to {move.target}: {exc.strerror or exc}",
-            "make both folders writable and run any git sess command to finish",
+            write_hint(target, exc, _FINISH),
         ) from exc
     remove_if_empty(source.parent, root)
 
@@ -362,8 +362,7 @@ def _make_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise GitSessError(
-            f"cannot create {folder}: {exc.strerror or exc}",
-            f"make {folder.parent} writable and run any git sess command to finish",
+            f"cannot create {folder}: {exc.strerror or exc}", write_hint(folder, exc, _FINISH)
         ) from exc
 
 

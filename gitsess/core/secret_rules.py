@@ -152,6 +152,14 @@ SPECIFIC = (
     _p("Docker token", r"dckr_pat_[A-Za-z0-9_\-]{27,64}"),
     _p("SendGrid key", needles=("SG.",), regex=r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}"),
     _p("Twilio key", r"SK[0-9a-fA-F]{32}\b", _real_random),
+    _p(
+        # The auth token passed beside its account SID: `Client("AC…", "…")`.
+        "Twilio auth token",
+        r"AC[0-9a-f]{32}[\'\"]?[ \t]*[,:/ ][ \t]*[\'\"]?(?P<value>[0-9a-f]{32})\b",
+        _real_random,
+        needles=("AC",),
+        in_words=False,
+    ),
     _p("DigitalOcean token", r"do[opr]_v1_[a-f0-9]{64}\b", needles=("_v1_",)),
     _p("Vault token", r"hv[sb]\.[A-Za-z0-9_\-]{24,256}", _real_random, needles=("hvs.", "hvb.")),
     _p(

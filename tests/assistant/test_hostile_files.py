@@ -123,8 +123,17 @@ def test_a_byte_order_mark_is_kept(sessions):
     [
         (errno.ENOSPC, "the disk is full (ENOSPC)"),
         (errno.EROFS, "read-only file system"),
+        (errno.EFBIG, "size limit (EFBIG"),
         (errno.EACCES, "make /repo/.git/gitsess writable"),
     ],
 )
 def test_a_failed_write_names_its_cause(code, said):
     assert said in write_hint(Path("/repo/.git/gitsess/x.json"), OSError(code, "failed"))
+
+
+def test_a_failed_write_says_what_to_do_once_fixed():
+    full = OSError(errno.ENOSPC, "failed")
+    hint = write_hint(Path("/repo/.sessions/a.md"), full, "run any git sess command to finish")
+    assert hint.endswith(
+        "free space where /repo/.sessions is and run any git sess command to finish"
+    )

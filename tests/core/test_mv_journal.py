@@ -238,6 +238,7 @@ def test_a_mv_that_cannot_write_its_journal_changes_nothing(repo: Path) -> None:
     lines = done.stderr.splitlines()
     assert len(lines) == 2 and lines[0].startswith("git-sess: error: "), done.stderr
     assert "journal" in lines[0]
+    assert "size limit (EFBIG" in lines[1] and "writable" not in lines[1]
     assert state(repo) == before
     assert not journal(repo).exists()
 
