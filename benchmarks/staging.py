@@ -74,6 +74,7 @@ class Report:
     lost: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
     refusals: dict[str, int] = field(default_factory=dict)  # first line -> n
+    said: dict[str, int] = field(default_factory=dict)  # what a successful step said -> n
 
     @property
     def ok(self) -> bool:
@@ -137,6 +138,10 @@ class Worker:
                 line = re.sub(r"\S*session_\S+|[0-9a-f]{40}", "X", done.stderr.strip())
                 line = f"{action}: {line.splitlines()[0][:100] if line else '(no message)'}"
                 self.report.refusals[line] = self.report.refusals.get(line, 0) + 1
+            if outcome == "ok" and done.stderr.strip():  # a repair, a warning
+                for said in done.stderr.strip().splitlines():
+                    said = f"{action}: " + re.sub(r"\S*session_\S+|[0-9a-f]{12,40}", "X", said)[:120]
+                    self.report.said[said] = self.report.said.get(said, 0) + 1
             if outcome == "crash":
                 self.report.crashes.append(f"{' '.join(args)}: {done.stderr.strip()[-300:]}")
         if action == "new" and done.returncode == 0:
@@ -291,6 +296,8 @@ def main() -> int:
         print(f"  {action:12} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for line, count in sorted(report.refusals.items(), key=lambda item: -item[1])[:8]:
         print(f"  refused {count:3}x {line}")
+    for line, count in sorted(report.said.items(), key=lambda item: -item[1])[:8]:
+        print(f"  said    {count:3}x {line}")
     for wrong in report.wrong_commits:
         print(f"  wrong {wrong['commit']} {wrong['subject']!r}: {wrong['problems']}")
     for name in report.lost:

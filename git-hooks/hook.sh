@@ -19,6 +19,11 @@ if [ -n "$PRE_COMMIT_RUNNING_LEGACY" ]; then
     git_pid=$(ps -o ppid= -p "$PPID" 2>/dev/null | tr -d ' ')
     [ -n "$git_pid" ] || git_pid=$PPID
 fi
+# One state file per git command: git commands that run at once (two commits
+# in one repository, or in two of its worktrees) must not read each other's.
+# It lives in git-sess's scratch folder, whose leftovers (a commit that
+# stopped between its hooks) are swept after an hour.
+state=$state-$git_pid
 
 # post-rewrite reads git's list of rewritten commits on stdin: the hook that
 # was here before gets it, and so does ours.
@@ -58,6 +63,12 @@ seen=
 
 case $hook in
 pre-commit | pre-merge-commit)
+    # Written before looking, so that its time is earlier than any staging
+    # the look did not see (post-commit compares the two), with HEAD as it
+    # was: the commits made since are the ones a raced commit may have
+    # spoilt. Python replaces it when the sessions directory has changes.
+    head=$(git rev-parse -q --verify HEAD 2>/dev/null)
+    { echo "$git_pid none $head" >"$state"; } 2>/dev/null
     if git diff --cached --quiet -- "$sessions"; then
         # The last pick of a cherry-pick or revert sequence: git removes
         # .git/sequencer before post-commit, which repairs the picks from what
@@ -65,7 +76,6 @@ pre-commit | pre-merge-commit)
         sequencer=.git/sequencer
         [ -d .git ] || sequencer=$(git rev-parse --git-path sequencer)
         [ -f "$sequencer/todo" ] && run "$hook"
-        { echo "$git_pid none" >"$state"; } 2>/dev/null
         exit 0
     fi
     run "$hook"
@@ -73,7 +83,7 @@ pre-commit | pre-merge-commit)
 prepare-commit-msg)
     # A message from -m or -F, a template, a merge, a squash or an amend: never touched.
     [ -z "$2" ] || exit 0
-    [ "$seen" = "$git_pid none" ] && exit 0
+    case $seen in "$git_pid none"*) exit 0 ;; esac
     run "$hook" "$@"
     ;;
 commit-msg)
@@ -90,15 +100,13 @@ commit-msg)
     ;;
 post-commit)
     case $seen in
-    "$git_pid none")
+    "$git_pid none"*)
         # git reads the staging area again after pre-commit: when it changed
         # since pre-commit found no session change in it (another process
         # staged something), look whether the commit holds one after all.
-        [ "$state" -nt "${GIT_INDEX_FILE:-.git/index}" ] || {
-            made=$(git rev-parse HEAD) &&
-                ! git diff-tree --quiet --no-commit-id --root -r --diff-merges=first-parent "$made" -- "$sessions" &&
-                (run post-commit raced "$made")
-        }
+        [ "$state" -nt "${GIT_INDEX_FILE:-.git/index}" ] ||
+            git diff-tree --quiet --no-commit-id --root -r --diff-merges=first-parent HEAD -- "$sessions" ||
+            (run post-commit raced)
         ;;
     "$git_pid checked") refresh ;;
     "$git_pid checked "*)
@@ -108,7 +116,8 @@ post-commit)
         # rebuilds it (named by its id: more commits may land on it meanwhile).
         # shellcheck disable=SC2046 # two ids: the commit, its sessions tree
         set -- $(git rev-parse HEAD "HEAD:$sessions" 2>/dev/null)
-        [ "${2-}" = "${seen#"$git_pid checked "}" ] || (run post-commit raced "${1-}")
+        checked=${seen#"$git_pid checked "} # the tree checked, then HEAD as it was
+        [ "${2-}" = "${checked%% *}" ] || (run post-commit raced)
         refresh
         ;;
     "$git_pid checked-partial")
@@ -137,6 +146,7 @@ post-commit)
         refresh
         ;;
     esac
+    rm -f "$state"
     ;;
 post-merge)
     git diff --quiet ORIG_HEAD HEAD -- "$sessions" 2>/dev/null && exit 0

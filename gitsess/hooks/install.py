@@ -44,7 +44,7 @@ STUB_MARK = b"# git-sess "  # the stub's first comment: `# git-sess <hook> hook,
 LEGACY_SUFFIX = ".legacy"
 MERGE_DRIVER = "git-sess-index"
 ATTRIBUTES_MARK = "# git-sess: merges the session index without conflicts"
-STATE_FILE = "hook-state"
+STATE_FILE = "tmp/hook-state"  # + "-<git pid>": in the scratch folder, swept
 BYPASS_VARIABLE = "GIT_SESS_BYPASS"  # how to commit anyway, when not `git commit --no-verify`
 # What a hook manager of the user's can call directly (the post-* hooks repair
 # what merges, rebases and picks commit); post-checkout only refreshes the
@@ -230,7 +230,7 @@ def install_hooks(workspace: Workspace) -> InstallResult:
     if place.configured is not None:
         _require_inside(workspace, place)
     state_dir = place.common_dir / "gitsess"
-    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / STATE_FILE).parent.mkdir(parents=True, exist_ok=True)
     place.directory.mkdir(parents=True, exist_ok=True)
     changed: list[str] = []
     kept: list[str] = []

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from gitsess.core.errors import GitSessError
 from gitsess.core.files import read_bytes
 from gitsess.core.index import INDEX_NAME
 from gitsess.core.repo import Repo, git_process
@@ -30,6 +31,7 @@ from gitsess.hooks.commits import stage_true_index
 from gitsess.hooks.staged import blob_id, read_blobs, read_staged, stage_blob, staged_entries
 
 SIGNATURE_HEADERS = (b"gpgsig", b"gpgsig-sha256")
+_MOVE_TRIES = 5  # HEAD moved by others while we rebuilt: start again from it
 
 
 @dataclass(frozen=True)
@@ -41,35 +43,66 @@ class Repaired:
 
 def repair_commits(workspace: Workspace, commits: list[str], reason: str) -> Repaired:
     """Rebuild those of `commits` (oldest first) whose index is stale, and those
-    built on a rebuilt one; move HEAD when its commit was rebuilt."""
+    built on a rebuilt one; move HEAD when its commit was rebuilt.
+
+    Other processes may commit on HEAD meanwhile (they do not take our lock):
+    the commits made on the last of `commits` up to HEAD are rebuilt with
+    them, and when HEAD moves before it is moved (git's update-ref compares
+    the old value), the whole is done again from the new HEAD."""
     repo = workspace.repo
     with workspace.write_lock():
-        head = repo.git("rev-parse", "HEAD").strip()
         facts = BlobFacts(repo.state_dir, workspace.config.sessions_dir)
-        rebuilt: dict[str, str] = {}
-        signed: list[str] = []
-        names: list[str] = []  # the exports of the last commit looked at
-        for commit in commits:
-            header, message = _read_commit(repo, commit)
-            parents = _values(header, b"parent")
-            new_parents = [rebuilt.get(parent, parent) for parent in parents]
-            if new_parents == parents and not _touches_sessions(workspace, commit, parents):
-                continue
-            tree, names = _true_tree(workspace, facts, commit)
-            if tree == _values(header, b"tree")[0] and new_parents == parents:
-                continue
-            if any(line.split(b" ")[0] in SIGNATURE_HEADERS for line in header):
-                signed.append(commit)
-                break  # what is built on it could only be rebuilt on the old commit
-            rebuilt[commit] = _write_commit(repo, header, message, tree, new_parents)
-        facts.save(names)  # once: each save writes everything learned so far
-        if head not in rebuilt:
-            return Repaired(rebuilt, signed, None)
-        old_index = _index_blob(workspace, head)
-        reflog = f"git-sess: session index of the {reason}"
-        repo.git("update-ref", "-m", reflog, "HEAD", rebuilt[head], head)
-        _follow(workspace, old_index, _index_blob(workspace, rebuilt[head]))
-        return Repaired(rebuilt, signed, rebuilt[head])
+        for _ in range(_MOVE_TRIES):
+            head = repo.git("rev-parse", "HEAD").strip()
+            rebuilt, signed = _rebuild(workspace, facts, _through(repo, commits, head))
+            if head not in rebuilt:
+                return Repaired(rebuilt, signed, None)
+            old_index = _index_blob(workspace, head)
+            reflog = f"git-sess: session index of the {reason}"
+            args = ["update-ref", "-m", reflog, "HEAD", rebuilt[head], head]
+            if git_process(repo.root, args, check=False).returncode == 0:
+                _follow(workspace, old_index, _index_blob(workspace, rebuilt[head]))
+                return Repaired(rebuilt, signed, rebuilt[head])
+        raise GitSessError(
+            f"HEAD moved {_MOVE_TRIES} times while the session index of the {reason} was"
+            " being regenerated: other processes keep committing",
+            "run git sess check once they are done, then git sess index and commit",
+        )
+
+
+def _through(repo: Repo, commits: list[str], head: str) -> list[str]:
+    """`commits`, and after them those of HEAD's first parents made on the last one."""
+    if not commits or commits[-1] == head:
+        return commits
+    args = ["rev-list", "--reverse", "--first-parent", "--ancestry-path", f"{commits[-1]}..{head}"]
+    later = git_process(repo.root, args, check=False).stdout.decode().split()
+    return [*commits, *later]
+
+
+def _rebuild(
+    workspace: Workspace, facts: BlobFacts, commits: list[str]
+) -> tuple[dict[str, str], list[str]]:
+    """The new id of each of `commits` that had to be rebuilt, and the signed ones
+    that would have had to be (left as they are, with what is built on them)."""
+    repo = workspace.repo
+    rebuilt: dict[str, str] = {}
+    signed: list[str] = []
+    names: list[str] = []  # the exports of the last commit looked at
+    for commit in commits:
+        header, message = _read_commit(repo, commit)
+        parents = _values(header, b"parent")
+        new_parents = [rebuilt.get(parent, parent) for parent in parents]
+        if new_parents == parents and not _touches_sessions(workspace, commit, parents):
+            continue
+        tree, names = _true_tree(workspace, facts, commit)
+        if tree == _values(header, b"tree")[0] and new_parents == parents:
+            continue
+        if any(line.split(b" ")[0] in SIGNATURE_HEADERS for line in header):
+            signed.append(commit)
+            break  # what is built on it could only be rebuilt on the old commit
+        rebuilt[commit] = _write_commit(repo, header, message, tree, new_parents)
+    facts.save(names)  # once: each save writes everything learned so far
+    return rebuilt, signed
 
 
 def _read_commit(repo: Repo, commit: str) -> tuple[list[bytes], bytes]:

@@ -35,8 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return exit_with(ExitCode.INTERRUPTED)
     except Exception as error:  # the one exit point of every hook
-        if hook not in REFUSING:
-            return ExitCode.OK  # after the fact: a failure here could only get in git's way
+        if hook not in REFUSING:  # after the fact: exit 0, as failing could only get in git's way
+            said = (
+                error.message
+                if isinstance(error, GitSessError)
+                else f"{type(error).__name__}: {error}"
+            )
+            warn(f"the {hook} hook could not finish: {said}")
+            return ExitCode.OK
         hints: list[str | None]
         if isinstance(error, PermissionError):  # chmod 000: said as a fix, not a bug
             from gitsess.core.files import access_error
@@ -67,7 +73,7 @@ def _run(hook: str, args: list[str]) -> int:
     if hook == "post-commit" and args == ["partial"]:
         return _restage_index()
     if hook == "post-commit" and args[:1] == ["raced"]:
-        return _after_raced_commit(*args[1:2])
+        return _after_raced_commit()
     if hook == "post-commit":
         return _after_commit_without_hook()
     if hook == "post-merge":
@@ -138,7 +144,7 @@ def _pre_commit() -> int:
     from gitsess.hooks.staged import sessions_tree_id
 
     checked = sessions_tree_id(prepared.tree, prepared.index_oid)
-    _record_state(f"checked {checked}" if checked else "checked")
+    _record_state(f"checked {checked} {_head_at_start()}".rstrip() if checked else "checked")
     return ExitCode.OK
 
 
@@ -157,6 +163,17 @@ def _recorded_state() -> str:
     except (KeyError, OSError, UnicodeDecodeError):
         return ""
     return answer if pid == _git_pid() else ""
+
+
+def _head_at_start() -> str:
+    """HEAD as the pre-commit stub found it ('' on an unborn branch, or when no
+    stub recorded it): `none <head>` or `checked <tree> <head>`."""
+    words = _recorded_state().split()
+    if words[:1] == ["none"] and len(words) == 2:
+        return words[1]
+    if words[:1] == ["checked"] and len(words) == 3:
+        return words[2]
+    return ""
 
 
 def _git_pid() -> str:
@@ -268,8 +285,8 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
         count = len(repaired.rebuilt)
         what = "commit" if count == 1 else f"{count} commits"
         where = f"the {reason}'s {what}"
-        if reason == "commit":  # a commit another process staged into (_after_raced_commit)
-            where = "this commit" + (f" and the {count - 1} made on it since" if count > 1 else "")
+        if reason == "commit":  # commits another process staged into (_after_raced_commit)
+            where = "the commit just made" if count == 1 else f"the {count} commits just made"
         print(
             f"git-sess: regenerated the session index in {where}"
             f" (HEAD is now {repaired.head[:12]})",
@@ -288,37 +305,33 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
     return repaired
 
 
-def _after_raced_commit(made: str = "") -> int:
-    """The sessions tree of the commit just made (`made`, default HEAD) is not
-    the one its pre-commit hook checked: another process staged session
-    changes between the hook and git reading the staging area again. The
-    commit is rebuilt at once with the index its exports call for, as a commit
-    git made without the hook is (repair.py), and so are the commits other
-    processes have made on it since.
+_RACED_MOST = 50  # commits looked at after a raced commit
 
-    Rebuilding, not staging the index for the next commit: the commit was made
-    a moment ago by this git command, nobody has it yet, and staging would
-    leave a commit whose index contradicts its exports in the history for
-    good (HEAD moves only while it is still the commit looked at). Nothing
+
+def _after_raced_commit() -> int:
+    """Another process staged session changes between this commit's pre-commit
+    hook and git reading the staging area again: the stub saw HEAD's sessions
+    tree differ from the one the hook checked, or the staging area change after
+    a look that found no session change. git may have committed an index that
+    its exports contradict, and it is rebuilt at once with the index they call
+    for, as a commit git made without the hook is (repair.py).
+
+    Which commit is this git command's is not certain: others may have
+    committed on it since, or between its hooks. So every commit HEAD's branch
+    gained since this commit's pre-commit hook ran (after the HEAD it
+    recorded) is looked at; those whose index is right are left as they are.
+
+    Rebuilding, not staging the index for the next commit: the commits were
+    made a moment ago, nobody has them yet, and staging would leave a commit
+    whose index contradicts its exports in the history for good. Nothing
     staged is lost: the staging area keeps whatever others staged; only an
     index entry still holding the old index takes the new one (repair.py)."""
-    answer, _, checked = _recorded_state().partition(" ")
     workspace = open_workspace()
-    repo = workspace.repo
-    made = repo.git("rev-parse", "-q", "--verify", f"{made or 'HEAD'}^{{commit}}", check=False)
-    made = made.strip()
-    if answer == "none" and made:
-        checked = _tree_of(workspace, _head_before(workspace, made))  # nothing staged: as it was
-    elif answer != "checked" or not checked or not made:
+    made = _commits_since_hook(workspace)
+    if not made:
         return ExitCode.OK
-    tree = _tree_of(workspace, made)
-    if tree == checked:
-        return ExitCode.OK
-    args = ["rev-list", "--reverse", "--ancestry-path", f"{made}..HEAD"]
-    later = repo.git(*args).split()
-    if not later and repo.git("rev-parse", "HEAD").strip() != made:
-        return ExitCode.OK  # HEAD went elsewhere (a reset, a checkout): not ours to move
     sessions = workspace.config.sessions_dir
+    tree = _tree_of(workspace, made[-1])
     unchecked = [f"{sessions}/{name}" for name in _unlearned_exports(workspace, tree)]
     if unchecked:
         shown = ", ".join(quote_path(path) for path in unchecked[:3])
@@ -327,21 +340,20 @@ def _after_raced_commit(made: str = "") -> int:
             f"another process staged {shown}{more} while this commit ran:"
             " git committed it without the pre-commit checks"
         )
-    _repair(workspace, "commit", [made, *later])
+    _repair(workspace, "commit", made)
     if unchecked:
         hint = "hint: git sess check (and git commit --amend to put right what it finds)"
         print(hint, file=sys.stderr)
     return ExitCode.OK
 
 
-def _head_before(workspace: Workspace, made: str) -> str:
-    """HEAD before `made` was committed, as the pre-commit hook compared the
-    staging area with it: the entry after it in HEAD's reflog (for an amend,
-    the commit amended), else its first parent."""
-    log = workspace.repo.git("reflog", "-n", "100", "--format=%H", check=False).split()
-    if made in log and log.index(made) + 1 < len(log):
-        return log[log.index(made) + 1]
-    return f"{made}^"
+def _commits_since_hook(workspace: Workspace) -> list[str]:
+    """The commits of HEAD's branch (first parents), oldest first, made since
+    this git command's pre-commit hook ran: those after the HEAD it recorded
+    (at most `_RACED_MOST`: after a reset or a checkout meanwhile, the newest)."""
+    before = _head_at_start()
+    args = ["rev-list", "--reverse", "--first-parent", f"--max-count={_RACED_MOST}", "HEAD"]
+    return workspace.repo.git(*args, *([f"^{before}"] if before else [])).split()
 
 
 def _tree_of(workspace: Workspace, commit: str) -> str:

@@ -52,13 +52,36 @@ def test_an_export_staged_during_the_commit_is_indexed_in_it(hooked):
     assert _exports(hooked) == {ours.name, theirs.name}, done.stderr  # git took theirs in
     assert ours.name in _listed(hooked) and theirs.name in _listed(hooked), done.stderr
     assert "another process staged .sessions/" + theirs.name in done.stderr
-    assert "regenerated the session index in this commit" in done.stderr
+    assert "regenerated the session index in the commit just made" in done.stderr
     assert git(hooked, "log", "-1", "--format=%s").strip() == "Add session: Ours"
     # one commit, rebuilt in place: its parent is the commit before
     assert git(hooked, "rev-parse", "HEAD~").strip() == before
     # the staging area follows, so the next commit does not undo it
     assert git(hooked, "diff", "--cached", "--name-only", "HEAD").strip() == ""
     assert sess(hooked, "index", "--check").code == 0
+
+
+def test_an_export_staged_during_git_sess_commit_is_indexed_in_it(hooked):
+    ours = new(hooked, "Ours", "--date", "2026-01-02")
+    theirs = new(hooked, "Theirs", "--date", "2026-01-03")
+    git(hooked, "add", "-A")
+    git(hooked, "commit", "-q", "-m", "both")
+    ours.write_text(ours.read_text() + "\nMore.\n")
+    theirs.write_text(theirs.read_text().replace("status: in-progress", "status: complete"))
+    _stage_after_our_hook(hooked, f"git add .sessions/{theirs.name}")
+
+    done = sess(hooked, "commit", ours.stem)
+
+    assert done.code == 0, done.err
+    assert set(git(hooked, "diff", "--name-only", "HEAD~", "HEAD").split()) == {
+        f".sessions/{INDEX_NAME}",
+        f".sessions/{ours.name}",
+        f".sessions/{theirs.name}",
+    }
+    assert sess(hooked, "index", "--check").code == 0
+    assert "complete" in next(
+        line for line in _listed(hooked).splitlines() if theirs.stem in line
+    )
 
 
 def test_an_export_staged_during_a_commit_of_other_files_is_indexed_in_it(hooked):
@@ -75,6 +98,43 @@ def test_an_export_staged_during_a_commit_of_other_files_is_indexed_in_it(hooked
     assert theirs.name in _listed(hooked), done.stderr
     assert "another process staged .sessions/" + theirs.name in done.stderr
     assert git(hooked, "rev-parse", "HEAD~").strip() == before
+    assert git(hooked, "diff", "--cached", "--name-only", "HEAD").strip() == ""
+
+
+def _commit_on_top_before_our_post_commit(repo: Path) -> None:
+    """Another process commits on HEAD between git's commit and our post-commit
+    hook (a commit without hooks, of a code file): HEAD is then not ours."""
+    hooks = repo / ".git" / "hooks"
+    (hooks / "post-commit").rename(hooks / "post-commit.ours")
+    wrapper = hooks / "post-commit"
+    other = (
+        "env -u GIT_INDEX_FILE sh -c 'echo more >> code.txt && git add code.txt"
+        ' && git -c core.hooksPath=/dev/null commit -q -m "code by another"\''
+    )
+    wrapper.write_text(f'#!/bin/sh\n{other}\nexec "$0.ours" "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+
+
+def test_a_raced_commit_is_rebuilt_when_another_landed_on_it_first(hooked):
+    ours = new(hooked, "Ours", "--date", "2026-01-02")
+    theirs = new(hooked, "Theirs", "--date", "2026-01-03")
+    _stage_after_our_hook(hooked, f"git add .sessions/{theirs.name}")
+    _commit_on_top_before_our_post_commit(hooked)
+    git(hooked, "add", f".sessions/{ours.name}")
+    before = git(hooked, "rev-parse", "HEAD").strip()
+
+    done = sess_git_commit(hooked)
+
+    assert done.returncode == 0, done.stderr
+    assert "regenerated the session index in the 2 commits just made" in done.stderr
+    assert git(hooked, "log", "-2", "--format=%s").split("\n")[:2] == [
+        "code by another",
+        "Add session: Ours",
+    ]
+    for rev in ("HEAD", "HEAD~"):  # both hold the stale index no more
+        assert _exports(hooked, rev) == {ours.name, theirs.name}
+        assert theirs.name in _listed(hooked, rev), rev
+    assert git(hooked, "rev-parse", "HEAD~2").strip() == before
     assert git(hooked, "diff", "--cached", "--name-only", "HEAD").strip() == ""
 
 
