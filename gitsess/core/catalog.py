@@ -38,7 +38,7 @@ from gitsess.core.cache import (
 from gitsess.core.errors import AmbiguousSession, GitSessError, SessionNotFound
 from gitsess.core.files import read_bytes
 from gitsess.core.model import Session, newest_first, parse_export
-from gitsess.core.names import is_export_name, is_note_folder, is_plain_name, is_utf8
+from gitsess.core.names import is_export_name, is_note_folder, is_plain_name
 
 SIGNATURES = "signatures.tsv"
 METADATA = "metadata.json"
@@ -52,8 +52,9 @@ class Scan:
 
     hashes: dict[str, str]
     parsed: dict[str, Session]  # files that had to be parsed during the scan
-    # Notes whose names are not UTF-8 (as Python spells such bytes): left out of
-    # everything, which could not print or store them, and reported by `check`.
+    # Notes whose names are not UTF-8 (as Python spells such bytes) or hold
+    # control characters: left out of everything, which could not print or
+    # store them safely, and reported by `check`.
     unnamed: list[str] = field(default_factory=list)
     known_fingerprint: str | None = None  # recorded with the signatures, when still true
 
@@ -444,12 +445,13 @@ def _walk(
             name = prefix + entry.name
             if name.endswith(".md"):
                 if is_export_name(name) and entry.is_file(follow_symlinks=False):
-                    # (isascii first: the common case costs no encoding)
-                    if name.isascii() or is_utf8(name):
+                    if is_plain_name(name):
                         found.append((name, entry))
                     else:
                         unnamed.append(name)
-            elif entry.is_dir(follow_symlinks=False) and is_note_folder(name) and is_utf8(name):
+            elif (
+                entry.is_dir(follow_symlinks=False) and is_note_folder(name) and is_plain_name(name)
+            ):
                 folders.append(entry.path)
     for folder in folders:  # after the listing is closed: one open directory at a time
         found.extend(_walk(folder, f"{prefix}{os.path.basename(folder)}/", unnamed))

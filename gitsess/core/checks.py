@@ -25,6 +25,7 @@ from gitsess.core.links import (
     link_problems,
 )
 from gitsess.core.model import Problem, Session
+from gitsess.core.names import name_trouble
 from gitsess.core.renaming import rename_lookup
 from gitsess.core.workspace import Workspace, index_is_current, read_index_file
 
@@ -63,7 +64,7 @@ def _unnamed_problem(workspace: Workspace, name: str) -> Problem:
         path,
         None,
         "error",
-        "the file name is not valid UTF-8: git sess leaves the note out",
+        f"the file name {name_trouble(name)}: git sess leaves the note out",
         "give it a name of its own: git sess import renames it by its date and title",
     )
 

@@ -260,4 +260,11 @@ def is_utf8(name: str) -> bool:
 
 def is_plain_name(name: str) -> bool:
     """A name that can be stored and printed as it is: UTF-8, no control characters."""
-    return name.isprintable() and is_utf8(name)
+    return (name.isascii() and name.isprintable()) or (name.isprintable() and is_utf8(name))
+
+
+def name_trouble(name: str) -> str:
+    """Why a name that is not plain is left out: what to say of it."""
+    if not is_utf8(name):
+        return "is not valid UTF-8"
+    return "holds control characters (a newline, a tab, an escape)"

@@ -112,6 +112,15 @@ SPECIFIC = (
         for key in ("secret_access_key", "SECRET_ACCESS_KEY", "SecretAccessKey")
     ),
     _p(
+        # In a sentence: "the secret access key for the deploy user is wJalr…".
+        "AWS secret key",
+        r"(?i:secret[ _-]access[ _-]key)\b[^\n]{0,60}?(?<![A-Za-z0-9/+])"
+        r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+        _mixed_case,
+        needles=("ecret access key", "ecret Access Key", "ECRET ACCESS KEY", "ecret-access-key"),
+        in_words=False,
+    ),
+    _p(
         "AWS secret key",
         r"Secret Access Key(?: \[[^\]\n]{0,64}\])?:[ \t]*(?P<value>[A-Za-z0-9/+]{40})\b",
         _mixed_case,
@@ -140,7 +149,7 @@ SPECIFIC = (
         r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]{1,64}/B[A-Za-z0-9_]{1,64}/[A-Za-z0-9_]{1,128}",
         word_start=False,
     ),
-    _p("Slack token", r"xox[abposre]-[A-Za-z0-9-]{10,512}", needles=("xox",)),
+    _p("Slack token", r"(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,512}", needles=("xox", "xapp-")),
     _p("Stripe key", r"sk_live_[A-Za-z0-9]{20,247}\b"),
     _p("Stripe key", r"rk_live_[A-Za-z0-9]{20,247}\b"),
     _p("Stripe webhook secret", r"whsec_[A-Za-z0-9+/]{24,128}"),

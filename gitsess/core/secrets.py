@@ -147,9 +147,10 @@ def find_secrets(text: str) -> list[Finding]:
 
 
 def _mask(value: str) -> str:
-    # Enough to recognise which credential it was, too little to use or guess it.
-    if len(value) < 10:
-        return value[:2] + "…"
+    # Enough to recognise which credential it was, too little to use or guess it:
+    # at most a quarter of a password's characters (a token's prefix says its kind).
+    if len(value) < 16:
+        return value[: len(value) // 4] + "…"
     return value[:4] + "…" + value[-2:]
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from gitsess.core.errors import ExitCode, GitSessError, exit_with, quote_path, warn
 from gitsess.core.files import write_atomic
+from gitsess.core.names import name_trouble
 from gitsess.core.workspace import Workspace, open_workspace
 from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
 from gitsess.hooks.merge import merge_index
@@ -115,10 +116,10 @@ def _pre_commit() -> int:
     prepared = prepare_commit(workspace, stage=sequence is None or last_pick)
     for problem in prepared.warnings:
         warn(f"{problem.location}: {problem.message}")
-    for name in prepared.tree.not_utf8:
+    for name in prepared.tree.odd_names:
         warn(
-            f"{quote_path(prepared.tree.path_of(name))}: its name is not UTF-8, so it is"
-            " committed without checks and left out of the session index (rename it)"
+            f"{quote_path(prepared.tree.path_of(name))}: its name {name_trouble(name)}, so it"
+            " is committed without checks and left out of the session index (rename it)"
         )
     if sequence is not None:
         if prepared.index_staged:

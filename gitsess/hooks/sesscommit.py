@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gitsess.core.catalog import require_sessions_dir
-from gitsess.core.errors import GitSessError, warn
+from gitsess.core.errors import GitSessError, quote_path, warn
 from gitsess.core.repo import changed_paths, git_process
 from gitsess.core.workspace import CONTEXT_FILE, Workspace
 from gitsess.hooks.commits import (
@@ -28,6 +28,7 @@ from gitsess.hooks.staged import is_checkpoint_path, is_staged_name, read_staged
 
 _LOCK_TRIES = 50  # git's index.lock, held by another git command: up to 5 s
 _LOCK_WAIT_S = 0.1
+_UNSTAGE = "git restore --staged PATH takes it out"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def commit_sessions(
     head = _head(workspace)
     ours: dict[str, str] | None = None  # the entries as we staged them
     notes: list[str] = []
+    restored = False
     try:
         # A deletion already staged (`git rm`) is in neither: git add would refuse it.
         present = [
@@ -123,15 +125,32 @@ def commit_sessions(
             env={BYPASS_VARIABLE: "git sess commit --no-verify"},  # as the hook says it
         )
         if done.returncode != 0:
-            raise GitSessError(
-                "git commit did not commit (its message is above); nothing was staged or changed",
-                "fix what it reports, then run git sess commit again",
-            )
+            _restore_index_entries(workspace, saved, ours, head)
+            restored = True
+            raise _not_committed(workspace, saved)
     except BaseException:
-        _restore_index_entries(workspace, saved, ours, head)
+        if not restored:
+            _restore_index_entries(workspace, saved, ours, head)
         raise
     summary = repo.git("log", "-1", "--format=%h %s").strip()
     return CommitResult(summary=summary, paths=paths, setup=setup, notes=notes)
+
+
+def _not_committed(workspace: Workspace, saved: dict[str, str]) -> GitSessError:
+    """git commit refused: say what stays staged. Our pre-commit hook may have
+    staged the index it regenerated, and another process what it staged
+    meanwhile: those are left, not taken back from a copy."""
+    now = _index_entries(workspace, list(saved))
+    left = [quote_path(path) for path, entry in saved.items() if now[path] != entry]
+    if not left:
+        said = "nothing was staged or changed"
+    else:
+        shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+        said = f"still staged: {shown} (git restore --staged PATH takes it out)"
+    return GitSessError(
+        f"git commit did not commit (its message is above); {said}",
+        "fix what it reports, then run git sess commit again",
+    )
 
 
 def _unstaged_setup(workspace: Workspace, staged: list[str]) -> list[str]:
@@ -249,12 +268,14 @@ def _restore_index_entries(
     index = Path(workspace.repo.git("rev-parse", "--git-path", "index").strip())
     index = index if index.is_absolute() else root / index
     lock = index.with_name(index.name + ".lock")
-    handle = _take_lock(lock)
+    try:
+        handle = _take_lock(lock)
+    except OSError as error:  # a full disk, a read-only git directory
+        handle, busy = None, f"{lock} cannot be created: {error.strerror or error}"
+    else:
+        busy = f"the staging area is busy ({lock} exists)"
     if handle is None:
-        warn(
-            f"the staging area is busy ({lock} exists): what git sess commit staged"
-            " stays staged (git restore --staged PATH takes it out)"
-        )
+        warn(f"{busy}: what git sess commit staged stays staged ({_UNSTAGE})")
         return
     try:
         try:
@@ -262,6 +283,16 @@ def _restore_index_entries(
                 shutil.copyfileobj(source, handle)
         finally:
             handle.close()
+    except OSError as error:
+        warn(
+            f"the staging area could not be copied to put it back"
+            f" ({error.strerror or error}): what git sess commit staged stays staged"
+            f" ({_UNSTAGE})"
+        )
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+        return
+    try:
         env = {"GIT_INDEX_FILE": str(lock)}  # git reads and writes our locked copy
         now = _index_entries(workspace, list(saved), env)
         expected = now if ours is None else ours
@@ -275,6 +306,9 @@ def _restore_index_entries(
         lines = "".join(entry + "\0" for entry in restore).encode("utf-8", "surrogateescape")
         git_process(root, ["update-index", "-z", "--index-info"], input=lines, env=env)
         os.replace(lock, index)  # as git commits a lock file
+    except (OSError, GitSessError) as error:  # a full disk: the staging area stays as it is
+        said = error.message if isinstance(error, GitSessError) else error.strerror or error
+        warn(f"the staging area could not be put back ({said}): {_UNSTAGE}")
     finally:
         with contextlib.suppress(FileNotFoundError):
             lock.unlink()

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Session, parse_export
-from gitsess.core.names import is_export_name, is_utf8
+from gitsess.core.names import is_export_name, is_plain_name
 from gitsess.core.repo import Repo, finish_git, git_process, start_git
 
 SYMLINK_MODE = "120000"
@@ -47,13 +47,14 @@ class StagedTree:
         return f"{self.sessions_dir}/{name}"
 
     @property
-    def not_utf8(self) -> list[str]:
-        """Staged exports whose name is not UTF-8: left out of the index and the
-        checks (the work-tree scan leaves them out too), so the user is told."""
+    def odd_names(self) -> list[str]:
+        """Staged exports whose name is not UTF-8 or holds control characters:
+        left out of the index and the checks (the work-tree scan leaves them out
+        too), so the user is told."""
         return sorted(
             name
             for name, entry in self.entries.items()
-            if entry.stage == "0" and is_export_name(name) and not is_utf8(name)
+            if entry.stage == "0" and is_export_name(name) and not is_plain_name(name)
         )
 
     @property
@@ -171,9 +172,10 @@ def _is_staged_export(name: str, entry: IndexEntry) -> bool:
 
 
 def is_staged_name(name: str) -> bool:
-    """An export's name as the work-tree scan takes it: a name that is not UTF-8 is
-    left out of the index there (check names it), so here too, and the commit goes on."""
-    return is_export_name(name) and (name.isascii() or is_utf8(name))
+    """An export's name as the work-tree scan takes it: a name that is not UTF-8 or
+    holds control characters is left out of the index there (check names it), so
+    here too, and the commit goes on."""
+    return is_export_name(name) and is_plain_name(name)
 
 
 def _changes_against_head(

@@ -48,6 +48,7 @@ EXPORTS = {
         "status: in-progress\ncontinuation_of: session_20260102_yaml\n---\n# Session: n\nalpha\n"
     ),
     "session_20260104_\udcff.md": "---\ntitle: Bad bytes\ndate: 2026-01-04\n---\nalpha\n",
+    "session_20260104_new\nline\t.md": "---\ntitle: Split name\ndate: 2026-01-04\n---\nalpha\n",
     "session_20260105_legacy.md": (
         f"# Legacy {CLEAR} note{OSC52}\n\n**Date**: 2026-01-05\n**Status**: done{ESC}[5m\n\n"
         "alpha text\n"
@@ -108,6 +109,7 @@ def test_no_read_command_prints_a_control_character(hostile, args):
     for stream in (out, done.stderr):
         assert RAW.findall(stream) == [], stream.decode("utf-8", "replace")
         assert b"\xff" not in stream  # the name that is not UTF-8, only quoted
+        assert b"new\nline" not in stream and b"line\t" not in stream  # nor the split name
     if "--json" in args and done.stdout.strip():
         json.loads(done.stdout)  # escaped as JSON, still JSON
 
@@ -117,7 +119,12 @@ def test_the_escapes_show_rather_than_vanish(hostile):
     assert "Legacy \\x1b[2J note\\x1b]52;c;ZXZpbA==\\x07" in listed
     assert "feat\\x1b[31mure" in listed
     assert "Yaml \\x1b[2J \\u009b \\u202e \\x07 second line" in listed
-    assert "session_20260103_esc\\x1b[2J.md" in listed
+    # A name with control characters is left out, as one that is not UTF-8 is:
+    # check names it, quoted as git quotes it.
+    assert "session_20260103_esc" not in listed
+    checked = run_bytes(hostile, "check").stdout.decode()
+    for quoted in ("session_20260103_esc\\033[2J.md", "session_20260104_new\\nline\\t.md"):
+        assert f'".sessions/{quoted}": the file name holds control characters' in checked
     as_json = json.loads(run_bytes(hostile, "list", "--json").stdout)
     assert any(item["title"] == "Yaml \x1b[2J \x9b \u202e \x07 second line" for item in as_json)
 
@@ -218,9 +225,10 @@ def test_safe_json_is_the_same_json_with_nothing_raw():
     assert "café" in text and "\n" in text  # readable, and its layout kept
 
 
-# YAML's own escapes (a raw ESC is not valid YAML): \e is ESC, \a is BEL.
+# YAML's own escapes (a raw ESC is not valid YAML): \e is ESC, \a is BEL. (A name
+# with control characters would be left out: the hostile row is hostile inside.)
 ALIGNED = {
-    f"session_20260201_a{CLEAR}{OSC52}.md": (
+    "session_20260201_a_hostile.md": (
         '---\ntitle: "Hostile \\e[2J\\e]52;c;ZXZpbA==\\a title"\ndate: 2026-02-01\n'
         'type: "fe\\e[31mature"\nstatus: complete\ntags: ["a\\e[5m"]\n---\nbody\n'
     ),

@@ -69,9 +69,11 @@ def test_masked_value_keeps_four_then_two_characters():
     assert finding.describe(".sessions/s.md") == ".sessions/s.md:1: AWS access key AKIA…XJ"
 
 
-def test_short_values_show_only_two_characters():
+def test_short_values_show_at_most_a_quarter_of_their_characters():
     assert _mask("abcdefghi") == "ab…"
-    assert _mask("abcdefghij") == "abcd…ij"
+    assert _mask("abcdefghijkl") == "abc…"  # a 12-character password: 3 shown, not 6
+    assert _mask("abcdefghijklmno") == "abc…"
+    assert _mask("abcdefghijklmnop") == "abcd…op"  # a token: its kind in its prefix
 
 
 def test_private_key_block_is_reported_once_at_its_begin_line():
@@ -125,7 +127,7 @@ def test_line_numbers_survive_characters_that_lower_to_two():
 
     findings = find_secrets(text)
 
-    assert [(f.line, f.kind, f.masked) for f in findings] == [(4, "password assignment", "Tr0u…xQ")]
+    assert [(f.line, f.kind, f.masked) for f in findings] == [(4, "password assignment", "Tr0…")]
 
 
 def test_a_specific_kind_wins_over_the_generic_assignment():

@@ -111,3 +111,63 @@ def test_a_held_index_lock_leaves_the_staging_area_as_it_is(sessions, monkeypatc
     assert lock.exists()  # theirs, untouched
     lock.unlink()
     assert _index_entries(workspace, [name]) == ours
+
+
+def test_a_refused_commit_says_what_stays_staged(hooked):
+    """With the hooks, git's pre-commit hook stages the index it regenerates: a
+    later refusal (commit-msg) cannot tell it from another process's staging,
+    so it stays, and the message says so instead of "nothing was staged"."""
+    path = new(hooked, "Refused", "--date", "2026-01-02")
+    _hook(hooked, "commit-msg", "exit 1\n")
+
+    result = sess(hooked, "commit")
+
+    assert result.code == 1
+    first = result.err.splitlines()[0]
+    assert first.endswith(
+        "git commit did not commit (its message is above); still staged:"
+        " .sessions/session_index.md (git restore --staged PATH takes it out)"
+    ), result.err
+    staged = git(hooked, "diff", "--cached", "--name-only").split()
+    assert staged == [".sessions/session_index.md"]  # the export was taken out again
+    assert f".sessions/{path.name}" not in staged
+
+
+def test_a_full_disk_while_putting_back_leaves_the_staging_area_and_says_so(sessions):
+    """The copy of the staging area into index.lock fails (a file-size limit
+    stands in for a full disk): a warning, the lock gone, nothing changed."""
+    import resource
+    import subprocess
+    import sys
+
+    git(sessions, "add", "-A")
+    git(sessions, "commit", "-q", "-m", "setup")
+    path = new(sessions, "Staged", "--date", "2026-01-02")
+    git(sessions, "add", f".sessions/{path.name}")
+    before = git(sessions, "ls-files", "-s")
+    index_size = (sessions / ".git" / "index").stat().st_size
+    script = (
+        "from gitsess.core.workspace import open_workspace\n"
+        "from gitsess.hooks.sesscommit import _head, _index_entries, _restore_index_entries\n"
+        "w = open_workspace()\n"
+        f"name = '.sessions/{path.name}'\n"
+        "saved = dict(_index_entries(w, [name]))\n"
+        "saved[name] = '0 ' + '0' * 40 + '\\t' + name\n"
+        "_restore_index_entries(w, saved, None, _head(w))\n"
+    )
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (index_size // 2, index_size // 2))
+
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=sessions,
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "the staging area could not be copied to put it back" in done.stderr
+    assert git(sessions, "ls-files", "-s") == before
+    assert not (sessions / ".git" / "index.lock").exists()
