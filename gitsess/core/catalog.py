@@ -56,6 +56,9 @@ class Scan:
     # control characters: left out of everything, which could not print or
     # store them safely, and reported by `check`.
     unnamed: list[str] = field(default_factory=list)
+    # Exports that are symbolic links: never followed (a clone may point one at
+    # ~/.ssh), so left out too, and reported by `check`.
+    linked: list[str] = field(default_factory=list)
     known_fingerprint: str | None = None  # recorded with the signatures, when still true
 
     @functools.cached_property
@@ -208,7 +211,7 @@ def scan_sessions(
     signatures_path = state_dir / f"{cache_prefix}{SIGNATURES}"
     recorded = _read_signatures(signatures_path, sessions_dir)
     scan_ns = time.time_ns()
-    entries, unnamed = _export_entries(sessions_path)
+    entries, unnamed, linked = _export_entries(sessions_path)
     # Every command runs this for every export (10,000 stat calls take ~30 ms),
     # so the common case is one string comparison: the directory listed with
     # each file's signature, exactly as recorded, and nothing recent enough to
@@ -221,7 +224,7 @@ def scan_sessions(
     trusted_before = recorded.written_ns - RACY_NS
     if listing == recorded.listing and newest < trusted_before:
         hashes = dict(zip(names, recorded.digests, strict=True))
-        return Scan(hashes, {}, unnamed, known_fingerprint=recorded.fingerprint)
+        return Scan(hashes, {}, unnamed, linked, known_fingerprint=recorded.fingerprint)
     known = recorded.records()
     files: dict[str, tuple[str, str]] = {}
     stale: list[tuple[str, str, str | None]] = []  # (name, signature, hash last seen)
@@ -236,7 +239,7 @@ def scan_sessions(
         files[name] = (signature, digest)
         if fields is not None:
             parsed[name] = Session.from_record(name, f"{sessions_dir}/{name}", fields)
-    scan = Scan({name: files[name][1] for name in names}, parsed, unnamed)
+    scan = Scan({name: files[name][1] for name in names}, parsed, unnamed, linked)
     _write_signatures(signatures_path, sessions_dir, scan_ns, names, files, scan.fingerprint)
     return scan
 
@@ -421,13 +424,14 @@ def _stored_session(stored: Any, digest: str, name: str, path: str) -> Session |
 
 def _export_entries(
     sessions_path: Path,
-) -> tuple[list[tuple[str, os.DirEntry[str]]], list[str]]:
-    """(path relative to the directory, entry) of every export, folders included,
-    and the notes whose names are not UTF-8; symbolic links are never followed,
-    to a file or to a folder."""
+) -> tuple[list[tuple[str, os.DirEntry[str]]], list[str], list[str]]:
+    """(path relative to the directory, entry) of every export, folders included;
+    the notes whose names are not plain; the exports that are symbolic links.
+    Symbolic links are never followed, to a file or to a folder."""
     unnamed: list[str] = []
+    linked: list[str] = []
     try:
-        return _walk(sessions_path, "", unnamed), unnamed
+        return _walk(sessions_path, "", unnamed, linked), unnamed, linked
     except OSError as exc:
         raise GitSessError(
             f"cannot read {sessions_path}: {exc.strerror or exc}",
@@ -436,7 +440,7 @@ def _export_entries(
 
 
 def _walk(
-    directory: Path | str, prefix: str, unnamed: list[str]
+    directory: Path | str, prefix: str, unnamed: list[str], linked: list[str]
 ) -> list[tuple[str, os.DirEntry[str]]]:
     found: list[tuple[str, os.DirEntry[str]]] = []
     folders: list[str] = []
@@ -444,15 +448,19 @@ def _walk(
         for entry in entries:
             name = prefix + entry.name
             if name.endswith(".md"):
-                if is_export_name(name) and entry.is_file(follow_symlinks=False):
+                if not is_export_name(name):
+                    continue
+                if entry.is_file(follow_symlinks=False):
                     if is_plain_name(name):
                         found.append((name, entry))
                     else:
                         unnamed.append(name)
+                elif entry.is_symlink() and is_plain_name(name):
+                    linked.append(name)
             elif (
                 entry.is_dir(follow_symlinks=False) and is_note_folder(name) and is_plain_name(name)
             ):
                 folders.append(entry.path)
     for folder in folders:  # after the listing is closed: one open directory at a time
-        found.extend(_walk(folder, f"{prefix}{os.path.basename(folder)}/", unnamed))
+        found.extend(_walk(folder, f"{prefix}{os.path.basename(folder)}/", unnamed, linked))
     return found

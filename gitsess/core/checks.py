@@ -16,7 +16,7 @@ from gitsess.core.conflicts import (
     unmerged_problems,
 )
 from gitsess.core.credentials import credential_problems
-from gitsess.core.errors import quote_path
+from gitsess.core.errors import GitSessError, quote_path
 from gitsess.core.links import (
     Edge,
     continues_later,
@@ -52,6 +52,9 @@ def check_workspace(workspace: Workspace) -> CheckReport:
     problems = conflict_alone(export_problems(workspace, catalog))
     problems += _index_problems(workspace, catalog, unmerged)
     problems += [_unnamed_problem(workspace, name) for name in catalog.scan.unnamed]
+    sessions_dir = workspace.config.sessions_dir
+    problems += [linked_problem(f"{sessions_dir}/{name}") for name in catalog.scan.linked]
+    problems += _linked_folders(workspace)
     problems += credential_problems(workspace, catalog)  # as the pre-commit hook refuses
     problems += unmerged_problems(unmerged, problems, workspace.relative(workspace.index_path))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.level, p.message))
@@ -67,6 +70,33 @@ def _unnamed_problem(workspace: Workspace, name: str) -> Problem:
         f"the file name {name_trouble(name)}: git sess leaves the note out",
         "give it a name of its own: git sess import renames it by its date and title",
     )
+
+
+def linked_problem(path: str) -> Problem:
+    """An export that is a symbolic link: left out by every command, refused by
+    the pre-commit hook (a clone could point one at ~/.ssh)."""
+    return Problem(
+        path,
+        None,
+        "error",
+        "a symbolic link, not a file: git sess never reads an export through a link",
+        f"put the note itself there: git rm --cached {path}, then copy the file in its place",
+    )
+
+
+def _linked_folders(workspace: Workspace) -> list[Problem]:
+    """The checkpoints and templates folders when a link leads them out of the
+    repository: never read or written through, which the commands that use them
+    say; check says it too, instead of finding nothing there."""
+    problems = []
+    for folder in (workspace.checkpoints_path, workspace.templates_path):
+        try:
+            workspace.inside(folder)
+        except GitSessError as refused:
+            problems.append(
+                Problem(workspace.relative(folder), None, "error", refused.message, refused.hint)
+            )
+    return problems
 
 
 def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:

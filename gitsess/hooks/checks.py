@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from gitsess.core.checks import cycle_problem, fork_problems, own_problems
+from gitsess.core.checks import cycle_problem, fork_problems, linked_problem, own_problems
 from gitsess.core.conflicts import conflict_alone
 from gitsess.core.credentials import text_problems
 from gitsess.core.links import cycles_through, link_problems, normalize_link, resolve_link
@@ -35,6 +35,7 @@ def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) ->
     # A staged export that still holds conflict markers: the conflict alone, not
     # what the two sides' lines read as together (as check reports it).
     problems = conflict_alone(own_problems(workspace, sessions))
+    problems += [linked_problem(tree.path_of(name)) for name in tree.linked]
     renamed_to = _renames(workspace, known)  # asks git only if a link dangles
     problems += link_problems(sessions, sessions_dir, known, dict.fromkeys(deleted), renamed_to)[1]
 

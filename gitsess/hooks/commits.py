@@ -65,6 +65,7 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = T
     as a warning and stages the index all the same.
     """
     config = workspace.config
+    workspace.refuse_escape()  # a sessions directory linked out of the repository
     with workspace.write_lock():
         tree = read_staged(workspace.repo, config.sessions_dir, with_work_tree=stage)
         facts = BlobFacts(workspace.repo.state_dir, config.sessions_dir)

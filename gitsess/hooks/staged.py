@@ -47,6 +47,16 @@ class StagedTree:
         return f"{self.sessions_dir}/{name}"
 
     @property
+    def linked(self) -> list[str]:
+        """Exports the commit adds or changes as symbolic links: git sess never
+        reads one (the work-tree scan leaves them out), so the commit is refused."""
+        return sorted(
+            name
+            for name, status in self.changes.items()
+            if status != "D" and self.entries.get(name, _NO_ENTRY).mode == SYMLINK_MODE
+        )
+
+    @property
     def odd_names(self) -> list[str]:
         """Staged exports whose name is not UTF-8 or holds control characters:
         left out of the index and the checks (the work-tree scan leaves them out
@@ -149,6 +159,9 @@ class IndexEntry(NamedTuple):
     def index_info(self, path: str) -> str:
         """The line `git update-index --index-info` reads back."""
         return f"{self.mode} {self.oid} {self.stage}\t{path}"
+
+
+_NO_ENTRY = IndexEntry("", "", "")
 
 
 def staged_entries(repo: Repo, *pathspecs: str) -> dict[str, IndexEntry]:

@@ -168,3 +168,54 @@ def test_sessions_folder_linked_outside_is_refused_by_writing_commands(
     assert files_of(outside) == before
     git(repo, "status")  # the repository itself is untouched and sound
     assert os.path.islink(repo / ".sessions")
+
+
+# --- what check and the pre-commit hook say of links ----------------------------------------
+
+
+@pytest.mark.parametrize("folder", ["checkpoints", "templates"])
+def test_check_names_a_folder_linked_outside(sessions: Path, outside: Path, folder: str):
+    (sessions / ".sessions" / folder).symlink_to(outside)
+    result = sess(sessions, "check")
+    assert result.code == 1
+    said = f"error: .sessions/{folder}: .sessions/{folder} leads outside the work tree"
+    assert said in result.out, result.out
+
+
+def test_an_export_linked_outside_is_named_by_check_and_refused_by_the_hook(
+    hooked: Path, outside: Path
+) -> None:
+    link = hooked / ".sessions" / "session_20261201_link.md"
+    link.symlink_to(outside / "id_rsa")
+
+    checked = sess(hooked, "check")
+    assert checked.code == 1
+    assert "error: .sessions/session_20261201_link.md: a symbolic link, not a file" in checked.out
+    assert "OPENSSH" not in checked.out + checked.err
+
+    git(hooked, "add", "-A")
+    head = git(hooked, "rev-parse", "HEAD")
+    done = subprocess.run(["git", "commit", "-q", "-m", "link"], cwd=hooked, capture_output=True)
+    assert done.returncode == 1
+    assert b"session_20261201_link.md: a symbolic link, not a file" in done.stderr
+    assert git(hooked, "rev-parse", "HEAD") == head
+
+    refused = sess(hooked, "commit")
+    assert refused.code == 1 and "a symbolic link, not a file" in refused.err
+    assert git(hooked, "rev-parse", "HEAD") == head
+
+
+def test_a_sessions_folder_linked_outside_is_refused_by_the_hook_by_name(
+    hooked: Path, outside: Path
+) -> None:
+    subprocess.run(["git", "rm", "-q", "-r", "--cached", ".sessions"], cwd=hooked, check=True)
+    (hooked / ".sessions").rename(hooked / "old-sessions")
+    (hooked / ".sessions").symlink_to(outside)
+    git(hooked, "add", "-A")
+
+    done = subprocess.run(["git", "commit", "-q", "-m", "link"], cwd=hooked, capture_output=True)
+
+    assert done.returncode == 1
+    assert b"git-sess: error: .sessions leads outside the work tree" in done.stderr
+    assert b"update-index" not in done.stderr
+    assert files_of(outside) == {"id_rsa": PRIVATE.encode()}
