@@ -129,6 +129,8 @@ def _read_payload(stream: Any) -> dict[str, Any]:
         payload = json.loads(raw)
     except ValueError:
         raise GitSessError(f"the hook's stdin is not JSON: {raw[:60]!r}") from None
+    except RecursionError:
+        raise GitSessError("the hook's stdin is JSON nested too deep to read") from None
     if not isinstance(payload, dict):
         raise GitSessError("the hook's stdin is not a JSON object")
     return payload

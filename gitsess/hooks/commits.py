@@ -207,7 +207,9 @@ def session_message(workspace: Workspace, tree: StagedTree) -> str | None:
         return None
     others = [path for path in tree.other_paths if path not in tree.checkpoint_changes]
     others = without_setup(workspace, others)
-    items = _session_items(tree) + _checkpoint_items(tree)
+    # A title is shown escaped, as every command shows it: `git log` prints a
+    # message raw, so an escape in a title would act on the reader's terminal.
+    items = [(a, n, printable(t)) for a, n, t in _session_items(tree) + _checkpoint_items(tree)]
     if len(items) == 1 and items[0][:2] in (("Add", "session"), ("Update", "session")):
         values = {"action": items[0][0], "title": items[0][2]}  # the template lists contents
         return workspace.template("commit-message.txt", values) + _other_changes(others)

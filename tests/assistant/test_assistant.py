@@ -681,13 +681,16 @@ def test_session_end_writes_a_checkpoint_only_when_asked(sessions: Path) -> None
     ]
 
 
-@pytest.mark.parametrize("stdin", ["", "not json", "[1]", '{"hook_event_name": "Sess'])
+@pytest.mark.parametrize(
+    "stdin", ["", "not json", "[1]", '{"hook_event_name": "Sess', "[" * 100_000 + "]" * 100_000]
+)
 def test_bad_stdin_still_exits_0_with_json_and_is_logged(sessions: Path, stdin: str) -> None:
     before = snapshot(sessions)
     assert run_hook(sessions, "SessionStart", stdin) == {}
     assert snapshot(sessions) == before
     log = sess(sessions, "assistant", "log").out
     assert "SessionStart     failed" in log and "error: " in log
+    assert "RecursionError" not in log  # said in words, as any other bad input
 
 
 def test_hooks_outside_a_repository_and_for_another_repository(

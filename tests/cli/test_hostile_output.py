@@ -321,3 +321,18 @@ def test_a_credential_in_an_odd_file_name_is_reported_under_the_name_git_shows(s
     assert '".sessions/session_20260205_k\\033[2J.md":5: GitHub token' in out, out
     assert '".sessions/notes\\033[5m.txt":5: GitHub token' in out, out
     assert token not in out and RAW.findall(done.stdout) == []
+
+
+def test_the_commit_message_holds_titles_escaped(hooked):
+    """`git log` prints a message raw: the title's escapes are written out in it."""
+    path = hooked / ".sessions" / "session_20260301_osc.md"
+    path.write_text(
+        '---\ntitle: "Clip \\e]52;c;ZXZpbA==\\a board \\e[2J"\ndate: 2026-03-01\ntype: feature\n'
+        "status: complete\n---\nbody\n"
+    )
+    assert sess(hooked, "commit").code == 0
+    message = subprocess.run(
+        ["git", "log", "-1", "--format=%B"], cwd=hooked, capture_output=True
+    ).stdout
+    assert RAW.findall(message) == [], message
+    assert b"Clip \\x1b]52;c;ZXZpbA==\\x07 board \\x1b[2J" in message
