@@ -79,9 +79,7 @@ def test_an_export_staged_during_git_sess_commit_is_indexed_in_it(hooked):
         f".sessions/{theirs.name}",
     }
     assert sess(hooked, "index", "--check").code == 0
-    assert "complete" in next(
-        line for line in _listed(hooked).splitlines() if theirs.stem in line
-    )
+    assert "complete" in next(line for line in _listed(hooked).splitlines() if theirs.stem in line)
 
 
 def test_an_export_staged_during_a_commit_of_other_files_is_indexed_in_it(hooked):
