@@ -16,7 +16,7 @@ from gitsess.core.conflicts import (
     unmerged_problems,
 )
 from gitsess.core.credentials import credential_problems
-from gitsess.core.errors import GitSessError, quote_path
+from gitsess.core.errors import GitSessError
 from gitsess.core.links import (
     Edge,
     continues_later,
@@ -62,7 +62,7 @@ def check_workspace(workspace: Workspace) -> CheckReport:
 
 
 def _unnamed_problem(workspace: Workspace, name: str) -> Problem:
-    path = quote_path(f"{workspace.config.sessions_dir}/{name}")  # as git status shows it
+    path = f"{workspace.config.sessions_dir}/{name}"  # quoted where shown, as git does
     return Problem(
         path,
         None,

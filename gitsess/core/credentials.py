@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitsess.core.cache import read_cache_file, write_cache_file
 from gitsess.core.catalog import Catalog
-from gitsess.core.errors import printable, quote_path
+from gitsess.core.errors import printable
 from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Problem
 from gitsess.core.names import is_utf8
@@ -83,13 +83,13 @@ def credential_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]
         found = remembered.get(digest)
         if found is None:
             found = remembered.scan(workspace.sessions_path / name)
-        problems += [_stored_problem(quote_path(f"{sessions_dir}/{name}"), item) for item in found]
+        problems += [_stored_problem(f"{sessions_dir}/{name}", item) for item in found]
     for name in _other_files(workspace.sessions_path, hashed):
         try:
             data = (workspace.sessions_path / name).read_bytes()
         except OSError:
             continue  # gone since the listing, or unreadable: nothing to commit either
-        problems += text_problems(quote_path(f"{sessions_dir}/{name}"), data, note=False)
+        problems += text_problems(f"{sessions_dir}/{name}", data, note=False)
     if remembered.changed or len(remembered.clean) + len(remembered.found) > len(hashed):
         write_cache_file(cache_path, sessions_dir, remembered.payload(set(hashed.values())))
     return problems

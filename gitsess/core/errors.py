@@ -105,8 +105,8 @@ def quote_path(path: str) -> str:
     plain, else in double quotes with `\\n`-style letters and the octal of each
     byte that is unsafe (`"session_\\377.md"`). Printable UTF-8 stays readable, as
     with core.quotePath=false: only what UNSAFE names is spelt in octal."""
-    if not UNSAFE.search(path) and '"' not in path and "\\" not in path:
-        return path
+    if not UNSAFE.search(path) and not any(char in path for char in '"\\\t'):
+        return path  # (a tab is not unsafe on a terminal, but git quotes it in a name)
     out = []
     for char in path:
         code = ord(char)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitsess.core.errors import safe_json
+from gitsess.core.errors import quote_path, safe_json
 from gitsess.core.files import describe_utf8_error, describe_wide_text, wide_encoding
 from gitsess.core.frontmatter import (
     FrontmatterNotClosed,
@@ -54,7 +54,9 @@ class Problem:
 
     @property
     def location(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
+        """`path:line`, the path quoted as git quotes it (a name can hold a newline)."""
+        path = quote_path(self.path)
+        return f"{path}:{self.line}" if self.line else path
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -78,7 +78,7 @@ def commit_sessions(
     # init's setup already staged goes with them, as a plain git commit folds it in
     others = without_setup(workspace, [p for p in staged if p not in paths and p != index_path])
     if others and not include_staged:
-        shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+        shown = ", ".join(map(quote_path, others[:3])) + (" …" if len(others) > 3 else "")
         raise GitSessError(
             f"other changes are already staged: {shown}",
             "commit or unstage them first (git restore --staged PATH),"

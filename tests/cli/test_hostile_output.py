@@ -203,6 +203,7 @@ def test_printable(text, shown):
         ("session_\udcff.md", '"session_\\377.md"'),
         ("a\x1b[2J.md", '"a\\033[2J.md"'),
         ('q"b\\s\t\n.md', '"q\\"b\\\\s\\t\\n.md"'),
+        ("tab\there.md", '"tab\\there.md"'),
         ("bidi\u202e.md", '"bidi\\342\\200\\256.md"'),
     ],
 )
