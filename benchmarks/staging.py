@@ -140,7 +140,9 @@ class Worker:
                 self.report.refusals[line] = self.report.refusals.get(line, 0) + 1
             if outcome == "ok" and done.stderr.strip():  # a repair, a warning
                 for said in done.stderr.strip().splitlines():
-                    said = f"{action}: " + re.sub(r"\S*session_\S+|[0-9a-f]{12,40}", "X", said)[:120]
+                    said = (
+                        f"{action}: " + re.sub(r"\S*session_\S+|[0-9a-f]{12,40}", "X", said)[:120]
+                    )
                     self.report.said[said] = self.report.said.get(said, 0) + 1
             if outcome == "crash":
                 self.report.crashes.append(f"{' '.join(args)}: {done.stderr.strip()[-300:]}")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitsess.assistant.budget import WARNING_ZONES, Budget
 from gitsess.assistant.hook_log import append_log
-from gitsess.assistant.hook_output import output_json
+from gitsess.assistant.hook_output import output_json, read_payload
 from gitsess.assistant.locating import first_value
 from gitsess.assistant.transcript import Scan, Tail, read_start, scan_for, tail_for
 from gitsess.assistant.window import budget_for
@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
     error = None
     problems: list[GitSessError] = []  # settings that cannot be used: defaults taken
     try:
-        payload = _read_payload(sys.stdin)
+        payload = read_payload(sys.stdin)
     except Exception as failure:  # noqa: BLE001 - still log it, under the cwd's repository
         error = _described(failure)
     try:
@@ -119,21 +119,6 @@ def _described(failure: BaseException) -> str:
 def _text(payload: dict[str, Any], key: str) -> str | None:
     value = payload.get(key)
     return value if isinstance(value, str) and value else None
-
-
-def _read_payload(stream: Any) -> dict[str, Any]:
-    raw = stream.read() if not stream.isatty() else ""
-    if not raw.strip():
-        raise GitSessError("the hook got no event on stdin")
-    try:
-        payload = json.loads(raw)
-    except ValueError:
-        raise GitSessError(f"the hook's stdin is not JSON: {raw[:60]!r}") from None
-    except RecursionError:
-        raise GitSessError("the hook's stdin is JSON nested too deep to read") from None
-    if not isinstance(payload, dict):
-        raise GitSessError("the hook's stdin is not a JSON object")
-    return payload
 
 
 def handle(workspace: Workspace, event: Event, *, dry_run: bool) -> Outcome:

@@ -173,8 +173,9 @@ def strings(value: Any) -> list[str]:
 
 def test_the_claude_code_hooks_print_escaped_json(hostile):
     repo, transcript = hostile
-    # A session in progress whose title and file name hold the escapes: SessionStart lists it.
-    name = f"session_20260302_evil{ESC}[2J.md"
+    # A session in progress whose title holds the escapes: SessionStart lists it. (One
+    # whose file name held them would be left out: core.names.is_plain_name.)
+    name = "session_20260302_evil.md"
     (repo / ".sessions" / name).write_text(
         '---\ntitle: "Evil \\e[2J \\e]52;c;eA==\\a"\ndate: 2026-03-02\nstatus: in-progress\n'
         "---\n# Session: evil\n"
