@@ -135,9 +135,7 @@ def _pre_commit() -> int:
     # the staging area again after it: what another process stages in between
     # is committed unchecked. The tree checked here is recorded, and the
     # post-commit hook compares HEAD's with it (see _after_raced_commit).
-    from gitsess.hooks.staged import sessions_tree_id
-
-    checked = sessions_tree_id(prepared.tree, prepared.index_oid)
+    checked = prepared.tree_id
     _record_state(f"checked {checked}" if checked else "checked")
     return ExitCode.OK
 
