@@ -148,7 +148,7 @@ def read_staged(
     if mirror is not None:
         assert facts is not None
         against_head = start_git(repo.root, STAGED_DIFF, env=env)
-        head_tree = f"HEAD:{sessions_dir}^{{tree}}"
+        head_tree = f"HEAD:{sessions_dir}"
         head_sessions = git_process(
             repo.root, ["rev-parse", "-q", "--verify", head_tree], check=False
         )
