@@ -36,6 +36,7 @@ from gitsess.hooks.staged import (
     read_staged,
     sessions_tree_id,
     stage_blob,
+    stage_index_blob,
     staged_renames,
     write_blob,
 )
@@ -168,7 +169,7 @@ def _stage_index(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> St
         if patched is not None:
             made = write_blob(workspace.repo, patched)  # git hashes it: no hashing here
             if made != tree.index_oid:
-                stage_blob(workspace.repo, tree.path_of(INDEX_NAME), made)
+                stage_index_blob(tree, made)
             return Staged(made != tree.index_oid, made, patched, project)
     entries = facts.entries(tree.oids)
     data = assemble(index_order(entries), project, tree.sessions_dir).encode("utf-8")
@@ -176,7 +177,7 @@ def _stage_index(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> St
     changed = oid is None or blob_id(data, oid) != oid
     if oid is None or changed:
         oid = write_blob(workspace.repo, data)
-        stage_blob(workspace.repo, tree.path_of(INDEX_NAME), oid)
+        stage_index_blob(tree, oid)
     return Staged(changed, oid, data, project)
 
 
@@ -316,8 +317,8 @@ def _refresh_work_tree_index(
     data = staged.data if staged.data is not None else _blob(workspace, oid)
     if data is None:
         return
-    if ours:
-        write_atomic(path, data)
+    if ours:  # generated, like a file git checks out, which git does not fsync either
+        write_atomic(path, data, durable=False)
     else:
         write_index(workspace, None, data.decode("utf-8", "replace"))
     facts.put_work_tree_copy(file_signature(path), oid, time.time_ns())

@@ -58,6 +58,7 @@ class StagedTree:
     mirror: Mirror | None = None
     overlay: dict[str, str | None] = field(default_factory=dict)
     snapshot: Path | None = None
+    snapshot_index: str | None = None  # the index blob staged in `snapshot` since
 
     def path_of(self, name: str) -> str:
         return f"{self.sessions_dir}/{name}"
@@ -446,7 +447,7 @@ def sessions_tree_id(tree: StagedTree, index_oid: str | None) -> str | None:
     if tree.snapshot is not None:
         env = tree.git_env()
         path = tree.path_of(INDEX_NAME)
-        if index_oid is not None and index_oid != tree.index_oid:
+        if index_oid is not None and index_oid not in (tree.index_oid, tree.snapshot_index):
             args = ["update-index", "--add", "--cacheinfo", f"100644,{index_oid},{path}"]
             if git_process(tree.repo.root, args, env=env, check=False).returncode != 0:
                 return None
@@ -499,6 +500,17 @@ def write_blob(repo: Repo, data: bytes) -> str:
 
 def stage_blob(repo: Repo, path: str, oid: str) -> None:
     git_process(repo.root, ["update-index", "--add", "--cacheinfo", f"100644,{oid},{path}"])
+
+
+def stage_index_blob(tree: StagedTree, oid: str) -> None:
+    """Stage `oid` as the session index, and in the copy of the staging area the
+    tree was read from (for sessions_tree_id), side by side."""
+    args = ["update-index", "--add", "--cacheinfo", f"100644,{oid},{tree.path_of(INDEX_NAME)}"]
+    copy = start_git(tree.repo.root, args, env=tree.git_env()) if tree.snapshot else None
+    real = start_git(tree.repo.root, args)
+    if copy is not None and finish_git(copy, args, check=False).returncode == 0:
+        tree.snapshot_index = oid
+    finish_git(real, args)
 
 
 def _git_z(repo: Repo, *args: str) -> list[str]:
