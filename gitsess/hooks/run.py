@@ -164,12 +164,19 @@ def _git_pid() -> str:
 def _prepare_message(args: list[str]) -> int:
     if len(args) != 1 or not args[0]:
         return ExitCode.OK  # a source (message, template, merge, squash, commit): leave it
+    from gitsess.hooks.blobfacts import BlobFacts
     from gitsess.hooks.commits import session_message
     from gitsess.hooks.staged import read_staged
 
     workspace = open_workspace()
-    tree = read_staged(workspace.repo, workspace.config.sessions_dir)
-    message = session_message(workspace, tree)
+    sessions_dir = workspace.config.sessions_dir
+    # Against the mirror the pre-commit hook has just saved: nothing listed whole.
+    facts = BlobFacts(workspace.repo.state_dir, sessions_dir)
+    tree = read_staged(workspace.repo, sessions_dir, facts=facts)
+    try:
+        message = session_message(workspace, tree)
+    finally:
+        tree.close()
     if message is None:
         return ExitCode.OK
     path = Path(args[0])
