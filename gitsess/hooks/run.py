@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 from gitsess.core.errors import ExitCode, GitSessError, exit_with, quote_path, warn
 from gitsess.core.files import write_atomic
 from gitsess.core.workspace import Workspace, open_workspace
-from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
-from gitsess.hooks.merge import merge_index
 
 if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machinery
     from gitsess.hooks.repair import Repaired
@@ -35,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return exit_with(ExitCode.INTERRUPTED)
     except Exception as error:  # the one exit point of every hook
+        # (imported here: the installer's module is not needed on the way of a commit)
+        from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
+
         if hook not in REFUSING:
             return ExitCode.OK  # after the fact: a failure here could only get in git's way
         hints: list[str | None]
@@ -87,6 +88,8 @@ def _run(hook: str, args: list[str]) -> int:
     if hook == "refresh":
         return _refresh()
     if hook == "merge-index" and len(args) == 4:
+        from gitsess.hooks.merge import merge_index
+
         return merge_index(Path(args[0]), Path(args[1]), Path(args[2]), args[3])
     return exit_with(ExitCode.USAGE, f"no hook {hook!r}")
 

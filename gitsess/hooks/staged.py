@@ -12,10 +12,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
-import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -24,6 +22,7 @@ from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Session, parse_export
 from gitsess.core.names import is_export_name, is_utf8
 from gitsess.core.repo import Repo, finish_git, git_process, start_git
+from gitsess.hooks.overlay import StagedOids, snapshot_of
 
 if TYPE_CHECKING:
     from gitsess.hooks.blobfacts import BlobFacts, Mirror
@@ -140,7 +139,7 @@ def read_staged(
     grow with the number of sessions.
     """
     prefix = sessions_dir + "/"
-    snapshot = _snapshot(repo) if facts is not None else None
+    snapshot = snapshot_of(repo) if facts is not None else None
     env = {"GIT_INDEX_FILE": str(snapshot)} if snapshot else None
     mirror = facts.mirror() if facts is not None and snapshot is not None else None
     work_tree = None
@@ -262,69 +261,6 @@ def _changed_tree(
         overlay=overlay,
         snapshot=snapshot,
     )
-
-
-class StagedOids(Mapping[str, str]):
-    """The staged exports by name, as the mirror and the commit's changes say:
-    asked per name, never listed whole on the way of a commit."""
-
-    def __init__(self, facts: BlobFacts, overlay: dict[str, str | None]) -> None:
-        self._facts = facts
-        self._overlay = overlay
-        self._listing: dict[str, str] | None = None
-
-    def __getitem__(self, name: str) -> str:
-        oid = self._overlay[name] if name in self._overlay else self._facts.mirrored(name)
-        if oid is None:
-            raise KeyError(name)
-        return oid
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
-
-    def _whole(self) -> dict[str, str]:
-        if self._listing is None:
-            listing = self._facts.mirror_listing()
-            for name, oid in self._overlay.items():
-                if oid is None:
-                    listing.pop(name, None)
-                else:
-                    listing[name] = oid
-            self._listing = dict(sorted(listing.items()))
-        return self._listing
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._whole())
-
-    def __len__(self) -> int:
-        return len(self._whole())
-
-    def same_but_case(self, link: str) -> list[str]:
-        """The staged names equal to `link` but for case (links.resolve_link)."""
-        folded = link.lower()
-        found = {
-            name for name in self._facts.mirrored_same_but_case(folded) if name not in self._overlay
-        }
-        found |= {
-            name
-            for name, oid in self._overlay.items()
-            if oid is not None and name.lower() == folded
-        }
-        return sorted(found)
-
-
-def _snapshot(repo: Repo) -> Path | None:
-    """A copy of the staging area (GIT_INDEX_FILE in a hook), or None."""
-    source = os.environ.get("GIT_INDEX_FILE") or str(repo.state_dir.parent / "index")
-    if not os.path.isabs(source) and Path.cwd() != repo.root:
-        return None
-    copy = repo.state_dir / "tmp" / f"staged-index-{os.getpid()}"
-    try:
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, copy)
-    except OSError:
-        return None
-    return copy
 
 
 class IndexEntry(NamedTuple):

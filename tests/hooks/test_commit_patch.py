@@ -6,8 +6,10 @@ exports, whether the last commit ran the hook or not."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,37 @@ def test_committed_index_is_the_rendered_one_over_random_commits(hooked, seed):
         checked += 1
     assert checked >= 8
     assert sess(hooked, "index", "--check").code == 0
+
+
+def traced_commit(repo: Path, *args: str) -> list[str]:
+    """`git commit -q ARGS` with GIT_TRACE: the git commands it and its hooks ran."""
+    trace = repo.parent / "trace.txt"
+    trace.unlink(missing_ok=True)
+    env = {**os.environ, "GIT_TRACE": str(trace)}
+    done = subprocess.run(["git", "commit", "-q", *args], cwd=repo, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    return [line.split("trace: ", 1)[-1] for line in trace.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("diverged", [False, True])
+def test_a_commit_lists_only_what_it_changes(hooked, diverged):
+    """Once the hook has checked a commit, the next one reads the staging area as a
+    diff and renders nothing: no `ls-files -s`, even after a commit it did not check."""
+    for slug in ("one", "two", "three"):
+        write_export(hooked, session_name(slug), export_text(slug.title(), date="2026-01-01"))
+    git(hooked, "add", "-A")
+    assert git_commit(hooked, "-m", "three").returncode == 0
+    if diverged:  # the mirror is no longer HEAD's sessions tree
+        path = hooked / ".sessions" / session_name("two")
+        path.write_text(path.read_text() + "\nMore.\n")
+        git(hooked, "add", "-A")
+        git(hooked, "-c", "core.hooksPath=/nonexistent", "commit", "-q", "-m", "no hooks ran")
+    path = hooked / ".sessions" / session_name("one")
+    path.write_text(path.read_text().replace("title: One", "title: One retitled"))
+    git(hooked, "add", "-A")
+    ran = traced_commit(hooked, "-m", "retitle")
+    assert any("diff-index --cached" in line for line in ran)
+    assert not any("ls-files -s" in line or "ls-files -z -s" in line for line in ran)
+    assert "One retitled" in git(hooked, "show", f"HEAD:{INDEX}")
+    assert sess(hooked, "index", "--check").code == 0
+    assert git(hooked, "status", "--porcelain") == ""
