@@ -7,7 +7,7 @@ gives the same bytes and two branches that each add sessions merge cleanly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 
@@ -61,17 +61,56 @@ def _date_order(entry: Entry) -> str:
     return "" if entry[0] == "undated" else entry[0]
 
 
+_NO_SESSIONS = '_No sessions yet: `git sess new "Title"` writes the first._'
+
+
 def assemble(entries: Sequence[Entry], project: str, sessions_dir: str) -> str:
     """The index file for `entries`, already in index order (newest_first)."""
     lines = [marker(sessions_dir), f"# {project} Session Index", ""]
     if not entries:
-        lines.append('_No sessions yet: `git sess new "Title"` writes the first._')
+        lines.append(_NO_SESSIONS)
     for date, group in groupby(entries, key=lambda entry: entry[0]):
         if lines[-1] != "":
             lines.append("")
         lines.append(f"## {date}")
         lines.extend(line for _, _, line in group)
     return "\n".join(lines) + "\n"
+
+
+def patch_index(
+    data: bytes, groups: Mapping[str, Sequence[str]], project: str, sessions_dir: str
+) -> bytes | None:
+    """`data`, an index `assemble` wrote for `project`, with the date groups named
+    in `groups` holding these lines instead (in index order: by id; none: the
+    group goes), byte for byte what `assemble` writes for the entries it then
+    has; None when `data` is not as `assemble` writes it.
+
+    The commit hook's way to change a few entries of a 30,000-entry index: the
+    file is cut at its blank lines (one piece per date, in C), and only the
+    pieces of the dates that change are made again."""
+    header = f"{marker(sessions_dir)}\n# {project} Session Index\n\n".encode()
+    if not data.startswith(header) or not data.endswith(b"\n"):
+        return None
+    body = data[len(header) : -1]
+    parts = [] if body == _NO_SESSIONS.encode() else body.split(b"\n\n")
+    by_date: dict[bytes, bytes] = {}
+    for part in parts:
+        end = part.find(b"\n")
+        if not part.startswith(b"## ") or end < 0:
+            return None
+        by_date[part[3:end]] = part
+    if len(by_date) != len(parts):
+        return None  # a date twice: not assemble's
+    for date, lines in groups.items():
+        key = date.encode("utf-8")
+        if lines:
+            by_date[key] = b"## " + key + b"\n" + "\n".join(lines).encode("utf-8")
+        else:
+            by_date.pop(key, None)
+    order = sorted(by_date, key=lambda date: b"" if date == b"undated" else date, reverse=True)
+    if not order:
+        return header + _NO_SESSIONS.encode() + b"\n"
+    return header + b"\n\n".join(by_date[date] for date in order) + b"\n"
 
 
 def parse_entries(text: str) -> dict[str, Entry] | None:

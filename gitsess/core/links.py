@@ -46,7 +46,11 @@ def resolve_link(raw: str, known: Mapping[str, object], sessions_dir: str) -> st
     link = normalize_link(raw, sessions_dir)
     if link is None or link in known:
         return link if link in known else None
-    folded = [candidate for candidate in known if candidate.lower() == link.lower()]
+    same_but_case = getattr(known, "same_but_case", None)  # a store answers without a walk
+    if same_but_case is not None:
+        folded = same_but_case(link)
+    else:
+        folded = [candidate for candidate in known if candidate.lower() == link.lower()]
     return folded[0] if len(folded) == 1 else None
 
 

@@ -21,15 +21,16 @@ def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) ->
     changes, links left dangling by the exports it deletes, cycles through what
     it changes, forks at what it changes. Old problems in untouched exports do
     not block unrelated work, and untouched exports are known by their facts
-    alone, not parsed."""
+    alone, not parsed: when the tree was read against the store's mirror, only
+    the links a change can break are looked at (who links to what it deletes,
+    what continues what it changes, cycles through it)."""
     sessions_dir = workspace.config.sessions_dir
     known = tree.oids
     deleted = {name for name, status in tree.changes.items() if status == "D"}
+    graph = _Graph(tree, facts, sessions_dir)
     scope = set(tree.changed)
     if deleted:
-        scope |= {
-            name for name in known if any(target in deleted for _, target in facts.links(name))
-        }
+        scope |= graph.linking_to(deleted)
     tree.load(scope)
     sessions = [tree.parsed[name] for name in sorted(scope)]
     # A staged export that still holds conflict markers: the conflict alone, not
@@ -38,33 +39,130 @@ def commit_problems(workspace: Workspace, tree: StagedTree, facts: BlobFacts) ->
     problems += [linked_problem(tree.path_of(name)) for name in tree.linked]
     renamed_to = _renames(workspace, known)  # asks git only if a link dangles
     problems += link_problems(sessions, sessions_dir, known, dict.fromkeys(deleted), renamed_to)[1]
+    cycles = []
+    if tree.mirror is None or any(graph.on_a_cycle(name) for name in tree.changed):
+        cycles = cycles_through(tree.changed, graph.successors)
+    tree.load(cycle[0] for cycle in cycles)
+    problems += [cycle_problem(tree.parsed, cycle, graph.kinds, sessions_dir) for cycle in cycles]
+    problems += fork_problems(tree.parsed, graph.continuations(scope))
+    return problems
 
-    def resolved(name: str) -> list[tuple[str, str]]:
+
+class _Graph:
+    """The links between the staged exports, as their facts say: forward per
+    export, and backward from the store (the mirror's links by target, and those
+    of the exports the commit changes), or, without a mirror, from every export."""
+
+    def __init__(self, tree: StagedTree, facts: BlobFacts, sessions_dir: str) -> None:
+        self._tree = tree
+        self._facts = facts
+        self._sessions_dir = sessions_dir
+        self.kinds: dict[tuple[str, str], str] = {}
+        self._resolved: dict[str, list[tuple[str, str]]] = {}
+        self._backward: dict[str, list[tuple[str, str]]] | None = None
+        # the changed exports still staged: their links are not the mirror's
+        self._changed = [name for name, oid in tree.overlay.items() if oid is not None]
+
+    def resolved(self, name: str) -> list[tuple[str, str]]:
         """(kind, id) of each link of `name` that names another staged export."""
-        found = []
-        for kind, raw in facts.links(name):
-            target = raw if raw in known else resolve_link(raw, known, sessions_dir)
-            if target is not None and target != name:
-                found.append((kind, target))
-        return found
+        if name not in self._resolved:
+            known = self._tree.oids
+            found = []
+            for kind, raw in self._facts.links(name, known[name]):
+                target = self._resolve(raw)
+                if target is not None and target != name:
+                    found.append((kind, target))
+            self._resolved[name] = found
+        return self._resolved[name]
 
-    kinds: dict[tuple[str, str], str] = {}
+    def _resolve(self, raw: str) -> str | None:
+        known = self._tree.oids
+        return raw if raw in known else resolve_link(raw, known, self._sessions_dir)
 
-    def successors(name: str) -> list[str]:
-        links = resolved(name)
-        kinds.update(((name, target), kind) for kind, target in links)
+    def successors(self, name: str) -> list[str]:
+        links = self.resolved(name)
+        self.kinds.update(((name, target), kind) for kind, target in links)
         return sorted({target for _, target in links})
 
-    cycles = cycles_through(tree.changed, successors)
-    tree.load(cycle[0] for cycle in cycles)
-    problems += [cycle_problem(tree.parsed, cycle, kinds, sessions_dir) for cycle in cycles]
-    continuations: dict[str, list[str]] = defaultdict(list)
-    for name in known if scope else ():
-        for kind, target in resolved(name):
-            if kind == "continues" and target in scope:
-                continuations[target].append(name)
-    problems += fork_problems(tree.parsed, continuations)
-    return problems
+    def predecessors(self, target: str) -> list[tuple[str, str]]:
+        """(source, kind) of each link that names `target`."""
+        if self._tree.mirror is None:
+            if self._backward is None:
+                self._backward = defaultdict(list)
+                for name in self._tree.oids:
+                    for kind, linked in self.resolved(name):
+                        self._backward[linked].append((name, kind))
+            return self._backward.get(target, [])
+        found = [
+            (source, kind)
+            for source, kind, raw in self._facts.mirrored_links_to(target.lower())
+            if source not in self._tree.overlay
+            and source != target
+            and self._resolve(raw) == target
+        ]
+        for name in self._changed:
+            found += [(name, kind) for kind, linked in self.resolved(name) if linked == target]
+        return found
+
+    def linking_to(self, deleted: set[str]) -> set[str]:
+        """The staged exports with a link to one of `deleted` (by its exact id)."""
+        tree, facts = self._tree, self._facts
+        if tree.mirror is None:
+            return {
+                name
+                for name in tree.oids
+                if any(target in deleted for _, target in facts.links(name, tree.oids[name]))
+            }
+        found = {
+            source
+            for gone in deleted
+            for source, _, raw in facts.mirrored_links_to(gone.lower())
+            if raw == gone and source not in tree.overlay
+        }
+        return found | {
+            name
+            for name in self._changed
+            if any(target in deleted for _, target in facts.links(name, tree.oids[name]))
+        }
+
+    def on_a_cycle(self, start: str) -> bool:
+        """Whether a path of links leads from `start` back to it: searched from both
+        ends at once, the smaller side first, so that neither a new session (nothing
+        links to it) nor an old one (it links to little) walks the whole graph."""
+        ahead: set[str] = set()  # reached from start
+        behind: set[str] = set()  # reaching start
+        forward, backward = [start], [start]
+        while forward and backward:
+            if len(forward) <= len(backward):
+                reached = []
+                for node in forward:
+                    for successor in self.successors(node):
+                        if successor == start or successor in behind:
+                            return True
+                        if successor not in ahead:
+                            ahead.add(successor)
+                            reached.append(successor)
+                forward = reached
+            else:
+                reached = []
+                for node in backward:
+                    for predecessor, _ in self.predecessors(node):
+                        if predecessor == start or predecessor in ahead:
+                            return True
+                        if predecessor not in behind:
+                            behind.add(predecessor)
+                            reached.append(predecessor)
+                backward = reached
+        return False
+
+    def continuations(self, scope: set[str]) -> dict[str, list[str]]:
+        """The exports that continue each of `scope` (a fork when more than one)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for target in sorted(scope):
+            for source, kind in self.predecessors(target):
+                if kind == "continues":
+                    found[target].append(source)
+        return found
 
 
 def _renames(workspace: Workspace, known: Mapping[str, object]) -> Callable[[str], str | None]:

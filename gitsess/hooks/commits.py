@@ -9,13 +9,15 @@ Everything here works on the staging area as git's environment names it
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from gitsess.core.catalog import file_signature
 from gitsess.core.credentials import ALLOW_HINT, is_credential
 from gitsess.core.errors import GitSessError, printable
-from gitsess.core.files import read_bytes
-from gitsess.core.index import INDEX_NAME, assemble, index_order
+from gitsess.core.files import read_bytes, write_atomic
+from gitsess.core.index import INDEX_NAME, assemble, index_order, patch_index
 from gitsess.core.model import Problem, Session, parse_export
 from gitsess.core.repo import git_process
 from gitsess.core.workspace import (
@@ -25,14 +27,16 @@ from gitsess.core.workspace import (
     read_index_file,
     write_index,
 )
-from gitsess.hooks.blobfacts import BlobFacts
+from gitsess.hooks.blobfacts import BlobFacts, Mirror
 from gitsess.hooks.checks import commit_problems, staged_credentials
 from gitsess.hooks.staged import (
     StagedTree,
     blob_id,
     read_blobs,
     read_staged,
+    sessions_tree_id,
     stage_blob,
+    stage_index_blob,
     staged_renames,
     write_blob,
 )
@@ -54,6 +58,7 @@ class Prepared:
     index_staged: bool  # the staged index was rewritten
     warnings: list[Problem]
     index_oid: str | None = None  # the index staged now (None: not staged, or left as is)
+    tree_id: str | None = None  # the sessions tree a commit of the staging area records
 
 
 def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = True) -> Prepared:
@@ -67,37 +72,55 @@ def prepare_commit(workspace: Workspace, *, refuse: bool = True, stage: bool = T
     config = workspace.config
     workspace.refuse_escape()  # a sessions directory linked out of the repository
     with workspace.write_lock():
-        tree = read_staged(workspace.repo, config.sessions_dir, with_work_tree=stage)
         facts = BlobFacts(workspace.repo.state_dir, config.sessions_dir)
-        missing = facts.missing(tree.oids)
-        # Many unknown blobs (the first commit, another branch): parsing them
-        # all from git is slow, and most are as the work tree's cache has them.
-        reusable = len(missing) > REUSE_MIN and workspace.sessions_path.is_dir()
-        tree.load(tree.changed)  # from git: the secrets scan reads the staged bytes
-        _learn(tree, facts, missing, workspace.catalog().by_id if reusable else None)
-        problems = commit_problems(workspace, tree, facts)
-        if refuse:  # every problem in one pass, credentials with the rest
-            problems += staged_credentials(workspace, tree)
-        errors = [problem for problem in problems if problem.level == "error"]
-        if errors and refuse:
-            raise _refusal(errors)
-        warnings = [problem for problem in problems if problem not in errors or not refuse]
-        if not stage:
-            facts.save(tree.oids)
-            return Prepared(tree, False, warnings)
-        staged_changed, rendered, index_oid = _stage_index(workspace, tree, facts)
-        if refuse and staged_changed and _only_a_hand_edit(workspace, tree):
-            raise CommitRefused(
-                [
-                    f"{tree.path_of(INDEX_NAME)}: is generated from the exports, and this"
-                    " commit would only undo the hand edit staged to it"
-                ],
-                "change the exports instead (git sess update, git sess link), then drop the"
-                f" edit: git restore --staged --worktree {tree.path_of(INDEX_NAME)}",
-            )
-        _refresh_work_tree_index(workspace, tree, rendered)
-        facts.save(tree.oids)
-        return Prepared(tree, staged_changed, warnings, index_oid)
+        tree = read_staged(workspace.repo, config.sessions_dir, with_work_tree=stage, facts=facts)
+        try:
+            return _prepare(workspace, tree, facts, refuse=refuse, stage=stage)
+        finally:
+            tree.close()
+
+
+def _prepare(
+    workspace: Workspace, tree: StagedTree, facts: BlobFacts, *, refuse: bool, stage: bool
+) -> Prepared:
+    facts.learn_with(lambda names: _learn(tree, facts, names))
+    # Against the mirror, only the exports that differ from it can be unknown.
+    missing = facts.missing(tree.oids, _overlaid(tree) if tree.mirror else None)
+    # Many unknown blobs (the first commit, another branch): parsing them
+    # all from git is slow, and most are as the work tree's cache has them.
+    reusable = len(missing) > REUSE_MIN and workspace.sessions_path.is_dir()
+    tree.load(tree.changed)  # from git: the secrets scan reads the staged bytes
+    _learn(tree, facts, missing, workspace.catalog().by_id if reusable else None)
+    problems = commit_problems(workspace, tree, facts)
+    if refuse:  # every problem in one pass, credentials with the rest
+        problems += staged_credentials(workspace, tree)
+    errors = [problem for problem in problems if problem.level == "error"]
+    if errors and refuse:
+        raise _refusal(errors)
+    warnings = [problem for problem in problems if problem not in errors or not refuse]
+    if not stage:
+        facts.save()
+        return Prepared(tree, False, warnings)
+    staged = _stage_index(workspace, tree, facts)
+    if refuse and staged.changed and _only_a_hand_edit(workspace, tree):
+        raise CommitRefused(
+            [
+                f"{tree.path_of(INDEX_NAME)}: is generated from the exports, and this"
+                " commit would only undo the hand edit staged to it"
+            ],
+            "change the exports instead (git sess update, git sess link), then drop the"
+            f" edit: git restore --staged --worktree {tree.path_of(INDEX_NAME)}",
+        )
+    _refresh_work_tree_index(workspace, tree, staged, facts)
+    tree_id = sessions_tree_id(tree, staged.oid)
+    _remember(workspace, tree, facts, staged, tree_id)
+    facts.save()
+    return Prepared(tree, staged.changed, warnings, staged.oid, tree_id)
+
+
+def _overlaid(tree: StagedTree) -> list[str]:
+    """The staged exports that differ from the mirror."""
+    return [name for name, oid in tree.overlay.items() if oid is not None]
 
 
 def _learn(
@@ -115,35 +138,134 @@ def _learn(
 def stage_true_index(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> None:
     """Stage the index `tree`'s exports call for, whatever they hold (a commit
     git made without the hook is rebuilt from this: see repair.py)."""
+    facts.learn_with(lambda names: _learn(tree, facts, names))
     _learn(tree, facts, facts.missing(tree.oids))
     _stage_index(workspace, tree, facts)
 
 
-def _stage_index(
-    workspace: Workspace, tree: StagedTree, facts: BlobFacts
-) -> tuple[bool, str | None, str | None]:
-    """Stage the index the staged exports call for: (whether that changed the
-    staged one, its text when it was rendered, its blob id). When the staged index is the
-    one the last commit staged and no entry has changed since (an edit of a
-    body), it is known to be right without rendering 10,000 entries."""
-    names = list(tree.oids)
-    digest = facts.index_digest(names)
-    last_oid, last_project, last_digest = facts.staged_index()
-    same_blob = tree.index_oid is not None and tree.index_oid == last_oid
-    project = workspace.config.project or (last_project if same_blob else None)
+@dataclass(frozen=True)
+class Staged:
+    changed: bool  # the staged index was replaced
+    oid: str | None  # the index staged now
+    data: bytes | None  # its content, when it was made here (None: as the staged one)
+    project: str
+
+
+def _stage_index(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -> Staged:
+    """Stage the index the staged exports call for. Against the store's mirror,
+    the mirror's index is patched where the entries of the exports that differ
+    from it differ (and left as it is when none does, a body edit); else every
+    entry is rendered."""
+    mirror = tree.mirror
+    same_blob = mirror is not None and tree.index_oid == mirror.index_oid
+    project = workspace.config.project or (mirror.project if same_blob and mirror else None)
     project = project or project_name(workspace, tree.index_text or read_index_file(workspace))
-    if same_blob and (project, digest) == (last_project, last_digest):
-        return False, None, tree.index_oid
-    _learn(tree, facts, facts.without_entries(names))  # lost with a damaged cache file
-    rendered = assemble(index_order(facts.entries(names)), project, tree.sessions_dir)
-    data = rendered.encode("utf-8")
+    if mirror is not None and project == mirror.project:
+        patched = _patched_index(workspace, tree, facts, mirror)
+        if patched is not None:
+            if patched == b"" and mirror.index_oid == tree.index_oid:
+                return Staged(False, mirror.index_oid, None, project)
+            if patched == b"":  # the mirror's index, which the staging area does not hold
+                patched = _blob(workspace, mirror.index_oid)
+        if patched is not None:
+            made = write_blob(workspace.repo, patched)  # git hashes it: no hashing here
+            if made != tree.index_oid:
+                stage_index_blob(tree, made)
+            return Staged(made != tree.index_oid, made, patched, project)
+    entries = facts.entries(tree.oids)
+    data = assemble(index_order(entries), project, tree.sessions_dir).encode("utf-8")
     oid = tree.index_oid
     changed = oid is None or blob_id(data, oid) != oid
     if oid is None or changed:
         oid = write_blob(workspace.repo, data)
-        stage_blob(workspace.repo, f"{tree.sessions_dir}/{INDEX_NAME}", oid)
-    facts.put_index(oid, project, digest)
-    return changed, rendered, oid
+        stage_index_blob(tree, oid)
+    return Staged(changed, oid, data, project)
+
+
+def _patched_index(
+    workspace: Workspace, tree: StagedTree, facts: BlobFacts, mirror: Mirror
+) -> bytes | None:
+    """The index of the staged exports, made from the mirror's: b"" when it is the
+    mirror's own; None when it cannot be patched (then it is rendered)."""
+    dates: set[str] = set()
+    for name, oid in tree.overlay.items():
+        was = facts.mirrored(name)
+        old = facts.fact(name, was) if was is not None else None
+        new = facts.fact(name, oid) if oid is not None else None
+        if (was is not None and old is None) or (oid is not None and new is None):
+            return None  # a damaged fact: render it all
+        if (old.digest if old else None) != (new.digest if new else None):
+            dates.update(fact.date for fact in (old, new) if fact is not None)
+    if not dates:
+        return b""
+    groups: dict[str, list[str]] = {}
+    for date in dates:
+        rows = facts.mirrored_group(date)
+        if rows is None:
+            return None
+        lines = {name: line for name, line in rows if name not in tree.overlay}
+        for name, oid in tree.overlay.items():
+            fact = facts.fact(name, oid) if oid is not None else None
+            if fact is not None and fact.date == date:
+                lines[name] = fact.line
+        groups[date] = [lines[name] for name in sorted(lines)]
+    base = _work_tree_copy(workspace, facts, mirror.index_oid) or _blob(workspace, mirror.index_oid)
+    if base is None:
+        return None
+    return patch_index(base, groups, mirror.project, tree.sessions_dir)
+
+
+def _work_tree_copy(workspace: Workspace, facts: BlobFacts, oid: str) -> bytes | None:
+    """The work tree's index file when it is known to hold blob `oid` (its signature
+    is the one recorded when it was written with it): read, not inflated by git."""
+    signature, known_oid, _ = facts.work_tree_copy()
+    path = workspace.index_path
+    if known_oid != oid or signature is None or file_signature(path) != signature:
+        return None
+    try:
+        data = read_bytes(path)
+    except (OSError, GitSessError):
+        return None
+    return data if file_signature(path) == signature else None
+
+
+def _blob(workspace: Workspace, oid: str) -> bytes | None:
+    """A blob's content, or None when git no longer has it (pruned)."""
+    try:
+        return read_blobs(workspace.repo, [oid]).get(oid)
+    except (GitSessError, IndexError, ValueError):
+        return None
+
+
+def _remember(
+    workspace: Workspace, tree: StagedTree, facts: BlobFacts, staged: Staged, tree_id: str | None
+) -> None:
+    """The staged sessions tree becomes the store's mirror (blobfacts.py)."""
+    if tree_id is None or staged.oid is None:
+        facts.forget_mirror()
+        return
+    root = _root_holding(workspace, tree_id)
+    if root is None:
+        facts.forget_mirror()
+        return
+    mirror = Mirror(tree_id, root, staged.oid, staged.project, tree.odd_names)
+    if tree.mirror is not None:
+        facts.save_mirror(mirror, tree.overlay, None)
+    else:
+        facts.save_mirror(mirror, None, dict(tree.oids))
+
+
+def _root_holding(workspace: Workspace, tree_id: str) -> str | None:
+    """A tree holding `tree_id` where the sessions directory is (`git mktree`)."""
+    parts = workspace.config.sessions_dir.split("/")
+    current = tree_id
+    for part in reversed(parts):
+        line = f"040000 tree {current}\t{part}\n".encode()
+        done = git_process(workspace.repo.root, ["mktree"], input=line, check=False)
+        current = done.stdout.decode().strip()
+        if done.returncode != 0 or not current:
+            return None
+    return current
 
 
 def _only_a_hand_edit(workspace: Workspace, tree: StagedTree) -> bool:
@@ -161,7 +283,9 @@ def _only_a_hand_edit(workspace: Workspace, tree: StagedTree) -> bool:
     return True
 
 
-def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: str | None) -> None:
+def _refresh_work_tree_index(
+    workspace: Workspace, tree: StagedTree, staged: Staged, facts: BlobFacts
+) -> None:
     """The work tree's index follows the work tree's exports: those staged, unless
     some are staged only in part (then it is rendered from the work tree)."""
     # Under the pre-commit framework, which stashes unstaged changes but not
@@ -172,17 +296,33 @@ def _refresh_work_tree_index(workspace: Workspace, tree: StagedTree, rendered: s
         return
     if not workspace.sessions_path.is_dir():
         return
-    if rendered is None:  # the staged index stands: copy it only when the file differs
-        path, staged_oid = workspace.index_path, tree.index_oid
+    path, oid = workspace.index_path, staged.oid
+    if oid is None:
+        return
+    # What the file held when this hook last wrote or read it, known by its
+    # signature: the 10 MB of a 30,000-entry index are neither read nor hashed.
+    signature, known_oid, _ = facts.work_tree_copy()
+    # Written (or read) by this hook and not touched since, by its signature (size,
+    # mtime, inode): it holds that blob, and a hand edit cannot be lost by
+    # replacing it without reading it.
+    current = file_signature(path)
+    ours = current is not None and current == signature and known_oid is not None
+    if ours and known_oid == oid:
+        return
+    if not ours:
         readable = path.is_file() and not path.is_symlink()
-        if (
-            readable
-            and staged_oid is not None
-            and blob_id(read_bytes(path), staged_oid) == staged_oid
-        ):
+        held = blob_id(read_bytes(path), oid) if readable else None
+        if held == oid:
+            facts.put_work_tree_copy(current, oid, time.time_ns())
             return
-        rendered = tree.index_text
-    write_index(workspace, None, rendered)
+    data = staged.data if staged.data is not None else _blob(workspace, oid)
+    if data is None:
+        return
+    if ours:  # generated, like a file git checks out, which git does not fsync either
+        write_atomic(path, data, durable=False)
+    else:
+        write_index(workspace, None, data.decode("utf-8", "replace"))
+    facts.put_work_tree_copy(file_signature(path), oid, time.time_ns())
 
 
 def _refusal(errors: list[Problem]) -> CommitRefused:

@@ -18,8 +18,6 @@ from gitsess.core.errors import ExitCode, GitSessError, exit_with, quote_path, w
 from gitsess.core.files import write_atomic
 from gitsess.core.names import name_trouble
 from gitsess.core.workspace import Workspace, open_workspace
-from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
-from gitsess.hooks.merge import merge_index
 
 if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machinery
     from gitsess.hooks.repair import Repaired
@@ -36,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return exit_with(ExitCode.INTERRUPTED)
     except Exception as error:  # the one exit point of every hook
+        # (imported here: the installer's module is not needed on the way of a commit)
+        from gitsess.hooks.install import BYPASS_VARIABLE, REFUSING
+
         if hook not in REFUSING:  # after the fact: exit 0, as failing could only get in git's way
             said = (
                 error.message
@@ -94,6 +95,8 @@ def _run(hook: str, args: list[str]) -> int:
     if hook == "refresh":
         return _refresh()
     if hook == "merge-index" and len(args) == 4:
+        from gitsess.hooks.merge import merge_index
+
         return merge_index(Path(args[0]), Path(args[1]), Path(args[2]), args[3])
     return exit_with(ExitCode.USAGE, f"no hook {hook!r}")
 
@@ -142,9 +145,7 @@ def _pre_commit() -> int:
     # the staging area again after it: what another process stages in between
     # is committed unchecked. The tree checked here is recorded, and the
     # post-commit hook compares HEAD's with it (see _after_raced_commit).
-    from gitsess.hooks.staged import sessions_tree_id
-
-    checked = sessions_tree_id(prepared.tree, prepared.index_oid)
+    checked = prepared.tree_id
     _record_state(f"checked {checked} {_head_at_start()}".rstrip() if checked else "checked")
     return ExitCode.OK
 
@@ -184,12 +185,19 @@ def _git_pid() -> str:
 def _prepare_message(args: list[str]) -> int:
     if len(args) != 1 or not args[0]:
         return ExitCode.OK  # a source (message, template, merge, squash, commit): leave it
+    from gitsess.hooks.blobfacts import BlobFacts
     from gitsess.hooks.commits import session_message
     from gitsess.hooks.staged import read_staged
 
     workspace = open_workspace()
-    tree = read_staged(workspace.repo, workspace.config.sessions_dir)
-    message = session_message(workspace, tree)
+    sessions_dir = workspace.config.sessions_dir
+    # Against the mirror the pre-commit hook has just saved: nothing listed whole.
+    facts = BlobFacts(workspace.repo.state_dir, sessions_dir)
+    tree = read_staged(workspace.repo, sessions_dir, facts=facts)
+    try:
+        message = session_message(workspace, tree)
+    finally:
+        tree.close()
     if message is None:
         return ExitCode.OK
     path = Path(args[0])

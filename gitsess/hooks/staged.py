@@ -9,17 +9,23 @@ when the staged file is exactly what the work tree holds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Session, parse_export
 from gitsess.core.names import is_export_name, is_plain_name
 from gitsess.core.repo import Repo, finish_git, git_process, start_git
+from gitsess.hooks.overlay import StagedOids, snapshot_of
+
+if TYPE_CHECKING:
+    from gitsess.hooks.blobfacts import BlobFacts, Mirror
 
 SYMLINK_MODE = "120000"
 
@@ -28,7 +34,7 @@ SYMLINK_MODE = "120000"
 class StagedTree:
     repo: Repo
     sessions_dir: str
-    oids: dict[str, str]  # every staged export: name -> blob id
+    oids: Mapping[str, str]  # every staged export: name -> blob id
     changes: dict[str, str]  # export name -> "A", "M" or "D" against HEAD
     other_paths: list[str]  # staged paths that are neither exports nor the index
     checkpoint_changes: dict[str, str]  # those of other_paths that are checkpoints -> A/M/D
@@ -42,30 +48,33 @@ class StagedTree:
     parsed: dict[str, Session] = field(default_factory=dict)  # the exports loaded so far
     texts: dict[str, bytes] = field(default_factory=dict)  # staged bytes of those read from git
     _work_tree_listing: subprocess.Popen[bytes] | None = None  # started early, read on demand
+    # Staged exports whose name is not UTF-8 or holds control characters: left
+    # out of the index and the checks (the work-tree scan leaves them out too),
+    # so the user is told.
+    odd_names: list[str] = field(default_factory=list)
+    # Exports the commit adds or changes as symbolic links: git sess never reads
+    # one (the work-tree scan leaves them out), so the commit is refused.
+    linked: list[str] = field(default_factory=list)
+    # Read against the store's mirror of HEAD's sessions tree (blobfacts.py): `oids`
+    # is the mirror with `overlay` (name -> blob id, None: gone), and `entries` is
+    # empty; the staging area as it was read is kept in `snapshot`.
+    mirror: Mirror | None = None
+    overlay: dict[str, str | None] = field(default_factory=dict)
+    snapshot: Path | None = None
+    snapshot_index: str | None = None  # the index blob staged in `snapshot` since
 
     def path_of(self, name: str) -> str:
         return f"{self.sessions_dir}/{name}"
 
-    @property
-    def linked(self) -> list[str]:
-        """Exports the commit adds or changes as symbolic links: git sess never
-        reads one (the work-tree scan leaves them out), so the commit is refused."""
-        return sorted(
-            name
-            for name, status in self.changes.items()
-            if status != "D" and self.entries.get(name, _NO_ENTRY).mode == SYMLINK_MODE
-        )
+    def git_env(self) -> dict[str, str] | None:
+        """The environment that points git at the staging area as it was read."""
+        return {"GIT_INDEX_FILE": str(self.snapshot)} if self.snapshot else None
 
-    @property
-    def odd_names(self) -> list[str]:
-        """Staged exports whose name is not UTF-8 or holds control characters:
-        left out of the index and the checks (the work-tree scan leaves them out
-        too), so the user is told."""
-        return sorted(
-            name
-            for name, entry in self.entries.items()
-            if entry.stage == "0" and is_export_name(name) and not is_plain_name(name)
-        )
+    def close(self) -> None:
+        if self.snapshot is not None:
+            with contextlib.suppress(OSError):
+                self.snapshot.unlink()
+            self.snapshot = None
 
     @property
     def changed(self) -> list[str]:
@@ -101,7 +110,9 @@ class StagedTree:
         there since `git add`, or not staged at all (ignored files included, as
         the work tree's own scan sees them)."""
         prefix = self.sessions_dir + "/"
-        process = self._work_tree_listing or start_git(self.repo.root, [*WORK_TREE_LISTING, prefix])
+        process = self._work_tree_listing or start_git(
+            self.repo.root, [*WORK_TREE_LISTING, prefix], env=self.git_env()
+        )
         names = _fields(finish_git(process, WORK_TREE_LISTING).stdout)
         return {name for path in names if (name := path[len(prefix) :]) and is_staged_name(name)}
 
@@ -111,16 +122,59 @@ STAGED_CHANGES = ["diff", "--cached", "--name-status", "-z", "--no-renames"]
 WORK_TREE_LISTING = ["ls-files", "-z", "--modified", "--others", "--"]
 
 
-def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) -> StagedTree:
+STAGED_DIFF = ["diff-index", "--cached", "--raw", "-z", "--no-renames", "HEAD"]
+MIRROR_DIFF = ["diff-index", "--cached", "--raw", "-z", "--no-renames"]
+
+
+def read_staged(
+    repo: Repo,
+    sessions_dir: str,
+    *,
+    with_work_tree: bool = False,
+    facts: BlobFacts | None = None,
+) -> StagedTree:
     """What the staging area holds under the sessions directory; nothing parsed yet.
 
     The git commands run side by side; `with_work_tree` starts the work tree's
-    listing (`work_tree_differs`) with them.
+    listing (`work_tree_differs`) with them. With `facts`, the staging area is
+    read from a copy taken first (`snapshot`: what the commit checks is what
+    its tree id is computed from), and when HEAD's sessions tree is the one the
+    store mirrors, only what the commit changes is listed: its cost does not
+    grow with the number of sessions.
     """
     prefix = sessions_dir + "/"
-    entries = start_git(repo.root, [*STAGED_ENTRIES, prefix])
-    staged_changes = start_git(repo.root, STAGED_CHANGES)
-    work_tree = start_git(repo.root, [*WORK_TREE_LISTING, prefix]) if with_work_tree else None
+    snapshot = snapshot_of(repo) if facts is not None else None
+    env = {"GIT_INDEX_FILE": str(snapshot)} if snapshot else None
+    mirror = facts.mirror() if facts is not None and snapshot is not None else None
+    work_tree = None
+    if with_work_tree:
+        work_tree = start_git(repo.root, [*WORK_TREE_LISTING, prefix], env=env)
+    if mirror is not None:
+        assert facts is not None
+        against_head = start_git(repo.root, STAGED_DIFF, env=env)
+        head_tree = f"HEAD:{sessions_dir}"
+        head_sessions = git_process(
+            repo.root, ["rev-parse", "-q", "--verify", head_tree], check=False
+        )
+        head = finish_git(against_head, STAGED_DIFF, check=False)
+        # HEAD's sessions tree is the mirror's (the last commit was checked): what
+        # differs from the mirror is what the commit changes, one diff for both.
+        diffed = head
+        if head_sessions.stdout.decode().strip() != mirror.tree:
+            against_mirror = [*MIRROR_DIFF, mirror.root, "--", prefix]
+            diffed = git_process(repo.root, against_mirror, env=env, check=False)
+        if head.returncode == 0 and diffed.returncode == 0:
+            return _changed_tree(
+                repo,
+                sessions_dir,
+                mirror,
+                facts,
+                (_fields(head.stdout), _fields(diffed.stdout)),
+                snapshot,
+                work_tree,
+            )
+    entries = start_git(repo.root, [*STAGED_ENTRIES, prefix], env=env)
+    staged_changes = start_git(repo.root, STAGED_CHANGES, env=env)
     listed = _entries(_fields(finish_git(entries, STAGED_ENTRIES).stdout))
     changes, others, index_changed = _changes_against_head(
         _fields(finish_git(staged_changes, STAGED_CHANGES).stdout), prefix
@@ -132,6 +186,7 @@ def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) 
         if (name := path[len(prefix) :]) and _is_staged_export(name, entry)
     }
     index_entry = listed.get(prefix + INDEX_NAME)
+    by_name = {path[len(prefix) :]: entry for path, entry in listed.items()}
     return StagedTree(
         repo=repo,
         sessions_dir=sessions_dir,
@@ -144,8 +199,81 @@ def read_staged(repo: Repo, sessions_dir: str, *, with_work_tree: bool = False) 
         index_oid=index_entry.oid if index_entry else None,
         index_changed=index_changed,
         notes={path: listed[path].oid for path in other_paths if path in listed},
-        entries={path[len(prefix) :]: entry for path, entry in listed.items()},
+        entries=by_name,
         _work_tree_listing=work_tree,
+        odd_names=sorted(
+            name
+            for name, entry in by_name.items()
+            if entry.stage == "0" and is_export_name(name) and not is_plain_name(name)
+        ),
+        linked=sorted(
+            name
+            for name, status in changes.items()
+            if status != "D" and by_name.get(name, _NO_ENTRY).mode == SYMLINK_MODE
+        ),
+        snapshot=snapshot,
+    )
+
+
+def _changed_tree(
+    repo: Repo,
+    sessions_dir: str,
+    mirror: Mirror,
+    facts: BlobFacts,
+    diffs: tuple[list[str], list[str]],
+    snapshot: Path | None,
+    work_tree: subprocess.Popen[bytes] | None,
+) -> StagedTree:
+    """The staging area as the store's mirror and two `git diff-index --cached`
+    (raw, -z) say it is: against HEAD (what the commit changes) and against the
+    mirror's tree (what differs from the exports the store knows)."""
+    prefix = sessions_dir + "/"
+    against_head, against_mirror = diffs
+    overlay: dict[str, str | None] = {}
+    odd_names = set(mirror.not_utf8)
+    index_oid: str | None = mirror.index_oid
+    for meta, path in zip(against_mirror[::2], against_mirror[1::2], strict=False):
+        _, mode, _, oid, status = meta.split(" ")
+        present = status[0] not in "DU"
+        name = path[len(prefix) :] if path.startswith(prefix) else ""
+        if name == INDEX_NAME:
+            index_oid = oid if present else None
+        elif is_staged_name(name):
+            overlay[name] = oid if present and mode != SYMLINK_MODE else None
+        elif name and is_export_name(name):  # its name is not plain (core.names)
+            (odd_names.add if present else odd_names.discard)(name)
+    pairs = []
+    new_oids: dict[str, str] = {}  # each path the commit changes -> its staged blob
+    linked = []
+    for meta, path in zip(against_head[::2], against_head[1::2], strict=False):
+        _, mode, _, oid, status = meta.split(" ")
+        pairs += [status, path]
+        if status[0] not in "DU":
+            new_oids[path] = oid
+            name = path[len(prefix) :] if path.startswith(prefix) else ""
+            if mode == SYMLINK_MODE and is_staged_name(name):
+                linked.append(name)
+    changes, others, index_changed = _changes_against_head(pairs, prefix)
+    return StagedTree(
+        repo=repo,
+        sessions_dir=sessions_dir,
+        oids=StagedOids(facts, overlay),
+        changes=changes,
+        other_paths=list(others),
+        checkpoint_changes={
+            path: status for path, status in others.items() if is_checkpoint_path(path, prefix)
+        },
+        index_oid=index_oid,
+        index_changed=index_changed,
+        notes={
+            path: new_oids[path] for path in others if path.startswith(prefix) and path in new_oids
+        },
+        _work_tree_listing=work_tree,
+        odd_names=sorted(odd_names),
+        linked=sorted(linked),
+        mirror=mirror,
+        overlay=overlay,
+        snapshot=snapshot,
     )
 
 
@@ -265,9 +393,23 @@ def sessions_tree_id(tree: StagedTree, index_oid: str | None) -> str | None:
     directory, once `index_oid` is staged as its index; None when it would hold
     none, or unmerged entries (the commit is refused then).
 
-    Computed as git computes it, without a git process (`write-tree` would take
-    index.lock, which another git command may hold): the post-commit hook
-    compares it with HEAD's to find what another process staged meanwhile."""
+    From the copy of the staging area the tree was read from, when there is one
+    (`git write-tree` on the real one would take index.lock, which another git
+    command may hold); else computed as git computes it, without a git process:
+    the post-commit hook compares it with HEAD's to find what another process
+    staged meanwhile."""
+    if tree.snapshot is not None:
+        env = tree.git_env()
+        path = tree.path_of(INDEX_NAME)
+        if index_oid is not None and index_oid not in (tree.index_oid, tree.snapshot_index):
+            args = ["update-index", "--add", "--cacheinfo", f"100644,{index_oid},{path}"]
+            if git_process(tree.repo.root, args, env=env, check=False).returncode != 0:
+                return None
+        args = ["write-tree", f"--prefix={tree.sessions_dir}/"]
+        done = git_process(tree.repo.root, args, env=env, check=False)
+        if done.returncode != 0:
+            return None
+        return done.stdout.decode().strip() or None
     entries = {name: (entry.mode, entry.oid) for name, entry in tree.entries.items()}
     if any(entry.stage != "0" for entry in tree.entries.values()):
         return None
@@ -312,6 +454,17 @@ def write_blob(repo: Repo, data: bytes) -> str:
 
 def stage_blob(repo: Repo, path: str, oid: str) -> None:
     git_process(repo.root, ["update-index", "--add", "--cacheinfo", f"100644,{oid},{path}"])
+
+
+def stage_index_blob(tree: StagedTree, oid: str) -> None:
+    """Stage `oid` as the session index, and in the copy of the staging area the
+    tree was read from (for sessions_tree_id), side by side."""
+    args = ["update-index", "--add", "--cacheinfo", f"100644,{oid},{tree.path_of(INDEX_NAME)}"]
+    copy = start_git(tree.repo.root, args, env=tree.git_env()) if tree.snapshot else None
+    real = start_git(tree.repo.root, args)
+    if copy is not None and finish_git(copy, args, check=False).returncode == 0:
+        tree.snapshot_index = oid
+    finish_git(real, args)
 
 
 def _git_z(repo: Repo, *args: str) -> list[str]:

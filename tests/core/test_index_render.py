@@ -137,3 +137,63 @@ def test_a_merged_index_is_in_index_order() -> None:
     theirs = entries_of(session("y", "2026-03-01"), session("w", "2026-01-01"))
     merged = [entry[1] for entry in merge_entries(base, ours, theirs)]
     assert merged == [session_name("y", "2026-03-01"), session_name("w"), session_name("x")]
+
+
+# --- patching: the commit hook's way, byte for byte the full render --------------------
+
+
+def _random_entries(rng, count: int) -> dict[str, tuple[str, str, str]]:
+    entries = {}
+    for _ in range(count):
+        entry = _random_entry(rng, f"session_{rng.randrange(10**6):06d}_{rng.choice('abcxyz')}.md")
+        entries[entry[1]] = entry
+    return entries
+
+
+def _random_entry(rng, name: str) -> tuple[str, str, str]:
+    date = rng.choice(["undated", *(f"2026-0{month}-1{day}" for month in "123" for day in "0123")])
+    title = rng.choice(["Alpha", "Beta — ünïcode", "Gamma `x`", "Delta\\x1b"])
+    return (date, name, f"- [`{name}`]({name}) - {title} (feature, complete) {rng.random()}")
+
+
+def test_a_patched_index_is_the_rendered_one_over_many_random_edits() -> None:
+    import random
+
+    from gitsess.core.index import patch_index
+
+    rng = random.Random(20)
+    for _ in range(300):
+        old = _random_entries(rng, rng.choice([0, 1, 3, 30]))
+        new = dict(old)
+        for _ in range(rng.choice([1, 2, 5])):
+            action = rng.choice(["add", "remove", "change", "redate"])
+            if action == "add" or not new:
+                entry = _random_entry(rng, f"session_new{rng.randrange(10**6)}.md")
+                new[entry[1]] = entry
+            elif action == "remove":
+                new.pop(rng.choice(sorted(new)))
+            else:
+                name = rng.choice(sorted(new))
+                entry = _random_entry(rng, name)
+                new[name] = entry if action == "redate" else (new[name][0], name, entry[2])
+        changed = {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
+        dates = {entries[name][0] for entries in (old, new) for name in changed if name in entries}
+        groups = {
+            date: [line for _, _, line in index_order(e for e in new.values() if e[0] == date)]
+            for date in dates
+        }
+        before = assemble(index_order(old.values()), "ledger", DIR).encode()
+        after = assemble(index_order(new.values()), "ledger", DIR).encode()
+        assert patch_index(before, groups, "ledger", DIR) == after
+
+
+def test_an_index_not_as_assemble_writes_it_is_not_patched() -> None:
+    from gitsess.core.index import patch_index
+
+    text = render_index([session("one")], "ledger", DIR).encode()
+    groups = {"2026-01-01": ["- x"]}
+    assert patch_index(text, groups, "other project", DIR) is None
+    assert patch_index(text.replace(b"\n## ", b"\n### "), groups, "ledger", DIR) is None
+    assert patch_index(text[:-1], groups, "ledger", DIR) is None
+    doubled = text + b"\n" + text[text.index(b"## ") :]
+    assert patch_index(doubled, groups, "ledger", DIR) is None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -456,32 +457,76 @@ def test_second_continuation_of_a_committed_export_warns_of_a_fork(hooked):
     assert f"warning: .sessions/{name('root')}: {forks}" in done.stderr
 
 
+STORE = "hook-facts.sqlite"
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"not a database at all" * 100)
+
+
+def _truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:700])
+
+
+def _emptied(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _other_key(path: Path) -> None:
+    _sql(path, "UPDATE meta SET value = 'another version' WHERE key = 'key'")
+
+
+def _mirror_garbled(path: Path) -> None:
+    _sql(path, "UPDATE meta SET value = '{not json' WHERE key = 'mirror'")
+
+
+def _mirror_root_gone(path: Path) -> None:
+    """The mirror names trees git does not have (pruned, or made up)."""
+    value = json.dumps(["0" * 40, "1" * 40, "2" * 40, "Project", []])
+    _sql(path, "UPDATE meta SET value = ? WHERE key = 'mirror'", value)
+
+
+def _tables_dropped(path: Path) -> None:
+    _sql(path, "DROP TABLE facts")
+
+
+def _sql(path: Path, statement: str, *args: str) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute(statement, args)
+    db.commit()
+    db.close()
+
+
 @pytest.mark.parametrize(
-    ("damaged", "damage"),
+    "damage",
     [
-        ("blob-facts.json", b""),
-        ("blob-facts.json", b"{not json"),
-        ("blob-facts.json", b'{"key": "x", "records": []}'),
-        ("blob-facts.json", b"\xff\xfe"),
-        ("blob-facts.log", b'{"generation": "other"}\n["x.md", ["0", "d", "l", []]]\n'),
-        ("blob-facts.log", None),  # a line cut short by a crash
-        ("blob-entries.json", b"{not json"),
-        ("blob-entries.json", b'{"key": "x"}'),
+        _garbage,
+        _truncated,
+        _emptied,
+        _other_key,
+        _mirror_garbled,
+        _mirror_root_gone,
+        _tables_dropped,
     ],
 )
-def test_damaged_commit_cache_is_rebuilt_never_trusted(hooked, damaged, damage):
+def test_damaged_commit_cache_is_rebuilt_never_trusted(hooked, damage):
     cache = hooked / ".git" / "gitsess"
     for number, title in enumerate(["Cached", "Logged"]):
         write(hooked, title.lower(), in_progress(title, objective=f"work {number}"))
         git(hooked, "add", "-A")
         assert commit(hooked, "-m", title).returncode == 0
-    assert all((cache / name).is_file() for name in ("blob-facts.json", "blob-facts.log", damaged))
-    path = cache / damaged
-    path.write_bytes(path.read_bytes()[:-9] if damage is None else damage)
+    assert (cache / STORE).is_file()
+    for suffix in ("-wal", "-shm"):  # what a crash would leave is damaged with the rest
+        with contextlib.suppress(FileNotFoundError):
+            (cache / f"{STORE}{suffix}").unlink()
+    damage(cache / STORE)
     write(hooked, "cached", in_progress("Cached again"))
     write(hooked, "after", in_progress("After"))
     git(hooked, "add", "-A")
-    assert commit(hooked, "-m", "after").returncode == 0
+    done = commit(hooked, "-m", "after")
+    assert done.returncode == 0, done.stderr
     index = committed(hooked, INDEX)
     assert "Cached again" in index and name("logged") in index and name("after") in index
     assert sess(hooked, "index", "--check").code == 0
@@ -489,45 +534,63 @@ def test_damaged_commit_cache_is_rebuilt_never_trusted(hooked, damaged, damage):
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "again").returncode == 0
     assert "Logged again" in committed(hooked, INDEX)
+    assert sess(hooked, "index", "--check").code == 0
 
 
-def _tamper_entry_text(cache: dict, victim: str) -> None:
-    cache["entries"][victim][1] = "- TAMPERED"
+def _tamper_line(db, victim: str) -> None:
+    db.execute("UPDATE facts SET line = '- TAMPERED' WHERE name = ?", (victim,))
 
 
-def _tamper_entry_type(cache: dict, victim: str) -> None:
-    cache["entries"][victim] = [1, 2]
+def _tamper_digest(db, victim: str) -> None:
+    db.execute("UPDATE facts SET digest = 'x' WHERE name = ?", (victim,))
 
 
-def _tamper_entry_shape(cache: dict, victim: str) -> None:
-    cache["entries"][victim] = "xy"
+def _tamper_type(db, victim: str) -> None:
+    db.execute("UPDATE facts SET line = 12 WHERE name = ?", (victim,))
 
 
-def _tamper_links(cache: dict, victim: str) -> None:
-    cache["records"][victim][2] = [["continues"]]
+def _tamper_links(db, victim: str) -> None:
+    db.execute("UPDATE facts SET links = '[[\"continues\"]]' WHERE name = ?", (victim,))
 
 
-def _tamper_link_list(cache: dict, victim: str) -> None:
-    cache["records"][victim][2] = "zz"
+def _tamper_link_list(db, victim: str) -> None:
+    db.execute("UPDATE facts SET links = 'zz' WHERE name = ?", (victim,))
+
+
+def _tamper_fact_gone(db, victim: str) -> None:
+    db.execute("DELETE FROM facts WHERE name = ?", (victim,))
 
 
 @pytest.mark.parametrize(
     "tamper",
-    [_tamper_entry_text, _tamper_entry_type, _tamper_entry_shape, _tamper_links, _tamper_link_list],
+    [
+        _tamper_line,
+        _tamper_digest,
+        _tamper_type,
+        _tamper_links,
+        _tamper_link_list,
+        _tamper_fact_gone,
+    ],
 )
-def test_cache_edited_into_valid_json_with_wrong_content_is_not_trusted(hooked, tamper):
+@pytest.mark.parametrize("same_date", [True, False])
+def test_cache_edited_into_valid_rows_with_wrong_content_is_not_trusted(hooked, tamper, same_date):
+    """A row that is not what the hook wrote is read from git again, whether the
+    index is patched (the victim shares the changed export's date) or not."""
+    import sqlite3
+
     cache = hooked / ".git" / "gitsess"
-    for title in ("Victim", "Bystander"):
-        write(hooked, title.lower(), in_progress(title))
+    write(hooked, "victim", in_progress("Victim"))
+    date = "2026-03-01" if same_date else "2026-03-02"
+    write_export(hooked, name("bystander", date), in_progress("Bystander", date=date))
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "both").returncode == 0
     victim = name("victim")
-    for file in ("blob-facts.json", "blob-entries.json"):
-        data = json.loads((cache / file).read_text())
-        if (file == "blob-entries.json") == tamper.__name__.startswith("_tamper_entry"):
-            tamper(data, victim)
-            (cache / file).write_text(json.dumps(data))
-    write(hooked, "bystander", in_progress("Bystander renamed"))  # the index must be rendered
+    db = sqlite3.connect(cache / STORE)
+    tamper(db, victim)
+    db.commit()
+    db.close()
+    bystander = in_progress("Bystander renamed", date=date)
+    write_export(hooked, name("bystander", date), bystander)  # the index must change
     git(hooked, "add", "-A")
     done = commit(hooked, "-m", "after")
     assert done.returncode == 0, done.stderr

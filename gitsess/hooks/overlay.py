@@ -1,0 +1,78 @@
+"""The staged exports as the store's mirror and a commit's changes say they are,
+and the copy of the staging area a commit is checked from (staged.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitsess.core.repo import Repo
+
+if TYPE_CHECKING:
+    from gitsess.hooks.blobfacts import BlobFacts
+
+
+class StagedOids(Mapping[str, str]):
+    """The staged exports by name, as the mirror and the commit's changes say:
+    asked per name, never listed whole on the way of a commit."""
+
+    def __init__(self, facts: BlobFacts, overlay: dict[str, str | None]) -> None:
+        self._facts = facts
+        self._overlay = overlay
+        self._listing: dict[str, str] | None = None
+
+    def __getitem__(self, name: str) -> str:
+        oid = self._overlay[name] if name in self._overlay else self._facts.mirrored(name)
+        if oid is None:
+            raise KeyError(name)
+        return oid
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def _whole(self) -> dict[str, str]:
+        if self._listing is None:
+            listing = self._facts.mirror_listing()
+            for name, oid in self._overlay.items():
+                if oid is None:
+                    listing.pop(name, None)
+                else:
+                    listing[name] = oid
+            self._listing = dict(sorted(listing.items()))
+        return self._listing
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+    def same_but_case(self, link: str) -> list[str]:
+        """The staged names equal to `link` but for case (links.resolve_link)."""
+        folded = link.lower()
+        found = {
+            name for name in self._facts.mirrored_same_but_case(folded) if name not in self._overlay
+        }
+        found |= {
+            name
+            for name, oid in self._overlay.items()
+            if oid is not None and name.lower() == folded
+        }
+        return sorted(found)
+
+
+def snapshot_of(repo: Repo) -> Path | None:
+    """A copy of the staging area (GIT_INDEX_FILE in a hook), or None."""
+    source = os.environ.get("GIT_INDEX_FILE") or str(repo.state_dir.parent / "index")
+    if not os.path.isabs(source) and Path.cwd() != repo.root:
+        return None
+    copy = repo.state_dir / "tmp" / f"staged-index-{os.getpid()}"
+    try:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, copy)
+    except OSError:
+        return None
+    return copy
