@@ -254,9 +254,12 @@ def start(workspace: Workspace) -> bool:
     sess.searchServer false; GITSESS_SEARCH_SERVER=0 for a process and its children)."""
     import subprocess
 
-    if os.environ.get("GITSESS_SEARCH_SERVER") == "0" or is_off(workspace.repo.config()):
-        return False
     state_dir = workspace.repo.state_dir
+    if os.environ.get("GITSESS_SEARCH_SERVER") == "0":
+        return False
+    if is_off(workspace.repo.config()):
+        log(str(state_dir), "not starting a server: turned off (git config sess.searchServer)")
+        return False
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
         subprocess.Popen(
