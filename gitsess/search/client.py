@@ -17,8 +17,9 @@ a socket file nobody listens on is removed.
 
 The wire format (both directions are one request, one answer, then the connection
 closes): the request is `MAGIC`, then fields separated by NUL (no argument, path or
-environment entry holds one). The answer is a line `ok CODE OUT ERR` followed by OUT +
-ERR bytes, or a line `fallback REASON`.
+environment entry holds one). The answer is a line `ok CODE`, a line listing what was
+written, in order (`1:120 2:41 1:7`: 120 bytes to stdout, 41 to stderr, …), then those
+bytes; or a line `fallback REASON`.
 """
 
 from __future__ import annotations
@@ -200,15 +201,21 @@ def answered(argv: list[str]) -> int | None:
         outcome = f"{type(failure).__name__}: {failure}"
         log(state_dir, f"no answer ({outcome}); searching in-process")
         return None
-    head, _, body = answer.partition(b"\n")
+    head, _, rest = answer.partition(b"\n")
     words = head.split(b" ")
-    if words[0] == b"ok" and len(words) == 4:
-        code, out, err = (int(word) for word in words[1:])
-        if len(body) == out + err:
-            write_all(1, body[:out])
-            write_all(2, body[out:])
+    if words[0] == b"ok" and len(words) == 2:
+        listing, _, body = rest.partition(b"\n")
+        chunks = [
+            (int(fd), int(size))
+            for fd, _, size in (item.partition(b":") for item in listing.split())
+        ]
+        if sum(size for _, size in chunks) == len(body) and all(fd in (1, 2) for fd, _ in chunks):
+            at = 0
+            for fd, size in chunks:  # both streams, in the order the command wrote them
+                write_all(fd, body[at : at + size])
+                at += size
             outcome = "answered"
-            return code
+            return int(words[1])
     outcome = head.decode(errors="replace") or "the server closed the connection"
     log(state_dir, f"no answer ({outcome}); searching in-process")
     return None

@@ -220,8 +220,9 @@ class Resident:
             raise Fallback("the worktree moved")
         if columns and "COLUMNS" not in environ:
             environ.update(COLUMNS=columns, LINES=lines)
-        out = _Captured(out_tty == "1")
-        err = _Captured(err_tty == "1")
+        order: list[tuple[int, bytes]] = []  # every write, in the order it was made
+        out = _Captured(out_tty == "1", 1, order)
+        err = _Captured(err_tty == "1", 2, order)
         with _as_client(
             cwd, environ, argv, out, out_encoding, out_errors, err, err_encoding, err_errors
         ):
@@ -233,8 +234,8 @@ class Resident:
             finally:
                 client.resident = None
         self.requests += 1
-        head = f"ok {int(code)} {len(out.getvalue())} {len(err.getvalue())}\n".encode()
-        return head + out.getvalue() + err.getvalue()
+        chunks = " ".join(f"{fd}:{len(data)}" for fd, data in order if data)
+        return f"ok {int(code)}\n{chunks}\n".encode() + b"".join(data for _, data in order)
 
     def admin(self, command: str) -> bytes:
         import json
@@ -278,13 +279,23 @@ class Resident:
         return None
 
 
-class _Captured(io.BytesIO):
-    def __init__(self, tty: bool):
+class _Captured(io.RawIOBase):
+    """An output stream as the client has it (a terminal or not); each write is kept
+    with the others' in one list, so the client replays both streams in their order."""
+
+    def __init__(self, tty: bool, fd: int, order: list[tuple[int, bytes]]):
         super().__init__()
-        self.tty = tty
+        self.tty, self.fd, self.order = tty, fd, order
 
     def isatty(self) -> bool:
         return self.tty
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.order.append((self.fd, bytes(data)))
+        return len(data)
 
 
 @contextlib.contextmanager
@@ -306,8 +317,8 @@ def _as_client(
     os.environ.update(environ)
     sys.argv = ["git-sess", *argv]
     streams = (
-        io.TextIOWrapper(out, out_encoding, out_errors, line_buffering=out.tty),
-        io.TextIOWrapper(err, err_encoding, err_errors, line_buffering=True),
+        io.TextIOWrapper(_binary(out), out_encoding, out_errors, write_through=True),
+        io.TextIOWrapper(_binary(err), err_encoding, err_errors, write_through=True),
     )
     sys.stdout, sys.stderr = streams
     try:
@@ -319,6 +330,11 @@ def _as_client(
         sys.stdout, sys.stderr, sys.argv = saved[:3]
         os.environ.clear()
         os.environ.update(saved[3])
+
+
+def _binary(stream: _Captured) -> io.BufferedWriter:
+    """What TextIOWrapper's signature asks for: any writable binary stream will do."""
+    return stream  # type: ignore[return-value]
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -76,6 +76,10 @@ class Watcher:
             self.failed = f"watchdog unavailable: {error}"
             return
         self._constants = InotifyConstants
+        remote = _network_file_system(self.root)
+        if remote:
+            self.failed = f"a network file system ({remote}): changes from elsewhere go unseen"
+            return
         try:
             self._fd = InotifyFD.get_instance()
             os.makedirs(self.cookies, exist_ok=True)
@@ -201,6 +205,43 @@ class _Cookies(_Sessions):
     def on_event(self, event: Any) -> None:
         if event.is_create:
             self.watcher.saw_cookie(event.name)
+
+
+NETWORK = (
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "9p",
+    "afs",
+    "ceph",
+    "glusterfs",
+    "lustre",
+    "fuse.sshfs",
+    "fuse.rclone",
+    "davfs",
+    "fuse.s3fs",
+    "virtiofs",
+)
+
+
+def _network_file_system(path: str) -> str | None:
+    """The type of the network file system holding `path` (Linux), else None."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as handle:
+            mounts = [line.split() for line in handle]
+    except OSError:
+        return None
+    real = os.path.realpath(path)
+    best, kind = "", ""
+    for fields in mounts:
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        if (real == point or real.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind if kind in NETWORK else None
 
 
 def _why(error: OSError) -> str:

@@ -222,7 +222,7 @@ def raw_request(state: Path, version: str, cwd: Path) -> bytes:
 
 def test_another_version_falls_back_and_the_server_exits(corpus: Path, servers: None) -> None:
     state = start(corpus)
-    assert raw_request(state, __version__, corpus).startswith(b"ok 0 ")
+    assert raw_request(state, __version__, corpus).startswith(b"ok 0\n")
     answer = raw_request(state, __version__ + ".dev-other", corpus)
     assert answer.startswith(b"fallback ")
     wait_until_gone(state)
@@ -346,3 +346,25 @@ def test_hooks_uninstall_stops_it(corpus: Path, servers: None) -> None:
 def test_it_exits_when_idle(corpus: Path, servers: None) -> None:
     git(corpus, "config", "sess.searchServerIdle", "1")
     wait_until_gone(start(corpus))
+
+
+def test_both_streams_into_one_keep_their_order(corpus: Path, servers: None) -> None:
+    queries = [
+        ("distilbert", "--json", "--limit", "1"),
+        ("distilbert", "--files", "--limit", "1"),
+        ("overfiting",),
+    ]
+
+    def combined(*query: str) -> bytes:
+        return subprocess.run(
+            [str(BIN_DIR / "git-sess"), "search", *query],
+            cwd=corpus,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        ).stdout
+
+    alone = [combined(*query) for query in queries]
+    start(corpus)
+    assert [combined(*query) for query in queries] == alone
+    assert requests_answered(corpus) == len(queries)
