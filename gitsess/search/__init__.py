@@ -29,6 +29,7 @@ __all__ = [
     "SearchRequest",
     "Stats",
     "index_exists",
+    "index_fingerprint",
     "index_stats",
     "reindex",
     "resident",
@@ -53,12 +54,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def search(workspace: Workspace, request: SearchRequest, *, fresh: bool = False) -> SearchResult:
+def search(
+    workspace: Workspace, request: SearchRequest, *, fresh: str | None = None
+) -> SearchResult:
     """Ranked matches for `request`, on an index first brought up to date.
 
-    `fresh`: the caller knows no export changed since the index was last brought up to
-    date (the server, told by its watcher): the scan of the exports is skipped, not the
-    check that the index files are the ones recorded.
+    `fresh`: the fingerprint of the exports when the caller knows none changed since
+    (the server, told by its watcher): the scan of the exports is skipped when the
+    index is the one recorded, for those exports; it is done as always otherwise.
     """
     from gitsess.core.errors import GitSessError
     from gitsess.search.backend import Damaged
@@ -70,7 +73,7 @@ def search(workspace: Workspace, request: SearchRequest, *, fresh: bool = False)
     query_text = translate_query(request.query)
     index = SearchIndex(workspace)
     for attempt in range(3):
-        if not (fresh and attempt == 0 and _intact(index)):
+        if not (fresh and attempt == 0 and _intact(index, fresh)):
             index.bring_up_to_date()
         try:
             result = run_query(index.path, workspace, query_text, request)
@@ -91,19 +94,29 @@ def search(workspace: Workspace, request: SearchRequest, *, fresh: bool = False)
     raise AssertionError("unreachable")
 
 
-def _intact(index: Any) -> bool:
-    """The live index is the one recorded (what bring_up_to_date checks when the
-    exports did not change), read without scanning the exports."""
+def _intact(index: Any, fingerprint: str) -> bool:
+    """The live index is the one recorded, built from the exports of `fingerprint`
+    (what bring_up_to_date checks when the exports did not change), read without
+    scanning the exports. Another writer's index (a reindex, a hook) passes only if
+    it holds the same exports."""
     from gitsess.search.backend import Damaged
 
     manifest = index.manifest()
-    if manifest is None:
+    if manifest is None or manifest.fingerprint != fingerprint:
         return False
     try:
         index.check_intact(manifest)
     except Damaged:
         return False
     return True
+
+
+def index_fingerprint(workspace: Workspace) -> str | None:
+    """The fingerprint of the exports the live index was last brought up to date with."""
+    from gitsess.search.store import SearchIndex
+
+    manifest = SearchIndex(workspace).manifest()
+    return None if manifest is None else manifest.fingerprint
 
 
 def index_exists(workspace: Workspace) -> bool:

@@ -76,6 +76,7 @@ class Resident:
         self.exiting: str | None = None
         self.sync_lock = threading.Lock()
         self.synced = -1  # the watcher's generation the index was last brought up to date at
+        self.fingerprint: str | None = None  # of the exports, at that sync
         self.notices: list[str] = []  # from background syncs, for the next answer
         self.changed = threading.Event()
         self._workspace: Workspace | None = None
@@ -150,14 +151,15 @@ class Resident:
 
     def search(self, workspace: Workspace, request: SearchRequest) -> SearchResult:
         """`gitsess.search.search`, skipping the scan when the watcher saw no change."""
-        from gitsess.search import search
+        from gitsess.search import index_fingerprint, search
 
         generation = self.watcher.barrier()
         with self.sync_lock:
             fresh = generation is not None and generation == self.synced
-            result = search(workspace, request, fresh=fresh)
+            result = search(workspace, request, fresh=self.fingerprint if fresh else None)
             if generation is not None and not fresh:
                 self.synced = generation
+                self.fingerprint = index_fingerprint(workspace)
                 self.last_sync = time.time()
             result.notices = [*self.notices, *result.notices]
             self.notices = []
@@ -166,7 +168,7 @@ class Resident:
     def sync_forever(self) -> None:
         """The background sync: soon after any change, bring the index up to date."""
         from gitsess.core.errors import GitSessError
-        from gitsess.search import sync_index
+        from gitsess.search import index_fingerprint, sync_index
         from gitsess.search.store import SearchIndex
 
         while True:
@@ -183,6 +185,7 @@ class Resident:
                     log(self.state_dir, f"background sync failed: {error}")
                     continue
                 self.synced = generation
+                self.fingerprint = index_fingerprint(self._workspace)
                 self.last_sync = time.time()
 
     # --- answering
