@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from servers import both_modes, search_mode_fixture
 
 from gitsess.hooks.install import HOOKS
 
@@ -49,6 +50,8 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, bytecode: Path) -> None
     monkeypatch.delenv("CLAUDE_CODE_PROJECT_DIR_NAME", raising=False)
     monkeypatch.delenv("CLAUDE_CODE_DISABLE_1M_CONTEXT", raising=False)
     monkeypatch.delenv("GITSESS_RECOVERY_MODE", raising=False)
+    # No test leaves a search server behind: those that test it start and stop their own.
+    monkeypatch.setenv("GITSESS_SEARCH_SERVER", "0")
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
 
@@ -58,6 +61,14 @@ def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.getbasetemp() / "bytecode"
     path.mkdir(exist_ok=True)
     return path
+
+
+# The search tests run in both modes: in-process and answered by a search server.
+search_mode = pytest.fixture(autouse=True)(search_mode_fixture)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    both_modes(metafunc)
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,7 @@ WINGS = {
     ),
     "gitsess.cli.hooks": ("hooks", "hook", "commit"),
     "gitsess.cli.search": ("search", "reindex"),
+    "gitsess.cli.server": ("server",),
     "gitsess.cli.assistant": ("status", "statusline", "time", "checkpoint", "assistant"),
     "gitsess.cli.demo": ("demo",),
 }

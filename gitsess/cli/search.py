@@ -101,9 +101,10 @@ def search(
       $EDITOR $(git sess search '"partial refunds"' --files)
     """
     from gitsess.core.model import json_array
-    from gitsess.search import SearchRequest, index_stats, search
+    from gitsess.search import SearchRequest, index_stats, resident, search
 
-    workspace = current_workspace()
+    server = resident()  # this process is the search server, answering a client
+    workspace = server.workspace() if server else current_workspace()
     if stats:
         found = index_stats(workspace)
         if as_json:
@@ -112,7 +113,9 @@ def search(
             _print_stats(found)
         return
     request = SearchRequest(query=" ".join(words), snippets=not paths_only, **wanted)
-    result = search(workspace, request)
+    result = server.search(workspace, request) if server else search(workspace, request)
+    if server is None:
+        _start_server(workspace)
     for notice in result.notices:
         click.echo(f"git-sess: notice: {notice}", err=True)
     if as_json:
@@ -134,6 +137,17 @@ def search(
         if result.suggestion:
             click.echo(f"did you mean: {result.suggestion}?", err=True)
         raise SystemExit(ExitCode.ERROR)
+
+
+def _start_server(workspace: Any) -> None:
+    """The first search of a worktree answered in-process starts its search server
+    (when the client found none: not under GIT_DIR, not in the server itself)."""
+    from gitsess.search import client, start_server
+
+    if client.outcome in (None, "skipped", "answered"):
+        return
+    client.outcome = None
+    start_server(workspace)
 
 
 def _use_color(choice: str) -> bool:

@@ -343,6 +343,10 @@ def uninstall_hooks(workspace: Workspace) -> list[str]:
         with contextlib.suppress(OSError):  # left as it is unless empty
             place.directory.rmdir()
     changed += _uninstall_merge_driver(workspace)
+    from gitsess import search  # only here: the hooks themselves never load it
+
+    if search.stop_server(workspace):
+        changed.append("stopped the search server")
     return changed
 
 

@@ -6,41 +6,75 @@ on disk: manifest, locking, sync, build and swap), `results` (hits, snippets,
 did-you-mean; loaded by a search only) and `backend`, the one module that
 imports Whoosh, each part where it is needed: a sync that finds nothing
 changed loads only the `whoosh` package itself, for its version.
+
+The resident search server (DESIGN.md §10): `client` (imported by the console
+script before anything else, so this package imports nothing at the top: the
+client must not pay for the rest), `server` (holds the index open, answers with
+the same click command) and `watcher` (the one module that imports watchdog).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from gitsess.core.errors import GitSessError
-from gitsess.core.workspace import Workspace
-from gitsess.search.backend import Damaged, Progress
-from gitsess.search.documents import corpus
-from gitsess.search.query import SearchRequest, translate_query
-from gitsess.search.store import SearchIndex, Stats
-
+TYPE_CHECKING = False  # typing itself costs the client 2 ms to import
 if TYPE_CHECKING:
+    from typing import Any
+
+    from gitsess.core.workspace import Workspace
+    from gitsess.search.backend import Progress
+    from gitsess.search.query import SearchRequest
     from gitsess.search.results import SearchResult
+    from gitsess.search.store import Stats
 
 __all__ = [
     "SearchRequest",
     "Stats",
     "index_exists",
+    "index_fingerprint",
     "index_stats",
     "reindex",
+    "resident",
     "search",
+    "server_status",
+    "start_server",
+    "stop_server",
     "sync_index",
 ]
 
 
-def search(workspace: Workspace, request: SearchRequest) -> SearchResult:
-    """Ranked matches for `request`, on an index first brought up to date."""
+def __getattr__(name: str) -> Any:
+    """`SearchRequest` and `Stats`, imported when first asked for (see the docstring)."""
+    if name == "SearchRequest":
+        from gitsess.search.query import SearchRequest
+
+        return SearchRequest
+    if name == "Stats":
+        from gitsess.search.store import Stats
+
+        return Stats
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def search(
+    workspace: Workspace, request: SearchRequest, *, fresh: str | None = None
+) -> SearchResult:
+    """Ranked matches for `request`, on an index first brought up to date.
+
+    `fresh`: the fingerprint of the exports when the caller knows none changed since
+    (the server, told by its watcher): the scan of the exports is skipped when the
+    index is the one recorded, for those exports; it is done as always otherwise.
+    """
+    from gitsess.core.errors import GitSessError
+    from gitsess.search.backend import Damaged
+    from gitsess.search.documents import corpus
+    from gitsess.search.query import translate_query
     from gitsess.search.results import run_query  # not needed to keep the index in sync
+    from gitsess.search.store import SearchIndex
 
     query_text = translate_query(request.query)
     index = SearchIndex(workspace)
     for attempt in range(3):
-        index.bring_up_to_date()
+        if not (fresh and attempt == 0 and _intact(index, fresh)):
+            index.bring_up_to_date()
         try:
             result = run_query(index.path, workspace, query_text, request)
         except Damaged as damage:
@@ -60,13 +94,42 @@ def search(workspace: Workspace, request: SearchRequest) -> SearchResult:
     raise AssertionError("unreachable")
 
 
+def _intact(index: Any, fingerprint: str) -> bool:
+    """The live index is the one recorded, built from the exports of `fingerprint`
+    (what bring_up_to_date checks when the exports did not change), read without
+    scanning the exports. Another writer's index (a reindex, a hook) passes only if
+    it holds the same exports."""
+    from gitsess.search.backend import Damaged
+
+    manifest = index.manifest()
+    if manifest is None or manifest.fingerprint != fingerprint:
+        return False
+    try:
+        index.check_intact(manifest)
+    except Damaged:
+        return False
+    return True
+
+
+def index_fingerprint(workspace: Workspace) -> str | None:
+    """The fingerprint of the exports the live index was last brought up to date with."""
+    from gitsess.search.store import SearchIndex
+
+    manifest = SearchIndex(workspace).manifest()
+    return None if manifest is None else manifest.fingerprint
+
+
 def index_exists(workspace: Workspace) -> bool:
     """Whether a search index has been built here (the hooks only refresh one)."""
+    from gitsess.search.store import SearchIndex
+
     return SearchIndex(workspace).exists()
 
 
 def sync_index(workspace: Workspace) -> list[str]:
     """Bring the index up to date without searching (what every search does first)."""
+    from gitsess.search.store import SearchIndex
+
     index = SearchIndex(workspace)
     index.bring_up_to_date()
     return index.notices
@@ -74,6 +137,9 @@ def sync_index(workspace: Workspace) -> list[str]:
 
 def reindex(workspace: Workspace, progress: Progress | None = None) -> Stats:
     """Build the index anew (^C leaves the old one as it was)."""
+    from gitsess.search.documents import corpus
+    from gitsess.search.store import SearchIndex
+
     index = SearchIndex(workspace)
     with index.lock():
         index.build(corpus(workspace), progress, reason=None)
@@ -82,4 +148,39 @@ def reindex(workspace: Workspace, progress: Progress | None = None) -> Stats:
 
 def index_stats(workspace: Workspace) -> Stats:
     """The live index as it is; builds it first only when there is none."""
+    from gitsess.search.store import SearchIndex
+
     return SearchIndex(workspace).stats()
+
+
+# --- the resident search server ---------------------------------------------------
+
+
+def resident() -> Any:
+    """The server this process is (gitsess.search.server.Resident), while it answers
+    a request; None in any other."""
+    from gitsess.search import client
+
+    return client.resident
+
+
+def start_server(workspace: Workspace) -> bool:
+    """After an in-process search that found no server: start one in the background,
+    unless `git config sess.searchServer false`. Whether one was started."""
+    from gitsess.search import client
+
+    return client.start(workspace)
+
+
+def stop_server(workspace: Workspace) -> bool:
+    """Stop the worktree's server (`server stop`, `hooks uninstall`); whether one ran."""
+    from gitsess.search import client
+
+    return client.stop(workspace.repo.state_dir)
+
+
+def server_status(workspace: Workspace) -> dict[str, Any] | None:
+    """What the worktree's server says of itself, or None when none answers."""
+    from gitsess.search import client
+
+    return client.status(workspace.repo.state_dir)

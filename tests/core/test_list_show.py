@@ -45,6 +45,7 @@ COMMANDS = [
     "import",
     "search",
     "reindex",
+    "server",
     "hooks",
     "commit",
     "link",

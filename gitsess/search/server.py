@@ -1,0 +1,494 @@
+"""The resident search server: one per worktree, started by the first in-process search.
+
+Modelled on `git fsmonitor--daemon` (DESIGN.md §10). It listens on
+`<git dir>/gitsess/search.sock` (mode 0600; a peer of another uid is refused), answers one
+request at a time by running the same click command an in-process search runs
+(gitsess.cli.app.main) with the client's working directory, environment and output
+streams, so its output is the in-process output byte for byte. Between requests it keeps
+the workspace (re-read when a git configuration file changes), the search index's files
+in the page cache and the modules imported, and its watcher (watcher.py) tells it when
+the exports have not changed since the last sync, so a query skips the scan of every
+export. A change starts a sync in the background; a query that comes while one is
+pending runs after it (never a stale answer).
+
+It exits after `git config sess.searchServerIdle` seconds without a request (600 by
+default), when git-sess's code changes under it (a version or a module stamp), when its
+worktree or git directory disappears or moves, and when asked (`git sess server stop`,
+`git sess hooks uninstall`). `git config sess.searchServer false`: no server is started,
+and a running one exits at its next request.
+
+What it does and why it fell back is logged in `<git dir>/gitsess/search-server.log`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitsess.search import client
+
+if TYPE_CHECKING:
+    from gitsess.core.workspace import Workspace
+    from gitsess.search.query import SearchRequest
+    from gitsess.search.results import SearchResult
+    from gitsess.search.watcher import Watcher
+
+IDLE_DEFAULT = 600.0
+TICK = 5.0  # seconds between checks that the worktree is still there
+LOG_LIMIT = 1 << 20
+CONFIG_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_SYSTEM")
+
+
+class Fallback(BaseException):  # noqa: N818 — not an error: "answer in-process instead"
+    """Raised anywhere while answering: the client searches in-process instead. A
+    BaseException, so the command line's handlers let it through."""
+
+
+class Resident:
+    watcher: Watcher
+    idle: float
+    _raw_config: dict[str, list[str]]
+
+    def __init__(self, state_dir: Path, root: Path):
+        from gitsess import __version__
+        from gitsess.core.cache import PACKAGE, code_stamp
+
+        self.state_dir = state_dir
+        self.root = root
+        self.version = __version__
+        self.package = str(PACKAGE)
+        self.stamp = code_stamp()
+        self.started = time.time()
+        self.last_request = time.monotonic()
+        self.last_sync: float | None = None
+        self.requests = 0
+        self.documents = 0
+        self.exiting: str | None = None
+        self.sync_lock = threading.Lock()
+        self.synced = -1  # the watcher's generation the index was last brought up to date at
+        self.fingerprint: str | None = None  # of the exports, at that sync
+        self.notices: list[str] = []  # from background syncs, for the next answer
+        self.changed = threading.Event()
+        self._workspace: Workspace | None = None
+        self._config_key: tuple[Any, ...] | None = None
+        self.workspace()  # fails early if the worktree cannot be opened
+        assert self._workspace is not None
+        from gitsess.search.watcher import Watcher
+
+        self.watcher = Watcher(str(self._workspace.sessions_path), str(state_dir), self.on_change)
+        self.idle = _idle_seconds(self._raw_config)
+
+    # --- the workspace and its configuration
+
+    def workspace(self) -> Workspace:
+        from gitsess.core.workspace import open_workspace
+
+        key = self._config_files()
+        if key != self._config_key or self._workspace is None:
+            workspace = open_workspace(self.root)
+            self._raw_config = workspace.repo.config()
+            if client.is_off(self._raw_config):
+                self.exit("git config sess.searchServer is false")
+                raise Fallback("the search server is turned off")
+            if self._workspace is not None and (
+                workspace.sessions_path != self._workspace.sessions_path
+            ):
+                self.exit("the sessions directory changed (git config sess.dir)")
+                raise Fallback("the sessions directory changed")
+            self._workspace, self._config_key = workspace, key
+        if self._workspace.journal_path.exists():
+            raise Fallback("an interrupted operation is to be finished in-process")
+        return self._workspace
+
+    def _config_files(self) -> tuple[Any, ...]:
+        """What the configuration depends on: the variables and each file's signature."""
+        environ = os.environ
+        home = environ.get("HOME", "")
+        xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        files = [
+            self.common_dir / "config",
+            self.state_dir.parent / "config.worktree",
+            Path(environ.get("GIT_CONFIG_GLOBAL") or os.path.join(home, ".gitconfig")),
+            Path(xdg, "git", "config"),
+            Path(environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"),
+        ]
+        signatures: list[tuple[int, int, int] | None] = []
+        for path in files:
+            try:
+                stat = os.stat(path)
+                signatures.append((stat.st_size, stat.st_mtime_ns, stat.st_ino))
+            except OSError:
+                signatures.append(None)
+        variables = sorted(
+            (name, value)
+            for name, value in environ.items()
+            if name.startswith("GIT_CONFIG") or name in CONFIG_VARIABLES
+        )
+        return (tuple(variables), tuple(signatures))
+
+    @property
+    def common_dir(self) -> Path:
+        try:
+            relative = (self.state_dir.parent / "commondir").read_text().strip()
+        except OSError:
+            return self.state_dir.parent
+        return (self.state_dir.parent / relative).resolve()
+
+    # --- searching and syncing
+
+    def on_change(self) -> None:
+        self.changed.set()
+
+    def search(self, workspace: Workspace, request: SearchRequest) -> SearchResult:
+        """`gitsess.search.search`, skipping the scan when the watcher saw no change."""
+        from gitsess.search import index_fingerprint, search
+
+        generation = self.watcher.barrier()
+        with self.sync_lock:
+            fresh = generation is not None and generation == self.synced
+            result = search(workspace, request, fresh=self.fingerprint if fresh else None)
+            if generation is not None and not fresh:
+                self.synced = generation
+                self.fingerprint = index_fingerprint(workspace)
+                self.last_sync = time.time()
+            result.notices = [*self.notices, *result.notices]
+            self.notices = []
+        return result
+
+    def sync_forever(self) -> None:
+        """The background sync: soon after any change, bring the index up to date."""
+        from gitsess.core.errors import GitSessError
+        from gitsess.search import index_fingerprint, sync_index
+        from gitsess.search.store import SearchIndex
+
+        while True:
+            self.changed.wait()
+            self.changed.clear()
+            with self.sync_lock:
+                generation = self.watcher.generation
+                if generation == self.synced or self._workspace is None:
+                    continue
+                try:
+                    self.notices += sync_index(self._workspace)
+                    self.documents = len(SearchIndex(self._workspace).documents())
+                except (GitSessError, OSError) as error:
+                    log(self.state_dir, f"background sync failed: {error}")
+                    continue
+                self.synced = generation
+                self.fingerprint = index_fingerprint(self._workspace)
+                self.last_sync = time.time()
+
+    # --- answering
+
+    def answer(self, payload: bytes) -> bytes:
+        if payload.startswith(client.ADMIN):
+            return self.admin(payload[len(client.ADMIN) :].decode())
+        if not payload.startswith(client.MAGIC):
+            return b"fallback not a request this server understands\n"
+        fields = [os.fsdecode(field) for field in payload[len(client.MAGIC) :].split(b"\0")]
+        try:
+            return self.run(fields)
+        except Fallback as reason:
+            log(self.state_dir, f"fallback: {reason}")
+            return f"fallback {reason}\n".encode()
+
+    def run(self, fields: list[str]) -> bytes:
+        version, package, cwd = fields[:3]
+        out_tty, out_encoding, out_errors, err_tty, err_encoding, err_errors = fields[3:9]
+        columns, lines, count = fields[9:12]
+        argv = fields[12 : 12 + int(count)]
+        environ = dict(item.split("=", 1) for item in fields[12 + int(count) :] if "=" in item)
+        if version != self.version:
+            self.exit(f"git-sess {version} asked; this server is {self.version}")
+            raise Fallback("another version of git-sess")
+        if package != self.package:
+            raise Fallback(f"git-sess of {package} asked; this server runs {self.package}")
+        from gitsess.core.cache import code_stamp
+
+        if code_stamp.__wrapped__() != self.stamp:
+            self.exit("git-sess's code changed")
+            raise Fallback("git-sess's code changed")
+        if not _inside(Path(cwd), self.root) or not self.state_dir.is_dir():
+            self.exit(f"asked from {cwd}, outside {self.root}: the worktree moved")
+            raise Fallback("the worktree moved")
+        if columns and "COLUMNS" not in environ:
+            environ.update(COLUMNS=columns, LINES=lines)
+        order: list[tuple[int, bytes]] = []  # every write, in the order it was made
+        out = _Captured(out_tty == "1", 1, order)
+        err = _Captured(err_tty == "1", 2, order)
+        with _as_client(
+            cwd, environ, argv, out, out_encoding, out_errors, err, err_encoding, err_errors
+        ):
+            from gitsess.cli import main
+
+            client.resident = self
+            try:
+                code = main(argv)
+            finally:
+                client.resident = None
+        self.requests += 1
+        chunks = " ".join(f"{fd}:{len(data)}" for fd, data in order if data)
+        return f"ok {int(code)}\n{chunks}\n".encode() + b"".join(data for _, data in order)
+
+    def admin(self, command: str) -> bytes:
+        import json
+
+        if command == "stop":
+            self.exit("asked to stop")
+            return b"stopping\n"
+        if command == "status":
+            return json.dumps(self.status()).encode() + b"\n"
+        return b"unknown command\n"
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "worktree": str(self.root),
+            "version": self.version,
+            "started": self.started,
+            "uptime": time.time() - self.started,
+            "requests": self.requests,
+            "documents": self.documents,
+            "last_sync": self.last_sync,
+            "watcher": self.watcher.state,
+            "idle_exit": self.idle,
+            "rss": _rss(),
+        }
+
+    def exit(self, reason: str) -> None:
+        if self.exiting is None:
+            self.exiting = reason
+
+    def gone(self) -> str | None:
+        """Why this server should stop now, or None."""
+        if self.exiting:
+            return self.exiting
+        if time.monotonic() - self.last_request > self.idle:
+            return f"idle for {self.idle:g} s"
+        if not self.state_dir.is_dir() or not self.root.is_dir():
+            return "its worktree or git directory is gone"
+        if not (self.root / ".git").exists():
+            return "its worktree is no longer a git work tree"
+        return None
+
+
+class _Captured(io.RawIOBase):
+    """An output stream as the client has it (a terminal or not); each write is kept
+    with the others' in one list, so the client replays both streams in their order."""
+
+    def __init__(self, tty: bool, fd: int, order: list[tuple[int, bytes]]):
+        super().__init__()
+        self.tty, self.fd, self.order = tty, fd, order
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.order.append((self.fd, bytes(data)))
+        return len(data)
+
+
+@contextlib.contextmanager
+def _as_client(
+    cwd: str,
+    environ: dict[str, str],
+    argv: list[str],
+    out: _Captured,
+    out_encoding: str,
+    out_errors: str,
+    err: _Captured,
+    err_encoding: str,
+    err_errors: str,
+) -> Iterator[None]:
+    """This process as the client would be: its directory, environment, argv and streams."""
+    saved = (sys.stdout, sys.stderr, sys.argv, dict(os.environ))
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(environ)
+    sys.argv = ["git-sess", *argv]
+    streams = (
+        io.TextIOWrapper(_binary(out), out_encoding, out_errors, write_through=True),
+        io.TextIOWrapper(_binary(err), err_encoding, err_errors, write_through=True),
+    )
+    sys.stdout, sys.stderr = streams
+    try:
+        yield
+    finally:
+        for stream in streams:
+            stream.flush()
+            stream.detach()  # or its end would close the buffer before it is read
+        sys.stdout, sys.stderr, sys.argv = saved[:3]
+        os.environ.clear()
+        os.environ.update(saved[3])
+
+
+def _binary(stream: _Captured) -> io.BufferedWriter:
+    """What TextIOWrapper's signature asks for: any writable binary stream will do."""
+    return stream  # type: ignore[return-value]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    return resolved == root or root in resolved.parents
+
+
+def _idle_seconds(values: dict[str, list[str]]) -> float:
+    found = values.get("sess.searchserveridle")
+    if not found:
+        return IDLE_DEFAULT
+    raw = found[-1].strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(raw[-1:], 1)
+    try:
+        value = float(raw[:-1] if raw[-1:] in "smh" else raw) * scale
+    except ValueError:
+        return IDLE_DEFAULT
+    return value if value > 0 else IDLE_DEFAULT
+
+
+def _rss() -> int:
+    """Resident memory in bytes (Linux: now; elsewhere: the peak)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _peer_uid(connection: socket.socket) -> int | None:
+    """The uid of the process at the other end (None where the system cannot say)."""
+    if hasattr(socket, "SO_PEERCRED"):  # Linux
+        raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        return int(struct.unpack("3i", raw)[1])
+    if hasattr(socket, "LOCAL_PEERCRED"):  # macOS, FreeBSD: struct xucred
+        raw = connection.getsockopt(0, socket.LOCAL_PEERCRED, struct.calcsize("2I"))
+        return int(struct.unpack("2I", raw[:8])[1])
+    return None
+
+
+def log(state_dir: Path, line: str) -> None:
+    path = state_dir / client.LOG_NAME
+    with contextlib.suppress(OSError):
+        if path.stat().st_size > LOG_LIMIT:
+            path.unlink()
+    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} server {os.getpid()}: {line}\n")
+
+
+# --- the process -------------------------------------------------------------------
+
+
+def serve(state_dir: Path, root: Path) -> int:
+    """Run the server of the worktree at `root` until it should stop."""
+    import fcntl
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lock = os.open(state_dir / client.LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0  # another server runs (or starts) here
+    os.ftruncate(lock, 0)
+    os.write(lock, f"{os.getpid()}\n".encode())
+    resident = Resident(state_dir, root)
+    resident.watcher.start()  # before the first sync: nothing between is missed
+    if resident.watcher.failed:
+        log(state_dir, f"no watcher: {resident.watcher.failed}; scanning at each query")
+    threading.Thread(target=resident.sync_forever, daemon=True).start()
+    resident.changed.set()
+    listener, inode = _listen(state_dir)
+    log(state_dir, f"serving {root} (git-sess {resident.version}, {resident.watcher.state})")
+    try:
+        while True:
+            reason = resident.gone()
+            if reason:
+                log(state_dir, f"exiting: {reason}")
+                return 0
+            listener.settimeout(min(TICK, max(resident.idle, 0.1)))
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                _handle(resident, connection)
+    finally:
+        with contextlib.suppress(OSError):
+            if os.stat(state_dir / client.SOCKET_NAME).st_ino == inode:
+                os.unlink(state_dir / client.SOCKET_NAME)
+        listener.close()
+
+
+def _listen(state_dir: Path) -> tuple[socket.socket, int]:
+    """Listen on the socket, made under a temporary name and renamed into place once
+    listening: a client never finds a socket nobody listens on yet (and removes it)."""
+    os.chdir(state_dir)  # bound by a relative name: sun_path is short
+    temporary = f"{client.SOCKET_NAME}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    mask = os.umask(0o177)
+    try:
+        listener.bind(temporary)
+    finally:
+        os.umask(mask)
+    os.chmod(temporary, 0o600)
+    listener.listen(16)
+    os.rename(temporary, client.SOCKET_NAME)
+    return listener, os.stat(client.SOCKET_NAME).st_ino
+
+
+def _handle(resident: Resident, connection: socket.socket) -> None:
+    connection.settimeout(10.0)
+    try:
+        uid = _peer_uid(connection)
+        if uid is not None and uid != os.getuid():
+            log(resident.state_dir, f"refused a client of uid {uid}")
+            return
+        chunks = []
+        while True:
+            chunk = connection.recv(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        resident.last_request = time.monotonic()
+        answer = resident.answer(b"".join(chunks))
+        connection.settimeout(60.0)
+        connection.sendall(answer)
+    except OSError as error:
+        if error.errno not in (errno.EPIPE, errno.ECONNRESET):
+            log(resident.state_dir, f"a request failed: {error}")
+    except Exception as error:  # a bug of ours: the client searches in-process
+        log(resident.state_dir, f"unexpected {type(error).__name__}: {error}")
+        with contextlib.suppress(OSError):
+            connection.sendall(f"fallback unexpected {type(error).__name__}\n".encode())
+
+
+def main(argv: list[str]) -> int:
+    state_dir, root = Path(argv[0]).resolve(), Path(argv[1]).resolve()
+    try:
+        return serve(state_dir, root)
+    except (Exception, Fallback) as error:
+        log(state_dir, f"cannot serve: {type(error).__name__}: {error}")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
