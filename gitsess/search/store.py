@@ -23,6 +23,16 @@ Safety:
   leaves something the next run completes. Files that no longer have the size
   and mtime the manifest recorded, a table of contents with another hash, or
   files that make Whoosh raise are rebuilt with a notice.
+
+What each document was indexed from (key -> content hash) is a list written
+whole by a build, `gitsess-documents-N.tsv`, and a journal beside it,
+`gitsess-journal-N.tsv`, to which each update appends one line per document it
+wrote or deleted, so an edit writes a few bytes whatever the corpus size. The
+manifest names N and records the list's size and how many bytes of the journal
+it vouches for: bytes past that (a writer killed before its manifest) are
+never read and are cut off by the next append. When the journal outgrows half
+the list, an update writes a new list under the next N, then the manifest,
+then removes the old pair. The manifest itself holds only per-segment facts.
 """
 
 from __future__ import annotations
@@ -55,7 +65,8 @@ INDEX_DIR = "search"
 LOCK_NAME = "search.lock"
 BUILD_LEFTOVERS = (f"{INDEX_DIR}.new-*", f"{INDEX_DIR}.old-*")  # a build's two directories
 MANIFEST = "gitsess-manifest.json"
-DOCUMENTS = "gitsess-documents.tsv"
+RECORDS_PREFIXES = ("gitsess-documents-", "gitsess-journal-")
+JOURNAL_MIN = 64 * 1024  # bytes of journal always allowed before it is folded into the list
 LOCK_TIMEOUT = 60.0  # a full build of 10,000 exports takes ~15 s on two CPUs
 REBUILD_MIN = 200  # more changes than this (and a fifth of the index): rebuild instead
 
@@ -91,6 +102,17 @@ class Manifest:
     fingerprint: str
     built_ns: int
     updated_ns: int
+    records: int  # N of the document list and journal
+    documents_size: int  # bytes of gitsess-documents-N.tsv
+    journal_size: int  # bytes of gitsess-journal-N.tsv that hold committed lines
+
+    @property
+    def documents_name(self) -> str:
+        return f"gitsess-documents-{self.records}.tsv"
+
+    @property
+    def journal_name(self) -> str:
+        return f"gitsess-journal-{self.records}.tsv"
 
 
 class SearchIndex:
@@ -145,14 +167,35 @@ class SearchIndex:
                 raise Damaged(f"{name} changed after it was written")
         if _sha256(self.path / _toc_name(latest)) != manifest.toc_sha256:
             raise Damaged(f"{_toc_name(latest)} is not the one written")
+        # What the index holds: a list cut short would leave deleted exports in it.
+        documents, journal = _size(self.path / manifest.documents_name), 0
+        if manifest.journal_size:
+            journal = _size(self.path / manifest.journal_name)
+        if documents != manifest.documents_size:
+            raise Damaged(f"{manifest.documents_name} is not the one written")
+        if journal < manifest.journal_size:
+            raise Damaged(f"{manifest.journal_name} is shorter than written")
 
-    def documents(self) -> dict[str, str]:
-        try:
-            text = (self.path / DOCUMENTS).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+    def documents(self, manifest: Manifest | None = None) -> dict[str, str]:
+        """What the index holds: document key -> the content hash it was indexed from."""
+        manifest = manifest or self.manifest()
+        if manifest is None:
             return {}
-        rows = (line.split("\t") for line in text.split("\n") if line)
-        return {row[0]: row[1] for row in rows if len(row) == 2}
+        try:
+            listed = (self.path / manifest.documents_name).read_bytes()
+            journal = b""
+            if manifest.journal_size:
+                with open(self.path / manifest.journal_name, "rb") as file:
+                    journal = file.read(manifest.journal_size)
+        except OSError:
+            return {}
+        documents = _rows(listed)
+        for key, digest in _rows(journal).items():
+            if digest:
+                documents[key] = digest
+            else:
+                documents.pop(key, None)  # deleted
+        return documents
 
     def stats(self) -> Stats:
         """The live index as it is; builds it first only when there is none."""
@@ -249,7 +292,7 @@ class SearchIndex:
                 shutil.rmtree(leftover, ignore_errors=True)
 
     def _apply_changes(self, corpus: Corpus, manifest: Manifest) -> None:
-        changed, deleted = differences(self.documents(), corpus)
+        changed, deleted = differences(self.documents(manifest), corpus)
         if len(changed) + len(deleted) > max(REBUILD_MIN, len(corpus.digests) // 5):
             # e.g. a checkout of a distant branch: one document at a time in one
             # process is slower than a parallel build, and holds the lock longer
@@ -260,7 +303,24 @@ class SearchIndex:
             documents = (document(key, *corpus.session(key, sessions_path)) for key in changed)
             update_index(self.path, deleted, documents)
             _fault_point("after-commit")
-        _write_records(self.path, corpus, manifest.built_ns)
+        lines = "".join(
+            [f"{key}\t{corpus.digests[key]}\n" for key in changed]
+            + [f"{key}\t\n" for key in deleted]
+        ).encode("utf-8", errors="surrogateescape")
+        if manifest.journal_size + len(lines) > max(JOURNAL_MIN, manifest.documents_size // 2):
+            _write_records(self.path, corpus, manifest.built_ns, manifest.records + 1)
+            return
+        if lines:
+            _append(self.path / manifest.journal_name, manifest.journal_size, lines)
+            _fault_point("after-journal")
+        _write_manifest(
+            self.path,
+            corpus,
+            manifest.built_ns,
+            manifest.records,
+            manifest.documents_size,
+            manifest.journal_size + len(lines),
+        )
 
     def build(self, corpus: Corpus, progress: Progress | None, reason: str | None) -> None:
         """Write a whole new index beside the live one, then swap it in."""
@@ -277,7 +337,7 @@ class SearchIndex:
             count = len(corpus.digests)
             documents = self._documents(corpus)
             create_index(fresh, documents, count, _halfway_fault_point(progress, count))
-            _write_records(fresh, corpus, time.time_ns())
+            _write_records(fresh, corpus, time.time_ns(), 0)
             if self.path.exists():
                 os.rename(self.path, retired)
             _fault_point("between-renames")
@@ -322,10 +382,55 @@ def _halfway_fault_point(progress: Progress | None, count: int) -> Progress | No
     return report
 
 
-def _write_records(path: Path, corpus: Corpus, built_ns: int) -> None:
-    """The document list, then the manifest: both describe what Whoosh committed."""
+def _write_records(path: Path, corpus: Corpus, built_ns: int, records: int) -> None:
+    """A whole document list numbered `records`, then the manifest naming it (both
+    describe what Whoosh committed), then the lists it replaced are removed."""
     rows = "".join(f"{key}\t{digest}\n" for key, digest in sorted(corpus.digests.items()))
-    write_atomic(path / DOCUMENTS, rows, durable=False)
+    data = rows.encode("utf-8", errors="surrogateescape")
+    write_atomic(path / f"gitsess-documents-{records}.tsv", data, durable=False)
+    with contextlib.suppress(FileNotFoundError):  # a journal of that number, left by a kill
+        os.remove(path / f"gitsess-journal-{records}.tsv")
+    _fault_point("after-documents")
+    _write_manifest(path, corpus, built_ns, records, len(data), 0)
+    keep = {f"gitsess-documents-{records}.tsv"}
+    for entry in os.scandir(path):
+        if entry.name.startswith(RECORDS_PREFIXES) and entry.name not in keep:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(entry.path)
+
+
+def _append(journal: Path, committed: int, lines: bytes) -> None:
+    """`lines` after the first `committed` bytes of `journal` (anything past them
+    was written by a writer killed before its manifest)."""
+    with open(journal, "ab") as file:
+        if file.tell() != committed:
+            file.truncate(committed)
+            file.seek(committed)
+        file.write(lines)
+
+
+def _rows(data: bytes) -> dict[str, str]:
+    """key -> hash of "key\thash\n" lines; an empty hash marks a deletion."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    rows = (line.split("\t") for line in text.split("\n") if line)
+    return {row[0]: row[1] for row in rows if len(row) == 2}
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
+def _write_manifest(
+    path: Path,
+    corpus: Corpus,
+    built_ns: int,
+    records: int,
+    documents_size: int,
+    journal_size: int,
+) -> None:
     generation = _latest_generation(path)
     files = {
         entry.name: [stat.st_size, stat.st_mtime_ns]
@@ -344,6 +449,9 @@ def _write_records(path: Path, corpus: Corpus, built_ns: int) -> None:
         fingerprint=corpus.fingerprint,
         built_ns=built_ns,
         updated_ns=time.time_ns(),
+        records=records,
+        documents_size=documents_size,
+        journal_size=journal_size,
     )
     write_atomic(path / MANIFEST, json.dumps(manifest.__dict__, sort_keys=True), durable=False)
 
