@@ -22,17 +22,7 @@ Safety:
   commits), and every update is idempotent, so a writer killed at any moment
   leaves something the next run completes. Files that no longer have the size
   and mtime the manifest recorded, a table of contents with another hash, or
-  files that make Whoosh raise are rebuilt with a notice.
-
-What each document was indexed from (key -> content hash) is a list written
-whole by a build, `gitsess-documents-N.tsv`, and a journal beside it,
-`gitsess-journal-N.tsv`, to which each update appends one line per document it
-wrote or deleted, so an edit writes a few bytes whatever the corpus size. The
-manifest names N and records the list's size and how many bytes of the journal
-it vouches for: bytes past that (a writer killed before its manifest) are
-never read and are cut off by the next append. When the journal outgrows half
-the list, an update writes a new list under the next N, then the manifest,
-then removes the old pair. The manifest itself holds only per-segment facts.
+  files that make Whoosh raise are rebuilt with a notice (and records.py's).
 """
 
 from __future__ import annotations
@@ -42,7 +32,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +41,7 @@ from gitsess.core.cache import code_stamp
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.workspace import Workspace
+from gitsess.search import records
 from gitsess.search.backend import (
     SCHEMA_VERSION,
     Damaged,
@@ -65,7 +56,6 @@ INDEX_DIR = "search"
 LOCK_NAME = "search.lock"
 BUILD_LEFTOVERS = (f"{INDEX_DIR}.new-*", f"{INDEX_DIR}.old-*")  # a build's two directories
 MANIFEST = "gitsess-manifest.json"
-RECORDS_PREFIXES = ("gitsess-documents-", "gitsess-journal-")
 JOURNAL_MIN = 64 * 1024  # bytes of journal always allowed before it is folded into the list
 LOCK_TIMEOUT = 60.0  # a full build of 10,000 exports takes ~15 s on two CPUs
 REBUILD_MIN = 200  # more changes than this (and a fifth of the index): rebuild instead
@@ -108,11 +98,11 @@ class Manifest:
 
     @property
     def documents_name(self) -> str:
-        return f"gitsess-documents-{self.records}.tsv"
+        return records.list_name(self.records)
 
     @property
     def journal_name(self) -> str:
-        return f"gitsess-journal-{self.records}.tsv"
+        return records.journal_name(self.records)
 
 
 class SearchIndex:
@@ -168,9 +158,9 @@ class SearchIndex:
         if _sha256(self.path / _toc_name(latest)) != manifest.toc_sha256:
             raise Damaged(f"{_toc_name(latest)} is not the one written")
         # What the index holds: a list cut short would leave deleted exports in it.
-        documents, journal = _size(self.path / manifest.documents_name), 0
+        documents, journal = records.size(self.path / manifest.documents_name), 0
         if manifest.journal_size:
-            journal = _size(self.path / manifest.journal_name)
+            journal = records.size(self.path / manifest.journal_name)
         if documents != manifest.documents_size:
             raise Damaged(f"{manifest.documents_name} is not the one written")
         if journal < manifest.journal_size:
@@ -189,13 +179,7 @@ class SearchIndex:
                     journal = file.read(manifest.journal_size)
         except OSError:
             return {}
-        documents = _rows(listed)
-        for key, digest in _rows(journal).items():
-            if digest:
-                documents[key] = digest
-            else:
-                documents.pop(key, None)  # deleted
-        return documents
+        return records.merged(listed, journal)
 
     def stats(self) -> Stats:
         """The live index as it is; builds it first only when there is none."""
@@ -303,24 +287,76 @@ class SearchIndex:
             documents = (document(key, *corpus.session(key, sessions_path)) for key in changed)
             update_index(self.path, deleted, documents)
             _fault_point("after-commit")
-        lines = "".join(
-            [f"{key}\t{corpus.digests[key]}\n" for key in changed]
-            + [f"{key}\t\n" for key in deleted]
-        ).encode("utf-8", errors="surrogateescape")
+        written = {key: corpus.digests[key] for key in changed}
+        self._record(manifest, written, deleted, corpus.fingerprint, lambda: corpus.digests)
+
+    def _record(
+        self,
+        manifest: Manifest,
+        written: dict[str, str],
+        deleted: list[str],
+        fingerprint: str,
+        everything: Callable[[], dict[str, str]],
+    ) -> None:
+        """After Whoosh committed `written` and `deleted`: their lines in the journal,
+        or the whole list `everything()` once the journal outgrew it; the manifest."""
+        lines = records.lines(written, deleted)
         if manifest.journal_size + len(lines) > max(JOURNAL_MIN, manifest.documents_size // 2):
-            _write_records(self.path, corpus, manifest.built_ns, manifest.records + 1)
+            directory = self.workspace.config.sessions_dir
+            _write_records(
+                self.path,
+                directory,
+                everything(),
+                fingerprint,
+                manifest.built_ns,
+                manifest.records + 1,
+            )
             return
         if lines:
-            _append(self.path / manifest.journal_name, manifest.journal_size, lines)
+            records.append(self.path / manifest.journal_name, manifest.journal_size, lines)
             _fault_point("after-journal")
         _write_manifest(
             self.path,
-            corpus,
+            self.workspace.config.sessions_dir,
+            fingerprint,
             manifest.built_ns,
             manifest.records,
             manifest.documents_size,
             manifest.journal_size + len(lines),
         )
+
+    def sync_paths(self, names: Iterable[str]) -> bool:
+        """Bring the documents at `names` (paths inside the sessions directory, as
+        `checkpoints/x.md`) up to date, reading those files alone, for a caller that
+        knows nothing else changed (a file-system watcher). False, having changed
+        nothing, when only a scan can tell (records.named_changes) or there is no
+        index it trusts: then call bring_up_to_date(). The manifest records no
+        fingerprint, so the next scan compares the documents once more."""
+        with self.lock():
+            manifest = self.manifest()
+            if manifest is None:
+                return False
+            try:
+                self.check_intact(manifest)
+            except Damaged:
+                return False
+            indexed = self.documents(manifest)
+            changes = records.named_changes(self.workspace, indexed, names)
+            if changes is None:
+                return False
+            written, documents, deleted = changes
+            if not (written or deleted):
+                return True
+            update_index(self.path, deleted, documents)
+            _fault_point("after-commit")
+
+            def everything() -> dict[str, str]:
+                for key in deleted:
+                    indexed.pop(key, None)
+                return {**indexed, **written}
+
+            self._record(manifest, written, deleted, "", everything)
+        return True
 
     def build(self, corpus: Corpus, progress: Progress | None, reason: str | None) -> None:
         """Write a whole new index beside the live one, then swap it in."""
@@ -337,7 +373,8 @@ class SearchIndex:
             count = len(corpus.digests)
             documents = self._documents(corpus)
             create_index(fresh, documents, count, _halfway_fault_point(progress, count))
-            _write_records(fresh, corpus, time.time_ns(), 0)
+            directory = self.workspace.config.sessions_dir
+            _write_records(fresh, directory, corpus.digests, corpus.fingerprint, time.time_ns(), 0)
             if self.path.exists():
                 os.rename(self.path, retired)
             _fault_point("between-renames")
@@ -382,50 +419,29 @@ def _halfway_fault_point(progress: Progress | None, count: int) -> Progress | No
     return report
 
 
-def _write_records(path: Path, corpus: Corpus, built_ns: int, records: int) -> None:
-    """A whole document list numbered `records`, then the manifest naming it (both
+def _write_records(
+    path: Path,
+    sessions_dir: str,
+    digests: dict[str, str],
+    fingerprint: str,
+    built_ns: int,
+    number: int,
+) -> None:
+    """A whole document list numbered `number`, then the manifest naming it (both
     describe what Whoosh committed), then the lists it replaced are removed."""
-    rows = "".join(f"{key}\t{digest}\n" for key, digest in sorted(corpus.digests.items()))
-    data = rows.encode("utf-8", errors="surrogateescape")
-    write_atomic(path / f"gitsess-documents-{records}.tsv", data, durable=False)
+    data = records.whole_list(digests)
+    write_atomic(path / records.list_name(number), data, durable=False)
     with contextlib.suppress(FileNotFoundError):  # a journal of that number, left by a kill
-        os.remove(path / f"gitsess-journal-{records}.tsv")
+        os.remove(path / records.journal_name(number))
     _fault_point("after-documents")
-    _write_manifest(path, corpus, built_ns, records, len(data), 0)
-    keep = {f"gitsess-documents-{records}.tsv"}
-    for entry in os.scandir(path):
-        if entry.name.startswith(RECORDS_PREFIXES) and entry.name not in keep:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(entry.path)
-
-
-def _append(journal: Path, committed: int, lines: bytes) -> None:
-    """`lines` after the first `committed` bytes of `journal` (anything past them
-    was written by a writer killed before its manifest)."""
-    with open(journal, "ab") as file:
-        if file.tell() != committed:
-            file.truncate(committed)
-            file.seek(committed)
-        file.write(lines)
-
-
-def _rows(data: bytes) -> dict[str, str]:
-    """key -> hash of "key\thash\n" lines; an empty hash marks a deletion."""
-    text = data.decode("utf-8", errors="surrogateescape")
-    rows = (line.split("\t") for line in text.split("\n") if line)
-    return {row[0]: row[1] for row in rows if len(row) == 2}
-
-
-def _size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return -1
+    _write_manifest(path, sessions_dir, fingerprint, built_ns, number, len(data), 0)
+    records.remove_others(path, keep=records.list_name(number))
 
 
 def _write_manifest(
     path: Path,
-    corpus: Corpus,
+    sessions_dir: str,
+    fingerprint: str,
     built_ns: int,
     records: int,
     documents_size: int,
@@ -442,11 +458,11 @@ def _write_manifest(
         schema=SCHEMA_VERSION,
         whoosh=whoosh_version(),
         code=code_stamp(),
-        sessions_dir=corpus.catalogs[""].sessions_dir,
+        sessions_dir=sessions_dir,
         generation=generation,
         files=files,
         toc_sha256=_sha256(path / _toc_name(generation)),
-        fingerprint=corpus.fingerprint,
+        fingerprint=fingerprint,
         built_ns=built_ns,
         updated_ns=time.time_ns(),
         records=records,

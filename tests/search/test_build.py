@@ -113,3 +113,90 @@ def test_the_journal_is_folded_into_a_new_document_list(tmp_path, monkeypatch):
         found = sess(repo, "search", "--json", f"kestrel{round_number}")
         assert [hit["id"] for hit in json.loads(found.out)] == [names[round_number].name]
     assert sess(repo, "search", "kestrel0").err == ""
+
+
+CHECKPOINT = "checkpoints/2024-03-01_101500_Before_compaction_ccp.md"
+
+
+def _found(repo: Path, word: str) -> list[str]:
+    result = sess(repo, "search", "--json", "--limit", "50", word)
+    assert result.code in (0, 1), result.err
+    assert "notice" not in result.err and "Traceback" not in result.err, result.err
+    return [hit["path"] for hit in json.loads(result.out)]
+
+
+def test_syncing_the_paths_a_watcher_reports(tmp_path, monkeypatch):
+    repo = generated(tmp_path, 40)
+    sessions = repo / ".sessions"
+    (sessions / "checkpoints").mkdir()
+    (sessions / CHECKPOINT).write_text(
+        "---\ntitle: Before compaction\ndate: 2024-03-01\ntype: checkpoint\n---\n# Notes\n\nplain\n"
+    )
+    monkeypatch.chdir(repo)
+    search.sync_index(open_workspace())
+    index = store.SearchIndex(open_workspace())
+    directory = index.path
+    names = sorted(p.name for p in sessions.glob("session_2*.md"))
+    listed = directory / "gitsess-documents-0.tsv"
+    before = listed.stat()
+
+    # edits of an export and a checkpoint, a deletion, a temporary file long gone
+    (sessions / names[3]).write_text((sessions / names[3]).read_text() + "\nkestrel\n")
+    (sessions / CHECKPOINT).write_text((sessions / CHECKPOINT).read_text() + "\nkestrel\n")
+    (sessions / names[5]).unlink()
+    gone = [names[5], f".{names[3]}.swp", "4913"]
+    assert index.sync_paths([names[3], CHECKPOINT, *gone, names[3]]) is True
+
+    journal = (directory / "gitsess-journal-0.tsv").read_text().splitlines()
+    assert [line.split("\t")[0] for line in journal] == [names[3], CHECKPOINT, names[5]]
+    assert journal[-1].endswith("\t")
+    assert listed.stat().st_mtime_ns == before.st_mtime_ns
+    manifest = json.loads((directory / "gitsess-manifest.json").read_text())
+    assert manifest["fingerprint"] == ""  # the next scan compares the documents again
+    assert sorted(index.documents()) == sorted([n for n in names if n != names[5]] + [CHECKPOINT])
+    assert sorted(_found(repo, "kestrel")) == [f".sessions/{CHECKPOINT}", f".sessions/{names[3]}"]
+    stats = json.loads(sess(repo, "search", "--stats", "--json").out)
+    assert stats["pending"] == 0 and stats["documents"] == 40
+    # nothing changed: nothing written
+    manifest_bytes = (directory / "gitsess-manifest.json").read_bytes()
+    assert index.sync_paths([names[3], "nothing-here.md"]) is True
+    assert (directory / "gitsess-manifest.json").read_bytes() == manifest_bytes
+
+
+@pytest.mark.parametrize("case", ["new file", "now a link", "no index", "damaged"])
+def test_what_syncing_paths_leaves_to_a_scan(tmp_path, monkeypatch, case):
+    repo = generated(tmp_path, 20)
+    sessions = repo / ".sessions"
+    monkeypatch.chdir(repo)
+    search.sync_index(open_workspace())
+    index = store.SearchIndex(open_workspace())
+    name = sorted(p.name for p in sessions.glob("session_2*.md"))[2]
+    if case == "new file":
+        name = "session_20991231_new.md"
+        (sessions / name).write_text("---\ntitle: New\ndate: 2099-12-31\n---\nkestrel\n")
+    elif case == "now a link":
+        (sessions / name).unlink()
+        (sessions / name).symlink_to(sorted(sessions.glob("session_2*.md"))[0])
+    elif case == "no index":
+        import shutil
+
+        shutil.rmtree(index.path)
+    else:
+        toc = sorted(index.path.glob("*.toc"))[-1]
+        toc.write_bytes(toc.read_bytes()[:-5])
+    state = (
+        sorted((p.name, p.stat().st_mtime_ns) for p in index.path.glob("*"))
+        if (index.path.exists())
+        else []
+    )
+
+    assert index.sync_paths([name]) is False
+    after = (
+        sorted((p.name, p.stat().st_mtime_ns) for p in index.path.glob("*"))
+        if (index.path.exists())
+        else []
+    )
+    assert after == state
+    search.sync_index(open_workspace())  # what the caller does then
+    stats = json.loads(sess(repo, "search", "--stats", "--json").out)
+    assert stats["pending"] == 0
