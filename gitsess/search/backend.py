@@ -91,23 +91,92 @@ def update_index(path: Path, deleted: list[str], changed: Iterable[dict[str, Any
 def create_index(
     path: Path, documents: Iterable[dict[str, Any]], count: int, progress: Progress | None
 ) -> None:
-    """A new index in the empty directory `path`, of `documents` (`count` of them)."""
+    """A new index in the empty directory `path`, of `documents` (`count` of them).
+
+    Written in batches, each committed as segments of its own and never merged
+    (benchmarks/README.md, "Builds grow linearly"): a writer's pool of postings
+    that outgrows `limitmb` spills to run files, each posting pickled, read back
+    and merged one at a time in Python, half as much again per posting. One
+    pool per writer process for the whole corpus spilled past ~10,000 exports
+    (30,000 took 4.25 times as long as 10,000); a batch is closed before its
+    pools reach the limit, so every batch costs the same and memory is bounded.
+    """
     import whoosh.index
 
     ix = whoosh.index.create_in(str(path), _schema())
     # Measured on 10,000 exports: two writer processes each writing a segment
     # take 13 s; one process needs 512 MB of pool to stay under 30 s.
     procs = min(2, os.cpu_count() or 1) if count >= PARALLEL_BUILD_MIN else 1
-    if procs > 1:
-        _write_in_parallel(ix, documents, count, progress, procs)
-        return
-    writer = ix.writer(limitmb=512, compound=False)
+    report = _counted(progress, count)
+    for batch in batches(documents, procs * (BATCH_POOL_PARALLEL if procs > 1 else BATCH_POOL)):
+        if procs > 1:
+            _write_in_parallel(ix, batch, report, procs)
+        else:
+            _write_batch(ix, batch, report)
+
+
+# A writer's pool, as Whoosh estimates its size (writing.PostingPool.add), is
+# ~1.5 KB per document (the short fields) and ~11 bytes per character of text
+# (measured: 207.6 MB for 5,000 generated exports of 17.9 M characters). A batch
+# is closed at this estimate per writer process, below the limits set here
+# (Whoosh's limitmb is in MiB, 268 MB for 256).
+POOL_PER_DOCUMENT = 1_500
+POOL_PER_CHAR = 12
+LIMIT_MB_PARALLEL = 256
+BATCH_POOL_PARALLEL = 230_000_000
+LIMIT_MB = 512
+BATCH_POOL = 460_000_000
+
+
+def pool_estimate(document: dict[str, Any]) -> int:
+    """The bytes a document adds to a writer's pool (an upper estimate)."""
+    text = len(document.get("body", "")) + len(document.get("title", ""))
+    return POOL_PER_DOCUMENT + POOL_PER_CHAR * text
+
+
+def batches(documents: Iterable[dict[str, Any]], budget: int) -> Iterator[Iterator[dict[str, Any]]]:
+    """`documents` cut into consecutive batches of at most `budget` estimated pool
+    bytes (at least one document each). Each batch must be read to its end
+    before the next is asked for."""
+    stream = iter(documents)
+    head = next(stream, None)
+    while head is not None:
+        carried: list[dict[str, Any]] = []  # the first document of the next batch
+
+        def batch(first: dict[str, Any], carry: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            used = pool_estimate(first)
+            yield first
+            for document in stream:
+                cost = pool_estimate(document)
+                if used + cost > budget:
+                    carry.append(document)
+                    return
+                used += cost
+                yield document
+
+        yield batch(head, carried)
+        head = carried[0] if carried else None
+
+
+def _counted(progress: Progress | None, count: int) -> Callable[[], None]:
+    done = 0
+
+    def report() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, count)
+
+    return report
+
+
+def _write_batch(ix: Any, documents: Iterable[dict[str, Any]], report: Callable[[], None]) -> None:
+    writer = ix.writer(limitmb=LIMIT_MB, compound=False)
     try:
-        for done, document in enumerate(documents, 1):
+        for document in documents:
             writer.add_document(**document)
-            if progress:
-                progress(done, count)
-        writer.commit()
+            report()
+        writer.commit(merge=False)
     except BaseException:
         with contextlib.suppress(Exception):
             writer.cancel()
@@ -115,28 +184,30 @@ def create_index(
 
 
 def _write_in_parallel(
-    ix: Any, documents: Iterable[dict[str, Any]], count: int, progress: Progress | None, procs: int
+    ix: Any, documents: Iterable[dict[str, Any]], report: Callable[[], None], procs: int
 ) -> None:
     """Whoosh's multi-process writer: this process hands batches of documents to
-    `procs` writer processes through multiprocessing queues, then joins them."""
+    `procs` writer processes through multiprocessing queues, then joins them;
+    each writes one segment."""
     with _Interrupts() as interrupts:
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=256, compound=False)
+        writer = ix.writer(
+            procs=procs, multisegment=True, limitmb=LIMIT_MB_PARALLEL, compound=False
+        )
         try:
             started = False  # every writer process, and the job queue's feeder thread
-            for done, document in enumerate(documents, 1):
+            for document in documents:
                 if started:
                     writer.add_document(**document)
                 else:
                     with interrupts.held():
                         writer.add_document(**document)
                     started = len(writer.tasks) >= procs
-                if progress:
-                    progress(done, count)
+                report()
             if started:
-                writer.commit()
+                writer.commit(merge=False)
             else:
                 with interrupts.held():
-                    writer.commit()
+                    writer.commit(merge=False)
         except BaseException:
             interrupts.ignored = True  # a second ^C must not cut the cleanup short
             # First: they read the job files that cancel() deletes.

@@ -22,7 +22,7 @@ Safety:
   commits), and every update is idempotent, so a writer killed at any moment
   leaves something the next run completes. Files that no longer have the size
   and mtime the manifest recorded, a table of contents with another hash, or
-  files that make Whoosh raise are rebuilt with a notice.
+  files that make Whoosh raise are rebuilt with a notice (and records.py's).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from gitsess.core.cache import code_stamp
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.workspace import Workspace
+from gitsess.search import records
 from gitsess.search.backend import (
     SCHEMA_VERSION,
     Damaged,
@@ -55,7 +56,7 @@ INDEX_DIR = "search"
 LOCK_NAME = "search.lock"
 BUILD_LEFTOVERS = (f"{INDEX_DIR}.new-*", f"{INDEX_DIR}.old-*")  # a build's two directories
 MANIFEST = "gitsess-manifest.json"
-DOCUMENTS = "gitsess-documents.tsv"
+JOURNAL_MIN = 64 * 1024  # bytes of journal always allowed before it is folded into the list
 LOCK_TIMEOUT = 60.0  # a full build of 10,000 exports takes ~15 s on two CPUs
 REBUILD_MIN = 200  # more changes than this (and a fifth of the index): rebuild instead
 
@@ -91,6 +92,17 @@ class Manifest:
     fingerprint: str
     built_ns: int
     updated_ns: int
+    records: int  # N of the document list and journal
+    documents_size: int  # bytes of gitsess-documents-N.tsv
+    journal_size: int  # bytes of gitsess-journal-N.tsv that hold committed lines
+
+    @property
+    def documents_name(self) -> str:
+        return records.list_name(self.records)
+
+    @property
+    def journal_name(self) -> str:
+        return records.journal_name(self.records)
 
 
 class SearchIndex:
@@ -145,14 +157,29 @@ class SearchIndex:
                 raise Damaged(f"{name} changed after it was written")
         if _sha256(self.path / _toc_name(latest)) != manifest.toc_sha256:
             raise Damaged(f"{_toc_name(latest)} is not the one written")
+        # What the index holds: a list cut short would leave deleted exports in it.
+        documents, journal = records.size(self.path / manifest.documents_name), 0
+        if manifest.journal_size:
+            journal = records.size(self.path / manifest.journal_name)
+        if documents != manifest.documents_size:
+            raise Damaged(f"{manifest.documents_name} is not the one written")
+        if journal < manifest.journal_size:
+            raise Damaged(f"{manifest.journal_name} is shorter than written")
 
-    def documents(self) -> dict[str, str]:
-        try:
-            text = (self.path / DOCUMENTS).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+    def documents(self, manifest: Manifest | None = None) -> dict[str, str]:
+        """What the index holds: document key -> the content hash it was indexed from."""
+        manifest = manifest or self.manifest()
+        if manifest is None:
             return {}
-        rows = (line.split("\t") for line in text.split("\n") if line)
-        return {row[0]: row[1] for row in rows if len(row) == 2}
+        try:
+            listed = (self.path / manifest.documents_name).read_bytes()
+            journal = b""
+            if manifest.journal_size:
+                with open(self.path / manifest.journal_name, "rb") as file:
+                    journal = file.read(manifest.journal_size)
+        except OSError:
+            return {}
+        return records.merged(listed, journal)
 
     def stats(self) -> Stats:
         """The live index as it is; builds it first only when there is none."""
@@ -249,7 +276,7 @@ class SearchIndex:
                 shutil.rmtree(leftover, ignore_errors=True)
 
     def _apply_changes(self, corpus: Corpus, manifest: Manifest) -> None:
-        changed, deleted = differences(self.documents(), corpus)
+        changed, deleted = differences(self.documents(manifest), corpus)
         if len(changed) + len(deleted) > max(REBUILD_MIN, len(corpus.digests) // 5):
             # e.g. a checkout of a distant branch: one document at a time in one
             # process is slower than a parallel build, and holds the lock longer
@@ -260,7 +287,76 @@ class SearchIndex:
             documents = (document(key, *corpus.session(key, sessions_path)) for key in changed)
             update_index(self.path, deleted, documents)
             _fault_point("after-commit")
-        _write_records(self.path, corpus, manifest.built_ns)
+        written = {key: corpus.digests[key] for key in changed}
+        self._record(manifest, written, deleted, corpus.fingerprint, lambda: corpus.digests)
+
+    def _record(
+        self,
+        manifest: Manifest,
+        written: dict[str, str],
+        deleted: list[str],
+        fingerprint: str,
+        everything: Callable[[], dict[str, str]],
+    ) -> None:
+        """After Whoosh committed `written` and `deleted`: their lines in the journal,
+        or the whole list `everything()` once the journal outgrew it; the manifest."""
+        lines = records.lines(written, deleted)
+        if manifest.journal_size + len(lines) > max(JOURNAL_MIN, manifest.documents_size // 2):
+            directory = self.workspace.config.sessions_dir
+            _write_records(
+                self.path,
+                directory,
+                everything(),
+                fingerprint,
+                manifest.built_ns,
+                manifest.records + 1,
+            )
+            return
+        if lines:
+            records.append(self.path / manifest.journal_name, manifest.journal_size, lines)
+            _fault_point("after-journal")
+        _write_manifest(
+            self.path,
+            self.workspace.config.sessions_dir,
+            fingerprint,
+            manifest.built_ns,
+            manifest.records,
+            manifest.documents_size,
+            manifest.journal_size + len(lines),
+        )
+
+    def sync_paths(self, names: Iterable[str]) -> bool:
+        """Bring the documents at `names` (paths inside the sessions directory, as
+        `checkpoints/x.md`) up to date, reading those files alone, for a caller that
+        knows nothing else changed (a file-system watcher). False, having changed
+        nothing, when only a scan can tell (records.named_changes) or there is no
+        index it trusts: then call bring_up_to_date(). The manifest records no
+        fingerprint, so the next scan compares the documents once more."""
+        with self.lock():
+            manifest = self.manifest()
+            if manifest is None:
+                return False
+            try:
+                self.check_intact(manifest)
+            except Damaged:
+                return False
+            indexed = self.documents(manifest)
+            changes = records.named_changes(self.workspace, indexed, names)
+            if changes is None:
+                return False
+            written, documents, deleted = changes
+            if not (written or deleted):
+                return True
+            update_index(self.path, deleted, documents)
+            _fault_point("after-commit")
+
+            def everything() -> dict[str, str]:
+                for key in deleted:
+                    indexed.pop(key, None)
+                return {**indexed, **written}
+
+            self._record(manifest, written, deleted, "", everything)
+        return True
 
     def build(self, corpus: Corpus, progress: Progress | None, reason: str | None) -> None:
         """Write a whole new index beside the live one, then swap it in."""
@@ -277,7 +373,8 @@ class SearchIndex:
             count = len(corpus.digests)
             documents = self._documents(corpus)
             create_index(fresh, documents, count, _halfway_fault_point(progress, count))
-            _write_records(fresh, corpus, time.time_ns())
+            directory = self.workspace.config.sessions_dir
+            _write_records(fresh, directory, corpus.digests, corpus.fingerprint, time.time_ns(), 0)
             if self.path.exists():
                 os.rename(self.path, retired)
             _fault_point("between-renames")
@@ -322,10 +419,34 @@ def _halfway_fault_point(progress: Progress | None, count: int) -> Progress | No
     return report
 
 
-def _write_records(path: Path, corpus: Corpus, built_ns: int) -> None:
-    """The document list, then the manifest: both describe what Whoosh committed."""
-    rows = "".join(f"{key}\t{digest}\n" for key, digest in sorted(corpus.digests.items()))
-    write_atomic(path / DOCUMENTS, rows, durable=False)
+def _write_records(
+    path: Path,
+    sessions_dir: str,
+    digests: dict[str, str],
+    fingerprint: str,
+    built_ns: int,
+    number: int,
+) -> None:
+    """A whole document list numbered `number`, then the manifest naming it (both
+    describe what Whoosh committed), then the lists it replaced are removed."""
+    data = records.whole_list(digests)
+    write_atomic(path / records.list_name(number), data, durable=False)
+    with contextlib.suppress(FileNotFoundError):  # a journal of that number, left by a kill
+        os.remove(path / records.journal_name(number))
+    _fault_point("after-documents")
+    _write_manifest(path, sessions_dir, fingerprint, built_ns, number, len(data), 0)
+    records.remove_others(path, keep=records.list_name(number))
+
+
+def _write_manifest(
+    path: Path,
+    sessions_dir: str,
+    fingerprint: str,
+    built_ns: int,
+    records: int,
+    documents_size: int,
+    journal_size: int,
+) -> None:
     generation = _latest_generation(path)
     files = {
         entry.name: [stat.st_size, stat.st_mtime_ns]
@@ -337,13 +458,16 @@ def _write_records(path: Path, corpus: Corpus, built_ns: int) -> None:
         schema=SCHEMA_VERSION,
         whoosh=whoosh_version(),
         code=code_stamp(),
-        sessions_dir=corpus.catalogs[""].sessions_dir,
+        sessions_dir=sessions_dir,
         generation=generation,
         files=files,
         toc_sha256=_sha256(path / _toc_name(generation)),
-        fingerprint=corpus.fingerprint,
+        fingerprint=fingerprint,
         built_ns=built_ns,
         updated_ns=time.time_ns(),
+        records=records,
+        documents_size=documents_size,
+        journal_size=journal_size,
     )
     write_atomic(path / MANIFEST, json.dumps(manifest.__dict__, sort_keys=True), durable=False)
 

@@ -832,6 +832,87 @@ def test_same_size_damage_is_rebuilt_with_a_notice(corpus, target):
     _searches_and_notices(corpus, "the search index was damaged")
 
 
+def _manifest(repo: Path) -> dict:
+    return json.loads((index_dir(repo) / "gitsess-manifest.json").read_text())
+
+
+def _records(repo: Path) -> tuple[Path, Path]:
+    """The document list and the journal the manifest names."""
+    number = _manifest(repo)["records"]
+    directory = index_dir(repo)
+    return (
+        directory / f"gitsess-documents-{number}.tsv",
+        directory / f"gitsess-journal-{number}.tsv",
+    )
+
+
+def test_an_edit_appends_a_line_and_leaves_the_document_list_as_it_was(corpus):
+    assert ids(corpus, "refunds")
+    listed, journal = _records(corpus)
+    before = listed.stat()
+    assert not journal.exists()
+    target = corpus / ".sessions" / "session_20251105_latency_research.md"
+
+    target.write_text(target.read_text() + "\nA kestrel flew by.\n")
+    assert ids(corpus, "kestrel") == ["session_20251105_latency_research.md"]
+    (target.with_name("session_20251120_payments_webhooks.md")).unlink()
+    assert ids(corpus, "refunds") == ["session_20251105_latency_research.md"]
+
+    after = listed.stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (
+        before.st_ino,
+        before.st_mtime_ns,
+        before.st_size,
+    )
+    import hashlib
+
+    digest = hashlib.sha1(target.read_bytes()).hexdigest()
+    assert journal.read_text().splitlines() == [
+        f"session_20251105_latency_research.md\t{digest}",
+        "session_20251120_payments_webhooks.md\t",  # deleted
+    ]
+    assert _manifest(corpus)["journal_size"] == journal.stat().st_size
+    stats = json.loads(sess(corpus, "search", "--stats", "--json").out)
+    assert (stats["documents"], stats["pending"]) == (2, 0)
+
+
+def test_journal_bytes_past_the_manifest_are_never_read_and_cut_off(corpus):
+    """What a writer killed after appending and before its manifest leaves."""
+    assert ids(corpus, "refunds")
+    target = corpus / ".sessions" / "session_20251105_latency_research.md"
+    target.write_text(target.read_text() + "\nA kestrel flew by.\n")
+    assert ids(corpus, "kestrel") == ["session_20251105_latency_research.md"]
+    _, journal = _records(corpus)
+    committed = journal.read_bytes()
+    with open(journal, "ab") as handle:  # a deletion nobody committed, and half a line
+        handle.write(b"session_20251120_payments_webhooks.md\t\nsession_2025")
+
+    result = sess(corpus, "search", "refunds", "--files")
+    assert result.err == "" and len(result.out.splitlines()) == 2
+    target.write_text(target.read_text() + "\nAn osprey too.\n")
+    assert ids(corpus, "osprey") == ["session_20251105_latency_research.md"]
+    lines = journal.read_bytes()[len(committed) :].decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("session_20251105_latency_research.md\t")
+    assert len(ids(corpus, "refunds")) == 2
+
+
+@pytest.mark.parametrize("victim", ["documents", "journal"])
+@pytest.mark.parametrize("damage", ["truncate", "missing"])
+def test_damaged_document_records_are_rebuilt_with_a_notice(corpus, victim, damage):
+    assert ids(corpus, "refunds")
+    target = corpus / ".sessions" / "session_20251201_distilbert_training.md"
+    target.write_text(target.read_text() + "\nA kestrel flew by.\n")
+    assert ids(corpus, "kestrel") == ["session_20251201_distilbert_training.md"]
+    path = dict(zip(("documents", "journal"), _records(corpus), strict=True))[victim]
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:-10])
+
+    _searches_and_notices(corpus, "the search index was damaged")
+    assert ids(corpus, "kestrel") == ["session_20251201_distilbert_training.md"]
+
+
 def test_a_missing_index_directory_is_rebuilt_silently(corpus):
     assert ids(corpus, "refunds")
     import shutil
@@ -1069,11 +1150,14 @@ def test_interrupting_a_parallel_rebuild_exits_cleanly(tmp_path):
     assert manifest.read_bytes() == before  # searched as it was
 
 
-@pytest.mark.parametrize("point", ["after-commit", "between-renames", "mid-build"])
+@pytest.mark.parametrize(
+    "point", ["after-commit", "after-journal", "after-documents", "between-renames", "mid-build"]
+)
 def test_a_writer_killed_at_each_critical_point_is_repaired(corpus, point):
     assert ids(corpus, "refunds")
     export(corpus, "session_20251214_osprey.md", "Osprey", "osprey nest")
-    command = ("reindex",) if point != "after-commit" else ("search", "osprey")
+    updates = point in ("after-commit", "after-journal")
+    command = ("search", "osprey") if updates else ("reindex",)
     killed = sess(corpus, *command, env={"GIT_SESS_TEST_KILL_AT": point})
     assert killed.code == 128 + signal.SIGKILL, killed  # git reports the signal
 
