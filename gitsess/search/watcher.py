@@ -86,15 +86,17 @@ class Watcher:
             for name in os.listdir(self.cookies):  # a previous server's
                 os.unlink(os.path.join(self.cookies, name))
             self._add(self.cookies, _Cookies(self))
-            for directory, subdirectories, _ in os.walk(self.root):
-                self._add(directory, _Sessions(self))
-                subdirectories[:] = [
-                    name
-                    for name in subdirectories
-                    if not os.path.islink(os.path.join(directory, name))
-                ]
+            self._watch_tree(self.root)
         except OSError as error:
             self.failed = _why(error)
+
+    def _watch_tree(self, top: str) -> None:
+        """Watch `top` and every folder under it, never through a symbolic link."""
+        for directory, subdirectories, _ in os.walk(top):
+            self._add(directory, _Sessions(self))
+            subdirectories[:] = [
+                name for name in subdirectories if not os.path.islink(os.path.join(directory, name))
+            ]
 
     def _mask(self) -> int:
         mask = 0
@@ -118,13 +120,7 @@ class Watcher:
             if parent is not None:
                 new = os.path.join(parent, os.fsdecode(event.name))
                 try:
-                    for directory, subdirectories, _ in os.walk(new):
-                        self._add(directory, _Sessions(self))
-                        subdirectories[:] = [
-                            name
-                            for name in subdirectories
-                            if not os.path.islink(os.path.join(directory, name))
-                        ]
+                    self._watch_tree(new)
                 except OSError as error:
                     self.fail(_why(error))
         if (event.is_delete_self or event.is_move_self) and self._path_of(event.wd) == self.root:
