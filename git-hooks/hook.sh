@@ -67,7 +67,18 @@ pre-commit | pre-merge-commit)
     # the look did not see (post-commit compares the two), with HEAD as it
     # was: the commits made since are the ones a raced commit may have
     # spoilt. Python replaces it when the sessions directory has changes.
-    head=$(git rev-parse -q --verify HEAD 2>/dev/null)
+    # (Read from the files, as git keeps a branch it just committed to: no
+    # process on every commit; git is asked only for anything else.)
+    head=
+    if [ -d .git ] && read -r head <.git/HEAD 2>/dev/null; then
+        case $head in
+        "ref: refs/"*) ref=.git/${head#ref: } head= && { read -r head <"$ref"; } 2>/dev/null ;;
+        esac
+    fi
+    case $head in
+    [0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]*) ;;
+    *) head=$(git rev-parse -q --verify HEAD 2>/dev/null) ;;
+    esac
     { echo "$git_pid none $head" >"$state"; } 2>/dev/null
     if git diff --cached --quiet -- "$sessions"; then
         # The last pick of a cherry-pick or revert sequence: git removes
