@@ -104,6 +104,7 @@ IN_PROCESS_ONLY = {
     "test_a_writer_killed_mid_write_is_repaired_by_the_next_run",
     "test_interrupting_a_parallel_rebuild_exits_cleanly",
     "test_ranking_is_the_same_at_every_limit",  # ranking code, not the way it is answered
+    "test_many_changes_at_once_rebuild_rather_than_update",  # an in-process writer's choice
     # what one in-process sync appends to the journal: a server syncs on each event
     "test_an_edit_appends_a_line_and_leaves_the_document_list_as_it_was",
 }

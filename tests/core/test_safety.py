@@ -160,7 +160,7 @@ def test_interrupt_during_a_cold_rebuild_exits_130_and_leaves_nothing_running(se
     several CPUs): exit 130, no traceback, no worker left behind, index intact."""
     directory = sessions / ".sessions"
     written = 0
-    for size in (5000, 10000, 20000):  # a quiet machine may finish 5,000 before the ^C
+    for size in (5000, 10000, 20000, 30000):  # a quiet machine may finish 5,000 before the ^C
         for number in range(written, size):
             (directory / f"session_20250101_topic_{number:05}.md").write_text(
                 f"---\ntitle: Topic {number}\ndate: 2025-01-01\ntype: feature\n"
@@ -183,7 +183,7 @@ def test_interrupt_during_a_cold_rebuild_exits_130_and_leaves_nothing_running(se
         git_sess = process.pid
         # Interrupt while parsing: once the pool's workers exist, or (one CPU, no
         # pool) half a second in, when the exports are still being read.
-        workers = wait_for(lambda pid=git_sess: children(pid), seconds=0.5)
+        workers = wait_for(lambda pid=git_sess: pool_workers(pid), seconds=0.5)
         if process.poll() is None:
             with contextlib.suppress(ProcessLookupError):  # it may end as the ^C is sent
                 os.killpg(process.pid, signal.SIGINT)  # what ^C does: the whole foreground group
@@ -227,6 +227,19 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def pool_workers(pid: int) -> list[int]:
+    """The children forked from `pid` (its own command line), not git's processes."""
+    own = _command_line(pid)
+    return [child for child in children(pid) if own and _command_line(child) == own]
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def children(pid: int) -> list[int]:

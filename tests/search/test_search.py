@@ -1135,7 +1135,11 @@ def test_interrupting_a_parallel_rebuild_exits_cleanly(tmp_path):
     manifest = index_dir(repo) / "gitsess-manifest.json"
     before = manifest.read_bytes()
 
-    for held in (False, True):
+    # Held where Whoosh starts its writer processes and the feeder thread, the
+    # window that once hung: deterministic. (A ^C sent when writer processes
+    # were seen could land after the build's point of no return on a quiet
+    # machine, and the build then rightly finished.)
+    for held in (True,):
         scratch = tmp_path / f"held-{held}"
         scratch.mkdir()
         _interrupt_a_rebuild(repo, scratch, held_where_the_feeder_starts=held)
