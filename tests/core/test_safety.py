@@ -179,6 +179,7 @@ def test_interrupt_during_a_cold_rebuild_exits_130_and_leaves_nothing_running(se
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group, as a terminal's foreground job
+            preexec_fn=_as_a_shell_starts_it,
         )
         git_sess = process.pid
         # Interrupt while parsing: once the pool's workers exist, or (one CPU, no
@@ -227,6 +228,13 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def _as_a_shell_starts_it() -> None:
+    """SIGINT unblocked and at its default, as a shell starts a foreground job,
+    whatever this test process inherited or left behind."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pool_workers(pid: int) -> list[int]:
