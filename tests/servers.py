@@ -80,16 +80,7 @@ def wait_until_gone(state: Path) -> None:
 def stop_all(root: Path) -> None:
     """Stop every server whose state directory is under `root` (a test's tmp_path)."""
     for lock in root.rglob(client.LOCK_NAME):
-        state = lock.parent
-        pid = pid_of(state)
-        if pid is None:
-            continue
-        client.stop(state)
-        pid = pid_of(state)
-        if pid and pid > 0:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        wait_until_gone(state)
+        _stop(lock.parent)
 
 
 # --- running the existing search tests in both modes -------------------------------
