@@ -28,19 +28,17 @@ Safety:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitsess.core.cache import code_stamp
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.workspace import Workspace
+from gitsess.search import manifest as manifests
 from gitsess.search import records
 from gitsess.search.backend import (
     SCHEMA_VERSION,
@@ -48,14 +46,13 @@ from gitsess.search.backend import (
     Progress,
     create_index,
     update_index,
-    whoosh_version,
 )
 from gitsess.search.documents import Corpus, corpus, differences, document, read_indexed
+from gitsess.search.manifest import MANIFEST, Manifest, latest_generation, sha256, toc_name
 
 INDEX_DIR = "search"
 LOCK_NAME = "search.lock"
 BUILD_LEFTOVERS = (f"{INDEX_DIR}.new-*", f"{INDEX_DIR}.old-*")  # a build's two directories
-MANIFEST = "gitsess-manifest.json"
 JOURNAL_MIN = 64 * 1024  # bytes of journal always allowed before it is folded into the list
 LOCK_TIMEOUT = 60.0  # a full build of 10,000 exports takes ~15 s on two CPUs
 REBUILD_MIN = 200  # more changes than this (and a fifth of the index): rebuild instead
@@ -78,33 +75,6 @@ class Stats:
         return {**self.__dict__, "path": str(self.path)}
 
 
-@dataclass
-class Manifest:
-    """What git-sess knows of the index it built, written after each commit."""
-
-    schema: int
-    whoosh: str
-    code: str  # the package's stamp: new code may derive documents differently
-    sessions_dir: str
-    generation: int
-    files: dict[str, list[int]]  # Whoosh file name -> [size, mtime_ns], for that generation
-    toc_sha256: str  # the table of contents: the pickle Whoosh reads first
-    fingerprint: str
-    built_ns: int
-    updated_ns: int
-    records: int  # N of the document list and journal
-    documents_size: int  # bytes of gitsess-documents-N.tsv
-    journal_size: int  # bytes of gitsess-journal-N.tsv that hold committed lines
-
-    @property
-    def documents_name(self) -> str:
-        return records.list_name(self.records)
-
-    @property
-    def journal_name(self) -> str:
-        return records.journal_name(self.records)
-
-
 class SearchIndex:
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
@@ -119,23 +89,7 @@ class SearchIndex:
 
     def manifest(self) -> Manifest | None:
         """Our record of the live index, or None when there is none we can trust."""
-        try:
-            raw = json.loads((self.path / MANIFEST).read_bytes())
-            manifest = Manifest(**raw)
-            files = {
-                str(name): [int(size), int(mtime)] for name, (size, mtime) in raw["files"].items()
-            }
-        except (OSError, ValueError, TypeError, AttributeError):
-            return None
-        manifest.files = files
-        if (
-            manifest.schema != SCHEMA_VERSION
-            or manifest.whoosh != whoosh_version()
-            or manifest.code != code_stamp()
-            or manifest.sessions_dir != self.workspace.config.sessions_dir
-        ):
-            return None
-        return manifest
+        return manifests.read(self.path, self.workspace.config.sessions_dir)
 
     def check_intact(self, manifest: Manifest) -> None:
         """Raise Damaged unless the files are the ones the manifest recorded.
@@ -145,7 +99,7 @@ class SearchIndex:
         a writer died after committing, or something else wrote it; it is
         rebuilt under the lock (a writer still committing is waited for).
         """
-        latest = _latest_generation(self.path)
+        latest = latest_generation(self.path)
         if latest != manifest.generation:
             raise Damaged(f"generation {latest} is not the recorded {manifest.generation}")
         for name, (size, mtime) in manifest.files.items():
@@ -155,8 +109,8 @@ class SearchIndex:
                 raise Damaged(f"{name} is missing") from None
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
                 raise Damaged(f"{name} changed after it was written")
-        if _sha256(self.path / _toc_name(latest)) != manifest.toc_sha256:
-            raise Damaged(f"{_toc_name(latest)} is not the one written")
+        if sha256(self.path / toc_name(latest)) != manifest.toc_sha256:
+            raise Damaged(f"{toc_name(latest)} is not the one written")
         # What the index holds: a list cut short would leave deleted exports in it.
         documents, journal = records.size(self.path / manifest.documents_name), 0
         if manifest.journal_size:
@@ -315,7 +269,7 @@ class SearchIndex:
         if lines:
             records.append(self.path / manifest.journal_name, manifest.journal_size, lines)
             _fault_point("after-journal")
-        _write_manifest(
+        manifests.write(
             self.path,
             self.workspace.config.sessions_dir,
             fingerprint,
@@ -434,67 +388,5 @@ def _write_records(
     with contextlib.suppress(FileNotFoundError):  # a journal of that number, left by a kill
         os.remove(path / records.journal_name(number))
     _fault_point("after-documents")
-    _write_manifest(path, sessions_dir, fingerprint, built_ns, number, len(data), 0)
+    manifests.write(path, sessions_dir, fingerprint, built_ns, number, len(data), 0)
     records.remove_others(path, keep=records.list_name(number))
-
-
-def _write_manifest(
-    path: Path,
-    sessions_dir: str,
-    fingerprint: str,
-    built_ns: int,
-    records: int,
-    documents_size: int,
-    journal_size: int,
-) -> None:
-    generation = _latest_generation(path)
-    files = {
-        entry.name: [stat.st_size, stat.st_mtime_ns]
-        for entry in os.scandir(path)
-        if entry.is_file() and _is_whoosh_file(entry.name)
-        for stat in [entry.stat()]
-    }
-    manifest = Manifest(
-        schema=SCHEMA_VERSION,
-        whoosh=whoosh_version(),
-        code=code_stamp(),
-        sessions_dir=sessions_dir,
-        generation=generation,
-        files=files,
-        toc_sha256=_sha256(path / _toc_name(generation)),
-        fingerprint=fingerprint,
-        built_ns=built_ns,
-        updated_ns=time.time_ns(),
-        records=records,
-        documents_size=documents_size,
-        journal_size=journal_size,
-    )
-    write_atomic(path / MANIFEST, json.dumps(manifest.__dict__, sort_keys=True), durable=False)
-
-
-_TOC = re.compile(r"_MAIN_(\d+)\.toc")
-
-
-def _latest_generation(path: Path) -> int:
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return -1
-    return max((int(m.group(1)) for m in map(_TOC.fullmatch, names) if m), default=-1)
-
-
-def _toc_name(generation: int) -> str:
-    return f"_MAIN_{generation}.toc"
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
-
-
-def _is_whoosh_file(name: str) -> bool:
-    return not name.startswith("gitsess-") and name != "MAIN_WRITELOCK"
