@@ -29,7 +29,6 @@ __all__ = [
     "SearchRequest",
     "Stats",
     "index_exists",
-    "index_fingerprint",
     "index_stats",
     "reindex",
     "resident",
@@ -59,9 +58,10 @@ def search(
 ) -> SearchResult:
     """Ranked matches for `request`, on an index first brought up to date.
 
-    `fresh`: the fingerprint of the exports when the caller knows none changed since
-    (the server, told by its watcher): the scan of the exports is skipped when the
-    index is the one recorded, for those exports; it is done as always otherwise.
+    `fresh`: the token of the index's manifest (store.Manifest.token) when the caller
+    brought the index up to date with every change to the exports itself (the server,
+    told by its watcher): the scan of the exports is skipped while the index is still
+    that one, intact; it is done as always otherwise.
     """
     from gitsess.core.errors import GitSessError
     from gitsess.search.backend import Damaged
@@ -94,29 +94,20 @@ def search(
     raise AssertionError("unreachable")
 
 
-def _intact(index: Any, fingerprint: str) -> bool:
-    """The live index is the one recorded, built from the exports of `fingerprint`
+def _intact(index: Any, token: str) -> bool:
+    """The live index is the one of `token`, and its files are the ones recorded
     (what bring_up_to_date checks when the exports did not change), read without
-    scanning the exports. Another writer's index (a reindex, a hook) passes only if
-    it holds the same exports."""
+    scanning the exports. Another writer's index (a reindex, a hook) has another."""
     from gitsess.search.backend import Damaged
 
     manifest = index.manifest()
-    if manifest is None or manifest.fingerprint != fingerprint:
+    if manifest is None or manifest.token != token:
         return False
     try:
         index.check_intact(manifest)
     except Damaged:
         return False
     return True
-
-
-def index_fingerprint(workspace: Workspace) -> str | None:
-    """The fingerprint of the exports the live index was last brought up to date with."""
-    from gitsess.search.store import SearchIndex
-
-    manifest = SearchIndex(workspace).manifest()
-    return None if manifest is None else manifest.fingerprint
 
 
 def index_exists(workspace: Workspace) -> bool:

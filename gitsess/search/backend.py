@@ -73,8 +73,13 @@ def open_index(path: Path) -> Any:
 # --- writing -----------------------------------------------------------------
 
 
-def update_index(path: Path, deleted: list[str], changed: Iterable[dict[str, Any]]) -> None:
-    """Delete and (re)write documents by key in the index at `path`, in one commit."""
+def update_index(
+    path: Path, deleted: list[str], changed: Iterable[dict[str, Any]], merge: bool = True
+) -> None:
+    """Delete and (re)write documents by key in the index at `path`, in one commit.
+    `merge=False`: the commit writes its own segment and merges none (Whoosh's
+    MERGE_SMALL otherwise merges the small segments earlier updates wrote, now and
+    then, costing ten times a one-document commit); `merge_small` does that later."""
     ix = open_index(path)
     writer = guarded(lambda: ix.writer(timeout=5.0, compound=False))
     try:
@@ -85,6 +90,14 @@ def update_index(path: Path, deleted: list[str], changed: Iterable[dict[str, Any
     except BaseException:
         writer.cancel()
         raise
+    guarded(functools.partial(writer.commit, merge=merge))
+
+
+def merge_small(path: Path) -> None:
+    """Merge the small segments of the index at `path` (Whoosh's MERGE_SMALL: the
+    large segments a build wrote are left as they are), in a commit of no document."""
+    ix = open_index(path)
+    writer = guarded(lambda: ix.writer(timeout=5.0, compound=False))
     guarded(writer.commit)
 
 

@@ -41,12 +41,17 @@ def journal_name(number: int) -> str:
 def merged(listed: bytes, journal: bytes) -> dict[str, str]:
     """The list with the journal's lines applied in order."""
     documents = _rows(listed)
+    apply(documents, journal)
+    return documents
+
+
+def apply(documents: dict[str, str], journal: bytes) -> None:
+    """Journal lines applied to `documents`, in order."""
     for key, digest in _rows(journal).items():
         if digest:
             documents[key] = digest
         else:
             documents.pop(key, None)  # deleted
-    return documents
 
 
 def lines(written: dict[str, str], deleted: list[str]) -> bytes:
@@ -92,15 +97,17 @@ def named_changes(
     workspace: Workspace, indexed: dict[str, str], names: Iterable[str]
 ) -> Changes | None:
     """The documents at `names` that changed since they were indexed: edits and
-    deletions of indexed documents; names neither indexed nor present (an
-    editor's temporary files) are skipped. None for anything else (a file the
-    index does not hold, one that is no longer a plain file, one unreadable):
-    only a scan of the directory can tell what it is."""
+    deletions of indexed documents; names neither indexed nor present, and names
+    of files not `.md` (an editor's temporary files), are skipped. None for
+    anything else (a file the index does not hold, one that is no longer a plain
+    file, one unreadable): only a scan of the directory can tell what it is."""
     sessions_path = workspace.sessions_path
     written: dict[str, str] = {}
     documents: list[dict[str, Any]] = []
     deleted: list[str] = []
     for key in dict.fromkeys(names):
+        if not key.endswith(".md") and key not in indexed:
+            continue  # never a document (catalog.py lists `.md` files): an editor's file
         try:
             info = os.lstat(sessions_path / key)
         except FileNotFoundError:

@@ -6,10 +6,10 @@ request at a time by running the same click command an in-process search runs
 (gitsess.cli.app.main) with the client's working directory, environment and output
 streams, so its output is the in-process output byte for byte. Between requests it keeps
 the workspace (re-read when a git configuration file changes), the search index's files
-in the page cache and the modules imported, and its watcher (watcher.py) tells it when
-the exports have not changed since the last sync, so a query skips the scan of every
-export. A change starts a sync in the background; a query that comes while one is
-pending runs after it (never a stale answer).
+in the page cache and the modules imported, and its watcher (watcher.py) names the
+files that changed, so a query skips the scan of every export. A change is synced at
+once in the background, those files alone (syncing.py); a query that comes while one
+is pending runs after it (never a stale answer).
 
 It exits after `git config sess.searchServerIdle` seconds without a request (600 by
 default), when git-sess's code changes under it (a version or a module stamp), when its
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from gitsess.core.workspace import Workspace
     from gitsess.search.query import SearchRequest
     from gitsess.search.results import SearchResult
+    from gitsess.search.syncing import IndexSync
     from gitsess.search.watcher import Watcher
 
 IDLE_DEFAULT = 600.0
@@ -56,6 +57,7 @@ class Fallback(BaseException):  # noqa: N818 — not an error: "answer in-proces
 
 class Resident:
     watcher: Watcher
+    sync: IndexSync
     idle: float
     _raw_config: dict[str, list[str]]
 
@@ -70,22 +72,18 @@ class Resident:
         self.stamp = code_stamp()
         self.started = time.time()
         self.last_request = time.monotonic()
-        self.last_sync: float | None = None
         self.requests = 0
-        self.documents = 0
         self.exiting: str | None = None
-        self.sync_lock = threading.Lock()
-        self.synced = -1  # the watcher's generation the index was last brought up to date at
-        self.fingerprint: str | None = None  # of the exports, at that sync
-        self.notices: list[str] = []  # from background syncs, for the next answer
-        self.changed = threading.Event()
         self._workspace: Workspace | None = None
         self._config_key: tuple[Any, ...] | None = None
         self.workspace()  # fails early if the worktree cannot be opened
         assert self._workspace is not None
+        from gitsess.search.syncing import IndexSync
         from gitsess.search.watcher import Watcher
 
-        self.watcher = Watcher(str(self._workspace.sessions_path), str(state_dir), self.on_change)
+        self.sync = IndexSync(lambda line: log(state_dir, line))
+        path = str(self._workspace.sessions_path)
+        self.watcher = self.sync.watcher = Watcher(path, str(state_dir), self.sync.changed.set)
         self.idle = _idle_seconds(self._raw_config)
 
     # --- the workspace and its configuration
@@ -146,47 +144,22 @@ class Resident:
 
     # --- searching and syncing
 
-    def on_change(self) -> None:
-        self.changed.set()
-
     def search(self, workspace: Workspace, request: SearchRequest) -> SearchResult:
-        """`gitsess.search.search`, skipping the scan when the watcher saw no change."""
-        from gitsess.search import index_fingerprint, search
+        """`gitsess.search.search` on an index first brought up to date with every
+        change made before the query (the watcher's barrier), skipping the scan."""
+        from gitsess.search import search
 
         generation = self.watcher.barrier()
-        with self.sync_lock:
-            fresh = generation is not None and generation == self.synced
-            result = search(workspace, request, fresh=self.fingerprint if fresh else None)
-            if generation is not None and not fresh:
-                self.synced = generation
-                self.fingerprint = index_fingerprint(workspace)
-                self.last_sync = time.time()
-            result.notices = [*self.notices, *result.notices]
-            self.notices = []
+        sync = self.sync
+        with sync.lock:
+            fresh = None
+            if generation is not None:
+                sync.catch_up(workspace)  # the files the watcher named, alone
+                fresh = sync.token
+            result = search(workspace, request, fresh=fresh)
+            result.notices = [*sync.notices, *result.notices]
+            sync.notices = []
         return result
-
-    def sync_forever(self) -> None:
-        """The background sync: soon after any change, bring the index up to date."""
-        from gitsess.core.errors import GitSessError
-        from gitsess.search import index_fingerprint, sync_index
-        from gitsess.search.store import SearchIndex
-
-        while True:
-            self.changed.wait()
-            self.changed.clear()
-            with self.sync_lock:
-                generation = self.watcher.generation
-                if generation == self.synced or self._workspace is None:
-                    continue
-                try:
-                    self.notices += sync_index(self._workspace)
-                    self.documents = len(SearchIndex(self._workspace).documents())
-                except (GitSessError, OSError) as error:
-                    log(self.state_dir, f"background sync failed: {error}")
-                    continue
-                self.synced = generation
-                self.fingerprint = index_fingerprint(self._workspace)
-                self.last_sync = time.time()
 
     # --- answering
 
@@ -258,8 +231,8 @@ class Resident:
             "started": self.started,
             "uptime": time.time() - self.started,
             "requests": self.requests,
-            "documents": self.documents,
-            "last_sync": self.last_sync,
+            "documents": self.sync.documents,
+            "last_sync": self.sync.last_sync,
             "watcher": self.watcher.state,
             "idle_exit": self.idle,
             "rss": _rss(),
@@ -412,8 +385,9 @@ def serve(state_dir: Path, root: Path) -> int:
     resident.watcher.start()  # before the first sync: nothing between is missed
     if resident.watcher.failed:
         log(state_dir, f"no watcher: {resident.watcher.failed}; scanning at each query")
-    threading.Thread(target=resident.sync_forever, daemon=True).start()
-    resident.changed.set()
+    current = lambda: resident._workspace  # noqa: E731 — as last read (a request re-reads it)
+    threading.Thread(target=resident.sync.forever, args=(current,), daemon=True).start()
+    resident.sync.changed.set()
     listener, inode = _listen(state_dir)
     log(state_dir, f"serving {root} (git-sess {resident.version}, {resident.watcher.state})")
     try:

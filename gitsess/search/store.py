@@ -45,6 +45,7 @@ from gitsess.search.backend import (
     Damaged,
     Progress,
     create_index,
+    merge_small,
     update_index,
 )
 from gitsess.search.documents import Corpus, corpus, differences, document, read_indexed
@@ -81,6 +82,8 @@ class SearchIndex:
         self.state_dir = workspace.repo.state_dir
         self.path = self.state_dir / INDEX_DIR
         self.notices: list[str] = []
+        # (built_ns, records, documents_size), journal bytes applied, the documents
+        self._known: tuple[tuple[int, int, int], int, dict[str, str]] | None = None
 
     # Reading: no lock, never blocks.
 
@@ -121,19 +124,35 @@ class SearchIndex:
             raise Damaged(f"{manifest.journal_name} is shorter than written")
 
     def documents(self, manifest: Manifest | None = None) -> dict[str, str]:
-        """What the index holds: document key -> the content hash it was indexed from."""
+        """What the index holds: document key -> the content hash it was indexed from.
+
+        Kept from one call to the next (the server's index lives long): while the list
+        is the one read last time, only the journal lines appended since are read."""
         manifest = manifest or self.manifest()
         if manifest is None:
             return {}
+        identity = (manifest.built_ns, manifest.records, manifest.documents_size)
+        known = self._known
         try:
-            listed = (self.path / manifest.documents_name).read_bytes()
+            if known is None or known[0] != identity or known[1] > manifest.journal_size:
+                held, start = (
+                    records.merged((self.path / manifest.documents_name).read_bytes(), b""),
+                    0,
+                )
+            else:
+                held, start = known[2], known[1]
             journal = b""
-            if manifest.journal_size:
+            if manifest.journal_size > start:
                 with open(self.path / manifest.journal_name, "rb") as file:
-                    journal = file.read(manifest.journal_size)
+                    file.seek(start)
+                    journal = file.read(manifest.journal_size - start)
         except OSError:
             return {}
-        return records.merged(listed, journal)
+        records.apply(held, journal)
+        self._known = None
+        if start + len(journal) == manifest.journal_size:  # else cut short: read it all again
+            self._known = (identity, manifest.journal_size, held)
+        return dict(held)
 
     def stats(self) -> Stats:
         """The live index as it is; builds it first only when there is none."""
@@ -285,14 +304,11 @@ class SearchIndex:
         knows nothing else changed (a file-system watcher). False, having changed
         nothing, when only a scan can tell (records.named_changes) or there is no
         index it trusts: then call bring_up_to_date(). The manifest records no
-        fingerprint, so the next scan compares the documents once more."""
+        fingerprint, so the next scan compares the documents once more. The commit
+        merges no segment, so each costs the same: call merge_small() now and then."""
         with self.lock():
-            manifest = self.manifest()
+            manifest = self._trusted()
             if manifest is None:
-                return False
-            try:
-                self.check_intact(manifest)
-            except Damaged:
                 return False
             indexed = self.documents(manifest)
             changes = records.named_changes(self.workspace, indexed, names)
@@ -301,7 +317,7 @@ class SearchIndex:
             written, documents, deleted = changes
             if not (written or deleted):
                 return True
-            update_index(self.path, deleted, documents)
+            update_index(self.path, deleted, documents, merge=False)
             _fault_point("after-commit")
 
             def everything() -> dict[str, str]:
@@ -310,6 +326,37 @@ class SearchIndex:
                 return {**indexed, **written}
 
             self._record(manifest, written, deleted, "", everything)
+        return True
+
+    def _trusted(self) -> Manifest | None:
+        """The manifest, if the files are the ones it recorded."""
+        manifest = self.manifest()
+        if manifest is None:
+            return None
+        try:
+            self.check_intact(manifest)
+        except Damaged:
+            return None
+        return manifest
+
+    def merge_small(self) -> bool:
+        """Merge the small segments one-document commits (sync_paths) left; the
+        documents are the same, so only the manifest's files change. False when
+        there is no index this can trust (nothing is done)."""
+        with self.lock():
+            manifest = self._trusted()
+            if manifest is None:
+                return False
+            merge_small(self.path)
+            manifests.write(
+                self.path,
+                self.workspace.config.sessions_dir,
+                manifest.fingerprint,
+                manifest.built_ns,
+                manifest.records,
+                manifest.documents_size,
+                manifest.journal_size,
+            )
         return True
 
     def build(self, corpus: Corpus, progress: Progress | None, reason: str | None) -> None:

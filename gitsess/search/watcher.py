@@ -53,6 +53,9 @@ class Watcher:
         self.cookies = os.path.join(state_dir, COOKIE_DIR)
         self.changed = changed
         self.generation = 0
+        # The files changed since the last take(), as paths under root; None when
+        # only a scan can tell what changed (a folder created, moved or removed).
+        self._names: set[str] | None = set()
         self.failed: str | None = None  # why there is no watching: the server scans instead
         self._condition = threading.Condition()
         self._cookie_seen = 0
@@ -114,6 +117,7 @@ class Watcher:
     def saw_change(self, event: Any) -> None:
         with self._condition:
             self.generation += 1
+            self._note(event)
         if event.is_create and event.is_directory or event.is_moved_to and event.is_directory:
             with self._lock:
                 parent = self._paths.get(event.wd)
@@ -126,6 +130,17 @@ class Watcher:
         if (event.is_delete_self or event.is_move_self) and self._path_of(event.wd) == self.root:
             self.fail("the sessions directory was removed or moved")
         self.changed()
+
+    def _note(self, event: Any) -> None:
+        """Keep the name of the file `event` is about (the caller holds the condition)."""
+        parent = self._path_of(event.wd)
+        if self._names is None:
+            return
+        if event.is_directory or not event.name or parent is None:
+            self._names = None  # a folder's events: what is in it only a scan can tell
+            return
+        path = os.path.join(parent, os.fsdecode(event.name))
+        self._names.add(os.path.relpath(path, self.root))
 
     def saw_cookie(self, name: bytes) -> None:
         try:
@@ -145,6 +160,7 @@ class Watcher:
             if not self.failed:
                 self.failed = reason
             self.generation += 1
+            self._names = None
             self._condition.notify_all()
         self.changed()
 
@@ -153,6 +169,14 @@ class Watcher:
             return self._paths.get(wd)
 
     # called by the server's thread
+
+    def take(self) -> tuple[int, list[str] | None]:
+        """The generation, and the files changed since the last call (paths under
+        root, in order), or None for them when only a scan can tell."""
+        with self._condition:
+            names = None if self._names is None else sorted(self._names)
+            self._names = set()
+            return self.generation, names
 
     def barrier(self) -> int | None:
         """The generation once every change made before this call is counted; None
