@@ -138,6 +138,63 @@ def test_an_edit_followed_at_once_by_a_search_is_seen(corpus: Path, servers: Non
     assert answered == 18, log  # every search above, none in-process
 
 
+def manifest_of(repo: Path) -> dict:
+    return json.loads((state_of(repo) / "search" / "gitsess-manifest.json").read_text())
+
+
+def segments_of(repo: Path) -> int:
+    return sum(name.endswith(".trm") for name in manifest_of(repo)["files"])
+
+
+def test_edits_are_synced_by_name_and_their_segments_merged_once_they_stop(
+    corpus: Path, servers: None
+) -> None:
+    """A burst of edits to several exports: the very next query sees every one, synced
+    by their names alone (sync_paths records no fingerprint; a scan would), each in a
+    segment of its own, merged in the background once the edits stop."""
+    start(corpus)
+    names = [f"session_2026010{number}_burst.md" for number in range(1, 4)]
+    for name in names:
+        export(corpus, name, "Burst", "Before the burst.")
+    assert search_as_client(corpus, "burst", "--files").returncode == 0  # new files: a scan
+    scanned = manifest_of(corpus)
+    assert scanned["fingerprint"] != ""
+    before = segments_of(corpus)
+    for round_ in range(3):
+        for name in names:
+            with (corpus / ".sessions" / name).open("a", encoding="utf-8") as handle:
+                handle.write(f"\nwagtail{round_}{name[15]}\n")
+        found = search_as_client(corpus, f"wagtail{round_}1", "--files")
+        assert found.stdout.decode().split() == [f".sessions/{names[0]}"], found.stderr
+    every = " OR ".join(f"wagtail2{name[15]}" for name in names)
+    found = search_as_client(corpus, every, "--files")
+    assert sorted(found.stdout.decode().split()) == [f".sessions/{name}" for name in names]
+    synced = manifest_of(corpus)
+    assert synced["fingerprint"] == "" and synced["built_ns"] == scanned["built_ns"]
+    wait_for(lambda: segments_of(corpus) < before + 4, "the small segments to be merged")
+    found = search_as_client(corpus, every, "--files")  # the same documents, merged
+    assert sorted(found.stdout.decode().split()) == [f".sessions/{name}" for name in names]
+    assert requests_answered(corpus) == 6
+
+
+def test_an_index_another_writer_wrote_is_scanned_again(corpus: Path, servers: None) -> None:
+    """A reindex (or a hook's sync) while the server runs: its next sync scans, so
+    an edit made meanwhile is found whatever the other writer's index held."""
+    start(corpus)
+    path = corpus / ".sessions" / "session_20251201_distilbert_training.md"
+    assert search_as_client(corpus, "webhook").returncode == 0
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\nplover\n")
+    assert sess(corpus, "reindex").code == 0  # in-process: the tests turn the server off
+    rebuilt = manifest_of(corpus)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\navocet\n")
+    for word in ("plover", "avocet"):
+        found = search_as_client(corpus, word, "--files")
+        assert found.stdout.decode().split() == [".sessions/" + path.name], found.stderr
+    assert manifest_of(corpus)["fingerprint"] not in ("", rebuilt["fingerprint"])
+
+
 def test_two_clients_at_once(corpus: Path, servers: None) -> None:
     expected = search_as_client(corpus, "distilbert", "--json")
     start(corpus)
