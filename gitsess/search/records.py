@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.core.model import parse_export
+from gitsess.core.names import is_export_name
 from gitsess.core.workspace import CHECKPOINTS_DIR, Workspace
 from gitsess.search.documents import document, indexed_part
 
@@ -98,7 +99,7 @@ def named_changes(
 ) -> Changes | None:
     """The documents at `names` that changed since they were indexed: edits and
     deletions of indexed documents; names neither indexed nor present, and names
-    of files not `.md` (an editor's temporary files), are skipped. None for
+    the catalog never lists (an editor's temporary files), are skipped. None for
     anything else (a file the index does not hold, one that is no longer a plain
     file, one unreadable): only a scan of the directory can tell what it is."""
     sessions_path = workspace.sessions_path
@@ -106,8 +107,8 @@ def named_changes(
     documents: list[dict[str, Any]] = []
     deleted: list[str] = []
     for key in dict.fromkeys(names):
-        if not key.endswith(".md") and key not in indexed:
-            continue  # never a document (catalog.py lists `.md` files): an editor's file
+        if key not in indexed and not _may_be_document(key):
+            continue  # an editor's file, session_index.md, a README: never listed
         try:
             info = os.lstat(sessions_path / key)
         except FileNotFoundError:
@@ -135,6 +136,15 @@ def named_changes(
         written[key] = digest
         documents.append(document(key, session, indexed_part(data)))
     return written, documents, deleted
+
+
+def _may_be_document(key: str) -> bool:
+    """Whether the catalog could list `key` (catalog.py: `.md` files, of export names
+    in the sessions directory; checkpoints in their folder)."""
+    folder, _, rest = key.partition("/")
+    if folder == CHECKPOINTS_DIR and rest:
+        return rest.endswith(".md")
+    return is_export_name(key)
 
 
 def _rows(data: bytes) -> dict[str, str]:

@@ -145,7 +145,11 @@ def test_syncing_the_paths_a_watcher_reports(tmp_path, monkeypatch):
     (sessions / CHECKPOINT).write_text((sessions / CHECKPOINT).read_text() + "\nkestrel\n")
     (sessions / names[5]).unlink()
     gone = [names[5], f".{names[3]}.swp", "4913"]
-    assert index.sync_paths([names[3], CHECKPOINT, *gone, names[3]]) is True
+    # files the catalog never lists (an editor's backup, git sess's own, a README)
+    never = [f"{names[3]}~", "session_index.md", "README.md", "_draft.md"]
+    for name in never:
+        (sessions / name).write_text("---\ntitle: Not a session\n---\nkestrel\n")
+    assert index.sync_paths([names[3], CHECKPOINT, *gone, *never, names[3]]) is True
 
     journal = (directory / "gitsess-journal-0.tsv").read_text().splitlines()
     assert [line.split("\t")[0] for line in journal] == [names[3], CHECKPOINT, names[5]]
