@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| first search after an edit (common word) | {common_grep * 1000:.1f} ms | "
         f"{after * 1000:.1f} ms | | {after / common_grep:.2f} | | {after / floor_s:.2f} |"
     )
+    warm = results["server common word"].median_s
+    print(f"first search after an edit ÷ the same search, warm: {after / warm:.2f}")
     print(
         f"server: {status.get('rss', 0) / 1e6:.0f} MB resident, watcher "
         f"{status.get('watcher')}, {status.get('documents')} documents"
