@@ -79,6 +79,11 @@ class Resident:
         self.fingerprint: str | None = None  # of the exports, at that sync
         self.notices: list[str] = []  # from background syncs, for the next answer
         self.changed = threading.Event()
+        # The searcher kept open between queries: it reopens by itself when the index
+        # on disk moves (whoever synced it), so a sync needs to tell it nothing.
+        from gitsess.search.opened import OpenIndex
+
+        self.opened = OpenIndex()
         self._workspace: Workspace | None = None
         self._config_key: tuple[Any, ...] | None = None
         self.workspace()  # fails early if the worktree cannot be opened
@@ -156,7 +161,9 @@ class Resident:
         generation = self.watcher.barrier()
         with self.sync_lock:
             fresh = generation is not None and generation == self.synced
-            result = search(workspace, request, fresh=self.fingerprint if fresh else None)
+            result = search(
+                workspace, request, fresh=self.fingerprint if fresh else None, opened=self.opened
+            )
             if generation is not None and not fresh:
                 self.synced = generation
                 self.fingerprint = index_fingerprint(workspace)

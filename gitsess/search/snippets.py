@@ -1,0 +1,142 @@
+"""Snippets: the passages of a hit's text around the words its query matched.
+
+What Whoosh's highlighter made (`ContextFragmenter(maxchars, surround)`, the basic
+fragment scorer, passages in document order), made without it: Whoosh ran the whole
+analyzer (lower case, case folding, stop words, the Porter2 stemmer) over every word
+of every hit, at each query, through a generator of Token objects per filter, which
+cost 35–55 ms for ten hits of 1,000 sessions (benchmarks/README.md, "The search
+server"). Here the text is cut into words with the analyzer's own tokenizer pattern
+in one pass, and a word is analyzed once per `Vocabulary`: the server keeps one as
+long as its index is open, so after the first queries a word costs a dictionary
+look-up. The passages are chosen exactly as Whoosh chose them (tests compare the two).
+
+This module imports nothing of Whoosh: the caller gives the tokenizer's pattern and
+a function that analyzes one word (gitsess.search.backend).
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+
+Parts = list[tuple[str, bool]]  # a passage: (text, whether it is a matched word)
+Token = tuple[int, int, str | None]  # start, end, and the term it matched (None: none)
+
+# A bound on the words remembered: a corpus's vocabulary is far smaller, but a
+# server must not grow without limit on text that is mostly unique tokens (hashes).
+VOCABULARY_LIMIT = 200_000
+
+
+class Vocabulary:
+    """Words as the index's analyzer makes them, each analyzed once."""
+
+    def __init__(self, pattern: re.Pattern[str], analyze: Callable[[str], str | None]):
+        self.pattern = pattern  # the analyzer's tokenizer: what a word is
+        self._analyze = analyze  # one word's term (None when the analyzer drops it)
+        self._terms: dict[str, str | None] = {}
+
+    def term(self, word: str) -> str | None:
+        try:
+            return self._terms[word]
+        except KeyError:
+            pass
+        if len(self._terms) >= VOCABULARY_LIMIT:
+            self._terms.clear()
+        term = self._terms[word] = self._analyze(word)
+        return term
+
+
+def passages(
+    text: str, vocabulary: Vocabulary, terms: frozenset[str], chars: int, surround: int, top: int
+) -> list[Parts]:
+    """Up to `top` passages of `text` (of at most about `chars` characters, with up to
+    `surround` characters of context) around its words whose term is in `terms`:
+    those holding the most matches of the most distinct terms, in document order."""
+    if not terms:
+        return []
+    tokens = _tokens(text, vocabulary, terms)
+    scored = (
+        (_score(matches), start, end, matches)
+        for start, end, matches in _fragments(len(text), tokens, chars, surround)
+    )
+    best = [found for found in heapq.nlargest(top, scored) if found[0] >= 1]
+    best.sort(key=lambda found: found[1])
+    return [_marked(text, start, end, matches) for _, start, end, matches in best]
+
+
+def _tokens(text: str, vocabulary: Vocabulary, terms: frozenset[str]) -> Iterator[Token]:
+    term = vocabulary.term
+    for match in vocabulary.pattern.finditer(text):
+        found = term(match.group())
+        yield match.start(), match.end(), found if found in terms else None
+
+
+def _fragments(
+    length: int, tokens: Iterable[Token], maxchars: int, surround: int
+) -> Iterator[tuple[int, int, list[Token]]]:
+    """Whoosh's ContextFragmenter.fragment_tokens, step for step (so passages are
+    cut where they were): a passage starts up to `surround` characters of words
+    before a match and ends once `surround` characters of words have followed the
+    last match, or when it would pass `maxchars` characters of words. (Whoosh also
+    merged matched tokens that touch: the tokenizer's words never do.)"""
+    first: int | None = None
+    firsts: deque[int] = deque()  # start of the words just before, within `surround`
+    countdown = -1  # < 0: not in a passage
+    matches: list[Token] = []
+    end = 0
+    current = 0
+    for token in tokens:
+        start, end, term = token
+        size = end - start
+        if countdown < 0 and term is None:
+            firsts.append(start)
+            while firsts and end - firsts[0] > surround:
+                firsts.popleft()
+        elif current + size > maxchars:
+            countdown = 0
+        elif term is not None:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = start
+                    countdown += surround  # the context it could not have before
+            matches.append(token)
+        if countdown >= 0:
+            current += size
+            countdown -= size
+            if countdown <= 0:
+                yield _bounded(length, matches, first, end)
+                matches, firsts, first, current = [], deque(), None, 0
+    if matches:
+        yield _bounded(length, matches, first, end)
+
+
+def _bounded(
+    length: int, matches: list[Token], first: int | None, end: int
+) -> tuple[int, int, list[Token]]:
+    if first is None:  # Whoosh's mkfrag: a passage with no start begins the text
+        first = matches[0][0] if matches else 0
+    return max(0, first), min(length, end), matches
+
+
+def _score(matches: list[Token]) -> int:
+    """Whoosh's BasicFragmentScorer: the matches, times 100 per distinct term."""
+    return len(matches) * (len({term for _, _, term in matches}) * 100 or 1)
+
+
+def _marked(text: str, start: int, end: int, matches: list[Token]) -> Parts:
+    """The passage's text in parts, the matched words marked."""
+    parts: Parts = []
+    at = start
+    for word_start, word_end, _ in matches:  # in order, never overlapping
+        if word_start > at:
+            parts.append((text[at:word_start], False))
+        parts.append((text[word_start:word_end], True))
+        at = word_end
+    if end > at:
+        parts.append((text[at:end], False))
+    return parts
