@@ -9,7 +9,8 @@ closes it after its query. Both run the same code.
 An open searcher is used only while it is the index on disk: each query first reads
 the index's generation (the directory, which a rebuild swaps for another, and its
 newest table of contents, which each commit of Whoosh's writes anew; a directory
-listing and two stats) and the searcher is refreshed when it moved. So whatever
+listing and two stats) and the index is opened anew when it moved. The snippets'
+vocabulary is kept while the directory is the same (its schema is). So whatever
 brings the index up to date (the server's sync, a hook, a `reindex` in another
 process) needs to tell nobody: the next query sees it.
 """
@@ -51,7 +52,7 @@ class OpenIndex:
 
     def __init__(self) -> None:
         self._generation: Generation | None = None
-        self._path: Path | None = None
+        self._directory: tuple[Path, Generation] | None = None  # the same one: same schema
         self._index: Any = None
         self._searcher: Any = None
         self._vocabulary: Vocabulary | None = None
@@ -63,30 +64,27 @@ class OpenIndex:
         # recorded, so it is only opened once more at the next query, never missed.
         now = generation(path)
         if self._searcher is not None and (now is None or now != self._generation):
-            same_directory = (
-                now is not None
-                and self._generation is not None
-                and path == self._path
-                and now[:2] == self._generation[:2]
-            )
-            if same_directory:
-                # Whoosh keeps the readers of the segments that did not change.
-                self._searcher = guarded(self._searcher.refresh)
-            else:
-                self.close()
+            # Opened anew, not refreshed: Whoosh's refresh() keeps the reader of a
+            # segment that only gained deletions, which then still finds deleted
+            # documents (and it brings back segments a merge removed).
+            same_directory = now is not None and (path, now[:2]) == self._directory
+            kept = self._vocabulary if same_directory else None
+            self.close()
+            self._vocabulary = kept
         if self._searcher is None:
             self._index = open_index(path)
             self._searcher = guarded(self._index.searcher)
-            self._vocabulary = vocabulary(self._searcher.schema)
-            self._path = path
+            if self._vocabulary is None:
+                self._vocabulary = vocabulary(self._searcher.schema)
         self._generation = now
+        self._directory = None if now is None else (path, now[:2])
         assert self._vocabulary is not None
         return self._searcher, self._vocabulary
 
     def close(self) -> None:
         """Let go of the files (also after damage: the next query opens them anew)."""
         searcher, self._searcher, self._index = self._searcher, None, None
-        self._generation = self._path = self._vocabulary = None
+        self._generation = self._directory = self._vocabulary = None
         if searcher is not None:
             with contextlib.suppress(Exception):  # damaged files: nothing more to release
                 searcher.close()

@@ -79,9 +79,7 @@ class Resident:
         self.fingerprint: str | None = None  # of the exports, at that sync
         self.notices: list[str] = []  # from background syncs, for the next answer
         self.changed = threading.Event()
-        # The searcher kept open between queries: it reopens by itself when the index
-        # on disk moves (whoever synced it), so a sync needs to tell it nothing.
-        from gitsess.search.opened import OpenIndex
+        from gitsess.search.opened import OpenIndex  # follows the index by itself
 
         self.opened = OpenIndex()
         self._workspace: Workspace | None = None
