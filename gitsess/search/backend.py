@@ -404,6 +404,7 @@ def matches_any(searcher: Any, text_query: Any, filters: Any) -> bool:
 def _top_collector(limit: int, filters: Any) -> Any:
     from whoosh import collectors
 
+    faster_phrases()
     # The default collector's matcher replacement drops documents that belong
     # in the top N (and undercounts); this configuration is exact.
     top = collectors.TopCollector(limit=limit, usequality=False, replace=0)
@@ -428,6 +429,26 @@ def vocabulary(schema: Any) -> Vocabulary:
         return None
 
     return Vocabulary(tokenizer.expression, term)
+
+
+def lengths_in_memory(searcher: Any) -> None:
+    """Every document's field lengths held in memory, for a searcher kept open
+    (gitsess.search.opened.hold_lengths says why and how)."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    from gitsess.search.opened import hold_lengths
+
+    for leaf, _ in searcher.leaf_searchers():
+        hold_lengths(leaf.reader(), [_lenfield(field) for field in FIELD_WEIGHTS], LENGTHS_COLUMN)
+
+
+def faster_phrases() -> None:
+    """Phrases matched on positions as numbers (gitsess.search.phrases says why)."""
+    from whoosh.query.spans import Span, SpanNear2
+
+    from gitsess.search.phrases import install
+
+    install(SpanNear2.SpanNear2Matcher, Span)
 
 
 def body_terms(searcher: Any, text_query: Any) -> frozenset[str]:

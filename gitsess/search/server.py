@@ -81,7 +81,7 @@ class Resident:
         self.changed = threading.Event()
         from gitsess.search.opened import OpenIndex  # follows the index by itself
 
-        self.opened = OpenIndex()
+        self.opened = OpenIndex(resident=True)
         self._workspace: Workspace | None = None
         self._config_key: tuple[Any, ...] | None = None
         self.workspace()  # fails early if the worktree cannot be opened

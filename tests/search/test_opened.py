@@ -85,3 +85,31 @@ def test_no_index_and_damage_let_go_of_the_files(indexed: Path) -> None:
     assert generation(path / "missing") is None
     os.rename(path, path.with_name("elsewhere"))
     assert generation(path) is None
+
+
+def test_lengths_held_in_memory_score_the_same(indexed: Path) -> None:
+    for number in range(30):
+        export(
+            indexed,
+            f"session_202512{number % 28 + 1:02d}_n{number}.md",
+            f"Note {number}",
+            "quokka " * (number % 7 + 1) + "filler words " * number,
+        )
+    sync_index(open_workspace(indexed))
+    plain, resident = OpenIndex(), OpenIndex(resident=True)
+    request = SearchRequest(query="quokka", limit=50)
+
+    def ranked(opened: OpenIndex) -> list[tuple[str, float]]:
+        result = search(open_workspace(indexed), request, opened=opened)
+        return [(hit.id, hit.score) for hit in result.hits]
+
+    expected = ranked(plain)
+    assert len(expected) == 31
+    assert ranked(resident) == expected
+    path = SearchIndex(open_workspace(indexed)).path
+    held, _ = resident.searcher(path)
+    read, _ = plain.searcher(path)
+    for docnum in range(read.doc_count_all()):
+        for field in ("title", "tags", "body"):
+            length = read.reader().doc_field_length(docnum, field)
+            assert held.reader().doc_field_length(docnum, field) == length
