@@ -19,7 +19,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 
 Parts = list[tuple[str, bool]]  # a passage: (text, whether it is a matched word)
 Token = tuple[int, int, str | None]  # start, end, and the term it matched (None: none)
@@ -56,39 +56,110 @@ def passages(
     those holding the most matches of the most distinct terms, in document order."""
     if not terms:
         return []
-    tokens = _tokens(text, vocabulary, terms)
-    scored = (
-        (_score(matches), start, end, matches)
-        for start, end, matches in _fragments(len(text), tokens, chars, surround)
-    )
+    starts = _candidates(text, vocabulary, terms)
+    if starts is not None and not starts:
+        return []
+    found = _fragments(text, vocabulary, terms, chars, surround, starts)
+    if found is None:  # a window could not be shown to be what a whole scan sees
+        found = _fragments(text, vocabulary, terms, chars, surround, None)
+    assert found is not None
+    scored = [(_score(matches), start, end, matches) for start, end, matches in found]
     best = [found for found in heapq.nlargest(top, scored) if found[0] >= 1]
     best.sort(key=lambda found: found[1])
     return [_marked(text, start, end, matches) for _, start, end, matches in best]
 
 
-def _tokens(text: str, vocabulary: Vocabulary, terms: frozenset[str]) -> Iterator[Token]:
+# Whoosh's RegexTokenizer pattern (whoosh3's: `*` is a word character too); for it,
+# what a word is is known here (below).
+WHOOSH_WORDS = r"[\w\*]+(\.?[\w\*]+)*"
+_PIECES = re.compile(r"[\w*]+")  # a word, or a piece of a dotted one
+_DOTTED = re.compile(r"[\w*]+(?:\.[\w*]+)+")  # charge.refunded, v1.2.3
+_WHITE = re.compile(r"\s")
+JUMP = 4  # passages' contexts apart: past this, the words between are not read
+
+
+def _candidates(text: str, vocabulary: Vocabulary, terms: frozenset[str]) -> list[int] | None:
+    """Where the words whose term is in `terms` may start (every one of them, and
+    perhaps more), found by the regular expression engine rather than word by word
+    in Python; None when the tokenizer is not the one this knows."""
+    pattern = vocabulary.pattern
+    if (pattern.pattern, pattern.flags & ~re.UNICODE) != (WHOOSH_WORDS, 0):
+        return None
     term = vocabulary.term
-    for match in vocabulary.pattern.finditer(text):
-        found = term(match.group())
-        yield match.start(), match.end(), found if found in terms else None
+    # Every word is one of these: plain words among the pieces, dotted ones whole.
+    spellings = set(_PIECES.findall(text))
+    spellings.update(_DOTTED.findall(text))
+    starts: list[int] = []
+    for spelling in spellings:
+        if term(spelling) in terms:
+            at = text.find(spelling)
+            while at >= 0:
+                starts.append(at)
+                at = text.find(spelling, at + 1)
+    starts.sort()
+    return starts
 
 
 def _fragments(
-    length: int, tokens: Iterable[Token], maxchars: int, surround: int
-) -> Iterator[tuple[int, int, list[Token]]]:
+    text: str,
+    vocabulary: Vocabulary,
+    terms: frozenset[str],
+    maxchars: int,
+    surround: int,
+    starts: list[int] | None,
+) -> list[tuple[int, int, list[Token]]] | None:
     """Whoosh's ContextFragmenter.fragment_tokens, step for step (so passages are
     cut where they were): a passage starts up to `surround` characters of words
     before a match and ends once `surround` characters of words have followed the
     last match, or when it would pass `maxchars` characters of words. (Whoosh also
-    merged matched tokens that touch: the tokenizer's words never do.)"""
+    merged matched tokens that touch: the tokenizer's words never do.)
+
+    `starts`: where matches may start (None: read every word). Outside a passage,
+    the words far before the next of these are skipped: the scan restarts after a
+    white space (no word spans it, so the words after are the ones a whole scan
+    reads) about 2 × `surround` before it. What Whoosh keeps of the words before a
+    match is those starting within `surround` of the end of the word just before
+    it; that they all lie past the restart is checked at the match, and None is
+    returned when it cannot be (the caller then reads every word)."""
+    term_of, pattern = vocabulary.term, vocabulary.pattern
+    found: list[tuple[int, int, list[Token]]] = []
     first: int | None = None
     firsts: deque[int] = deque()  # start of the words just before, within `surround`
     countdown = -1  # < 0: not in a passage
     matches: list[Token] = []
-    end = 0
-    current = 0
-    for token in tokens:
-        start, end, term = token
+    end = current = 0
+    words = pattern.finditer(text)
+    position = 0  # the end of the last word read
+    upcoming = 0  # of `starts`, the first at or after `position`
+    restart: int | None = None  # where the scan restarted, until a match proves it
+    before: int | None = None  # the end of the last word read since the restart
+    while True:
+        if countdown < 0 and starts is not None:
+            while upcoming < len(starts) and starts[upcoming] < position:
+                upcoming += 1
+            if upcoming == len(starts):
+                break  # outside a passage, no match to come: nothing more to find
+            target = starts[upcoming]
+            if target - position > JUMP * surround:
+                white = _WHITE.search(text, target - 2 * surround, target)
+                if white:
+                    words = pattern.finditer(text, white.end())
+                    position = restart = white.end()
+                    firsts.clear()
+                    before = None
+        word = next(words, None)
+        if word is None:
+            break
+        start, end = word.span()
+        position = end
+        term = term_of(word.group())
+        if term not in terms:
+            term = None
+            before = end
+        elif restart is not None:
+            if before is None or before - surround < restart:
+                return None
+            restart = None
         size = end - start
         if countdown < 0 and term is None:
             firsts.append(start)
@@ -104,15 +175,16 @@ def _fragments(
                 else:
                     first = start
                     countdown += surround  # the context it could not have before
-            matches.append(token)
+            matches.append((start, end, term))
         if countdown >= 0:
             current += size
             countdown -= size
             if countdown <= 0:
-                yield _bounded(length, matches, first, end)
+                found.append(_bounded(len(text), matches, first, end))
                 matches, firsts, first, current = [], deque(), None, 0
     if matches:
-        yield _bounded(length, matches, first, end)
+        found.append(_bounded(len(text), matches, first, end))
+    return found
 
 
 def _bounded(

@@ -113,7 +113,7 @@ def test_stop_words_are_context_not_matches() -> None:
 _WORDS = (  # noqa: SIM905 — a line of text reads better than a list of words
     "the a and of to refunds refund refunded Refunding partial webhook WEBHOOKS charge.refunded "
     "DistilBERT distilbert overfitting overfit Straße STRASSE café naïve 東京 v1.2.3 x 2025-11-20 "
-    "latency latencies queue queues it's don't 42 e.g. foo_bar"
+    "latency latencies queue queues it's don't 42 e.g. foo_bar distil* a*b"
 ).split()
 _SEPARATORS = [" ", " ", " ", ", ", ". ", "\n", " — ", "(", ") ", ": ", "..", " '", "\t"]
 
@@ -138,3 +138,43 @@ def test_the_same_passages_as_whooshs_highlighter(seed: int) -> None:
         chars = rng.choice([CHARS, 40, 400])
         top = rng.choice([TOP, 1, 5])
         assert ours(text, terms, chars, top) == whooshs(text, terms, chars, top), (text, terms)
+
+
+_FILLER = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "the", "a.b", "x"]
+_RUNS = ["-" * 30, "=" * 200, "…" * 90, "." * 70, " ", "\n\n", "  "]
+
+
+def _sparse_text(rng: random.Random) -> str:
+    """Long texts with few matches, far apart, some separated only by long runs of
+    punctuation (no white space to restart a scan after)."""
+    pieces = []
+    for _ in range(rng.randint(100, 1500)):
+        roll = rng.random()
+        if roll < 0.02:
+            pieces.append(rng.choice(_WORDS))
+        elif roll < 0.05:
+            pieces.append(rng.choice(_RUNS))
+        else:
+            pieces.append(rng.choice(_FILLER))
+        pieces.append(rng.choice(_SEPARATORS))
+    return "".join(pieces)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_same_passages_in_long_texts_with_few_matches(seed: int) -> None:
+    rng = random.Random(1000 + seed)
+    for _ in range(25):
+        text = _sparse_text(rng)
+        terms = terms_of(*rng.sample(_WORDS, rng.randint(1, 4)))
+        chars = rng.choice([CHARS, 40, 400])
+        top = rng.choice([TOP, 1, 5])
+        assert ours(text, terms, chars, top) == whooshs(text, terms, chars, top), (text, terms)
+
+
+def test_a_match_after_a_long_run_without_white_space() -> None:
+    """The words before a match count as its context however far they are: the
+    ten words before the run of dashes open the passage, as they did in Whoosh's."""
+    text = "lorem " * 80 + "-" * 300 + "webhook ipsum" + " dolor" * 80
+    expected = "lorem " * 10 + "-" * 300 + "[webhook] ipsum" + " dolor" * 10
+    assert ours(text, terms_of("webhook")) == [expected]
+    assert whooshs(text, terms_of("webhook")) == [expected]
