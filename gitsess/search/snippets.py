@@ -36,6 +36,7 @@ class Vocabulary:
         self.pattern = pattern  # the analyzer's tokenizer: what a word is
         self._analyze = analyze  # one word's term (None when the analyzer drops it)
         self._terms: dict[str, str | None] = {}
+        self._chunks: dict[str, tuple[tuple[str, str | None], ...]] = {}
 
     def term(self, word: str) -> str | None:
         try:
@@ -46,6 +47,21 @@ class Vocabulary:
             self._terms.clear()
         term = self._terms[word] = self._analyze(word)
         return term
+
+    def words_in(self, chunk: str) -> tuple[tuple[str, str | None], ...]:
+        """The words of `chunk` (a text's piece between white space), each with its term."""
+        try:
+            return self._chunks[chunk]
+        except KeyError:
+            pass
+        if len(self._chunks) >= VOCABULARY_LIMIT:
+            self._chunks.clear()
+        words = tuple(
+            (word, self.term(word))
+            for word in (match.group() for match in self.pattern.finditer(chunk))
+        )
+        self._chunks[chunk] = words
+        return words
 
 
 def passages(
@@ -69,33 +85,38 @@ def passages(
     return [_marked(text, start, end, matches) for _, start, end, matches in best]
 
 
-# Whoosh's RegexTokenizer pattern (whoosh3's: `*` is a word character too); for it,
-# what a word is is known here (below).
+# Whoosh's RegexTokenizer pattern (whoosh3's: `*` is a word character too). A word
+# never holds white space: the words of a text are those of its white-space-separated
+# chunks, each cut alone, and a scan restarted after a white space reads the words a
+# whole scan reads from there.
 WHOOSH_WORDS = r"[\w\*]+(\.?[\w\*]+)*"
-_PIECES = re.compile(r"[\w*]+")  # a word, or a piece of a dotted one
-_DOTTED = re.compile(r"[\w*]+(?:\.[\w*]+)+")  # charge.refunded, v1.2.3
 _WHITE = re.compile(r"\s")
 JUMP = 4  # passages' contexts apart: past this, the words between are not read
 
 
 def _candidates(text: str, vocabulary: Vocabulary, terms: frozenset[str]) -> list[int] | None:
     """Where the words whose term is in `terms` may start (every one of them, and
-    perhaps more), found by the regular expression engine rather than word by word
-    in Python; None when the tokenizer is not the one this knows."""
+    perhaps more: a spelling found inside another word); None when the tokenizer
+    is not the one this knows. The text is cut at white space by str.split and
+    each distinct chunk's words are remembered, so the words are not found one by
+    one in Python, nor by the regular expression engine over the whole text (as
+    slow, for Unicode words)."""
     pattern = vocabulary.pattern
     if (pattern.pattern, pattern.flags & ~re.UNICODE) != (WHOOSH_WORDS, 0):
         return None
-    term = vocabulary.term
-    # Every word is one of these: plain words among the pieces, dotted ones whole.
-    spellings = set(_PIECES.findall(text))
-    spellings.update(_DOTTED.findall(text))
+    words_in = vocabulary.words_in
+    spellings = {
+        spelling
+        for chunk in set(text.split())
+        for spelling, term in words_in(chunk)
+        if term in terms
+    }
     starts: list[int] = []
     for spelling in spellings:
-        if term(spelling) in terms:
-            at = text.find(spelling)
-            while at >= 0:
-                starts.append(at)
-                at = text.find(spelling, at + 1)
+        at = text.find(spelling)
+        while at >= 0:
+            starts.append(at)
+            at = text.find(spelling, at + 1)
     starts.sort()
     return starts
 
