@@ -20,6 +20,7 @@ import heapq
 import re
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 Parts = list[tuple[str, bool]]  # a passage: (text, whether it is a matched word)
 Token = tuple[int, int, str | None]  # start, end, and the term it matched (None: none)
@@ -42,26 +43,23 @@ class Vocabulary:
         try:
             return self._terms[word]
         except KeyError:
-            pass
-        if len(self._terms) >= VOCABULARY_LIMIT:
-            self._terms.clear()
-        term = self._terms[word] = self._analyze(word)
-        return term
+            return _remember(self._terms, word, self._analyze(word))
 
     def words_in(self, chunk: str) -> tuple[tuple[str, str | None], ...]:
         """The words of `chunk` (a text's piece between white space), each with its term."""
         try:
             return self._chunks[chunk]
         except KeyError:
-            pass
-        if len(self._chunks) >= VOCABULARY_LIMIT:
-            self._chunks.clear()
-        words = tuple(
-            (word, self.term(word))
-            for word in (match.group() for match in self.pattern.finditer(chunk))
-        )
-        self._chunks[chunk] = words
-        return words
+            spellings = (match.group() for match in self.pattern.finditer(chunk))
+            words = tuple((spelling, self.term(spelling)) for spelling in spellings)
+            return _remember(self._chunks, chunk, words)
+
+
+def _remember(memo: dict[str, Any], key: str, value: Any) -> Any:
+    if len(memo) >= VOCABULARY_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def passages(
