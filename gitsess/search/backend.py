@@ -444,11 +444,12 @@ def lengths_in_memory(searcher: Any) -> None:
 
 def faster_phrases() -> None:
     """Phrases matched on positions as numbers (gitsess.search.phrases says why)."""
+    from whoosh.matching.wrappers import FilterMatcher
     from whoosh.query.spans import Span, SpanNear2
 
     from gitsess.search.phrases import install
 
-    install(SpanNear2.SpanNear2Matcher, Span)
+    install(SpanNear2.SpanNear2Matcher, Span, FilterMatcher)
 
 
 def body_terms(searcher: Any, text_query: Any) -> frozenset[str]:

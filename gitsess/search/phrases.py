@@ -20,9 +20,11 @@ from typing import Any
 INSTALLED = "_gitsess_phrases"
 
 
-def install(matcher: Any, span: Any) -> None:
+def install(matcher: Any, span: Any, filtering: Any) -> None:
     """Give Whoosh's SpanNear2 matcher class `matcher` the faster phrase check
-    (once per process); `span` is Whoosh's Span class."""
+    (once per process); `span` is Whoosh's Span class, `filtering` its FilterMatcher
+    (what leaves out a segment's deleted documents: it passes positions and spans
+    through unchanged)."""
     if getattr(matcher, INSTALLED, False):
         return
     whooshs = matcher._get_spans
@@ -34,13 +36,20 @@ def install(matcher: Any, span: Any) -> None:
             self.slop == 1
             and self.ordered
             and self.mindist == 1
-            and all(word.is_leaf() and not word.supports("characters") for word in words)
+            and all(_positional(word, filtering) for word in words)
         ):
             return list(whooshs(self))
         return [span(start, end) for start, end in phrase_spans(words)]
 
     setattr(matcher, "_get_spans", get_spans)  # noqa: B010 — mypy: "cannot assign to a method"
     setattr(matcher, INSTALLED, True)
+
+
+def _positional(word: Any, filtering: Any) -> bool:
+    """Whether `word`'s spans are the positions of one term, one span each."""
+    while isinstance(word, filtering):
+        word = word.child
+    return bool(word.is_leaf() and not word.supports("characters"))
 
 
 def phrase_spans(words: list[Any]) -> list[tuple[int, int]]:

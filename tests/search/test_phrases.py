@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from whoosh.query.spans import SpanNear2
 
-from gitsess.search.backend import best_matches, create_index, faster_phrases, open_index, parse
+from gitsess.search.backend import (
+    best_matches,
+    create_index,
+    faster_phrases,
+    open_index,
+    parse,
+    update_index,
+)
 
 _WORDS = ["partial", "refunds", "refund", "the", "of", "webhook", "retry", "queue", "csv"]
 
@@ -36,6 +43,8 @@ def searcher(tmp_path_factory: pytest.TempPathFactory):
     path: Path = tmp_path_factory.mktemp("phrases")
     bodies = [" ".join(rng.choice(_WORDS) for _ in range(rng.randint(0, 60))) for _ in range(300)]
     create_index(path, (_document(n, body) for n, body in enumerate(bodies)), len(bodies), None)
+    # Deleted documents: their segment's matchers are wrapped to leave them out.
+    update_index(path, [f"n{n}.md" for n in range(0, 300, 7)], [])
     with open_index(path).searcher() as opened:
         yield opened
 
