@@ -155,6 +155,11 @@ def test_wheel_ships_templates_and_hooks(tmp_path: Path) -> None:
     for hook in (ROOT / "git-hooks").iterdir():
         assert f"gitsess/git-hooks/{hook.name}" in names
     assert any(name.endswith(".data/data/share/man/man1/git-sess.1") for name in names)
+    # The command is a script of its own (scripts/git-sess), not an entry point whose
+    # generated wrapper would import `re` at every start.
+    script = next(name for name in names if name.endswith(".data/scripts/git-sess"))
+    assert zipfile.ZipFile(wheel).read(script).startswith(b"#!python\n")
+    assert not any(name.endswith("entry_points.txt") for name in names)
 
 
 def test_mypy_is_clean(tmp_path: Path) -> None:

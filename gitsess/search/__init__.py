@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from gitsess.core.workspace import Workspace
     from gitsess.search.backend import Progress
+    from gitsess.search.opened import OpenIndex
     from gitsess.search.query import SearchRequest
     from gitsess.search.results import SearchResult
     from gitsess.search.store import Stats
@@ -54,7 +55,11 @@ def __getattr__(name: str) -> Any:
 
 
 def search(
-    workspace: Workspace, request: SearchRequest, *, fresh: str | None = None
+    workspace: Workspace,
+    request: SearchRequest,
+    *,
+    fresh: str | None = None,
+    opened: OpenIndex | None = None,
 ) -> SearchResult:
     """Ranked matches for `request`, on an index first brought up to date.
 
@@ -62,6 +67,8 @@ def search(
     brought the index up to date with every change to the exports itself (the server,
     told by its watcher): the scan of the exports is skipped while the index is still
     that one, intact; it is done as always otherwise.
+    `opened`: the index kept open between queries (the server's, gitsess.search.opened);
+    it follows the index on disk by itself, whoever changed it.
     """
     from gitsess.core.errors import GitSessError
     from gitsess.search.backend import Damaged
@@ -76,7 +83,7 @@ def search(
         if not (fresh and attempt == 0 and _intact(index, fresh)):
             index.bring_up_to_date()
         try:
-            result = run_query(index.path, workspace, query_text, request)
+            result = run_query(index.path, workspace, query_text, request, opened)
         except Damaged as damage:
             if attempt == 0:
                 continue  # a writer may have swapped or cleaned files under us: look again

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from gitsess.core.errors import GitSessError
 from gitsess.search.query import SearchRequest
+from gitsess.search.snippets import Vocabulary
 
 # Bump when the schema or the analysis changes. (The manifest also records the
 # package's code stamp, so any upgrade rebuilds the index.)
@@ -30,7 +30,6 @@ PARALLEL_BUILD_MIN = 2000  # below this, forking writer processes costs more tha
 FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
 
 Progress = Callable[[int, int], None]  # (documents written, documents in all)
-Parts = list[tuple[str, bool]]  # a passage: (text, whether it is a matched word)
 
 
 class Damaged(Exception):
@@ -381,10 +380,9 @@ def filter_query(request: SearchRequest) -> Any:
 
 @dataclass
 class Ranked:
-    """Whoosh hits in our order, with the results object that highlights them."""
+    """Whoosh hits in our order."""
 
     items: list[tuple[Any, float]]
-    results: Any
     total: int  # matches in all, beyond the limit
 
 
@@ -398,7 +396,7 @@ def best_matches(searcher: Any, text_query: Any, filters: Any, limit: int) -> Ra
         ((hit, hit.score) for hit in results),
         key=lambda pair: (-round(pair[1], 6), _descending(pair[0]["moment"]), pair[0]["key"]),
     )
-    return Ranked(ordered[:limit], results, len(results))
+    return Ranked(ordered[:limit], len(results))
 
 
 def newest_matches(searcher: Any, filters: Any, limit: int) -> Ranked:
@@ -407,7 +405,7 @@ def newest_matches(searcher: Any, filters: Any, limit: int) -> Ranked:
 
     order = [sorting.FieldFacet("moment", reverse=True), sorting.FieldFacet("key")]
     results = searcher.search(filters, limit=limit, sortedby=order)
-    return Ranked([(hit, 0.0) for hit in results], results, len(results))
+    return Ranked([(hit, 0.0) for hit in results], len(results))
 
 
 def matches_any(searcher: Any, text_query: Any, filters: Any) -> bool:
@@ -419,6 +417,7 @@ def matches_any(searcher: Any, text_query: Any, filters: Any) -> bool:
 def _top_collector(limit: int, filters: Any) -> Any:
     from whoosh import collectors
 
+    faster_phrases()
     # The default collector's matcher replacement drops documents that belong
     # in the top N (and undercounts); this configuration is exact.
     top = collectors.TopCollector(limit=limit, usequality=False, replace=0)
@@ -429,45 +428,51 @@ def _descending(date: str) -> str:
     return "".join(chr(0x10FFFF - ord(char)) for char in date)
 
 
-_MARK_ON, _MARK_OFF, _BETWEEN = "\x01", "\x02", "\x03"
+def vocabulary(schema: Any) -> Vocabulary:
+    """The body field's words as its analyzer makes them, for snippets: the
+    tokenizer's pattern, and the term of one word (the filters of our analyzer
+    work word by word, so a word alone becomes what it becomes in a text)."""
+    analyzer = schema["body"].analyzer
+    tokenizer = analyzer.items[0]  # _schema(): a RegexTokenizer, then word filters
+
+    def term(word: str) -> str | None:
+        # As Whoosh's highlighter analyzed the text: stop words kept, to be told apart.
+        for token in analyzer(word, mode="index", removestops=False):
+            return str(token.text)
+        return None
+
+    return Vocabulary(tokenizer.expression, term)
 
 
-def highlighted(hit: Any, ranked: Ranked, text: str, chars: int, top: int) -> list[Parts]:
-    """Up to `top` passages of `text` (the hit's body field) around the matched words."""
-    from whoosh import highlight
+def lengths_in_memory(searcher: Any) -> None:
+    """Every document's field lengths held in memory, for a searcher kept open
+    (gitsess.search.opened.hold_lengths says why and how)."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
-    text = re.sub(r"[\x01-\x03]", " ", text)  # our marks, below
-    # 0: no limit of Whoosh's own (32K characters: a word matched past it had no
-    # passage): `text` is already capped (documents.INDEXED_BYTES).
-    ranked.results.fragmenter = highlight.ContextFragmenter(
-        maxchars=chars, surround=60, charlimit=0
-    )
-    ranked.results.formatter = _segment_formatter_class()()
-    marked = hit.highlights("body", text=text, top=top)
-    return [_parts(fragment) for fragment in marked.split(_BETWEEN) if fragment.strip()]
+    from gitsess.search.opened import hold_lengths
+
+    for leaf, _ in searcher.leaf_searchers():
+        hold_lengths(leaf.reader(), [_lenfield(field) for field in FIELD_WEIGHTS], LENGTHS_COLUMN)
 
 
-def _parts(fragment: str) -> Parts:
-    return [
-        (part[1:-1], True) if part.startswith(_MARK_ON) else (part, False)
-        for part in re.split(f"({_MARK_ON}[^{_MARK_OFF}]*{_MARK_OFF})", fragment)
-        if part
-    ]
+def faster_phrases() -> None:
+    """Phrases matched on positions as numbers (gitsess.search.phrases says why)."""
+    from whoosh.matching.wrappers import FilterMatcher
+    from whoosh.query.spans import Span, SpanNear2
+
+    from gitsess.search.phrases import install
+
+    install(SpanNear2.SpanNear2Matcher, Span, FilterMatcher)
 
 
-@functools.cache
-def _segment_formatter_class() -> type:
-    from whoosh import highlight
-
-    class SegmentFormatter(highlight.Formatter):  # type: ignore[misc, name-defined]
-        """Marks matched words with control characters, split apart by `_parts`."""
-
-        between = _BETWEEN
-
-        def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-            return _MARK_ON + highlight.get_text(text, token, replace) + _MARK_OFF
-
-    return SegmentFormatter
+def body_terms(searcher: Any, text_query: Any) -> frozenset[str]:
+    """The terms of `text_query` a body can match (prefixes and ranges expanded to
+    the indexed terms): the words a snippet marks, as Whoosh's highlighter chose them."""
+    if text_query is None:
+        return frozenset()
+    field = searcher.schema["body"]
+    found = text_query.existing_terms(searcher.reader(), fieldname="body", expand=True)
+    return frozenset(field.from_bytes(term) for _, term in found)
 
 
 def terms_near(reader: Any, stem: str, reach: int) -> dict[str, int]:

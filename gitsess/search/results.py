@@ -10,24 +10,26 @@ from typing import Any
 from gitsess.core.errors import GitSessError
 from gitsess.core.workspace import Workspace
 from gitsess.search.backend import (
-    Ranked,
+    Damaged,
     best_matches,
+    body_terms,
     filter_query,
     first_holding,
     frequency,
     guarded,
-    highlighted,
     matches_any,
     newest_matches,
-    open_index,
     parse,
     terms_near,
 )
 from gitsess.search.documents import first_prose, read_indexed, searched_text
+from gitsess.search.opened import OpenIndex
 from gitsess.search.query import SearchRequest, respelled, translate_query
+from gitsess.search.snippets import Vocabulary, passages
 
 SNIPPETS_PER_HIT = 2
 SNIPPET_CHARS = 160
+SNIPPET_CONTEXT = 60  # characters of words before the first match and after the last
 
 # What a snippet is made of: (text, whether it is a matched word).
 Snippet = list[tuple[str, bool]]
@@ -71,36 +73,87 @@ class SearchResult:
 
 
 def run_query(
-    index_path: Path, workspace: Workspace, query_text: str, request: SearchRequest
+    index_path: Path,
+    workspace: Workspace,
+    query_text: str,
+    request: SearchRequest,
+    opened: OpenIndex | None = None,
 ) -> SearchResult:
     """`request` on the index at `index_path`; `query_text` is its query translated.
-    Raises Damaged when Whoosh cannot read the files."""
-    ix = open_index(index_path)
-    text_query = parse(ix.schema, query_text, request.query)
+    `opened`: the index kept open between queries (the server's); without it the
+    index is opened for this query only. Raises Damaged when Whoosh cannot read
+    the files (and `opened` lets them go)."""
+    held = opened or OpenIndex()
+    try:
+        return _answer(held, index_path, workspace, query_text, request)
+    except Damaged:
+        held.close()
+        raise
+    finally:
+        if opened is None:
+            held.close()
+
+
+def _answer(
+    opened: OpenIndex,
+    index_path: Path,
+    workspace: Workspace,
+    query_text: str,
+    request: SearchRequest,
+) -> SearchResult:
+    # Everything that reads the index is guarded: damage shows up wherever
+    # Whoosh first touches the broken bytes.
+    searcher, vocabulary = opened.searcher(index_path)
+    schema = searcher.schema
+    text_query = parse(schema, query_text, request.query)
     filters = filter_query(request)
     if text_query is None and filters is None:
         raise GitSessError(
             "nothing to search for", "give words (git sess search webhook retries) or a filter"
         )
-    with guarded(ix.searcher) as searcher:
-        # Everything that reads the index is guarded: damage shows up wherever
-        # Whoosh first touches the broken bytes.
-        if text_query is None:
-            ranked = guarded(lambda: newest_matches(searcher, filters, request.limit))
-        else:
-            ranked = guarded(lambda: best_matches(searcher, text_query, filters, request.limit))
-        found = guarded(lambda: _hits(workspace, ranked, request.snippets))
-        suggestion = None
-        if not found and text_query is not None:
-            suggestion = _suggestion(searcher, workspace, ix.schema, request, filters)
+    if text_query is None:
+        ranked = guarded(lambda: newest_matches(searcher, filters, request.limit))
+    else:
+        ranked = guarded(lambda: best_matches(searcher, text_query, filters, request.limit))
+    marker = None
+    if request.snippets:
+        marker = _Marker(workspace, vocabulary, guarded(lambda: body_terms(searcher, text_query)))
+    found = guarded(lambda: [_hit(hit, score, marker) for hit, score in ranked.items])
+    suggestion = None
+    if not found and text_query is not None:
+        suggestion = _suggestion(searcher, workspace, schema, request, filters)
     return SearchResult(hits=found, total=ranked.total, suggestion=suggestion)
 
 
-def _hits(workspace: Workspace, ranked: Ranked, snippets: bool) -> list[Hit]:
-    return [_hit(workspace, hit, score, ranked, snippets) for hit, score in ranked.items]
+class _Marker:
+    """The snippets of one query's hits."""
+
+    def __init__(self, workspace: Workspace, vocabulary: Vocabulary, terms: frozenset[str]):
+        self.workspace, self.vocabulary, self.terms = workspace, vocabulary, terms
+
+    def snippets(self, hit: Any) -> list[Snippet]:
+        """Up to two passages of the file around the matched words (the body is not
+        stored in the index: it is read again, which costs no more and saves a third).
+        Only the indexed part of the file is read: the matched words are in it."""
+        try:
+            data = read_indexed(self.workspace.sessions_path / hit["key"])
+        except GitSessError:
+            return []  # deleted since the search began
+        # The text never held these (they were the highlighter's marks).
+        body = _CONTROL.sub(" ", searched_text(hit["summary"], data))
+        found = passages(
+            body, self.vocabulary, self.terms, SNIPPET_CHARS, SNIPPET_CONTEXT, SNIPPETS_PER_HIT
+        )
+        if not found:  # matched in the title or tags only: show the summary or first prose
+            first = hit["summary"] or first_prose(data)
+            return [[(_one_line(first)[:SNIPPET_CHARS], False)]] if first else []
+        return [_tidied(parts) for parts in found]
 
 
-def _hit(workspace: Workspace, hit: Any, score: float, ranked: Ranked, snippets: bool) -> Hit:
+_CONTROL = re.compile(r"[\x01-\x03]")
+
+
+def _hit(hit: Any, score: float, marker: _Marker | None) -> Hit:
     fields = hit.fields()
     return Hit(
         id=fields["id"],
@@ -112,24 +165,8 @@ def _hit(workspace: Workspace, hit: Any, score: float, ranked: Ranked, snippets:
         status=fields["status"],
         tags=[tag for tag in fields["tags"].split(",") if tag],
         kind=fields["kind"],
-        snippets=_snippets(workspace, hit, ranked) if snippets else [],
+        snippets=marker.snippets(hit) if marker else [],
     )
-
-
-def _snippets(workspace: Workspace, hit: Any, ranked: Ranked) -> list[Snippet]:
-    """Up to two passages of the file around the matched words (the body is not
-    stored in the index: it is read again, which costs no more and saves a third).
-    Only the indexed part of the file is read: the matched words are in it."""
-    try:
-        data = read_indexed(workspace.sessions_path / hit["key"])
-    except GitSessError:
-        return []  # deleted since the search began
-    body = searched_text(hit["summary"], data)
-    passages = highlighted(hit, ranked, body, SNIPPET_CHARS, SNIPPETS_PER_HIT)
-    if not passages:  # matched in the title or tags only: show the summary or first prose
-        first = hit["summary"] or first_prose(data)
-        return [[(_one_line(first)[:SNIPPET_CHARS], False)]] if first else []
-    return [_tidied(parts) for parts in passages]
 
 
 def _tidied(parts: Snippet) -> Snippet:

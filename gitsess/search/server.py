@@ -74,6 +74,9 @@ class Resident:
         self.last_request = time.monotonic()
         self.requests = 0
         self.exiting: str | None = None
+        from gitsess.search.opened import OpenIndex  # follows the index by itself
+
+        self.opened = OpenIndex(resident=True)
         self._workspace: Workspace | None = None
         self._config_key: tuple[Any, ...] | None = None
         self.workspace()  # fails early if the worktree cannot be opened
@@ -156,7 +159,7 @@ class Resident:
             if generation is not None:
                 sync.catch_up(workspace)  # the files the watcher named, alone
                 fresh = sync.token
-            result = search(workspace, request, fresh=fresh)
+            result = search(workspace, request, fresh=fresh, opened=self.opened)
             result.notices = [*sync.notices, *result.notices]
             sync.notices = []
         return result

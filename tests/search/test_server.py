@@ -425,3 +425,28 @@ def test_both_streams_into_one_keep_their_order(corpus: Path, servers: None) -> 
     start(corpus)
     assert [combined(*query) for query in queries] == alone
     assert requests_answered(corpus) == len(queries)
+
+
+def test_a_served_search_imports_only_the_client(corpus: Path, servers: None) -> None:
+    """`git sess search` answered by the server costs a Python start and the client:
+    the git-sess script imports neither `re` (as pip's console-script wrapper did)
+    nor click or Whoosh."""
+    start(corpus)
+    expected = search_as_client(corpus, "webhook")
+    before = requests_answered(corpus)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", str(BIN_DIR / "git-sess"), "search", "webhook"],
+        cwd=corpus,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    assert (done.returncode, done.stdout) == (0, expected.stdout)
+    assert requests_answered(corpus) == before + 1
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.decode().splitlines()
+        if line.startswith("import time:")
+    }
+    assert "gitsess.search.client" in imported
+    assert not imported & {"re", "click", "whoosh", "gitsess.cli.app"}, sorted(imported)
