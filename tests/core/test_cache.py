@@ -33,6 +33,13 @@ def cache_files(repo: Path) -> list[Path]:
     return files
 
 
+def in_racy_window(path: Path) -> None:
+    """Give `path` an mtime no scan can trust (an hour ahead: within RACY_NS of any
+    scan however slow the machine), so only the content can tell an edit."""
+    ahead = path.stat().st_mtime_ns + 3600 * 10**9
+    os.utime(path, ns=(ahead, ahead))
+
+
 def edit_in_place_keeping_signature(path: Path, old: str, new: str) -> None:
     """Change the content but not the size, inode or mtime."""
     before = path.stat()
@@ -51,6 +58,7 @@ def edit_in_place_keeping_signature(path: Path, old: str, new: str) -> None:
 
 def test_same_size_edit_with_the_old_mtime_is_seen(sessions):
     path = export(sessions, "session_20260101_work.md", "Alpha")
+    in_racy_window(path)
     assert listed(sessions) == {"session_20260101_work.md": "Alpha"}
 
     # Within the racy window of the previous scan: only the content tells the difference.
@@ -60,6 +68,7 @@ def test_same_size_edit_with_the_old_mtime_is_seen(sessions):
 
 def test_same_size_edit_is_seen_by_show_check_and_index(sessions):
     path = export(sessions, "session_20260101_work.md", "Alpha")
+    in_racy_window(path)
     assert sess(sessions, "index").code == 0
     assert sess(sessions, "check").code == 0
 
@@ -80,6 +89,7 @@ def test_same_size_edit_is_seen_by_show_check_and_index(sessions):
 
 def test_same_size_edit_makes_the_index_stale(sessions):
     path = export(sessions, "session_20260101_work.md", "Alpha")
+    in_racy_window(path)
     assert sess(sessions, "index").code == 0
 
     edit_in_place_keeping_signature(path, "title: Alpha", "title: Gamma")
@@ -231,6 +241,7 @@ def _files(state: Path) -> dict[str, bytes]:
 )
 def test_unwritable_state_dir_does_not_break_commands(sessions, block, run):
     path = export(sessions, "session_20260101_work.md", "Alpha")
+    in_racy_window(path)
     assert sess(sessions, "index").code == 0
     listed(sessions)
     state = state_dir(sessions)
