@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gitsess.core.patterns import lazy
+
 
 @dataclass(frozen=True)
 class Pattern:
@@ -85,7 +87,7 @@ def _p(
     if not needles:
         start = re.match(r"[\w =:/-]*", regex)
         needles = (start[0] if start else "",)
-    return Pattern(kind, re.compile(regex), plausible=plausible, needles=needles, **kw)
+    return Pattern(kind, lazy(regex), plausible=plausible, needles=needles, **kw)
 
 
 _AWS_SECRET_VALUE = r"[\"']?[ \t]*[=:][ \t]*[\"']?(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
