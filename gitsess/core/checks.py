@@ -26,7 +26,6 @@ from gitsess.core.links import (
 )
 from gitsess.core.model import Problem, Session
 from gitsess.core.names import name_trouble
-from gitsess.core.renaming import rename_lookup
 from gitsess.core.workspace import Workspace, index_is_current, read_index_file
 
 
@@ -104,6 +103,9 @@ def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
     sessions = catalog.sessions
     by_id = catalog.by_id
     problems = own_problems(workspace, sessions)
+    # (imported here: the renaming machinery is not needed on the way of a commit's hook)
+    from gitsess.core.renaming import rename_lookup
+
     renamed_to = rename_lookup(workspace, catalog)  # asks git only if a link dangles
     edges, found = link_problems(sessions, workspace.config.sessions_dir, renamed_to=renamed_to)
     problems += found

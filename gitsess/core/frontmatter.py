@@ -22,8 +22,9 @@ from gitsess.core.names import parse_date
 
 @functools.cache
 def _yaml() -> SimpleNamespace:
-    """The YAML stack, imported on first use (`frontmatter`: python-frontmatter)."""
-    import frontmatter
+    """The YAML stack, imported on first use. Reading is `yaml.load` itself, as
+    python-frontmatter's handler does it: a commit's hook reads an export and
+    never loads python-frontmatter, which only writing needs (`_export`)."""
     import yaml
 
     safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -36,13 +37,21 @@ def _yaml() -> SimpleNamespace:
     }
     dates_as_text = type("DatesAsText", (safe_loader,), {"yaml_implicit_resolvers": resolvers})
     return SimpleNamespace(
-        handler=frontmatter.YAMLHandler(),
+        load=yaml.load,
         loader=dates_as_text,
         # The pure-Python dumper: libyaml escapes emoji as "\U0001F680", and
         # writing one frontmatter is never on a path anyone waits on. No wrapping.
         dump={"Dumper": yaml.SafeDumper, "sort_keys": False, "width": 1_000_000},
         error=yaml.YAMLError,
     )
+
+
+@functools.cache
+def _export() -> Any:
+    """python-frontmatter's YAML writer (`frontmatter`), imported on first use."""
+    import frontmatter
+
+    return frontmatter.YAMLHandler().export
 
 
 # --- finding it -------------------------------------------------------------------
@@ -150,7 +159,7 @@ def read_yaml(yaml_text: str, first_line: int = 2) -> Any:
     UnreadableYaml naming the line (`first_line`: the file line the YAML starts on)."""
     stack = _yaml()
     try:
-        return stack.handler.load(yaml_text, Loader=stack.loader)
+        return stack.load(yaml_text, Loader=stack.loader)
     except (ValueError, OverflowError, RecursionError) as exc:
         # Valid YAML syntax that cannot be built, e.g. `date: 2026-02-30`.
         message = f"frontmatter holds a value that cannot be read: {exc}"
@@ -289,7 +298,7 @@ def _token(value: Any, like: str, *, flow: bool) -> str | None:
     # The dumper knows when a text must be quoted (`yes`, `2025`, `a: b`, `- x` …),
     # inside a flow list `,[]{}` too, and how to escape a "double-quoted" one.
     style = '"' if isinstance(value, str) and like.startswith('"') else None
-    export = _yaml().handler.export
+    export = _export()
     dumped = export([value], default_flow_style=flow, default_style=style, **_yaml().dump)
     token = dumped[1:-1] if flow else dumped[2:]
     return None if "\n" in token else token
@@ -305,7 +314,7 @@ def render_frontmatter(values: Mapping[str, Any]) -> str:
 
 def render_key(key: str, value: Any) -> str:
     """One `key: value` line; a list is written inline, as `tags: [ml, training]`."""
-    export = _yaml().handler.export
+    export = _export()
     if isinstance(value, list):
         return f"{key}: {export(value, default_flow_style=True, **_yaml().dump)}\n"
     return export({key: value}, default_flow_style=False, **_yaml().dump) + "\n"

@@ -4,7 +4,6 @@ and the copy of the staging area a commit is checked from (staged.py)."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,7 +71,26 @@ def snapshot_of(repo: Repo) -> Path | None:
     copy = repo.state_dir / "tmp" / f"staged-index-{os.getpid()}"
     try:
         copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, copy)
+        _copy_file(source, copy)
     except OSError:
         return None
     return copy
+
+
+def _copy_file(source: str, target: Path) -> None:
+    """`shutil.copyfile`, without importing shutil (and the archive modules it
+    loads) on the way of every commit: the kernel copies, as shutil has it do
+    on Linux; elsewhere (macOS sends files to sockets only) it is read and written."""
+    with open(source, "rb") as reading, open(target, "wb") as writing:
+        size = os.fstat(reading.fileno()).st_size
+        copied = 0
+        try:
+            while copied < size:
+                sent = os.sendfile(writing.fileno(), reading.fileno(), copied, size - copied)
+                if sent == 0:
+                    break
+                copied += sent
+        except (OSError, AttributeError):
+            if copied:
+                raise
+            writing.write(reading.read())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -306,6 +305,8 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
             f"git-sess: warning: {commit[:12]} is signed, so its stale session index was left",
             file=sys.stderr,
         )
+        import shlex  # only for this hint
+
         sessions = shlex.quote(workspace.config.sessions_dir)
         print(
             f"hint: git sess index && git add -u {sessions} && git commit --amend -S --no-edit",
