@@ -4,6 +4,7 @@ otherwise, and only for the directory it was made for."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,6 +47,28 @@ def test_the_piped_listing_is_what_the_hook_goes_by(hooked: Path) -> None:
     staged_in_part(hooked)
     pre_commit(hooked, LISTED_MARK)  # git listed nothing: the work tree is as staged
     assert "Listed staged" in (hooked / INDEX).read_text(encoding="utf-8")
+
+
+def test_the_stub_lists_the_work_tree_beside_python(hooked: Path, tmp_path: Path) -> None:
+    """A real commit: the listing is git's child of the stub's shell, not of Python
+    (git's trace names each process's ancestors), and the hook goes by it."""
+    staged_in_part(hooked)
+    trace = tmp_path / "trace2.json"
+    env = {**os.environ, "GIT_TRACE2_EVENT": str(trace)}
+    done = subprocess.run(
+        ["git", "commit", "-qm", "in part"], cwd=hooked, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()]
+    argv = {event["sid"]: event["argv"] for event in events if event["event"] == "start"}
+    listings = [
+        event["ancestry"]
+        for event in events
+        if event["event"] == "cmd_ancestry" and "--modified" in argv.get(event["sid"], [])
+    ]
+    assert len(listings) == 1
+    assert not listings[0][0].startswith("python"), listings
+    assert "Listed in the work tree" in (hooked / INDEX).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
