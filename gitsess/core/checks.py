@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitsess.core.catalog import Catalog
 from gitsess.core.config import tag_problem, vocabulary_problem
@@ -29,8 +29,7 @@ from gitsess.core.names import name_trouble
 from gitsess.core.workspace import Workspace, index_is_current, read_index_file
 
 
-@dataclass(frozen=True)
-class CheckReport:
+class CheckReport(NamedTuple):
     sessions: int
     problems: list[Problem]
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitsess.core.patterns import lazy
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     kind: str
     regex: re.Pattern[str]  # group "value", when present, is the secret itself
     word_start: bool = True  # the match must not continue a longer word

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitsess.core.patterns import lazy
 from gitsess.core.secret_rules import SPECIFIC, Pattern, is_random, is_stand_in
@@ -24,8 +24,7 @@ from gitsess.core.secret_rules import SPECIFIC, Pattern, is_random, is_stand_in
 ALLOW_MARKER = "git-sess: allow-secret"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     line: int  # 1-based
     kind: str
     masked: str
@@ -34,8 +33,7 @@ class Finding:
         return f"{path}:{self.line}: {self.kind} {self.masked}"
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     priority: int  # lower wins when two candidates overlap
     start: int  # where the value starts; also decides the line
     end: int

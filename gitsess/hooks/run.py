@@ -9,9 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitsess.core.errors import ExitCode, GitSessError, exit_with, quote_path, warn
 from gitsess.core.files import write_atomic
@@ -228,8 +227,7 @@ def _after_commit_without_hook() -> int:
     return _repair_after_no_verify(workspace)
 
 
-@dataclass(frozen=True)
-class Sequence:
+class Sequence(NamedTuple):
     """A running `git cherry-pick A..B` or `git revert A..B` (`.git/sequencer`)."""
 
     action: str  # cherry-pick or revert
