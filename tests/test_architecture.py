@@ -189,6 +189,30 @@ def test_the_commit_hooks_never_load_click_gitpython_or_whoosh(
     assert "session_index.md" in git(sessions, "diff", "--cached", "--name-only")
 
 
+# What a commit of a plain export never needs, and once cost each commit more than
+# its work (benchmarks/README.md, "Commits at any size"): the YAML stack (plain
+# frontmatter is read by core/plainyaml.py), the renaming machinery, and the
+# standard modules that load archive codecs (shutil, tempfile).
+UNUSED_BY_A_COMMIT = ("yaml", "frontmatter", "gitsess.core.renaming", "shutil", "tempfile")
+
+
+def test_the_pre_commit_hook_of_a_plain_export_loads_only_what_it_uses(
+    sessions: Path, tmp_path: Path
+) -> None:
+    export = sessions / ".sessions" / "session_20260105_plain.md"
+    export.write_text(
+        "---\ntitle: Plain\ndate: 2026-01-05\ntype: feature\nstatus: in-progress\n"
+        "tags: [probe]\ntokens: 1200\n---\n\n# Plain\n\n## Objectives\n- the token is long\n",
+        encoding="utf-8",
+    )
+    git(sessions, "add", ".sessions")
+    found = loaded_by(sessions, tmp_path, "gitsess.hooks", "pre-commit")
+    assert found["code"] in (0, None)
+    assert "gitsess.core.plainyaml" in found["modules"]  # the export was read
+    assert [name for name in found["modules"] if name in UNUSED_BY_A_COMMIT] == []
+    assert "session_index.md" in git(sessions, "diff", "--cached", "--name-only")
+
+
 @pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact", "SessionEnd"])
 def test_the_claude_code_hooks_never_load_click_gitpython_or_whoosh(
     sessions: Path, tmp_path: Path, event: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitsess.core.catalog import Catalog
 from gitsess.core.config import tag_problem, vocabulary_problem
@@ -26,12 +26,10 @@ from gitsess.core.links import (
 )
 from gitsess.core.model import Problem, Session
 from gitsess.core.names import name_trouble
-from gitsess.core.renaming import rename_lookup
 from gitsess.core.workspace import Workspace, index_is_current, read_index_file
 
 
-@dataclass(frozen=True)
-class CheckReport:
+class CheckReport(NamedTuple):
     sessions: int
     problems: list[Problem]
 
@@ -104,6 +102,9 @@ def export_problems(workspace: Workspace, catalog: Catalog) -> list[Problem]:
     sessions = catalog.sessions
     by_id = catalog.by_id
     problems = own_problems(workspace, sessions)
+    # (imported here: the renaming machinery is not needed on the way of a commit's hook)
+    from gitsess.core.renaming import rename_lookup
+
     renamed_to = rename_lookup(workspace, catalog)  # asks git only if a link dangles
     edges, found = link_problems(sessions, workspace.config.sessions_dir, renamed_to=renamed_to)
     problems += found

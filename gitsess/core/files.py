@@ -92,8 +92,6 @@ def _create_in_place(path: Path, data: str) -> None:
 def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
     """A finished file, with `path`'s mode, on `path`'s file system (so that
     os.replace and os.link into place stay atomic), where git never sees it."""
-    import tempfile  # here, not at the top: read-only runs never pay for it
-
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         mode = path.stat().st_mode & 0o7777
@@ -101,7 +99,7 @@ def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
         mode = 0o666 & ~_umask()
     directory, suffix = _scratch_place(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=directory)
+        fd, tmp = make_temporary(directory, f".{path.name}.", suffix)
     except OSError as exc:
         if directory == path.parent:
             raise _write_error(path, exc) from exc
@@ -120,6 +118,24 @@ def _write_temporary(path: Path, data: str | bytes, durable: bool) -> str:
             raise _write_error(path, exc) from exc
         raise
     return tmp
+
+
+_TEMPORARY_TRIES = 100
+
+
+def make_temporary(directory: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """A new file only this process can read and write, as `tempfile.mkstemp` makes
+    one (a random name taken with O_EXCL, mode 0600): the hooks write on every
+    commit, and the tempfile module would load shutil, bz2, lzma and random."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(_TEMPORARY_TRIES):
+        name = os.path.join(directory, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no temporary name is free", str(directory))
 
 
 SCRATCH = ("gitsess", "tmp")  # under the git directory
@@ -187,13 +203,11 @@ def sweep_scratch(scratch: Path, now: float | None = None) -> None:
 
 
 def _beside(path: Path) -> tuple[int, str]:
-    import tempfile
-
     git_dir = _git_dir_above(path.parent)
     if git_dir is not None:
         _exclude_scratch_names(git_dir)
     try:
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=IGNORED_SUFFIX, dir=path.parent)
+        return make_temporary(path.parent, f".{path.name}.", IGNORED_SUFFIX)
     except OSError as exc:
         raise _write_error(path, exc) from exc
 

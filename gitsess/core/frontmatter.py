@@ -18,12 +18,14 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from gitsess.core.names import parse_date
+from gitsess.core.plainyaml import key_line_numbers, simple_yaml
 
 
 @functools.cache
 def _yaml() -> SimpleNamespace:
-    """The YAML stack, imported on first use (`frontmatter`: python-frontmatter)."""
-    import frontmatter
+    """The YAML stack, imported on first use. Reading is `yaml.load` itself, as
+    python-frontmatter's handler does it: a commit's hook reads an export and
+    never loads python-frontmatter, which only writing needs (`_export`)."""
     import yaml
 
     safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -36,13 +38,21 @@ def _yaml() -> SimpleNamespace:
     }
     dates_as_text = type("DatesAsText", (safe_loader,), {"yaml_implicit_resolvers": resolvers})
     return SimpleNamespace(
-        handler=frontmatter.YAMLHandler(),
+        load=yaml.load,
         loader=dates_as_text,
         # The pure-Python dumper: libyaml escapes emoji as "\U0001F680", and
         # writing one frontmatter is never on a path anyone waits on. No wrapping.
         dump={"Dumper": yaml.SafeDumper, "sort_keys": False, "width": 1_000_000},
         error=yaml.YAMLError,
     )
+
+
+@functools.cache
+def _export() -> Any:
+    """python-frontmatter's YAML writer (`frontmatter`), imported on first use."""
+    import frontmatter
+
+    return frontmatter.YAMLHandler().export
 
 
 # --- finding it -------------------------------------------------------------------
@@ -95,42 +105,6 @@ def _lines(text: str) -> list[str]:
     return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
-# A top-level `key:` (plain, "double" or 'single' quoted) at the start of a line; a
-# plain key may hold `:` not followed by a blank (`a:b: c` is the key `a:b`).
-_KEY_LINE = re.compile(
-    r"""^(?:"(?P<double>[^"\\\r\n]*)"|'(?P<single>[^'\r\n]*)'"""
-    r"""|(?P<plain>(?:[^\s#'"?:,\[\]{}-]|[?:-](?=\S))[^\r\n]*?))[ \t]*:(?=[ \t\r\n]|$)""",
-    re.M,
-)
-
-
-def key_lines(yaml_text: str, first_line: int) -> tuple[dict[str, int], list[tuple[str, int, int]]]:
-    """The line of each top-level key, counted in the file from `first_line` (the
-    first line, for a key written twice), and every repeat as (key, first, line):
-    YAML keeps the last of two equal keys, and that is worth telling."""
-    found: dict[str, int] = {}
-    repeats: list[tuple[str, int, int]] = []
-    position, line = 0, first_line
-    for match in _KEY_LINE.finditer(yaml_text):
-        line += yaml_text.count("\n", position, match.start())
-        position = match.start()
-        key = match[match.lastgroup or "plain"]
-        first = found.setdefault(key, line)
-        if first != line:
-            repeats.append((key, first, line))
-    return found, repeats
-
-
-def _key_line_numbers(lines: list[str], key: str) -> list[tuple[int, str]]:
-    """(line number, text through the colon) of each line that sets `key`."""
-    found = []
-    for number, line in enumerate(lines):
-        match = _KEY_LINE.match(line)
-        if match and match[match.lastgroup or "plain"] == key:
-            found.append((number, match.group()))
-    return found
-
-
 # --- reading ------------------------------------------------------------------------
 
 
@@ -148,9 +122,12 @@ class UnreadableYaml(ValueError):
 def read_yaml(yaml_text: str, first_line: int = 2) -> Any:
     """The YAML between the delimiters, safe-loaded, dates kept as text; raises
     UnreadableYaml naming the line (`first_line`: the file line the YAML starts on)."""
+    plain = simple_yaml(yaml_text)  # most frontmatter: PyYAML is not even imported
+    if plain is not None:
+        return plain
     stack = _yaml()
     try:
-        return stack.handler.load(yaml_text, Loader=stack.loader)
+        return stack.load(yaml_text, Loader=stack.loader)
     except (ValueError, OverflowError, RecursionError) as exc:
         # Valid YAML syntax that cannot be built, e.g. `date: 2026-02-30`.
         message = f"frontmatter holds a value that cannot be read: {exc}"
@@ -250,7 +227,7 @@ _Edit = list[str] | None  # the lines edited, or None: not a shape edited in pla
 def _value_line(lines: list[str], key: str) -> tuple[int, _Line | None]:
     """The line that sets `key`, split around its value; None when `key` is set on
     no line or on several, or its value is not one this module reads without YAML."""
-    found = _key_line_numbers(lines, key)
+    found = key_line_numbers(lines, key)
     if len(found) != 1:
         return -1, None
     number, head = found[0]
@@ -289,7 +266,7 @@ def _token(value: Any, like: str, *, flow: bool) -> str | None:
     # The dumper knows when a text must be quoted (`yes`, `2025`, `a: b`, `- x` …),
     # inside a flow list `,[]{}` too, and how to escape a "double-quoted" one.
     style = '"' if isinstance(value, str) and like.startswith('"') else None
-    export = _yaml().handler.export
+    export = _export()
     dumped = export([value], default_flow_style=flow, default_style=style, **_yaml().dump)
     token = dumped[1:-1] if flow else dumped[2:]
     return None if "\n" in token else token
@@ -305,7 +282,7 @@ def render_frontmatter(values: Mapping[str, Any]) -> str:
 
 def render_key(key: str, value: Any) -> str:
     """One `key: value` line; a list is written inline, as `tags: [ml, training]`."""
-    export = _yaml().handler.export
+    export = _export()
     if isinstance(value, list):
         return f"{key}: {export(value, default_flow_style=True, **_yaml().dump)}\n"
     return export({key: value}, default_flow_style=False, **_yaml().dump) + "\n"
@@ -339,7 +316,7 @@ def _rewritten(text: str, block: FrontmatterBlock, lines: list[str], key: str, v
     newline = "\r\n" if "\r\n" in text[: block.body_start] else "\n"
     rendered = render_key(key, value).replace("\n", newline)
     lines = list(lines)
-    found = _key_line_numbers(lines, key)
+    found = key_line_numbers(lines, key)
     if not found:
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += newline

@@ -24,32 +24,33 @@ import re
 from typing import NamedTuple
 
 from gitsess.core.names import DATE_SPELLING, date_from_name, find_date, one_line, parse_date
+from gitsess.core.patterns import lazy
 
-_SESSION_TITLE = re.compile(r"^#[ \t]+Session(?:[ \t]+Log)?[ \t]*:[ \t]*(.+?)\s*$", re.M)
-_ANY_TITLE = re.compile(r"^#[ \t]+(.+?)\s*$", re.M)
-_HEADING = re.compile(r"^(#{1,6})[ \t]+([^\n]*)", re.M)
+_SESSION_TITLE = lazy(r"^#[ \t]+Session(?:[ \t]+Log)?[ \t]*:[ \t]*(.+?)\s*$", re.M)
+_ANY_TITLE = lazy(r"^#[ \t]+(.+?)\s*$", re.M)
+_HEADING = lazy(r"^(#{1,6})[ \t]+([^\n]*)", re.M)
 # `**Key**: v`, `**Key:** v`, `**Key: v**`, also as `- ` item or `> ` quote, indented.
-_BOLD_FIELD = re.compile(
+_BOLD_FIELD = lazy(
     r"^(?P<indent>[ \t]*)(?:[-*+>][ \t]+)?\*\*(?P<key>[^\W\d_]+(?:[ \t]+[^\W\d_]+)*)"
     r"(?:\*\*[ \t]*[:：]|[ \t]*[:：][ \t]*\*\*|[ \t]*[:：][ \t]*(?P<inner>[^*\n]+?)[ \t]*\*\*)"
     r"[ \t]*(?P<value>.*?)[ \t]*$",
     re.M,
 )
-_PLAIN_FIELD = re.compile(
+_PLAIN_FIELD = lazy(
     r"^(?:[-*+>][ \t]+)?(?P<key>[^\W\d_]+(?:[ \t]+[^\W\d_]+){0,2})[ \t]*[:：][ \t]*(.+)$"
 )
-_HEADING_MARKS = re.compile(r"^[\W\d_]+|[\s:]+$")  # numbers, emoji, a colon
-_LIST_MARK = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s+")
-_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")  # a new item: not a quote's `>`
-_CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
+_HEADING_MARKS = lazy(r"^[\W\d_]+|[\s:]+$")  # numbers, emoji, a colon
+_LIST_MARK = lazy(r"^\s*(?:[-*+>]|\d+[.)])\s+")
+_ITEM_MARK = lazy(r"^\s*(?:[-*+]|\d+[.)])\s+")  # a new item: not a quote's `>`
+_CHECKBOX = lazy(r"^\[[ xX]\]\s+")
 _NOT_PROSE = ("#", "---", "<!--", "|", "```", "***")
-_LINE_END = re.compile(r"[.!?:;。！？：][*_`\"')\]]*$")
+_LINE_END = lazy(r"[.!?:;。！？：][*_`\"')\]]*$")
 _WRAPPED = 50  # a line this long that ends mid-sentence was wrapped, not ended
 # A sentence ends at `.`, `!` or `?` after a word, before a space and a capital
 # (any script's), a digit or an opening mark; or after a CJK full stop.
-_SENTENCE_END = re.compile(r"(?<=[\w)\]`*%][.!?])\s+(?=\S)|(?<=[。！？])(?=\S)")
+_SENTENCE_END = lazy(r"(?<=[\w)\]`*%][.!?])\s+(?=\S)|(?<=[。！？])(?=\S)")
 _SENTENCE_START = "\"'([*`"
-_MENTION = re.compile(r"\bsession_\d{8}_[A-Za-z0-9_]+(?:\.md)?")
+_MENTION = lazy(r"\bsession_\d{8}_[A-Za-z0-9_]+(?:\.md)?")
 
 # Labels of a note's date, in English and the languages' own word for it.
 DATE_KEYS = frozenset(
@@ -66,7 +67,7 @@ _WANTED = DATE_KEYS | STATUS_KEYS | _DONE_KEYS
 
 # The first status word in a value decides (`Blocked until X is done` is blocked);
 # English, and the most common word for done in a few other languages.
-_STATUS_WORDS = re.compile(
+_STATUS_WORDS = lazy(
     r"(?P<progress>incomplete|in[ -]?progress|ongoing|wip|active|open|started|partial|🚧"
     r"|proposed|draft)"  # a decision record's words too: proposed, accepted, rejected
     r"|(?P<complete>complet|finished|closed|resolved|fixed|merged|shipped|released|done|✅|✔"
@@ -78,7 +79,7 @@ _STATUS_WORDS = re.compile(
     re.I,
 )
 # "Almost done", "done except the docs": not done yet.
-_UNFINISHED = re.compile(
+_UNFINISHED = lazy(
     r"\b(?:almost|nearly|mostly|partially|partly|not(?: yet)?)\s+(?:done|complete|finished)"
     r"|\b(?:done|complete|completed|finished)\b,?\s+(?:except|but|apart from|save for)\b",
     re.I,
@@ -91,7 +92,7 @@ _TYPE_BY_NAME = {
     "spike": "research", "retro": "reflection", "retrospective": "reflection",
     "reflection": "reflection",
 }  # fmt: skip
-_BUG_TITLE = re.compile(r"^(?:hot ?fix|bug ?fix|bug|fix)\b\s*[:—–-]", re.I)
+_BUG_TITLE = lazy(r"^(?:hot ?fix|bug ?fix|bug|fix)\b\s*[:—–-]", re.I)
 # Sections that tell the type (a heading starting with these words); the type with
 # most of them wins, on a tie the first here.
 _TYPE_BY_SECTION = (
@@ -103,7 +104,7 @@ _TYPE_BY_SECTION = (
     ("roadmap", ("phases", "milestones", "roadmap")),
     ("feature", ("implementation", "changes made", "files modified", "files changed")),
 )
-_SECTION_KIND = re.compile(
+_SECTION_KIND = lazy(
     "|".join(f"(?P<{kind}>(?:{'|'.join(words)})(?![^ :]))" for kind, words in _TYPE_BY_SECTION)
 )
 _SUMMARY_SECTIONS = (
@@ -124,7 +125,7 @@ _LABEL_WORDS = (
     "сессия", "сеанс", "заметки", "итоги", "резюме", "отчёт", "отчет",  # ru
     "セッション", "会话", "會話", "세션",  # ja, zh, ko
 )  # fmt: skip
-_LABEL = re.compile(
+_LABEL = lazy(
     r"^(?:[^\W\d_]+[ \t]+){0,2}?"
     rf"(?:(?:{'|'.join(_LABEL_WORDS)})\b[ \t]*)+"
     r"(?:#?\d+\b[ \t]*)?(?:[:：|—–-]+[ \t]*|(?=\d))",
@@ -133,13 +134,13 @@ _LABEL = re.compile(
 # What a title starts with to say what kind of note it is, before a colon: `Hotfix:`,
 # `ADR 0001:`, `Decision:`; or an adr-tools number, `3. `. Stripped too: the type
 # is read from the title as written.
-_KIND_PREFIX = re.compile(
+_KIND_PREFIX = lazy(
     r"^(?:(?:hot[ -]?fix|bug[ -]?fix|fix|bug|adr|decision|rfc|ticket|roadmap|retro(?:spective)?"
     r"|post-?mortem|incident|spike)\b[ \t]*#?[\d.-]*[ \t]*[:：]"
     r"|\d{1,4}\.(?=[ \t]+\D))[ \t]*",
     re.I,
 )
-_SIGNS = re.compile(r"^[^\w\s(\[\"'`#*]+[ \t]+")
+_SIGNS = lazy(r"^[^\w\s(\[\"'`#*]+[ \t]+")
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]*)?"
 _TIME = (
     r"(?:[ \t,T]*(?:at[ \t]+)?\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[ap]\.?m\.?)?"

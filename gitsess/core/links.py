@@ -10,6 +10,7 @@ import heapq
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitsess.core.errors import ValidationFailed
 from gitsess.core.model import Problem, Session
@@ -54,8 +55,7 @@ def resolve_link(raw: str, known: Mapping[str, object], sessions_dir: str) -> st
     return folded[0] if len(folded) == 1 else None
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     source: str
     target: str
     kind: str  # "requires" or "continues"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,7 +165,7 @@ def regenerate_index(workspace: Workspace, write: bool) -> IndexResult:
         if not result.changed:
             return result
         broken = {p.path for p in export_problems(workspace, catalog) if p.level == "error"}
-        return dataclasses.replace(result, with_errors=len(broken))
+        return result._replace(with_errors=len(broken))
     relative = workspace.relative(workspace.index_path)
     if not index_is_current(workspace, workspace.catalog()):
         state = "out of date" if workspace.index_path.exists() else "missing"

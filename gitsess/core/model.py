@@ -19,12 +19,12 @@ from gitsess.core.files import describe_utf8_error, describe_wide_text, wide_enc
 from gitsess.core.frontmatter import (
     FrontmatterNotClosed,
     UnreadableYaml,
-    key_lines,
     read_yaml,
     split_frontmatter,
 )
 from gitsess.core.legacy import read_legacy, title_from_text
 from gitsess.core.names import date_from_name, one_line, parse_date, title_from_name
+from gitsess.core.plainyaml import key_lines
 from gitsess.core.values import Unstorable, plain_value
 
 KNOWN_KEYS = (

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
+
+from gitsess.core.patterns import lazy
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     kind: str
     regex: re.Pattern[str]  # group "value", when present, is the secret itself
     word_start: bool = True  # the match must not continue a longer word
@@ -85,7 +86,7 @@ def _p(
     if not needles:
         start = re.match(r"[\w =:/-]*", regex)
         needles = (start[0] if start else "",)
-    return Pattern(kind, re.compile(regex), plausible=plausible, needles=needles, **kw)
+    return Pattern(kind, lazy(regex), plausible=plausible, needles=needles, **kw)
 
 
 _AWS_SECRET_VALUE = r"[\"']?[ \t]*[=:][ \t]*[\"']?(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"

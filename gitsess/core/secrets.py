@@ -16,15 +16,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from gitsess.core.patterns import lazy
 from gitsess.core.secret_rules import SPECIFIC, Pattern, is_random, is_stand_in
 
 ALLOW_MARKER = "git-sess: allow-secret"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     line: int  # 1-based
     kind: str
     masked: str
@@ -33,8 +33,7 @@ class Finding:
         return f"{path}:{self.line}: {self.kind} {self.masked}"
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     priority: int  # lower wins when two candidates overlap
     start: int  # where the value starts; also decides the line
     end: int
@@ -44,9 +43,9 @@ class _Candidate:
 
 
 # The marker is matched loosely (case, spacing) because people retype it by hand.
-_MARKER = re.compile(r"git-sess:[ \t]*allow-secret", re.IGNORECASE)
+_MARKER = lazy(r"git-sess:[ \t]*allow-secret", re.IGNORECASE)
 
-_KEY_BEGIN = re.compile(
+_KEY_BEGIN = lazy(
     r"-----BEGIN (?P<label>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
 )
 
@@ -66,7 +65,7 @@ _ASSIGNMENT_ANCHORS: tuple[str, ...] = (
     "api-key",
 )
 _ASSIGNMENT_ANCHORS += ("accesskey", "access_key", "access-key")
-_ASSIGNMENT = re.compile(
+_ASSIGNMENT = lazy(
     r"(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)"
     r"[\w.-]{0,64}\*{0,2}[\"']?[ \t]*"
     # `=`, `:`, or in prose "the password is now X" (then the value must look generated)
@@ -83,19 +82,19 @@ _HARMLESS_KEYS = ("page", "next", "cursor", "continuation", "sync", "csrf", "xsr
 _HARMLESS_PREFIXES = ("sk_test_", "rk_test_", "pk_test_", "pk_live_", "whsec_test")
 
 # What an assigned value looks like when it names a secret instead of being one.
-_NUMERIC = re.compile(r"[\d,._/:+\-]+")  # counts, sizes, dates: `tokens: 91204`
+_NUMERIC = lazy(r"[\d,._/:+\-]+")  # counts, sizes, dates: `tokens: 91204`
 # Names are left out too: a prose word (`Token: authentication`), a variable
 # (`password=password_hash`), a Kubernetes name (`secretName: my-app-tls`), an
 # environment variable (`api_key = OPENAI_API_KEY`). The price is a password of
 # letters alone; real credentials nearly always have digits or symbols in them.
-_NAME = re.compile(
+_NAME = lazy(
     r"[a-z]+(?:[_-][a-z]+)*"  # word, snake_case, kebab-case
     r"|[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+"  # ENV_VAR, CONSTANT_NAME
     r"|[a-zA-Z][a-z]+(?:[A-Z][a-z]+)+"  # camelCase, PascalCase
     r"|[A-Z]+"  # PASSWORD, as in postgres://USER:PASSWORD@HOST
 )
-_DOTTED = re.compile(r"[A-Za-z_]\w{0,31}(?:\.[A-Za-z_]\w{0,31})+")  # settings.API_KEY
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^@]*")  # a URL with no user:password@ in it
+_DOTTED = lazy(r"[A-Za-z_]\w{0,31}(?:\.[A-Za-z_]\w{0,31})+")  # settings.API_KEY
+_URL = lazy(r"[a-z][a-z0-9+.-]*://[^@]*")  # a URL with no user:password@ in it
 _PLACEHOLDER_WORDS = (
     "example",
     "changeme",
@@ -198,7 +197,7 @@ def _candidates(text: str) -> list[_Candidate]:
 
 
 _SHORTEST = 20  # no credential of a specific kind is shorter (an AWS key id)
-_LONG_WORD = re.compile(rf"\S{{{_SHORTEST},}}")  # the white space str.split() splits at
+_LONG_WORD = lazy(rf"\S{{{_SHORTEST},}}")  # the white space str.split() splits at
 
 
 def _specific(scan: _Text) -> Iterator[_Candidate]:
@@ -265,7 +264,7 @@ def _assignments(scan: _Text) -> Iterator[_Candidate]:
 # with password fa3z4quj5at1", "pw for the lab box = h7Kq2…". Only a password
 # word, a few words of what it is for, and a value that looks generated.
 _PROSE_ANCHORS = ("passw", "passphrase", "pw")
-_PROSE_PASSWORD = re.compile(
+_PROSE_PASSWORD = lazy(
     r"(?:password|passwd|passphrase|pw)(?![A-Za-z])"
     r"(?:[ \t]+(?:for|of|on|to)[ \t]+[^\n=:\"'`]{1,40}?)?"
     r"(?:[ \t]*(?:[=:]|is|was)(?:[ \t]+now)?)?[ \t]+[\"'`]?(?P<value>[^\s\"'`]{10,512})",
@@ -306,9 +305,9 @@ def _harmless_key(lowered: str, anchor: int, value_start: int) -> bool:
 # --- credentials known by where they stand: URLs, command lines, headers ----------------
 
 # scheme://user:PASSWORD@host: RFC 3986 userinfo holds no `/ ? # @` and no space.
-_USERINFO = re.compile(r"://[^\s:/?#@'\"`<>]{0,256}:(?P<value>[^\s/?#@'\"`<>]{1,512})@")
+_USERINFO = lazy(r"://[^\s:/?#@'\"`<>]{0,256}:(?P<value>[^\s/?#@'\"`<>]{1,512})@")
 # --password X, --db-password=X, -srcstorepass X, --token X; the value may be quoted.
-_FLAG = re.compile(
+_FLAG = lazy(
     r"-{1,2}[\w-]{0,32}?(?:password|passwd|storepass|keypass|pass|token|secret|api[-_]?key)"
     r"(?:=|[ \t]+)(?P<value>'[^'\n]{1,512}'|\"[^\"\n]{1,512}\"|[^\s'\"-][^\s'\"]{0,511})"
 )
@@ -327,7 +326,7 @@ _COMMANDS = (
     "podman",
     "twine",
 )
-_COMMAND_FLAG = re.compile(
+_COMMAND_FLAG = lazy(
     r"(?:(?:mysql\w*|mariadb[\w-]*)\b[^\n|;&]{0,512}?[ \t]-p(?P<attached>[^\s-][^\s]{0,511})"
     r"|redis-cli\b[^\n|;&]{0,512}?[ \t]-a[ \t]+(?P<redis>[^\s-][^\s]{0,511})"
     r"|sshpass\b[^\n|;&]{0,64}?[ \t]-p[ \t]*(?P<sshpass>[^\s-][^\s]{0,511})"
@@ -337,7 +336,7 @@ _COMMAND_FLAG = re.compile(
     r"(?P<user>[^\s'\"]{1,512}))",
 )
 _AUTH_ANCHORS = ("bearer", "basic")
-_AUTH = re.compile(r"(?:bearer|basic)[ \t]+(?P<value>[A-Za-z0-9._~+/\-]{16,4096}=*)", re.IGNORECASE)
+_AUTH = lazy(r"(?:bearer|basic)[ \t]+(?P<value>[A-Za-z0-9._~+/\-]{16,4096}=*)", re.IGNORECASE)
 _MIN_IN_CONTEXT = 6
 
 
@@ -424,11 +423,11 @@ class _LineIndex:
 REDACTED = "[redacted]"
 
 # scheme://user:PASSWORD@host: RFC 3986 userinfo holds no `/ ? # @` and no space.
-_URL_PASSWORD = re.compile(
+_URL_PASSWORD = lazy(
     r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s:/?#@]{0,256}:(?P<value>[^\s/?#@]{1,512})@"
 )
 # --password=X, --password X, --passwd, --db-password; the value may be quoted.
-_PASSWORD_FLAG = re.compile(
+_PASSWORD_FLAG = lazy(
     r"--(?:[\w-]{0,32}[-_])?(?:password|passwd|pass|token|secret|api[-_]?key)"
     # (a number is a size or a count: `--max-tokens 5000`)
     r"(?:=|[ \t]+)(?P<value>'[^'\n]{0,512}'|\"[^\"\n]{0,512}\""
@@ -436,7 +435,7 @@ _PASSWORD_FLAG = re.compile(
     re.IGNORECASE,
 )
 # PGPASSWORD=X, MYSQL_PWD=X, export GITHUB_TOKEN="X" (not a reference: $VAR, $(cmd)).
-_ENV_ASSIGNMENT = re.compile(
+_ENV_ASSIGNMENT = lazy(
     # the word a part of the name of its own (MYSQL_PWD, GITHUB_TOKEN, PGPASSWORD), not
     # inside another word (OLDPWD, BYPASS)
     r"\b(?:[A-Z][A-Z0-9]{0,31}_|PG){1,4}(?:PASSWORD|PASSWD|PWD|PASS|SECRET|TOKEN|API_?KEY"
@@ -447,14 +446,14 @@ _ENV_ASSIGNMENT = re.compile(
     r"(?P<bare>[^\s'\"$][^\s;&|]{0,511})"
 )
 # Authorization: Bearer X / Basic X / token X, and API-key headers.
-_AUTH_HEADER = re.compile(
+_AUTH_HEADER = lazy(
     r"(?:authorization|proxy-authorization)[\"']?[ \t]*[:=][ \t]*[\"']?"
     r"(?:(?:bearer|basic|token|digest|bot)[ \t]+)?(?P<value>[^\s\"',;]{1,2048})"
     r"|(?:x-api-key|api-key|x-auth-token|private-token|x-access-token)[\"']?[ \t]*:[ \t]*"
     r"(?P<header>[^\s\"',;]{1,2048})",
     re.IGNORECASE,
 )
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}")
+_JWT = lazy(r"eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}")
 _REDACTIONS = (_URL_PASSWORD, _PASSWORD_FLAG, _COMMAND_FLAG, _ENV_ASSIGNMENT, _AUTH_HEADER, _JWT)
 
 

@@ -7,6 +7,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitsess.core import index as index_module
 from gitsess.core.cache import cached_output, read_cache_file, write_cache_file
@@ -135,8 +136,7 @@ def open_workspace(
     return Workspace(repo=repo, config=load_config(repo.config(), problems))
 
 
-@dataclass(frozen=True)
-class InitResult:
+class InitResult(NamedTuple):
     created: list[str]  # paths, relative to the work tree, that init wrote
 
 
@@ -173,8 +173,7 @@ def create_layout(workspace: Workspace) -> InitResult:
     return InitResult(created=created)
 
 
-@dataclass(frozen=True)
-class IndexResult:
+class IndexResult(NamedTuple):
     path: str
     changed: bool
     backup: str | None = None  # where a hand-written index was kept

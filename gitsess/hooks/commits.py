@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitsess.core.catalog import file_signature
 from gitsess.core.credentials import ALLOW_HINT, is_credential
@@ -52,8 +52,7 @@ class CommitRefused(GitSessError):
         self.lines = lines
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     tree: StagedTree
     index_staged: bool  # the staged index was rewritten
     warnings: list[Problem]
@@ -143,8 +142,7 @@ def stage_true_index(workspace: Workspace, tree: StagedTree, facts: BlobFacts) -
     _stage_index(workspace, tree, facts)
 
 
-@dataclass(frozen=True)
-class Staged:
+class Staged(NamedTuple):
     changed: bool  # the staged index was replaced
     oid: str | None  # the index staged now
     data: bytes | None  # its content, when it was made here (None: as the staged one)

@@ -1,10 +1,11 @@
 """The staged exports as the store's mirror and a commit's changes say they are,
-and the copy of the staging area a commit is checked from (staged.py)."""
+the copy of the staging area a commit is checked from, and the work tree's
+listing the pre-commit stub starts beside Python (staged.py)."""
 
 from __future__ import annotations
 
 import os
-import shutil
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,7 +73,48 @@ def snapshot_of(repo: Repo) -> Path | None:
     copy = repo.state_dir / "tmp" / f"staged-index-{os.getpid()}"
     try:
         copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, copy)
+        _copy_file(source, copy)
     except OSError:
         return None
     return copy
+
+
+def _copy_file(source: str, target: Path) -> None:
+    """`shutil.copyfile`, without importing shutil (and the archive modules it
+    loads) on the way of every commit: the kernel copies, as shutil has it do
+    on Linux; elsewhere (macOS sends files to sockets only) it is read and written."""
+    with open(source, "rb") as reading, open(target, "wb") as writing:
+        size = os.fstat(reading.fileno()).st_size
+        copied = 0
+        try:
+            while copied < size:
+                sent = os.sendfile(writing.fileno(), reading.fileno(), copied, size - copied)
+                if sent == 0:
+                    break
+                copied += sent
+        except (OSError, AttributeError):
+            if copied:
+                raise
+            writing.write(reading.read())
+
+
+LISTING_VARIABLE = "GIT_SESS_LISTING"
+LISTED_MARK = b"\0git-sess: listed\0"  # what the stub appends once git has listed
+
+
+def listing_is_piped(prefix: str) -> bool:
+    """Whether the pre-commit stub started WORK_TREE_LISTING over `prefix` beside
+    Python (git-hooks/hook.sh), for its standard input: on the real staging area
+    a moment before its copy is taken, which tells the same of the work tree."""
+    return os.environ.get(LISTING_VARIABLE) == prefix
+
+
+def piped_listing() -> bytes | None:
+    """The stub's listing, read to its end; None when git did not finish it (then
+    git is asked again). Read once: the variable is dropped."""
+    os.environ.pop(LISTING_VARIABLE, None)
+    try:
+        data = sys.stdin.buffer.read()
+    except (OSError, ValueError, AttributeError):
+        return None
+    return data[: -len(LISTED_MARK)] if data.endswith(LISTED_MARK) else None

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitsess.core.errors import ExitCode, GitSessError, exit_with, quote_path, warn
 from gitsess.core.files import write_atomic
@@ -229,8 +227,7 @@ def _after_commit_without_hook() -> int:
     return _repair_after_no_verify(workspace)
 
 
-@dataclass(frozen=True)
-class Sequence:
+class Sequence(NamedTuple):
     """A running `git cherry-pick A..B` or `git revert A..B` (`.git/sequencer`)."""
 
     action: str  # cherry-pick or revert
@@ -306,6 +303,8 @@ def _repair(workspace: Workspace, reason: str, commits: list[str]) -> Repaired:
             f"git-sess: warning: {commit[:12]} is signed, so its stale session index was left",
             file=sys.stderr,
         )
+        import shlex  # only for this hint
+
         sessions = shlex.quote(workspace.config.sessions_dir)
         print(
             f"hint: git sess index && git add -u {sessions} && git commit --amend -S --no-edit",

@@ -22,7 +22,7 @@ from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Session, parse_export
 from gitsess.core.names import is_export_name, is_plain_name
 from gitsess.core.repo import Repo, finish_git, git_process, start_git
-from gitsess.hooks.overlay import StagedOids, snapshot_of
+from gitsess.hooks.overlay import StagedOids, listing_is_piped, piped_listing, snapshot_of
 
 if TYPE_CHECKING:
     from gitsess.hooks.blobfacts import BlobFacts, Mirror
@@ -48,6 +48,7 @@ class StagedTree:
     parsed: dict[str, Session] = field(default_factory=dict)  # the exports loaded so far
     texts: dict[str, bytes] = field(default_factory=dict)  # staged bytes of those read from git
     _work_tree_listing: subprocess.Popen[bytes] | None = None  # started early, read on demand
+    _piped_listing: bool = False  # the pre-commit stub pipes it in (listing_is_piped)
     # Staged exports whose name is not UTF-8 or holds control characters: left
     # out of the index and the checks (the work-tree scan leaves them out too),
     # so the user is told.
@@ -110,10 +111,13 @@ class StagedTree:
         there since `git add`, or not staged at all (ignored files included, as
         the work tree's own scan sees them)."""
         prefix = self.sessions_dir + "/"
-        process = self._work_tree_listing or start_git(
-            self.repo.root, [*WORK_TREE_LISTING, prefix], env=self.git_env()
-        )
-        names = _fields(finish_git(process, WORK_TREE_LISTING).stdout)
+        listed = piped_listing() if self._piped_listing else None
+        if listed is None:
+            process = self._work_tree_listing or start_git(
+                self.repo.root, [*WORK_TREE_LISTING, prefix], env=self.git_env()
+            )
+            listed = finish_git(process, WORK_TREE_LISTING).stdout
+        names = _fields(listed)
         return {name for path in names if (name := path[len(prefix) :]) and is_staged_name(name)}
 
 
@@ -147,7 +151,8 @@ def read_staged(
     env = {"GIT_INDEX_FILE": str(snapshot)} if snapshot else None
     mirror = facts.mirror() if facts is not None and snapshot is not None else None
     work_tree = None
-    if with_work_tree:
+    piped = with_work_tree and listing_is_piped(prefix)
+    if with_work_tree and not piped:
         work_tree = start_git(repo.root, [*WORK_TREE_LISTING, prefix], env=env)
     if mirror is not None:
         assert facts is not None
@@ -172,6 +177,7 @@ def read_staged(
                 (_fields(head.stdout), _fields(diffed.stdout)),
                 snapshot,
                 work_tree,
+                piped,
             )
     entries = start_git(repo.root, [*STAGED_ENTRIES, prefix], env=env)
     staged_changes = start_git(repo.root, STAGED_CHANGES, env=env)
@@ -201,6 +207,7 @@ def read_staged(
         notes={path: listed[path].oid for path in other_paths if path in listed},
         entries=by_name,
         _work_tree_listing=work_tree,
+        _piped_listing=piped,
         odd_names=sorted(
             name
             for name, entry in by_name.items()
@@ -223,6 +230,7 @@ def _changed_tree(
     diffs: tuple[list[str], list[str]],
     snapshot: Path | None,
     work_tree: subprocess.Popen[bytes] | None,
+    piped: bool,
 ) -> StagedTree:
     """The staging area as the store's mirror and two `git diff-index --cached`
     (raw, -z) say it is: against HEAD (what the commit changes) and against the
@@ -269,6 +277,7 @@ def _changed_tree(
             path: new_oids[path] for path in others if path.startswith(prefix) and path in new_oids
         },
         _work_tree_listing=work_tree,
+        _piped_listing=piped,
         odd_names=sorted(odd_names),
         linked=sorted(linked),
         mirror=mirror,

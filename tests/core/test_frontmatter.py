@@ -16,12 +16,12 @@ from gitsess.core.frontmatter import (
     body_of,
     edit_frontmatter,
     frontmatter_value,
-    key_lines,
     read_yaml,
     render_frontmatter,
     render_key,
     split_frontmatter,
 )
+from gitsess.core.plainyaml import key_lines
 
 
 def doc(*lines: str, body: str = "# Session: x\n\nBody.\n", newline: str = "\n") -> str:

@@ -117,3 +117,29 @@ def test_a_concurrent_git_add_never_stages_a_temporary_file(committed: Path, scr
         adder.join()
     assert sum(name.endswith("_note_11.md") for name in staged) == 1  # the loop saw the writes
     assert [name for name in staged if "tmp" in name] == []
+
+
+def test_a_temporary_file_is_new_private_and_named_as_asked(tmp_path: Path) -> None:
+    """make_temporary stands in for tempfile.mkstemp (which loads shutil, bz2 and
+    lzma on the way of every commit): a fresh name each time, taken exclusively."""
+    made = [files.make_temporary(tmp_path, ".index.", ".tmp") for _ in range(50)]
+    names = {name for _, name in made}
+    for fd, name in made:
+        os.close(fd)
+        assert Path(name).parent == tmp_path
+        assert Path(name).name.startswith(".index.") and name.endswith(".tmp")
+        assert os.stat(name).st_mode & 0o777 == 0o600
+    assert len(names) == 50
+
+
+def test_a_temporary_name_already_taken_is_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = tmp_path / ".x.000000000000.tmp"
+    taken.write_text("someone else's", encoding="utf-8")
+    draws = iter([bytes(6), bytes([1] * 6)])
+    monkeypatch.setattr(os, "urandom", lambda size: next(draws))
+    fd, name = files.make_temporary(tmp_path, ".x.", ".tmp")
+    os.close(fd)
+    assert name == str(tmp_path / ".x.010101010101.tmp")
+    assert taken.read_text(encoding="utf-8") == "someone else's"

@@ -653,7 +653,9 @@ def test_interrupted_hook_leaves_the_staging_area_as_it_was(hooked):
     stub = hooks_dir(hooked) / "pre-commit"
     text = stub.read_text()
     # The hook is stopped by ^C while it works (the stand-in sleeps where Python would run).
-    stub.write_text(text.replace('    run "$hook"\n', "    sleep 30\n", 1))
+    standing_in = text.replace('} | run "$hook"\n', "} | sleep 30\n", 1)
+    assert standing_in != text
+    stub.write_text(standing_in)
     process = subprocess.Popen(
         ["git", "commit", "-q", "-m", "x"],
         cwd=hooked,
