@@ -157,6 +157,7 @@ def test_wheel_ships_templates_and_hooks(tmp_path: Path) -> None:
     assert any(name.endswith(".data/data/share/man/man1/git-sess.1") for name in names)
 
 
+@pytest.mark.long
 def test_mypy_is_clean(tmp_path: Path) -> None:
     # mypy writes its cache even with --no-incremental: into tmp_path, not the checkout
     cache = ["--no-incremental", "--cache-dir", str(tmp_path)]
