@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from servers import both_modes, search_mode_fixture
+from servers import both_modes, search_mode_fixture, server_cases
 
 from gitsess.hooks.install import HOOKS
 
@@ -69,6 +69,13 @@ search_mode = pytest.fixture(autouse=True)(search_mode_fixture)
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     both_modes(metafunc)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    server_cases(items)
+    # The longest tests first: worksteal shares out what is left at the end, and a long
+    # test started last would keep one core busy alone.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 @pytest.fixture(autouse=True)

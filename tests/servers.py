@@ -102,6 +102,48 @@ IN_PROCESS_ONLY = {
 }
 
 
+# Parametrized tests whose cases differ only in what the search code (the same in both
+# modes) is given: in server mode, the cases below, one or more per kind of query or of
+# damage; every case still runs in-process. (The output forms are compared byte for byte
+# in both modes by tests/search/test_server.py.)
+SERVER_CASES = {
+    "test_query_language": {
+        "distilbert overfitting-expected0",  # AND
+        "overfitting OR throughput-expected3",
+        'refunds -"partial refunds"-expected6',  # a phrase excluded
+        "distil*-expected9",
+        "title:latency-expected11",
+        "id:session_202511*-expected19",
+        "date:2025-11-15.. refunds-expected27",
+        "(date:2025-12 OR tag:perf) -overfitting-expected29",
+    },
+    "test_a_bad_date_in_the_query_is_a_clear_error": {"date:2025-13-01", "date:>"},
+    "test_suggestions_are_real_words_in_the_query_as_typed": {
+        "refunds signatres-refunds signatures",
+        "distilbert -stripee-None",
+    },
+    "test_damaged_index_files_are_rebuilt_with_a_notice": {"truncate-.toc", "empty-.pst"},
+    "test_same_size_damage_is_rebuilt_with_a_notice": {".toc"},
+    "test_damaged_document_records_are_rebuilt_with_a_notice": {
+        "truncate-journal",
+        "missing-documents",
+    },
+}
+
+
+def server_cases(items: list) -> None:
+    """Leave out (in place) the server-mode cases SERVER_CASES does not name."""
+    items[:] = [item for item in items if _in_server_cases(item)]
+
+
+def _in_server_cases(item) -> bool:
+    cases = SERVER_CASES.get(getattr(item, "originalname", ""))
+    spec = getattr(item, "callspec", None)
+    if cases is None or spec is None or spec.params.get("search_mode") != "server":
+        return True
+    return spec.id.removeprefix("server-") in cases
+
+
 def both_modes(metafunc) -> None:
     """The search tests run twice: searches answered in-process, then by a search
     server (tests/search/, and the tests of tests/cli/ that search)."""

@@ -162,6 +162,7 @@ def test_wheel_ships_templates_and_hooks(tmp_path: Path) -> None:
     assert not any(name.endswith("entry_points.txt") for name in names)
 
 
+@pytest.mark.long
 def test_mypy_is_clean(tmp_path: Path) -> None:
     # mypy writes its cache even with --no-incremental: into tmp_path, not the checkout
     cache = ["--no-incremental", "--cache-dir", str(tmp_path)]

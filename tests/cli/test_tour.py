@@ -149,6 +149,7 @@ def rewrite(text: str, steps: list[Step], results: list[tuple[str, int]]) -> str
     return text
 
 
+@pytest.mark.long
 def test_the_tour_is_real_output() -> None:
     text = TOUR.read_text(encoding="utf-8")
     steps = parse(text)

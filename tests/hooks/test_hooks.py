@@ -1452,6 +1452,7 @@ def refuses_a_bad_export_then_commits_it_mended(env: dict[str, str], repo: Path,
     assert name(slug) in committed(repo, INDEX)
 
 
+@pytest.mark.long
 def test_pre_commit_framework_runs_the_hook_from_pre_commit_hooks_yaml(repo, tmp_path):
     project, rev = _project_snapshot(tmp_path)
     assert sess(repo, "init", "--no-hooks").code == 0

@@ -59,6 +59,7 @@ def test_batches_keep_the_order_and_stay_within_the_budget():
     assert list(backend.batches([], 1000)) == []
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("parallel", [False, True])
 def test_a_build_in_batches_finds_what_one_batch_finds(tmp_path, monkeypatch, parallel):
     repo = generated(tmp_path, 260)
@@ -86,6 +87,7 @@ def test_a_build_in_batches_finds_what_one_batch_finds(tmp_path, monkeypatch, pa
     assert after["segments"] == stats.segments + 1
 
 
+@pytest.mark.long
 def test_the_journal_is_folded_into_a_new_document_list(tmp_path, monkeypatch):
     repo = generated(tmp_path, 30)
     monkeypatch.setattr(store, "JOURNAL_MIN", 0)

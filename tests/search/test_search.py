@@ -668,6 +668,7 @@ def test_each_worktree_has_its_own_index(corpus):
     assert (index_dir(linked) / "gitsess-manifest.json").is_file()
 
 
+@pytest.mark.long
 def test_ranking_is_the_same_at_every_limit(tmp_path):
     """The top N must be the first N of the full ranking: Whoosh's default
     collector drops true top documents; ties must not depend on index history."""
@@ -1031,6 +1032,7 @@ def _kill_during(repo: Path, args: tuple[str, ...], delay: float) -> None:
     process.wait()
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("delays", [(0.3, 0.6, 0.9, 1.2, 1.6, 2.0, 2.5)])
 def test_a_writer_killed_mid_write_is_repaired_by_the_next_run(tmp_path, delays):
     repo = generated(tmp_path, 300)
@@ -1129,6 +1131,7 @@ def _interrupt_a_rebuild(repo: Path, scratch: Path, held_where_the_feeder_starts
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
 
 
+@pytest.mark.long
 def test_interrupting_a_parallel_rebuild_exits_cleanly(tmp_path):
     repo = generated(tmp_path, 2500)
     assert len(ids(repo, "latency", "--limit", "3")) == 3
@@ -1171,6 +1174,7 @@ def test_a_writer_killed_at_each_critical_point_is_repaired(corpus, point):
     assert leftovers == ["search", "search.lock"]
 
 
+@pytest.mark.long
 def test_many_changes_at_once_rebuild_rather_than_update(tmp_path):
     repo = generated(tmp_path, 300)
     assert ids(repo, "latency", "--limit", "3")

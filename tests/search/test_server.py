@@ -89,6 +89,7 @@ def search_as_client(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.long
 def test_output_is_byte_identical_in_both_modes(corpus: Path, servers: None) -> None:
     sub = corpus / "sub"
     sub.mkdir()
