@@ -444,15 +444,14 @@ def vocabulary(schema: Any) -> Vocabulary:
     return Vocabulary(tokenizer.expression, term)
 
 
-def lengths_in_memory(searcher: Any) -> None:
-    """Every document's field lengths held in memory, for a searcher kept open
-    (gitsess.search.opened.hold_lengths says why and how)."""
+def lengths_in_memory(searcher: Any, hold: Callable[[Any, list[str], Any], None]) -> None:
+    """Every document's field lengths held in memory, for a searcher kept open, by
+    `hold` (gitsess.search.opened.hold_lengths says why and how; given, not
+    imported: that module imports this one)."""
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
-    from gitsess.search.opened import hold_lengths
-
     for leaf, _ in searcher.leaf_searchers():
-        hold_lengths(leaf.reader(), [_lenfield(field) for field in FIELD_WEIGHTS], LENGTHS_COLUMN)
+        hold(leaf.reader(), [_lenfield(field) for field in FIELD_WEIGHTS], LENGTHS_COLUMN)
 
 
 def faster_phrases() -> None:

@@ -78,7 +78,7 @@ class OpenIndex:
             self._index = open_index(path)
             self._searcher = guarded(self._index.searcher)
             if self.resident:
-                guarded(lambda: lengths_in_memory(self._searcher))
+                guarded(lambda: lengths_in_memory(self._searcher, hold_lengths))
             if self._vocabulary is None:
                 self._vocabulary = vocabulary(self._searcher.schema)
         self._generation = now
