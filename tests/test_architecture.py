@@ -168,16 +168,21 @@ def heavy(modules: list[str]) -> list[str]:
     return [name for name in modules if name.split(".")[0] in HEAVY]
 
 
-def test_the_commit_hooks_never_load_click_gitpython_or_whoosh(
-    sessions: Path, tmp_path: Path
-) -> None:
-    export = sessions / ".sessions" / "session_20260105_probe.md"
+def stage_export(sessions: Path, title: str, extra: str, body: str) -> None:
+    """Stage a new export `title` with plain frontmatter (+ `extra` lines) and `body`."""
+    export = sessions / ".sessions" / f"session_20260105_{title.lower()}.md"
     export.write_text(
-        "---\ntitle: Probe\ndate: 2026-01-05\ntype: feature\nstatus: in-progress\n"
-        "tags: [probe]\n---\n\n# Probe\n",
+        f"---\ntitle: {title}\ndate: 2026-01-05\ntype: feature\nstatus: in-progress\n"
+        f"tags: [probe]\n{extra}---\n\n# {title}\n{body}",
         encoding="utf-8",
     )
     git(sessions, "add", ".sessions")
+
+
+def test_the_commit_hooks_never_load_click_gitpython_or_whoosh(
+    sessions: Path, tmp_path: Path
+) -> None:
+    stage_export(sessions, "Probe", "", "")
     # Each hook does its real work here: a staged export to check and an index to stage.
     for hook in ("pre-commit", "prepare-commit-msg", "post-commit"):
         args = [".git/COMMIT_EDITMSG"] if hook == "prepare-commit-msg" else []
@@ -199,13 +204,7 @@ UNUSED_BY_A_COMMIT = ("yaml", "frontmatter", "gitsess.core.renaming", "shutil", 
 def test_the_pre_commit_hook_of_a_plain_export_loads_only_what_it_uses(
     sessions: Path, tmp_path: Path
 ) -> None:
-    export = sessions / ".sessions" / "session_20260105_plain.md"
-    export.write_text(
-        "---\ntitle: Plain\ndate: 2026-01-05\ntype: feature\nstatus: in-progress\n"
-        "tags: [probe]\ntokens: 1200\n---\n\n# Plain\n\n## Objectives\n- the token is long\n",
-        encoding="utf-8",
-    )
-    git(sessions, "add", ".sessions")
+    stage_export(sessions, "Plain", "tokens: 1200\n", "\n## Objectives\n- the token is long\n")
     found = loaded_by(sessions, tmp_path, "gitsess.hooks", "pre-commit")
     assert found["code"] in (0, None)
     assert "gitsess.core.plainyaml" in found["modules"]  # the export was read
