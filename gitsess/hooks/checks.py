@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from gitsess.core.checks import cycle_problem, fork_problems, linked_problem, own_problems
 from gitsess.core.conflicts import conflict_alone
@@ -134,26 +134,19 @@ class _Graph:
         forward, backward = [start], [start]
         while forward and backward:
             if len(forward) <= len(backward):
-                reached = []
-                for node in forward:
-                    for successor in self.successors(node):
-                        if successor == start or successor in behind:
-                            return True
-                        if successor not in ahead:
-                            ahead.add(successor)
-                            reached.append(successor)
-                forward = reached
+                step = _step(forward, self.successors, start, ahead, behind)
+                if step is None:
+                    return True
+                forward = step
             else:
-                reached = []
-                for node in backward:
-                    for predecessor, _ in self.predecessors(node):
-                        if predecessor == start or predecessor in ahead:
-                            return True
-                        if predecessor not in behind:
-                            behind.add(predecessor)
-                            reached.append(predecessor)
-                backward = reached
+                step = _step(backward, self._linking, start, behind, ahead)
+                if step is None:
+                    return True
+                backward = step
         return False
+
+    def _linking(self, node: str) -> list[str]:
+        return [predecessor for predecessor, _ in self.predecessors(node)]
 
     def continuations(self, scope: set[str]) -> dict[str, list[str]]:
         """The exports that continue each of `scope` (a fork when more than one)."""
@@ -228,3 +221,24 @@ def staged_credentials(workspace: Workspace, tree: StagedTree) -> list[Problem]:
         note = is_checkpoint_path(path, tree.sessions_dir + "/")
         found += text_problems(path, notes[oid], note=note)
     return found
+
+
+def _step(
+    frontier: list[str],
+    neighbours: Callable[[str], Iterable[str]],
+    start: str,
+    seen: set[str],
+    other_side: set[str],
+) -> list[str] | None:
+    """One breadth step of the two-ended cycle search from `frontier`: the nodes newly
+    reached (added to `seen`), or None when one closes the cycle (`start`, or a node
+    the other end has reached)."""
+    reached = []
+    for node in frontier:
+        for neighbour in neighbours(node):
+            if neighbour == start or neighbour in other_side:
+                return None
+            if neighbour not in seen:
+                seen.add(neighbour)
+                reached.append(neighbour)
+    return reached
