@@ -94,6 +94,19 @@ class Editor:
     def delete(self) -> None:
         self.rng.choice(self.exports()).unlink()
 
+    def delete_linked(self) -> None:
+        """Delete an export another one links to (linking two first if none is):
+        the commit leaves a link dangling and must be refused."""
+        texts = [path.read_text(encoding="utf-8") for path in self.exports()]
+        linked = [path for path in self.exports() if any(path.name in text for text in texts)]
+        if not linked:
+            target, source = self.exports()[:2]  # names sort by date
+            link = f"\nprerequisite_sessions: [{target.name}]\n---\n"
+            source.write_text(source.read_text(encoding="utf-8").replace("\n---\n", link, 1))
+            linked = [target]
+        self.rng.choice(linked).unlink()
+        git(self.repo, "add", "-A")
+
     def rename(self) -> None:
         path = self.rng.choice(self.exports())
         self.count += 1
@@ -118,9 +131,12 @@ def test_committed_index_is_the_rendered_one_over_random_commits(hooked, seed):
     rng = random.Random(seed)
     editor = Editor(hooked, rng)
     project = None
-    checked = 0
+    checked = refused = 0
+    behind = False  # the last commit skipped the hook: the index's repair is staged, not committed
     for step in range(16):
         editor.step()
+        if step % 5 == 4:
+            editor.delete_linked()
         skip = rng.random() < 0.15  # a commit the hook does not check: the mirror falls behind
         if step % 7 == 6:  # a commit on another branch, then back: the same
             git(hooked, "checkout", "-q", "-b", f"side{step}")
@@ -130,9 +146,14 @@ def test_committed_index_is_the_rendered_one_over_random_commits(hooked, seed):
         done = git_commit(hooked, *(["--no-verify"] if skip else []), "-m", f"step {step}")
         if "nothing to commit" in done.stdout:  # the step undid itself (a status kept)
             continue
+        behind = skip and done.returncode == 0 or behind and done.returncode != 0
         if done.returncode != 0:  # refused (a link left dangling): as a user would, undo
+            refused += 1
             assert "error" in done.stderr, done.stderr
             git(hooked, "reset", "-q", "--hard", "HEAD")
+            if behind:  # the reset discarded the repair post-commit staged: make it again
+                assert sess(hooked, "index").code == 0
+                git(hooked, "add", INDEX)
             continue
         if skip:  # post-commit staged the right index: commit it with the next step
             continue
@@ -143,7 +164,7 @@ def test_committed_index_is_the_rendered_one_over_random_commits(hooked, seed):
         assert (hooked / INDEX).read_text(encoding="utf-8") == index
         assert mirror_tree(hooked) == git(hooked, "rev-parse", "HEAD:.sessions").strip()
         checked += 1
-    assert checked >= 8
+    assert checked >= 8 and refused >= 1
     assert sess(hooked, "index", "--check").code == 0
 
 
