@@ -10,6 +10,10 @@ hook={{hook}}
 python={{python}}
 sessions={{sessions_dir}}
 state={{state}}
+# The resident hook server's client: it hands this hook to a Python that has
+# loaded git-sess already, or runs `python -m gitsess.hooks` itself.
+client={{client}}
+hook_socket={{hook_socket}}
 
 # The hooks of one git command know each other by git's process id. The
 # pre-commit framework runs this hook as its legacy hook, from a process of
@@ -41,6 +45,9 @@ elif [ -x "$0.legacy" ]; then
 fi
 
 run() {
+    if [ -x "$python" ] && [ -f "$client" ]; then
+        GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -S -E "$client" "$hook_socket" "$@"
+    fi
     if [ -x "$python" ]; then
         GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -m gitsess.hooks "$@"
     fi

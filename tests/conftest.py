@@ -52,6 +52,7 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, bytecode: Path) -> None
     monkeypatch.delenv("GITSESS_RECOVERY_MODE", raising=False)
     # No test leaves a search server behind: those that test it start and stop their own.
     monkeypatch.setenv("GITSESS_SEARCH_SERVER", "0")
+    monkeypatch.setenv("GITSESS_HOOK_SERVER", "0")  # nor a hook server (tests/hooks/ servers.py)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
 

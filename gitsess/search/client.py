@@ -302,25 +302,11 @@ def _ask(state_dir: Path, command: str) -> bytes | None:
 
 def stop(state_dir: Path) -> bool:
     """Ask the server to stop and wait until it has (its lock is free); whether one ran."""
-    import fcntl
-    import time
+    from gitsess.core.resident import wait_for_lock
 
     if _ask(state_dir, "stop") is None:
         return False
-    deadline = time.monotonic() + 30.0
-    try:
-        lock = os.open(state_dir / LOCK_NAME, os.O_RDWR)
-    except OSError:
-        return True
-    try:
-        while time.monotonic() < deadline:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                time.sleep(0.02)
-    finally:
-        os.close(lock)
+    wait_for_lock(state_dir, LOCK_NAME)
     return True
 
 
