@@ -47,6 +47,7 @@ START_VARIABLE = "GIT_SESS_START_HOOK_SERVER"  # set for the in-process hook: st
 LONGEST_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
 REFUSING = ("pre-commit", "pre-merge-commit")  # install.REFUSING, as the stub runs them
 CONNECT_TIMEOUT = 5.0
+OFF = ("false", "no", "off", "0")  # git config sess.hookServer
 
 
 def log(state_dir: str, line: str) -> None:

@@ -351,9 +351,9 @@ def uninstall_hooks(workspace: Workspace) -> list[str]:
 
     if search.stop_server(workspace):
         changed.append("stopped the search server")
-    from gitsess.hooks import server
+    from gitsess.hooks import served
 
-    if server.stop(place.common_dir / "gitsess"):
+    if served.stop(place.common_dir / "gitsess"):
         changed.append("stopped the hook server")
     return changed
 

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return _main(list(sys.argv[1:] if argv is None else argv))
     finally:
         if starting:
-            from gitsess.hooks.server import start
+            from gitsess.hooks.served import start
 
             with contextlib.suppress(Exception):  # never in git's way: it logs why
                 start(Path(starting))

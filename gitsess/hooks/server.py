@@ -39,11 +39,10 @@ from typing import Any
 
 from gitsess.core.resident import foreign_peer, hold_lock, listen, unlink_if_ours
 from gitsess.hooks import client
+from gitsess.hooks.served import log
 
 IDLE_DEFAULT = 600.0
 TICK = 5.0  # seconds between checks that the repository and the configuration hold
-LOG_LIMIT = 1 << 20
-OFF = ("false", "no", "off", "0")
 FDS = 3  # standard input, output and error
 
 # What every hook may import, imported before the first fork (each child gets them).
@@ -59,25 +58,6 @@ WARM = (
     "gitsess.hooks.install",
     "gitsess.core.secrets",
 )
-
-
-def common_state_dir(state_dir: Path) -> Path:
-    """git-sess's folder of the common git directory, from a worktree's own."""
-    git_dir = state_dir.parent
-    try:
-        relative = (git_dir / "commondir").read_text().strip()
-    except OSError:
-        return state_dir
-    return (git_dir / relative).resolve() / state_dir.name
-
-
-def log(state_dir: Path, line: str) -> None:
-    path = state_dir / client.LOG_NAME
-    with contextlib.suppress(OSError):
-        if path.stat().st_size > LOG_LIMIT:
-            path.unlink()
-    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} server {os.getpid()}: {line}\n")
 
 
 class HookServer:
@@ -118,7 +98,7 @@ class HookServer:
             check=False,
         )
         values = dict(line.partition(" ")[::2] for line in done.stdout.splitlines())
-        if values.get("sess.hookserver", "").strip().lower() in OFF:
+        if values.get("sess.hookserver", "").strip().lower() in client.OFF:
             self.exit("git config sess.hookServer is false")
         self.idle = _seconds(values.get("sess.searchserveridle", ""))
 
@@ -452,90 +432,6 @@ def serve(state_dir: Path) -> int:
         listener.close()
     log(state_dir, f"exiting: {reason}")
     return 0
-
-
-# --- starting, stopping and asking it (the in-process hook, the command line) --------
-
-
-def start(state_dir: Path) -> bool:
-    """Start the repository's server in the background, unless turned off."""
-    if os.environ.get(client.OFF_VARIABLE) == "0":
-        return False
-    done = subprocess.run(
-        ["git", "config", "--get", "sess.hookServer"], capture_output=True, text=True
-    )
-    if done.stdout.strip().lower() in OFF:
-        return False
-    try:
-        subprocess.Popen(
-            [sys.executable, "-m", client.MODULE, str(state_dir)],
-            cwd=state_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            close_fds=True,
-            env=_server_environment(),
-        )
-    except OSError as error:
-        log(state_dir, f"cannot start the hook server: {error}")
-        return False
-    return True
-
-
-def _server_environment() -> dict[str, str]:
-    """The hook's environment without what belongs to this one git command (a
-    `git -c` of it, its index file): each child gets its client's own anyway."""
-    kept = ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM")
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("GIT_") or name in kept
-    }
-
-
-def ask(state_dir: Path, command: str) -> bytes | None:
-    payload = client.ADMIN + command.encode()
-    try:
-        sock = client.connect(str(state_dir / client.SOCKET_NAME))
-    except ConnectionRefusedError:
-        with contextlib.suppress(OSError):
-            os.unlink(state_dir / client.SOCKET_NAME)
-        return None
-    except OSError:
-        return None
-    try:
-        sock.settimeout(30.0)
-        sock.sendall(str(len(payload)).encode() + b"\n" + payload)
-        chunks = []
-        while chunk := sock.recv(1 << 16):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        sock.close()
-
-
-def stop(state_dir: Path) -> bool:
-    """Ask the server to stop and wait until it has; whether one ran."""
-    from gitsess.core.resident import wait_for_lock
-
-    if ask(state_dir, "stop") is None:
-        return False
-    wait_for_lock(state_dir, client.LOCK_NAME)
-    return True
-
-
-def status(state_dir: Path) -> dict[str, Any] | None:
-    import json
-
-    answer = ask(state_dir, "status")
-    try:
-        found = json.loads(answer) if answer else None
-    except ValueError:
-        return None
-    return found if isinstance(found, dict) else None
 
 
 def main(argv: list[str]) -> int:
