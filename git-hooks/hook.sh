@@ -45,8 +45,13 @@ elif [ -x "$0.legacy" ]; then
 fi
 
 run() {
-    if [ -x "$python" ] && [ -f "$client" ]; then
-        GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -S -E "$client" "$hook_socket" "$@"
+    if [ -x "$python" ] && [ -f "$client" ] && [ "${GITSESS_HOOK_SERVER-}" != 0 ]; then
+        # No socket: no server; Python runs the hook and starts one for the next.
+        if [ -S "$hook_socket" ]; then
+            GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -S -E "$client" "$hook_socket" "$@"
+        fi
+        GIT_SESS_START_HOOK_SERVER=${hook_socket%/*}
+        export GIT_SESS_START_HOOK_SERVER
     fi
     if [ -x "$python" ]; then
         GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -m gitsess.hooks "$@"
