@@ -321,7 +321,7 @@ def hook_server(repo: Path) -> int:
     socket_path, lock = state / "hooks.sock", state / "hook-server.lock"
     if not socket_path.exists():
         subprocess.Popen(
-            [sys.executable, "-m", "gitsess.hooks.server", str(state.resolve())],
+            [sys.executable, "-m", "gitsess.hooks.hookserver", str(state.resolve())],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

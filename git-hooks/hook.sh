@@ -65,8 +65,12 @@ run() {
     exit 0
 }
 
-# Search-index refreshes run detached, so they never slow down or speak into git.
+# Search-index refreshes run detached, so they never slow down or speak into git;
+# not even started where the worktree has no search index (no manifest: search/
+# store.py's INDEX_DIR, manifest.py's MANIFEST; a linked worktree's is Python's to find).
+search_manifest=.git/gitsess/search/gitsess-manifest.json
 refresh() {
+    [ ! -d .git ] || [ -f "$search_manifest" ] || return 0
     (run refresh) </dev/null >/dev/null 2>&1 &
 }
 

@@ -1,5 +1,5 @@
 """`git sess server status|stop`: the worktree's resident search server, and the
-repository's resident hook server (hooks/server.py)."""
+repository's resident hook server (hooks/hookserver.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What every resident git-sess process shares: its lock, its socket, its peers.
 
-The search server (search/server.py) and the hook server (hooks/server.py) are
+The search server (search/server.py) and the hook server (hooks/hookserver.py) are
 both a process per git directory that listens on a Unix socket in git-sess's
 state folder; the rules for that socket live here once: held by a lock all the
 server's life (one server per folder), made under a temporary name and renamed
@@ -14,7 +14,12 @@ import contextlib
 import os
 import socket
 import struct
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+LOG_LIMIT = 1 << 20  # a server's log is started again past this size
 
 
 def hold_lock(state_dir: Path, name: str) -> int | None:
@@ -95,3 +100,37 @@ def wait_for_lock(state_dir: Path, name: str, bound: float = 30.0) -> None:
                 time.sleep(0.02)
     finally:
         os.close(lock)
+
+
+def server_log(path: Path, line: str) -> None:
+    """One line in a server's log, with the time and its pid; never fails."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_size > LOG_LIMIT:
+            path.unlink()
+    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} server {os.getpid()}: {line}\n")
+
+
+def admin_answer(
+    command: str, stop: Callable[[str], None], status: Callable[[], dict[str, Any]]
+) -> bytes:
+    """The answer to `git sess server stop|status`."""
+    import json
+
+    if command == "stop":
+        stop("asked to stop")
+        return b"stopping\n"
+    if command == "status":
+        return json.dumps(status()).encode() + b"\n"
+    return b"unknown command\n"
+
+
+def idle_seconds(raw: str, default: float) -> float:
+    """`sess.searchServerIdle`: seconds, or with `s`, `m` or `h`; `default` when unusable."""
+    raw = raw.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(raw[-1:], 1)
+    try:
+        value = float(raw[:-1] if raw[-1:] in "smh" else raw) * scale
+    except ValueError:
+        return default
+    return value if value > 0 else default

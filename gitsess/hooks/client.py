@@ -1,10 +1,11 @@
-"""The hook stubs' way into the resident hook server (server.py).
+"""The hook stubs' way into the resident hook server (hookserver.py).
 
 `python -S -E client.py SOCKET HOOK [ARGS]`, as the stubs run it.
 
 Run by path, not as a module, with `-S -E`: it imports only `os`, `sys` and `_socket`
-(built in or loaded by the interpreter anyway), so it starts as fast as `python -c
-pass`. It hands the server its standard input, output and error (the descriptors
+(built in or loaded by the interpreter anyway) and git-sess's own socket client
+(core/socketclient.py, which imports nothing more), so it starts about as fast as
+`python -c pass`. It hands the server its standard input, output and error (the descriptors
 themselves, SCM_RIGHTS), its arguments, environment, working directory and umask;
 the server forks a child that runs the hook as `python -m gitsess.hooks` would, on
 those very descriptors, and the child's exit code comes back. Same code, same
@@ -36,15 +37,18 @@ import _socket
 import os
 import sys
 
+if __name__ == "__main__":  # run by path with -S: this package is found beside this file
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+from gitsess.core.socketclient import client_log, connect  # noqa: E402 — os and _socket only
+
 MAGIC = b"git-sess-hook 1\0"
 ADMIN = b"git-sess-hook-admin 1\0"  # `git sess server status|stop`
 SOCKET_NAME = "hooks.sock"
 LOCK_NAME = "hook-server.lock"
 LOG_NAME = "hook-server.log"
-MODULE = "gitsess.hooks.server"
+MODULE = "gitsess.hooks.hookserver"
 OFF_VARIABLE = "GITSESS_HOOK_SERVER"  # "0": neither served nor started (the tests' default)
 START_VARIABLE = "GIT_SESS_START_HOOK_SERVER"  # set for the in-process hook: start one
-LONGEST_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
 REFUSING = ("pre-commit", "pre-merge-commit")  # install.REFUSING, as the stub runs them
 CONNECT_TIMEOUT = 5.0
 OFF = ("false", "no", "off", "0")  # git config sess.hookServer
@@ -52,39 +56,7 @@ OFF = ("false", "no", "off", "0")  # git config sess.hookServer
 
 def log(state_dir: str, line: str) -> None:
     """One line in the server's log; never fails."""
-    try:
-        descriptor = os.open(
-            state_dir + "/" + LOG_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
-        )
-        try:
-            os.write(descriptor, f"client {os.getpid()}: {line}\n".encode(errors="replace"))
-        finally:
-            os.close(descriptor)
-    except OSError:
-        pass
-
-
-def connect(path: str) -> _socket.socket:
-    """A connection to the server listening at `path`; OSError when there is none."""
-    if os.stat(path).st_uid != os.getuid():
-        raise PermissionError(f"{path} belongs to another user")
-    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    sock.settimeout(CONNECT_TIMEOUT)
-    try:
-        if len(os.fsencode(path)) <= LONGEST_SOCKET_PATH:
-            sock.connect(path)
-        else:  # too long for sun_path: a path relative to the socket's directory
-            here = os.open(".", os.O_RDONLY)
-            try:
-                os.chdir(os.path.dirname(path))
-                sock.connect(os.path.basename(path))
-            finally:
-                os.fchdir(here)
-                os.close(here)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+    client_log(state_dir + "/" + LOG_NAME, line)
 
 
 def request(args: list[str], cwd: str) -> bytes:
@@ -102,7 +74,7 @@ def served(path: str, args: list[str]) -> int | None:
     state_dir = os.path.dirname(path)
     try:
         cwd = os.getcwd()
-        sock = connect(path)
+        sock = connect(path, CONNECT_TIMEOUT)
     except ConnectionRefusedError:
         # (no contextlib: each import is paid on every hook)
         try:  # noqa: SIM105 — nobody listens: a server that died; the next makes its own

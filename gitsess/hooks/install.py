@@ -318,7 +318,7 @@ def _stub(workspace: Workspace, hook: str, state_dir: Path) -> bytes:
         "python": shlex.quote(sys.executable),
         "sessions_dir": shlex.quote(workspace.config.sessions_dir),
         "state": shlex.quote(str(state_dir / STATE_FILE)),
-        # The resident hook server's client and socket (hooks/server.py).
+        # The resident hook server's client and socket (hooks/hookserver.py).
         "client": shlex.quote(str(Path(__file__).with_name("client.py"))),
         "hook_socket": shlex.quote(str(state_dir / HOOK_SOCKET)),
     }

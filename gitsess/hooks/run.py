@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machine
 def main(argv: list[str] | None = None) -> int:
     """`python -m gitsess.hooks HOOK [ARGS]`, as the stubs call it."""
     # Set by the hook server's client when no server ran this hook: one is
-    # started for the next, once this hook's work is done (hooks/server.py).
+    # started for the next, once this hook's work is done (hooks/hookserver.py).
     starting = os.environ.pop("GIT_SESS_START_HOOK_SERVER", None)
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))

@@ -8,13 +8,12 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from gitsess.core.resident import server_log
+from gitsess.core.socketclient import connect
 from gitsess.hooks import client
-
-LOG_LIMIT = 1 << 20
 
 
 def common_state_dir(state_dir: Path) -> Path:
@@ -28,12 +27,7 @@ def common_state_dir(state_dir: Path) -> Path:
 
 
 def log(state_dir: Path, line: str) -> None:
-    path = state_dir / client.LOG_NAME
-    with contextlib.suppress(OSError):
-        if path.stat().st_size > LOG_LIMIT:
-            path.unlink()
-    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} server {os.getpid()}: {line}\n")
+    server_log(state_dir / client.LOG_NAME, line)
 
 
 def start(state_dir: Path) -> bool:
@@ -76,7 +70,7 @@ def _server_environment() -> dict[str, str]:
 def ask(state_dir: Path, command: str) -> bytes | None:
     payload = client.ADMIN + command.encode()
     try:
-        sock = client.connect(str(state_dir / client.SOCKET_NAME))
+        sock = connect(str(state_dir / client.SOCKET_NAME), 30.0)
     except ConnectionRefusedError:
         with contextlib.suppress(OSError):
             os.unlink(state_dir / client.SOCKET_NAME)

@@ -34,7 +34,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitsess.core.resident import foreign_peer, hold_lock, listen, unlink_if_ours
+from gitsess.core.resident import (
+    admin_answer,
+    foreign_peer,
+    hold_lock,
+    idle_seconds,
+    listen,
+    server_log,
+    unlink_if_ours,
+)
 from gitsess.search import client
 
 if TYPE_CHECKING:
@@ -46,7 +54,6 @@ if TYPE_CHECKING:
 
 IDLE_DEFAULT = 600.0
 TICK = 5.0  # seconds between checks that the worktree is still there
-LOG_LIMIT = 1 << 20
 CONFIG_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_SYSTEM")
 
 
@@ -217,14 +224,7 @@ class Resident:
         return f"ok {int(code)}\n{chunks}\n".encode() + b"".join(data for _, data in order)
 
     def admin(self, command: str) -> bytes:
-        import json
-
-        if command == "stop":
-            self.exit("asked to stop")
-            return b"stopping\n"
-        if command == "status":
-            return json.dumps(self.status()).encode() + b"\n"
-        return b"unknown command\n"
+        return admin_answer(command, self.exit, self.status)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -326,15 +326,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _idle_seconds(values: dict[str, list[str]]) -> float:
     found = values.get("sess.searchserveridle")
-    if not found:
-        return IDLE_DEFAULT
-    raw = found[-1].strip().lower()
-    scale = {"s": 1, "m": 60, "h": 3600}.get(raw[-1:], 1)
-    try:
-        value = float(raw[:-1] if raw[-1:] in "smh" else raw) * scale
-    except ValueError:
-        return IDLE_DEFAULT
-    return value if value > 0 else IDLE_DEFAULT
+    return idle_seconds(found[-1] if found else "", IDLE_DEFAULT)
 
 
 def _rss() -> int:
@@ -350,12 +342,7 @@ def _rss() -> int:
 
 
 def log(state_dir: Path, line: str) -> None:
-    path = state_dir / client.LOG_NAME
-    with contextlib.suppress(OSError):
-        if path.stat().st_size > LOG_LIMIT:
-            path.unlink()
-    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} server {os.getpid()}: {line}\n")
+    server_log(state_dir / client.LOG_NAME, line)
 
 
 # --- the process -------------------------------------------------------------------

@@ -37,7 +37,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gitsess.core.resident import foreign_peer, hold_lock, listen, unlink_if_ours
+from gitsess.core.resident import (
+    admin_answer,
+    foreign_peer,
+    hold_lock,
+    idle_seconds,
+    listen,
+    unlink_if_ours,
+)
 from gitsess.hooks import client
 from gitsess.hooks.served import log
 
@@ -100,7 +107,7 @@ class HookServer:
         values = dict(line.partition(" ")[::2] for line in done.stdout.splitlines())
         if values.get("sess.hookserver", "").strip().lower() in client.OFF:
             self.exit("git config sess.hookServer is false")
-        self.idle = _seconds(values.get("sess.searchserveridle", ""))
+        self.idle = idle_seconds(values.get("sess.searchserveridle", ""), IDLE_DEFAULT)
 
     # --- the loop
 
@@ -245,14 +252,7 @@ class HookServer:
             connection.close()
 
     def admin(self, command: str) -> bytes:
-        import json
-
-        if command == "stop":
-            self.exit("asked to stop")
-            return b"stopping\n"
-        if command == "status":
-            return json.dumps(self.status()).encode() + b"\n"
-        return b"unknown command\n"
+        return admin_answer(command, self.exit, self.status)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -398,16 +398,6 @@ def _config_key(git_dir: Path) -> tuple[Any, ...]:
         except OSError:
             signatures.append(None)
     return tuple(signatures)
-
-
-def _seconds(raw: str) -> float:
-    raw = raw.strip().lower()
-    scale = {"s": 1, "m": 60, "h": 3600}.get(raw[-1:], 1)
-    try:
-        value = float(raw[:-1] if raw[-1:] in "smh" else raw) * scale
-    except ValueError:
-        return IDLE_DEFAULT
-    return value if value > 0 else IDLE_DEFAULT
 
 
 def serve(state_dir: Path) -> int:

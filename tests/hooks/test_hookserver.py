@@ -1,4 +1,4 @@
-"""The resident hook server (gitsess/hooks/server.py) and its client (client.py), with real
+"""The resident hook server (gitsess/hooks/hookserver.py) and its client (client.py), with real
 git, real commits and real server processes; no test leaves one behind."""
 
 from __future__ import annotations
@@ -331,3 +331,15 @@ def test_the_client_imports_nothing_but_os_sys_and_socket() -> None:
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module or "")
     assert imported == {"__future__", "_socket", "os", "sys"}
+
+
+def test_the_stubs_look_for_the_search_manifest_where_the_search_index_keeps_it() -> None:
+    """The post-commit stub starts no refresh where no search index exists: the path
+    it tests is the search wing's (written out in the stub, which is shell)."""
+    from importlib import resources
+
+    from gitsess.search.manifest import MANIFEST
+    from gitsess.search.store import INDEX_DIR
+
+    stub = resources.files("gitsess").joinpath("git-hooks", "hook.sh").read_text("utf-8")
+    assert f"search_manifest=.git/gitsess/{INDEX_DIR}/{MANIFEST}\n" in stub
