@@ -10,9 +10,9 @@ hook={{hook}}
 python={{python}}
 sessions={{sessions_dir}}
 state={{state}}
-# The resident hook server's client: it hands this hook to a Python that has
-# loaded git-sess already, or runs `python -m gitsess.hooks` itself.
-client={{client}}
+# The resident hook server's client (gitsess/hooks/client.py, in this folder): it
+# hands the hook to a Python that has loaded git-sess, or runs it in-process.
+package_root={{package_root}}
 hook_socket={{hook_socket}}
 
 # The hooks of one git command know each other by git's process id. The
@@ -45,10 +45,13 @@ elif [ -x "$0.legacy" ]; then
 fi
 
 run() {
-    if [ -x "$python" ] && [ -f "$client" ] && [ "${GITSESS_HOOK_SERVER-}" != 0 ]; then
+    if [ -x "$python" ] && [ -f "$package_root/gitsess/hooks/client.py" ] &&
+        [ "${GITSESS_HOOK_SERVER-}" != 0 ]; then
         # No socket: no server; Python runs the hook and starts one for the next.
         if [ -S "$hook_socket" ]; then
-            GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -S -E "$client" "$hook_socket" "$@"
+            GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -S -E -c \
+                'import sys; sys.path[:0] = sys.argv[1:2]; from gitsess.hooks.client import main; main(sys.argv[2:])' \
+                "$package_root" "$hook_socket" "$@"
         fi
         GIT_SESS_START_HOOK_SERVER=${hook_socket%/*}
         export GIT_SESS_START_HOOK_SERVER

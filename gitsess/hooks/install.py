@@ -319,7 +319,7 @@ def _stub(workspace: Workspace, hook: str, state_dir: Path) -> bytes:
         "sessions_dir": shlex.quote(workspace.config.sessions_dir),
         "state": shlex.quote(str(state_dir / STATE_FILE)),
         # The resident hook server's client and socket (hooks/hookserver.py).
-        "client": shlex.quote(str(Path(__file__).with_name("client.py"))),
+        "package_root": shlex.quote(str(Path(__file__).resolve().parent.parent.parent)),
         "hook_socket": shlex.quote(str(state_dir / HOOK_SOCKET)),
     }
     return render(template, values, "packaged git-hooks/hook.sh").encode("utf-8")

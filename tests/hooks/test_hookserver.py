@@ -320,17 +320,56 @@ def _alive(pid: int | None) -> bool:
 
 def test_the_client_imports_nothing_but_os_sys_and_socket() -> None:
     """Each hook pays for what the client imports: only modules the interpreter has
-    loaded or built in anyway."""
+    loaded or built in anyway, and git-sess's socket client, which imports no more."""
     import ast
 
-    tree = ast.parse(Path(client.__file__).read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(node.module or "")
-    assert imported == {"__future__", "_socket", "os", "sys"}
+    from gitsess.core import socketclient
+
+    def imports(path: str) -> set[str]:
+        found = set()
+        for node in ast.walk(ast.parse(Path(path).read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                found.add(node.module or "")
+        return found
+
+    assert imports(client.__file__) == {
+        "__future__",
+        "_socket",
+        "os",
+        "sys",
+        "gitsess.core.socketclient",
+    }
+    assert imports(socketclient.__file__) == {"__future__", "_socket", "os"}
+    # As the stub runs it, it imports nothing else of git-sess or the standard library.
+    root = str(Path(client.__file__).resolve().parents[2])
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-E",
+            "-c",
+            "import sys; sys.path[:0] = sys.argv[1:2]; before = set(sys.modules);"
+            " import gitsess.hooks.client; print(sorted(set(sys.modules) - before))",
+            root,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(ast.literal_eval(done.stdout))
+    assert {name for name in loaded if not name.startswith("gitsess")} <= {
+        "__future__",
+        "_socket",
+        "os",
+        "stat",
+        "_stat",
+        "posixpath",
+        "genericpath",
+        "_collections_abc",
+        "os.path",
+    }
 
 
 def test_the_stubs_look_for_the_search_manifest_where_the_search_index_keeps_it() -> None:
