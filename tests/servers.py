@@ -34,19 +34,28 @@ def state_of(repo: Path) -> Path:
 def start(repo: Path, env: dict | None = None) -> Path:
     """Start the worktree's server as the first search would, and wait until it listens."""
     state = state_of(repo)
+    argv = [client.MODULE, str(state), str(repo)]
+    return _spawn(argv, repo, state, client.SOCKET_NAME, "GITSESS_SEARCH_SERVER", env)
+
+
+def _spawn(
+    argv: list[str], cwd: Path, state: Path, socket: str, off: str, env: dict | None = None
+) -> Path:
+    """`python -m ARGV…` detached, allowed (the variable `off` unset), listening at
+    `state/socket` once this returns."""
     state.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, **(env or {})}
-    environment.pop("GITSESS_SEARCH_SERVER", None)
+    environment.pop(off, None)
     subprocess.Popen(
-        [sys.executable, "-m", client.MODULE, str(state), str(repo)],
-        cwd=repo,
+        [sys.executable, "-m", *argv],
+        cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
         env=environment,
     )
-    wait_for(lambda: (state / client.SOCKET_NAME).exists(), f"a server in {state}")
+    wait_for(lambda: (state / socket).exists(), f"a server listening in {state}")
     return state
 
 
@@ -249,20 +258,8 @@ HOOKS_SERVED = {
 def start_hook_server(repo: Path) -> Path:
     """Start the repository's hook server as a first in-process hook would; wait for it."""
     state = hook_server.common_state_dir(state_of(repo))
-    state.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ}
-    environment.pop(hook_client.OFF_VARIABLE, None)
-    subprocess.Popen(
-        [sys.executable, "-m", hook_client.MODULE, str(state)],
-        cwd=state,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=environment,
-    )
-    wait_for(lambda: (state / hook_client.SOCKET_NAME).exists(), f"a hook server in {state}")
-    return state
+    argv = [hook_client.MODULE, str(state)]
+    return _spawn(argv, state, state, hook_client.SOCKET_NAME, hook_client.OFF_VARIABLE)
 
 
 def stop_hook_servers(root: Path) -> int:
