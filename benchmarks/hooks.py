@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import resource
 import statistics
@@ -80,25 +81,43 @@ COMMIT_EDITOR = "sed -i 1s/^/x/"
 class Pair:
     label: str
     none: Result  # no hooks installed
-    hooks: Result
+    hooks: Result  # the hooks run in-process (GITSESS_HOOK_SERVER=0)
     target_added_s: float
 
     cpu_none_s: list[float] | None = None
     cpu_hooks_s: list[float] | None = None
+    served: Result | None = None  # the hooks run by a warm hook server (the default)
+    cpu_served_s: list[float] | None = None
 
     @property
     def added_s(self) -> float:
         return self.hooks.median_s - self.none.median_s
 
     @property
+    def added_served_s(self) -> float:
+        return self.served.median_s - self.none.median_s if self.served else float("nan")
+
+    @property
     def added_cpu_s(self) -> float:
-        if not self.cpu_none_s or not self.cpu_hooks_s:
-            return float("nan")
-        return statistics.median(self.cpu_hooks_s) - statistics.median(self.cpu_none_s)
+        return _added_cpu(self.cpu_none_s, self.cpu_hooks_s)
+
+    @property
+    def added_served_cpu_s(self) -> float:
+        return _added_cpu(self.cpu_none_s, self.cpu_served_s)
 
     @property
     def verdict(self) -> str:
         return "met" if self.added_s <= self.target_added_s else "MISSED"
+
+    @property
+    def served_verdict(self) -> str:
+        return "met" if self.added_served_s <= self.target_added_s else "MISSED"
+
+
+def _added_cpu(none: list[float] | None, hooks: list[float] | None) -> float:
+    if not none or not hooks:
+        return float("nan")
+    return statistics.median(hooks) - statistics.median(none)
 
 
 @dataclass
@@ -236,6 +255,9 @@ def time_pairs(repo: Path, git_sess: str, repeat: int) -> list[Pair]:
     return pairs
 
 
+VARIANTS = ("no hooks", "hooks", "hooks, served")  # in-process, then by a warm hook server
+
+
 def time_pair(
     repo: Path,
     git_sess: str,
@@ -245,38 +267,82 @@ def time_pair(
     repeat: int,
     target: float,
 ) -> Pair:
-    """Runs without and with the hooks alternate (no hooks, hooks, no hooks, …), so
-    both see the same moments of a shared machine; the first of each is a warm-up."""
-    runs: dict[bool, list[float]] = {False: [], True: []}
-    cpu: dict[bool, list[float]] = {False: [], True: []}
+    """Runs without the hooks, with them in-process and with them served by a warm hook
+    server alternate, so all see the same moments of a shared machine; the first of each
+    is a warm-up. The server is started untimed; the CPU of the children it forks (and
+    its own) is counted from /proc, as theirs is not the git command's."""
+    runs: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+    cpu: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
     for number in range(repeat + 1):
-        for installed in (False, True):
-            if installed:
+        for variant in VARIANTS:
+            installed = variant != "no hooks"
+            if variant == "hooks":
                 commit_index(repo, git_sess)  # the index catches up with commits made without
-            hooks(repo, git_sess, install=installed)
+            if variant != "hooks, served":
+                hooks(repo, git_sess, install=installed)  # (uninstall stops the server)
+            server = hook_server(repo) if variant == "hooks, served" else None
+            os.environ[OFF_VARIABLE] = "1" if server else "0"
             prepare()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            served_before = server_cpu(server)
             elapsed = time_once(argv, repo, (0,))
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            used += server_cpu(server) - served_before
+            os.environ[OFF_VARIABLE] = "0"
             if git(repo, "status", "--porcelain").strip():
-                raise SystemExit(f"hooks.py: the tree is not clean after {label} ({installed=})")
+                raise SystemExit(f"hooks.py: the tree is not clean after {label} ({variant})")
             if number:
-                runs[installed].append(elapsed)
-                cpu[installed].append(used)
-    none, with_hooks = (
+                runs[variant].append(elapsed)
+                cpu[variant].append(used)
+    none, with_hooks, served = (
         Result(
             key=f"{label}: {variant}".replace(" ", "_"),
             label=f"{label}: {variant}",
             command=" ".join(argv),
-            median_s=statistics.median(runs[installed]),
-            min_s=min(runs[installed]),
-            runs_s=runs[installed],
+            median_s=statistics.median(runs[variant]),
+            min_s=min(runs[variant]),
+            runs_s=runs[variant],
             target_s=None,
         )
-        for installed, variant in ((False, "no hooks"), (True, "hooks"))
+        for variant in VARIANTS
     )
-    return Pair(label, none, with_hooks, target, cpu[False], cpu[True])
+    return Pair(
+        label, none, with_hooks, target, cpu["no hooks"], cpu["hooks"], served, cpu[VARIANTS[2]]
+    )
+
+
+OFF_VARIABLE = "GITSESS_HOOK_SERVER"  # "0": the hooks run in-process, start no server
+
+
+def hook_server(repo: Path) -> int:
+    """The pid of the repository's hook server, started (untimed) when none runs."""
+    state = repo / git(repo, "rev-parse", "--git-common-dir").strip() / "gitsess"
+    socket_path, lock = state / "hooks.sock", state / "hook-server.lock"
+    if not socket_path.exists():
+        subprocess.Popen(
+            [sys.executable, "-m", "gitsess.hooks.hookserver", str(state.resolve())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env={k: v for k, v in os.environ.items() if k != OFF_VARIABLE},
+        )
+        deadline = time.monotonic() + 60
+        while not socket_path.exists():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"hooks.py: no hook server listens in {state}")
+            time.sleep(0.02)
+    return int(lock.read_text().strip())
+
+
+def server_cpu(pid: int | None) -> float:
+    """CPU seconds of the hook server and of the children it has reaped (Linux /proc)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # --- the merge --------------------------------------------------------------------------
@@ -415,6 +481,11 @@ def table(baselines: list[Result], pairs: list[Pair], merge: MergeResult) -> str
         cpu = f"{pair.added_cpu_s * 1000:+.0f} ms"
         target = f"<= +{pair.target_added_s * 1000:g} ms {pair.verdict}"
         lines += [row(pair.none), row(pair.hooks, added, cpu, target)]
+        if pair.served:
+            added = f"{pair.added_served_s * 1000:+.0f} ms"
+            cpu = f"{pair.added_served_cpu_s * 1000:+.0f} ms"
+            target = f"<= +{pair.target_added_s * 1000:g} ms {pair.served_verdict}"
+            lines.append(row(pair.served, added, cpu, target))
     a, b = baselines[0].median_s, baselines[1].median_s
     lines.append(
         f"{merge.label:<44} {merge.median_s:>9.3f} {merge.min_s:>7.3f}"
@@ -442,9 +513,10 @@ def main(argv: list[str] | None = None) -> int:
                            ["git", "status", "--porcelain"]), repo, args.repeat),
         ]  # fmt: skip
         pairs = time_pairs(repo, git_sess, args.repeat)
-        add_ratios([*baselines, *(r for pair in pairs for r in (pair.none, pair.hooks))])
+        add_ratios([*baselines, *(r for p in pairs for r in (p.none, p.hooks, p.served) if r)])
         log("timing the merge …")
         merge = time_merge(repo, git_sess, args.merge_repeat)
+        run_checked([git_sess, "server", "stop"], repo)  # no hook server left behind
         git(repo, "checkout", "-q", branch)
         sessions = len(exports(repo))
     facts.end()
@@ -476,6 +548,11 @@ def main(argv: list[str] | None = None) -> int:
                     "cpu_hooks_s": pair.cpu_hooks_s,
                     "target_added_s": pair.target_added_s,
                     "verdict": pair.verdict,
+                    "served": asdict(pair.served) if pair.served else None,
+                    "added_served_s": pair.added_served_s,
+                    "added_served_cpu_s": pair.added_served_cpu_s,
+                    "cpu_served_s": pair.cpu_served_s,
+                    "served_verdict": pair.served_verdict,
                 }
                 for pair in pairs
             ],

@@ -10,6 +10,10 @@ hook={{hook}}
 python={{python}}
 sessions={{sessions_dir}}
 state={{state}}
+# The resident hook server's client (gitsess/hooks/client.py, in this folder): it
+# hands the hook to a Python that has loaded git-sess, or runs it in-process.
+package_root={{package_root}}
+hook_socket={{hook_socket}}
 
 # The hooks of one git command know each other by git's process id. The
 # pre-commit framework runs this hook as its legacy hook, from a process of
@@ -41,6 +45,17 @@ elif [ -x "$0.legacy" ]; then
 fi
 
 run() {
+    if [ -x "$python" ] && [ -f "$package_root/gitsess/hooks/client.py" ] &&
+        [ "${GITSESS_HOOK_SERVER-}" != 0 ]; then
+        # No socket: no server; Python runs the hook and starts one for the next.
+        if [ -S "$hook_socket" ]; then
+            GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -S -E -c \
+                'import sys; sys.path[:0] = sys.argv[1:2]; from gitsess.hooks.client import main; main(sys.argv[2:])' \
+                "$package_root" "$hook_socket" "$@"
+        fi
+        GIT_SESS_START_HOOK_SERVER=${hook_socket%/*}
+        export GIT_SESS_START_HOOK_SERVER
+    fi
     if [ -x "$python" ]; then
         GIT_SESS_HOOK_STATE=$state GIT_SESS_GIT_PID=$git_pid exec "$python" -m gitsess.hooks "$@"
     fi
@@ -53,8 +68,12 @@ run() {
     exit 0
 }
 
-# Search-index refreshes run detached, so they never slow down or speak into git.
+# Search-index refreshes run detached, so they never slow down or speak into git;
+# not even started where the worktree has no search index (no manifest: search/
+# store.py's INDEX_DIR, manifest.py's MANIFEST; a linked worktree's is Python's to find).
+search_manifest=.git/gitsess/search/gitsess-manifest.json
 refresh() {
+    [ ! -d .git ] || [ -f "$search_manifest" ] || return 0
     (run refresh) </dev/null >/dev/null 2>&1 &
 }
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from servers import both_modes, search_mode_fixture, server_cases
+from servers import both_modes, hook_mode_fixture, search_mode_fixture, server_cases
 
 from gitsess.hooks.install import HOOKS
 
@@ -52,6 +52,7 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, bytecode: Path) -> None
     monkeypatch.delenv("GITSESS_RECOVERY_MODE", raising=False)
     # No test leaves a search server behind: those that test it start and stop their own.
     monkeypatch.setenv("GITSESS_SEARCH_SERVER", "0")
+    monkeypatch.setenv("GITSESS_HOOK_SERVER", "0")  # nor a hook server (tests/hooks/ servers.py)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
 
@@ -65,6 +66,8 @@ def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # The search tests run in both modes: in-process and answered by a search server.
 search_mode = pytest.fixture(autouse=True)(search_mode_fixture)
+# A representative set of the hook tests run in both modes: in-process, and served.
+hook_mode = pytest.fixture(autouse=True)(hook_mode_fixture)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -84,6 +87,10 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     isolate(monkeypatch, tmp_path_factory.mktemp("home"), bytecode_cache(tmp_path_factory))
 
 
+def _before_git(cwd: Path, args: tuple[str, ...]) -> None:
+    """Nothing; in "served" hook mode, starts the repository's hook server (servers.py)."""
+
+
 @contextlib.contextmanager
 def isolated_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The same isolation for a fixture that builds once per module or session (autouse
@@ -94,6 +101,7 @@ def isolated_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def git(cwd: Path, *args: str) -> str:
+    _before_git(cwd, args)
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
     assert done.returncode == 0, f"git {' '.join(args)} failed: {done.stderr}"
     return done.stdout

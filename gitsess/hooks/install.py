@@ -44,6 +44,7 @@ STUB_MARK = b"# git-sess "  # the stub's first comment: `# git-sess <hook> hook,
 LEGACY_SUFFIX = ".legacy"
 MERGE_DRIVER = "git-sess-index"
 ATTRIBUTES_MARK = "# git-sess: merges the session index without conflicts"
+HOOK_SOCKET = "hooks.sock"  # hooks/client.py's SOCKET_NAME (not imported: it is a script)
 STATE_FILE = "tmp/hook-state"  # + "-<git pid>": in the scratch folder, swept
 BYPASS_VARIABLE = "GIT_SESS_BYPASS"  # how to commit anyway, when not `git commit --no-verify`
 # What a hook manager of the user's can call directly (the post-* hooks repair
@@ -317,6 +318,9 @@ def _stub(workspace: Workspace, hook: str, state_dir: Path) -> bytes:
         "python": shlex.quote(sys.executable),
         "sessions_dir": shlex.quote(workspace.config.sessions_dir),
         "state": shlex.quote(str(state_dir / STATE_FILE)),
+        # The resident hook server's client and socket (hooks/hookserver.py).
+        "package_root": shlex.quote(str(Path(__file__).resolve().parent.parent.parent)),
+        "hook_socket": shlex.quote(str(state_dir / HOOK_SOCKET)),
     }
     return render(template, values, "packaged git-hooks/hook.sh").encode("utf-8")
 
@@ -347,6 +351,10 @@ def uninstall_hooks(workspace: Workspace) -> list[str]:
 
     if search.stop_server(workspace):
         changed.append("stopped the search server")
+    from gitsess.hooks import served
+
+    if served.stop(place.common_dir / "gitsess"):
+        changed.append("stopped the hook server")
     return changed
 
 

@@ -23,7 +23,20 @@ if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machine
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m gitsess.hooks HOOK [ARGS]`, as the stubs call it."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    # Set by the hook server's client when no server ran this hook: one is
+    # started for the next, once this hook's work is done (hooks/hookserver.py).
+    starting = os.environ.pop("GIT_SESS_START_HOOK_SERVER", None)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if starting:
+            from gitsess.hooks.served import start
+
+            with contextlib.suppress(Exception):  # never in git's way: it logs why
+                start(Path(starting))
+
+
+def _main(args: list[str]) -> int:
     if not args:
         return exit_with(ExitCode.USAGE, "no hook named", "python -m gitsess.hooks HOOK [ARGS…]")
     hook, rest = args[0], args[1:]

@@ -28,12 +28,14 @@ import _socket
 import os
 import sys
 
+from gitsess.core.socketclient import client_log
+from gitsess.core.socketclient import connect as connect_to
+
 MAGIC = b"git-sess-search 1\0"
 SOCKET_NAME = "search.sock"
 LOG_NAME = "search-server.log"
 STATE_DIR = "gitsess"
 ANSWER_TIMEOUT = 120.0  # a first sync after a checkout of a distant branch rebuilds the index
-LONGEST_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
 
 MODULE = "gitsess.search.server"  # what `python -m` runs
 LOCK_NAME = "search-server.lock"  # held by the server all its life: one per worktree
@@ -88,40 +90,12 @@ def find_state_dir(cwd: str) -> str | None:
 
 def log(state_dir: str, line: str) -> None:
     """One line in the server's log; never fails."""
-    try:
-        descriptor = os.open(
-            state_dir + "/" + LOG_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
-        )
-        try:
-            os.write(descriptor, f"client {os.getpid()}: {line}\n".encode(errors="replace"))
-        finally:
-            os.close(descriptor)
-    except OSError:
-        pass
+    client_log(state_dir + "/" + LOG_NAME, line)
 
 
 def connect(state_dir: str, timeout: float) -> _socket.socket:
     """A connection to the server of `state_dir`; OSError when there is none."""
-    path = state_dir + "/" + SOCKET_NAME
-    if os.stat(path).st_uid != os.getuid():
-        raise PermissionError(f"{path} belongs to another user")
-    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    sock.settimeout(timeout)
-    try:
-        if len(os.fsencode(path)) <= LONGEST_SOCKET_PATH:
-            sock.connect(path)
-        else:  # too long for sun_path: a path relative to the socket's directory
-            here = os.open(".", os.O_RDONLY)
-            try:
-                os.chdir(state_dir)
-                sock.connect(SOCKET_NAME)
-            finally:
-                os.fchdir(here)
-                os.close(here)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+    return connect_to(state_dir + "/" + SOCKET_NAME, timeout)
 
 
 def exchange(state_dir: str, payload: bytes, timeout: float = ANSWER_TIMEOUT) -> bytes:
@@ -302,25 +276,11 @@ def _ask(state_dir: Path, command: str) -> bytes | None:
 
 def stop(state_dir: Path) -> bool:
     """Ask the server to stop and wait until it has (its lock is free); whether one ran."""
-    import fcntl
-    import time
+    from gitsess.core.resident import wait_for_lock
 
     if _ask(state_dir, "stop") is None:
         return False
-    deadline = time.monotonic() + 30.0
-    try:
-        lock = os.open(state_dir / LOCK_NAME, os.O_RDWR)
-    except OSError:
-        return True
-    try:
-        while time.monotonic() < deadline:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                time.sleep(0.02)
-    finally:
-        os.close(lock)
+    wait_for_lock(state_dir, LOCK_NAME)
     return True
 
 

@@ -27,7 +27,6 @@ import errno
 import io
 import os
 import socket
-import struct
 import sys
 import threading
 import time
@@ -35,6 +34,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitsess.core.resident import (
+    admin_answer,
+    foreign_peer,
+    hold_lock,
+    idle_seconds,
+    listen,
+    server_log,
+    unlink_if_ours,
+)
 from gitsess.search import client
 
 if TYPE_CHECKING:
@@ -46,7 +54,6 @@ if TYPE_CHECKING:
 
 IDLE_DEFAULT = 600.0
 TICK = 5.0  # seconds between checks that the worktree is still there
-LOG_LIMIT = 1 << 20
 CONFIG_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_SYSTEM")
 
 
@@ -217,14 +224,7 @@ class Resident:
         return f"ok {int(code)}\n{chunks}\n".encode() + b"".join(data for _, data in order)
 
     def admin(self, command: str) -> bytes:
-        import json
-
-        if command == "stop":
-            self.exit("asked to stop")
-            return b"stopping\n"
-        if command == "status":
-            return json.dumps(self.status()).encode() + b"\n"
-        return b"unknown command\n"
+        return admin_answer(command, self.exit, self.status)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -326,15 +326,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _idle_seconds(values: dict[str, list[str]]) -> float:
     found = values.get("sess.searchserveridle")
-    if not found:
-        return IDLE_DEFAULT
-    raw = found[-1].strip().lower()
-    scale = {"s": 1, "m": 60, "h": 3600}.get(raw[-1:], 1)
-    try:
-        value = float(raw[:-1] if raw[-1:] in "smh" else raw) * scale
-    except ValueError:
-        return IDLE_DEFAULT
-    return value if value > 0 else IDLE_DEFAULT
+    return idle_seconds(found[-1] if found else "", IDLE_DEFAULT)
 
 
 def _rss() -> int:
@@ -349,24 +341,8 @@ def _rss() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
-def _peer_uid(connection: socket.socket) -> int | None:
-    """The uid of the process at the other end (None where the system cannot say)."""
-    if hasattr(socket, "SO_PEERCRED"):  # Linux
-        raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        return int(struct.unpack("3i", raw)[1])
-    if hasattr(socket, "LOCAL_PEERCRED"):  # macOS, FreeBSD: struct xucred
-        raw = connection.getsockopt(0, socket.LOCAL_PEERCRED, struct.calcsize("2I"))
-        return int(struct.unpack("2I", raw[:8])[1])
-    return None
-
-
 def log(state_dir: Path, line: str) -> None:
-    path = state_dir / client.LOG_NAME
-    with contextlib.suppress(OSError):
-        if path.stat().st_size > LOG_LIMIT:
-            path.unlink()
-    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} server {os.getpid()}: {line}\n")
+    server_log(state_dir / client.LOG_NAME, line)
 
 
 # --- the process -------------------------------------------------------------------
@@ -374,16 +350,8 @@ def log(state_dir: Path, line: str) -> None:
 
 def serve(state_dir: Path, root: Path) -> int:
     """Run the server of the worktree at `root` until it should stop."""
-    import fcntl
-
-    state_dir.mkdir(parents=True, exist_ok=True)
-    lock = os.open(state_dir / client.LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    if hold_lock(state_dir, client.LOCK_NAME) is None:
         return 0  # another server runs (or starts) here
-    os.ftruncate(lock, 0)
-    os.write(lock, f"{os.getpid()}\n".encode())
     resident = Resident(state_dir, root)
     resident.watcher.start()  # before the first sync: nothing between is missed
     if resident.watcher.failed:
@@ -391,7 +359,7 @@ def serve(state_dir: Path, root: Path) -> int:
     current = lambda: resident._workspace  # noqa: E731 — as last read (a request re-reads it)
     threading.Thread(target=resident.sync.forever, args=(current,), daemon=True).start()
     resident.sync.changed.set()
-    listener, inode = _listen(state_dir)
+    listener, inode = listen(state_dir, client.SOCKET_NAME)
     log(state_dir, f"serving {root} (git-sess {resident.version}, {resident.watcher.state})")
     try:
         while True:
@@ -407,36 +375,15 @@ def serve(state_dir: Path, root: Path) -> int:
             with connection:
                 _handle(resident, connection)
     finally:
-        with contextlib.suppress(OSError):
-            if os.stat(state_dir / client.SOCKET_NAME).st_ino == inode:
-                os.unlink(state_dir / client.SOCKET_NAME)
+        unlink_if_ours(state_dir / client.SOCKET_NAME, inode)
         listener.close()
-
-
-def _listen(state_dir: Path) -> tuple[socket.socket, int]:
-    """Listen on the socket, made under a temporary name and renamed into place once
-    listening: a client never finds a socket nobody listens on yet (and removes it)."""
-    os.chdir(state_dir)  # bound by a relative name: sun_path is short
-    temporary = f"{client.SOCKET_NAME}.{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(temporary)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    mask = os.umask(0o177)
-    try:
-        listener.bind(temporary)
-    finally:
-        os.umask(mask)
-    os.chmod(temporary, 0o600)
-    listener.listen(16)
-    os.rename(temporary, client.SOCKET_NAME)
-    return listener, os.stat(client.SOCKET_NAME).st_ino
 
 
 def _handle(resident: Resident, connection: socket.socket) -> None:
     connection.settimeout(10.0)
     try:
-        uid = _peer_uid(connection)
-        if uid is not None and uid != os.getuid():
+        uid = foreign_peer(connection)
+        if uid is not None:
             log(resident.state_dir, f"refused a client of uid {uid}")
             return
         chunks = []
