@@ -456,12 +456,14 @@ def lengths_in_memory(searcher: Any, hold: Callable[[Any, list[str], Any], None]
 
 def faster_phrases() -> None:
     """Phrases matched on positions as numbers (gitsess.search.phrases says why)."""
+    from whoosh.matching.mcore import ListMatcher
     from whoosh.matching.wrappers import FilterMatcher
     from whoosh.query.spans import Span, SpanNear2
+    from whoosh.scoring import WeightLengthScorer
 
     from gitsess.search.phrases import install
 
-    install(SpanNear2.SpanNear2Matcher, Span, FilterMatcher)
+    install(SpanNear2, Span, FilterMatcher, ListMatcher, WeightLengthScorer)
 
 
 def body_terms(searcher: Any, text_query: Any) -> frozenset[str]:
