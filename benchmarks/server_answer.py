@@ -71,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         state_dir = Path(client.find_state_dir(str(repo)) or "")
         resident = server.Resident(state_dir, repo.resolve())
         resident.watcher.start()
-        threading.Thread(target=resident.sync_forever, daemon=True).start()
-        resident.changed.set()
+        current = lambda: resident._workspace  # noqa: E731 — as server.serve does
+        threading.Thread(target=resident.sync.forever, args=(current,), daemon=True).start()
+        resident.sync.changed.set()
         resident.search(resident.workspace(), _request("latency"))  # waits for the sync
         print(f"\n{args.sessions:,} sessions, median of {args.repeat}, load {_load()}")
         print("| query | answer | " + " | ".join(label for *_, label in STEPS) + " | other |")

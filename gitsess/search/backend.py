@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.core.errors import GitSessError
+from gitsess.search import stems
 from gitsess.search.query import SearchRequest
 from gitsess.search.snippets import Vocabulary
 
@@ -79,9 +80,12 @@ def update_index(
     `merge=False`: the commit writes its own segment and merges none (Whoosh's
     MERGE_SMALL otherwise merges the small segments earlier updates wrote, now and
     then, costing ten times a one-document commit); `merge_small` does that later."""
+    from whoosh.analysis import StemFilter
+
     ix = open_index(path)
     writer = guarded(lambda: ix.writer(timeout=5.0, compound=False))
     try:
+        stems.share(writer.schema, StemFilter)
         for key in deleted:
             guarded(functools.partial(writer.delete_by_term, "key", key))
         for document in changed:
@@ -456,12 +460,14 @@ def lengths_in_memory(searcher: Any, hold: Callable[[Any, list[str], Any], None]
 
 def faster_phrases() -> None:
     """Phrases matched on positions as numbers (gitsess.search.phrases says why)."""
+    from whoosh.matching.mcore import ListMatcher
     from whoosh.matching.wrappers import FilterMatcher
     from whoosh.query.spans import Span, SpanNear2
+    from whoosh.scoring import WeightLengthScorer
 
     from gitsess.search.phrases import install
 
-    install(SpanNear2.SpanNear2Matcher, Span, FilterMatcher)
+    install(SpanNear2, Span, FilterMatcher, ListMatcher, WeightLengthScorer)
 
 
 def body_terms(searcher: Any, text_query: Any) -> frozenset[str]:

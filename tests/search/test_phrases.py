@@ -43,8 +43,11 @@ def searcher(tmp_path_factory: pytest.TempPathFactory):
     path: Path = tmp_path_factory.mktemp("phrases")
     bodies = [" ".join(rng.choice(_WORDS) for _ in range(rng.randint(0, 60))) for _ in range(300)]
     create_index(path, (_document(n, body) for n, body in enumerate(bodies)), len(bodies), None)
-    # Deleted documents: their segment's matchers are wrapped to leave them out.
+    # Deleted documents: their segment's matchers are wrapped to leave them out;
+    # and a second segment, of the documents written anew (merge=False keeps it).
     update_index(path, [f"n{n}.md" for n in range(0, 300, 7)], [])
+    again = [_document(n, bodies[n] + " partial refunds") for n in range(1, 300, 11)]
+    update_index(path, [], again, merge=False)
     with open_index(path).searcher() as opened:
         yield opened
 
@@ -72,7 +75,23 @@ PHRASES = [
 def test_the_same_matches_and_scores_as_whooshs_span_check(searcher, phrase, monkeypatch) -> None:
     faster_phrases()
     ours = _found(searcher, phrase)
+    # Whoosh's span matcher, with our span check (what a phrase Whoosh's way gets)
+    monkeypatch.setattr(SpanNear2, "matcher", SpanNear2.matcher.__wrapped__)
+    assert ours == _found(searcher, phrase)
+    # … and with Whoosh's own span check: all of Whoosh's way
     matcher = SpanNear2.SpanNear2Matcher
     monkeypatch.setattr(matcher, "_get_spans", matcher._get_spans.__wrapped__)
     assert ours == _found(searcher, phrase)
     assert ours or phrase == '"the retry"'  # each phrase but that one is found somewhere
+
+
+def test_the_parsers_phrases_are_matched_a_segment_at_a_time(searcher) -> None:
+    faster_phrases()
+    query = parse(searcher.schema, '"partial refunds"', '"partial refunds"')
+    body = next(part for part in query.subqueries if part.field() == "body")
+    leaves = searcher.leaf_searchers()
+    assert len(leaves) == 2  # the fixture's two segments, one with deletions
+    for leaf, _ in leaves:
+        matcher = body.matcher(leaf)
+        assert not isinstance(matcher, SpanNear2.SpanNear2Matcher)
+        assert matcher.is_active()
