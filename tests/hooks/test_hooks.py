@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from builders import export_text, git_commit, session_name, write_export
-from conftest import assert_one_line_error, git, sess, snapshot
+from conftest import assert_one_line_error, copy_hooked, git, hooked_build, sess, snapshot
 
 from gitsess.hooks.install import HOOKS
 
@@ -499,6 +499,34 @@ def _sql(path: Path, statement: str, *args: str) -> None:
     db.close()
 
 
+@pytest.fixture(scope="module")
+def cached_twice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A hooked repository after two commits of an export each, their facts in the
+    hooks' cache: built once, copied for each kind of damage (copy_hooked)."""
+    with hooked_build(tmp_path_factory) as repo:
+        for number, title in enumerate(["Cached", "Logged"]):
+            write(repo, title.lower(), in_progress(title, objective=f"work {number}"))
+            git(repo, "add", "-A")
+            assert commit(repo, "-m", title).returncode == 0
+        return repo
+
+
+@pytest.fixture(scope="module")
+def victim_and_bystander(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Path]:
+    """Two hooked repositories after one commit of a victim and a bystander, with the
+    same date (True) or not (False): built once, copied for each kind of tampering."""
+    built = {}
+    for same_date in (True, False):
+        with hooked_build(tmp_path_factory) as repo:
+            write(repo, "victim", in_progress("Victim"))
+            date = "2026-03-01" if same_date else "2026-03-02"
+            write_export(repo, name("bystander", date), in_progress("Bystander", date=date))
+            git(repo, "add", "-A")
+            assert commit(repo, "-m", "both").returncode == 0
+            built[same_date] = repo
+    return built
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -511,12 +539,9 @@ def _sql(path: Path, statement: str, *args: str) -> None:
         _tables_dropped,
     ],
 )
-def test_damaged_commit_cache_is_rebuilt_never_trusted(hooked, damage):
+def test_damaged_commit_cache_is_rebuilt_never_trusted(cached_twice, tmp_path, damage):
+    hooked = copy_hooked(cached_twice, tmp_path)
     cache = hooked / ".git" / "gitsess"
-    for number, title in enumerate(["Cached", "Logged"]):
-        write(hooked, title.lower(), in_progress(title, objective=f"work {number}"))
-        git(hooked, "add", "-A")
-        assert commit(hooked, "-m", title).returncode == 0
     assert (cache / STORE).is_file()
     for suffix in ("-wal", "-shm"):  # what a crash would leave is damaged with the rest
         with contextlib.suppress(FileNotFoundError):
@@ -573,19 +598,20 @@ def _tamper_fact_gone(db, victim: str) -> None:
     ],
 )
 @pytest.mark.parametrize("same_date", [True, False])
-def test_cache_edited_into_valid_rows_with_wrong_content_is_not_trusted(hooked, tamper, same_date):
+def test_cache_edited_into_valid_rows_with_wrong_content_is_not_trusted(
+    victim_and_bystander, tmp_path, tamper, same_date
+):
     """A row that is not what the hook wrote is read from git again, whether the
     index is patched (the victim shares the changed export's date) or not."""
     import sqlite3
 
+    hooked = copy_hooked(victim_and_bystander[same_date], tmp_path)
     cache = hooked / ".git" / "gitsess"
-    write(hooked, "victim", in_progress("Victim"))
     date = "2026-03-01" if same_date else "2026-03-02"
-    write_export(hooked, name("bystander", date), in_progress("Bystander", date=date))
-    git(hooked, "add", "-A")
-    assert commit(hooked, "-m", "both").returncode == 0
     victim = name("victim")
     db = sqlite3.connect(cache / STORE)
+    # the copy's cache holds the victim's facts, as the commit wrote them
+    assert db.execute("SELECT count(*) FROM facts WHERE name = ?", (victim,)).fetchone()[0]
     tamper(db, victim)
     db.commit()
     db.close()
