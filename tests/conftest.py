@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import inprocess
 import pytest
+from inprocess import process_marker  # noqa: F401  (an autouse fixture: `@pytest.mark.process`)
 from servers import both_modes, hook_mode_fixture, search_mode_fixture, server_cases
 
 from gitsess.hooks.install import HOOKS
@@ -108,7 +110,18 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def sess(cwd: Path, *args: str, input: str | None = None, env: dict | None = None) -> Result:
-    """Run `git sess …` as a user would: through git, in a real process."""
+    """Run `git sess …` as a user would, with the same output, files and exit code: in
+    this process where that cannot differ from a real one (tests/inprocess.py), else
+    through git in a real process."""
+    if inprocess.runs_in_process(args, env):
+        return Result(*inprocess.run(BIN_DIR / "git-sess", args, cwd, input, env))
+    return sess_process(cwd, *args, input=input, env=env)
+
+
+def sess_process(
+    cwd: Path, *args: str, input: str | None = None, env: dict | None = None
+) -> Result:
+    """Run `git sess …` through git, in a real process: for tests about the process."""
     stdin = None if input is not None else subprocess.DEVNULL
     return _run(["git", "sess", *args], cwd, stdin=stdin, input=input, env=env)
 

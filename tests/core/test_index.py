@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GOLDEN, assert_one_line_error, git, sess, snapshot
+from inprocess import both_ways
 
 INDEX = ".sessions/session_index.md"
 
@@ -81,7 +82,8 @@ def index_bytes(repo: Path) -> bytes:
     return (repo / INDEX).read_bytes()
 
 
-def test_index_matches_the_golden_file(sessions):
+@both_ways
+def test_index_matches_the_golden_file(sessions, sess_mode):
     write_sessions(sessions, MIXED)
     assert regenerate(sessions) == f"wrote {INDEX}\n"
     assert index_bytes(sessions) == (GOLDEN / "index_mixed.md").read_bytes()

@@ -21,6 +21,7 @@ from conftest import (
     sess_without_dac,
     snapshot,
 )
+from inprocess import both_ways
 
 from gitsess.assistant.budget import ZONES
 
@@ -314,8 +315,9 @@ def test_new_without_options_writes_the_defaults(sessions):
     )
 
 
+@both_ways
 @pytest.mark.parametrize("kind", TYPES)
-def test_new_uses_the_template_of_its_type(sessions, kind):
+def test_new_uses_the_template_of_its_type(sessions, kind, sess_mode):
     path = new(sessions, "Golden title", "--type", kind, "--date", "2025-12-01", "--tag", "demo")
 
     assert frontmatter(path)["type"] == kind

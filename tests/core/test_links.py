@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from builders import export, session_name
 from conftest import GOLDEN, assert_one_line_error, assert_refused, git, sess, snapshot
+from inprocess import both_ways
 
 
 def name(slug: str, day: int) -> str:
@@ -334,8 +335,9 @@ def test_link_regenerates_the_index_with_the_link(diamond):
 # --- graph ------------------------------------------------------------------------------
 
 
+@both_ways
 @pytest.mark.parametrize("output", ["mermaid", "dot"])
-def test_graph_matches_the_golden_file(diamond, output):
+def test_graph_matches_the_golden_file(diamond, output, sess_mode):
     (diamond / ".sessions" / name("right", 3)).write_text(
         (diamond / ".sessions" / name("right", 3))
         .read_text()
@@ -550,8 +552,9 @@ def forked(diamond: Path) -> Path:
     return diamond
 
 
+@both_ways
 @pytest.mark.parametrize("charset", ["ascii", "unicode"])
-def test_timeline_golden(forked, charset):
+def test_timeline_golden(forked, charset, sess_mode):
     result = sess(forked, "timeline", "--charset", charset)
     assert result.code == 0, result.err
     golden = GOLDEN / f"timeline_diamond.{charset}.txt"
