@@ -88,32 +88,27 @@ def test_a_subdirectory_and_the_environment_reach_the_command(filled: Path, tmp_
     assert snapshot(filled) == snapshot(other)
 
 
-def test_a_run_leaves_this_process_as_it_was(filled: Path, tmp_path: Path) -> None:
-    before = (
+def test_a_run_leaves_this_process_as_it_was(filled: Path) -> None:
+    before = _process_state()
+    for args in (("list",), ("show", "no_such_session"), ("list", "--bad"), ("init",)):
+        sess(filled, *args, env={"NO_COLOR": "1"})
+        assert _process_state() == before, args
+
+
+def _process_state() -> tuple[object, ...]:
+    """What a run changes in this process while it lasts."""
+    return (
         dict(os.environ),
         os.getcwd(),
-        sys.argv,
+        list(sys.argv),
         sys.executable,
         sys.stdin,
         sys.stdout,
         sys.stderr,
         sys.__stdout__,
         signal.getsignal(signal.SIGINT),
+        [os.fstat(fd).st_ino for fd in (0, 1, 2)],
     )
-    for args in (("list",), ("show", "no_such_session"), ("list", "--bad"), ("init",)):
-        sess(filled, *args, env={"NO_COLOR": "1"})
-        after = (
-            dict(os.environ),
-            os.getcwd(),
-            sys.argv,
-            sys.executable,
-            sys.stdin,
-            sys.stdout,
-            sys.stderr,
-            sys.__stdout__,
-            signal.getsignal(signal.SIGINT),
-        )
-        assert after == before, args
 
 
 def test_what_must_be_a_process_is_one() -> None:
