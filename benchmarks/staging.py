@@ -145,7 +145,8 @@ class Worker:
                     )
                     self.report.said[said] = self.report.said.get(said, 0) + 1
             if outcome == "crash":
-                self.report.crashes.append(f"{' '.join(args)}: {done.stderr.strip()[-300:]}")
+                said = done.stderr.strip()[-300:]
+                self.report.crashes.append(f"{' '.join(args)}: exit {done.returncode}: {said}")
         if action == "new" and done.returncode == 0:
             found = _CREATED.search(done.stdout)
             if found:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,23 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 def _before_git(cwd: Path, args: tuple[str, ...]) -> None:
     """Nothing; in "served" hook mode, starts the repository's hook server (servers.py)."""
+
+
+def file_size_limited(limit: int) -> dict:
+    """subprocess.run's keywords for a child whose files cannot grow past `limit` bytes
+    (a full disk as the kernel reports a file that cannot grow: EFBIG).
+
+    The child writes no bytecode: CPython writes a .pyc with one unchecked write and
+    renames it into place, so under the limit it would leave .pyc files cut short in
+    the run's shared cache (isolate's PYTHONPYCACHEPREFIX), and every later git-sess
+    process importing one would fail ("marshal data too short"; inside a command,
+    click turns that EOFError into an Abort). With `git sess` run in the test process
+    the cache is cold when these tests come, so that is what happened."""
+
+    def limit_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return {"preexec_fn": limit_files, "env": {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}}
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -12,7 +13,15 @@ from pathlib import Path
 import inprocess
 import pytest
 from builders import export, session_name
-from conftest import Result, copy_repository, git, sess, sess_process, snapshot
+from conftest import (
+    Result,
+    copy_repository,
+    file_size_limited,
+    git,
+    sess,
+    sess_process,
+    snapshot,
+)
 
 from gitsess.assistant.locating import project_slug
 
@@ -146,3 +155,21 @@ def _same_place(result: Result, repo: Path) -> Result:
 
 def _placed(text: str, repo: Path) -> str:
     return text.replace(str(repo), "REPO").replace(project_slug(repo), "SLUG")
+
+
+def test_a_child_under_a_file_size_limit_leaves_the_bytecode_cache_usable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache is cold when `git sess` ran in the test process: a child with a file
+    size limit (tests of a full disk) must not leave .pyc files cut short in it, or
+    the next git-sess process fails to import ("marshal data too short"; a `git sess
+    commit` exited 130 in the staging stress test, as click turns the EOFError into
+    an Abort)."""
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path / "bytecode"))  # cold
+    importing = [sys.executable, "-c", "import gitsess.cli.app, gitsess.hooks.sesscommit"]
+    limited = subprocess.run(importing, capture_output=True, text=True, **file_size_limited(2048))
+    assert limited.returncode == 0, limited.stderr
+
+    after = subprocess.run(importing, capture_output=True, text=True)
+
+    assert (after.returncode, after.stderr) == (0, "")

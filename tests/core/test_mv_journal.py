@@ -5,13 +5,20 @@ file, staged blobs); no link dangles; a refused mv changes nothing."""
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 from pathlib import Path
 
 import pytest
 from builders import export, session_name
-from conftest import copy_repository, git, init_repository, init_sessions, isolated_build, sess
+from conftest import (
+    copy_repository,
+    file_size_limited,
+    git,
+    init_repository,
+    init_sessions,
+    isolated_build,
+    sess,
+)
 
 KILLED = 137  # what the fault hook exits with, as a SIGKILL would be reported
 INTERRUPTED = 130  # ^C
@@ -233,16 +240,13 @@ def test_a_mv_that_cannot_write_its_journal_changes_nothing(repo: Path) -> None:
     limit = 16_384
     assert all(len(data) < limit for data in before[0].values())
 
-    def small_files() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
     done = subprocess.run(
         ["git", "sess", *MV],
         cwd=repo,
         capture_output=True,
         text=True,
-        preexec_fn=small_files,
         stdin=subprocess.DEVNULL,
+        **file_size_limited(limit),
     )
     assert done.returncode == 1, done.stderr
     lines = done.stderr.splitlines()

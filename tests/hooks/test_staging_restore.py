@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from builders import new
-from conftest import git, sess
+from conftest import file_size_limited, git, sess
 
 from gitsess.core.workspace import open_workspace
 from gitsess.hooks.sesscommit import _index_entries, _restore_index_entries
@@ -136,7 +136,6 @@ def test_a_refused_commit_says_what_stays_staged(hooked):
 def test_a_full_disk_while_putting_back_leaves_the_staging_area_and_says_so(sessions):
     """The copy of the staging area into index.lock fails (a file-size limit
     stands in for a full disk): a warning, the lock gone, nothing changed."""
-    import resource
     import subprocess
     import sys
 
@@ -156,15 +155,12 @@ def test_a_full_disk_while_putting_back_leaves_the_staging_area_and_says_so(sess
         "_restore_index_entries(w, saved, None, _head(w))\n"
     )
 
-    def small_files() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (index_size // 2, index_size // 2))
-
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=sessions,
         capture_output=True,
         text=True,
-        preexec_fn=small_files,
+        **file_size_limited(index_size // 2),
     )
 
     assert done.returncode == 0, done.stderr
