@@ -54,6 +54,15 @@ _MODULE_OF = {name: module for module, names in WINGS.items() for name in names}
 _debug = False
 
 
+class _Unexpected(Exception):
+    """An EOFError out of a command (a .pyc cut short, say), carried past click to the
+    exit for bugs: click reports one as an Abort, as it does ^C (exit 130, nothing said)."""
+
+    def __init__(self, error: EOFError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 class _Wings(click.Group):
     """A group that imports a command's module when the command is first asked for."""
 
@@ -65,6 +74,12 @@ class _Wings(click.Group):
             for command in importlib.import_module(_MODULE_OF[cmd_name]).COMMANDS:
                 self.add_command(command)
         return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except EOFError as error:  # no command reads a prompt: an EOFError is a bug
+            raise _Unexpected(error) from error
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -165,6 +180,8 @@ def _run(argv: list[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitCode.OK
     except Exception as error:  # the single exit point for bugs
+        if isinstance(error, _Unexpected):
+            error = error.error
         if _debug:
             import traceback
 

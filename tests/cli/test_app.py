@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,27 @@ def test_every_line_of_a_refusal_is_said_as_the_hook_says_it(sessions: Path) -> 
         ".sessions/session_20260105_two_secrets.md:9",
     ]
     assert result.err.splitlines()[-1].startswith("hint: remove it")
+
+
+def test_an_eoferror_in_a_command_is_a_bug_not_an_interrupt(sessions: Path, tmp_path: Path) -> None:
+    """A .pyc cut short (a write under a file-size limit) makes the command's import
+    raise EOFError, which click reports as an Abort, as it does ^C: it once exited
+    130 and said nothing."""
+    cache = {"PYTHONPYCACHEPREFIX": str(tmp_path / "bytecode")}
+    compiled = subprocess.run(
+        [sys.executable, "-c", "import gitsess.hooks.sesscommit"],
+        env={**os.environ, **cache},
+        capture_output=True,
+        text=True,
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    (pyc,) = (tmp_path / "bytecode").rglob("sesscommit.*.pyc")
+    pyc.write_bytes(pyc.read_bytes()[:200])
+
+    result = sess(sessions, "commit", env=cache)
+
+    assert (result.code, result.err) == (
+        3,
+        "git-sess: error: unexpected EOFError: marshal data too short\n"
+        "hint: run again as git sess --debug … for the traceback, and report it\n",
+    )
