@@ -22,7 +22,13 @@ from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Session, parse_export
 from gitsess.core.names import is_export_name, is_plain_name
 from gitsess.core.repo import Repo, finish_git, git_process, start_git
-from gitsess.hooks.overlay import StagedOids, listing_is_piped, piped_listing, snapshot_of
+from gitsess.hooks.overlay import (
+    StagedOids,
+    listing_is_piped,
+    mirror_root,
+    piped_listing,
+    snapshot_of,
+)
 
 if TYPE_CHECKING:
     from gitsess.hooks.blobfacts import BlobFacts, Mirror
@@ -221,20 +227,6 @@ def read_staged(
         ),
         snapshot=snapshot,
     )
-
-
-def mirror_root(repo: Repo, sessions_dir: str, tree_id: str) -> str | None:
-    """A tree holding `tree_id` where the sessions directory is (`git mktree`),
-    which `git diff-index` compares the staging area with; None when git cannot
-    make it (the sessions tree is gone: the caller lists the staging area)."""
-    current = tree_id
-    for part in reversed(sessions_dir.split("/")):
-        line = f"040000 tree {current}\t{part}\n".encode()
-        done = git_process(repo.root, ["mktree"], input=line, check=False)
-        current = done.stdout.decode().strip()
-        if done.returncode != 0 or not current:
-            return None
-    return current
 
 
 def _changed_tree(
