@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from typing import TypeVar
 
 from gitsess.core.errors import GitSessError
+from gitsess.core.patterns import lazy
 
 TYPES = ("feature", "bug", "research", "operation", "checkpoint", "reflection", "roadmap")
 STATUSES = ("in-progress", "complete", "blocked", "abandoned")
@@ -169,10 +170,13 @@ def vocabulary_problem(config: Config, key: str, value: str) -> tuple[str, str] 
     )
 
 
+_NOT_ONE_WORD = lazy(r"[\s,\[\]]")  # (lazy: see core/patterns.py)
+
+
 def tag_problem(tag: str) -> tuple[str, str] | None:
     """(message, hint) when `tag` is not one word (a space, comma or bracket in
     it), else None: the one rule for `new`, `update` and `check`."""
-    if re.search(r"[\s,\[\]]", tag.strip()):
+    if _NOT_ONE_WORD.search(tag.strip()):
         return (
             f"tag {tag!r} is not one word",
             "join its words with - or _ (e.g. data-cleaning): one tag, one word",

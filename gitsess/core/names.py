@@ -11,6 +11,8 @@ import functools
 import re
 import unicodedata
 
+from gitsess.core.patterns import lazy
+
 # git sess's own files in the sessions directory (DESIGN.md §3.1).
 NOT_EXPORTS = frozenset({"session_index.md", "CONTEXT_MANAGEMENT.md", "README.md"})
 SLUG_MAX = 60
@@ -228,14 +230,21 @@ def find_date(text: str) -> str | None:
     return None
 
 
+# (lazy: compiled once by a resident hook server, not in each hook it forks)
+_MD_SUFFIX = lazy(r"\.md$")
+_SESSION_PREFIX = lazy(r"^session_")
+_LEADING_DATE = lazy(r"^\d{4}-?\d{2}-?\d{2}(?:[-_ ]\d{4}(?=[-_ ]))?[-_ ]?")
+_TRAILING_DATE = lazy(r"[-_ ]\d{4}-?\d{2}-?\d{2}$")
+
+
 def title_from_name(name: str) -> str:
     """`session_20251201_distilbert_training.md` -> `Distilbert training`;
     `2025-07-16-1831-Build section 1.5.md` -> `Build section 1.5`; of a path, the
     file name's words."""
-    stem = re.sub(r"\.md$", "", name.replace("\\", "/").rsplit("/", 1)[-1])
-    stem = re.sub(r"^session_", "", stem)
-    stem = re.sub(r"^\d{4}-?\d{2}-?\d{2}(?:[-_ ]\d{4}(?=[-_ ]))?[-_ ]?", "", stem)
-    stem = re.sub(r"[-_ ]\d{4}-?\d{2}-?\d{2}$", "", stem)
+    stem = _MD_SUFFIX.sub("", name.replace("\\", "/").rsplit("/", 1)[-1])
+    stem = _SESSION_PREFIX.sub("", stem)
+    stem = _LEADING_DATE.sub("", stem)
+    stem = _TRAILING_DATE.sub("", stem)
     words = stem.replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:] if words else name
 

@@ -21,6 +21,7 @@ class _Lazy:
     def __init__(self, source: str, flags: int) -> None:
         self._source = source
         self._flags = flags
+        _ALL.append(self)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in ("_source", "_flags"):
@@ -31,8 +32,31 @@ class _Lazy:
         setattr(self, name, value)
         return value
 
+    def compile(self) -> None:
+        """Compile now and take every public attribute of the compiled pattern."""
+        compiled = re.compile(self._source, self._flags)
+        for name in dir(compiled):
+            if not name.startswith("_"):
+                setattr(self, name, getattr(compiled, name))
+
     def __repr__(self) -> str:
         return f"lazy({self._source!r}, {self._flags!r})"
+
+
+_ALL: list[_Lazy] = []  # every lazy pattern made so far (compile_all)
+
+
+def compile_all() -> int:
+    """Compile every lazy pattern made so far; how many compiled. An invalid one
+    is left as it is, to fail where it is used, as it would have."""
+    compiled = 0
+    for pattern in _ALL:
+        try:
+            pattern.compile()
+        except re.error:
+            continue
+        compiled += 1
+    return compiled
 
 
 def lazy(source: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:

@@ -238,32 +238,17 @@ def _blob(workspace: Workspace, oid: str) -> bytes | None:
 def _remember(
     workspace: Workspace, tree: StagedTree, facts: BlobFacts, staged: Staged, tree_id: str | None
 ) -> None:
-    """The staged sessions tree becomes the store's mirror (blobfacts.py)."""
+    """The staged sessions tree becomes the store's mirror (blobfacts.py). The tree
+    holding it at the sessions path (its `root`) is made when a commit first needs
+    it (staged.py mirror_root): most never do, and it cost every commit a git."""
     if tree_id is None or staged.oid is None:
         facts.forget_mirror()
         return
-    root = _root_holding(workspace, tree_id)
-    if root is None:
-        facts.forget_mirror()
-        return
-    mirror = Mirror(tree_id, root, staged.oid, staged.project, tree.odd_names)
+    mirror = Mirror(tree_id, "", staged.oid, staged.project, tree.odd_names)
     if tree.mirror is not None:
         facts.save_mirror(mirror, tree.overlay, None)
     else:
         facts.save_mirror(mirror, None, dict(tree.oids))
-
-
-def _root_holding(workspace: Workspace, tree_id: str) -> str | None:
-    """A tree holding `tree_id` where the sessions directory is (`git mktree`)."""
-    parts = workspace.config.sessions_dir.split("/")
-    current = tree_id
-    for part in reversed(parts):
-        line = f"040000 tree {current}\t{part}\n".encode()
-        done = git_process(workspace.repo.root, ["mktree"], input=line, check=False)
-        current = done.stdout.decode().strip()
-        if done.returncode != 0 or not current:
-            return None
-    return current
 
 
 def _only_a_hand_edit(workspace: Workspace, tree: StagedTree) -> bool:

@@ -409,6 +409,11 @@ def serve(state_dir: Path) -> int:
     os.set_inheritable(lock, False)
     for module in WARM:
         __import__(module)
+    # Regular expressions are compiled on first use (core/patterns.py): here, once,
+    # or each child would compile those its hook uses (~9 of them, every commit).
+    from gitsess.core.patterns import compile_all
+
+    compile_all()
     # What is loaded now is never collected: frozen, a child's collections skip it and
     # leave its pages shared with this process instead of copying them (copy-on-write).
     gc.freeze()

@@ -1,4 +1,5 @@
 """The staged exports as the store's mirror and a commit's changes say they are,
+the tree a commit's staging area is compared with when HEAD is not the mirror's,
 the copy of the staging area a commit is checked from, and the work tree's
 listing the pre-commit stub starts beside Python (staged.py)."""
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitsess.core.repo import Repo
+from gitsess.core.repo import Repo, git_process
 
 if TYPE_CHECKING:
     from gitsess.hooks.blobfacts import BlobFacts
@@ -63,6 +64,20 @@ class StagedOids(Mapping[str, str]):
             if oid is not None and name.lower() == folded
         }
         return sorted(found)
+
+
+def mirror_root(repo: Repo, sessions_dir: str, tree_id: str) -> str | None:
+    """A tree holding `tree_id` where the sessions directory is (`git mktree`),
+    which `git diff-index` compares the staging area with; None when git cannot
+    make it (the sessions tree is gone: the caller lists the staging area)."""
+    current = tree_id
+    for part in reversed(sessions_dir.split("/")):
+        line = f"040000 tree {current}\t{part}\n".encode()
+        done = git_process(repo.root, ["mktree"], input=line, check=False)
+        current = done.stdout.decode().strip()
+        if done.returncode != 0 or not current:
+            return None
+    return current
 
 
 def snapshot_of(repo: Repo) -> Path | None:

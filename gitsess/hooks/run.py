@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from gitsess.core.config import load_config
 from gitsess.core.errors import ExitCode, GitSessError, exit_with, quote_path, warn
 from gitsess.core.files import write_atomic
 from gitsess.core.names import name_trouble
-from gitsess.core.workspace import Workspace, open_workspace
+from gitsess.core.repo import discover, repo_at_top
+from gitsess.core.workspace import Workspace
 
 if TYPE_CHECKING:  # imported when a repair runs: it pulls in the commit machinery
     from gitsess.hooks.repair import Repaired
@@ -26,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     # Set by the hook server's client when no server ran this hook: one is
     # started for the next, once this hook's work is done (hooks/hookserver.py).
     starting = os.environ.pop("GIT_SESS_START_HOOK_SERVER", None)
+    _settings.clear()  # (a process may run more than one hook: the tests do)
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))
     finally:
@@ -33,7 +36,30 @@ def main(argv: list[str] | None = None) -> int:
             from gitsess.hooks.served import start
 
             with contextlib.suppress(Exception):  # never in git's way: it logs why
-                start(Path(starting))
+                start(Path(starting), _hook_server_setting())
+
+
+# The `sess.*` settings this hook read when it opened the repository (none: it
+# did not), which also say whether a hook server is to be started after it.
+_settings: list[dict[str, list[str]]] = []
+
+
+def open_workspace() -> Workspace:
+    """The repository the hook runs in. git runs a hook at the top of the work tree,
+    which is then known without a git process (core/repo.py repo_at_top); the
+    settings are read once, for the hook and for starting a server after it."""
+    repo = repo_at_top(Path(os.getcwd())) or discover()
+    values = repo.config()
+    _settings.append(values)
+    return Workspace(repo=repo, config=load_config(values))
+
+
+def _hook_server_setting() -> str | None:
+    """`git config sess.hookServer` as this hook read it ('': unset); None: not read."""
+    if not _settings:
+        return None
+    values = _settings[-1].get("sess.hookserver")
+    return values[-1] if values else ""
 
 
 def _main(args: list[str]) -> int:

@@ -30,14 +30,18 @@ def log(state_dir: Path, line: str) -> None:
     server_log(state_dir / client.LOG_NAME, line)
 
 
-def start(state_dir: Path) -> bool:
-    """Start the repository's server in the background, unless turned off."""
+def start(state_dir: Path, setting: str | None = None) -> bool:
+    """Start the repository's server in the background, unless turned off.
+    `setting`: `git config sess.hookServer` as the caller read it already ('':
+    unset); None: git is asked."""
     if os.environ.get(client.OFF_VARIABLE) == "0":
         return False
-    done = subprocess.run(
-        ["git", "config", "--get", "sess.hookServer"], capture_output=True, text=True
-    )
-    if done.stdout.strip().lower() in client.OFF:
+    if setting is None:
+        done = subprocess.run(
+            ["git", "config", "--get", "sess.hookServer"], capture_output=True, text=True
+        )
+        setting = done.stdout
+    if setting.strip().lower() in client.OFF:
         return False
     try:
         subprocess.Popen(

@@ -22,7 +22,13 @@ from gitsess.core.index import INDEX_NAME
 from gitsess.core.model import Session, parse_export
 from gitsess.core.names import is_export_name, is_plain_name
 from gitsess.core.repo import Repo, finish_git, git_process, start_git
-from gitsess.hooks.overlay import StagedOids, listing_is_piped, piped_listing, snapshot_of
+from gitsess.hooks.overlay import (
+    StagedOids,
+    listing_is_piped,
+    mirror_root,
+    piped_listing,
+    snapshot_of,
+)
 
 if TYPE_CHECKING:
     from gitsess.hooks.blobfacts import BlobFacts, Mirror
@@ -164,11 +170,12 @@ def read_staged(
         head = finish_git(against_head, STAGED_DIFF, check=False)
         # HEAD's sessions tree is the mirror's (the last commit was checked): what
         # differs from the mirror is what the commit changes, one diff for both.
-        diffed = head
+        diffed: subprocess.CompletedProcess[bytes] | None = head
         if head_sessions.stdout.decode().strip() != mirror.tree:
-            against_mirror = [*MIRROR_DIFF, mirror.root, "--", prefix]
-            diffed = git_process(repo.root, against_mirror, env=env, check=False)
-        if head.returncode == 0 and diffed.returncode == 0:
+            root = mirror.root or mirror_root(repo, sessions_dir, mirror.tree)
+            against_mirror = [*MIRROR_DIFF, root or "", "--", prefix]
+            diffed = git_process(repo.root, against_mirror, env=env, check=False) if root else None
+        if head.returncode == 0 and diffed is not None and diffed.returncode == 0:
             return _changed_tree(
                 repo,
                 sessions_dir,
@@ -458,7 +465,14 @@ def write_blob(repo: Repo, data: bytes) -> str:
     # Compressing a 10,000-entry index at git's default level takes 80 ms of a
     # commit, level 1 half that; `git gc` packs the loose object properly later.
     args = ["-c", "core.looseCompression=1", "hash-object", "-w", "--stdin"]
-    return git_process(repo.root, args, input=data).stdout.decode().strip()
+    process = start_git(repo.root, args, input=True)
+    # Handed over in one write, not as `communicate` does it (4 KB per turn of a
+    # select loop: ~2,500 turns for the 10 MB index of 30,000 sessions): git reads
+    # all of its input before it writes a byte, so the write cannot wait on it.
+    assert process.stdin is not None
+    with contextlib.suppress(BrokenPipeError):  # git stopped early: finish_git says why
+        process.stdin.write(data)
+    return finish_git(process, args).stdout.decode().strip()
 
 
 def stage_blob(repo: Repo, path: str, oid: str) -> None:
