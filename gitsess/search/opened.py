@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.search.backend import guarded, lengths_in_memory, open_index, vocabulary
+from gitsess.search.postings import Held
 from gitsess.search.snippets import Vocabulary
 
 _TOC = re.compile(r"_MAIN_(\d+)\.toc")
@@ -59,6 +60,8 @@ class OpenIndex:
         self._index: Any = None
         self._searcher: Any = None
         self._vocabulary: Vocabulary | None = None
+        # The server's: each term's scored matches, while this index stays open.
+        self.held: Held | None = Held() if resident else None
 
     def searcher(self, path: Path) -> tuple[Any, Vocabulary]:
         """The searcher of the index at `path` as it is now, and the vocabulary of
@@ -90,6 +93,8 @@ class OpenIndex:
         """Let go of the files (also after damage: the next query opens them anew)."""
         searcher, self._searcher, self._index = self._searcher, None, None
         self._generation = self._directory = self._vocabulary = None
+        if self.held is not None:
+            self.held = Held()  # the scores of the index let go of
         if searcher is not None:
             with contextlib.suppress(Exception):  # damaged files: nothing more to release
                 searcher.close()
