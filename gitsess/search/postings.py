@@ -37,6 +37,8 @@ class Held:
         self, key: tuple[int, int, str, bytes], value: tuple[array[int], array[float]] | None
     ) -> None:
         size = len(value[0]) if value else 0
+        if size > POSTINGS_LIMIT:
+            return  # scored anew at each query, as Whoosh does
         if self.count + size > POSTINGS_LIMIT:
             self.terms.clear()
             self.count = 0
