@@ -23,26 +23,28 @@ import functools
 from array import array
 from typing import Any
 
-POSTINGS_LIMIT = 2_000_000  # postings held in all (12 bytes each); past it, start again
+POSTINGS_LIMIT = 2_000_000  # postings held in all (16 bytes each); past it, start again
+
+Key = tuple[int, int, str, bytes]  # the segment's searcher, the weighting, the term
+Scores = tuple["array[int]", "array[float]"]  # the matching documents and their scores
 
 
 class Held:
-    """The scored postings of one open index: cleared when it is closed."""
+    """The scored postings of one open index: let go of when it is closed. Each
+    entry keeps its searcher and weighting, so their ids in its key stay theirs."""
 
     def __init__(self) -> None:
-        self.terms: dict[tuple[int, int, str, bytes], tuple[array[int], array[float]] | None] = {}
+        self.terms: dict[Key, tuple[Any, Any, Scores | None]] = {}
         self.count = 0
 
-    def keep(
-        self, key: tuple[int, int, str, bytes], value: tuple[array[int], array[float]] | None
-    ) -> None:
+    def keep(self, key: Key, searcher: Any, weighting: Any, value: Scores | None) -> None:
         size = len(value[0]) if value else 0
         if size > POSTINGS_LIMIT:
             return  # scored anew at each query, as Whoosh does
         if self.count + size > POSTINGS_LIMIT:
             self.terms.clear()
             self.count = 0
-        self.terms[key] = value
+        self.terms[key] = (searcher, weighting, value)
         self.count += size
 
 
@@ -81,12 +83,12 @@ def classes(term: Any, listing: Any, wrapping: Any) -> tuple[Any, Any]:
             except ValueError:
                 return super().matcher(searcher, context)
             key = (id(searcher), id(weighting), self.fieldname, text)
-            terms = self.held.terms
-            if key in terms:
-                found = terms[key]
+            kept = self.held.terms.get(key)
+            if kept is not None and kept[0] is searcher and kept[1] is weighting:
+                found = kept[2]
             else:
                 found = _scored(searcher, weighting, self.fieldname, text)
-                self.held.keep(key, found)
+                self.held.keep(key, searcher, weighting, found)
             if found is None:  # not in this segment: Whoosh's null matcher
                 return super().matcher(searcher, context)
             matcher = Scored(found[0], found[1], (self.fieldname, text))
@@ -95,9 +97,7 @@ def classes(term: Any, listing: Any, wrapping: Any) -> tuple[Any, Any]:
     return HeldTerm, Scored
 
 
-def _scored(
-    searcher: Any, weighting: Any, field: str, text: bytes
-) -> tuple[array[int], array[float]] | None:
+def _scored(searcher: Any, weighting: Any, field: str, text: bytes) -> Scores | None:
     """Every match of the term in `searcher`'s segment and its score, as Whoosh's
     own matcher gives them (deleted documents left out); None when there is none."""
     if (field, text) not in searcher.reader():

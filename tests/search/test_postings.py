@@ -61,7 +61,7 @@ def test_the_same_hits_scores_and_totals_as_whooshs(zoo: Path) -> None:
         assert answers(zoo, resident, query) == expected, query  # now from what was kept
         assert answers(zoo, resident, query, limit=3) == answers(zoo, plain, query, limit=3)
     assert resident.held is not None and plain.held is None
-    kept = {(field, text): found for (_, _, field, text), found in resident.held.terms.items()}
+    kept = {(field, text): found for (*_, field, text), (*_, found) in resident.held.terms.items()}
     assert kept[("body", b"quokka")] is not None
     assert kept[("tags", b"marsupial")] is not None
     assert kept[("title", b"nosuchword")] is None  # in no document
