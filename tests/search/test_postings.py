@@ -13,6 +13,7 @@ from gitsess.core.workspace import open_workspace
 from gitsess.search import postings, search, sync_index
 from gitsess.search.opened import OpenIndex
 from gitsess.search.query import SearchRequest
+from gitsess.search.store import SearchIndex
 
 WORDS = ["quokka", "wombat", "numbat", "bilby", "dingo", "platypus", "echidna", "wallaby", "possum"]
 QUERIES = [
@@ -108,3 +109,37 @@ def test_queries_that_need_positions_are_left_to_whoosh() -> None:
         query.Not(query.Term("body", "x")), held, query.Term, held_term, kinds
     )
     assert type(negated.query) is held_term
+
+
+def test_unions_in_parts_that_fit_give_whooshs_results(
+    zoo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whoosh.matching import ArrayUnionMatcher, ListMatcher
+
+    postings.parts_that_fit(ArrayUnionMatcher)
+    fitted = ArrayUnionMatcher.__init__
+    small = ArrayUnionMatcher([ListMatcher([0, 2]), ListMatcher([1])], 3)
+    assert small._partsize == 3
+    seen = []
+    while small.is_active():
+        seen.append(small.id())
+        small.next()
+    assert seen == [0, 1, 2]
+    assert ArrayUnionMatcher([ListMatcher([5])], 9000)._partsize == 2048  # Whoosh's, at most
+    assert ArrayUnionMatcher([ListMatcher([5])], 9, partsize=0)._partsize == 9
+    sessions = zoo / ".sessions"
+    for number, path in enumerate(sorted(sessions.glob("session_*_zoo*.md"))[:6]):
+        with path.open("a", encoding="utf-8") as handle:  # synced one at a time
+            handle.write(f"\nquokka {'wombat ' * number}\n")
+        sync_index(open_workspace(zoo))
+    searched = {}
+    for whooshs in (True, False):
+        if whooshs:
+            monkeypatch.setattr(ArrayUnionMatcher, "__init__", fitted.__wrapped__)
+        else:
+            monkeypatch.setattr(ArrayUnionMatcher, "__init__", fitted)
+        opened = OpenIndex(resident=not whooshs)
+        searched[whooshs] = [answers(zoo, opened, query) for query in QUERIES]
+        searcher, _ = opened.searcher(SearchIndex(open_workspace(zoo)).path)
+        assert len(searcher.leaf_searchers()) >= 2  # the edits in a small segment of their own
+    assert searched[False] == searched[True]
