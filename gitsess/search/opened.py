@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.search.backend import guarded, lengths_in_memory, open_index, vocabulary
+from gitsess.search.phrases import keep_phrases
 from gitsess.search.postings import Held
 from gitsess.search.snippets import Vocabulary
 
@@ -82,6 +83,7 @@ class OpenIndex:
             self._searcher = guarded(self._index.searcher)
             if self.resident:
                 guarded(lambda: lengths_in_memory(self._searcher, hold_lengths))
+                keep_phrases(leaf for leaf, _ in self._searcher.leaf_searchers())
             if self._vocabulary is None:
                 self._vocabulary = vocabulary(self._searcher.schema)
         self._generation = now
