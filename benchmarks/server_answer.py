@@ -120,13 +120,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _forget(resident: Any) -> None:
-    """What the server keeps from one query for the next: its scored postings, and
-    the passages its vocabulary remembers (the vocabulary's words stay: they are
+    """What the server keeps from one query for the next: its scored postings and
+    phrase matches, and the passages its vocabulary remembers (the vocabulary's words stay: they are
     the corpus's, not a query's)."""
+    from gitsess.search.phrases import keep_phrases
     from gitsess.search.postings import Held
 
     opened = resident.opened
     opened.held = Held()
+    if opened._searcher is not None:
+        keep_phrases(leaf for leaf, _ in opened._searcher.leaf_searchers())
     if opened._vocabulary is not None:
         opened._vocabulary._passages.clear()
         opened._vocabulary._passages_bytes = 0
