@@ -12,6 +12,11 @@ parsing, the open index), scoring (`best_matches`), the hits' stored fields, the
 snippets, printing, the missing-hooks note; "other" is the rest (the command line,
 the workspace, the code-stamp check, the environment swap). No socket and no client process: what
 the server itself spends.
+
+`--cold`: before each timed answer the server forgets the scored postings and the
+passages it keeps (gitsess.search.postings, Vocabulary.passages), so each answer costs
+what a query not asked before costs; without it, a query asked again (what
+search_server.py times).
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = corpus_parser("Time each step of a warm search server's answer.")
     parser.set_defaults(sessions=1000, repeat=21)
+    parser.add_argument("--cold", action="store_true", help="forget what queries keep")
     args = parser.parse_args(argv)
     compile_package()
     from gitsess.search import client, server
@@ -75,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=resident.sync.forever, args=(current,), daemon=True).start()
         resident.sync.changed.set()
         resident.search(resident.workspace(), _request("latency"))  # waits for the sync
-        print(f"\n{args.sessions:,} sessions, median of {args.repeat}, load {_load()}")
+        kept = "nothing kept between answers" if args.cold else "each query asked again"
+        print(f"\n{args.sessions:,} sessions, median of {args.repeat}, {kept}, load {_load()}")
         print("| query | answer | " + " | ".join(label for *_, label in STEPS) + " | other |")
         print("|---" * (len(STEPS) + 3) + "|")
         for label, query, _ in QUERIES:
@@ -85,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             totals, steps = [], defaultdict(list)
             for _ in range(args.repeat):
                 spent.clear()
+                if args.cold:
+                    _forget(resident)
                 started = time.perf_counter()
                 resident.answer(payload)
                 totals.append(time.perf_counter() - started)
@@ -108,6 +117,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {label} | {answer:.1f} ms | " + " | ".join(cells) + " |")
         log("done")
     return 0
+
+
+def _forget(resident: Any) -> None:
+    """What the server keeps from one query for the next: its scored postings and
+    phrase matches, and the passages its vocabulary remembers (the vocabulary's words stay: they are
+    the corpus's, not a query's)."""
+    from gitsess.search.phrases import keep_phrases
+    from gitsess.search.postings import Held
+
+    opened = resident.opened
+    opened.held = Held()
+    if opened._searcher is not None:
+        keep_phrases(leaf for leaf, _ in opened._searcher.leaf_searchers())
+    if opened._vocabulary is not None:
+        opened._vocabulary._passages.clear()
+        opened._vocabulary._passages_bytes = 0
 
 
 def _request(query: str) -> Any:

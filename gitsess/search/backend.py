@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.core.errors import GitSessError
-from gitsess.search import stems
+from gitsess.search import postings, stems
+from gitsess.search.interrupts import Interrupts
+from gitsess.search.postings import Held
 from gitsess.search.query import SearchRequest
 from gitsess.search.snippets import Vocabulary
 
@@ -205,7 +207,7 @@ def _write_in_parallel(
     """Whoosh's multi-process writer: this process hands batches of documents to
     `procs` writer processes through multiprocessing queues, then joins them;
     each writes one segment."""
-    with _Interrupts() as interrupts:
+    with Interrupts() as interrupts:
         writer = ix.writer(
             procs=procs, multisegment=True, limitmb=LIMIT_MB_PARALLEL, compound=False
         )
@@ -250,57 +252,6 @@ def _end_writer_processes(writer: Any) -> None:
     for queue in (writer.jobqueue, writer.resultqueue):
         queue.cancel_join_thread()
         queue.close()
-
-
-class _Interrupts:
-    """SIGINT (^C) while writer processes run.
-
-    ^C reaches the whole foreground process group: the writer processes
-    inherit this handler, which does nothing there (this process ends them).
-    Here it raises KeyboardInterrupt, except while Whoosh starts a writer
-    process or the job queue's feeder thread (the first batches): an exception
-    there leaves a process no Process object knows, so none can end it, or a
-    feeder thread that multiprocessing joins at exit without ever telling it to
-    stop, a hang (issue 15). There the interrupt waits until the call returns.
-    """
-
-    def __init__(self) -> None:
-        self.parent = os.getpid()
-        self.holding = False
-        self.pending = False
-        self.ignored = False
-        self.previous: Any = None
-
-    def __enter__(self) -> _Interrupts:
-        import signal
-
-        self.previous = signal.signal(signal.SIGINT, self._interrupted)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        import signal
-
-        signal.signal(signal.SIGINT, self.previous)
-
-    def _interrupted(self, signum: int, frame: Any) -> None:
-        if os.getpid() != self.parent or self.ignored:
-            return
-        if self.holding:
-            self.pending = True
-            return
-        self.ignored = True
-        raise KeyboardInterrupt
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        self.holding = True
-        try:
-            yield
-        finally:
-            self.holding = False
-        if self.pending and not self.ignored:
-            self.ignored = True
-            raise KeyboardInterrupt
 
 
 def _schema() -> Any:
@@ -390,8 +341,13 @@ class Ranked:
     total: int  # matches in all, beyond the limit
 
 
-def best_matches(searcher: Any, text_query: Any, filters: Any, limit: int) -> Ranked:
+def best_matches(
+    searcher: Any, text_query: Any, filters: Any, limit: int, held: Held | None = None
+) -> Ranked:
+    """`held`: the scored postings kept while the index stays open (postings.py)."""
     collector = _top_collector(limit * 2 + 10, filters)
+    if held is not None:
+        text_query = _holding(text_query, held)
     searcher.search_with_collector(text_query, collector)
     results = collector.results()
     # Ties are broken by docnum, which depends on the index's history: break
@@ -401,6 +357,14 @@ def best_matches(searcher: Any, text_query: Any, filters: Any, limit: int) -> Ra
         key=lambda pair: (-round(pair[1], 6), _descending(pair[0]["moment"]), pair[0]["key"]),
     )
     return Ranked(ordered[:limit], len(results))
+
+
+def _holding(text_query: Any, held: Held) -> Any:
+    from whoosh import matching, query
+
+    held_term, _ = postings.classes(query.Term, matching.ListMatcher, matching.WrappingMatcher)
+    kinds = (query.And, query.Or, query.Not, query.AndNot, query.AndMaybe, query.Require)
+    return postings.held_terms(text_query, held, query.Term, held_term, kinds)
 
 
 def newest_matches(searcher: Any, filters: Any, limit: int) -> Ranked:
@@ -422,6 +386,9 @@ def _top_collector(limit: int, filters: Any) -> Any:
     from whoosh import collectors
 
     faster_phrases()
+    from whoosh.matching import ArrayUnionMatcher
+
+    postings.parts_that_fit(ArrayUnionMatcher)
     # The default collector's matcher replacement drops documents that belong
     # in the top N (and undercounts); this configuration is exact.
     top = collectors.TopCollector(limit=limit, usequality=False, replace=0)

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.search.backend import guarded, lengths_in_memory, open_index, vocabulary
+from gitsess.search.phrases import keep_phrases
+from gitsess.search.postings import Held
 from gitsess.search.snippets import Vocabulary
 
 _TOC = re.compile(r"_MAIN_(\d+)\.toc")
@@ -59,6 +61,8 @@ class OpenIndex:
         self._index: Any = None
         self._searcher: Any = None
         self._vocabulary: Vocabulary | None = None
+        # The server's: each term's scored matches, while this index stays open.
+        self.held: Held | None = Held() if resident else None
 
     def searcher(self, path: Path) -> tuple[Any, Vocabulary]:
         """The searcher of the index at `path` as it is now, and the vocabulary of
@@ -79,6 +83,7 @@ class OpenIndex:
             self._searcher = guarded(self._index.searcher)
             if self.resident:
                 guarded(lambda: lengths_in_memory(self._searcher, hold_lengths))
+                keep_phrases(leaf for leaf, _ in self._searcher.leaf_searchers())
             if self._vocabulary is None:
                 self._vocabulary = vocabulary(self._searcher.schema)
         self._generation = now
@@ -90,6 +95,8 @@ class OpenIndex:
         """Let go of the files (also after damage: the next query opens them anew)."""
         searcher, self._searcher, self._index = self._searcher, None, None
         self._generation = self._directory = self._vocabulary = None
+        if self.held is not None:
+            self.held = Held()  # the scores of the index let go of
         if searcher is not None:
             with contextlib.suppress(Exception):  # damaged files: nothing more to release
                 searcher.close()

@@ -73,10 +73,19 @@ def install(near: Any, span: Any, filtering: Any, listing: Any, scoring: Any) ->
     @functools.wraps(whooshs_matcher)  # __wrapped__: Whoosh's own, which the tests compare with
     def matcher(self: Any, searcher: Any, context: Any = None) -> Any:
         # What Whoosh's SpanNear2.matcher does, but for the simple case.
+        kept: Kept | None = getattr(searcher, KEPT, None)
+        weighting = context.weighting if context is not None else searcher.weighting
+        key = _key(self) if kept is not None and _simple(self) else None
+        if kept is not None and key is not None:
+            found = kept.get(key)
+            if found is not None and found[0] is weighting:
+                return Scored(*found[1])
         words = [query.matcher(searcher, self._span_context(context)) for query in self.qs]
         if _simple(self):
             found = matches(words, filtering, scoring)
             if found is not None:
+                if kept is not None and key is not None:
+                    kept.keep(key, weighting, found)
                 return Scored(*found)
         return self.SpanNear2Matcher(
             words, slop=self.slop, ordered=self.ordered, mindist=self.mindist
@@ -85,6 +94,41 @@ def install(near: Any, span: Any, filtering: Any, listing: Any, scoring: Any) ->
     setattr(matcher_class, "_get_spans", get_spans)  # noqa: B010 — mypy: "cannot assign to a method"
     setattr(near, "matcher", matcher)  # noqa: B010
     setattr(near, INSTALLED, True)
+
+
+KEPT = "_gitsess_kept_phrases"  # on the segments' searchers of an index the server keeps open
+KEPT_LIMIT = 1_000_000  # documents held in all; past it, start again
+
+
+class Kept(dict[Any, Any]):
+    """A segment's phrase matches and scores, kept while its index is open (the
+    server's: gitsess.search.opened); each with the weighting that scored it."""
+
+    count = 0
+
+    def keep(self, key: Any, weighting: Any, found: tuple[list[int], list[float]]) -> None:
+        if self.count + len(found[0]) > KEPT_LIMIT:
+            self.clear()
+            self.count = 0
+        self[key] = (weighting, found)
+        self.count += len(found[0])
+
+
+def keep_phrases(leaves: Iterable[Any]) -> None:
+    """Keep the phrases' matches of these segments' searchers for later queries."""
+    for leaf in leaves:
+        setattr(leaf, KEPT, Kept())
+
+
+def _key(near: Any) -> tuple[Any, ...] | None:
+    """What a phrase's matches in a segment depend on: its words' fields, terms and
+    boosts (None when a word is not a term)."""
+    key = []
+    for word in near.qs:
+        if not (hasattr(word, "fieldname") and hasattr(word, "text")):
+            return None
+        key.append((type(word), word.fieldname, word.text, word.boost))
+    return tuple(key)
 
 
 def _simple(near: Any) -> bool:

@@ -114,7 +114,9 @@ def _answer(
     if text_query is None:
         ranked = guarded(lambda: newest_matches(searcher, filters, request.limit))
     else:
-        ranked = guarded(lambda: best_matches(searcher, text_query, filters, request.limit))
+        ranked = guarded(
+            lambda: best_matches(searcher, text_query, filters, request.limit, opened.held)
+        )
     marker = None
     if request.snippets:
         marker = _Marker(workspace, vocabulary, guarded(lambda: body_terms(searcher, text_query)))
@@ -139,13 +141,20 @@ class _Marker:
             data = read_indexed(self.workspace.sessions_path / hit["key"])
         except GitSessError:
             return []  # deleted since the search began
+        summary = hit["summary"]
+        found = self.vocabulary.passages(
+            data, summary, self.terms, lambda: self._passages(data, summary)
+        )
+        return [list(parts) for parts in found]  # the remembered ones stay as they are
+
+    def _passages(self, data: bytes, summary: str) -> list[Snippet]:
         # The text never held these (they were the highlighter's marks).
-        body = _CONTROL.sub(" ", searched_text(hit["summary"], data))
+        body = _CONTROL.sub(" ", searched_text(summary, data))
         found = passages(
             body, self.vocabulary, self.terms, SNIPPET_CHARS, SNIPPET_CONTEXT, SNIPPETS_PER_HIT
         )
         if not found:  # matched in the title or tags only: show the summary or first prose
-            first = hit["summary"] or first_prose(data)
+            first = summary or first_prose(data)
             return [[(_one_line(first)[:SNIPPET_CHARS], False)]] if first else []
         return [_tidied(parts) for parts in found]
 

@@ -220,8 +220,9 @@ class Resident:
             finally:
                 client.resident = None
         self.requests += 1
-        chunks = " ".join(f"{fd}:{len(data)}" for fd, data in order if data)
-        return f"ok {int(code)}\n{chunks}\n".encode() + b"".join(data for _, data in order)
+        written = _joined(order)
+        chunks = " ".join(f"{fd}:{len(data)}" for fd, data in written)
+        return f"ok {int(code)}\n{chunks}\n".encode() + b"".join(data for _, data in written)
 
     def admin(self, command: str) -> bytes:
         return admin_answer(command, self.exit, self.status)
@@ -256,6 +257,20 @@ class Resident:
         if not (self.root / ".git").exists():
             return "its worktree is no longer a git work tree"
         return None
+
+
+def _joined(order: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+    """The writes, those in a row to one stream made one: the client makes one
+    system call for each (a search's text is some thirty lines, each echoed alone)."""
+    runs: list[tuple[int, list[bytes]]] = []
+    for fd, data in order:
+        if not data:
+            continue
+        if runs and runs[-1][0] == fd:
+            runs[-1][1].append(data)
+        else:
+            runs.append((fd, [data]))
+    return [(fd, b"".join(parts)) for fd, parts in runs]
 
 
 class _Captured(io.RawIOBase):

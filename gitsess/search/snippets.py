@@ -28,6 +28,8 @@ Token = tuple[int, int, str | None]  # start, end, and the term it matched (None
 # A bound on the words remembered: a corpus's vocabulary is far smaller, but a
 # server must not grow without limit on text that is mostly unique tokens (hashes).
 VOCABULARY_LIMIT = 200_000
+# A bound on the texts whose passages are remembered (their bytes are the key).
+PASSAGES_BYTES = 16_000_000
 
 
 class Vocabulary:
@@ -38,6 +40,8 @@ class Vocabulary:
         self._analyze = analyze  # one word's term (None when the analyzer drops it)
         self._terms: dict[str, str | None] = {}
         self._chunks: dict[str, tuple[tuple[str, str | None], ...]] = {}
+        self._passages: dict[tuple[bytes, str, frozenset[str]], Any] = {}
+        self._passages_bytes = 0
 
     def term(self, word: str) -> str | None:
         try:
@@ -53,6 +57,26 @@ class Vocabulary:
             spellings = (match.group() for match in self.pattern.finditer(chunk))
             words = tuple((spelling, self.term(spelling)) for spelling in spellings)
             return _remember(self._chunks, chunk, words)
+
+    def passages(
+        self, data: bytes, summary: str, terms: frozenset[str], make: Callable[[], Any]
+    ) -> Any:
+        """What `make()` returns for a hit whose indexed bytes are `data`, remembered:
+        a query repeated or refined (`--json`, `--limit`) shows the same passages, and
+        finding them is half of a served answer. Keyed by the bytes themselves, read
+        anew at each query, so an edited file is never shown as it was."""
+        key = (data, summary, terms)
+        try:
+            return self._passages[key]
+        except KeyError:
+            pass
+        value = make()
+        if self._passages_bytes + len(data) > PASSAGES_BYTES:
+            self._passages.clear()
+            self._passages_bytes = 0
+        self._passages[key] = value
+        self._passages_bytes += len(data)
+        return value
 
 
 def _remember(memo: dict[str, Any], key: str, value: Any) -> Any:

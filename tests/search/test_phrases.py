@@ -95,3 +95,42 @@ def test_the_parsers_phrases_are_matched_a_segment_at_a_time(searcher) -> None:
         matcher = body.matcher(leaf)
         assert not isinstance(matcher, SpanNear2.SpanNear2Matcher)
         assert matcher.is_active()
+
+
+def test_a_server_keeps_each_segments_phrase_matches(sessions: Path) -> None:
+    from builders import export
+
+    from gitsess.core.workspace import open_workspace
+    from gitsess.search import search, sync_index
+    from gitsess.search.opened import OpenIndex
+    from gitsess.search.phrases import KEPT
+    from gitsess.search.query import SearchRequest
+    from gitsess.search.store import SearchIndex
+
+    rng = random.Random(7)
+    words = ["partial", "refunds", "were", "issued", "later"]
+    for number in range(40):
+        body = " ".join(rng.choice(words) for _ in range(rng.randint(5, 60)))
+        export(sessions, f"session_202511{number % 28 + 1:02d}_p{number}.md", f"P {number}", body)
+    sync_index(open_workspace(sessions))
+    plain, resident = OpenIndex(), OpenIndex(resident=True)
+    queries = ['"partial refunds"', '"refunds were issued"', 'later "issued later"']
+
+    def answers(opened: OpenIndex, query: str) -> tuple:
+        request = SearchRequest(query=query, limit=50)
+        result = search(open_workspace(sessions), request, opened=opened)
+        return [(hit.id, hit.score) for hit in result.hits], result.total
+
+    def kept() -> int:
+        searcher, _ = resident.searcher(SearchIndex(open_workspace(sessions)).path)
+        return sum(len(getattr(leaf, KEPT)) for leaf, _ in searcher.leaf_searchers())
+
+    for _ in range(2):
+        for query in queries:
+            expected = answers(plain, query)
+            assert expected[1] > 0
+            assert answers(resident, query) == expected
+            assert answers(resident, query) == expected  # now from what was kept
+        assert kept() >= len(queries)
+        with (sessions / ".sessions" / "session_20251101_p0.md").open("a") as handle:
+            handle.write("\npartial refunds were issued later\n")  # then: a new index

@@ -451,3 +451,11 @@ def test_a_served_search_imports_only_the_client(corpus: Path, servers: None) ->
     }
     assert "gitsess.search.client" in imported
     assert not imported & {"re", "click", "whoosh", "gitsess.cli.app"}, sorted(imported)
+
+
+def test_writes_in_a_row_to_one_stream_are_sent_as_one() -> None:
+    from gitsess.search.server import _joined
+
+    order = [(1, b"a"), (1, b""), (1, b"b"), (2, b"warn"), (1, b"c"), (1, b"d"), (2, b"")]
+    assert _joined(order) == [(1, b"ab"), (2, b"warn"), (1, b"cd")]
+    assert _joined([]) == []

@@ -171,3 +171,50 @@ def test_a_match_after_a_long_run_without_white_space() -> None:
     expected = "lorem " * 10 + "-" * 300 + "[webhook] ipsum" + " dolor" * 10
     assert ours(text, terms_of("webhook")) == [expected]
     assert whooshs(text, terms_of("webhook")) == [expected]
+
+
+def test_passages_are_remembered_by_the_bytes_they_come_from(monkeypatch) -> None:
+    from gitsess.search import snippets
+
+    vocab = Vocabulary(words()[0].pattern, words()[0].term)
+    made: list[bytes] = []
+
+    def make(data: bytes) -> list[str]:
+        made.append(data)
+        return [data.decode()]
+
+    terms = terms_of("quokka")
+    first = vocab.passages(b"a quokka", "", terms, lambda: make(b"a quokka"))
+    assert vocab.passages(b"a quokka", "", terms, lambda: make(b"a quokka")) is first
+    assert made == [b"a quokka"]
+    # Another text (an edit), another summary or other terms: made anew.
+    vocab.passages(b"a quokka!", "", terms, lambda: make(b"a quokka!"))
+    vocab.passages(b"a quokka", "Summary", terms, lambda: make(b"a quokka"))
+    vocab.passages(b"a quokka", "", terms_of("wombat"), lambda: make(b"a quokka"))
+    assert made == [b"a quokka", b"a quokka!", b"a quokka", b"a quokka"]
+    # Bounded: past the limit in bytes it starts again.
+    monkeypatch.setattr(snippets, "PASSAGES_BYTES", 20)
+    vocab.passages(b"x" * 15, "", terms, lambda: make(b"x" * 15))
+    vocab.passages(b"a quokka", "", terms, lambda: make(b"a quokka"))
+    assert made[-1] == b"a quokka"  # forgotten when the 15 bytes came
+
+
+def test_an_edited_hit_shows_its_new_passages(sessions) -> None:
+    from builders import export
+
+    from gitsess.core.workspace import open_workspace
+    from gitsess.search import search
+    from gitsess.search.opened import OpenIndex
+    from gitsess.search.query import SearchRequest
+
+    path = export(sessions, "session_20251201_alpha.md", "Alpha", "The quokka hops about.")
+    opened = OpenIndex(resident=True)
+
+    def shown() -> list[str]:
+        result = search(open_workspace(sessions), SearchRequest(query="quokka"), opened=opened)
+        return ["".join(text for text, _ in snippet) for snippet in result.hits[0].snippets]
+
+    assert shown() == ["The quokka hops about"]
+    assert shown() == ["The quokka hops about"]
+    path.write_text(path.read_text().replace("hops about", "sleeps all day"))
+    assert shown() == ["The quokka sleeps all day"]
