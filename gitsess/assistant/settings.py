@@ -88,6 +88,13 @@ def hook_command(scope: str, event: str) -> str:
     return _command(scope, f"hook claude {event}")
 
 
+def hook_group(event: str, command: str) -> dict[str, Any]:
+    """The one group install adds to `event` (the plugin's hooks/hooks.json too)."""
+    group: dict[str, Any] = {} if MATCHERS[event] is None else {"matcher": MATCHERS[event]}
+    group["hooks"] = [{"type": "command", "command": command, "timeout": TIMEOUTS[event]}]
+    return group
+
+
 def statusline_command(scope: str) -> str:
     return _command(scope, "statusline")
 
@@ -118,13 +125,9 @@ def install(scope: str, repo: Repo | None) -> SettingsChange:
     settings, original = _load(path)
     notes = _twice(scope, repo)
     hooks = _hooks_of(settings, path)
-    for event, matcher in MATCHERS.items():
+    for event in MATCHERS:
         groups = _without_ours(hooks.get(event, []), path, event)
-        group: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
-        group["hooks"] = [
-            {"type": "command", "command": hook_command(scope, event), "timeout": TIMEOUTS[event]}
-        ]
-        hooks[event] = [*groups, group]
+        hooks[event] = [*groups, hook_group(event, hook_command(scope, event))]
     line = settings.get("statusLine")
     if line is None or is_our_status_line(line):
         # The shape Claude Code reads: it passes the session's JSON on stdin.
