@@ -74,7 +74,8 @@ def frontmatter_of(path: Path) -> tuple[dict[str, Any], str]:
 
 def test_the_generated_files_are_current() -> None:
     for name, text in generated_files().items():
-        assert (ROOT / name).read_text(encoding="utf-8") == text, "run: python scripts/make_plugin.py"
+        stale = (ROOT / name).read_text(encoding="utf-8") != text
+        assert not stale, f"{name} is stale: run python scripts/make_plugin.py"
 
 
 def test_the_plugin_is_named_and_versioned_as_the_package() -> None:
