@@ -65,23 +65,15 @@ def plugin_manifest() -> dict[str, Any]:
 
 
 def marketplace() -> dict[str, Any]:
-    """One plugin, this repository itself (`./`: the directory holding `.claude-plugin/`)."""
+    """One plugin, this repository itself (`./`: the directory holding
+    `.claude-plugin/`), listed with its manifest's own fields."""
+    entry = {key: value for key, value in plugin_manifest().items() if key != "$schema"}
     return {
         "$schema": MARKETPLACE_SCHEMA,
         "name": NAME,
         "owner": OWNER,
         "metadata": {"description": "git-sess, session notes kept in git, as a plugin"},
-        "plugins": [
-            {
-                "name": NAME,
-                "source": "./",
-                "description": DESCRIPTION,
-                "version": __version__,
-                "author": OWNER,
-                "license": LICENSE,
-                "keywords": KEYWORDS,
-            }
-        ],
+        "plugins": [{"name": NAME, "source": "./", **entry}],
     }
 
 
