@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.locating import claude_home
+from gitsess.assistant.plugin_enabled import plugin_enabled_in
 from gitsess.assistant.settings_json import DuplicateKey, line_of_second, parse_json
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import decode_utf8, read_bytes, require_inside, write_atomic
@@ -147,8 +148,9 @@ def install(scope: str, repo: Repo | None) -> SettingsChange:
 
 
 def _twice(scope: str, repo: Repo | None) -> list[str]:
-    """A word for each other scope's file that already has git-sess's hooks:
-    Claude Code runs the hooks of every file, so each would run twice."""
+    """A word for each other scope's file that already has git-sess's hooks, and
+    for git-sess's plugin: Claude Code runs the hooks of every file and plugin,
+    so each would run twice."""
     notes = []
     for state in scope_states(repo):
         if state.scope == scope or not state.events:
@@ -159,6 +161,12 @@ def _twice(scope: str, repo: Repo | None) -> list[str]:
                 " Claude Code would run each twice; keep one:"
                 f" git sess assistant uninstall --{state.scope}"
             )
+    plugin = plugin_enabled_in(repo.root if repo else None)
+    if plugin is not None:
+        notes.append(
+            f"the git-sess plugin is enabled in {plugin}: it runs the same hooks, so Claude"
+            f" Code would run each twice; keep one: git sess assistant uninstall --{scope}"
+        )
     return notes
 
 
