@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.locating import claude_home
+from gitsess.assistant.plugin_enabled import plugin_enabled_in
 from gitsess.assistant.settings_json import DuplicateKey, line_of_second, parse_json
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import decode_utf8, read_bytes, require_inside, write_atomic
@@ -88,6 +89,13 @@ def hook_command(scope: str, event: str) -> str:
     return _command(scope, f"hook claude {event}")
 
 
+def hook_group(event: str, command: str) -> dict[str, Any]:
+    """The one group install adds to `event` (the plugin's hooks/hooks.json too)."""
+    group: dict[str, Any] = {} if MATCHERS[event] is None else {"matcher": MATCHERS[event]}
+    group["hooks"] = [{"type": "command", "command": command, "timeout": TIMEOUTS[event]}]
+    return group
+
+
 def statusline_command(scope: str) -> str:
     return _command(scope, "statusline")
 
@@ -118,13 +126,9 @@ def install(scope: str, repo: Repo | None) -> SettingsChange:
     settings, original = _load(path)
     notes = _twice(scope, repo)
     hooks = _hooks_of(settings, path)
-    for event, matcher in MATCHERS.items():
+    for event in MATCHERS:
         groups = _without_ours(hooks.get(event, []), path, event)
-        group: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
-        group["hooks"] = [
-            {"type": "command", "command": hook_command(scope, event), "timeout": TIMEOUTS[event]}
-        ]
-        hooks[event] = [*groups, group]
+        hooks[event] = [*groups, hook_group(event, hook_command(scope, event))]
     line = settings.get("statusLine")
     if line is None or is_our_status_line(line):
         # The shape Claude Code reads: it passes the session's JSON on stdin.
@@ -144,8 +148,9 @@ def install(scope: str, repo: Repo | None) -> SettingsChange:
 
 
 def _twice(scope: str, repo: Repo | None) -> list[str]:
-    """A word for each other scope's file that already has git-sess's hooks:
-    Claude Code runs the hooks of every file, so each would run twice."""
+    """A word for each other scope's file that already has git-sess's hooks, and
+    for git-sess's plugin: Claude Code runs the hooks of every file and plugin,
+    so each would run twice."""
     notes = []
     for state in scope_states(repo):
         if state.scope == scope or not state.events:
@@ -156,6 +161,12 @@ def _twice(scope: str, repo: Repo | None) -> list[str]:
                 " Claude Code would run each twice; keep one:"
                 f" git sess assistant uninstall --{state.scope}"
             )
+    plugin = plugin_enabled_in(repo.root if repo else None)
+    if plugin is not None:
+        notes.append(
+            f"the git-sess plugin is enabled in {plugin}: it runs the same hooks, so Claude"
+            f" Code would run each twice; keep one: git sess assistant uninstall --{scope}"
+        )
     return notes
 
 

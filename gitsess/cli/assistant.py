@@ -228,7 +228,8 @@ def assistant_install(local: bool, shared: bool, user: bool) -> None:
 
     Other keys and hooks stay, and a status line of your own; the previous file
     is kept as <file>.bak. Installing twice changes nothing. Warns when another
-    settings file has git-sess's hooks too (Claude Code would run them twice).
+    settings file has git-sess's hooks too, or git-sess's Claude Code plugin is
+    enabled (Claude Code would run them twice).
     """
     from gitsess.assistant.settings import install
 
@@ -247,27 +248,31 @@ def assistant_uninstall(local: bool, shared: bool, user: bool) -> None:
     _print_settings_change(change, "removed from", "not installed in")
 
 
-def _print_settings_change(change: Any, done: str, nothing: str) -> None:
-    def shown(path: Path) -> str:  # ~/.claude/… is clearer whole than as ../../…
-        relative = shown_path(path)
-        return str(path) if relative.startswith("../") else relative
+def _shown(path: Path) -> str:
+    relative = shown_path(path)  # ~/.claude/… is clearer whole than as ../../…
+    return str(path) if relative.startswith("../") else relative
 
+
+def _print_settings_change(change: Any, done: str, nothing: str) -> None:
     if change.removed:
-        click.echo(f"{done} {shown(change.path)}, which git-sess had created: removed")
+        click.echo(f"{done} {_shown(change.path)}, which git-sess had created: removed")
     else:
-        click.echo(f"{done if change.changed else nothing} {shown(change.path)}")
+        click.echo(f"{done if change.changed else nothing} {_shown(change.path)}")
     if change.backup is not None:
-        click.echo(f"the previous file is {shown(change.backup)}")
+        click.echo(f"the previous file is {_shown(change.backup)}")
     for note in change.notes:
         click.echo(f"git-sess: warning: {note}", err=True)
 
 
 @assistant.command(name="status")
 def assistant_status() -> None:
-    """Which hooks are installed in which settings file."""
+    """Which hooks are installed in which settings file (and whether git-sess's
+    Claude Code plugin, which runs the same hooks, is enabled)."""
+    from gitsess.assistant.plugin_enabled import plugin_enabled_in
     from gitsess.assistant.settings import scope_states
 
-    for state in scope_states(_scope(False, False, True)[1]):
+    repo = _scope(False, False, True)[1]
+    for state in scope_states(repo):
         shown = shown_path(state.path) if state.scope != "user" else str(state.path)
         if state.error is not None:
             click.echo(f"{state.scope:<7} {shown}: cannot be read: {state.error}")
@@ -277,6 +282,9 @@ def assistant_status() -> None:
             click.echo(f"{state.scope:<7} {shown}:")
             for event, said in state.events.items():
                 click.echo(f"  {event:<17} {said}")
+    plugin = plugin_enabled_in(repo.root if repo else None)
+    if plugin is not None:
+        click.echo(f"plugin  git-sess, enabled in {_shown(plugin)}: the same hooks")
 
 
 @assistant.command(name="log")

@@ -100,3 +100,51 @@ def test_uninstall_of_a_created_user_file_from_outside_a_repository(
     elsewhere.mkdir()
     assert sess(elsewhere, "assistant", "uninstall", "--user").code == 0
     assert not user.exists()
+
+
+# --- git-sess's Claude Code plugin, which runs the same hooks -----------------------------
+
+
+def enable_plugin(path: Path, enabled: bool = True, marketplace: str = "git-sess") -> None:
+    """What `/plugin install` (or a disable) writes into a settings file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data.setdefault("enabledPlugins", {})[f"git-sess@{marketplace}"] = enabled
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def test_install_warns_when_the_plugin_runs_the_same_hooks(sessions: Path) -> None:
+    user = Path(os.environ["HOME"]) / ".claude" / "settings.json"
+    enable_plugin(user, marketplace="team-tools")
+    result = sess(sessions, "assistant", "install")
+    assert result.code == 0
+    assert (
+        f"git-sess: warning: the git-sess plugin is enabled in {user}: it runs the same hooks,"
+        " so Claude Code would run each twice; keep one: git sess assistant uninstall --local"
+    ) in result.err
+    assert "PostCompact" in json.loads(settings(sessions).read_text())["hooks"]  # installed still
+    status = sess(sessions, "assistant", "status")
+    assert f"plugin  git-sess, enabled in {user}: the same hooks" in status.out
+
+
+def test_the_most_specific_settings_file_decides_whether_the_plugin_is_enabled(
+    sessions: Path,
+) -> None:
+    user = Path(os.environ["HOME"]) / ".claude" / "settings.json"
+    enable_plugin(user)
+    enable_plugin(settings(sessions, "settings.json"))
+    enable_plugin(settings(sessions), enabled=False)  # this clone turned it off
+    result = sess(sessions, "assistant", "install", "--user")
+    assert result.code == 0 and result.err == ""
+    assert "plugin" not in sess(sessions, "assistant", "status").out
+    settings(sessions).write_text('{"enabledPlugins": {"other@git-sess": true}}\n')
+    status = sess(sessions, "assistant", "status")  # now the project's file decides
+    assert "plugin  git-sess, enabled in .claude/settings.json: the same hooks" in status.out
+
+
+def test_settings_that_cannot_be_read_do_not_enable_the_plugin(sessions: Path) -> None:
+    settings(sessions).parent.mkdir()
+    settings(sessions, "settings.json").write_text('{"enabledPlugins": {"git-sess@x": tru')
+    settings(sessions).write_text('{"enabledPlugins": ["git-sess@x"]}\n')
+    result = sess(sessions, "assistant", "install", "--user")
+    assert result.code == 0 and "plugin" not in result.err
