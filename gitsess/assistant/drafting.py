@@ -11,11 +11,12 @@ import re
 from typing import Any
 
 from gitsess.assistant.budget import Budget
+from gitsess.assistant.shapes import CLAUDE
 from gitsess.assistant.transcript import MAX_COMMAND_CHARS, Scan
 from gitsess.core.errors import printable
 from gitsess.core.secrets import redact
 
-ASSISTANT = "claude-code"
+ASSISTANT = CLAUDE  # of a checkpoint written without a transcript
 MAX_OBJECTIVES = 8
 MAX_LINE_CHARS = 200
 MAX_LISTED = 50
@@ -103,7 +104,7 @@ def transcript_metadata(scan: Scan, window: int) -> dict[str, Any]:
     if scan.context_tokens is not None:
         metadata["tokens"] = scan.context_tokens
         metadata["token_limit"] = window
-    metadata["assistant"] = ASSISTANT
+    metadata["assistant"] = scan.assistant
     if scan.session_id:
         metadata["transcript"] = scan.session_id
     return metadata

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.budget import Budget, export_command
-from gitsess.assistant.locating import find_transcript
+from gitsess.assistant.conversations import find_conversation
 from gitsess.assistant.recovery import Moment, last_part, latest_checkpoint, latest_export
 from gitsess.assistant.transcript import (
     Tail,
@@ -100,7 +100,7 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
     newest); with no transcript at all, only the export and checkpoint times."""
     tail, missing = None, None
     try:
-        path = find_transcript(workspace.repo.root, ref)
+        path = find_conversation(workspace.repo.root, ref)
     except TranscriptError as error:
         if ref:
             raise

@@ -309,10 +309,10 @@ def assistant_test(transcript: str | None) -> None:
     """Run each hook on this repository's current transcript and print what it
     would inject or write, changing nothing."""
     from gitsess.assistant.claude_hooks import rehearse
-    from gitsess.assistant.locating import find_transcript
+    from gitsess.assistant.conversations import find_conversation
 
     workspace = current_workspace()
-    path = find_transcript(workspace.repo.root, transcript)
+    path = find_conversation(workspace.repo.root, transcript)
     click.echo(f"transcript: {path}")
     for label, outcome in rehearse(workspace, path):
         click.echo(f"\n== {label}: {outcome.did}")

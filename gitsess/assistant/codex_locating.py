@@ -1,0 +1,89 @@
+"""Where OpenAI Codex CLI keeps its rollouts, and which one a user names.
+
+`$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<YYYY-MM-DDThh-mm-ss>-<id>.jsonl`, and
+the same names flat in `$CODEX_HOME/archived_sessions/` (`codex archive`). A
+rollout says in its first line where the conversation ran (`session_meta.cwd`):
+this repository's are those that ran in its work tree. A resumed conversation
+goes on in its old file (under the day it began), so "newest" is by the time
+the file was last written, not by its folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gitsess.assistant.codex_config import codex_home
+from gitsess.assistant.codex_rollout import meta_facts, session_meta
+from gitsess.assistant.locating import glob_escape, modified_time, within
+from gitsess.assistant.records import TranscriptError
+
+# `rollout-2026-07-03T18-15-07-<id>`: the id is what follows the time.
+ROLLOUT_NAME = re.compile(r"rollout-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-(?P<id>.+)")
+
+
+def rollout_files() -> list[Path]:
+    """Every rollout, live and archived, newest written first."""
+    home = codex_home()
+    found = [
+        *home.glob("sessions/*/*/*/rollout-*.jsonl"),
+        *home.glob("archived_sessions/rollout-*.jsonl"),
+    ]
+    return sorted(found, key=modified_time, reverse=True)
+
+
+def rollout_id(path: Path) -> str | None:
+    match = ROLLOUT_NAME.fullmatch(path.stem)
+    return match["id"] if match else None
+
+
+def repository_rollouts(root: Path, limit: int | None = None) -> list[Path]:
+    """This work tree's rollouts, newest written first (at most `limit`): those
+    whose conversation began in it or in one of its directories."""
+    found = []
+    for path in rollout_files():
+        cwd = meta_facts(session_meta(path))["cwd"]
+        if cwd is not None and within(cwd, root):
+            found.append(path)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
+
+
+def newest_rollout(root: Path) -> Path | None:
+    found = repository_rollouts(root, limit=1)
+    return found[0] if found else None
+
+
+def rollouts_named(ref: str) -> list[Path]:
+    """The rollouts whose id is `ref`, else begins with it (a short id)."""
+    home = codex_home()
+    pattern = f"rollout-*-{glob_escape(ref)}*.jsonl"
+    candidates = [
+        *home.glob(f"sessions/*/*/*/{pattern}"),
+        *home.glob(f"archived_sessions/{pattern}"),
+    ]
+    exact = [p for p in candidates if rollout_id(p) == ref]
+    return exact or [p for p in candidates if (rollout_id(p) or "").startswith(ref)]
+
+
+def find_rollout(root: Path, ref: str | None) -> Path:
+    """The rollout a user names by session id (or a unique prefix of one), or
+    this repository's newest."""
+    where = codex_home() / "sessions"
+    if not ref or ref == "latest":
+        newest = newest_rollout(root)
+        if newest is None:
+            raise TranscriptError(
+                f"no Codex rollout for this repository in {where}",
+                "run Codex here first, or name a rollout by its path",
+            )
+        return newest
+    matches = rollouts_named(ref)
+    if len(matches) != 1:
+        problem = "no rollout" if not matches else "more than one rollout"
+        raise TranscriptError(
+            f"{problem} with session id {ref!r} in {where}",
+            "give the whole session id, or the rollout's path",
+        )
+    return matches[0]
