@@ -119,17 +119,16 @@ def is_compaction(record: dict[str, Any]) -> bool:
     )
 
 
-def token_count(record: dict[str, Any]) -> tuple[int, int, int | None] | None:
-    """(input, input + output, window) of a `token_count` event's newest
+def token_count(record: dict[str, Any]) -> tuple[int, int] | None:
+    """(input, input + output) of a `token_count` event's newest
     response; None when it has no usage (`info` is null before the first
     response; older versions lack fields). A newer `token_usage_record` line
     carries the same usage, for a version that writes no token count."""
     kind, payload = record.get("type"), payload_of(record)
     if kind == "event_msg" and payload.get("type") == "token_count":
-        info = object_of(payload.get("info"))
-        usage, window = info.get("last_token_usage"), number_of(info.get("model_context_window"))
+        usage = object_of(payload.get("info")).get("last_token_usage")
     elif kind == "token_usage_record":
-        usage, window = payload.get("usage"), None
+        usage = payload.get("usage")
     else:
         return None
     if not isinstance(usage, dict):
@@ -138,16 +137,18 @@ def token_count(record: dict[str, Any]) -> tuple[int, int, int | None] | None:
     inputs, output = number_of(usage.get("input_tokens")), number_of(usage.get("output_tokens"))
     if not inputs:
         return None
-    return inputs, inputs + (output or 0), window
+    return inputs, inputs + (output or 0)
 
 
 def window_of(record: dict[str, Any]) -> int | None:
-    """The window a turn's start states (`task_started` / `turn_started`)."""
+    """The window a token count or a turn's start (`task_started` /
+    `turn_started`) states."""
     payload = payload_of(record)
-    if record.get("type") == "event_msg" and payload.get("type") in (
-        "task_started",
-        "turn_started",
-    ):
+    if record.get("type") != "event_msg":
+        return None
+    if payload.get("type") == "token_count":
+        return number_of(object_of(payload.get("info")).get("model_context_window"))
+    if payload.get("type") in ("task_started", "turn_started"):
         return number_of(payload.get("model_context_window"))
     return None
 
@@ -190,8 +191,7 @@ def read_rollout_tail(path: Path) -> Tail:
                 found_at = number
             sizes = token_count(record) if found_at is None else None
             if sizes is not None:
-                tail.input_tokens, tail.context_tokens, window = sizes
-                tail.window = window or tail.window
+                tail.input_tokens, tail.context_tokens = sizes
                 found_at = number
             done = found_at is not None and tail.model is not None and tail.window is not None
             if done or (found_at is not None and number - found_at > MODEL_LOOKBACK):

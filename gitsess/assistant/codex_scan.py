@@ -106,7 +106,7 @@ class _Scanner:
             self._compaction(str(kind), moment)
         elif (sizes := token_count(record)) is not None:
             self.marker = None
-            scan.input_tokens, scan.context_tokens, _ = sizes
+            scan.input_tokens, scan.context_tokens = sizes
             self.peak = max(self.peak, sizes[1])
         elif kind == "turn_context":
             self.marker = None
