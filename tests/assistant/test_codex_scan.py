@@ -149,7 +149,10 @@ def test_requests_come_from_the_response_items_when_no_event_holds_them(tmp_path
 
 
 def test_patch_headers_and_codex_own_words() -> None:
-    patch = "*** Begin Patch\n*** Update File: a.py\n*** Move to: b.py\n*** Delete File: c.py\n*** Add File: d e.py \n"
+    patch = (
+        "*** Begin Patch\n*** Update File: a.py\n*** Move to: b.py\n"
+        "*** Delete File: c.py\n*** Add File: d e.py \n"
+    )
     assert patch_paths(patch) == [
         ("a.py", "modified"),
         ("b.py", "created"),
