@@ -77,11 +77,17 @@ class Event:
         return Path(raw).expanduser() if raw else None
 
 
+Adapter = Callable[["Event"], "Event"]
+Shaper = Callable[[str, dict[str, Any]], "dict[str, Any] | None"]
+
+
 # --- the entry point ------------------------------------------------------------------
 
 
-def main(argv: list[str]) -> int:
-    """`git sess hook claude EVENT`: always exit 0 and print one JSON object."""
+def main(argv: list[str], adapt: Adapter | None = None, shape: Shaper | None = None) -> int:
+    """`git sess hook claude EVENT`: always exit 0 and print one JSON object.
+    Another assistant's hooks (codex_hooks.py) `adapt` its event first and
+    `shape` the output into what it accepts (None: print nothing)."""
     name = argv[0] if argv else ""
     outcome, workspace, payload = Outcome(), None, {}
     error = None
@@ -93,7 +99,8 @@ def main(argv: list[str]) -> int:
     try:
         workspace = open_workspace(Path(_text(payload, "cwd") or os.getcwd()), problems)
         if error is None:
-            outcome = handle(workspace, Event(name, payload), dry_run=False)
+            event = Event(name, payload)
+            outcome = handle(workspace, adapt(event) if adapt else event, dry_run=False)
     except KeyboardInterrupt:
         error = "interrupted"
     except Exception as failure:  # noqa: BLE001 - the one exit point of every assistant hook
@@ -102,7 +109,9 @@ def main(argv: list[str]) -> int:
         outcome.warn(
             *(f"{p.message}: a safe default is used until it is fixed ({p.hint})" for p in problems)
         )
-    sys.stdout.write(output_json(outcome.output) + "\n")
+    output = shape(name, outcome.output) if shape else outcome.output
+    if output is not None:
+        sys.stdout.write(output_json(output) + "\n")
     if workspace is not None:
         _log(workspace, name, outcome, error)
     # Not through `exit_with`: a Claude Code hook exits 0 with nothing on stderr

@@ -221,29 +221,54 @@ def _scope(local: bool, shared: bool, user: bool) -> tuple[str, Any]:
         return scope, None
 
 
+CODEX_OPTION = click.option(
+    "--codex",
+    is_flag=True,
+    help="OpenAI Codex CLI's hooks instead: .codex/hooks.json (--user:"
+    " $CODEX_HOME/hooks.json, default ~/.codex/hooks.json).",
+)
+
+
 @assistant.command(name="install")
 @_scope_options
-def assistant_install(local: bool, shared: bool, user: bool) -> None:
+@CODEX_OPTION
+def assistant_install(local: bool, shared: bool, user: bool, codex: bool) -> None:
     """Add git-sess's hooks and status line to a Claude Code settings file.
 
     Other keys and hooks stay, and a status line of your own; the previous file
     is kept as <file>.bak. Installing twice changes nothing. Warns when another
     settings file has git-sess's hooks too (Claude Code would run them twice).
-    """
-    from gitsess.assistant.settings import install
 
-    change = install(*_scope(local, shared, user))
+    With --codex: the same hooks (SessionStart, PreCompact, PostCompact,
+    UserPromptSubmit) for Codex, merged into its hooks file the same way.
+    Codex runs them once you approve them in its /hooks panel.
+    """
+    if codex:
+        from gitsess.assistant.codex_install import install as install_codex
+
+        change = install_codex(*_scope(local, shared, user))
+    else:
+        from gitsess.assistant.settings import install
+
+        change = install(*_scope(local, shared, user))
     _print_settings_change(change, "installed in", "already installed in")
 
 
 @assistant.command(name="uninstall")
 @_scope_options
-def assistant_uninstall(local: bool, shared: bool, user: bool) -> None:
+@CODEX_OPTION
+def assistant_uninstall(local: bool, shared: bool, user: bool, codex: bool) -> None:
     """Take git-sess's hooks and status line out of a Claude Code settings file
-    (others stay); a file install created and nothing is left in is removed."""
-    from gitsess.assistant.settings import uninstall
+    (others stay); a file install created and nothing is left in is removed.
+    With --codex: out of Codex's hooks file (removed once nothing is left in it)."""
+    if codex:
+        from gitsess.assistant.codex_install import uninstall as uninstall_codex
 
-    change = uninstall(*_scope(local, shared, user))
+        change = uninstall_codex(*_scope(local, shared, user))
+    else:
+        from gitsess.assistant.settings import uninstall
+
+        change = uninstall(*_scope(local, shared, user))
     _print_settings_change(change, "removed from", "not installed in")
 
 
@@ -277,6 +302,23 @@ def assistant_status() -> None:
             click.echo(f"{state.scope:<7} {shown}:")
             for event, said in state.events.items():
                 click.echo(f"  {event:<17} {said}")
+    _print_codex_states(_scope(False, False, True)[1])
+
+
+def _print_codex_states(repo: Any) -> None:
+    from gitsess.assistant.codex_install import installed_events
+    from gitsess.core.errors import GitSessError
+
+    for scope in ("project", "user") if repo is not None else ("user",):
+        try:
+            path, events = installed_events(scope, repo)
+        except GitSessError as error:
+            click.echo(f"codex {scope}: cannot be read: {error.message}")
+            continue
+        shown = shown_path(path) if scope != "user" else str(path)
+        click.echo(f"codex {scope} {shown}: {'no file' if events is None else ''}".rstrip())
+        for event, said in (events or {}).items():
+            click.echo(f"  {event:<17} {said}")
 
 
 @assistant.command(name="log")
