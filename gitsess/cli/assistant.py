@@ -25,10 +25,12 @@ from gitsess.cli.options import (
 def status(transcript: str | None, as_json: bool) -> None:
     """Where the assistant's context stands, and what to do next.
 
-    From the end of the Claude Code transcript: the context used, the window
-    and the rule that decided it (git config sess.contextWindow, Claude Code's
-    status line, the transcript, the model, or the 200K default), the context
-    left until auto-compaction (at 77.5 % of the window) and its zone (normal
+    From the end of the Claude Code transcript or Codex rollout: the context
+    used, the window and the rule that decided it (git config
+    sess.contextWindow, Claude Code's status line, the transcript, the model,
+    or the 200K default), the context left until auto-compaction (at 77.5 % of
+    the window; Codex: at 90 % of the model's window, or its configured
+    model_auto_compact_token_limit) and its zone (normal
     over 20 % left · export · checkpoint at 5 % · final at 1 % · past); then
     the time since the last export and the last checkpoint, and the one command
     to run next. Without a transcript it says so and shows the times; a
@@ -168,7 +170,8 @@ def checkpoint(description: str | None, transcript: str | None) -> None:
 
 @click.group()
 def assistant() -> None:
-    """Claude Code hooks: recovery after a reset, warnings, automatic checkpoints.
+    """Claude Code hooks (and Codex's: --codex): recovery after a reset,
+    warnings, automatic checkpoints.
 
     \b
     The hooks `install` adds to a Claude Code settings file:
