@@ -19,13 +19,19 @@ def codex_home() -> Path:
 
 def codex_config_value(key: str) -> Any:
     """A top-level key of `$CODEX_HOME/config.toml`; None when the file, the
-    key or a TOML reader is missing, or the file is not TOML (Codex says so itself)."""
+    key or a TOML reader is missing, or the file is not TOML (Codex says so itself).
+    A file that does not name the key is not parsed: `status` reads this each time."""
+    try:
+        data = (codex_home() / "config.toml").read_bytes()
+    except OSError:
+        return None
+    if key.encode() not in data:
+        return None
     try:
         import tomllib
     except ImportError:  # Python 3.10
         return None
     try:
-        with (codex_home() / "config.toml").open("rb") as handle:
-            return tomllib.load(handle).get(key)
-    except (OSError, ValueError, RecursionError):
+        return tomllib.loads(data.decode("utf-8")).get(key)
+    except (ValueError, RecursionError):
         return None

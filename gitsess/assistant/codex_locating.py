@@ -10,6 +10,7 @@ the file was last written, not by its folder.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -41,13 +42,22 @@ def repository_rollouts(root: Path, limit: int | None = None) -> list[Path]:
     """This work tree's rollouts, newest written first (at most `limit`): those
     whose conversation began in it or in one of its directories."""
     found = []
+    bases = {str(root), str(root.resolve())}
     for path in rollout_files():
         cwd = meta_facts(session_meta(path))["cwd"]
-        if cwd is not None and within(cwd, root):
+        if cwd is not None and _inside(cwd, bases, root):
             found.append(path)
             if limit is not None and len(found) >= limit:
                 break
     return found
+
+
+def _inside(cwd: str, bases: set[str], root: Path) -> bool:
+    """`within`, its path-resolving part only for a directory outside `bases`
+    by name (a link into the repository): most rollouts are other projects'."""
+    if any(cwd == base or cwd.startswith(base.rstrip("/") + "/") for base in bases):
+        return True
+    return os.path.realpath(cwd) != cwd and within(cwd, root)
 
 
 def newest_rollout(root: Path) -> Path | None:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.codex_rollout import is_rollout, read_rollout_tail
-from gitsess.assistant.codex_scan import scan_rollout
 from gitsess.assistant.conversations import find_conversation
 from gitsess.assistant.locating import first_value, within
 from gitsess.assistant.records import (
@@ -257,6 +256,8 @@ def scan_transcript(path: Path, root: Path | None = None, after: str | None = No
     record's uuid), only what follows that record counts; when no record has it,
     all of the transcript does."""
     if is_rollout(path):
+        from gitsess.assistant.codex_scan import scan_rollout  # a whole scan: seldom
+
         return scan_rollout(path, root, after)
     scanner = _Scanner(path, root)
     counter = [0]
