@@ -11,8 +11,9 @@ import re
 from typing import Any
 
 from gitsess.assistant.budget import Budget
-from gitsess.assistant.shapes import CLAUDE
+from gitsess.assistant.shapes import CLAUDE, CODEX
 from gitsess.assistant.transcript import MAX_COMMAND_CHARS, Scan
+from gitsess.assistant.window import codex_compact_at
 from gitsess.core.errors import printable
 from gitsess.core.secrets import redact
 
@@ -113,7 +114,10 @@ def transcript_metadata(scan: Scan, window: int) -> dict[str, Any]:
 def context_line(scan: Scan, window: int) -> str | None:
     if scan.context_tokens is None:
         return None
-    budget = Budget(scan.context_tokens, window)
+    codex = scan.assistant == CODEX  # compacts at its own point, not Claude Code's
+    budget = Budget(
+        scan.context_tokens, window, compact_at=codex_compact_at(window) if codex else None
+    )
     return (
         f"- Context: {budget.tokens:,} / {window:,} tokens"
         f" ({budget.share:.0%}, {budget.zone}); compactions so far: {len(scan.compactions)}"
