@@ -15,9 +15,7 @@ count, `scan_rollout` streams the file once.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +29,7 @@ from gitsess.assistant.records import (
     open_transcript,
     records_backward,
     timestamp_of,
+    written_time,
 )
 from gitsess.assistant.shapes import CODEX, Tail
 
@@ -178,7 +177,7 @@ def read_rollout_tail(path: Path) -> Tail:
     tail.cli_version, tail.commit = facts["cli_version"], facts["commit"]
     counter, found_at = [0], None
     with open_transcript(path) as handle:
-        tail.written = _written(handle)
+        tail.written = written_time(handle)
         for number, record in enumerate(records_backward(handle, counter)):
             if tail.last_time is None:
                 tail.last_time = timestamp_of(record)
@@ -198,13 +197,6 @@ def read_rollout_tail(path: Path) -> Tail:
                 break
     tail.skipped_lines = counter[0]
     return tail
-
-
-def _written(handle: Any) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime).astimezone()
-    except (OSError, ValueError):
-        return None
 
 
 def compaction_summary(path: Path) -> str | None:

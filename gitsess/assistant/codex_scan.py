@@ -96,9 +96,7 @@ class _Scanner:
             return
         scan = self.scan
         moment = time_of(record)
-        if moment is not None:
-            scan.start = scan.start or moment
-            scan.end = moment
+        scan.saw(moment)
         scan.until = f"{LINE_MARK}{line}"
         if kind == "session_meta":
             self._meta(payload)

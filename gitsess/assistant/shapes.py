@@ -66,6 +66,12 @@ class Scan:
     after: str | None = None  # the uuid this scan started after; None: from the start
     assistant: str = CLAUDE
 
+    def saw(self, moment: dt.datetime | None) -> None:
+        """A record of `moment` read: the scan spans it."""
+        if moment is not None:
+            self.start = self.start or moment
+            self.end = moment
+
     @property
     def duration(self) -> dt.timedelta | None:
         return self.end - self.start if self.start and self.end else None

@@ -12,7 +12,6 @@ longer than `MAX_LINE` is skipped and counted, never fatal.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from gitsess.assistant.records import (
     records_backward,
     records_forward,
     timestamp_of,
+    written_time,
 )
 from gitsess.assistant.shapes import CODEX, Compaction, Scan, Tail, relative_path
 
@@ -66,7 +66,7 @@ def read_tail(path: Path) -> Tail:
     tail = Tail(path=path)
     counter = [0]
     with open_transcript(path) as handle:
-        tail.written = _written(handle)
+        tail.written = written_time(handle)
         for record in records_backward(handle, counter):
             if record.get("type") not in KNOWN_TYPES:
                 continue
@@ -90,13 +90,6 @@ def read_tail(path: Path) -> Tail:
             break
     tail.skipped_lines = counter[0]
     return tail
-
-
-def _written(handle: Any) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime).astimezone()
-    except (OSError, ValueError):
-        return None
 
 
 def is_current(tail: Tail, now: dt.datetime) -> bool:
@@ -160,9 +153,7 @@ class _Scanner:
             return
         scan = self.scan
         moment = timestamp_of(record)
-        if moment is not None:
-            scan.start = scan.start or moment
-            scan.end = moment
+        scan.saw(moment)
         _keep_first(scan, record, IDENTITY)
         uuid = record.get("uuid")
         scan.until = uuid if isinstance(uuid, str) and uuid else scan.until

@@ -53,7 +53,7 @@ def run_codex_hook(repo: Path, name: str, payload: dict | str) -> dict | None:
     if not done.stdout.strip():
         return None
     output = json.loads(done.stdout)
-    assert set(output) <= SCHEMA[name], output
+    assert set(output) <= SCHEMA.get(name, set()), output
     specific = output.get("hookSpecificOutput")
     if specific is not None:
         assert set(specific) <= {"hookEventName", "additionalContext"}
@@ -167,19 +167,10 @@ def test_a_fork_reads_its_parent_from_the_rollout(sessions: Path) -> None:
 )
 @pytest.mark.parametrize("name", ["SessionStart", "PreCompact", "Nope"])
 def test_bad_input_never_breaks_codex(repo: Path, payload: str, name: str) -> None:
-    out = run_codex_hook(repo, name, payload) if name in SCHEMA else None
-    if name not in SCHEMA:  # an event git-sess does not know: nothing printed, exit 0
-        done = subprocess.run(
-            [str(BIN_DIR / "git-sess"), "hook", "codex", name],
-            cwd=repo,
-            input=payload,
-            capture_output=True,
-            text=True,
-        )
-        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
-    elif name == "SessionStart":
+    out = run_codex_hook(repo, name, payload)  # exit 0, nothing on stderr
+    if name == "SessionStart":
         assert out is not None and "hookSpecificOutput" in out
-    else:
+    else:  # PreCompact, and an event git-sess does not know: nothing printed
         assert out is None
 
 
