@@ -10,8 +10,10 @@ line per turn, a compaction every 2,000 turns), and --others small rollouts
 of other directories, so that `status` also finds the conversation among them.
 Then farm-bench times `git-sess status` as a whole process (start-up included,
 peak memory reported) against, in the same call, `python -c pass` (the
-interpreter's floor) and `tail -c 262144 <rollout>` (reading the end of the file
-with no Python at all), pair by pair.
+interpreter's floor), `tail -c 262144 <rollout>` (reading the end of the file
+with no Python at all) and `git-sess status` with no rollout to read (the
+command's own floor), pair by pair. The first run after generating fills the
+cache of where each rollout began (codex_locating.py); the warm-up runs take it.
 """
 
 from __future__ import annotations
@@ -195,6 +197,10 @@ def main() -> int:
     command = [str(script), "status"]
     print(farm_bench(command, f"{python} -c pass", args.runs, repo, env), flush=True)
     print(farm_bench(command, f"tail -c 262144 {rollout}", args.runs, repo, env), flush=True)
+    # The same command with no conversation to read: what reading the rollouts adds.
+    (base / "empty").mkdir(exist_ok=True)
+    floor = f"env CODEX_HOME={base / 'empty'} {script} status"
+    print(farm_bench(command, floor, args.runs, repo, env), flush=True)
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     if args.keep is None:
         shutil.rmtree(base)

@@ -3,6 +3,7 @@ newest by the time it was written, a session id or a short one."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -84,3 +85,18 @@ def test_files_that_are_not_rollouts_are_passed_over(repo: Path) -> None:
     path = aged(place_rollout(repo, "0.77"), 7200)
     assert repository_rollouts(repo) == [path]
     assert sorted(CODEX_ROLLOUTS)  # every fixture has a version name
+
+
+def test_where_each_rollout_began_is_remembered_and_a_bad_cache_is_read_as_empty(
+    repo: Path,
+) -> None:
+    path = place_rollout(repo, "0.77")
+    assert repository_rollouts(repo) == [path]
+    cache = Path(os.environ["HOME"]) / ".cache" / "git-sess" / "codex-rollout-dirs.json"
+    assert json.loads(cache.read_text())["cwds"] == {str(path): str(repo)}
+    cache.write_text(json.dumps({"cwds": {str(path): "/somewhere/else"}}))
+    assert repository_rollouts(repo) == []  # the remembered word is taken: no line read
+    for junk in ("{not json", "[]", '{"cwds": 3}', '{"cwds": {"x": 1}}'):
+        cache.write_text(junk)
+        assert repository_rollouts(repo) == [path]
+    assert json.loads(cache.read_text())["cwds"][str(path)] == str(repo)
