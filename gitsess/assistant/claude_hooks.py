@@ -67,6 +67,7 @@ class Outcome:
 class Event:
     name: str
     payload: dict[str, Any]
+    author: str = "Claude"  # whose summary a compaction's is (codex_hooks.py: Codex)
 
     def get(self, key: str) -> str | None:
         return _text(self.payload, key)
@@ -331,12 +332,12 @@ def _post_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     if session is None:
         return Outcome(did="nothing (no session_id: whose checkpoint could not be told)")
     if dry_run:
-        return Outcome(did="would keep Claude's summary in this conversation's checkpoint")
+        return Outcome(did=f"would keep {event.author}'s summary in this conversation's checkpoint")
     conversation = Conversation(session, _started(event))
-    path, new = keep_compaction_summary(workspace, conversation, summary, trigger)
+    path, new = keep_compaction_summary(workspace, conversation, summary, trigger, event.author)
     shown = workspace.relative(path)
     return Outcome(
-        did=f"kept Claude's summary in {shown}" + (" (a new checkpoint)" if new else ""),
+        did=f"kept {event.author}'s summary in {shown}" + (" (a new checkpoint)" if new else ""),
         wrote=shown,
     )
 

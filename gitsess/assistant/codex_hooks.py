@@ -38,6 +38,7 @@ def main(argv: list[str]) -> int:
 
 def adapted(event: Event) -> Event:
     """The event with what Codex leaves out and its rollout says."""
+    event = replace(event, author="Codex")
     path = event.transcript
     if path is None or not path.is_file():
         return event

@@ -112,7 +112,11 @@ def test_pre_compact_writes_the_checkpoint_and_prints_nothing(sessions: Path) ->
         )
         is None
     )
-    assert "CSV export added in ledger/export_csv.py" in checkpoint.read_text()
+    text = checkpoint.read_text()
+    assert "CSV export added in ledger/export_csv.py" in text
+    assert "## Codex's summary of the compaction\n\nCodex's own summary after the auto" in text
+    assert "Claude" not in text
+    assert "kept Codex's summary" in sess(sessions, "assistant", "log", "-n", "1").out
 
 
 def test_a_remote_compaction_leaves_no_summary_to_keep(sessions: Path) -> None:
