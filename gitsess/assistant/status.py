@@ -64,6 +64,8 @@ class Status:
             if self.tail is None
             else {
                 "path": str(self.tail.path),
+                "assistant": self.tail.assistant,  # claude-code | codex
+                "cli_version": self.tail.cli_version,  # Codex's, as its rollout records
                 "session_id": self.tail.session_id,
                 "model": self.tail.model,
                 "branch": self.tail.branch,

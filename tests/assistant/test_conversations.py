@@ -37,6 +37,10 @@ def test_status_reads_a_codex_rollout_with_codexs_own_window_and_threshold(sessi
     data = json.loads(sess(sessions, "status", "--json").out)
     assert data["context"]["usable"] == 244_800
     assert data["transcript"]["session_id"] == CODEX_ID
+    assert (data["transcript"]["assistant"], data["transcript"]["cli_version"]) == (
+        "codex",
+        "0.77.0",
+    )
 
 
 def test_zones_follow_codexs_threshold_and_a_configured_lower_limit(sessions: Path) -> None:
