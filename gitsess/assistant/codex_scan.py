@@ -89,19 +89,25 @@ class _Scanner:
         self.typed, self.copied = _Prompts(), _Prompts()  # user_message events, response items
         self.peak = 0
         self.marker: str | None = None  # the compaction line just read, its pair not yet
+        # A rollout of a gigabyte has millions of lines: the time of the last is
+        # parsed once at the end, and each file's path made relative once.
+        self.last_stamp: str | None = None
+        self.relative: dict[tuple[str, str | None], str] = {}
 
     def feed(self, record: dict[str, Any], line: int) -> None:
         kind, payload = record.get("type"), payload_of(record)
         if kind not in KINDS and kind != "token_usage_record":
             return
         scan = self.scan
-        moment = time_of(record)
-        scan.saw(moment)
+        if scan.start is None:
+            scan.saw(time_of(record))
+        stamp = record.get("timestamp")
+        self.last_stamp = stamp if isinstance(stamp, str) else self.last_stamp
         scan.until = f"{LINE_MARK}{line}"
         if kind == "session_meta":
             self._meta(payload)
         elif is_compaction(record):
-            self._compaction(str(kind), moment)
+            self._compaction(str(kind), time_of(record))
         elif (sizes := token_count(record)) is not None:
             self.marker = None
             scan.input_tokens, scan.context_tokens = sizes
@@ -159,7 +165,12 @@ class _Scanner:
         for raw, kind in patch_paths(patch):
             if len(self.touched) >= MAX_FILES:
                 return
-            self.touched.setdefault(relative_path(clean(raw), where, self.root), kind)
+            known = self.relative.get((raw, where))
+            if known is None:
+                known = relative_path(clean(raw), where, self.root)
+                if len(self.relative) < MAX_FILES * 4:
+                    self.relative[(raw, where)] = known
+            self.touched.setdefault(known, kind)
 
     def _command(self, command: str) -> None:
         if len(self.commands) < MAX_COMMANDS:
@@ -167,6 +178,7 @@ class _Scanner:
 
     def finish(self, skipped: int) -> Scan:
         scan = self.scan
+        scan.saw(time_of({"timestamp": self.last_stamp}) if self.last_stamp else None)
         prompts = self.typed if self.typed.count else self.copied
         scan.first_prompt, scan.prompt_count = prompts.first, prompts.count
         scan.recent_prompts = list(prompts.recent)
