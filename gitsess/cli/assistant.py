@@ -318,9 +318,11 @@ def _print_codex_states(repo: Any) -> None:
         except GitSessError as error:
             click.echo(f"codex {scope}: cannot be read: {error.message}")
             continue
+        if events is None:
+            continue  # no Codex hooks file: nothing to say to one who has no Codex
         shown = shown_path(path) if scope != "user" else str(path)
-        click.echo(f"codex {scope} {shown}: {'no file' if events is None else ''}".rstrip())
-        for event, said in (events or {}).items():
+        click.echo(f"codex {scope} {shown}:")
+        for event, said in events.items():
             click.echo(f"  {event:<17} {said}")
 
 

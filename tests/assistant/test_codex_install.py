@@ -80,6 +80,7 @@ def test_uninstall_removes_a_file_left_empty_and_changes_nothing_twice(sessions:
     assert not hooks_file(sessions).exists()
     again = sess(sessions, "assistant", "uninstall", "--codex")
     assert again.out.strip() == "not installed in .codex/hooks.json"
+    assert "codex" not in sess(sessions, "assistant", "status").out  # no Codex file, no word
 
 
 @pytest.mark.parametrize(
@@ -101,6 +102,7 @@ def test_a_file_codex_could_not_read_either_is_refused_untouched(
     for command in ("install", "uninstall"):
         assert_one_line_error(sess(sessions, "assistant", command, "--codex"), said)
         assert hooks_file(sessions).read_text() == text
+    assert "codex project: cannot be read" in sess(sessions, "assistant", "status").out
     assert not (sessions / ".codex" / "hooks.json.bak").exists()
 
 
