@@ -247,3 +247,38 @@ def reply(tokens: int, *, sidechain: bool = False, cwd: str = FIXTURE_CWD) -> st
             },
         }
     )
+
+
+# --- Codex rollouts (tests/fixtures/codex/README.md) ------------------------------------
+
+CODEX_FIXTURES = FIXTURES / "codex"
+# The Codex version whose shapes each fixture has -> its file.
+CODEX_ROLLOUTS = {
+    "0.20": "rollout-2025-08-11T09-15-00-5973b6c0-94b8-487b-a530-2aeb6098ae0e.jsonl",
+    "0.77": "rollout-2025-12-24T00-56-59-019b4d2e-7c1a-7d30-9f5e-2a6c8b1d4e70.jsonl",
+    "0.142": "rollout-2026-09-14T08-02-11-0199a6f1-3d2b-7e80-b4c5-6a7d8e9f0a1b.jsonl",
+    "0.150-resumed": "rollout-2026-10-05T17-40-00-0199b2c3-aa10-7b22-8c33-d4e5f6071829.jsonl",
+    "0.171": "rollout-2026-11-28T14-20-03-019ac0d4-5e6f-7a81-9b2c-3d4e5f607182.jsonl",
+}
+
+
+def rollout_lines(version: str, cwd: Path | str = FIXTURE_CWD) -> list[str]:
+    """A fixture rollout's lines, recorded as if Codex ran in `cwd` (the last
+    line of the 0.171 fixture is cut short: it has no newline)."""
+    text = (CODEX_FIXTURES / CODEX_ROLLOUTS[version]).read_text(encoding="utf-8")
+    return text.replace(FIXTURE_CWD, str(cwd)).split("\n")
+
+
+def place_rollout(
+    repo: Path, version: str = "0.77", lines: list[str] | None = None, *, archived: bool = False
+) -> Path:
+    """Put a fixture rollout where Codex keeps them ($CODEX_HOME, else ~/.codex):
+    under sessions/YYYY/MM/DD/ by the time in its name, or archived_sessions/."""
+    name = CODEX_ROLLOUTS[version]
+    home = Path(os.environ.get("CODEX_HOME") or Path(os.environ["HOME"]) / ".codex")
+    year, month, day = name[len("rollout-") :].split("T")[0].split("-")
+    directory = home / "archived_sessions" if archived else home / "sessions" / year / month / day
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text("\n".join(rollout_lines(version, repo) if lines is None else lines))
+    return path

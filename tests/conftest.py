@@ -52,6 +52,7 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, bytecode: Path) -> None
     monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
     monkeypatch.delenv("CLAUDE_CODE_PROJECT_DIR_NAME", raising=False)
     monkeypatch.delenv("CLAUDE_CODE_DISABLE_1M_CONTEXT", raising=False)
+    monkeypatch.delenv("CODEX_HOME", raising=False)
     monkeypatch.delenv("GITSESS_RECOVERY_MODE", raising=False)
     # No test leaves a search server behind: those that test it start and stop their own.
     monkeypatch.setenv("GITSESS_SEARCH_SERVER", "0")

@@ -225,6 +225,19 @@ def test_the_claude_code_hooks_never_load_click_gitpython_or_whoosh(
     assert heavy(found["modules"]) == []
 
 
+@pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact"])
+def test_the_codex_hooks_never_load_click_gitpython_or_whoosh(
+    sessions: Path, tmp_path: Path, event: str
+) -> None:
+    payload = {"hook_event_name": event, "cwd": str(sessions), "session_id": "probe"}
+    found = loaded_by(
+        sessions, tmp_path, "gitsess", "hook", "codex", event, stdin=json.dumps(payload)
+    )
+    assert found["code"] == 0
+    assert "gitsess.assistant.codex_hooks" in found["modules"]
+    assert heavy(found["modules"]) == []
+
+
 # --- caches and upgrades ----------------------------------------------------------
 
 

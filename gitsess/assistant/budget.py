@@ -77,9 +77,12 @@ class Budget:
     window_rule: str = "config"  # which rule decided the window (`window.py`)
     window_reason: str = ""  # in words
     conversation: str | None = None  # its id, named in the commands it advises
+    compact_at: int | None = None  # where the assistant compacts, when not Claude Code's share
 
     @property
     def usable(self) -> int:
+        if self.compact_at is not None:
+            return max(self.compact_at, 1)
         return max(round(self.window * (1 - COMPACTION_RESERVE)), 1)
 
     @property

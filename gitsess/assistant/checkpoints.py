@@ -36,7 +36,9 @@ from gitsess.core.templates import fill_sections, session_values
 from gitsess.core.workspace import Workspace
 
 MAX_STATUS_LINES = 15
-SUMMARY_HEADING = "## Claude's summary of the compaction"
+# Any assistant's (Codex's too): a checkpoint keeps one summary.
+SUMMARY_HEADINGS = re.compile(r"^## [\w ]+'s summary of the compaction$", re.M)
+PRODUCTS = {"Claude": "Claude Code"}  # whose own summary it is, by the assistant's name
 MAX_SUMMARY_CHARS = 60_000  # Claude Code's summaries are a few thousand characters
 # A checkpoint written before a compaction is that compaction's if it is this recent:
 # PreCompact's own timeout is 2 minutes, and summarising a full context a few more.
@@ -52,6 +54,7 @@ class CheckpointRequest:
     conversation: str | None = None  # Claude Code's session_id, when a hook asks
     since: dt.date | None = None  # the day it began: its exports are not older
     summary: str | None = None  # Claude's summary of a compaction, to keep
+    author: str = "Claude"  # the assistant that wrote that summary
 
 
 def checkpoint_name(now: dt.datetime, description: str) -> str:
@@ -129,7 +132,7 @@ def _checkpoint_text(
     }
     text = render_frontmatter(metadata) + fill_sections(body, fills)
     if request.summary is not None:
-        text = with_summary(text, request.summary, request.trigger, now)
+        text = with_summary(text, request.summary, request.trigger, now, request.author)
     return text
 
 
@@ -185,7 +188,11 @@ def _recovery(workspace: Workspace, request: CheckpointRequest) -> list[str]:
 
 
 def keep_compaction_summary(
-    workspace: Workspace, conversation: Conversation, summary: str, trigger: str
+    workspace: Workspace,
+    conversation: Conversation,
+    summary: str,
+    trigger: str,
+    author: str = "Claude",
 ) -> tuple[Path, bool]:
     """Claude's summary of the compaction just made, in the checkpoint this
     conversation wrote before it; in a new checkpoint when there is none (the
@@ -197,8 +204,9 @@ def keep_compaction_summary(
         path = workspace.inside(workspace.repo.root / found.path)
         text = read_bytes(path).decode("utf-8", "replace")
         written_before = frontmatter_value(path, "trigger") is not None
-        if written_before and SUMMARY_HEADING not in text and now - found.time <= COMPACTION_SPAN:
-            write_atomic(path, with_summary(text, summary, trigger, now))
+        recent = now - found.time <= COMPACTION_SPAN
+        if written_before and not SUMMARY_HEADINGS.search(text) and recent:
+            write_atomic(path, with_summary(text, summary, trigger, now, author))
             return path, False
     request = CheckpointRequest(
         description=f"After {trigger} compaction",
@@ -207,11 +215,14 @@ def keep_compaction_summary(
         conversation=conversation.session_id,
         since=conversation.since,
         summary=summary,
+        author=author,
     )
     return write_checkpoint(workspace, request), True
 
 
-def with_summary(text: str, summary: str, trigger: str | None, now: dt.datetime) -> str:
+def with_summary(
+    text: str, summary: str, trigger: str | None, now: dt.datetime, author: str = "Claude"
+) -> str:
     """`text` with the summary as its last section, quoted line by line: its own
     headings and rules stay its, not the checkpoint's. A credential Claude quoted
     in it is redacted, as in every draft."""
@@ -221,8 +232,9 @@ def with_summary(text: str, summary: str, trigger: str | None, now: dt.datetime)
     when = f"after the {trigger} compaction" if trigger else "after the compaction"
     quoted = "\n".join(f"> {line}".rstrip() for line in cleaned.strip().splitlines())
     section = (
-        f"{SUMMARY_HEADING}\n\n"
-        f"Claude Code's own summary {when} of {now.isoformat(timespec='seconds')},"
+        f"## {author}'s summary of the compaction\n\n"
+        f"{PRODUCTS.get(author, author)}'s own summary {when}"
+        f" of {now.isoformat(timespec='seconds')},"
         f" as the conversation went on with it:\n\n{quoted}\n"
     )
     return text.rstrip("\n") + "\n\n" + section

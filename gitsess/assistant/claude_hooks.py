@@ -67,6 +67,7 @@ class Outcome:
 class Event:
     name: str
     payload: dict[str, Any]
+    author: str = "Claude"  # whose summary a compaction's is (codex_hooks.py: Codex)
 
     def get(self, key: str) -> str | None:
         return _text(self.payload, key)
@@ -77,11 +78,17 @@ class Event:
         return Path(raw).expanduser() if raw else None
 
 
+Adapter = Callable[["Event"], "Event"]
+Shaper = Callable[[str, dict[str, Any]], "dict[str, Any] | None"]
+
+
 # --- the entry point ------------------------------------------------------------------
 
 
-def main(argv: list[str]) -> int:
-    """`git sess hook claude EVENT`: always exit 0 and print one JSON object."""
+def main(argv: list[str], adapt: Adapter | None = None, shape: Shaper | None = None) -> int:
+    """`git sess hook claude EVENT`: always exit 0 and print one JSON object.
+    Another assistant's hooks (codex_hooks.py) `adapt` its event first and
+    `shape` the output into what it accepts (None: print nothing)."""
     name = argv[0] if argv else ""
     outcome, workspace, payload = Outcome(), None, {}
     error = None
@@ -93,7 +100,8 @@ def main(argv: list[str]) -> int:
     try:
         workspace = open_workspace(Path(_text(payload, "cwd") or os.getcwd()), problems)
         if error is None:
-            outcome = handle(workspace, Event(name, payload), dry_run=False)
+            event = Event(name, payload)
+            outcome = handle(workspace, adapt(event) if adapt else event, dry_run=False)
     except KeyboardInterrupt:
         error = "interrupted"
     except Exception as failure:  # noqa: BLE001 - the one exit point of every assistant hook
@@ -102,7 +110,9 @@ def main(argv: list[str]) -> int:
         outcome.warn(
             *(f"{p.message}: a safe default is used until it is fixed ({p.hint})" for p in problems)
         )
-    sys.stdout.write(output_json(outcome.output) + "\n")
+    output = shape(name, outcome.output) if shape else outcome.output
+    if output is not None:
+        sys.stdout.write(output_json(output) + "\n")
     if workspace is not None:
         _log(workspace, name, outcome, error)
     # Not through `exit_with`: a Claude Code hook exits 0 with nothing on stderr
@@ -322,12 +332,12 @@ def _post_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     if session is None:
         return Outcome(did="nothing (no session_id: whose checkpoint could not be told)")
     if dry_run:
-        return Outcome(did="would keep Claude's summary in this conversation's checkpoint")
+        return Outcome(did=f"would keep {event.author}'s summary in this conversation's checkpoint")
     conversation = Conversation(session, _started(event))
-    path, new = keep_compaction_summary(workspace, conversation, summary, trigger)
+    path, new = keep_compaction_summary(workspace, conversation, summary, trigger, event.author)
     shown = workspace.relative(path)
     return Outcome(
-        did=f"kept Claude's summary in {shown}" + (" (a new checkpoint)" if new else ""),
+        did=f"kept {event.author}'s summary in {shown}" + (" (a new checkpoint)" if new else ""),
         wrote=shown,
     )
 

@@ -11,11 +11,13 @@ import re
 from typing import Any
 
 from gitsess.assistant.budget import Budget
+from gitsess.assistant.shapes import CLAUDE, CODEX
 from gitsess.assistant.transcript import MAX_COMMAND_CHARS, Scan
+from gitsess.assistant.window import codex_compact_at
 from gitsess.core.errors import printable
 from gitsess.core.secrets import redact
 
-ASSISTANT = "claude-code"
+ASSISTANT = CLAUDE  # of a checkpoint written without a transcript
 MAX_OBJECTIVES = 8
 MAX_LINE_CHARS = 200
 MAX_LISTED = 50
@@ -103,7 +105,7 @@ def transcript_metadata(scan: Scan, window: int) -> dict[str, Any]:
     if scan.context_tokens is not None:
         metadata["tokens"] = scan.context_tokens
         metadata["token_limit"] = window
-    metadata["assistant"] = ASSISTANT
+    metadata["assistant"] = scan.assistant
     if scan.session_id:
         metadata["transcript"] = scan.session_id
     return metadata
@@ -112,7 +114,10 @@ def transcript_metadata(scan: Scan, window: int) -> dict[str, Any]:
 def context_line(scan: Scan, window: int) -> str | None:
     if scan.context_tokens is None:
         return None
-    budget = Budget(scan.context_tokens, window)
+    codex = scan.assistant == CODEX  # compacts at its own point, not Claude Code's
+    budget = Budget(
+        scan.context_tokens, window, compact_at=codex_compact_at(window) if codex else None
+    )
     return (
         f"- Context: {budget.tokens:,} / {window:,} tokens"
         f" ({budget.share:.0%}, {budget.zone}); compactions so far: {len(scan.compactions)}"

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.budget import export_command
+from gitsess.assistant.conversations import conversation_id, find_conversation
 from gitsess.assistant.drafting import (
     export_sections,
     next_part_title,
     title_from,
     transcript_metadata,
 )
-from gitsess.assistant.locating import find_transcript, first_value
 from gitsess.assistant.recovery import last_part
 from gitsess.assistant.transcript import Scan, read_start, require_ours, scan_transcript
 from gitsess.assistant.window import window_size
@@ -39,7 +39,7 @@ UNTIL_KEY = "transcript_until"
 def _previous_part(workspace: Workspace, path: Path, continues: str | None) -> Session | None:
     """The last export of this conversation, refused as a copy unless the new
     one is said to continue something."""
-    session_id = first_value(path, "sessionId")
+    session_id = conversation_id(path)
     start = read_start(path)
     since = start.astimezone().date() if start else None
     last = last_part(workspace, session_id, since)
@@ -73,7 +73,7 @@ def from_transcript(
 ) -> NewSession:
     """`request` with what the transcript `ref` names knows filled in; the user's
     own title, date and tokens win."""
-    path = find_transcript(workspace.repo.root, ref)
+    path = find_conversation(workspace.repo.root, ref)
     last = _previous_part(workspace, path, request.continues)
     scan = scan_transcript(path, workspace.repo.root, _position(last))
     require_ours(scan, workspace.repo.root)

@@ -62,7 +62,7 @@ def project_transcripts(root: Path) -> list[Path]:
                     continue  # a sub-agent's own, which older Claude Code kept beside
                 if inside or _cwdwithin(path, root):
                     found[str(path)] = path
-    return sorted(found.values(), key=_modified, reverse=True)
+    return sorted(found.values(), key=modified_time, reverse=True)
 
 
 def named_project_dir() -> Path | None:
@@ -97,7 +97,7 @@ def first_value(path: Path, key: str) -> str | None:
     return None
 
 
-def _modified(path: Path) -> tuple[float, str]:
+def modified_time(path: Path) -> tuple[float, str]:
     try:
         return (path.stat().st_mtime, path.name)
     except OSError:

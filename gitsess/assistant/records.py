@@ -129,6 +129,14 @@ def _too_deep(handle: IO[bytes], start: int) -> TranscriptError:
     )
 
 
+def written_time(handle: IO[bytes]) -> dt.datetime | None:
+    """When the open file was last written (its modification time), local."""
+    try:
+        return dt.datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime).astimezone()
+    except (OSError, ValueError):
+        return None
+
+
 def open_transcript(path: Path) -> IO[bytes]:
     try:
         return path.open("rb")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.budget import Budget, export_command
-from gitsess.assistant.locating import find_transcript
+from gitsess.assistant.conversations import find_conversation
 from gitsess.assistant.recovery import Moment, last_part, latest_checkpoint, latest_export
 from gitsess.assistant.transcript import (
     Tail,
@@ -64,6 +64,8 @@ class Status:
             if self.tail is None
             else {
                 "path": str(self.tail.path),
+                "assistant": self.tail.assistant,  # claude-code | codex
+                "cli_version": self.tail.cli_version,  # Codex's, as its rollout records
                 "session_id": self.tail.session_id,
                 "model": self.tail.model,
                 "branch": self.tail.branch,
@@ -100,7 +102,7 @@ def session_status(workspace: Workspace, ref: str | None) -> Status:
     newest); with no transcript at all, only the export and checkpoint times."""
     tail, missing = None, None
     try:
-        path = find_transcript(workspace.repo.root, ref)
+        path = find_conversation(workspace.repo.root, ref)
     except TranscriptError as error:
         if ref:
             raise

@@ -12,13 +12,13 @@ longer than `MAX_LINE` is skipped and counted, never fatal.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitsess.assistant.locating import find_transcript, first_value, within
+from gitsess.assistant.codex_rollout import is_rollout, read_rollout_tail
+from gitsess.assistant.conversations import find_conversation
+from gitsess.assistant.locating import first_value, within
 from gitsess.assistant.records import (
     TranscriptError,
     clean,
@@ -32,7 +32,9 @@ from gitsess.assistant.records import (
     records_backward,
     records_forward,
     timestamp_of,
+    written_time,
 )
+from gitsess.assistant.shapes import CODEX, Compaction, Scan, Tail, relative_path
 
 # tool -> the input key naming the file it writes
 WRITING_TOOLS = {
@@ -56,31 +58,15 @@ CURRENT_FOR = dt.timedelta(days=1)  # a transcript written longer ago is no curr
 # --- the end of a transcript ----------------------------------------------------------
 
 
-@dataclass
-class Tail:
-    """What the end of a transcript says about the conversation now."""
-
-    path: Path
-    session_id: str | None = None
-    cwd: str | None = None
-    branch: str | None = None
-    model: str | None = None
-    last_time: dt.datetime | None = None
-    written: dt.datetime | None = None  # the file's modification time
-    context_tokens: int | None = None  # None: no reply since the last compaction (or ever)
-    input_tokens: int | None = None
-    compacted: bool = False  # a compaction happened after the newest reply
-    compaction_trigger: str | None = None  # of that compaction, when it says
-    compaction_peak: int | None = None  # the context it started from, when it says
-    skipped_lines: int = 0
-
-
 def read_tail(path: Path) -> Tail:
-    """The newest main-conversation reply after the last compaction, read backwards."""
+    """The newest main-conversation reply after the last compaction, read backwards
+    (of a Codex rollout: its newest token count, `codex_rollout.py`)."""
+    if is_rollout(path):
+        return read_rollout_tail(path)
     tail = Tail(path=path)
     counter = [0]
     with open_transcript(path) as handle:
-        tail.written = _written(handle)
+        tail.written = written_time(handle)
         for record in records_backward(handle, counter):
             if record.get("type") not in KNOWN_TYPES:
                 continue
@@ -104,13 +90,6 @@ def read_tail(path: Path) -> Tail:
             break
     tail.skipped_lines = counter[0]
     return tail
-
-
-def _written(handle: Any) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime).astimezone()
-    except (OSError, ValueError):
-        return None
 
 
 def is_current(tail: Tail, now: dt.datetime) -> bool:
@@ -156,40 +135,6 @@ def read_start(path: Path) -> dt.datetime | None:
 # --- the whole transcript -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Compaction:
-    time: dt.datetime | None
-    trigger: str | None  # manual | auto; None in old transcripts
-    peak_tokens: int | None  # the context just before it (preTokens, or the largest seen)
-
-
-@dataclass
-class Scan:
-    path: Path
-    session_id: str | None = None
-    cwd: str | None = None
-    model: str | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    context_tokens: int | None = None
-    input_tokens: int | None = None
-    compactions: list[Compaction] = field(default_factory=list)
-    files_created: list[str] = field(default_factory=list)
-    files_modified: list[str] = field(default_factory=list)
-    commands: list[str] = field(default_factory=list)
-    branches: list[str] = field(default_factory=list)
-    first_prompt: str | None = None
-    recent_prompts: list[str] = field(default_factory=list)  # oldest first, the last few
-    prompt_count: int = 0
-    skipped_lines: int = 0
-    until: str | None = None  # the uuid of the last record read: where a next part starts
-    after: str | None = None  # the uuid this scan started after; None: from the start
-
-    @property
-    def duration(self) -> dt.timedelta | None:
-        return self.end - self.start if self.start and self.end else None
-
-
 class _Scanner:
     """One pass over the records; every collection it keeps has a size limit."""
 
@@ -208,9 +153,7 @@ class _Scanner:
             return
         scan = self.scan
         moment = timestamp_of(record)
-        if moment is not None:
-            scan.start = scan.start or moment
-            scan.end = moment
+        scan.saw(moment)
         _keep_first(scan, record, IDENTITY)
         uuid = record.get("uuid")
         scan.until = uuid if isinstance(uuid, str) and uuid else scan.until
@@ -278,14 +221,7 @@ class _Scanner:
         self.touched.setdefault(relative, "created" if fresh else "modified")
 
     def _relative(self, raw: str) -> str:
-        path = Path(clean(raw))
-        if not path.is_absolute():
-            base = Path(self.scan.cwd) if self.scan.cwd else None
-            path = base / path if base else path
-        for base in (self.root, Path(self.scan.cwd) if self.scan.cwd else None):
-            if base is not None and path.is_absolute() and path.is_relative_to(base):
-                return path.relative_to(base).as_posix()
-        return path.as_posix()
+        return relative_path(clean(raw), self.scan.cwd, self.root)
 
     def _prompt(self, record: dict[str, Any]) -> None:
         text = prompt_text(record)
@@ -310,6 +246,10 @@ def scan_transcript(path: Path, root: Path | None = None, after: str | None = No
     work tree) or to the transcript's own working directory. With `after` (a
     record's uuid), only what follows that record counts; when no record has it,
     all of the transcript does."""
+    if is_rollout(path):
+        from gitsess.assistant.codex_scan import scan_rollout  # a whole scan: seldom
+
+        return scan_rollout(path, root, after)
     scanner = _Scanner(path, root)
     counter = [0]
     with open_transcript(path) as handle:
@@ -331,7 +271,7 @@ def _restarted(before: _Scanner, after: str) -> _Scanner:
 
 def tail_for(root: Path, ref: str | None) -> Tail:
     """The end of the transcript `ref` names, refusing another repository's."""
-    tail = read_tail(find_transcript(root, ref))
+    tail = read_tail(find_conversation(root, ref))
     require_ours(tail, root)
     return tail
 
@@ -339,7 +279,7 @@ def tail_for(root: Path, ref: str | None) -> Tail:
 def scan_for(root: Path, ref: str | None, after: str | None = None) -> Scan:
     """Scan the transcript `ref` names (from `after`: see `scan_transcript`),
     refusing another repository's."""
-    path = find_transcript(root, ref)
+    path = find_conversation(root, ref)
     scan = scan_transcript(path, root, after)
     require_ours(scan, root)
     return scan
@@ -349,9 +289,14 @@ def scan_for(root: Path, ref: str | None, after: str | None = None) -> Scan:
 
 
 def require_ours(found: Tail | Scan, root: Path) -> None:
-    """Refuse a file that is not a Claude Code transcript (no record names its
-    session), and one whose conversation ran in another directory tree."""
+    """Refuse a file that is not a Claude Code transcript or a Codex rollout (no
+    record names its session), and one whose conversation ran in another directory tree."""
     path = found.path
+    if found.assistant == CODEX and found.session_id is None and _size(path) > 0:
+        raise TranscriptError(
+            f"{path} is not a Codex rollout: no session_meta line names its session",
+            "name a rollout-*.jsonl file under ~/.codex/sessions/, or a session id",
+        )
     if found.session_id is None and _size(path) > 0:
         raise TranscriptError(
             f"{path} is not a Claude Code transcript: no line is a record with a sessionId",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitsess.assistant.budget import Budget
+from gitsess.assistant.shapes import CODEX
 from gitsess.core.files import write_atomic
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ DISABLE_1M = "CLAUDE_CODE_DISABLE_1M_CONTEXT"
 # An automatic compaction that started between these proves a 200K window
 # (Claude Code compacts it at about 155K; a 1M window at about 775K).
 SMALL_COMPACTION = (120_000, SMALL)
+# What Codex records as the window of its GPT-5 models: 95 % of their 272,000.
+CODEX_DEFAULT = 258_400
 WINDOWS_NAME = "assistant-windows.json"
 KEEP = 50  # conversations remembered
 
@@ -91,6 +94,24 @@ def _family(name: str) -> str:
 def disabled_1m(environ: Any) -> bool:
     value = str(environ.get(DISABLE_1M, "")).strip().lower()
     return value not in ("", "0", "false")
+
+
+def codex_window(recorded: int | None) -> Window:
+    """A Codex rollout states its window (rule 3); before its first response,
+    the window of Codex's GPT-5 models is taken (rule 5)."""
+    if recorded is not None:
+        return Window(
+            recorded, "transcript", "recorded in the Codex rollout (model_context_window)"
+        )
+    return Window(
+        CODEX_DEFAULT, "default", f"no window recorded yet: Codex's {CODEX_DEFAULT:,} assumed"
+    )
+
+
+def codex_compact_at(window: int) -> int | None:
+    from gitsess.assistant.codex_rollout import compact_at, configured_limit
+
+    return compact_at(window, configured_limit())
 
 
 def transcript_evidence(tokens: int | None, trigger: str | None, peak: int | None) -> Window | None:
@@ -190,6 +211,8 @@ def window_for(workspace: Workspace, tail: Tail, session: str | None = None) -> 
     evidence = transcript_evidence(
         tail.context_tokens, tail.compaction_trigger, tail.compaction_peak
     )
+    if tail.assistant == CODEX:
+        evidence = codex_window(tail.window)
     return resolve_window(
         workspace.repo.state_dir,
         config.context_window if config.context_window_set else None,
@@ -206,7 +229,11 @@ def budget_for(workspace: Workspace, tail: Tail, session: str | None = None) -> 
     if tail.context_tokens is None:
         return None
     return Budget(
-        tail.context_tokens, window.size, window_rule=window.rule, window_reason=window.reason
+        tail.context_tokens,
+        window.size,
+        window_rule=window.rule,
+        window_reason=window.reason,
+        compact_at=codex_compact_at(window.size) if tail.assistant == CODEX else None,
     )
 
 

@@ -27,6 +27,10 @@ def run() -> int:
         from gitsess.assistant.claude_hooks import main as run_assistant_hook
 
         return run_assistant_hook(sys.argv[3:])
+    if sys.argv[1:3] == ["hook", "codex"]:  # Codex's hooks: the same, in Codex's shapes
+        from gitsess.assistant.codex_hooks import main as run_codex_hook
+
+        return run_codex_hook(sys.argv[3:])
     if sys.argv[1:] == ["statusline"]:
         # Claude Code runs this on every redraw of its status line: the same.
         from gitsess.assistant.statusline import main as run_statusline

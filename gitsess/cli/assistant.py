@@ -25,10 +25,12 @@ from gitsess.cli.options import (
 def status(transcript: str | None, as_json: bool) -> None:
     """Where the assistant's context stands, and what to do next.
 
-    From the end of the Claude Code transcript: the context used, the window
-    and the rule that decided it (git config sess.contextWindow, Claude Code's
-    status line, the transcript, the model, or the 200K default), the context
-    left until auto-compaction (at 77.5 % of the window) and its zone (normal
+    From the end of the Claude Code transcript or Codex rollout: the context
+    used, the window and the rule that decided it (git config
+    sess.contextWindow, Claude Code's status line, the transcript, the model,
+    or the 200K default), the context left until auto-compaction (at 77.5 % of
+    the window; Codex: at 90 % of the model's window, or its configured
+    model_auto_compact_token_limit) and its zone (normal
     over 20 % left · export · checkpoint at 5 % · final at 1 % · past); then
     the time since the last export and the last checkpoint, and the one command
     to run next. Without a transcript it says so and shows the times; a
@@ -168,7 +170,8 @@ def checkpoint(description: str | None, transcript: str | None) -> None:
 
 @click.group()
 def assistant() -> None:
-    """Claude Code hooks: recovery after a reset, warnings, automatic checkpoints.
+    """Claude Code hooks (and Codex's: --codex): recovery after a reset,
+    warnings, automatic checkpoints.
 
     \b
     The hooks `install` adds to a Claude Code settings file:
@@ -221,30 +224,55 @@ def _scope(local: bool, shared: bool, user: bool) -> tuple[str, Any]:
         return scope, None
 
 
+CODEX_OPTION = click.option(
+    "--codex",
+    is_flag=True,
+    help="OpenAI Codex CLI's hooks instead: .codex/hooks.json (--user:"
+    " $CODEX_HOME/hooks.json, default ~/.codex/hooks.json).",
+)
+
+
 @assistant.command(name="install")
 @_scope_options
-def assistant_install(local: bool, shared: bool, user: bool) -> None:
+@CODEX_OPTION
+def assistant_install(local: bool, shared: bool, user: bool, codex: bool) -> None:
     """Add git-sess's hooks and status line to a Claude Code settings file.
 
     Other keys and hooks stay, and a status line of your own; the previous file
     is kept as <file>.bak. Installing twice changes nothing. Warns when another
     settings file has git-sess's hooks too, or git-sess's Claude Code plugin is
     enabled (Claude Code would run them twice).
-    """
-    from gitsess.assistant.settings import install
 
-    change = install(*_scope(local, shared, user))
+    With --codex: the same hooks (SessionStart, PreCompact, PostCompact,
+    UserPromptSubmit) for Codex, merged into its hooks file the same way.
+    Codex runs them once you approve them in its /hooks panel.
+    """
+    if codex:
+        from gitsess.assistant.codex_install import install as install_codex
+
+        change = install_codex(*_scope(local, shared, user))
+    else:
+        from gitsess.assistant.settings import install
+
+        change = install(*_scope(local, shared, user))
     _print_settings_change(change, "installed in", "already installed in")
 
 
 @assistant.command(name="uninstall")
 @_scope_options
-def assistant_uninstall(local: bool, shared: bool, user: bool) -> None:
+@CODEX_OPTION
+def assistant_uninstall(local: bool, shared: bool, user: bool, codex: bool) -> None:
     """Take git-sess's hooks and status line out of a Claude Code settings file
-    (others stay); a file install created and nothing is left in is removed."""
-    from gitsess.assistant.settings import uninstall
+    (others stay); a file install created and nothing is left in is removed.
+    With --codex: out of Codex's hooks file (removed once nothing is left in it)."""
+    if codex:
+        from gitsess.assistant.codex_install import uninstall as uninstall_codex
 
-    change = uninstall(*_scope(local, shared, user))
+        change = uninstall_codex(*_scope(local, shared, user))
+    else:
+        from gitsess.assistant.settings import uninstall
+
+        change = uninstall(*_scope(local, shared, user))
     _print_settings_change(change, "removed from", "not installed in")
 
 
@@ -285,6 +313,25 @@ def assistant_status() -> None:
     plugin = plugin_enabled_in(repo.root if repo else None)
     if plugin is not None:
         click.echo(f"plugin  git-sess, enabled in {_shown(plugin)}: the same hooks")
+    _print_codex_states(repo)
+
+
+def _print_codex_states(repo: Any) -> None:
+    from gitsess.assistant.codex_install import installed_events
+    from gitsess.core.errors import GitSessError
+
+    for scope in ("project", "user") if repo is not None else ("user",):
+        try:
+            path, events = installed_events(scope, repo)
+        except GitSessError as error:
+            click.echo(f"codex {scope}: cannot be read: {error.message}")
+            continue
+        if events is None:
+            continue  # no Codex hooks file: nothing to say to one who has no Codex
+        shown = shown_path(path) if scope != "user" else str(path)
+        click.echo(f"codex {scope} {shown}:")
+        for event, said in events.items():
+            click.echo(f"  {event:<17} {said}")
 
 
 @assistant.command(name="log")
@@ -317,10 +364,10 @@ def assistant_test(transcript: str | None) -> None:
     """Run each hook on this repository's current transcript and print what it
     would inject or write, changing nothing."""
     from gitsess.assistant.claude_hooks import rehearse
-    from gitsess.assistant.locating import find_transcript
+    from gitsess.assistant.conversations import find_conversation
 
     workspace = current_workspace()
-    path = find_transcript(workspace.repo.root, transcript)
+    path = find_conversation(workspace.repo.root, transcript)
     click.echo(f"transcript: {path}")
     for label, outcome in rehearse(workspace, path):
         click.echo(f"\n== {label}: {outcome.did}")

@@ -90,6 +90,10 @@ def hook(name: str, args: tuple[str, ...]) -> None:
         from gitsess.assistant.claude_hooks import main as run_assistant_hook
 
         raise SystemExit(run_assistant_hook(list(args)))
+    if name == "codex":
+        from gitsess.assistant.codex_hooks import main as run_codex_hook
+
+        raise SystemExit(run_codex_hook(list(args)))
     from gitsess.hooks.run import main as run_hook
 
     raise SystemExit(run_hook([name, *args]))

@@ -116,11 +116,13 @@ FROM_TRANSCRIPT_OPTION = click.option(
     is_flag=False,
     flag_value="latest",
     metavar="[PATH|ID|latest]",
-    help="Fill in from a Claude Code transcript (default: this repository's newest).",
+    help="Fill in from a Claude Code transcript or a Codex rollout (default: this"
+    " repository's newest of either).",
 )
 
 TRANSCRIPT_OPTION = click.option(
     "--transcript",
     metavar="PATH|ID",
-    help="A Claude Code transcript (default: this repository's newest).",
+    help="A Claude Code transcript or a Codex rollout (default: this repository's newest"
+    " of either).",
 )

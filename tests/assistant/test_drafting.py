@@ -11,7 +11,8 @@ import pytest
 from builders import SESSION_ID, fixture_lines, frontmatter, place_transcript, read_export
 from conftest import assert_one_line_error, git, sess
 
-from gitsess.assistant.drafting import next_part_title
+from gitsess.assistant.drafting import context_line, next_part_title
+from gitsess.assistant.shapes import Scan
 
 FIRST_TITLE = "Add CSV export to the ledger report command"
 
@@ -287,3 +288,10 @@ def test_a_draft_masks_each_kind_and_the_guard_would_have_refused_the_raw_text(
     assert refused.code == 1
     assert refused.out.count("looks like a credential") == len(PASTED)
     assert not any(secret in refused.out + refused.err for secret in PASTED)
+
+
+def test_the_context_line_of_a_codex_scan_takes_codexs_compaction_point() -> None:
+    codex = Scan(path=Path("rollout.jsonl"), context_tokens=226_870, assistant="codex")
+    claude = Scan(path=Path("t.jsonl"), context_tokens=226_870)
+    assert "(88%, export)" in (context_line(codex, 258_400) or "")  # 90 % of 272,000: 244,800
+    assert "(88%, past)" in (context_line(claude, 258_400) or "")  # 77.5 % of the window
