@@ -17,7 +17,7 @@ import pytest
 from conftest import git, sess
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gitsess"
-WINGS = ("hooks", "search", "assistant", "cli")
+WINGS = ("hooks", "search", "assistant", "cli", "mcp")
 MAX_LINES = 500
 # Where each third-party library may be imported: one module, or for click the
 # command-line wing (each command module declares its own click options).
@@ -27,6 +27,8 @@ ENTERED_THROUGH = {
     "git": ("gitsess.core.repo",),
     "whoosh": ("gitsess.search.backend",),
     "click": ("gitsess.cli",),
+    "mcp": ("gitsess.mcp.server",),
+    "anyio": ("gitsess.mcp.server",),
 }
 HEAVY = ("click", "git", "whoosh")
 

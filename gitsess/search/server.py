@@ -157,19 +157,9 @@ class Resident:
     def search(self, workspace: Workspace, request: SearchRequest) -> SearchResult:
         """`gitsess.search.search` on an index first brought up to date with every
         change made before the query (the watcher's barrier), skipping the scan."""
-        from gitsess.search import search
+        from gitsess.search.held import synced_search
 
-        generation = self.watcher.barrier()
-        sync = self.sync
-        with sync.lock:
-            fresh = None
-            if generation is not None:
-                sync.catch_up(workspace)  # the files the watcher named, alone
-                fresh = sync.token
-            result = search(workspace, request, fresh=fresh, opened=self.opened)
-            result.notices = [*sync.notices, *result.notices]
-            sync.notices = []
-        return result
+        return synced_search(self.watcher, self.sync, self.opened, workspace, request)
 
     # --- answering
 

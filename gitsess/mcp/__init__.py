@@ -1,0 +1,34 @@
+"""`git sess mcp`: git-sess's tools for any assistant that speaks MCP (stdio).
+
+`server` is the one module that imports the MCP SDK (an optional extra,
+`pip install 'git-sess[mcp]'`); `tools` runs the git sess command behind each
+tool. Nothing here is imported by any other command: the SDK costs seconds to
+import, and only `git sess mcp` pays for it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from gitsess.core.errors import GitSessError
+
+INSTALL_HINT = "pip install 'git-sess[mcp]' (the MCP SDK, an optional extra)"
+
+
+def serve(read_only: bool = False) -> None:
+    """Serve MCP on stdin and stdout until the client goes away."""
+    if importlib.util.find_spec("mcp") is None:
+        raise GitSessError(
+            "git sess mcp needs the MCP Python SDK, which is not installed", INSTALL_HINT
+        )
+    from gitsess.mcp.server import run
+    from gitsess.mcp.tools import Tools
+
+    run(Tools(read_only=read_only, log=_log))
+
+
+def _log(line: str) -> None:
+    import sys
+
+    sys.stderr.write(f"git-sess mcp: {line}\n")
+    sys.stderr.flush()
