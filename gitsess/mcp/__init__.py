@@ -8,8 +8,6 @@ import, and only `git sess mcp` pays for it.
 
 from __future__ import annotations
 
-import importlib.util
-
 from gitsess.core.errors import GitSessError
 
 INSTALL_HINT = "pip install 'git-sess[mcp]' (the MCP SDK, an optional extra)"
@@ -17,11 +15,16 @@ INSTALL_HINT = "pip install 'git-sess[mcp]' (the MCP SDK, an optional extra)"
 
 def serve(read_only: bool = False) -> None:
     """Serve MCP on stdin and stdout until the client goes away."""
-    if importlib.util.find_spec("mcp") is None:
+    try:
+        from gitsess.mcp.server import run
+    except ModuleNotFoundError as missing:  # the SDK, or a library it needs
+        library = (missing.name or "gitsess").partition(".")[0]
+        if library == "gitsess":
+            raise
         raise GitSessError(
-            "git sess mcp needs the MCP Python SDK, which is not installed", INSTALL_HINT
-        )
-    from gitsess.mcp.server import run
+            f"git sess mcp needs the MCP Python SDK, which is not installed (no module {library})",
+            INSTALL_HINT,
+        ) from None
     from gitsess.mcp.tools import Tools
 
     run(Tools(read_only=read_only, log=_log))

@@ -215,9 +215,29 @@ def _writing_tools(server: MCPServer, tools: Tools) -> None:
 
 
 def run(tools: Tools) -> None:
-    """Serve on stdin and stdout until the client goes away."""
+    """Serve on stdin and stdout until the client goes away (end of its input, or
+    its end of our output closed: not an error, the client is simply gone)."""
     server = build(tools)
     try:
         anyio.run(server.run_stdio_async)
+    except BaseException as error:
+        if not _client_gone(error):
+            raise
     finally:
-        tools.close()
+        tools.close()  # after the call under way: a write the client asked for lands whole
+
+
+def _client_gone(error: BaseException) -> bool:
+    """Whether `error` (or every error of a group of them) says the client went away."""
+    inner = getattr(error, "exceptions", None)
+    if inner:
+        return all(_client_gone(one) for one in inner)
+    return isinstance(
+        error,
+        (
+            BrokenPipeError,
+            ConnectionResetError,
+            anyio.BrokenResourceError,
+            anyio.ClosedResourceError,
+        ),
+    )
