@@ -28,6 +28,7 @@ ENTERED_THROUGH = {
     "whoosh": ("gitsess.search.backend",),
     "click": ("gitsess.cli",),
     "mcp": ("gitsess.mcp.server",),
+    "tomlkit": ("gitsess.assistant.codex_toml",),
     "anyio": ("gitsess.mcp.server",),
 }
 HEAVY = ("click", "git", "whoosh")

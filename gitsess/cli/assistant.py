@@ -221,15 +221,51 @@ def _scope(local: bool, shared: bool, user: bool) -> tuple[str, Any]:
         return scope, None
 
 
+def _mcp_options(command: Any) -> Any:
+    command = click.option(
+        "--scope",
+        type=click.Choice(["local", "project", "user"]),
+        help="With --mcp: local (~/.claude.json, this project, yours; the default),"
+        " project (.mcp.json and .codex/config.toml, committed) or user"
+        " (~/.claude.json and ~/.codex/config.toml, every project).",
+    )(command)
+    return click.option(
+        "--mcp",
+        is_flag=True,
+        help="The MCP server (git sess mcp) instead of the hooks: for Claude Code and Codex.",
+    )(command)
+
+
+def _mcp_scope(local: bool, shared: bool, user: bool, scope: str | None) -> tuple[str, Any]:
+    from gitsess.core.errors import NotARepository
+    from gitsess.core.repo import discover
+
+    given = [name for name, on in (("local", local), ("shared", shared), ("user", user)) if on]
+    if given:
+        raise click.UsageError(f"--mcp takes --scope, not --{given[0]} (the hooks' files)")
+    try:
+        return scope or "local", discover()
+    except NotARepository:
+        if scope != "user":
+            raise
+        return scope, None
+
+
 @assistant.command(name="install")
 @_scope_options
-def assistant_install(local: bool, shared: bool, user: bool) -> None:
+@_mcp_options
+def assistant_install(local: bool, shared: bool, user: bool, mcp: bool, scope: str | None) -> None:
     """Add git-sess's hooks and status line to a Claude Code settings file.
 
     Other keys and hooks stay, and a status line of your own; the previous file
     is kept as <file>.bak. Installing twice changes nothing. Warns when another
     settings file has git-sess's hooks too (Claude Code would run them twice).
+    With --mcp, registers the MCP server (git sess mcp) with Claude Code and
+    Codex instead, in the files of --scope, merged in the same way.
     """
+    if mcp or scope:
+        _mcp_changes("install", local, shared, user, mcp, scope)
+        return
     from gitsess.assistant.settings import install
 
     change = install(*_scope(local, shared, user))
@@ -238,13 +274,37 @@ def assistant_install(local: bool, shared: bool, user: bool) -> None:
 
 @assistant.command(name="uninstall")
 @_scope_options
-def assistant_uninstall(local: bool, shared: bool, user: bool) -> None:
+@_mcp_options
+def assistant_uninstall(
+    local: bool, shared: bool, user: bool, mcp: bool, scope: str | None
+) -> None:
     """Take git-sess's hooks and status line out of a Claude Code settings file
-    (others stay); a file install created and nothing is left in is removed."""
+    (others stay); a file install created and nothing is left in is removed.
+    With --mcp, takes the MCP server's registration out of the files of --scope."""
+    if mcp or scope:
+        _mcp_changes("uninstall", local, shared, user, mcp, scope)
+        return
     from gitsess.assistant.settings import uninstall
 
     change = uninstall(*_scope(local, shared, user))
     _print_settings_change(change, "removed from", "not installed in")
+
+
+def _mcp_changes(
+    action: str, local: bool, shared: bool, user: bool, mcp: bool, scope: str | None
+) -> None:
+    if not mcp:
+        raise click.UsageError(
+            "--scope goes with --mcp (the hooks' files: --local, --shared, --user)"
+        )
+    from gitsess.assistant import mcp_config
+
+    if action == "install":
+        for change in mcp_config.install(*_mcp_scope(local, shared, user, scope)):
+            _print_settings_change(change, "git sess mcp registered in", "already registered in")
+    else:
+        for change in mcp_config.uninstall(*_mcp_scope(local, shared, user, scope)):
+            _print_settings_change(change, "git sess mcp removed from", "not registered in")
 
 
 def _print_settings_change(change: Any, done: str, nothing: str) -> None:
