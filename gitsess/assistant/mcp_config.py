@@ -88,8 +88,10 @@ def uninstall(scope: str, repo: Repo | None) -> list[SettingsChange]:
 
 
 def _refuse_invalid(codex: Path | None) -> None:
-    if codex is not None and codex.exists():
-        codex_toml.parsed(codex, decode_utf8(read_bytes(codex), str(codex)))
+    """Refuse now what would be refused half-way (no TOML editor, an invalid file)."""
+    if codex is not None:
+        text = decode_utf8(read_bytes(codex), str(codex)) if codex.exists() else ""
+        codex_toml.parsed(codex, text)
 
 
 def _root(scope: str, repo: Repo | None) -> Path | None:
