@@ -6,7 +6,7 @@ directory and an `IndexSync` that syncs the files the watcher names, in the back
 and before each query. `synced_search` is the query both run: its answer holds every
 change made before it (the watcher's barrier), never a stale one.
 
-Each holder watches with a cookie directory of its own (`mcp-cookies-<pid>` under the
+Each holder watches with a cookie directory of its own (`mcp-cookies-<pid>-<n>` under the
 worktree's git-sess state directory), so two of them and the search server never
 clear each other's cookies; it is removed when the holder closes.
 """
@@ -14,6 +14,7 @@ clear each other's cookies; it is removed when the holder closes.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import threading
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from gitsess.core.workspace import Workspace
     from gitsess.search.query import SearchRequest
     from gitsess.search.results import SearchResult
+
+
+_numbers = itertools.count(1)
 
 
 def synced_search(
@@ -61,7 +65,7 @@ class HeldIndex:
         self.workspace = workspace
         self.opened = OpenIndex(resident=True)
         self.sync = IndexSync(log)
-        cookies = f"mcp-cookies-{os.getpid()}"
+        cookies = f"mcp-cookies-{os.getpid()}-{next(_numbers)}"
         self._cookies = workspace.repo.state_dir / cookies
         root = str(workspace.sessions_path)
         state_dir = str(workspace.repo.state_dir)
