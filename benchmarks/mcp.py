@@ -34,16 +34,11 @@ sys.path.insert(0, HERE)
 from run import compile_package, console_script, corpus, corpus_parser, log, set_up  # noqa: E402
 from search_server import QUERIES  # noqa: E402
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "bench", "version": "0"},
-    },
-}
+# A client's first request, as raw JSON-RPC (what the SDK's client sends, less its options)
+INITIALIZE = (
+    b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion":'
+    b' "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}}\n'
+)
 
 
 def start_once(git_sess: str, repo: Path) -> float:
@@ -57,7 +52,7 @@ def start_once(git_sess: str, repo: Path) -> float:
         stderr=subprocess.DEVNULL,
     )
     assert server.stdin is not None and server.stdout is not None
-    server.stdin.write(json.dumps(INITIALIZE).encode() + b"\n")
+    server.stdin.write(INITIALIZE)
     server.stdin.flush()
     answer = server.stdout.readline()
     elapsed = time.perf_counter() - started
@@ -78,7 +73,7 @@ def cpu_of_start(git_sess: str, repo: Path) -> str:
     done = subprocess.run(
         ["/usr/bin/time", "-f", "%U %S", git_sess, "mcp"],
         cwd=repo,
-        input=json.dumps(INITIALIZE).encode() + b"\n",
+        input=INITIALIZE,
         capture_output=True,
     )
     user, system = done.stderr.decode().split()[-2:]

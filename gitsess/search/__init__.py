@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from gitsess.core.workspace import Workspace
     from gitsess.search.backend import Progress
     from gitsess.search.held import HeldIndex
-    from gitsess.search.opened import OpenIndex
     from gitsess.search.query import SearchRequest
-    from gitsess.search.results import SearchResult
+    from gitsess.search.results import SearchResult  # noqa: F401 — for other wings' annotations
+    from gitsess.search.searching import search
     from gitsess.search.store import Stats
 
 __all__ = [
@@ -46,7 +46,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """`SearchRequest` and `Stats`, imported when first asked for (see the docstring)."""
+    """`SearchRequest`, `Stats` and `search`, imported when first asked for (see the docstring)."""
     if name == "SearchRequest":
         from gitsess.search.query import SearchRequest
 
@@ -55,21 +55,11 @@ def __getattr__(name: str) -> Any:
         from gitsess.search.store import Stats
 
         return Stats
+    if name == "search":  # ranked matches on an index brought up to date first
+        from gitsess.search.searching import search
+
+        return search
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def search(
-    workspace: Workspace,
-    request: SearchRequest,
-    *,
-    fresh: str | None = None,
-    opened: OpenIndex | None = None,
-) -> SearchResult:
-    """Ranked matches for `request`, on an index first brought up to date
-    (searching.py says how, and what `fresh` and `opened` are)."""
-    from gitsess.search.searching import search as run
-
-    return run(workspace, request, fresh=fresh, opened=opened)
 
 
 def index_exists(workspace: Workspace) -> bool:

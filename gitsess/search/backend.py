@@ -1,9 +1,8 @@
 """Whoosh: the one module that imports it, each part where it is used.
 
-A sync that only writes never loads the query parser, collectors or
-highlighter (benchmarks/README.md, "Search"), so nothing of Whoosh is imported
-at the top of this module. Only the classic 2.7 API is used, so either
-distribution (`whoosh3` or `whoosh`) works unchanged.
+A sync that only writes never loads the query parser, collectors or highlighter
+(benchmarks/README.md, "Search"), so nothing of Whoosh is imported at the top of this
+module. Only the classic 2.7 API is used: either distribution (`whoosh3`, `whoosh`) works.
 """
 
 from __future__ import annotations
@@ -25,9 +24,8 @@ from gitsess.search.snippets import Vocabulary
 # package's code stamp, so any upgrade rebuilds the index.)
 SCHEMA_VERSION = 2
 PARALLEL_BUILD_MIN = 2000  # below this, forking writer processes costs more than it saves
-# Applied to each field's BM25 score when searching. (Index-time field boosts
-# only raise the term frequency, which BM25 saturates: a title match then
-# weighed barely more than a body match.)
+# Applied to each field's BM25 score when searching. (Index-time field boosts only raise
+# the term frequency, which BM25 saturates: a title match then weighed barely more.)
 FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
 
 Progress = Callable[[int, int], None]  # (documents written, documents in all)
@@ -255,14 +253,13 @@ def _end_writer_processes(writer: Any) -> None:
 class _Interrupts:
     """SIGINT (^C) while writer processes run.
 
-    ^C reaches the whole foreground process group: the writer processes
-    inherit this handler, which does nothing there (this process ends them).
-    Here it raises KeyboardInterrupt, except while Whoosh starts a writer
-    process or the job queue's feeder thread (the first batches): an exception
-    there leaves a process no Process object knows, so none can end it, or a
-    feeder thread that multiprocessing joins at exit without ever telling it to
-    stop, a hang (issue 15). There the interrupt waits until the call returns.
-    """
+    ^C reaches the whole foreground process group: the writer processes inherit this handler,
+    which does nothing there (this process ends them). Here it raises KeyboardInterrupt, except
+    while Whoosh starts a writer process or the job queue's feeder thread (the first batches):
+    an exception there leaves a process no Process object knows, so none can end it, or a
+    feeder thread that multiprocessing joins at exit without ever telling it to stop, a hang
+    (issue 15). There the interrupt waits until the call returns. Only the main thread gets
+    signals: a build in another (a server's sync, an MCP tool) leaves the handler as it is."""
 
     def __init__(self) -> None:
         self.parent = os.getpid()
@@ -273,14 +270,17 @@ class _Interrupts:
 
     def __enter__(self) -> _Interrupts:
         import signal
+        import threading
 
-        self.previous = signal.signal(signal.SIGINT, self._interrupted)
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._interrupted)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         import signal
 
-        signal.signal(signal.SIGINT, self.previous)
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
     def _interrupted(self, signum: int, frame: Any) -> None:
         if os.getpid() != self.parent or self.ignored:
