@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import anyio
 from mcp.server.mcpserver import MCPServer
+from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from gitsess import __version__
@@ -34,6 +35,7 @@ status:, type:, date:2025-11). Write with `new`, `checkpoint`, `update`, `link`.
 READING = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 WRITING = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 Kind = Literal["all", "export", "checkpoint"]
+REFUSED = -32000  # JSON-RPC's first code for a server's own errors
 
 
 def _result(answer: Answer) -> CallToolResult:
@@ -131,8 +133,8 @@ def build(tools: Tools) -> MCPServer:
     def resume(session: str = "", budget: str = "") -> str:
         """`git sess context [SESSION] [--budget BUDGET]`: what to read, in order."""
         answer = tools.context(session or None, int(budget) if budget.isdigit() else None)
-        if answer.error:
-            raise ValueError(answer.text)
+        if answer.error:  # a prompt has no error result: a JSON-RPC error, the same text
+            raise MCPError(REFUSED, answer.text)
         return answer.text
 
     if not tools.read_only():

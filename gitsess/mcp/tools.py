@@ -70,6 +70,8 @@ class Tools:
         self.lock = threading.Lock()  # one command at a time: they share sys.stdout
         self._held: HeldIndex | None = None
         self._found: SearchResult | None = None
+        self._workspace: Workspace | None = None
+        self._config_key: tuple[Any, ...] | None = None
 
     # --- the switch
 
@@ -184,9 +186,19 @@ class Tools:
     # --- what the `search` command asks of a resident server (_Resident)
 
     def workspace(self) -> Workspace:
-        from gitsess.core.workspace import open_workspace
+        """This repository's workspace, kept while git's configuration files stay as
+        they were (as the search server keeps it): no git process per search."""
+        from gitsess.core.config import load_config
+        from gitsess.core.repo import discover
+        from gitsess.core.resident import config_key
+        from gitsess.core.workspace import Workspace
 
-        workspace = open_workspace()
+        repo = self._workspace.repo if self._workspace else discover()
+        key = config_key(repo.state_dir.parent)
+        if self._workspace is None or key != self._config_key:
+            self._workspace = Workspace(repo=repo, config=load_config(repo.config()))
+            self._config_key = key
+        workspace = self._workspace
         if workspace.journal_path.exists():  # an interrupted import: finished first
             from gitsess.core.journal import finish_pending
 

@@ -17,6 +17,7 @@ import pytest
 from builders import SESSION_ID, new, place_transcript, write_session
 from conftest import git, sess
 from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.shared.exceptions import MCPError
 
 WRITING = {"new", "checkpoint", "update", "link"}
 READING = {"search", "show", "context", "list", "status"}
@@ -155,16 +156,21 @@ def test_errors_are_the_commands_own_messages(sessions: Path) -> None:
 
 def test_a_repository_without_a_sessions_directory_says_so(repo: Path) -> None:
     async def script(session: ClientSession) -> list[Any]:
-        return [
+        results = [
             await session.call_tool("search", {"query": "anything"}),
             await session.call_tool("list", {}),
             await session.call_tool("context", {}),
             await session.call_tool("new", {"title": "Nowhere"}),
         ]
+        with pytest.raises(MCPError) as refused:  # a prompt answers with a JSON-RPC error
+            await session.get_prompt("resume", {})
+        return [*results, refused.value.error.message]
 
     expected = cli_error(repo, "list")
     assert "no sessions directory" in expected
-    for result in drive(repo, script):
+    *results, prompt = drive(repo, script)
+    assert prompt == expected
+    for result in results:
         assert result.is_error
         assert text(result) == expected
     assert not (repo / ".sessions").exists()
