@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     python = sys.executable
     with corpus(args.sessions, args.keep) as repo:
         set_up(repo, git_sess)
+        log("bringing the search index up to date (untimed) …")
+        subprocess.run([git_sess, "reindex"], cwd=repo, check=True, stdout=subprocess.DEVNULL)
         environ = {"GITSESS_SEARCH_SERVER": "0"}  # the in-process search, never the server's
         os.environ.update(environ)
         log("timing the start …")
@@ -130,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         trips = anyio.run(round_trips, git_sess, repo, args.repeat)
         rows = []
         for label, words, grep in QUERIES:
+            log(f"{label}: round trip median {median_ms(trips[label])}; the baselines …")
+            process_once([git_sess, "search", *words], repo)  # untimed, as run.py does
             greps = [process_once(["git", "grep", "-l", "-i", *grep], repo) for _ in range(5)]
             cli = [process_once([git_sess, "search", *words], repo) for _ in range(3)]
             rows.append((label, trips[label], greps, cli))

@@ -15,6 +15,7 @@ prefixed by the SDK).
 from __future__ import annotations
 
 import inspect
+import threading
 from typing import Any, Literal
 
 import anyio
@@ -220,6 +221,7 @@ def run(tools: Tools) -> None:
     """Serve on stdin and stdout until the client goes away (end of its input, or
     its end of our output closed: not an error, the client is simply gone)."""
     server = build(tools)
+    threading.Thread(target=tools.warm, daemon=True).start()
     try:
         anyio.run(server.run_stdio_async)
     except BaseException as error:

@@ -220,6 +220,19 @@ class Tools:
         self._found = held.search(workspace, request)
         return self._found
 
+    def warm(self) -> None:
+        """Open and watch the index now (the server calls this in a thread of its own,
+        once it runs), so that the first search finds it synced; quiet when it cannot."""
+        from gitsess.search import hold_index
+
+        with self.lock:
+            try:
+                workspace = self.workspace()
+                if self._held is None and workspace.sessions_path.is_dir():
+                    self._held = hold_index(workspace, self.log)
+            except (GitSessError, OSError) as error:  # the first search says it, if it lasts
+                self.log(f"the search index is opened at the first search: {error}")
+
     def close(self) -> None:
         with self.lock:  # a call under way finishes first: its write lands whole
             if self._held is not None:
