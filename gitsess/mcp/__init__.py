@@ -31,7 +31,11 @@ def serve(read_only: bool = False) -> None:
 
 
 def _log(line: str) -> None:
+    """On the process's own stderr: never into the output of a command a tool runs
+    (which has sys.stderr for its own while it runs, and the index's sync may log)."""
     import sys
 
-    sys.stderr.write(f"git-sess mcp: {line}\n")
-    sys.stderr.flush()
+    stream = sys.__stderr__
+    if stream is not None:
+        stream.write(f"git-sess mcp: {line}\n")
+        stream.flush()
