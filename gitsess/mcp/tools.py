@@ -230,7 +230,9 @@ class Tools:
                 workspace = self.workspace()
                 if self._held is None and workspace.sessions_path.is_dir():
                     self._held = hold_index(workspace, self.log)
-            except (GitSessError, OSError) as error:  # the first search says it, if it lasts
+            except GitSessError:
+                pass  # not a repository, a bad setting: every tool call says it anyway
+            except OSError as error:  # the first search tries again
                 self.log(f"the search index is opened at the first search: {error}")
 
     def close(self) -> None:
