@@ -36,7 +36,7 @@ from search_server import QUERIES  # noqa: E402
 
 STEPS = [
     ("gitsess.search.watcher", "Watcher", "barrier", "barrier"),
-    ("gitsess.search", None, "search", "index check"),
+    ("gitsess.search.searching", None, "search", "index check"),
     ("gitsess.search.results", None, "run_query", "query"),
     ("gitsess.search.results", None, "best_matches", "scoring"),
     ("gitsess.search.results", None, "_hit", "fields"),

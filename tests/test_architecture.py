@@ -17,7 +17,7 @@ import pytest
 from conftest import git, sess
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gitsess"
-WINGS = ("hooks", "search", "assistant", "cli")
+WINGS = ("hooks", "search", "assistant", "cli", "mcp")
 MAX_LINES = 500
 # Where each third-party library may be imported: one module, or for click the
 # command-line wing (each command module declares its own click options).
@@ -27,6 +27,9 @@ ENTERED_THROUGH = {
     "git": ("gitsess.core.repo",),
     "whoosh": ("gitsess.search.backend",),
     "click": ("gitsess.cli",),
+    "mcp": ("gitsess.mcp.server",),
+    "tomlkit": ("gitsess.assistant.codex_toml",),
+    "anyio": ("gitsess.mcp.server",),
 }
 HEAVY = ("click", "git", "whoosh")
 
@@ -289,3 +292,20 @@ def test_hook_command_lines_written_before_the_move_still_work(sessions: Path) -
     )
     assert claude.returncode == 0, claude.stderr
     assert isinstance(json.loads(claude.stdout), dict)
+
+
+def test_only_git_sess_mcp_loads_the_mcp_sdk(sessions: Path, tmp_path: Path) -> None:
+    """The SDK takes seconds to import: no other command may pay for it, not even
+    the one that registers the server with the assistants."""
+    sdk = ("mcp", "mcp_types", "anyio", "pydantic")
+    for argv in (
+        ["--help"],
+        ["list"],
+        ["search", "anything"],
+        ["assistant", "install", "--mcp", "--scope", "project"],
+        ["mcp", "--help"],
+    ):
+        found = loaded_by(sessions, tmp_path, "gitsess", *argv)
+        assert found["code"] in (0, 1, None), argv
+        assert [name for name in found["modules"] if name.split(".")[0] in sdk] == [], argv
+    assert (sessions / ".mcp.json").is_file()  # the registration did run

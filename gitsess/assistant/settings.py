@@ -298,7 +298,7 @@ def scope_states(repo: Repo | None) -> list[ScopeState]:
     return states
 
 
-# --- reading and writing the file -----------------------------------------------------
+# --- reading and writing the file (also the MCP registrations': mcp_config.py) --------
 
 
 BOM = "\ufeff"  # kept where the file has one: every other byte stays, this one too
@@ -377,12 +377,14 @@ def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
     return kept
 
 
-def _save(path: Path, settings: dict[str, Any], original: str | None) -> SettingsChange:
+def _save(
+    path: Path, settings: dict[str, Any], original: str | None, keys: tuple[str, ...] = OWN_KEYS
+) -> SettingsChange:
     mark = BOM if original is not None and original.startswith(BOM) else ""
     content = original.removeprefix(BOM) if original is not None else None
     if content is not None and (json.loads(content) if content.strip() else {}) == settings:
         return SettingsChange(path, changed=False, backup=None)
-    text = mark + _with_members(content if content and content.strip() else None, settings)
+    text = mark + _with_members(content if content and content.strip() else None, settings, keys)
     backup = None
     path.parent.mkdir(parents=True, exist_ok=True)
     if original is not None:
@@ -393,7 +395,7 @@ def _save(path: Path, settings: dict[str, Any], original: str | None) -> Setting
     return SettingsChange(path, changed=True, backup=backup)
 
 
-def _with_members(original: str | None, settings: dict[str, Any]) -> str:
+def _with_members(original: str | None, settings: dict[str, Any], keys: tuple[str, ...]) -> str:
     """The file with only its `hooks` and `statusLine` members rewritten: the
     rest keeps its bytes. Anything unusual (a duplicate key) gets the whole file
     re-serialized."""
@@ -401,7 +403,7 @@ def _with_members(original: str | None, settings: dict[str, Any]) -> str:
     whole = json.dumps(settings, indent=indent, ensure_ascii=False) + "\n"
     text = original or ""
     try:
-        for key in OWN_KEYS:
+        for key in keys:
             text = _with_member(text, key, settings.get(key, _MISSING), indent)
         return text if json.loads(text) == settings else whole
     except (ValueError, IndexError):

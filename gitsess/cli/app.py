@@ -48,6 +48,7 @@ WINGS = {
     "gitsess.cli.server": ("server",),
     "gitsess.cli.assistant": ("status", "statusline", "time", "checkpoint", "assistant"),
     "gitsess.cli.demo": ("demo",),
+    "gitsess.cli.mcp": ("mcp",),
 }
 _MODULE_OF = {name: module for module, names in WINGS.items() for name in names}
 

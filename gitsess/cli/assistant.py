@@ -232,10 +232,49 @@ CODEX_OPTION = click.option(
 )
 
 
+_MCP_OR_CODEX = (
+    "--codex is for Codex's hooks, --mcp registers the MCP server for Claude Code and"
+    " Codex both: give one of them"
+)
+
+
+def _mcp_options(command: Any) -> Any:
+    command = click.option(
+        "--scope",
+        type=click.Choice(["local", "project", "user"]),
+        help="With --mcp: local (~/.claude.json, this project, yours; the default),"
+        " project (.mcp.json and .codex/config.toml, committed) or user"
+        " (~/.claude.json and ~/.codex/config.toml, every project).",
+    )(command)
+    return click.option(
+        "--mcp",
+        is_flag=True,
+        help="The MCP server (git sess mcp) instead of the hooks: for Claude Code and Codex.",
+    )(command)
+
+
+def _mcp_scope(local: bool, shared: bool, user: bool, scope: str | None) -> tuple[str, Any]:
+    from gitsess.core.errors import NotARepository
+    from gitsess.core.repo import discover
+
+    given = [name for name, on in (("local", local), ("shared", shared), ("user", user)) if on]
+    if given:
+        raise click.UsageError(f"--mcp takes --scope, not --{given[0]} (the hooks' files)")
+    try:
+        return scope or "local", discover()
+    except NotARepository:
+        if scope != "user":
+            raise
+        return scope, None
+
+
 @assistant.command(name="install")
 @_scope_options
 @CODEX_OPTION
-def assistant_install(local: bool, shared: bool, user: bool, codex: bool) -> None:
+@_mcp_options
+def assistant_install(
+    local: bool, shared: bool, user: bool, codex: bool, mcp: bool, scope: str | None
+) -> None:
     """Add git-sess's hooks and status line to a Claude Code settings file.
 
     Other keys and hooks stay, and a status line of your own; the previous file
@@ -246,7 +285,15 @@ def assistant_install(local: bool, shared: bool, user: bool, codex: bool) -> Non
     With --codex: the same hooks (SessionStart, PreCompact, PostCompact,
     UserPromptSubmit) for Codex, merged into its hooks file the same way.
     Codex runs them once you approve them in its /hooks panel.
+
+    With --mcp, registers the MCP server (git sess mcp) with Claude Code and
+    Codex instead, in the files of --scope, merged in the same way.
     """
+    if mcp and codex:
+        raise click.UsageError(_MCP_OR_CODEX)
+    if mcp or scope:
+        _mcp_changes("install", local, shared, user, mcp, scope)
+        return
     if codex:
         from gitsess.assistant.codex_install import install as install_codex
 
@@ -261,10 +308,19 @@ def assistant_install(local: bool, shared: bool, user: bool, codex: bool) -> Non
 @assistant.command(name="uninstall")
 @_scope_options
 @CODEX_OPTION
-def assistant_uninstall(local: bool, shared: bool, user: bool, codex: bool) -> None:
+@_mcp_options
+def assistant_uninstall(
+    local: bool, shared: bool, user: bool, codex: bool, mcp: bool, scope: str | None
+) -> None:
     """Take git-sess's hooks and status line out of a Claude Code settings file
     (others stay); a file install created and nothing is left in is removed.
-    With --codex: out of Codex's hooks file (removed once nothing is left in it)."""
+    With --codex: out of Codex's hooks file (removed once nothing is left in it).
+    With --mcp, takes the MCP server's registration out of the files of --scope."""
+    if mcp and codex:
+        raise click.UsageError(_MCP_OR_CODEX)
+    if mcp or scope:
+        _mcp_changes("uninstall", local, shared, user, mcp, scope)
+        return
     if codex:
         from gitsess.assistant.codex_install import uninstall as uninstall_codex
 
@@ -274,6 +330,23 @@ def assistant_uninstall(local: bool, shared: bool, user: bool, codex: bool) -> N
 
         change = uninstall(*_scope(local, shared, user))
     _print_settings_change(change, "removed from", "not installed in")
+
+
+def _mcp_changes(
+    action: str, local: bool, shared: bool, user: bool, mcp: bool, scope: str | None
+) -> None:
+    if not mcp:
+        raise click.UsageError(
+            "--scope goes with --mcp (the hooks' files: --local, --shared, --user)"
+        )
+    from gitsess.assistant import mcp_config
+
+    if action == "install":
+        for change in mcp_config.install(*_mcp_scope(local, shared, user, scope)):
+            _print_settings_change(change, "git sess mcp registered in", "already registered in")
+    else:
+        for change in mcp_config.uninstall(*_mcp_scope(local, shared, user, scope)):
+            _print_settings_change(change, "git sess mcp removed from", "not registered in")
 
 
 def _shown(path: Path) -> str:

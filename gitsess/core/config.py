@@ -33,6 +33,7 @@ class Config:
     allow_secrets: bool = False  # commit exports that look like they hold a credential
     recovery_mode: str = "manual"  # after a compaction: manual (report, wait) or auto (continue)
     checkpoint_on_end: bool = False  # the SessionEnd hook writes a checkpoint
+    mcp_read_only: bool = False  # `git sess mcp` offers no writing tool
 
 
 def load_config(values: dict[str, list[str]], problems: list[GitSessError] | None = None) -> Config:
@@ -77,6 +78,7 @@ def load_config(values: dict[str, list[str]], problems: list[GitSessError] | Non
         checkpoint_on_end=read(
             lambda: _boolean("sess.checkpointOnEnd", last("sess.checkpointonend")), False
         ),
+        mcp_read_only=read(lambda: _boolean("sess.mcpReadOnly", last("sess.mcpreadonly")), False),
     )
 
 

@@ -212,13 +212,23 @@ def exit_with(
     Given neither, it prints nothing: ^C, say, needs only its code.
     """
     out = sys.stderr
-    for line in [lines] if isinstance(lines, str) else lines:
-        _write(out, "git-sess: error: ", line)
-    for hint in [hints] if isinstance(hints, str) else hints or ():
-        if hint:  # an error may have no hint
-            _write(out, "hint: ", hint)
+    out.write(error_text(lines, hints))
     out.flush()
     return code
+
+
+def error_text(
+    lines: str | Iterable[str] = (), hints: str | Iterable[str | None] | None = ()
+) -> str:
+    """What `exit_with` prints: `git-sess: error: …` lines, then `hint: …` lines,
+    each ending in a newline (the MCP server sends the same text as a tool error)."""
+    out: list[str] = []
+    for line in [lines] if isinstance(lines, str) else lines:
+        out += _prefixed("git-sess: error: ", line)
+    for hint in [hints] if isinstance(hints, str) else hints or ():
+        if hint:  # an error may have no hint
+            out += _prefixed("hint: ", hint)
+    return "".join(out)
 
 
 def warn(line: str) -> None:
@@ -229,5 +239,8 @@ def warn(line: str) -> None:
 
 
 def _write(out: TextIO, prefix: str, text: str) -> None:
-    for line in text.split("\n"):
-        out.write(prefix + printable(line) + "\n")
+    out.write("".join(_prefixed(prefix, text)))
+
+
+def _prefixed(prefix: str, text: str) -> list[str]:
+    return [prefix + printable(line) + "\n" for line in text.split("\n")]

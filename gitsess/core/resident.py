@@ -134,3 +134,43 @@ def idle_seconds(raw: str, default: float) -> float:
     except ValueError:
         return default
     return value if value > 0 else default
+
+
+CONFIG_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_SYSTEM")
+
+
+def common_dir(git_dir: Path) -> Path:
+    """The repository's common git directory (a linked worktree's main one)."""
+    try:
+        relative = (git_dir / "commondir").read_text().strip()
+    except OSError:
+        return git_dir
+    return (git_dir / relative).resolve()
+
+
+def config_key(git_dir: Path) -> tuple[Any, ...]:
+    """What git's configuration depends on: the variables and each file's signature.
+    A long-lived process re-reads the configuration when this changes, and only then."""
+    environ = os.environ
+    home = environ.get("HOME", "")
+    xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    files = [
+        common_dir(git_dir) / "config",
+        git_dir / "config.worktree",
+        Path(environ.get("GIT_CONFIG_GLOBAL") or os.path.join(home, ".gitconfig")),
+        Path(xdg, "git", "config"),
+        Path(environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"),
+    ]
+    signatures: list[tuple[int, int, int] | None] = []
+    for path in files:
+        try:
+            stat = os.stat(path)
+            signatures.append((stat.st_size, stat.st_mtime_ns, stat.st_ino))
+        except OSError:
+            signatures.append(None)
+    variables = sorted(
+        (name, value)
+        for name, value in environ.items()
+        if name.startswith("GIT_CONFIG") or name in CONFIG_VARIABLES
+    )
+    return (tuple(variables), tuple(signatures))

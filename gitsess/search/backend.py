@@ -1,9 +1,8 @@
 """Whoosh: the one module that imports it, each part where it is used.
 
-A sync that only writes never loads the query parser, collectors or
-highlighter (benchmarks/README.md, "Search"), so nothing of Whoosh is imported
-at the top of this module. Only the classic 2.7 API is used, so either
-distribution (`whoosh3` or `whoosh`) works unchanged.
+A sync that only writes never loads the query parser, collectors or highlighter
+(benchmarks/README.md, "Search"), so nothing of Whoosh is imported at the top of this
+module. Only the classic 2.7 API is used: either distribution (`whoosh3`, `whoosh`) works.
 """
 
 from __future__ import annotations
@@ -27,9 +26,8 @@ from gitsess.search.snippets import Vocabulary
 # package's code stamp, so any upgrade rebuilds the index.)
 SCHEMA_VERSION = 2
 PARALLEL_BUILD_MIN = 2000  # below this, forking writer processes costs more than it saves
-# Applied to each field's BM25 score when searching. (Index-time field boosts
-# only raise the term frequency, which BM25 saturates: a title match then
-# weighed barely more than a body match.)
+# Applied to each field's BM25 score when searching. (Index-time field boosts only raise
+# the term frequency, which BM25 saturates: a title match then weighed barely more.)
 FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
 
 Progress = Callable[[int, int], None]  # (documents written, documents in all)

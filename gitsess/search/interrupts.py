@@ -18,6 +18,8 @@ class Interrupts:
     there leaves a process no Process object knows, so none can end it, or a
     feeder thread that multiprocessing joins at exit without ever telling it to
     stop, a hang (issue 15). There the interrupt waits until the call returns.
+    Only the main thread gets signals: a build in another (a server's sync, an
+    MCP tool) leaves the handler as it is.
     """
 
     def __init__(self) -> None:
@@ -29,14 +31,17 @@ class Interrupts:
 
     def __enter__(self) -> Interrupts:
         import signal
+        import threading
 
-        self.previous = signal.signal(signal.SIGINT, self._interrupted)
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._interrupted)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         import signal
 
-        signal.signal(signal.SIGINT, self.previous)
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
     def _interrupted(self, signum: int, frame: Any) -> None:
         if os.getpid() != self.parent or self.ignored:

@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from gitsess.core.resident import (
     admin_answer,
+    common_dir,
+    config_key,
     foreign_peer,
     hold_lock,
     idle_seconds,
@@ -54,7 +56,6 @@ if TYPE_CHECKING:
 
 IDLE_DEFAULT = 600.0
 TICK = 5.0  # seconds between checks that the worktree is still there
-CONFIG_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_SYSTEM")
 
 
 class Fallback(BaseException):  # noqa: N818 — not an error: "answer in-process instead"
@@ -120,56 +121,20 @@ class Resident:
 
     def _config_files(self) -> tuple[Any, ...]:
         """What the configuration depends on: the variables and each file's signature."""
-        environ = os.environ
-        home = environ.get("HOME", "")
-        xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-        files = [
-            self.common_dir / "config",
-            self.state_dir.parent / "config.worktree",
-            Path(environ.get("GIT_CONFIG_GLOBAL") or os.path.join(home, ".gitconfig")),
-            Path(xdg, "git", "config"),
-            Path(environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"),
-        ]
-        signatures: list[tuple[int, int, int] | None] = []
-        for path in files:
-            try:
-                stat = os.stat(path)
-                signatures.append((stat.st_size, stat.st_mtime_ns, stat.st_ino))
-            except OSError:
-                signatures.append(None)
-        variables = sorted(
-            (name, value)
-            for name, value in environ.items()
-            if name.startswith("GIT_CONFIG") or name in CONFIG_VARIABLES
-        )
-        return (tuple(variables), tuple(signatures))
+        return config_key(self.state_dir.parent)
 
     @property
     def common_dir(self) -> Path:
-        try:
-            relative = (self.state_dir.parent / "commondir").read_text().strip()
-        except OSError:
-            return self.state_dir.parent
-        return (self.state_dir.parent / relative).resolve()
+        return common_dir(self.state_dir.parent)
 
     # --- searching and syncing
 
     def search(self, workspace: Workspace, request: SearchRequest) -> SearchResult:
         """`gitsess.search.search` on an index first brought up to date with every
         change made before the query (the watcher's barrier), skipping the scan."""
-        from gitsess.search import search
+        from gitsess.search.held import synced_search
 
-        generation = self.watcher.barrier()
-        sync = self.sync
-        with sync.lock:
-            fresh = None
-            if generation is not None:
-                sync.catch_up(workspace)  # the files the watcher named, alone
-                fresh = sync.token
-            result = search(workspace, request, fresh=fresh, opened=self.opened)
-            result.notices = [*sync.notices, *result.notices]
-            sync.notices = []
-        return result
+        return synced_search(self.watcher, self.sync, self.opened, workspace, request)
 
     # --- answering
 

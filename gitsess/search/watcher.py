@@ -48,9 +48,12 @@ class Watcher:
     """Counts changes under `root` (recursively); `barrier()` waits until every change
     made before it is counted. Call `changed` on each change (from the watcher's thread)."""
 
-    def __init__(self, root: str, state_dir: str, changed: Callable[[], None]):
+    def __init__(
+        self, root: str, state_dir: str, changed: Callable[[], None], cookies: str = COOKIE_DIR
+    ):
         self.root = root
-        self.cookies = os.path.join(state_dir, COOKIE_DIR)
+        # One directory per watching process: each clears its own at start.
+        self.cookies = os.path.join(state_dir, cookies)
         self.changed = changed
         self.generation = 0
         # The files changed since the last take(), as paths under root; None when
