@@ -245,6 +245,23 @@ def _exclude_scratch_names(git_dir: Path) -> None:
             separator = "" if not text or text.endswith("\n") else "\n"
             with open(exclude, "a", encoding="utf-8") as handle:
                 handle.write(f"{separator}# git-sess: its temporary files\n{EXCLUDE_LINE}\n")
+            _await_index_unlocked(git_dir)
+
+
+EXCLUDE_SETTLE = 2.0  # seconds at most that the first write waits for a running `git add`
+
+
+def _await_index_unlocked(git_dir: Path) -> None:
+    """Wait until no `git add` that read the excludes before the line above existed
+    is still running. `git add` locks the index before it reads the exclude files
+    and keeps the lock until it is done, so once `index.lock` is gone every later
+    one has the new line; without this wait, the first temporary file written
+    beside its target could be staged by a `git add -A` already under way. Only
+    the write that adds the line waits, and never longer than EXCLUDE_SETTLE."""
+    lock = git_dir / "index.lock"
+    deadline = time.monotonic() + EXCLUDE_SETTLE
+    while lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def _discard(tmp: str) -> None:
