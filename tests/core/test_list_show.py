@@ -63,6 +63,7 @@ COMMANDS = [
     "time",
     "checkpoint",
     "assistant",
+    "mcp",
 ]
 
 DELTA = "session_20251205_delta.md"

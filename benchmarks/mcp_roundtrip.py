@@ -1,6 +1,6 @@
 """Timings of `git sess mcp` on a generated corpus (issue 21).
 
-    .venv/bin/python benchmarks/mcp.py [--sessions 10000] [--repeat 21] [--keep DIR]
+    .venv/bin/python benchmarks/mcp_roundtrip.py [--sessions 10000] [--repeat 21] [--keep DIR]
 
 Figures, all from one run so the ratios hold on a noisy machine:
 - server start: from spawning `git-sess mcp` to the answer to `initialize` (raw
@@ -24,7 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-# This file is named mcp.py: the SDK's `mcp` must be found before its directory is on the path.
+# benchmarks/secrets.py would shadow the standard library's `secrets`, which the SDK imports:
+# the SDK is imported before this directory goes back on the path.
 HERE = str(Path(__file__).resolve().parent)
 sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != HERE]
 import anyio  # noqa: E402
