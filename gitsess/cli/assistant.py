@@ -289,20 +289,7 @@ def assistant_install(
     With --mcp, registers the MCP server (git sess mcp) with Claude Code and
     Codex instead, in the files of --scope, merged in the same way.
     """
-    if mcp and codex:
-        raise click.UsageError(_MCP_OR_CODEX)
-    if mcp or scope:
-        _mcp_changes("install", local, shared, user, mcp, scope)
-        return
-    if codex:
-        from gitsess.assistant.codex_install import install as install_codex
-
-        change = install_codex(*_scope(local, shared, user))
-    else:
-        from gitsess.assistant.settings import install
-
-        change = install(*_scope(local, shared, user))
-    _print_settings_change(change, "installed in", "already installed in")
+    _change("install", local, shared, user, codex, mcp, scope)
 
 
 @assistant.command(name="uninstall")
@@ -316,20 +303,30 @@ def assistant_uninstall(
     (others stay); a file install created and nothing is left in is removed.
     With --codex: out of Codex's hooks file (removed once nothing is left in it).
     With --mcp, takes the MCP server's registration out of the files of --scope."""
+    _change("uninstall", local, shared, user, codex, mcp, scope)
+
+
+_SAID = {  # action -> (what was done, what was there already)
+    "install": ("installed in", "already installed in"),
+    "uninstall": ("removed from", "not installed in"),
+}
+
+
+def _change(
+    action: str, local: bool, shared: bool, user: bool, codex: bool, mcp: bool, scope: str | None
+) -> None:
+    """install or uninstall: the MCP registration, Codex's hooks, or Claude Code's."""
     if mcp and codex:
         raise click.UsageError(_MCP_OR_CODEX)
     if mcp or scope:
-        _mcp_changes("uninstall", local, shared, user, mcp, scope)
+        _mcp_changes(action, local, shared, user, mcp, scope)
         return
     if codex:
-        from gitsess.assistant.codex_install import uninstall as uninstall_codex
-
-        change = uninstall_codex(*_scope(local, shared, user))
+        from gitsess.assistant import codex_install as installer
     else:
-        from gitsess.assistant.settings import uninstall
-
-        change = uninstall(*_scope(local, shared, user))
-    _print_settings_change(change, "removed from", "not installed in")
+        from gitsess.assistant import settings as installer  # type: ignore[no-redef]
+    change = getattr(installer, action)(*_scope(local, shared, user))
+    _print_settings_change(change, *_SAID[action])
 
 
 def _mcp_changes(
