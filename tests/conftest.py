@@ -132,7 +132,7 @@ def sess(cwd: Path, *args: str, input: str | None = None, env: dict | None = Non
     """Run `git sess …` as a user would, with the same output, files and exit code: in
     this process where that cannot differ from a real one (tests/inprocess.py), else
     through git in a real process."""
-    if inprocess.runs_in_process(args, env):
+    if inprocess.runs_in_process(args, env, cwd):
         return Result(*inprocess.run(BIN_DIR / "git-sess", args, cwd, input, env))
     return sess_process(cwd, *args, input=input, env=env)
 

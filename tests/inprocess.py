@@ -30,10 +30,11 @@ from pathlib import Path
 import pytest
 
 # What a test process must not do for a command: start or answer a search server
-# (search, reindex, server: kept-open indexes, servers in the background), be one of
-# git's or Claude Code's hooks (hook, statusline), build a demo repository with hooks
-# (demo), or open the man page (--help).
-PROCESS_COMMANDS = frozenset({"search", "reindex", "server", "hook", "statusline", "demo"})
+# (server: kept-open indexes, servers in the background), be one of git's or Claude
+# Code's hooks (hook, statusline), build a demo repository with hooks (demo), or open
+# the man page (--help). `search` and `reindex` may run here only as SEARCHES_HERE says.
+PROCESS_COMMANDS = frozenset({"server", "hook", "statusline", "demo"})
+SEARCH_COMMANDS = frozenset({"search", "reindex"})
 PROCESS_ARGUMENTS = frozenset({"--help"})
 # Variables a test may give one command that change nothing but what the command reads
 # at run time. Any other (fault injection and kill points that end the process with
@@ -52,8 +53,9 @@ IN_PROCESS_VARIABLES = frozenset(
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE)
 
 
-def runs_in_process(args: tuple[str, ...], env: dict | None) -> bool:
-    """Whether `git sess ARGS` with `env` may run in this process (see the lists above)."""
+def runs_in_process(args: tuple[str, ...], env: dict | None, cwd: Path | None = None) -> bool:
+    """Whether `git sess ARGS` with `env`, run in `cwd`, may run in this process (see
+    the lists above)."""
     if os.environ.get("GITSESS_TEST_PROCESSES") == "1" or _forced_process:
         return False
     if threading.current_thread() is not threading.main_thread():
@@ -62,10 +64,41 @@ def runs_in_process(args: tuple[str, ...], env: dict | None) -> bool:
         return False
     if PROCESS_ARGUMENTS.intersection(args):
         return False
+    if args and args[0] in SEARCH_COMMANDS and not searches_here(cwd):
+        return False
     return all(name in IN_PROCESS_VARIABLES for name in env or {})
 
 
+def searches_here(cwd: Path | None) -> bool:
+    """Whether a search or reindex in `cwd` may run in this process: only with the
+    search server off and none running (GITSESS_SEARCH_SERVER=0 is what every test has
+    unless it asks for a server; a running one would answer, through its socket, a
+    client in this process), never in a test of the server's mode, and only on sessions
+    too few for Whoosh's writer processes (gitsess.search.backend.PARALLEL_BUILD_MIN):
+    a fork of this multi-threaded test worker is not what a user's process does.
+    Nothing else of a search outlives it: the index it opens is closed when it answers."""
+    from gitsess.search.backend import PARALLEL_BUILD_MIN
+    from gitsess.search.client import SOCKET_NAME
+
+    if cwd is None or _served_searches or os.environ.get("GITSESS_SEARCH_SERVER") != "0":
+        return False
+    where = ["--show-toplevel", "--path-format=absolute", "--git-path", "gitsess"]
+    done = subprocess.run(["git", "rev-parse", *where], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        return True  # no repository: the command says so
+    top, state = (Path(line) for line in done.stdout.splitlines()[:2])
+    if (state / SOCKET_NAME).exists():
+        return False
+    count = 0
+    for _, _, files in os.walk(top / ".sessions"):
+        count += len(files)
+        if count >= PARALLEL_BUILD_MIN:
+            return False
+    return True
+
+
 _forced_process = False
+_served_searches = False  # the "server" case of the search tests' two modes
 
 # The golden tests run both ways: `git sess` in this process and in a real process
 # through git, against the same golden files (the process path stays tested end to
@@ -77,13 +110,14 @@ both_ways = pytest.mark.parametrize("sess_mode", ["in-process", "process"])
 def process_marker(request: pytest.FixtureRequest) -> Iterator[None]:
     """`@pytest.mark.process`, or the "process" case of `both_ways`: every `git sess`
     of the test is a real process."""
-    global _forced_process
+    global _forced_process, _served_searches
     spec = getattr(request.node, "callspec", None)
     _forced_process = request.node.get_closest_marker("process") is not None or (
         spec is not None and spec.params.get("sess_mode") == "process"
     )
+    _served_searches = spec is not None and spec.params.get("search_mode") == "server"
     yield
-    _forced_process = False
+    _forced_process = _served_searches = False
 
 
 def run(

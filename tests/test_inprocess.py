@@ -46,6 +46,11 @@ SAMPLE = [
     ("--version",),
     ("hooks", "install"),  # stubs naming the interpreter of the git-sess script
     ("status",),
+    ("search", "work"),  # the first search builds the index
+    ("search", "--json", "escaped"),
+    ("search", "nothing_of_the_kind"),  # exit 1, "no matches"
+    ("search", "date:2025-13-01"),  # an error
+    ("reindex",),
 ]
 
 
@@ -66,7 +71,7 @@ def filled(sessions: Path) -> Path:
 
 
 def test_the_sample_runs_in_process(filled: Path) -> None:
-    assert all(inprocess.runs_in_process(args, None) for args in SAMPLE)
+    assert all(inprocess.runs_in_process(args, None, filled) for args in SAMPLE)
 
 
 def test_in_process_output_is_a_process_output_byte_for_byte(filled: Path, tmp_path: Path) -> None:
@@ -120,8 +125,8 @@ def _process_state() -> tuple[object, ...]:
     )
 
 
-def test_what_must_be_a_process_is_one() -> None:
-    assert not inprocess.runs_in_process(("search", "x"), None)
+def test_what_must_be_a_process_is_one(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not inprocess.runs_in_process(("search", "x"), None)  # where: not known
     assert not inprocess.runs_in_process(("server", "stop"), None)
     assert not inprocess.runs_in_process(("hook", "claude", "Stop"), None)
     assert not inprocess.runs_in_process(("--help",), None)
@@ -135,6 +140,30 @@ def test_what_must_be_a_process_is_one() -> None:
     thread.start()
     thread.join()
     assert other == [False]  # a run changes the whole process: never from two threads
+
+
+def test_a_search_runs_here_only_with_no_server_and_few_sessions(
+    filled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert inprocess.runs_in_process(("search", "x"), None, filled)
+    assert not inprocess.runs_in_process(("search", "x"), {"GITSESS_SEARCH_SERVER": "1"}, filled)
+    monkeypatch.delenv("GITSESS_SEARCH_SERVER")  # a search would start a server
+    assert not inprocess.runs_in_process(("search", "x"), None, filled)
+    monkeypatch.setenv("GITSESS_SEARCH_SERVER", "0")
+    state = git(filled, "rev-parse", "--path-format=absolute", "--git-path", "gitsess")
+    socket = Path(state.strip()) / "search.sock"
+    socket.parent.mkdir(parents=True, exist_ok=True)
+    socket.touch()  # a server's socket: the client in this process would ask it
+    assert not inprocess.runs_in_process(("reindex",), None, filled)
+    socket.unlink()
+    from gitsess.search.backend import PARALLEL_BUILD_MIN
+
+    there = sum(len(files) for _, _, files in os.walk(filled / ".sessions"))
+    for n in range(PARALLEL_BUILD_MIN - there):  # enough for Whoosh's writer processes
+        (filled / ".sessions" / f"filler_{n}.md").touch()
+    assert not inprocess.runs_in_process(("search", "x"), None, filled / ".sessions")
+    (filled / ".sessions" / "filler_0.md").unlink()
+    assert inprocess.runs_in_process(("search", "x"), None, filled / ".sessions")
 
 
 @pytest.mark.process
