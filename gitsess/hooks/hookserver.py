@@ -146,6 +146,7 @@ class HookServer:
                     self.selector.unregister(listener)
                     unlink_if_ours(self.state_dir / client.SOCKET_NAME, inode)
                     listener.close()
+                    continue  # no hook running: done now, not after a TICK of waiting
             for key, _ in self.selector.select(TICK):
                 if key.data == "listener":
                     self.accept(listener)
