@@ -14,7 +14,12 @@ from pathlib import Path
 
 from gitsess.assistant.codex_config import codex_home
 from gitsess.assistant.codex_locating import find_rollout
-from gitsess.assistant.codex_rollout import is_rollout, meta_facts, session_meta
+from gitsess.assistant.codex_rollout import (
+    CompressedRollout,
+    is_rollout,
+    meta_facts,
+    session_meta,
+)
 from gitsess.assistant.locating import find_transcript, first_value, modified_time
 from gitsess.assistant.records import TranscriptError
 
@@ -22,7 +27,11 @@ from gitsess.assistant.records import TranscriptError
 def find_conversation(root: Path, ref: str | None) -> Path:
     """The transcript or rollout `ref` names: a path, a session id (or a unique
     prefix of one), or `latest`/None for this work tree's newest of either."""
-    if ref and ref != "latest" and ("/" in ref or ref.endswith(".jsonl") or Path(ref).is_file()):
+    if (
+        ref
+        and ref != "latest"
+        and ("/" in ref or ref.endswith((".jsonl", ".zst")) or Path(ref).is_file())
+    ):
         return find_transcript(root, ref)
     found: list[Path] = []
     errors: list[TranscriptError] = []
@@ -43,8 +52,10 @@ def find_conversation(root: Path, ref: str | None) -> Path:
 
 def _nothing(errors: list[TranscriptError], ref: str | None) -> Path:
     """Neither assistant's: Claude Code's message, which names where it looked,
-    and Codex's folder beside it; a short id that names two files, as it is."""
+    and Codex's folder beside it; a short id that names two files, or a
+    compressed rollout, as it is."""
     ambiguous = next((e for e in errors if e.message.startswith("more than one")), None)
+    ambiguous = ambiguous or next((e for e in errors if isinstance(e, CompressedRollout)), None)
     if ambiguous is not None:
         raise ambiguous
     first = errors[0]

@@ -59,6 +59,7 @@ def _print_status(found: Any) -> None:
     else:
         model = f", {tail.model}" if tail.model else ""
         click.echo(f"transcript       {tail.session_id or tail.path.stem}{model}")
+        click.echo(f"assistant        {found.assistant}")
         written = ago(tail.written, found.now)
         old = "" if found.current else ": no conversation is going on"
         click.echo(f"written          {written}{old}")
@@ -74,9 +75,19 @@ def _print_status(found: Any) -> None:
             f"left             {budget.left:.0%} of the usable context before auto-compaction"
             f" ({budget.free:,} of {budget.usable:,} tokens)"
         )
-    elif tail is not None:
-        since = "since the last compaction" if tail.compacted else "yet"
-        click.echo(f"context          unknown (no reply {since})")
+    if found.context_state == "exceeded":
+        click.echo(
+            f"exceeded         {ago(tail.exceeded_at, found.now)}: a response did not fit"
+            " the window, which counts as full until the compaction it calls for"
+        )
+    elif found.context_state == "pending":
+        before = f" from {tail.compaction_peak:,} tokens" if tail.compaction_peak else ""
+        click.echo(
+            f"context          pending: compacted {ago(tail.compacted_at, found.now)}{before};"
+            " the figure comes with the next reply"
+        )
+    elif budget is None and tail is not None:
+        click.echo("context          unknown (no reply yet)")
     for label, moment in (
         ("last export", found.last_export),
         ("last checkpoint", found.last_checkpoint),
