@@ -18,20 +18,17 @@ from gitsess.assistant.codex_rollout import (
     CompressedRollout,
     is_rollout,
     meta_facts,
+    refuse_compressed,
     session_meta,
 )
-from gitsess.assistant.locating import find_transcript, first_value, modified_time
+from gitsess.assistant.locating import find_transcript, first_value, modified_time, names_a_file
 from gitsess.assistant.records import TranscriptError
 
 
 def find_conversation(root: Path, ref: str | None) -> Path:
     """The transcript or rollout `ref` names: a path, a session id (or a unique
     prefix of one), or `latest`/None for this work tree's newest of either."""
-    if (
-        ref
-        and ref != "latest"
-        and ("/" in ref or ref.endswith((".jsonl", ".zst")) or Path(ref).is_file())
-    ):
+    if names_a_file(ref):
         return find_transcript(root, ref)
     found: list[Path] = []
     errors: list[TranscriptError] = []
@@ -71,3 +68,18 @@ def conversation_id(path: Path) -> str | None:
     if is_rollout(path):
         return meta_facts(session_meta(path))["session_id"]
     return first_value(path, "sessionId")
+
+
+def find_rollout_named(root: Path, ref: str | None) -> Path:
+    """The Codex rollout `ref` names (a path, a session id, a short one), or this
+    repository's newest: a file that is not a rollout is refused."""
+    if not names_a_file(ref):
+        return find_rollout(root, ref)
+    path = find_transcript(root, ref)
+    refuse_compressed(path)
+    if not is_rollout(path):
+        raise TranscriptError(
+            f"{path} is not a Codex rollout",
+            "name a rollout-*.jsonl file under ~/.codex/sessions/, or leave --codex out",
+        )
+    return path

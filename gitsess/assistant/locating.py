@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 from pathlib import Path
+from typing import TypeGuard
 
 from gitsess.assistant.records import TranscriptError, open_transcript, records_forward
 
@@ -107,11 +108,7 @@ def modified_time(path: Path) -> tuple[float, str]:
 def find_transcript(root: Path, ref: str | None) -> Path:
     """The transcript a user names: a path, an assistant session id (or a unique
     prefix of one), or `latest`/None for this work tree's newest."""
-    if (
-        ref
-        and ref != "latest"
-        and ("/" in ref or ref.endswith((".jsonl", ".zst")) or Path(ref).is_file())
-    ):
+    if names_a_file(ref):
         path = Path(ref).expanduser()
         if not path.is_file():
             raise TranscriptError(f"no transcript {ref}", "give the path of a .jsonl file")
@@ -134,6 +131,13 @@ def find_transcript(root: Path, ref: str | None) -> Path:
     if not matches:  # a session of this repository started from another directory
         matches = sorted((claude_home() / "projects").glob(f"*/{glob_escape(ref)}*.jsonl"))
     return only_match(matches, ref, where, "transcript")
+
+
+def names_a_file(ref: str | None) -> TypeGuard[str]:
+    """Whether `ref` is a file's path rather than a session id."""
+    if not ref or ref == "latest":
+        return False
+    return "/" in ref or ref.endswith((".jsonl", ".zst")) or Path(ref).is_file()
 
 
 def only_match(matches: list[Path], ref: str, where: Path, what: str) -> Path:

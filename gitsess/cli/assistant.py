@@ -441,18 +441,51 @@ def assistant_log(count: int) -> None:
 
 @assistant.command(name="test")
 @TRANSCRIPT_OPTION
-def assistant_test(transcript: str | None) -> None:
+@click.option(
+    "--codex",
+    is_flag=True,
+    help="A Codex rollout (this repository's newest, or the one --transcript names),"
+    " with Codex's hooks.",
+)
+def assistant_test(transcript: str | None, codex: bool) -> None:
     """Run each hook on this repository's current transcript and print what it
-    would inject or write, changing nothing."""
-    from gitsess.assistant.claude_hooks import rehearse
-    from gitsess.assistant.conversations import find_conversation
+    would inject or write, changing nothing.
+
+    On a Codex rollout (--codex, or when this repository's newest conversation
+    is Codex's), Codex's hooks, printing what each would give Codex."""
+    from gitsess.assistant.conversations import find_conversation, find_rollout_named
 
     workspace = current_workspace()
-    path = find_conversation(workspace.repo.root, transcript)
+    root = workspace.repo.root
+    path = find_rollout_named(root, transcript) if codex else find_conversation(root, transcript)
+    if codex or is_rollout_path(path):
+        _rehearse_codex(workspace, path)
+        return
+    from gitsess.assistant.claude_hooks import rehearse
+
     click.echo(f"transcript: {path}")
     for label, outcome in rehearse(workspace, path):
         click.echo(f"\n== {label}: {outcome.did}")
         click.echo(json.dumps(outcome.output, indent=2, ensure_ascii=False))
+
+
+def is_rollout_path(path: Path) -> bool:
+    from gitsess.assistant.codex_rollout import is_rollout
+
+    return is_rollout(path)
+
+
+def _rehearse_codex(workspace: Any, path: Path) -> None:
+    from gitsess.assistant.codex_rehearsal import rehearse_codex
+
+    click.echo(f"rollout: {path}")
+    for rehearsal in rehearse_codex(workspace, path):
+        click.echo(f"\n== {rehearsal.label}: {rehearsal.outcome.did}")
+        if rehearsal.printed is None:
+            why = "" if rehearsal.heard else ": Codex takes no output from this event"
+            click.echo(f"(prints nothing{why})")
+        else:
+            click.echo(json.dumps(rehearsal.printed, indent=2, ensure_ascii=False))
 
 
 COMMANDS = (status, statusline, time_, checkpoint, assistant)
