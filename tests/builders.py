@@ -259,7 +259,12 @@ CODEX_ROLLOUTS = {
     "0.142": "rollout-2026-09-14T08-02-11-0199a6f1-3d2b-7e80-b4c5-6a7d8e9f0a1b.jsonl",
     "0.150-resumed": "rollout-2026-10-05T17-40-00-0199b2c3-aa10-7b22-8c33-d4e5f6071829.jsonl",
     "0.171": "rollout-2026-11-28T14-20-03-019ac0d4-5e6f-7a81-9b2c-3d4e5f607182.jsonl",
+    "0.128-overflow": "rollout-2026-05-19T10-04-31-019e2a11-4b5c-7d6e-8f90-a1b2c3d4e5f6.jsonl",
+    "0.146-compacted": "rollout-2026-10-21T07-55-39-019c5b70-88d1-7a2e-b3f4-5a6b7c8d9e0f.jsonl",
+    "0.171-overflow": "rollout-2026-12-01T16-42-09-019ad7e3-2c41-7f05-9a6b-0c1d2e3f4a5b.jsonl",
 }
+# A rollout Codex 0.171 compressed (`local_thread_store_compression`): zstd, not read.
+CODEX_COMPRESSED = "rollout-2026-12-03T09-12-44-019ae1f0-7b6c-7d5e-a4f3-b2c1d0e9f8a7.jsonl.zst"
 
 
 def rollout_lines(version: str, cwd: Path | str = FIXTURE_CWD) -> list[str]:
@@ -274,11 +279,14 @@ def place_rollout(
 ) -> Path:
     """Put a fixture rollout where Codex keeps them ($CODEX_HOME, else ~/.codex):
     under sessions/YYYY/MM/DD/ by the time in its name, or archived_sessions/."""
-    name = CODEX_ROLLOUTS[version]
+    name = CODEX_ROLLOUTS.get(version, version)  # a version, or a fixture's own name
     home = Path(os.environ.get("CODEX_HOME") or Path(os.environ["HOME"]) / ".codex")
     year, month, day = name[len("rollout-") :].split("T")[0].split("-")
     directory = home / "archived_sessions" if archived else home / "sessions" / year / month / day
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / name
-    path.write_text("\n".join(rollout_lines(version, repo) if lines is None else lines))
+    if name.endswith(".zst"):
+        path.write_bytes((CODEX_FIXTURES / name).read_bytes())
+    else:
+        path.write_text("\n".join(rollout_lines(version, repo) if lines is None else lines))
     return path

@@ -18,8 +18,13 @@ import re
 from pathlib import Path
 
 from gitsess.assistant.codex_config import codex_home
-from gitsess.assistant.codex_rollout import meta_facts, session_meta
-from gitsess.assistant.locating import glob_escape, modified_time, within
+from gitsess.assistant.codex_rollout import (
+    COMPRESSED,
+    meta_facts,
+    refuse_compressed,
+    session_meta,
+)
+from gitsess.assistant.locating import glob_escape, modified_time, only_match, within
 from gitsess.assistant.records import TranscriptError
 from gitsess.core.files import write_atomic
 
@@ -40,7 +45,10 @@ def rollout_files() -> list[Path]:
 
 
 def rollout_id(path: Path) -> str | None:
-    match = ROLLOUT_NAME.fullmatch(path.stem)
+    """The session id in a rollout's name (`rollout-<time>-<id>.jsonl`, or
+    `.jsonl.zst` compressed)."""
+    name = path.name.removesuffix(".zst").removesuffix(".jsonl")
+    match = ROLLOUT_NAME.fullmatch(name)
     return match["id"] if match else None
 
 
@@ -114,20 +122,27 @@ def newest_rollout(root: Path) -> Path | None:
 
 
 def rollouts_named(ref: str) -> list[Path]:
-    """The rollouts whose id is `ref`, else begins with it (a short id)."""
+    """The rollouts whose id is `ref`, else begins with it (a short id). A
+    compressed one (`.jsonl.zst`) counts, unless it was decompressed beside itself."""
     home = codex_home()
-    pattern = f"rollout-*-{glob_escape(ref)}*.jsonl"
     candidates = [
-        *home.glob(f"sessions/*/*/*/{pattern}"),
-        *home.glob(f"archived_sessions/{pattern}"),
+        path
+        for pattern in (
+            f"rollout-*-{glob_escape(ref)}*.jsonl",
+            f"rollout-*-{glob_escape(ref)}*{COMPRESSED}",
+        )
+        for folder in ("sessions/*/*/*", "archived_sessions")
+        for path in home.glob(f"{folder}/{pattern}")
     ]
+    plain = {str(path) for path in candidates if path.suffix == ".jsonl"}
+    candidates = [p for p in candidates if p.suffix == ".jsonl" or str(p)[:-4] not in plain]
     exact = [p for p in candidates if rollout_id(p) == ref]
     return exact or [p for p in candidates if (rollout_id(p) or "").startswith(ref)]
 
 
 def find_rollout(root: Path, ref: str | None) -> Path:
     """The rollout a user names by session id (or a unique prefix of one), or
-    this repository's newest."""
+    this repository's newest (a compressed one, which cannot be read, is refused by name)."""
     where = codex_home() / "sessions"
     if not ref or ref == "latest":
         newest = newest_rollout(root)
@@ -137,11 +152,6 @@ def find_rollout(root: Path, ref: str | None) -> Path:
                 "run Codex here first, or name a rollout by its path",
             )
         return newest
-    matches = rollouts_named(ref)
-    if len(matches) != 1:
-        problem = "no rollout" if not matches else "more than one rollout"
-        raise TranscriptError(
-            f"{problem} with session id {ref!r} in {where}",
-            "give the whole session id, or the rollout's path",
-        )
-    return matches[0]
+    found = only_match(rollouts_named(ref), ref, where, "rollout")
+    refuse_compressed(found)
+    return found

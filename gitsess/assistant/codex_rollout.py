@@ -42,9 +42,45 @@ EFFECTIVE_SHARE = 0.95
 # `openai_models.rs`; `model_auto_compact_token_limit` in config.toml can only lower it.
 COMPACT_SHARE = 0.9
 HEAD_RECORDS = 5  # session_meta is the first line; a few more are looked at, no more
-# Once the newest token count is found, a model named further back than this many
-# records is not looked for (a turn_context comes once a turn).
-MODEL_LOOKBACK = 5000
+# Once the newest token count is found, a model (or what a compaction started
+# from) further back than this many records is not looked for (a turn_context
+# comes once a turn).
+LOOKBACK = 5000
+EXCEEDED = "context_window_exceeded"  # Codex's CodexErrorInfo for a response that did not fit
+EXCEEDED_TEXT = "ran out of room in the model's context window"  # its message's words
+
+
+# Codex 0.171's feature `local_thread_store_compression` (under development, off
+# by default) writes `rollout-…-<id>.jsonl.zst`: zstd frames, which start so.
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+COMPRESSED = ".jsonl.zst"
+
+
+def is_compressed(path: Path) -> bool:
+    """Whether `path` is a zstd-compressed rollout (by its name or its first bytes)."""
+    if path.name.endswith(COMPRESSED):
+        return True
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(ZSTD_MAGIC)) == ZSTD_MAGIC
+    except OSError:
+        return False
+
+
+class CompressedRollout(TranscriptError):
+    """A rollout Codex compressed: found, but not read."""
+
+
+def refuse_compressed(path: Path) -> None:
+    """Refuse a compressed rollout by name. Not read: Python has no zstd reader
+    before 3.14, and a zstd stream cannot be read backwards from its end, which is
+    how `status` reads a rollout of gigabytes in milliseconds."""
+    if is_compressed(path):
+        command = f"zstd -d {path}" if path.name.endswith(".zst") else f"zstd -dc {path} > x.jsonl"
+        raise CompressedRollout(
+            f"{path} is a compressed Codex rollout (.jsonl.zst)",
+            f"decompress it (`{command}`) and name the .jsonl: git sess reads no zstd",
+        )
 
 
 def head_records(path: Path) -> Iterator[dict[str, Any]]:
@@ -139,6 +175,41 @@ def token_count(record: dict[str, Any]) -> tuple[int, int] | None:
     return inputs, inputs + (output or 0)
 
 
+def overflowed(record: dict[str, Any]) -> bool:
+    """Whether `record` says a response did not fit the window. Codex then marks
+    the window full with a token count (`fill_to_context_window` in codex-rs:
+    a total of the window with no input or output in it, or, in later versions,
+    a last usage whose input is the window and nothing else), and in an app
+    server's extended history writes the `error` event
+    (`codex_error_info: context_window_exceeded`)."""
+    kind, payload = record.get("type"), payload_of(record)
+    event = payload.get("type") if kind == "event_msg" else None
+    if event == "error":
+        info = payload.get("codex_error_info")
+        named = info == EXCEEDED or (isinstance(info, dict) and EXCEEDED in info)
+        return named or EXCEEDED_TEXT in str(payload.get("message"))
+    if event == "turn_aborted":
+        return EXCEEDED in str(payload.get("reason"))
+    if event != "token_count":
+        return False
+    info = object_of(payload.get("info"))
+    window = number_of(info.get("model_context_window"))
+    last, total = object_of(info.get("last_token_usage")), object_of(info.get("total_token_usage"))
+    if not window:
+        return False
+    if not _spent(total) and number_of(total.get("total_tokens")) == window:
+        return True
+    input_only = not number_of(last.get("output_tokens")) and not number_of(
+        last.get("cached_input_tokens")
+    )
+    return input_only and number_of(last.get("input_tokens")) == window == last.get("total_tokens")
+
+
+def _spent(usage: dict[str, Any]) -> bool:
+    """A usage a response reported (some input or output), not a total Codex set."""
+    return any(number_of(usage.get(key)) for key in ("input_tokens", "output_tokens"))
+
+
 def window_of(record: dict[str, Any]) -> int | None:
     """The window a token count or a turn's start (`task_started` /
     `turn_started`) states."""
@@ -170,33 +241,83 @@ def configured_limit() -> int | None:
 
 def read_rollout_tail(path: Path) -> Tail:
     """The newest token count after the last compaction, read backwards; the
-    identity from `session_meta`, the model from the newest `turn_context`."""
+    identity from `session_meta`, the model from the newest `turn_context`.
+    Met first, a compaction leaves the context unknown until Codex's next token
+    count (the counts before it, the compaction's own request among them, are
+    what it started from), and a response that overflowed the window makes it
+    the whole window (`overflowed`)."""
     tail = Tail(path=path, assistant=CODEX)
     facts = meta_facts(session_meta(path))
     tail.session_id, tail.cwd, tail.branch = facts["session_id"], facts["cwd"], facts["branch"]
     tail.cli_version, tail.commit = facts["cli_version"], facts["commit"]
+    tail.version = tail.cli_version
     counter, found_at = [0], None
+    before: _Before | None = None  # what the newest compaction started from, being looked for
     with open_transcript(path) as handle:
         tail.written = written_time(handle)
         for number, record in enumerate(records_backward(handle, counter)):
             if tail.last_time is None:
                 tail.last_time = timestamp_of(record)
-            kind = record.get("type")
-            if kind == "turn_context" and tail.model is None:
+            if record.get("type") == "turn_context" and tail.model is None:
                 tail.model = text_of(payload_of(record).get("model"))
             tail.window = tail.window or window_of(record)
-            if is_compaction(record) and found_at is None:
-                tail.compacted = True
-                found_at = number
-            sizes = token_count(record) if found_at is None else None
-            if sizes is not None:
-                tail.input_tokens, tail.context_tokens = sizes
-                found_at = number
+            if found_at is None:
+                found_at, before = _newest(tail, record, number)
+            elif before is not None:
+                before.feed(tail, record)
+            looking = before is not None and not before.done
             done = found_at is not None and tail.model is not None and tail.window is not None
-            if done or (found_at is not None and number - found_at > MODEL_LOOKBACK):
+            if (done and not looking) or (found_at is not None and number - found_at > LOOKBACK):
                 break
+    if tail.exceeded_at is not None and tail.window is not None:
+        tail.input_tokens = tail.context_tokens = tail.window  # Codex marks the window full
     tail.skipped_lines = counter[0]
     return tail
+
+
+def _newest(tail: Tail, record: dict[str, Any], number: int) -> tuple[int | None, _Before | None]:
+    """Whether `record` is the newest word on the context: a compaction, an
+    overflow, a token count. (Where it was found, what a compaction started from.)"""
+    if is_compaction(record):
+        tail.compacted, tail.compacted_at = True, timestamp_of(record)
+        before = _Before(record)
+        tail.compaction_peak = number_of(payload_of(record).get("tokens_before"))
+        before.done = tail.compaction_peak is not None
+        return number, before
+    if overflowed(record):
+        tail.exceeded_at = timestamp_of(record)
+        return number, None
+    sizes = token_count(record)
+    if sizes is None:
+        return None, None
+    tail.input_tokens, tail.context_tokens = sizes
+    return number, None
+
+
+class _Before:
+    """The newest token count before a compaction (in the same turn: the
+    compaction's own request, or the response that reached the limit): the
+    context the compaction started from. A second compaction met first ends the search."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.kinds = {_compaction_kind(record)}
+        self.done = False
+
+    def feed(self, tail: Tail, record: dict[str, Any]) -> None:
+        if self.done:
+            return
+        if is_compaction(record):
+            kind = _compaction_kind(record)
+            self.done = kind in self.kinds  # the pair's other line is the same compaction
+            self.kinds.add(kind)
+            return
+        sizes = token_count(record)
+        if sizes is not None and not overflowed(record):
+            tail.compaction_peak, self.done = sizes[1], True
+
+
+def _compaction_kind(record: dict[str, Any]) -> str:
+    return str(record.get("type"))
 
 
 def compaction_summary(path: Path) -> str | None:

@@ -11,7 +11,9 @@ them in a Claude Code transcript.
   `response_item` copies (wrapped in Codex's own context) only for a rollout
   that has no such event;
 - compactions: a `compacted` line and the `context_compacted` event beside it
-  are one compaction.
+  are one compaction;
+- a response that did not fit: the context is the window Codex marks full
+  (`codex_rollout.overflowed`), which is no peak a compaction started from.
 A next part of an export starts after the line the last part ended at: the
 lines of a rollout carry no id, but they are only ever appended.
 """
@@ -28,10 +30,12 @@ from gitsess.assistant.codex_rollout import (
     applied,
     is_compaction,
     meta_facts,
+    overflowed,
     payload_of,
     text_of,
     token_count,
     tool_call,
+    window_of,
 )
 from gitsess.assistant.records import MAX_PROMPT_CHARS, clean, open_transcript, records_forward
 from gitsess.assistant.records import timestamp_of as time_of
@@ -108,6 +112,11 @@ class _Scanner:
             self._meta(payload)
         elif is_compaction(record):
             self._compaction(str(kind), time_of(record))
+        elif overflowed(record):  # the window marked full: the context, not a peak reached
+            self.marker = None
+            full = window_of(record)
+            if full is not None:
+                scan.input_tokens = scan.context_tokens = full
         elif (sizes := token_count(record)) is not None:
             self.marker = None
             scan.input_tokens, scan.context_tokens = sizes

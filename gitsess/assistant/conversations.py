@@ -14,15 +14,21 @@ from pathlib import Path
 
 from gitsess.assistant.codex_config import codex_home
 from gitsess.assistant.codex_locating import find_rollout
-from gitsess.assistant.codex_rollout import is_rollout, meta_facts, session_meta
-from gitsess.assistant.locating import find_transcript, first_value, modified_time
+from gitsess.assistant.codex_rollout import (
+    CompressedRollout,
+    is_rollout,
+    meta_facts,
+    refuse_compressed,
+    session_meta,
+)
+from gitsess.assistant.locating import find_transcript, first_value, modified_time, names_a_file
 from gitsess.assistant.records import TranscriptError
 
 
 def find_conversation(root: Path, ref: str | None) -> Path:
     """The transcript or rollout `ref` names: a path, a session id (or a unique
     prefix of one), or `latest`/None for this work tree's newest of either."""
-    if ref and ref != "latest" and ("/" in ref or ref.endswith(".jsonl") or Path(ref).is_file()):
+    if names_a_file(ref):
         return find_transcript(root, ref)
     found: list[Path] = []
     errors: list[TranscriptError] = []
@@ -43,8 +49,10 @@ def find_conversation(root: Path, ref: str | None) -> Path:
 
 def _nothing(errors: list[TranscriptError], ref: str | None) -> Path:
     """Neither assistant's: Claude Code's message, which names where it looked,
-    and Codex's folder beside it; a short id that names two files, as it is."""
+    and Codex's folder beside it; a short id that names two files, or a
+    compressed rollout, as it is."""
     ambiguous = next((e for e in errors if e.message.startswith("more than one")), None)
+    ambiguous = ambiguous or next((e for e in errors if isinstance(e, CompressedRollout)), None)
     if ambiguous is not None:
         raise ambiguous
     first = errors[0]
@@ -60,3 +68,18 @@ def conversation_id(path: Path) -> str | None:
     if is_rollout(path):
         return meta_facts(session_meta(path))["session_id"]
     return first_value(path, "sessionId")
+
+
+def find_rollout_named(root: Path, ref: str | None) -> Path:
+    """The Codex rollout `ref` names (a path, a session id, a short one), or this
+    repository's newest: a file that is not a rollout is refused."""
+    if not names_a_file(ref):
+        return find_rollout(root, ref)
+    path = find_transcript(root, ref)
+    refuse_compressed(path)
+    if not is_rollout(path):
+        raise TranscriptError(
+            f"{path} is not a Codex rollout",
+            "name a rollout-*.jsonl file under ~/.codex/sessions/, or leave --codex out",
+        )
+    return path

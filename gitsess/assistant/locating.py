@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 from pathlib import Path
+from typing import TypeGuard
 
 from gitsess.assistant.records import TranscriptError, open_transcript, records_forward
 
@@ -107,7 +108,7 @@ def modified_time(path: Path) -> tuple[float, str]:
 def find_transcript(root: Path, ref: str | None) -> Path:
     """The transcript a user names: a path, an assistant session id (or a unique
     prefix of one), or `latest`/None for this work tree's newest."""
-    if ref and ref != "latest" and ("/" in ref or ref.endswith(".jsonl") or Path(ref).is_file()):
+    if names_a_file(ref):
         path = Path(ref).expanduser()
         if not path.is_file():
             raise TranscriptError(f"no transcript {ref}", "give the path of a .jsonl file")
@@ -129,11 +130,24 @@ def find_transcript(root: Path, ref: str | None) -> Path:
     ]
     if not matches:  # a session of this repository started from another directory
         matches = sorted((claude_home() / "projects").glob(f"*/{glob_escape(ref)}*.jsonl"))
+    return only_match(matches, ref, where, "transcript")
+
+
+def names_a_file(ref: str | None) -> TypeGuard[str]:
+    """Whether `ref` is a file's path rather than a session id."""
+    if not ref or ref == "latest":
+        return False
+    return "/" in ref or ref.endswith((".jsonl", ".zst")) or Path(ref).is_file()
+
+
+def only_match(matches: list[Path], ref: str, where: Path, what: str) -> Path:
+    """The one file of `matches` that session id `ref` names (`what`: transcript,
+    rollout), or an error that says there is none, or more than one."""
     if len(matches) != 1:
-        problem = "no transcript" if not matches else "more than one transcript"
+        problem = f"no {what}" if not matches else f"more than one {what}"
         raise TranscriptError(
             f"{problem} with session id {ref!r} in {where}",
-            "give the whole session id, or the transcript's path",
+            f"give the whole session id, or the {what}'s path",
         )
     return matches[0]
 

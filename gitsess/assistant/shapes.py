@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CLAUDE, CODEX = "claude-code", "codex"  # the `assistant:` an export records
+NAMES = {CLAUDE: "Claude Code", CODEX: "Codex"}  # as `status` names them
 
 
 @dataclass
@@ -34,6 +35,12 @@ class Tail:
     window: int | None = None
     cli_version: str | None = None
     commit: str | None = None
+    # The assistant's version: Claude Code's `version` (its newest record's), Codex's cli_version.
+    version: str | None = None
+    compacted_at: dt.datetime | None = None  # when that compaction happened
+    # A response that did not fit the window, after the newest reply (Codex records
+    # it): the context is the whole window until the compaction Codex then runs.
+    exceeded_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from gitsess.assistant.budget import Budget, export_command
 from gitsess.assistant.conversations import find_conversation
 from gitsess.assistant.recovery import Moment, last_part, latest_checkpoint, latest_export
+from gitsess.assistant.shapes import NAMES
 from gitsess.assistant.transcript import (
     Tail,
     TranscriptError,
@@ -42,6 +43,29 @@ class Status:
         return self.tail is not None and is_current(self.tail, self.now)
 
     @property
+    def context_state(self) -> str | None:
+        """What is known of the context now: `measured` (a reply's figure),
+        `exceeded` (a response did not fit: the window is full), `pending` (a
+        compaction since the newest reply: unknown until the next one), `none`
+        (no reply yet); None without a transcript."""
+        tail = self.tail
+        if tail is None:
+            return None
+        if tail.exceeded_at is not None:
+            return "exceeded"
+        if tail.context_tokens is not None:
+            return "measured"
+        return "pending" if tail.compacted else "none"
+
+    @property
+    def assistant(self) -> str | None:
+        """`Codex 0.171.0`, `Claude Code 2.1.87`: whose transcript, which version."""
+        if self.tail is None:
+            return None
+        name = NAMES.get(self.tail.assistant, self.tail.assistant)
+        return f"{name} {self.tail.version}" if self.tail.version else name
+
+    @property
     def next_step(self) -> str:
         if self.tail is not None and not self.current:
             written = ago(self.tail.written, self.now)
@@ -49,6 +73,8 @@ class Status:
                 f"no conversation is going on here (its newest transcript was written {written});"
                 f" when a session's work is done: `{self.export}` (or `git sess new`)"
             )
+        if self.budget is not None and self.context_state == "exceeded":
+            return f"a response did not fit the context window: {self.budget.advice}"
         if self.budget is not None:
             return self.budget.advice
         if self.tail is not None and self.tail.compacted:
@@ -65,6 +91,7 @@ class Status:
             else {
                 "path": str(self.tail.path),
                 "assistant": self.tail.assistant,  # claude-code | codex
+                "assistant_version": self.tail.version,  # Claude Code's or Codex's
                 "cli_version": self.tail.cli_version,  # Codex's, as its rollout records
                 "session_id": self.tail.session_id,
                 "model": self.tail.model,
@@ -78,6 +105,11 @@ class Status:
                 "skipped_lines": self.tail.skipped_lines,
             },
             "no_transcript": self.missing,
+            "context_state": self.context_state,
+            "compaction": self._compaction_json(),
+            "exceeded": None
+            if self.tail is None or self.tail.exceeded_at is None
+            else {"time": _iso(self.tail.exceeded_at)},
             "context": None
             if budget is None
             else {
@@ -94,6 +126,20 @@ class Status:
             "last_export": _moment_json(self.last_export, self.now),
             "last_checkpoint": _moment_json(self.last_checkpoint, self.now),
             "next": self.next_step,
+        }
+
+    def _compaction_json(self) -> dict[str, Any] | None:
+        """The compaction since the newest reply: when, from how many tokens, and
+        that the context's figure is pending until the next reply."""
+        tail = self.tail
+        if tail is None or not tail.compacted:
+            return None
+        return {
+            "time": _iso(tail.compacted_at),
+            "seconds_ago": _seconds(tail.compacted_at, self.now),
+            "tokens_before": tail.compaction_peak,
+            "trigger": tail.compaction_trigger,
+            "figure_pending": self.context_state == "pending",
         }
 
 

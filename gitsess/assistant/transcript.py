@@ -16,7 +16,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from gitsess.assistant.codex_rollout import is_rollout, read_rollout_tail
+from gitsess.assistant.codex_rollout import is_rollout, read_rollout_tail, refuse_compressed
 from gitsess.assistant.conversations import find_conversation
 from gitsess.assistant.locating import first_value, within
 from gitsess.assistant.records import (
@@ -61,6 +61,7 @@ CURRENT_FOR = dt.timedelta(days=1)  # a transcript written longer ago is no curr
 def read_tail(path: Path) -> Tail:
     """The newest main-conversation reply after the last compaction, read backwards
     (of a Codex rollout: its newest token count, `codex_rollout.py`)."""
+    refuse_compressed(path)
     if is_rollout(path):
         return read_rollout_tail(path)
     tail = Tail(path=path)
@@ -76,6 +77,7 @@ def read_tail(path: Path) -> Tail:
                 break
             if is_boundary(record):
                 tail.compacted = True
+                tail.compacted_at = timestamp_of(record)
                 if record.get("type") == "system":
                     _note_compaction(tail, record)
                     break
@@ -110,7 +112,7 @@ def _note_identity(tail: Tail, record: dict[str, Any]) -> None:
     """Fill each field from the newest record that has it."""
     if tail.last_time is None:
         tail.last_time = timestamp_of(record)
-    _keep_first(tail, record, (*IDENTITY, ("branch", "gitBranch")))
+    _keep_first(tail, record, (*IDENTITY, ("branch", "gitBranch"), ("version", "version")))
 
 
 def _keep_first(target: Any, record: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> None:
@@ -246,6 +248,7 @@ def scan_transcript(path: Path, root: Path | None = None, after: str | None = No
     work tree) or to the transcript's own working directory. With `after` (a
     record's uuid), only what follows that record counts; when no record has it,
     all of the transcript does."""
+    refuse_compressed(path)
     if is_rollout(path):
         from gitsess.assistant.codex_scan import scan_rollout  # a whole scan: seldom
 

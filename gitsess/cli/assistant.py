@@ -59,6 +59,7 @@ def _print_status(found: Any) -> None:
     else:
         model = f", {tail.model}" if tail.model else ""
         click.echo(f"transcript       {tail.session_id or tail.path.stem}{model}")
+        click.echo(f"assistant        {found.assistant}")
         written = ago(tail.written, found.now)
         old = "" if found.current else ": no conversation is going on"
         click.echo(f"written          {written}{old}")
@@ -74,9 +75,19 @@ def _print_status(found: Any) -> None:
             f"left             {budget.left:.0%} of the usable context before auto-compaction"
             f" ({budget.free:,} of {budget.usable:,} tokens)"
         )
-    elif tail is not None:
-        since = "since the last compaction" if tail.compacted else "yet"
-        click.echo(f"context          unknown (no reply {since})")
+    if found.context_state == "exceeded":
+        click.echo(
+            f"exceeded         {ago(tail.exceeded_at, found.now)}: a response did not fit"
+            " the window, which counts as full until the compaction it calls for"
+        )
+    elif found.context_state == "pending":
+        before = f" from {tail.compaction_peak:,} tokens" if tail.compaction_peak else ""
+        click.echo(
+            f"context          pending: compacted {ago(tail.compacted_at, found.now)}{before};"
+            " the figure comes with the next reply"
+        )
+    elif budget is None and tail is not None:
+        click.echo("context          unknown (no reply yet)")
     for label, moment in (
         ("last export", found.last_export),
         ("last checkpoint", found.last_checkpoint),
@@ -430,18 +441,51 @@ def assistant_log(count: int) -> None:
 
 @assistant.command(name="test")
 @TRANSCRIPT_OPTION
-def assistant_test(transcript: str | None) -> None:
+@click.option(
+    "--codex",
+    is_flag=True,
+    help="A Codex rollout (this repository's newest, or the one --transcript names),"
+    " with Codex's hooks.",
+)
+def assistant_test(transcript: str | None, codex: bool) -> None:
     """Run each hook on this repository's current transcript and print what it
-    would inject or write, changing nothing."""
-    from gitsess.assistant.claude_hooks import rehearse
-    from gitsess.assistant.conversations import find_conversation
+    would inject or write, changing nothing.
+
+    On a Codex rollout (--codex, or when this repository's newest conversation
+    is Codex's), Codex's hooks, printing what each would give Codex."""
+    from gitsess.assistant.conversations import find_conversation, find_rollout_named
 
     workspace = current_workspace()
-    path = find_conversation(workspace.repo.root, transcript)
+    root = workspace.repo.root
+    path = find_rollout_named(root, transcript) if codex else find_conversation(root, transcript)
+    if codex or is_rollout_path(path):
+        _rehearse_codex(workspace, path)
+        return
+    from gitsess.assistant.claude_hooks import rehearse
+
     click.echo(f"transcript: {path}")
     for label, outcome in rehearse(workspace, path):
         click.echo(f"\n== {label}: {outcome.did}")
         click.echo(json.dumps(outcome.output, indent=2, ensure_ascii=False))
+
+
+def is_rollout_path(path: Path) -> bool:
+    from gitsess.assistant.codex_rollout import is_rollout
+
+    return is_rollout(path)
+
+
+def _rehearse_codex(workspace: Any, path: Path) -> None:
+    from gitsess.assistant.codex_rehearsal import rehearse_codex
+
+    click.echo(f"rollout: {path}")
+    for rehearsal in rehearse_codex(workspace, path):
+        click.echo(f"\n== {rehearsal.label}: {rehearsal.outcome.did}")
+        if rehearsal.printed is None:
+            why = "" if rehearsal.heard else ": Codex takes no output from this event"
+            click.echo(f"(prints nothing{why})")
+        else:
+            click.echo(json.dumps(rehearsal.printed, indent=2, ensure_ascii=False))
 
 
 COMMANDS = (status, statusline, time_, checkpoint, assistant)

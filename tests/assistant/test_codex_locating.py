@@ -1,5 +1,6 @@
 """Finding Codex rollouts: $CODEX_HOME, live and archived, this repository's
-newest by the time it was written, a session id or a short one."""
+newest by the time it was written, a session id or a short one; compressed
+ones (`.jsonl.zst`) named, never read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
-from builders import CODEX_ROLLOUTS, place_rollout
+from builders import CODEX_COMPRESSED, CODEX_ROLLOUTS, place_rollout, rollout_lines
+from conftest import assert_refused
 
 from gitsess.assistant.codex_locating import (
     find_rollout,
@@ -100,3 +102,50 @@ def test_where_each_rollout_began_is_remembered_and_a_bad_cache_is_read_as_empty
         cache.write_text(junk)
         assert repository_rollouts(repo) == [path]
     assert json.loads(cache.read_text())["cwds"][str(path)] == str(repo)
+
+
+COMPRESSED_ID = "019ae1f0-7b6c-7d5e-a4f3-b2c1d0e9f8a7"
+
+
+def test_a_compressed_rollout_is_never_the_newest_nor_a_crash(repo: Path) -> None:
+    plain = aged(place_rollout(repo, "0.77"), 3600)
+    compressed = place_rollout(repo, CODEX_COMPRESSED)  # newer, but its lines cannot be read
+    assert rollout_id(compressed) == COMPRESSED_ID
+    assert rollout_files() == [plain]
+    assert find_rollout(repo, None) == plain
+
+
+@pytest.mark.parametrize("ref", [COMPRESSED_ID, COMPRESSED_ID[:13]])
+def test_a_compressed_rollout_named_by_id_is_refused_by_name(repo: Path, ref: str) -> None:
+    path = place_rollout(repo, CODEX_COMPRESSED)
+    with pytest.raises(TranscriptError, match="is a compressed Codex rollout") as raised:
+        find_rollout(repo, ref)
+    assert str(path) in raised.value.message
+    assert f"zstd -d {path}" in (raised.value.hint or "")
+
+
+def test_once_decompressed_beside_itself_the_jsonl_is_the_one(repo: Path) -> None:
+    path = place_rollout(repo, CODEX_COMPRESSED)
+    plain = path.with_name(path.name.removesuffix(".zst"))
+    # what `zstd -d` writes: the 0.171 overflow fixture's lines, under this id
+    text = "\n".join(rollout_lines("0.171-overflow", repo))
+    plain.write_text(text.replace("019ad7e3-2c41-7f05-9a6b-0c1d2e3f4a5b", COMPRESSED_ID))
+    assert find_rollout(repo, COMPRESSED_ID) == plain
+    assert find_rollout(repo, None) == plain
+
+
+@pytest.mark.parametrize("how", ["path", "id", "renamed"])
+def test_status_says_what_a_compressed_rollout_is_and_what_to_do(
+    sessions: Path, tmp_path: Path, how: str
+) -> None:
+    path = place_rollout(sessions, CODEX_COMPRESSED)
+    if how == "renamed":  # its bytes tell it, whatever its name
+        path = path.rename(tmp_path / "rollout.jsonl")
+    ref = COMPRESSED_ID if how == "id" else str(path)
+    assert_refused(
+        sessions,
+        ("status", "--transcript", ref),
+        f"{path} is a compressed Codex rollout (.jsonl.zst)",
+        "hint: decompress it (`zstd -d",
+    )
+    assert_refused(sessions, ("new", "--from-transcript", ref), "is a compressed Codex rollout")

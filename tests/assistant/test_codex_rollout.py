@@ -180,3 +180,111 @@ def test_the_end_of_a_huge_rollout_is_read_in_bounded_memory(tmp_path: Path) -> 
     tracemalloc.stop()
     assert (tail.context_tokens, tail.model) == (50_500, "gpt-5.5")
     assert peak < 4 * 1024 * 1024
+
+
+# --- a response that did not fit, a compaction not yet measured -----------------------
+
+OVERFLOWS = {
+    # (fixture, when Codex marked the window full, the stale count before it)
+    "0.128-overflow": ("2026-05-19T10:04:51", 236_505),
+    "0.171-overflow": ("2026-12-01T16:43:04", 189_012),
+}
+
+
+@pytest.mark.parametrize("version", sorted(OVERFLOWS))
+def test_an_overflow_makes_the_context_the_whole_window_not_the_count_before_it(
+    version: str,
+) -> None:
+    when, stale = OVERFLOWS[version]
+    tail = read_tail(CODEX_FIXTURES / CODEX_ROLLOUTS[version])
+    assert tail.exceeded_at is not None and tail.exceeded_at.isoformat().startswith(when)
+    assert (tail.context_tokens, tail.window) == (258_400, 258_400)
+    assert tail.context_tokens != stale
+    assert tail.compacted is False
+    assert tail.version == tail.cli_version == version.split("-")[0] + ".0"
+
+
+def full(last: dict, total: dict, window: int = 258_400) -> str:
+    info = {"last_token_usage": last, "total_token_usage": total, "model_context_window": window}
+    return line("event_msg", {"type": "token_count", "info": info})
+
+
+SPENT = {"input_tokens": 300_000, "output_tokens": 900, "total_tokens": 300_900}
+OVERFLOW_SHAPES = {
+    # codex-rs fill_to_context_window: a total of the window, nothing in it
+    "filled total": full({"total_tokens": 0}, {"input_tokens": 0, "total_tokens": 258_400}),
+    # a later shape (codex-rs forks): the last usage is the window, input only
+    "filled input": full({"input_tokens": 258_400, "total_tokens": 258_400}, SPENT),
+    # an app server's extended history keeps the error event
+    "error event": line(
+        "event_msg",
+        {"type": "error", "message": "x", "codex_error_info": "context_window_exceeded"},
+    ),
+    "error message": line(
+        "event_msg",
+        {"type": "error", "message": "Codex ran out of room in the model's context window."},
+    ),
+    "error object": line(
+        "event_msg",
+        {"type": "error", "message": "", "codex_error_info": {"context_window_exceeded": None}},
+    ),
+    "turn aborted": line(
+        "event_msg", {"type": "turn_aborted", "reason": "context_window_exceeded"}
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(OVERFLOW_SHAPES))
+def test_each_record_of_an_overflow_is_known(tmp_path: Path, shape: str) -> None:
+    lines = [META, count(200_000, 500, window=258_400), OVERFLOW_SHAPES[shape]]
+    tail = read_tail(write(tmp_path, lines))
+    assert tail.exceeded_at is not None
+    assert (tail.input_tokens, tail.context_tokens) == (258_400, 258_400)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        # recompute_token_usage after a compaction: an estimate, no input, spent totals
+        full({"input_tokens": 0, "total_tokens": 41_000}, SPENT),
+        # a real response as large as the window still reports output
+        full({"input_tokens": 258_400, "output_tokens": 30, "total_tokens": 258_430}, SPENT),
+        line("event_msg", {"type": "error", "message": "stream disconnected"}),
+        line("event_msg", {"type": "turn_aborted", "reason": "interrupted"}),
+    ],
+)
+def test_what_only_looks_like_an_overflow_is_none(tmp_path: Path, record: str) -> None:
+    tail = read_tail(write(tmp_path, [META, count(200_000, 500), record]))
+    assert tail.exceeded_at is None
+    assert tail.context_tokens in (200_500, 258_430)
+
+
+def test_an_overflow_is_history_once_a_response_or_a_compaction_follows(tmp_path: Path) -> None:
+    over = OVERFLOW_SHAPES["filled total"]
+    after = read_tail(write(tmp_path, [META, count(200_000, 500), over, count(52_000, 40)]))
+    assert (after.exceeded_at, after.context_tokens) == (None, 52_040)
+    compacted = line("compacted", {"message": "summary"})
+    pending = read_tail(write(tmp_path, [META, count(200_000, 500), over, compacted], "c.jsonl"))
+    assert (pending.exceeded_at, pending.context_tokens, pending.compacted) == (None, None, True)
+    assert pending.compaction_peak == 200_500  # the last real count, not the full mark
+
+
+def test_a_compaction_not_yet_measured_says_when_and_from_what(tmp_path: Path) -> None:
+    tail = read_tail(CODEX_FIXTURES / CODEX_ROLLOUTS["0.146-compacted"])
+    assert (tail.compacted, tail.context_tokens, tail.input_tokens) == (True, None, None)
+    assert tail.compacted_at is not None
+    assert tail.compacted_at.isoformat().startswith("2026-10-21T08:31:58")
+    # the compaction's own request (245,020 + 1,850) is what it started from, and
+    # neither it nor the response before it (240,310 + 410) is the context now
+    assert tail.compaction_peak == 246_870
+    assert (tail.window, tail.model, tail.version) == (258_400, "gpt-5.5", "0.146.0")
+
+
+def test_what_a_compaction_started_from(tmp_path: Path) -> None:
+    stated = line("event_msg", {"type": "context_compacted", "tokens_before": 201_000})
+    tail = read_tail(write(tmp_path, [META, count(150_000, 100), stated]))
+    assert tail.compaction_peak == 201_000  # as the event says, where a version says it
+    pair = [line("compacted", {"message": ""}), line("event_msg", {"type": "context_compacted"})]
+    twice = [META, count(150_000, 100), *pair, line("turn_context", {"model": "m"}), *pair]
+    tail = read_tail(write(tmp_path, twice, "twice.jsonl"))
+    assert (tail.compacted, tail.compaction_peak) == (True, None)  # not the one before both

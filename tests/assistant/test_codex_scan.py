@@ -170,3 +170,25 @@ def test_every_fixture_is_read_whole_and_the_same_twice(version: str) -> None:
     first, second = scan_rollout(fixture(version), ROOT), scan_rollout(fixture(version), ROOT)
     assert first == second
     assert first.session_id and first.start and first.end and first.model
+
+
+def test_after_an_overflow_the_context_is_the_full_window_and_no_peak(tmp_path: Path) -> None:
+    scan = scan_rollout(fixture("0.128-overflow"), ROOT)
+    assert scan.context_tokens == scan.input_tokens == 258_400
+    assert scan.commands == ["ls -la logs logs/archive && cat logs/*.log", "cat logs/archive/*.log"]
+    assert scan.first_prompt == "Summarise every log under logs/ (archive too) into REPORT.md"
+    lines = rollout_lines("0.128-overflow")
+    compacted = line("compacted", {"message": "## Summary"})
+    scan = scan_rollout(write(tmp_path, [*(text for text in lines if text), compacted]), ROOT)
+    # the compaction Codex runs next started from the last real count, not the mark
+    assert [c.peak_tokens for c in scan.compactions] == [236_505]
+    assert scan.context_tokens is None
+
+
+def test_a_compaction_with_no_count_after_it_has_no_context_yet() -> None:
+    scan = scan_rollout(fixture("0.146-compacted"), ROOT)
+    # the compaction's own request (245,020 + 1,850) was the largest count before it
+    assert [c.peak_tokens for c in scan.compactions] == [246_870]
+    assert (scan.context_tokens, scan.input_tokens) == (None, None)
+    assert scan.files_modified == ["ledger/importer.py"]
+    assert scan.commands == ["python -m pytest tests/test_importer.py -q"]
