@@ -10,7 +10,7 @@ import pytest
 from builders import export
 
 from gitsess.core.workspace import open_workspace
-from gitsess.search import postings, search, sync_index
+from gitsess.search import backend, postings, search, sync_index
 from gitsess.search.opened import OpenIndex
 from gitsess.search.query import SearchRequest
 from gitsess.search.store import SearchIndex
@@ -95,7 +95,9 @@ def test_queries_that_need_positions_are_left_to_whoosh() -> None:
     from whoosh import matching, query
 
     held = postings.Held()
-    held_term, _ = postings.classes(query.Term, matching.ListMatcher, matching.WrappingMatcher)
+    held_term, _ = postings.classes(
+        query.Term, matching.ListMatcher, matching.WrappingMatcher, backend._kinds().reading
+    )
     kinds = (query.And, query.Or, query.Not)
     phrase = query.Phrase("body", ["partial", "refunds"])
     tree = query.Or([query.Term("title", "refund", boost=3.0), phrase], minmatch=1)
