@@ -13,12 +13,12 @@ class, its children in the same tree: `make_weighted_tree`, Whoosh's own, shapes
 comparing the nodes as it compares matchers, so equal weights fall as they do), and a
 document's score is the same additions in the same grouping (a union or intersection
 adds its two sides, which commute; the array union of a large Or adds its parts in
-order from 0.0). The best are chosen as Whoosh's
-TopCollector chooses them: by score, then the lower document number. A query of any
-other kind gets None, and Whoosh answers it: a phrase, a prefix, a range; ANDMAYBE and
-ANDNOT, whose matchers Whoosh moves in ways of their own (its AndNotMatcher keeps a
-segment's first match when the excluded part begins before it).
-This module imports nothing of Whoosh: gitsess.search.backend gives the classes.
+order from 0.0). The best are chosen as Whoosh's TopCollector chooses them: by score,
+then the lower document number. A query of any other kind gets None, and Whoosh
+answers it: a phrase, a prefix, a range; ANDMAYBE and ANDNOT, whose matchers Whoosh
+moves in ways of their own (its AndNotMatcher keeps a segment's first match when the
+excluded part begins before it). This module imports nothing of Whoosh:
+gitsess.search.backend gives the classes.
 """
 
 from __future__ import annotations
