@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from builders import export
+from builders import zoo_export
 
 from gitsess.core.workspace import open_workspace
 from gitsess.search import backend, combined, postings, search, sync_index
@@ -27,12 +27,13 @@ def edited(sessions: Path) -> Path:
     several segments, some with deleted documents."""
     rng = random.Random(21)
     for number in range(90):
-        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 60)))
-        export(
+        zoo_export(
             sessions,
-            f"session_2025{number % 12 + 1:02d}{number % 28 + 1:02d}_zoo{number}.md",
+            number,
+            rng,
+            WORDS,
+            (1, 60),
             f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} {number % 7}",
-            body,
             date=f"2025-{number % 12 + 1:02d}-{number % 28 + 1:02d}",
             status=rng.choice(["complete", "in-progress"]),
             tags=rng.sample(TAGS, rng.randint(0, 2)),

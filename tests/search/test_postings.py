@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from builders import export
+from builders import export, zoo_export
 
 from gitsess.core.workspace import open_workspace
 from gitsess.search import backend, postings, search, sync_index
@@ -36,14 +36,9 @@ QUERIES = [
 def zoo(sessions: Path) -> Path:
     rng = random.Random(20)
     for number in range(60):
-        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 80)))
-        export(
-            sessions,
-            f"session_2025{number % 12 + 1:02d}{number % 28 + 1:02d}_zoo{number}.md",
-            f"{rng.choice(WORDS).title()} {number}",
-            body,
-            tags=["marsupial"] if number % 3 else ["monotreme"],
-        )
+        title = f"{rng.choice(WORDS).title()} {number}"
+        tags = ["marsupial"] if number % 3 else ["monotreme"]
+        zoo_export(sessions, number, rng, WORDS, (3, 80), title, tags=tags)
     sync_index(open_workspace(sessions))
     return sessions
 
