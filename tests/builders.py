@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from conftest import FIXTURES, git, sess
@@ -99,6 +101,17 @@ def export(
         markdown=markdown,
     )
     return write_export(repo, name, text, directory)
+
+
+def zoo_export(
+    repo: Path, number: int, rng: random.Random, words: list[str], lengths: tuple[int, int],
+    title: str, **fields: Any,
+) -> Path:  # fmt: skip
+    """Export `number` of a corpus of random words (the search tests'): a body of
+    `words` drawn with `rng`, its length drawn from `lengths`."""
+    body = " ".join(rng.choice(words) for _ in range(rng.randint(*lengths)))
+    name = f"session_2025{number % 12 + 1:02d}{number % 28 + 1:02d}_zoo{number}.md"
+    return export(repo, name, title, body, **fields)
 
 
 def split_export(source: Path | str) -> tuple[str, str]:

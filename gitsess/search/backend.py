@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.core.errors import GitSessError
-from gitsess.search import postings, stems
+from gitsess.search import combined, postings, stems
 from gitsess.search.interrupts import Interrupts
 from gitsess.search.postings import Held
 from gitsess.search.query import SearchRequest
@@ -342,25 +342,55 @@ class Ranked:
 def best_matches(
     searcher: Any, text_query: Any, filters: Any, limit: int, held: Held | None = None
 ) -> Ranked:
-    """`held`: the scored postings kept while the index stays open (postings.py)."""
-    collector = _top_collector(limit * 2 + 10, filters)
+    """`held`: the scored postings kept while the index stays open (postings.py);
+    with them, words joined by AND, OR and NOT are combined as sets (combined.py)."""
+    from whoosh.searching import Results
+
+    count = limit * 2 + 10
+    found = None
     if held is not None:
-        text_query = _holding(text_query, held)
-    searcher.search_with_collector(text_query, collector)
-    results = collector.results()
+        found = combined.best(searcher, text_query, filters, count, held, _kinds())
+    if found is not None:
+        results, total = Results(searcher, text_query, found[0]), found[1]
+    else:
+        collector = _top_collector(count, filters)
+        if held is not None:
+            text_query = _holding(text_query, held)
+        searcher.search_with_collector(text_query, collector)
+        results = collector.results()
+        total = len(results)
     # Ties are broken by docnum, which depends on the index's history: break
     # them by date and time (newest first), then id, so the same files rank the same.
     ordered = sorted(
         ((hit, hit.score) for hit in results),
         key=lambda pair: (-round(pair[1], 6), _descending(pair[0]["moment"]), pair[0]["key"]),
     )
-    return Ranked(ordered[:limit], len(results))
+    return Ranked(ordered[:limit], total)
+
+
+@functools.cache
+def _kinds() -> combined.Kinds:
+    from whoosh import matching, query, util
+    from whoosh.scoring import WeightLengthScorer
+
+    reading = (matching.FilterMatcher, WeightLengthScorer)
+    m = matching
+    return combined.Kinds(
+        query.Term, query.And, query.Or, query.Not, query.Require,
+        postings.classes(query.Term, m.ListMatcher, m.WrappingMatcher, reading)[1],
+        m.WrappingMatcher, type(m.NullMatcher), m.UnionMatcher, m.IntersectionMatcher,
+        m.ArrayUnionMatcher, m.InverseMatcher, m.RequireMatcher,
+        util.make_weighted_tree, reading,
+    )  # fmt: skip
 
 
 def _holding(text_query: Any, held: Held) -> Any:
     from whoosh import matching, query
 
-    held_term, _ = postings.classes(query.Term, matching.ListMatcher, matching.WrappingMatcher)
+    reading = _kinds().reading
+    held_term, _ = postings.classes(
+        query.Term, matching.ListMatcher, matching.WrappingMatcher, reading
+    )
     kinds = (query.And, query.Or, query.Not, query.AndNot, query.AndMaybe, query.Require)
     return postings.held_terms(text_query, held, query.Term, held_term, kinds)
 

@@ -27,6 +27,10 @@ POSTINGS_LIMIT = 2_000_000  # postings held in all (16 bytes each); past it, sta
 
 Key = tuple[int, int, str, bytes]  # the segment's searcher, the weighting, the term
 Scores = tuple["array[int]", "array[float]"]  # the matching documents and their scores
+# Whoosh's FilterMatcher (what leaves a segment's deleted documents out) and
+# WeightLengthScorer (a score from a posting's weight and its field length alone)
+Reading = tuple[Any, Any]
+_BLOCKS = ("_next_block", "_ids", "_weights", "_i", "id", "weight", "is_active")
 
 
 class Held:
@@ -79,7 +83,7 @@ def parts_that_fit(array_union: Any) -> None:
 
 
 @functools.cache
-def classes(term: Any, listing: Any, wrapping: Any) -> tuple[Any, Any]:
+def classes(term: Any, listing: Any, wrapping: Any, reading: Reading) -> tuple[Any, Any]:
     """The query class of a held term (made from Whoosh's Term) and its matcher
     (made from Whoosh's ListMatcher), made once per process."""
 
@@ -112,13 +116,7 @@ def classes(term: Any, listing: Any, wrapping: Any) -> tuple[Any, Any]:
                 text = searcher.schema[self.fieldname].to_bytes(self.text)
             except ValueError:
                 return super().matcher(searcher, context)
-            key = (id(searcher), id(weighting), self.fieldname, text)
-            kept = self.held.terms.get(key)
-            if kept is not None and kept[0] is searcher and kept[1] is weighting:
-                found = kept[2]
-            else:
-                found = _scored(searcher, weighting, self.fieldname, text)
-                self.held.keep(key, searcher, weighting, found)
+            found = scores_of(self.held, searcher, weighting, self.fieldname, text, reading)
             if found is None:  # not in this segment: Whoosh's null matcher
                 return super().matcher(searcher, context)
             matcher = Scored(found[0], found[1], (self.fieldname, text))
@@ -127,18 +125,81 @@ def classes(term: Any, listing: Any, wrapping: Any) -> tuple[Any, Any]:
     return HeldTerm, Scored
 
 
-def _scored(searcher: Any, weighting: Any, field: str, text: bytes) -> Scores | None:
+def scores_of(
+    held: Held, searcher: Any, weighting: Any, field: str, text: bytes, reading: Reading
+) -> Scores | None:
+    """The term's matches in `searcher`'s segment and their scores, kept in `held`."""
+    key = (id(searcher), id(weighting), field, text)
+    kept = held.terms.get(key)
+    if kept is not None and kept[0] is searcher and kept[1] is weighting:
+        return kept[2]
+    found = scored(searcher, weighting, field, text, reading)
+    held.keep(key, searcher, weighting, found)
+    return found
+
+
+def scored(
+    searcher: Any, weighting: Any, field: str, text: bytes, reading: Reading | None
+) -> Scores | None:
     """Every match of the term in `searcher`'s segment and its score, as Whoosh's
-    own matcher gives them (deleted documents left out); None when there is none."""
+    own matcher gives them (deleted documents left out); None when there is none.
+    `reading`: read a block at a time where Whoosh's matcher allows it."""
     if (field, text) not in searcher.reader():
         return None
     matcher = searcher.postings(field, text, weighting=weighting)
+    found = _by_blocks(searcher, field, matcher, reading) if reading else None
+    if found is not None:
+        return found
     ids: array[int] = array("q")
     scores: array[float] = array("d")
     while matcher.is_active():
         ids.append(matcher.id())
         scores.append(matcher.score())
         matcher.next()
+    return ids, scores
+
+
+def _by_blocks(searcher: Any, field: str, matcher: Any, reading: Reading) -> Scores | None:
+    """What the loop of `scored` gives, a block at a time: a term's postings read by
+    Whoosh's codec (its id() and weight() load a block's arrays of ids and weights)
+    and each scored by its scorer's own `_score(weight, field length)`, which is
+    what the scorer's score() computes for a posting (WeightLengthScorer, BM25's
+    base: the same function on the same numbers, so the same bits). Per posting:
+    two calls instead of a dozen through the matcher. None when the matcher or
+    its scorer is not one this reads."""
+    filtering, scoring = reading
+    deleted: Any = ()
+    if type(matcher) is filtering:  # Whoosh's wrapper leaving deleted documents out
+        if not matcher._exclude or matcher.boost != 1.0:
+            return None
+        deleted, matcher = matcher._ids, matcher.child
+    scorer = getattr(matcher, "scorer", None)
+    if (
+        not all(hasattr(matcher, name) for name in _BLOCKS)
+        or not isinstance(scorer, scoring)
+        or type(scorer).score is not scoring.score
+    ):
+        return None
+    lengths = getattr(getattr(searcher.reader(), "_perdoc", None), "doc_field_length_reader", None)
+    # The scorer's dfl(doc) is doc_field_length(doc, field, 1): the same lengths
+    length = lengths(field, 1) if lengths else scorer.dfl
+    score = scorer._score
+    ids: array[int] = array("q")
+    scores: array[float] = array("d")
+    while matcher.is_active():
+        matcher.id(), matcher.weight()  # load the block's ids and weights
+        start = matcher._i
+        docs, weights = matcher._ids[start:], matcher._weights[start:]
+        if deleted:
+            kept = [
+                (doc, weight)
+                for doc, weight in zip(docs, weights, strict=True)
+                if doc not in deleted
+            ]
+            docs, weights = [doc for doc, _ in kept], [weight for _, weight in kept]
+        ids.extend(docs)
+        scores.extend(map(score, weights, map(length, docs)))
+        matcher._next_block()
     return ids, scores
 
 

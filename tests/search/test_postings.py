@@ -7,10 +7,10 @@ import random
 from pathlib import Path
 
 import pytest
-from builders import export
+from builders import export, zoo_export
 
 from gitsess.core.workspace import open_workspace
-from gitsess.search import postings, search, sync_index
+from gitsess.search import backend, postings, search, sync_index
 from gitsess.search.opened import OpenIndex
 from gitsess.search.query import SearchRequest
 from gitsess.search.store import SearchIndex
@@ -36,14 +36,9 @@ QUERIES = [
 def zoo(sessions: Path) -> Path:
     rng = random.Random(20)
     for number in range(60):
-        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 80)))
-        export(
-            sessions,
-            f"session_2025{number % 12 + 1:02d}{number % 28 + 1:02d}_zoo{number}.md",
-            f"{rng.choice(WORDS).title()} {number}",
-            body,
-            tags=["marsupial"] if number % 3 else ["monotreme"],
-        )
+        title = f"{rng.choice(WORDS).title()} {number}"
+        tags = ["marsupial"] if number % 3 else ["monotreme"]
+        zoo_export(sessions, number, rng, WORDS, (3, 80), title, tags=tags)
     sync_index(open_workspace(sessions))
     return sessions
 
@@ -95,7 +90,9 @@ def test_queries_that_need_positions_are_left_to_whoosh() -> None:
     from whoosh import matching, query
 
     held = postings.Held()
-    held_term, _ = postings.classes(query.Term, matching.ListMatcher, matching.WrappingMatcher)
+    held_term, _ = postings.classes(
+        query.Term, matching.ListMatcher, matching.WrappingMatcher, backend._kinds().reading
+    )
     kinds = (query.And, query.Or, query.Not)
     phrase = query.Phrase("body", ["partial", "refunds"])
     tree = query.Or([query.Term("title", "refund", boost=3.0), phrase], minmatch=1)
