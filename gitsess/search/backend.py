@@ -10,13 +10,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitsess.core.errors import GitSessError
 from gitsess.search import combined, postings, stems
+from gitsess.search.batching import (
+    BATCH_POOL,
+    BATCH_POOL_PARALLEL,
+    LIMIT_MB,
+    LIMIT_MB_PARALLEL,
+    batches,
+)
 from gitsess.search.interrupts import Interrupts
 from gitsess.search.postings import Held
 from gitsess.search.query import SearchRequest
@@ -129,49 +136,6 @@ def create_index(
             _write_in_parallel(ix, batch, report, procs)
         else:
             _write_batch(ix, batch, report)
-
-
-# A writer's pool, as Whoosh estimates its size (writing.PostingPool.add), is
-# ~1.5 KB per document (the short fields) and ~11 bytes per character of text
-# (measured: 207.6 MB for 5,000 generated exports of 17.9 M characters). A batch
-# is closed at this estimate per writer process, below the limits set here
-# (Whoosh's limitmb is in MiB, 268 MB for 256).
-POOL_PER_DOCUMENT = 1_500
-POOL_PER_CHAR = 12
-LIMIT_MB_PARALLEL = 256
-BATCH_POOL_PARALLEL = 230_000_000
-LIMIT_MB = 512
-BATCH_POOL = 460_000_000
-
-
-def pool_estimate(document: dict[str, Any]) -> int:
-    """The bytes a document adds to a writer's pool (an upper estimate)."""
-    text = len(document.get("body", "")) + len(document.get("title", ""))
-    return POOL_PER_DOCUMENT + POOL_PER_CHAR * text
-
-
-def batches(documents: Iterable[dict[str, Any]], budget: int) -> Iterator[Iterator[dict[str, Any]]]:
-    """`documents` cut into consecutive batches of at most `budget` estimated pool
-    bytes (at least one document each). Each batch must be read to its end
-    before the next is asked for."""
-    stream = iter(documents)
-    head = next(stream, None)
-    while head is not None:
-        carried: list[dict[str, Any]] = []  # the first document of the next batch
-
-        def batch(first: dict[str, Any], carry: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-            used = pool_estimate(first)
-            yield first
-            for document in stream:
-                cost = pool_estimate(document)
-                if used + cost > budget:
-                    carry.append(document)
-                    return
-                used += cost
-                yield document
-
-        yield batch(head, carried)
-        head = carried[0] if carried else None
 
 
 def _counted(progress: Progress | None, count: int) -> Callable[[], None]:
@@ -344,28 +308,46 @@ def best_matches(
 ) -> Ranked:
     """`held`: the scored postings kept while the index stays open (postings.py);
     with them, words joined by AND, OR and NOT are combined as sets (combined.py)."""
+    count = limit * 2 + 10
+    results, total = _candidates(searcher, text_query, filters, count, held)
+    ordered = _ordered(results)
+    if total > len(ordered) >= limit and _rank(ordered[-1])[0] == _rank(ordered[limit - 1])[0]:
+        # The candidates are the best by exact score, ties cut by docnum, which
+        # depends on the index's history: a match left out may tie with the last
+        # one shown and be newer. Every match, then (only when ties reach the cut).
+        results, total = _candidates(searcher, text_query, filters, total, held)
+        ordered = _ordered(results)
+    return Ranked(ordered[:limit], total)
+
+
+def _candidates(
+    searcher: Any, text_query: Any, filters: Any, count: int, held: Held | None
+) -> tuple[Any, int]:
+    """The `count` best matches by exact score (Whoosh's order) and how many match."""
     from whoosh.searching import Results
 
-    count = limit * 2 + 10
     found = None
     if held is not None:
         found = combined.best(searcher, text_query, filters, count, held, _kinds())
     if found is not None:
-        results, total = Results(searcher, text_query, found[0]), found[1]
-    else:
-        collector = _top_collector(count, filters)
-        if held is not None:
-            text_query = _holding(text_query, held)
-        searcher.search_with_collector(text_query, collector)
-        results = collector.results()
-        total = len(results)
-    # Ties are broken by docnum, which depends on the index's history: break
-    # them by date and time (newest first), then id, so the same files rank the same.
-    ordered = sorted(
-        ((hit, hit.score) for hit in results),
-        key=lambda pair: (-round(pair[1], 6), _descending(pair[0]["moment"]), pair[0]["key"]),
-    )
-    return Ranked(ordered[:limit], total)
+        return Results(searcher, text_query, found[0]), found[1]
+    collector = _top_collector(count, filters)
+    if held is not None:
+        text_query = _holding(text_query, held)
+    searcher.search_with_collector(text_query, collector)
+    results = collector.results()
+    return results, len(results)
+
+
+def _ordered(results: Any) -> list[tuple[Any, float]]:
+    """Best first; ties broken by date and time (newest first), then id, so the same
+    files rank the same whatever the index's history."""
+    return sorted(((hit, hit.score) for hit in results), key=_rank)
+
+
+def _rank(pair: tuple[Any, float]) -> tuple[float, str, str]:
+    hit, score = pair
+    return (-round(score, 6), _descending(hit["moment"]), hit["key"])
 
 
 @functools.cache

@@ -44,21 +44,6 @@ def results(repo: Path) -> dict[str, list[tuple[str, float]]]:
     return found
 
 
-def test_batches_keep_the_order_and_stay_within_the_budget():
-    documents = [{"key": str(n), "body": "x" * (n % 7) * 1000, "title": ""} for n in range(50)]
-    budget = 20_000 + backend.POOL_PER_DOCUMENT
-    cut = [list(batch) for batch in backend.batches(documents, budget)]
-
-    assert [d for batch in cut for d in batch] == documents
-    assert len(cut) > 5
-    for batch in cut:
-        assert sum(map(backend.pool_estimate, batch)) <= budget or len(batch) == 1
-    # one document over the budget is a batch of its own; nothing is a batch of none
-    huge = [{"body": "y" * 10**6}, {"body": ""}, {"body": "y" * 10**6}]
-    assert [len(list(batch)) for batch in backend.batches(huge, 1000)] == [1, 1, 1]
-    assert list(backend.batches([], 1000)) == []
-
-
 @pytest.mark.long
 @pytest.mark.parametrize("parallel", [False, True])
 def test_a_build_in_batches_finds_what_one_batch_finds(tmp_path, monkeypatch, parallel):

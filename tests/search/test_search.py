@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from builders import export, state_dir
+from builders import export, session_name, state_dir
 from conftest import FIXTURES, ROOT, assert_one_line_error, git, sess, snapshot
 
 JSON_KEYS = [
@@ -1190,3 +1190,33 @@ def test_many_changes_at_once_rebuild_rather_than_update(tmp_path):
     assert sorted(ids(repo, "heron", "--limit", "300")) == names
     manifest = json.loads((index_dir(repo) / "gitsess-manifest.json").read_text())
     assert manifest["built_ns"] > built_before
+
+
+# --- ties at the cut -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["handshake", '"handshake failed"', "handshake relay"])
+def test_ties_past_the_candidates_still_rank_newest_first(sessions: Path, query: str) -> None:
+    # 40 exports that score the same, indexed oldest first (the newer ones synced
+    # into later segments, which number their documents after the older ones): the
+    # candidates Whoosh keeps by exact score (limit × 2 + 10) are cut among ties by
+    # docnum, the index's own order; what is shown must not depend on it.
+    for day in range(1, 41):
+        date = f"2026-01-{day:02d}" if day <= 31 else f"2026-02-{day - 31:02d}"
+        export(
+            sessions,
+            session_name(f"relay_{day:02d}", date),
+            f"Relay note {day:02d}",
+            "The relay handshake failed again after the restart.",
+            date=date,
+        )
+        if day % 20 == 0:
+            ids(sessions, query)  # the index built, then brought up to date
+    found = ids(sessions, "--limit", "3", query)
+    assert found == [
+        session_name("relay_40", "2026-02-09"),
+        session_name("relay_39", "2026-02-08"),
+        session_name("relay_38", "2026-02-07"),
+    ]
+    everything = ids(sessions, "--limit", "40", query)
+    assert len(everything) == 40 and everything[:3] == found
