@@ -23,17 +23,24 @@ from gitsess.assistant.hook_entries import (
     ours_for,
     without_ours,
 )
+from gitsess.assistant.settings import MATCHERS, TIMEOUTS
 from gitsess.assistant.settings_json import SettingsChange, load_settings, save_settings
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import require_inside
 from gitsess.core.repo import Repo, set_excluded
 
+# What Codex shows while each hook runs; the events, matchers and timeouts are those
+# of Claude Code's hooks (settings.py), Codex 0.171 having each of these events.
+MESSAGES = {
+    "SessionStart": "Loading session notes",
+    "PreCompact": "Writing a git-sess checkpoint",
+    "PostCompact": "Keeping the compaction summary",
+    "UserPromptSubmit": "Checking the context left",
+    "SessionEnd": "Ending the session (a checkpoint if sess.checkpointOnEnd)",
+}
 # event -> matcher (None: the event takes none), timeout in seconds, what Codex shows meanwhile
 EVENTS: dict[str, tuple[str | None, int, str]] = {
-    "SessionStart": ("startup|resume|clear|compact|fork", 30, "Loading session notes"),
-    "PreCompact": ("manual|auto", 120, "Writing a git-sess checkpoint"),
-    "PostCompact": ("manual|auto", 30, "Keeping the compaction summary"),
-    "UserPromptSubmit": (None, 10, "Checking the context left"),
+    event: (MATCHERS[event], TIMEOUTS[event], MESSAGES[event]) for event in MATCHERS
 }
 APPROVE = (
     "Codex runs new or changed hooks only once you approve them: open Codex and"
