@@ -3,11 +3,13 @@
 The file is `.codex/hooks.json` in the repository (Codex loads it in a project
 the user trusts), or `$CODEX_HOME/hooks.json` (default `~/.codex/hooks.json`)
 for every project. Its shape is Claude Code's `hooks` member, so it is merged
-as settings.py merges a Claude Code settings file: the user's other hooks and
-keys, their order and the file's indentation stay; a file that is not plain
-JSON is refused and left as it is; the previous content is kept as
-`<file>.bak`. Codex runs a new or changed hook only once the user has approved
-it in its `/hooks` panel: install says so.
+by the rules settings.py uses for a Claude Code settings file (hook_entries.py,
+settings_json.py): the user's other hooks and keys, their order and the file's
+indentation stay; a file that is not plain JSON is refused and left as it is;
+the previous content is kept as `<file>.bak`. The events are Claude Code's
+five; installing again adds one an older install lacks (SessionEnd). Codex
+runs a new or changed hook only once the user has approved it in its `/hooks`
+panel: install says so.
 """
 
 from __future__ import annotations
