@@ -84,10 +84,10 @@ def main(argv: list[str], assistant: str = "claude") -> int:
     output = None
     if name not in silent:
         if workspace is not None:
-            error = error or _earlier(workspace, name, payload, outcome)
+            _earlier(workspace, name, payload, outcome)
         output = shape(name, outcome.output) if shape else outcome.output
     elif workspace is not None:  # said by the next hook that may speak
-        error = error or _later(workspace, payload, outcome)
+        _later(workspace, payload, outcome)
     if output is not None:
         sys.stdout.write(output_json(output) + "\n")
     if workspace is not None:
@@ -107,26 +107,22 @@ def _assistant(codex: bool) -> tuple[Adapter | None, Shaper | None, tuple[str, .
     return adapted, shaped, CODEX_SILENT
 
 
-def _later(workspace: Workspace, payload: dict[str, Any], outcome: Outcome) -> str | None:
+def _later(workspace: Workspace, payload: dict[str, Any], outcome: Outcome) -> None:
     """What a hook that prints nothing had to tell the user, kept for the next one."""
     try:
         hook_state.defer(workspace, _session(payload), [*outcome.notices, *outcome.warnings])
-    except Exception as failure:  # noqa: BLE001 - the hook's own work is done: only logged
-        return _described(failure)
-    return None
+    except Exception as failure:  # noqa: BLE001 - the hook's own work is done: logged
+        outcome.warnings.append(f"not kept for the next hook: {_described(failure)}")
 
 
-def _earlier(
-    workspace: Workspace, name: str, payload: dict[str, Any], outcome: Outcome
-) -> str | None:
+def _earlier(workspace: Workspace, name: str, payload: dict[str, Any], outcome: Outcome) -> None:
     """What earlier hooks could not say, said first; a new conversation's start says
     what conversations that ended left too."""
     every = name == "SessionStart" and _text(payload, "source") in NEW_SOURCES
     try:
         outcome.tell(*hook_state.take(workspace, _session(payload), every=every), first=True)
     except Exception as failure:  # noqa: BLE001 - this hook's own output still goes out
-        return _described(failure)
-    return None
+        outcome.warnings.append(f"what earlier hooks left not read: {_described(failure)}")
 
 
 def _session(payload: dict[str, Any]) -> str:

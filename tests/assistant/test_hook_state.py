@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import sess
 
 from gitsess.assistant import hook_state
 from gitsess.core.workspace import open_workspace
@@ -45,3 +46,17 @@ def test_a_broken_state_file_is_taken_as_what_it_can_be(sessions: Path, text: st
     assert said == (["kept"] if "kept" in text else [])
     hook_state.defer(workspace, "a", ["line"])
     assert hook_state.take(workspace, "a") == ["line"]
+
+
+def test_a_state_that_cannot_be_written_never_stops_a_hook(sessions: Path) -> None:
+    from test_assistant import event, pre_compact, run_hook
+
+    workspace = open_workspace(sessions)
+    (workspace.repo.state_dir / hook_state.PENDING_NAME).mkdir(parents=True)  # not a file
+    written = pre_compact(sessions, event(sessions, "PreCompact", None, session_id="a"))
+    assert written.is_file()
+    log = sess(sessions, "assistant", "log", "-n", "1").out
+    assert "PreCompact       wrote .sessions/checkpoints/" in log
+    assert "warning: not kept for the next hook: " in log
+    start = event(sessions, "SessionStart", None, session_id="a", source="compact")
+    assert "systemMessage" not in run_hook(sessions, "SessionStart", start)
