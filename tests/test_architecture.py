@@ -228,7 +228,7 @@ def test_the_claude_code_hooks_never_load_click_gitpython_or_whoosh(
     assert heavy(found["modules"]) == []
 
 
-@pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact"])
+@pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact", "SessionEnd"])
 def test_the_codex_hooks_never_load_click_gitpython_or_whoosh(
     sessions: Path, tmp_path: Path, event: str
 ) -> None:

@@ -1,9 +1,10 @@
 """Claude Code's hooks (DESIGN.md §5): `git sess hook claude <Event>`.
 
-Each reads the event's JSON on stdin and prints JSON on stdout. Whatever goes
-wrong inside, it exits 0 with valid JSON: a hook that fails would put an error
-in front of the user on every prompt. What each run did goes to a bounded log
-under the git directory (`git sess assistant log`).
+Each reads the event's JSON on stdin and prints JSON on stdout, but PreCompact,
+which prints nothing (SILENT: what it would say, the next hook says, through
+hook_state.py). Whatever goes wrong inside, it exits 0 with valid JSON: a hook
+that fails would put an error in front of the user on every prompt. What each
+run did goes to a bounded log under the git directory (`git sess assistant log`).
 
 This module is on the path of every prompt, so it imports neither click nor
 GitPython; the console script reaches `main` without loading the command line.
@@ -12,15 +13,15 @@ GitPython; the console script reaches `main` without loading the command line.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitsess.assistant import hook_state
 from gitsess.assistant.budget import WARNING_ZONES, Budget
+from gitsess.assistant.hook_event import Event, Outcome, sent_by_codex
 from gitsess.assistant.hook_log import append_log
 from gitsess.assistant.hook_output import output_json, read_payload
 from gitsess.assistant.locating import first_value
@@ -29,7 +30,6 @@ from gitsess.assistant.window import budget_for
 from gitsess.core import clock
 from gitsess.core.config import RECOVERY_MODES
 from gitsess.core.errors import ExitCode, GitSessError, quote_path
-from gitsess.core.files import exclusive_lock, write_atomic
 from gitsess.core.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
@@ -39,56 +39,26 @@ EVENTS = ("SessionStart", "PreCompact", "PostCompact", "UserPromptSubmit", "Sess
 # SessionStart's `source`s: a new conversation, or one going on (DESIGN.md §5).
 NEW_SOURCES = ("startup", "clear")
 GOING_ON_SOURCES = ("resume", "compact", "fork")
-WARNED_NAME = "assistant-warned.json"
 # Claude Code replaces injected context over 10,000 characters by a 2 KB preview.
 MAX_CONTEXT_CHARS = 9000
 MAX_LISTED = 12
 
 
-@dataclass
-class Outcome:
-    """What a hook prints, and what the log says it did."""
-
-    output: dict[str, Any] = field(default_factory=dict)
-    did: str = "nothing"
-    wrote: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def warn(self, *lines: str) -> None:
-        """Tell the user (Claude Code shows `systemMessage`), and the log."""
-        if not lines:
-            return
-        self.warnings += lines
-        shown = [self.output.get("systemMessage"), *(f"git-sess: {w}" for w in self.warnings)]
-        self.output["systemMessage"] = "\n".join(dict.fromkeys(filter(None, shown)))
-
-
-@dataclass(frozen=True)
-class Event:
-    name: str
-    payload: dict[str, Any]
-    author: str = "Claude"  # whose summary a compaction's is (codex_hooks.py: Codex)
-
-    def get(self, key: str) -> str | None:
-        return _text(self.payload, key)
-
-    @property
-    def transcript(self) -> Path | None:
-        raw = self.get("transcript_path")
-        return Path(raw).expanduser() if raw else None
-
-
-Adapter = Callable[["Event"], "Event"]
+Adapter = Callable[[Event], Event]
 Shaper = Callable[[str, dict[str, Any]], "dict[str, Any] | None"]
+# What Claude Code does not show: PreCompact's output is appended to the
+# instructions of the compaction (Claude Code 2.1.337), so it prints nothing.
+SILENT = ("PreCompact",)
 
 
 # --- the entry point ------------------------------------------------------------------
 
 
-def main(argv: list[str], adapt: Adapter | None = None, shape: Shaper | None = None) -> int:
-    """`git sess hook claude EVENT`: always exit 0 and print one JSON object.
-    Another assistant's hooks (codex_hooks.py) `adapt` its event first and
-    `shape` the output into what it accepts (None: print nothing)."""
+def main(argv: list[str], assistant: str = "claude") -> int:
+    """`git sess hook claude EVENT`: always exit 0 and print one JSON object, or
+    nothing where the event's output would not be shown. Codex's events (`hook
+    codex`, or Codex running the plugin's hooks) are adapted and answered in the
+    shapes Codex accepts (codex_shapes.py)."""
     name = argv[0] if argv else ""
     outcome, workspace, payload = Outcome(), None, {}
     error = None
@@ -97,6 +67,7 @@ def main(argv: list[str], adapt: Adapter | None = None, shape: Shaper | None = N
         payload = read_payload(sys.stdin)
     except Exception as failure:  # noqa: BLE001 - still log it, under the cwd's repository
         error = _described(failure)
+    adapt, shape, silent = _assistant(assistant == "codex" or sent_by_codex(payload))
     try:
         workspace = open_workspace(Path(_text(payload, "cwd") or os.getcwd()), problems)
         if error is None:
@@ -110,7 +81,13 @@ def main(argv: list[str], adapt: Adapter | None = None, shape: Shaper | None = N
         outcome.warn(
             *(f"{p.message}: a safe default is used until it is fixed ({p.hint})" for p in problems)
         )
-    output = shape(name, outcome.output) if shape else outcome.output
+    output = None
+    if name not in silent:
+        if workspace is not None:
+            _earlier(workspace, name, payload, outcome)
+        output = shape(name, outcome.output) if shape else outcome.output
+    elif workspace is not None:  # said by the next hook that may speak
+        _later(workspace, payload, outcome)
     if output is not None:
         sys.stdout.write(output_json(output) + "\n")
     if workspace is not None:
@@ -118,6 +95,38 @@ def main(argv: list[str], adapt: Adapter | None = None, shape: Shaper | None = N
     # Not through `exit_with`: a Claude Code hook exits 0 with nothing on stderr
     # whatever happened (DESIGN.md §5); what went wrong is in `git sess assistant log`.
     return ExitCode.OK
+
+
+def _assistant(codex: bool) -> tuple[Adapter | None, Shaper | None, tuple[str, ...]]:
+    """How the event is adapted, the output shaped, and which events print nothing."""
+    if not codex:
+        return None, None, SILENT
+    from gitsess.assistant.codex_shapes import SILENT as CODEX_SILENT
+    from gitsess.assistant.codex_shapes import adapted, shaped
+
+    return adapted, shaped, CODEX_SILENT
+
+
+def _later(workspace: Workspace, payload: dict[str, Any], outcome: Outcome) -> None:
+    """What a hook that prints nothing had to tell the user, kept for the next one."""
+    try:
+        hook_state.defer(workspace, _session(payload), [*outcome.notices, *outcome.warnings])
+    except Exception as failure:  # noqa: BLE001 - the hook's own work is done: logged
+        outcome.warnings.append(f"not kept for the next hook: {_described(failure)}")
+
+
+def _earlier(workspace: Workspace, name: str, payload: dict[str, Any], outcome: Outcome) -> None:
+    """What earlier hooks could not say, said first; a new conversation's start says
+    what conversations that ended left too."""
+    every = name == "SessionStart" and _text(payload, "source") in NEW_SOURCES
+    try:
+        outcome.tell(*hook_state.take(workspace, _session(payload), every=every), first=True)
+    except Exception as failure:  # noqa: BLE001 - this hook's own output still goes out
+        outcome.warnings.append(f"what earlier hooks left not read: {_described(failure)}")
+
+
+def _session(payload: dict[str, Any]) -> str:
+    return _text(payload, "session_id") or "?"
 
 
 def _described(failure: BaseException) -> str:
@@ -161,7 +170,8 @@ def _session_start(workspace: Workspace, event: Event, dry_run: bool) -> Outcome
     except GitSessError as error:  # the reading list matters more than the figure
         (budget, tail), warnings = (None, None), [error.message]
     if compacted and not dry_run:
-        _forget_warnings(workspace, event.get("session_id") or "?")  # the context is small again
+        # the context is small again: the zones are due again
+        hook_state.forget_warnings(workspace, event.get("session_id") or "?")
     if compacted:
         lines = [_compaction_line(tail)]
     else:
@@ -299,10 +309,7 @@ def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     scan = _scan(workspace, event)
     if dry_run:
         name = checkpoint_name(clock.now(), description)
-        return Outcome(
-            output={"systemMessage": f"git-sess: would write checkpoints/{name}"},
-            did=f"would write checkpoints/{name}",
-        )
+        return Outcome(did=f"would write checkpoints/{name}")
     request = CheckpointRequest(
         description=description,
         scan=scan,
@@ -312,10 +319,11 @@ def _pre_compact(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     )
     path = write_checkpoint(workspace, request)
     shown = workspace.relative(path)
+    # Printed nothing (SILENT): the next hook that may speak says where it is.
     return Outcome(
-        output={"systemMessage": f"git-sess: checkpoint written before compaction: {shown}"},
         did=f"wrote {shown}",
         wrote=shown,
+        notices=[f"checkpoint written before compaction: {shown}"],
     )
 
 
@@ -347,7 +355,7 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     session = event.get("session_id") or "?"
     if budget is None or budget.zone not in WARNING_ZONES:
         if budget is not None and not dry_run:
-            _forget_warnings(workspace, session)  # compacted: the warnings are due again
+            hook_state.forget_warnings(workspace, session)  # compacted: the warnings are due again
         return Outcome(did=f"silent ({budget.zone if budget else 'no context figure'})")
     from gitsess.assistant.recovery import latest_checkpoint
     from gitsess.assistant.status import knowing_saves
@@ -358,7 +366,7 @@ def _user_prompt(workspace: Workspace, event: Event, dry_run: bool) -> Outcome:
     budget = knowing_saves(workspace, budget, tail, start, checkpoint)
     if budget.settled:
         return Outcome(did=f"silent ({budget.zone}: {budget.advice})")
-    if not dry_run and not _first_warning(workspace, session, budget.zone):
+    if not dry_run and not hook_state.first_warning(workspace, session, budget.zone):
         return Outcome(did=f"silent ({budget.zone}, already warned)")
     text = f"git-sess: {budget.summary()} (zone {budget.zone}); before answering, {budget.advice}."
     return Outcome(output=_context_output("UserPromptSubmit", text), did=f"warned ({budget.zone})")
@@ -419,35 +427,6 @@ def _bounded(text: str, limit: int = MAX_CONTEXT_CHARS) -> str:
     left = len(lines) - len(kept)
     note = f"[{left} more line(s), {len(text) - used:,} characters, left out:"
     return "\n".join([*kept, note + " git sess context --format paths lists them all]"])
-
-
-def _first_warning(workspace: Workspace, session: str, zone: str) -> bool:
-    """True the first time `zone` is reached in `session`; remembers it."""
-    with exclusive_lock(workspace.repo.state_dir / "assistant.lock", 2.0):
-        warned = _warned(workspace)
-        if zone in warned.get(session, []):
-            return False
-        warned[session] = [*warned.pop(session, []), zone]
-        kept = dict(list(warned.items())[-50:])  # the sessions warned most recently
-        write_atomic(workspace.repo.state_dir / WARNED_NAME, json.dumps(kept), durable=False)
-        return True
-
-
-def _forget_warnings(workspace: Workspace, session: str) -> None:
-    if session not in _warned(workspace):  # the usual case: no lock, no write
-        return
-    with exclusive_lock(workspace.repo.state_dir / "assistant.lock", 2.0):
-        warned = _warned(workspace)
-        warned.pop(session, None)
-        write_atomic(workspace.repo.state_dir / WARNED_NAME, json.dumps(warned), durable=False)
-
-
-def _warned(workspace: Workspace) -> dict[str, list[str]]:
-    try:
-        warned = json.loads((workspace.repo.state_dir / WARNED_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return warned if isinstance(warned, dict) else {}
 
 
 # --- the log --------------------------------------------------------------------------

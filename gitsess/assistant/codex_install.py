@@ -3,46 +3,52 @@
 The file is `.codex/hooks.json` in the repository (Codex loads it in a project
 the user trusts), or `$CODEX_HOME/hooks.json` (default `~/.codex/hooks.json`)
 for every project. Its shape is Claude Code's `hooks` member, so it is merged
-as settings.py merges a Claude Code settings file: the user's other hooks and
-keys, their order and the file's indentation stay; a file that is not plain
-JSON is refused and left as it is; the previous content is kept as
-`<file>.bak`. Codex runs a new or changed hook only once the user has approved
-it in its `/hooks` panel: install says so.
+by the rules settings.py uses for a Claude Code settings file (hook_entries.py,
+settings_json.py): the user's other hooks and keys, their order and the file's
+indentation stay; a file that is not plain JSON is refused and left as it is;
+the previous content is kept as `<file>.bak`. The events are Claude Code's
+five; installing again adds one an older install lacks (SessionEnd). Codex
+runs a new or changed hook only once the user has approved it in its `/hooks`
+panel: install says so.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from gitsess.assistant.codex_config import codex_config_value, codex_home
-from gitsess.assistant.settings import (
-    SettingsChange,
-    _command,
-    _entries,
-    _groups,
-    _hooks_of,
-    _load,
-    _save,
+from gitsess.assistant.hook_entries import (
+    command_for,
+    event_states,
+    hooks_of,
+    ours_for,
+    without_ours,
 )
+from gitsess.assistant.settings import MATCHERS, TIMEOUTS
+from gitsess.assistant.settings_json import SettingsChange, load_settings, save_settings
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import require_inside
 from gitsess.core.repo import Repo, set_excluded
 
+# What Codex shows while each hook runs; the events, matchers and timeouts are those
+# of Claude Code's hooks (settings.py), Codex 0.171 having each of these events.
+MESSAGES = {
+    "SessionStart": "Loading session notes",
+    "PreCompact": "Writing a git-sess checkpoint",
+    "PostCompact": "Keeping the compaction summary",
+    "UserPromptSubmit": "Checking the context left",
+    "SessionEnd": "Ending the session (a checkpoint if sess.checkpointOnEnd)",
+}
 # event -> matcher (None: the event takes none), timeout in seconds, what Codex shows meanwhile
 EVENTS: dict[str, tuple[str | None, int, str]] = {
-    "SessionStart": ("startup|resume|clear|compact|fork", 30, "Loading session notes"),
-    "PreCompact": ("manual|auto", 120, "Writing a git-sess checkpoint"),
-    "PostCompact": ("manual|auto", 30, "Keeping the compaction summary"),
-    "UserPromptSubmit": (None, 10, "Checking the context left"),
+    event: (MATCHERS[event], TIMEOUTS[event], MESSAGES[event]) for event in MATCHERS
 }
 APPROVE = (
     "Codex runs new or changed hooks only once you approve them: open Codex and"
     " review them in /hooks"
 )
 EXCLUDE_MARK = "# git-sess: the backup of a Codex hooks file"
-_OURS = re.compile(r"(?:^|[\s/'\"])(?:git[ -]sess|gitsess)\S*['\"]?\s+hook\s+codex\s")
 
 
 def hooks_path(scope: str, repo: Repo | None) -> Path:
@@ -60,29 +66,17 @@ def hooks_path(scope: str, repo: Repo | None) -> Path:
     return path
 
 
-def is_ours(hook: Any) -> bool:
-    command = hook.get("command") if isinstance(hook, dict) else None
-    return isinstance(command, str) and bool(_OURS.search(" " + command + " "))
-
-
-def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
-    kept = []
-    for group in _groups(groups, path, event):
-        entries = _entries(group)
-        others = [hook for hook in entries if not is_ours(hook)]
-        if others or not entries:
-            kept.append(group if len(others) == len(entries) else {**group, "hooks": others})
-    return kept
+is_ours = ours_for("codex")
 
 
 def install(scope: str, repo: Repo | None) -> SettingsChange:
     path = hooks_path(scope, repo)
-    settings, original = _load(path)
-    hooks = _hooks_of(settings, path)
+    settings, original = load_settings(path)
+    hooks = hooks_of(settings, path)
     for event, (matcher, timeout, message) in EVENTS.items():
-        groups = _without_ours(hooks.get(event, []), path, event)
+        groups = without_ours(hooks.get(event, []), path, event, is_ours)
         group: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
-        command = _command(scope, f"hook codex {event}")
+        command = command_for(scope, f"hook codex {event}")
         group["hooks"] = [
             {"type": "command", "command": command, "timeout": timeout, "statusMessage": message}
         ]
@@ -90,7 +84,7 @@ def install(scope: str, repo: Repo | None) -> SettingsChange:
     if repo is not None and scope != "user":
         common = Path(repo.git("rev-parse", "--git-common-dir").strip())
         set_excluded(repo.root / common, [EXCLUDE_MARK, "/.codex/*.bak"], present=True)
-    change = _save(path, settings, original)
+    change = save_settings(path, settings, original)
     notes = [APPROVE] if change.changed else []
     if change.changed and scope != "user" and repo is not None and not trusted(repo.root):
         notes.append(
@@ -103,12 +97,12 @@ def install(scope: str, repo: Repo | None) -> SettingsChange:
 def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
     """git-sess's hooks out; a file left with nothing in it is removed."""
     path = hooks_path(scope, repo)
-    settings, original = _load(path)
+    settings, original = load_settings(path)
     if original is None or "hooks" not in settings:
         return SettingsChange(path, changed=False, backup=None)
-    hooks = _hooks_of(settings, path)
+    hooks = hooks_of(settings, path)
     for event in list(hooks):
-        groups = _without_ours(hooks[event], path, event)
+        groups = without_ours(hooks[event], path, event, is_ours)
         if groups:
             hooks[event] = groups
         else:
@@ -116,7 +110,7 @@ def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
     if not hooks:
         del settings["hooks"]
     if settings:
-        return _save(path, settings, original)
+        return save_settings(path, settings, original)
     path.unlink()  # what install made it, nothing of the user's left
     return SettingsChange(path, changed=True, backup=None, removed=True)
 
@@ -126,18 +120,8 @@ def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str
     path = hooks_path(scope, repo)
     if not path.exists():
         return path, None
-    settings, _ = _load(path)
-    hooks = _hooks_of(settings, path)
-    states = {}
-    for event in sorted(set(EVENTS) | set(hooks)):
-        entries = [h for g in _groups(hooks.get(event, []), path, event) for h in _entries(g)]
-        ours = sum(map(is_ours, entries))
-        if not entries:
-            states[event] = "missing"
-        else:
-            mixed = "ours and others" if ours else "others"
-            states[event] = "ours" if ours == len(entries) else mixed
-    return path, states
+    settings, _ = load_settings(path)
+    return path, event_states(hooks_of(settings, path), path, EVENTS, is_ours)
 
 
 def trusted(root: Path) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsess.assistant import codex_toml
-from gitsess.assistant.settings import SettingsChange, _load, _save
+from gitsess.assistant.settings_json import SettingsChange, load_settings, save_settings
 from gitsess.core.errors import GitSessError
 from gitsess.core.files import decode_utf8, read_bytes, require_inside, write_atomic
 from gitsess.core.repo import Repo
@@ -120,7 +120,7 @@ def _claude(scope: str, root: Path | None, change: Any) -> SettingsChange:
         path = require_inside(root / ".mcp.json", root)
     else:
         path = claude_json()
-    settings, original = _load(path)
+    settings, original = load_settings(path)
     holder, member = settings, "mcpServers"
     if scope == "local":  # Claude Code keys a project by its directory's path
         projects = _object(settings, "projects", path, "projects")
@@ -131,7 +131,7 @@ def _claude(scope: str, root: Path | None, change: Any) -> SettingsChange:
     change(servers)
     if json.dumps(servers, sort_keys=True) == before:
         return SettingsChange(path, changed=False, backup=None)
-    return _save(path, settings, original, (member,))
+    return save_settings(path, settings, original, (member,))
 
 
 def _object(holder: dict[str, Any], key: str, path: Path, shown: str) -> dict[str, Any]:

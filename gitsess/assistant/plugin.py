@@ -13,6 +13,9 @@ Each hook runs `hooks/run`, a POSIX sh launcher beside hooks.json: it runs
 conversation, instead of failing on every event. It is run through `sh` so
 that a copy that lost its executable bit (an archive, a plugin cache) still
 works.
+
+Codex installs the same plugin and runs the same hooks.json: `hook claude`
+answers Codex's events in the shapes Codex accepts (hook_event.sent_by_codex).
 """
 
 from __future__ import annotations

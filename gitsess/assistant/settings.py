@@ -15,17 +15,28 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shlex
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitsess.assistant.hook_entries import (
+    command_for,
+    entries_of,
+    event_states,
+    hooks_of,
+    ours_for,
+    without_ours,
+)
 from gitsess.assistant.locating import claude_home
 from gitsess.assistant.plugin_enabled import plugin_enabled_in
-from gitsess.assistant.settings_json import DuplicateKey, line_of_second, parse_json
+from gitsess.assistant.settings_json import (
+    OWN_KEYS,
+    SettingsChange,
+    load_settings,
+    save_settings,
+)
 from gitsess.core.errors import GitSessError
-from gitsess.core.files import decode_utf8, read_bytes, require_inside, write_atomic
+from gitsess.core.files import require_inside, write_atomic
 from gitsess.core.repo import Repo, set_excluded
 
 SCOPES = ("local", "shared", "user")
@@ -45,20 +56,9 @@ TIMEOUTS = {
     "UserPromptSubmit": 10,
     "SessionEnd": 60,
 }
-OWN_KEYS = ("hooks", "statusLine")  # the members of the file install and uninstall write
 CREATED_NAME = "claude-settings-created.json"
 EXCLUDE_MARK = "# git-sess: Claude Code settings that are this clone's alone"
-_OURS = re.compile(r"(?:^|[\s/'\"])(?:git[ -]sess|gitsess)\S*['\"]?\s+hook\s+claude\s")
 _OUR_STATUS = re.compile(r"(?:^|[\s/'\"])(?:git[ -]sess|gitsess)\S*['\"]?\s+statusline(?:\s|$)")
-
-
-@dataclass(frozen=True)
-class SettingsChange:
-    path: Path
-    changed: bool
-    backup: Path | None
-    notes: list[str] = field(default_factory=list)  # what the user should know
-    removed: bool = False  # the file install had created is gone again
 
 
 def settings_path(scope: str, root: Path | None) -> Path:
@@ -86,7 +86,7 @@ def _checked_path(scope: str, repo: Repo | None) -> Path:
 
 
 def hook_command(scope: str, event: str) -> str:
-    return _command(scope, f"hook claude {event}")
+    return command_for(scope, f"hook claude {event}")
 
 
 def hook_group(event: str, command: str) -> dict[str, Any]:
@@ -97,23 +97,10 @@ def hook_group(event: str, command: str) -> dict[str, Any]:
 
 
 def statusline_command(scope: str) -> str:
-    return _command(scope, "statusline")
+    return command_for(scope, "statusline")
 
 
-def _command(scope: str, arguments: str) -> str:
-    """A shared file is committed, so it names `git sess` on PATH; a personal one
-    names this installation's own script, so no shell setup can break it."""
-    if scope == "shared":
-        return f"git sess {arguments}"
-    script = Path(sys.executable).with_name("git-sess")
-    if script.is_file():
-        return f"{shlex.quote(str(script))} {arguments}"
-    return f"{shlex.quote(sys.executable)} -m gitsess {arguments}"
-
-
-def is_ours(hook: Any) -> bool:
-    command = hook.get("command") if isinstance(hook, dict) else None
-    return isinstance(command, str) and bool(_OURS.search(" " + command + " "))
+is_ours = ours_for("claude")
 
 
 def is_our_status_line(setting: Any) -> bool:
@@ -123,11 +110,11 @@ def is_our_status_line(setting: Any) -> bool:
 
 def install(scope: str, repo: Repo | None) -> SettingsChange:
     path = _checked_path(scope, repo)
-    settings, original = _load(path)
+    settings, original = load_settings(path)
     notes = _twice(scope, repo)
-    hooks = _hooks_of(settings, path)
+    hooks = hooks_of(settings, path)
     for event in MATCHERS:
-        groups = _without_ours(hooks.get(event, []), path, event)
+        groups = without_ours(hooks.get(event, []), path, event, is_ours)
         hooks[event] = [*groups, hook_group(event, hook_command(scope, event))]
     line = settings.get("statusLine")
     if line is None or is_our_status_line(line):
@@ -141,7 +128,7 @@ def install(scope: str, repo: Repo | None) -> SettingsChange:
         )
     if repo is not None and scope != "user":
         _exclude_personal_files(repo)
-    change = _save(path, settings, original)
+    change = save_settings(path, settings, original)
     if original is None and change.changed:
         _remember_created(scope, repo, path, created=True)
     return SettingsChange(change.path, change.changed, change.backup, notes)
@@ -180,14 +167,14 @@ def _exclude_personal_files(repo: Repo) -> None:
 
 def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
     path = _checked_path(scope, repo)
-    settings, original = _load(path)
+    settings, original = load_settings(path)
     if is_our_status_line(settings.get("statusLine")):
         del settings["statusLine"]
     if "hooks" not in settings:  # never installed: the file stays as it is
         return _save_or_remove(scope, repo, path, settings, original)
-    hooks = _hooks_of(settings, path)
+    hooks = hooks_of(settings, path)
     for event in list(hooks):
-        groups = _without_ours(hooks[event], path, event)
+        groups = without_ours(hooks[event], path, event, is_ours)
         if groups == hooks[event]:
             continue
         if groups:
@@ -207,7 +194,7 @@ def _save_or_remove(
     if original is None:  # no file: nothing to take out
         return SettingsChange(path, changed=False, backup=None)
     if settings or not _remember_created(scope, repo, path, created=None):
-        return _save(path, settings, original)
+        return save_settings(path, settings, original)
     (path.resolve() if path.is_symlink() else path).unlink()
     backup = path.with_name(path.name + ".bak")
     if _only_ours(backup):  # an earlier state of what install wrote: nothing of the user's
@@ -226,7 +213,7 @@ def _only_ours(path: Path) -> bool:
     hooks = settings.get("hooks", {})
     if not isinstance(hooks, dict) or not all(isinstance(g, list) for g in hooks.values()):
         return False
-    entries = [h for groups in hooks.values() for g in groups for h in _entries(g)]
+    entries = [h for groups in hooks.values() for g in groups for h in entries_of(g)]
     line = settings.get("statusLine")
     return all(map(is_ours, entries)) and (line is None or is_our_status_line(line))
 
@@ -259,16 +246,8 @@ def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str
     path = _checked_path(scope, repo)
     if not path.exists():
         return path, None
-    settings, _ = _load(path)
-    hooks = _hooks_of(settings, path)
-    states = {}
-    for event in sorted(set(MATCHERS) | set(hooks)):
-        entries = [h for g in _groups(hooks.get(event, []), path, event) for h in _entries(g)]
-        ours = any(is_ours(h) for h in entries)
-        others = any(not is_ours(h) for h in entries)
-        if ours or others:
-            states[event] = "ours and others" if ours and others else "ours" if ours else "others"
-    return path, states
+    settings, _ = load_settings(path)
+    return path, event_states(hooks_of(settings, path), path, MATCHERS, is_ours)
 
 
 @dataclass(frozen=True)
@@ -291,199 +270,5 @@ def scope_states(repo: Repo | None) -> list[ScopeState]:
             path = settings_path(scope, repo.root if repo else None)
             states.append(ScopeState(scope, path, None, error.message))
             continue
-        events = None
-        if found is not None:
-            events = {event: found.get(event, "missing") for event in sorted({*MATCHERS, *found})}
-        states.append(ScopeState(scope, path, events))
+        states.append(ScopeState(scope, path, found))
     return states
-
-
-# --- reading and writing the file (also the MCP registrations': mcp_config.py) --------
-
-
-BOM = "\ufeff"  # kept where the file has one: every other byte stays, this one too
-
-
-def _load(path: Path) -> tuple[dict[str, Any], str | None]:
-    """The settings and the file's text (with its byte-order mark, if any)."""
-    if not path.exists():
-        return {}, None
-    data = read_bytes(path)
-    text = decode_utf8(data, str(path))
-    try:
-        settings = parse_json(text) if text.strip() else {}
-    except json.JSONDecodeError as error:
-        comments = re.search(r"(?:^|[\s{,\[])//|/\*", text)
-        raise GitSessError(
-            f"{path}:{error.lineno}: not valid JSON ({error.msg}); changed nothing",
-            "Claude Code settings are plain JSON: remove the comments and try again"
-            if comments
-            else f"fix line {error.lineno} of {path} and try again",
-        ) from None
-    except RecursionError:
-        raise GitSessError(
-            f"{path}: JSON nested too deep to read; changed nothing",
-            f"fix {path}: Claude Code settings nest a few levels, not hundreds",
-        ) from None
-    except DuplicateKey as duplicate:
-        where = line_of_second(text, duplicate.key)
-        raise GitSessError(
-            f"{path}{where}: the key {json.dumps(duplicate.key)} appears twice in one object;"
-            " changed nothing",
-            f"merge the two into one in {path} (a JSON reader keeps only the last)",
-        ) from None
-    if not isinstance(settings, dict):
-        raise GitSessError(
-            f"{path}: the settings are not a JSON object; changed nothing",
-            f"make {path} an object: {{}}",
-        )
-    return settings, (BOM + text if data.startswith(b"\xef\xbb\xbf") else text)
-
-
-def _hooks_of(settings: dict[str, Any], path: Path) -> dict[str, Any]:
-    hooks = settings.setdefault("hooks", {})
-    if not isinstance(hooks, dict):
-        raise GitSessError(
-            f'{path}: "hooks" is not an object; changed nothing',
-            f'fix "hooks" in {path}: {{"SessionStart": [ … ]}}',
-        )
-    return hooks
-
-
-def _groups(groups: Any, path: Path, event: str) -> list[Any]:
-    if not isinstance(groups, list):
-        raise GitSessError(
-            f'{path}: "hooks.{event}" is not a list; changed nothing',
-            f'fix "hooks.{event}" in {path}: a list of {{"matcher", "hooks"}}',
-        )
-    return groups
-
-
-def _entries(group: Any) -> list[Any]:
-    hooks = group.get("hooks") if isinstance(group, dict) else None
-    return hooks if isinstance(hooks, list) else []
-
-
-def _without_ours(groups: Any, path: Path, event: str) -> list[Any]:
-    kept = []
-    for group in _groups(groups, path, event):
-        entries = _entries(group)
-        if not any(is_ours(h) for h in entries):
-            kept.append(group)
-            continue
-        others = [h for h in entries if not is_ours(h)]
-        if others:
-            kept.append({**group, "hooks": others})
-    return kept
-
-
-def _save(
-    path: Path, settings: dict[str, Any], original: str | None, keys: tuple[str, ...] = OWN_KEYS
-) -> SettingsChange:
-    mark = BOM if original is not None and original.startswith(BOM) else ""
-    content = original.removeprefix(BOM) if original is not None else None
-    if content is not None and (json.loads(content) if content.strip() else {}) == settings:
-        return SettingsChange(path, changed=False, backup=None)
-    text = mark + _with_members(content if content and content.strip() else None, settings, keys)
-    backup = None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if original is not None:
-        backup = path.with_name(path.name + ".bak")
-        write_atomic(backup, original)
-    # A settings file linked from a dotfiles repository stays a link: write its target.
-    write_atomic(path.resolve() if path.is_symlink() else path, text)
-    return SettingsChange(path, changed=True, backup=backup)
-
-
-def _with_members(original: str | None, settings: dict[str, Any], keys: tuple[str, ...]) -> str:
-    """The file with only its `hooks` and `statusLine` members rewritten: the
-    rest keeps its bytes. Anything unusual (a duplicate key) gets the whole file
-    re-serialized."""
-    indent = _indent_of(original)
-    whole = json.dumps(settings, indent=indent, ensure_ascii=False) + "\n"
-    text = original or ""
-    try:
-        for key in keys:
-            text = _with_member(text, key, settings.get(key, _MISSING), indent)
-        return text if json.loads(text) == settings else whole
-    except (ValueError, IndexError):
-        return whole
-
-
-_MISSING = object()
-
-
-def _with_member(text: str, key: str, value: Any, indent: int | str) -> str:
-    """`text` with the top-level member `key` set to `value` (taken out: _MISSING)."""
-    members, closing = _members(text)
-    present = value is not _MISSING
-    if key not in members and not present:
-        return text
-    rendered = ""
-    if present:
-        lead = _line_indent(text, members[key][0]) if key in members else _unit(indent)
-        rendered = json.dumps(value, indent=indent, ensure_ascii=False).replace("\n", "\n" + lead)
-    if key in members and present:
-        _, start, end = members[key]
-        return text[:start] + rendered + text[end:]
-    if key in members:  # taken out
-        if len(members) == 1:  # and nothing else was there
-            return text[: text.index("{")] + "{}" + text[closing + 1 :]
-        key_start, _, end = members[key]  # taken out whole, with the comma that joined it
-        before = text.rfind(",", 0, key_start) if text[:key_start].rstrip().endswith(",") else -1
-        if before >= 0:
-            return text[:before] + text[end:]
-        after = re.match(r"\s*,\s*", text[end:])
-        return text[:key_start] + text[end + (after.end() if after else 0) :]
-    last = max((end for _, _, end in members.values()), default=None)
-    member = f"{_unit(indent)}{json.dumps(key)}: {rendered}"  # a new last member
-    if last is None:
-        return text[:closing].rstrip() + "\n" + member + "\n" + text[closing:]
-    # A closing brace on the last member's line goes on a line of its own.
-    newline = "" if "\n" in text[last:closing] else "\n"
-    return text[:last] + ",\n" + member + newline + text[last:]
-
-
-def _members(text: str) -> tuple[dict[str, tuple[int, int, int]], int]:
-    """Each top-level key -> (where its key starts, its value starts, ends), and
-    where the closing brace is. ValueError for a duplicate key or no object."""
-    decoder = json.JSONDecoder()
-    position = _skip(text, 0)
-    if text[position] != "{":
-        raise ValueError("not an object")
-    members: dict[str, tuple[int, int, int]] = {}
-    position = _skip(text, position + 1)
-    while text[position] != "}":
-        key_start = position
-        key, position = json.decoder.scanstring(text, position + 1)  # type: ignore[attr-defined]
-        position = _skip(text, position)
-        if text[position] != ":" or key in members:
-            raise ValueError("not one member per key")
-        start = _skip(text, position + 1)
-        _, end = decoder.raw_decode(text, start)
-        members[key] = (key_start, start, end)
-        position = _skip(text, end)
-        if text[position] == ",":
-            position = _skip(text, position + 1)
-    return members, position
-
-
-def _skip(text: str, position: int) -> int:
-    return len(text) - len(text[position:].lstrip()) if position < len(text) else position
-
-
-def _line_indent(text: str, position: int) -> str:
-    line = text[text.rfind("\n", 0, position) + 1 : position]
-    return line[: len(line) - len(line.lstrip())]
-
-
-def _unit(indent: int | str) -> str:
-    return indent if isinstance(indent, str) else " " * indent
-
-
-def _indent_of(text: str | None) -> int | str:
-    match = re.search(r"\n([ \t]+)\S", text or "")
-    if match is None:
-        return 2
-    found = match.group(1)
-    return found if "\t" in found else len(found)

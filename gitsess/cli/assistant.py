@@ -189,8 +189,10 @@ def assistant() -> None:
       SessionStart      names what to read, in order: this conversation's last
                         export and checkpoint first (after a compaction: a
                         recovery message; git config sess.recoveryMode manual|auto)
-      PreCompact        writes a checkpoint before the context is compacted
-      PostCompact       keeps Claude's summary of the compaction in that checkpoint
+      PreCompact        writes a checkpoint before the context is compacted (prints
+                        nothing: Claude Code gives its output to the summariser)
+      PostCompact       keeps Claude's summary of the compaction in that checkpoint,
+                        and says where it is
       UserPromptSubmit  asks for an export, a checkpoint, the final reflection, as the
                         context left until auto-compaction falls (once per zone)
       SessionEnd        a checkpoint, if git config sess.checkpointOnEnd true
@@ -294,8 +296,9 @@ def assistant_install(
     enabled (Claude Code would run them twice).
 
     With --codex: the same hooks (SessionStart, PreCompact, PostCompact,
-    UserPromptSubmit) for Codex, merged into its hooks file the same way.
-    Codex runs them once you approve them in its /hooks panel.
+    UserPromptSubmit, SessionEnd) for Codex, merged into its hooks file the
+    same way (installing again adds those an older install lacks). Codex runs
+    them once you approve them in its /hooks panel.
 
     With --mcp, registers the MCP server (git sess mcp) with Claude Code and
     Codex instead, in the files of --scope, merged in the same way.

@@ -40,6 +40,7 @@ from typing import Any
 
 from gitsess.core.resident import (
     admin_answer,
+    config_key,
     foreign_peer,
     hold_lock,
     idle_seconds,
@@ -93,7 +94,9 @@ class HookServer:
     # --- the configuration (read again when a configuration file changes)
 
     def read_config(self) -> None:
-        key = _config_key(self.git_dir)
+        # The search server's key (core/resident.py): config.worktree, the system file
+        # and the GIT_CONFIG* variables count too.
+        key = config_key(self.git_dir)
         if key == self._config_key:
             return
         self._config_key = key
@@ -381,25 +384,6 @@ def _text_streams(environ: dict[str, str]) -> None:
     )
     sys.stdout.reconfigure(line_buffering=tty)
     sys.stderr.reconfigure(line_buffering=True)
-
-
-def _config_key(git_dir: Path) -> tuple[Any, ...]:
-    """What the configuration depends on: its files' signatures, their variables."""
-    environ = os.environ
-    home = environ.get("HOME", "")
-    files = [
-        git_dir / "config",
-        Path(environ.get("GIT_CONFIG_GLOBAL") or os.path.join(home, ".gitconfig")),
-        Path(environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "git", "config"),
-    ]
-    signatures: list[tuple[int, int, int] | None] = []
-    for path in files:
-        try:
-            found = os.stat(path)
-            signatures.append((found.st_size, found.st_mtime_ns, found.st_ino))
-        except OSError:
-            signatures.append(None)
-    return tuple(signatures)
 
 
 def serve(state_dir: Path) -> int:

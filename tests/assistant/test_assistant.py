@@ -476,8 +476,8 @@ def test_settings_that_are_not_plain_json_are_refused_untouched(
 # --- the hooks -----------------------------------------------------------------------------
 
 
-def run_hook(repo: Path, event: str, payload: dict | str, env: dict | None = None) -> dict:
-    """Run the hook as Claude Code does: the command, event JSON on stdin."""
+def hook_output(repo: Path, event: str, payload: dict | str, env: dict | None = None) -> str:
+    """Run the hook as Claude Code does (the command, event JSON on stdin): its stdout."""
     data = payload if isinstance(payload, str) else json.dumps(payload)
     done = subprocess.run(
         [str(BIN_DIR / "git-sess"), "hook", "claude", event],
@@ -490,7 +490,22 @@ def run_hook(repo: Path, event: str, payload: dict | str, env: dict | None = Non
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    return json.loads(done.stdout)
+    return done.stdout
+
+
+def run_hook(repo: Path, event: str, payload: dict | str, env: dict | None = None) -> dict:
+    """The hook's output, one JSON object."""
+    return json.loads(hook_output(repo, event, payload, env))
+
+
+def pre_compact(repo: Path, payload: dict, env: dict | None = None) -> Path:
+    """PreCompact as Claude Code runs it: it prints nothing (Claude Code would append
+    it to the compaction's instructions). The checkpoint it wrote."""
+    folder = repo / ".sessions" / "checkpoints"
+    before = set(folder.iterdir()) if folder.is_dir() else set()
+    assert hook_output(repo, "PreCompact", payload, env) == ""
+    [written] = set(folder.iterdir()) - before
+    return written
 
 
 def event(repo: Path, name: str, transcript: Path | None, **more: str) -> dict:
@@ -569,11 +584,16 @@ def test_a_mode_not_understood_recovers_as_manual_and_says_so(sessions: Path) ->
     assert said[0].startswith("git-sess: git config sess.contextWindow is 'lots'")
     assert said[0].endswith("(git config sess.contextWindow 200k)")
     assert said[1].startswith("git-sess: git config sess.recoveryMode is 'manaul'")
-    out = run_hook(sessions, "PreCompact", event(sessions, "PreCompact", transcript))
-    assert "checkpoint written before compaction" in out["systemMessage"]
+    written = pre_compact(sessions, event(sessions, "PreCompact", transcript))
     log = sess(sessions, "assistant", "log")
     assert log.code == 0
     assert "    warning: git config sess.contextWindow is 'lots'" in log.out
+    # What PreCompact could not say, the next hook that may speak says, first and once.
+    said = run_hook(sessions, "SessionStart", payload)["systemMessage"].splitlines()
+    shown = written.relative_to(sessions).as_posix()
+    assert said[0] == f"git-sess: checkpoint written before compaction: {shown}"
+    assert sorted(said[1:]) == sorted(out["systemMessage"].splitlines())
+    assert "checkpoint written" not in run_hook(sessions, "SessionStart", payload)["systemMessage"]
 
 
 def test_session_start_names_the_reading_list_whatever_the_transcript(sessions: Path) -> None:
@@ -632,17 +652,41 @@ def test_session_start_stays_within_its_token_bound(sessions: Path) -> None:
     assert listed[-1].endswith("(the session in progress)")
 
 
-def test_pre_compact_writes_a_checkpoint_and_says_where(sessions: Path) -> None:
+def test_pre_compact_writes_a_checkpoint_prints_nothing_and_the_next_hook_says_where(
+    sessions: Path,
+) -> None:
     transcript = place_transcript(sessions)
     payload = event(sessions, "PreCompact", transcript, trigger="manual", session_id=SESSION_ID)
-    out = run_hook(sessions, "PreCompact", payload)
-    written = re.search(
-        r"(\.sessions/checkpoints/\S+_Before_manual_compaction_ccp\.md)", out["systemMessage"]
-    )
-    assert written, out
-    text = (sessions / written.group(1)).read_text()
+    written = pre_compact(sessions, payload)  # Claude Code gives the summariser its stdout
+    assert written.name.endswith("_Before_manual_compaction_ccp.md")
+    text = written.read_text()
     assert "trigger: manual" in text and f"transcript: {SESSION_ID}" in text
     assert "- `ledger/export_csv.py`" in text
+    shown = written.relative_to(sessions).as_posix()
+    log = sess(sessions, "assistant", "log", "-n", "1").out
+    assert f"PreCompact       wrote {shown}" in log
+    # Another conversation's hook does not say it; this conversation's next one does, once.
+    prompt = event(sessions, "UserPromptSubmit", None, session_id="another", prompt="hi")
+    assert run_hook(sessions, "UserPromptSubmit", prompt) == {}
+    compacted = event(sessions, "SessionStart", transcript, source="compact")
+    compacted["session_id"] = SESSION_ID
+    out = run_hook(sessions, "SessionStart", compacted)
+    assert out["systemMessage"] == f"git-sess: checkpoint written before compaction: {shown}"
+    assert f"1. {shown} (this conversation's latest checkpoint)" in context_of(out)
+    assert "systemMessage" not in run_hook(sessions, "SessionStart", compacted)
+
+
+def test_what_an_ended_conversation_could_not_say_a_new_one_says(sessions: Path) -> None:
+    git(sessions, "config", "sess.contextWindow", "lots")
+    pre_compact(sessions, event(sessions, "PreCompact", None, session_id="gone"))
+    git(sessions, "config", "--unset", "sess.contextWindow")
+    resumed = event(sessions, "SessionStart", None, session_id="other", source="resume")
+    assert "systemMessage" not in run_hook(sessions, "SessionStart", resumed)
+    new = event(sessions, "SessionStart", None, session_id="new", source="startup")
+    said = run_hook(sessions, "SessionStart", new)["systemMessage"].splitlines()
+    assert said[0].startswith("git-sess: checkpoint written before compaction: .sessions/")
+    assert said[1].startswith("git-sess: git config sess.contextWindow is 'lots'")
+    assert len(said) == 2
 
 
 def test_user_prompt_warns_once_per_zone_from_export_on(sessions: Path) -> None:

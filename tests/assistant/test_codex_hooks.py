@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from builders import frontmatter, place_rollout, rollout_lines
-from conftest import BIN_DIR, sess
+from conftest import BIN_DIR, git, sess
 
 CODEX_ID = "019b4d2e-7c1a-7d30-9f5e-2a6c8b1d4e70"
 # The keys Codex accepts in each event's output (additionalProperties: false).
@@ -33,14 +33,18 @@ SCHEMA = {
     },
     "PreCompact": {"continue", "stopReason", "suppressOutput", "systemMessage"},
     "PostCompact": {"continue", "stopReason", "suppressOutput", "systemMessage"},
+    "SessionEnd": {"continue", "stopReason", "suppressOutput", "systemMessage"},
 }
 
 
-def run_codex_hook(repo: Path, name: str, payload: dict | str) -> dict | None:
-    """Run the hook as Codex does; its output checked as Codex checks it (None: no output)."""
+def run_codex_hook(
+    repo: Path, name: str, payload: dict | str, command: list[str] | None = None
+) -> dict | None:
+    """Run the hook as Codex does (`command`: another than `git-sess hook codex NAME`); its
+    output checked as Codex checks it (None: no output)."""
     data = payload if isinstance(payload, str) else json.dumps(payload)
     done = subprocess.run(
-        [str(BIN_DIR / "git-sess"), "hook", "codex", name],
+        command or [str(BIN_DIR / "git-sess"), "hook", "codex", name],
         cwd=repo,
         input=data,
         capture_output=True,
@@ -105,13 +109,13 @@ def test_pre_compact_writes_the_checkpoint_and_prints_nothing(sessions: Path) ->
     data = frontmatter(checkpoint)
     assert (data["assistant"], data["transcript"], data["trigger"]) == ("codex", CODEX_ID, "auto")
     assert "`ledger/export_csv.py`" in checkpoint.read_text()
-    # PostCompact: Codex passes no summary; the rollout's compacted line has it
-    assert (
-        run_codex_hook(
-            sessions, "PostCompact", codex_event(sessions, "PostCompact", rollout, trigger="auto")
-        )
-        is None
+    # PostCompact: Codex passes no summary; the rollout's compacted line has it. It says
+    # (systemMessage, which Codex shows) where PreCompact wrote, which PreCompact did not.
+    said = run_codex_hook(
+        sessions, "PostCompact", codex_event(sessions, "PostCompact", rollout, trigger="auto")
     )
+    shown = f".sessions/checkpoints/{checkpoint.name}"
+    assert said == {"systemMessage": f"git-sess: checkpoint written before compaction: {shown}"}
     text = checkpoint.read_text()
     assert "CSV export added in ledger/export_csv.py" in text
     assert "## Codex's summary of the compaction\n\nCodex's own summary after the auto" in text
@@ -191,3 +195,71 @@ def test_the_command_line_route_gives_the_same_as_the_quick_one(sessions: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == run_codex_hook(sessions, "SessionStart", payload)
+
+
+# --- the plugin's hooks, which Codex runs too (`hook claude`, told Codex by its event) -------
+
+
+def test_hook_claude_answers_codex_as_hook_codex_does(
+    sessions: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each event, once through `hook claude` and once through `hook codex`, in two
+    copies of one repository: the same output, every one valid for Codex."""
+    import shutil
+
+    monkeypatch.setenv("GIT_SESS_NOW", "2026-03-02T12:00:00+00:00")  # the same names
+
+    twin = tmp_path / "twin"
+    shutil.copytree(sessions, twin, symlinks=True)
+    said: dict[str, list[dict | None]] = {}
+    for how, repo in (("claude", sessions), ("codex", twin)):
+        rollout = place_rollout(repo, "0.77")
+        events = [
+            ("SessionStart", {"source": "startup", "permission_mode": "default"}),
+            ("UserPromptSubmit", {"prompt": "go on", "permission_mode": "default"}),
+            ("PreCompact", {"trigger": "auto"}),
+            ("PostCompact", {"trigger": "auto"}),
+            ("SessionStart", {"source": "compact"}),
+        ]
+        command = [str(BIN_DIR / "git-sess"), "hook", how]
+        said[how] = [
+            run_codex_hook(repo, name, codex_event(repo, name, rollout, **more), [*command, name])
+            for name, more in events
+        ]
+        [checkpoint] = (repo / ".sessions" / "checkpoints").iterdir()
+        assert "## Codex's summary of the compaction" in checkpoint.read_text()
+    shown = str(said["claude"]).replace(str(sessions), str(twin))
+    assert shown == str(said["codex"])
+    assert said["claude"][2] is None  # PreCompact: nothing
+    assert said["claude"][3] is not None and "hookSpecificOutput" not in said["claude"][3]
+
+
+def test_a_session_end_from_codex_prints_nothing(sessions: Path) -> None:
+    """Codex 0.171's SessionEnd: no turn_id, reason "other"; its rollout tells it."""
+    rollout = place_rollout(sessions, "0.77")
+    payload = {
+        "session_id": CODEX_ID,
+        "transcript_path": str(rollout),
+        "cwd": str(sessions),
+        "hook_event_name": "SessionEnd",
+        "reason": "other",
+    }
+    for how in ("claude", "codex"):
+        command = [str(BIN_DIR / "git-sess"), "hook", how, "SessionEnd"]
+        assert run_codex_hook(sessions, "SessionEnd", payload, command) is None
+    assert not (sessions / ".sessions" / "checkpoints").exists()  # sess.checkpointOnEnd off
+    git(sessions, "config", "sess.checkpointOnEnd", "true")
+    git(sessions, "config", "sess.contextWindow", "lots")  # a warning it cannot print
+    for how in ("claude", "codex"):
+        command = [str(BIN_DIR / "git-sess"), "hook", how, "SessionEnd"]
+        assert run_codex_hook(sessions, "SessionEnd", payload, command) is None
+    written = sorted((sessions / ".sessions" / "checkpoints").iterdir())
+    assert [path.name[18:] for path in written] == ["Session_other_ccp.md"] * 2 or [
+        path.name[18:] for path in written
+    ] == ["Session_other_ccp.md", "Session_other_ccp_2.md"]
+    assert frontmatter(written[0])["assistant"] == "codex"
+    # The next conversation's start says what the ended one could not.
+    start = codex_event(sessions, "SessionStart", None, source="startup")
+    out = run_codex_hook(sessions, "SessionStart", {**start, "session_id": "next"})
+    assert out is not None
+    assert out["systemMessage"].startswith("git-sess: git config sess.contextWindow is 'lots'")

@@ -23,7 +23,7 @@ def hooks_file(repo: Path) -> Path:
     return repo / ".codex" / "hooks.json"
 
 
-def test_install_writes_the_four_hooks_and_says_to_approve_them(sessions: Path) -> None:
+def test_install_writes_the_hooks_and_says_to_approve_them(sessions: Path) -> None:
     result = sess(sessions, "assistant", "install", "--codex")
     assert result.code == 0, result.err
     assert result.out.strip() == "installed in .codex/hooks.json"
@@ -45,6 +45,18 @@ def test_install_writes_the_four_hooks_and_says_to_approve_them(sessions: Path) 
         }
     ]
     assert "matcher" not in data["hooks"]["UserPromptSubmit"][0]
+    assert data["hooks"]["SessionEnd"] == [  # Codex 0.171's SessionEnd, reason "other" alone
+        {
+            "hooks": [
+                {
+                    "type": "command",
+                    "command": f"{BIN_DIR / 'git-sess'} hook codex SessionEnd",
+                    "timeout": 60,
+                    "statusMessage": "Ending the session (a checkpoint if sess.checkpointOnEnd)",
+                }
+            ],
+        }
+    ]
     again = sess(sessions, "assistant", "install", "--codex")
     assert again.out.strip() == "already installed in .codex/hooks.json" and again.err == ""
     shared = sess(sessions, "assistant", "install", "--codex", "--shared")
@@ -52,6 +64,35 @@ def test_install_writes_the_four_hooks_and_says_to_approve_them(sessions: Path) 
     command = json.loads(hooks_file(sessions).read_text())["hooks"]["PreCompact"][0]["hooks"][0]
     assert command["command"] == "git sess hook codex PreCompact"  # replaced, not added twice
     assert len(json.loads(hooks_file(sessions).read_text())["hooks"]["PreCompact"]) == 1
+
+
+def test_installing_again_adds_session_end_to_an_older_install(sessions: Path) -> None:
+    """An install of before SessionEnd (four events), with a hook of the user's beside
+    it: installing again adds SessionEnd and changes nothing else; then nothing at all."""
+    older = {"hooks": {}}
+    for event in ("SessionStart", "PreCompact", "PostCompact", "UserPromptSubmit"):
+        matcher, timeout, message = EVENTS[event]
+        group: dict = {} if matcher is None else {"matcher": matcher}
+        command = f"git sess hook codex {event}"
+        entry = {"type": "command", "command": command, "timeout": timeout}
+        older["hooks"][event] = [{**group, "hooks": [{**entry, "statusMessage": message}]}]
+    older["hooks"]["SessionEnd"] = [{"hooks": [{"type": "command", "command": "./bye"}]}]
+    hooks_file(sessions).parent.mkdir()
+    hooks_file(sessions).write_text(json.dumps(older, indent=4) + "\n")
+    result = sess(sessions, "assistant", "install", "--codex", "--shared")
+    assert result.code == 0, result.err
+    assert result.out.startswith("installed in .codex/hooks.json\n")
+    assert "approve them" in result.err  # a new hook: Codex asks again
+    data = json.loads(hooks_file(sessions).read_text())
+    assert {event: data["hooks"][event] for event in older["hooks"] if event != "SessionEnd"} == {
+        event: groups for event, groups in older["hooks"].items() if event != "SessionEnd"
+    }
+    assert data["hooks"]["SessionEnd"][0] == {"hooks": [{"type": "command", "command": "./bye"}]}
+    [ours] = data["hooks"]["SessionEnd"][1]["hooks"]
+    assert ours["command"] == "git sess hook codex SessionEnd"
+    assert hooks_file(sessions).read_text().startswith('{\n    "hooks": {\n        "SessionStart"')
+    again = sess(sessions, "assistant", "install", "--codex", "--shared")
+    assert again.out.strip() == "already installed in .codex/hooks.json" and again.err == ""
 
 
 def test_the_users_hooks_keys_and_indentation_stay(sessions: Path) -> None:

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from builders import SESSION_ID, new, place_transcript
+from builders import SESSION_ID, new, place_rollout, place_transcript
 from conftest import BIN_DIR, ROOT, Result
 
 HOOKS = json.loads((ROOT / "hooks" / "hooks.json").read_text(encoding="utf-8"))["hooks"]
@@ -160,6 +160,60 @@ def test_with_git_sess_the_hooks_are_git_sess_own(sessions: Path, tmp_path: Path
 
     payload |= {"hook_event_name": "PreCompact", "trigger": "auto"}
     result = run("PreCompact", sessions, path, payload=payload)
-    assert (result.code, result.err) == (0, "")
-    assert "checkpoint written before compaction" in json.loads(result.out)["systemMessage"]
+    assert (result.code, result.out, result.err) == (0, "", "")  # nothing for the summariser
     assert len(list((sessions / ".sessions" / "checkpoints").glob("*_ccp.md"))) == 1
+
+
+def test_under_codex_the_plugin_hooks_answer_in_codex_shapes(
+    sessions: Path, tmp_path: Path
+) -> None:
+    """Codex 0.171 installs this plugin too and runs hooks/hooks.json as its own plugin
+    hooks: `$SHELL -lc COMMAND`, with PLUGIN_ROOT, PLUGIN_DATA and, for plugins written for
+    Claude Code, CLAUDE_PLUGIN_ROOT and CLAUDE_PLUGIN_DATA set; its events as Codex's own.
+    `hook claude` then prints only what Codex's strict schemas accept."""
+    path = path_dir(tmp_path / "bin", git_sess=BIN_DIR / "git-sess")
+    data = tmp_path / "plugin-data"
+    rollout = place_rollout(sessions, "0.77")
+    environment = {**os.environ, "PATH": path}
+    for name in ("PLUGIN_ROOT", "CLAUDE_PLUGIN_ROOT"):
+        environment[name] = str(ROOT)
+    for name in ("PLUGIN_DATA", "CLAUDE_PLUGIN_DATA"):
+        environment[name] = str(data)
+    accepted = {"continue", "stopReason", "suppressOutput", "systemMessage"}
+
+    def codex_runs(event: str, **more: str) -> dict | None:
+        payload = {
+            "session_id": "019b4d2e-7c1a-7d30-9f5e-2a6c8b1d4e70",
+            "turn_id": "t-0007",
+            "transcript_path": str(rollout),
+            "cwd": str(sessions),
+            "hook_event_name": event,
+            "model": "gpt-5.1-codex-max",
+            **more,
+        }
+        if event in ("SessionStart", "SessionEnd"):  # these carry no turn_id
+            del payload["turn_id"]
+        done = subprocess.run(  # (-c, not Codex's -lc: /etc/profile wants more than PATH has)
+            ["/bin/sh", "-c", command_of(event)],
+            cwd=sessions,
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=120,
+        )
+        assert (done.returncode, done.stderr) == (0, "")
+        if not done.stdout:
+            return None
+        output = json.loads(done.stdout)
+        assert set(output) <= accepted | {"hookSpecificOutput"}, output
+        return dict(output)
+
+    start = codex_runs("SessionStart", source="startup")
+    assert start is not None and start["hookSpecificOutput"]["hookEventName"] == "SessionStart"
+    assert codex_runs("PreCompact", trigger="auto") is None
+    after = codex_runs("PostCompact", trigger="auto")
+    assert after is not None and set(after) == {"systemMessage"}  # no hookSpecificOutput
+    [checkpoint] = (sessions / ".sessions" / "checkpoints").iterdir()
+    assert "## Codex's summary of the compaction" in checkpoint.read_text()
+    assert codex_runs("SessionEnd", reason="other") is None

@@ -8,6 +8,7 @@ from pathlib import Path
 from builders import place_transcript, reply
 from conftest import sess, snapshot
 from test_assistant import context_of, event, run_hook
+from test_assistant import pre_compact as run_pre_compact
 
 ALICE = "aaaaaaaa-1111-4222-8333-444455556666"
 BOB = "bbbbbbbb-1111-4222-8333-444455556666"
@@ -27,7 +28,7 @@ def post_compact(repo: Path, session: str, env: dict, **more: object) -> dict:
 
 def pre_compact(repo: Path, session: str, env: dict) -> Path:
     payload = event(repo, "PreCompact", None, trigger="auto", session_id=session)
-    return repo / run_hook(repo, "PreCompact", payload, env=env)["systemMessage"].rsplit(": ", 1)[1]
+    return run_pre_compact(repo, payload, env)
 
 
 def test_the_summary_goes_into_the_checkpoint_written_before_the_compaction(
@@ -36,7 +37,9 @@ def test_the_summary_goes_into_the_checkpoint_written_before_the_compaction(
     alice = pre_compact(sessions, ALICE, NOW)
     bob = pre_compact(sessions, BOB, NOW)  # another conversation, the same second
     before = bob.read_text()
-    assert post_compact(sessions, ALICE, LATER) == {}  # it cannot add to the context
+    # It cannot add to the context; it tells the user what PreCompact could not say.
+    shown = f"git-sess: checkpoint written before compaction: .sessions/checkpoints/{alice.name}"
+    assert post_compact(sessions, ALICE, LATER) == {"systemMessage": shown}
     text = alice.read_text()
     assert "## Claude's summary of the compaction" in text
     assert "> ## Refactor the loader\n> ---\n" in text  # quoted: the checkpoint keeps its shape
@@ -83,11 +86,17 @@ def test_a_checkpoint_written_by_hand_is_not_taken_for_the_compactions(sessions:
 
 
 def test_post_compact_without_a_summary_or_a_session_changes_nothing(sessions: Path) -> None:
-    pre_compact(sessions, ALICE, NOW)
+    written = pre_compact(sessions, ALICE, NOW)
     before = snapshot(sessions)
     for more in ({"compact_summary": None}, {"compact_summary": "  "}, {"session_id": None}):
-        assert post_compact(sessions, ALICE, LATER, **more) == {}
+        said = post_compact(sessions, ALICE, LATER, **more)
         assert snapshot(sessions) == before
+        if more == {"compact_summary": None}:  # the first to speak says where PreCompact wrote
+            assert said["systemMessage"].endswith(
+                f"compaction: .sessions/checkpoints/{written.name}"
+            )
+        else:
+            assert said == {}
     log = sess(sessions, "assistant", "log", "-n", "3").out
     assert log.count("PostCompact      nothing (the event holds no compact_summary)") == 2
     assert "nothing (no session_id" in log

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from builders import export, place_transcript, reply, session_name
 from conftest import git, sess
-from test_assistant import context_of, event, run_hook
+from test_assistant import context_of, event, pre_compact, run_hook
 
 ALICE = "aaaaaaaa-1111-4222-8333-444455556666"
 BOB = "bbbbbbbb-1111-4222-8333-444455556666"
@@ -164,9 +164,7 @@ def test_the_conversation_is_told_from_its_transcript_date_on(sessions: Path) ->
 def test_a_new_checkpoint_lists_this_conversations_work(two_conversations: Path) -> None:
     transcript = place_transcript(two_conversations, [reply(1000, cwd=str(two_conversations))])
     payload = event(two_conversations, "PreCompact", transcript, trigger="auto", session_id=BOB)
-    out = run_hook(two_conversations, "PreCompact", payload)
-    shown = out["systemMessage"].rsplit(": ", 1)[1]
-    text = (two_conversations / shown).read_text()
+    text = pre_compact(two_conversations, payload).read_text()
     assert f"transcript: {BOB}" in text
     assert "2. Read `.sessions/session_20260302_bob_work.md` (this conversation's last export)" in (
         text
@@ -179,8 +177,7 @@ def test_two_conversations_checkpointing_in_one_second_keep_apart(sessions: Path
     written = []
     for session in (ALICE, BOB):
         payload = event(sessions, "PreCompact", None, trigger="auto", session_id=session)
-        out = run_hook(sessions, "PreCompact", payload, env=fixed)
-        written.append(out["systemMessage"].rsplit(": ", 1)[1])
+        written.append(pre_compact(sessions, payload, fixed).relative_to(sessions).as_posix())
     assert [Path(p).name for p in written] == [
         "2026-03-02_120000_Before_auto_compaction_ccp.md",
         "2026-03-02_120000_Before_auto_compaction_ccp_2.md",

@@ -92,6 +92,59 @@ def test_turned_off_by_the_environment_or_git_config(hooked: Path, served: None)
     wait_for(lambda: hook_pid_of(state(hooked)) is None, "the server to exit")
 
 
+def _change_config(repo: Path, where: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Prepare the configuration source `where` (before a server reads it); the function
+    that then sets `sess.searchServerIdle` to 7s there, as a user would."""
+    if where == "config.worktree":
+        git(repo, "config", "extensions.worktreeConfig", "true")
+        return lambda: git(repo, "config", "--worktree", "sess.searchServerIdle", "7s")
+    if where == "system":
+        system = tmp_path / "system-gitconfig"
+        monkeypatch.setenv("GIT_CONFIG_SYSTEM", str(system))
+        monkeypatch.delenv("GIT_CONFIG_NOSYSTEM")
+        return lambda: system.write_text("[sess]\n\tsearchServerIdle = 7s\n")
+
+    def by_variables() -> None:  # GIT_CONFIG_COUNT, _KEY_0, _VALUE_0: no file changes
+        for name, value in (("COUNT", "1"), ("KEY_0", "sess.searchServerIdle")):
+            monkeypatch.setenv(f"GIT_CONFIG_{name}", value)
+        monkeypatch.setenv("GIT_CONFIG_VALUE_0", "7s")
+
+    return by_variables
+
+
+@pytest.mark.parametrize("where", ["config.worktree", "system", "GIT_CONFIG_COUNT"])
+def test_the_configuration_is_read_again_from_every_source_git_reads(
+    hooked: Path, where: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The hook server re-reads git's configuration when anything it depends on
+    changes, by the key the search server uses (core/resident.config_key)."""
+    from gitsess.core.resident import config_key
+    from gitsess.hooks.hookserver import HookServer
+
+    change = _change_config(hooked, where, monkeypatch, tmp_path)
+    server = HookServer(state(hooked))
+    searched = config_key(hooked / ".git")  # the search server's, for this worktree
+    assert server.idle == 600
+    change()
+    server.read_config()
+    assert server.idle == 7
+    assert config_key(hooked / ".git") != searched
+
+
+def test_a_running_server_sees_the_system_configuration(
+    hooked: Path, served: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    system = tmp_path / "system-gitconfig"
+    system.write_text("[user]\n\tname = Someone\n")
+    monkeypatch.setenv("GIT_CONFIG_SYSTEM", str(system))
+    monkeypatch.delenv("GIT_CONFIG_NOSYSTEM")
+    start_hook_server(hooked)
+    system.write_text("[sess]\n\thookServer = false\n")
+    wait_for(lambda: hook_pid_of(state(hooked)) is None, "the server to exit")
+    log = (state(hooked) / client.LOG_NAME).read_text()
+    assert "exiting: git config sess.hookServer is false" in log
+
+
 def test_a_stale_socket_is_removed_and_the_commit_runs_in_process(
     hooked: Path, served: None
 ) -> None:
