@@ -5,7 +5,7 @@ The event is the one Codex sends (Claude-shaped: `session_id`,
 `transcript_path` = the rollout, `cwd`, `model`, and the event's own `source`
 or `trigger`; its PostCompact carries no summary), adapted as `git sess hook
 codex` adapts it; the handler is the Claude Code hook's, dry; what is shown is
-what `git sess hook codex` would print (codex_hooks.py), None when it prints nothing.
+what `git sess hook codex` would print (codex_shapes.py), None when it prints nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitsess.assistant.claude_hooks import Event, Outcome, handle
-from gitsess.assistant.codex_hooks import ACCEPTED, adapted, shaped
+from gitsess.assistant.claude_hooks import handle
+from gitsess.assistant.codex_shapes import ACCEPTED, adapted, shaped
+from gitsess.assistant.hook_event import Event, Outcome
 from gitsess.assistant.transcript import tail_for
 from gitsess.core.workspace import Workspace
 
@@ -26,6 +27,7 @@ REHEARSED = (
     ("PreCompact", {"trigger": "auto"}),
     ("PostCompact", {"trigger": "auto"}),
     ("UserPromptSubmit", {"prompt": ""}),
+    ("SessionEnd", {"reason": "other"}),
 )
 
 
@@ -34,7 +36,7 @@ class Rehearsal:
     label: str  # `SessionStart (compact)`
     outcome: Outcome  # what the handler did
     printed: dict[str, Any] | None  # what Codex would be given; None: nothing
-    heard: bool  # whether Codex takes any output of this event (PreCompact, PostCompact: no)
+    heard: bool  # whether Codex takes any output of this event (PreCompact, SessionEnd: no)
 
 
 def rehearse_codex(workspace: Workspace, rollout: Path) -> list[Rehearsal]:

@@ -43,13 +43,15 @@ def test_the_newest_conversation_being_codexs_its_hooks_are_rehearsed(sessions: 
         next(label for label in shown if label.startswith("PreCompact: would write checkpoints/")),
         "PostCompact: would keep Codex's summary in this conversation's checkpoint",
         "UserPromptSubmit: silent (normal)",
+        "SessionEnd: nothing (git config sess.checkpointOnEnd is off)",
     ]
     start = json.loads(shown["SessionStart (startup): startup: named 1 file(s) to read"])
     assert list(start) == ["hookSpecificOutput"]  # only what Codex's schema accepts
     assert start["hookSpecificOutput"]["hookEventName"] == "SessionStart"
     assert "Context: 42,100 tokens" in start["hookSpecificOutput"]["additionalContext"]
     quiet = [text for label, text in shown.items() if "Compact:" in label]
-    assert quiet == ["(prints nothing: Codex takes no output from this event)"] * 2
+    # PreCompact: Codex takes nothing; PostCompact's dry run has no checkpoint to name
+    assert quiet == ["(prints nothing: Codex takes no output from this event)", "(prints nothing)"]
     assert shown["UserPromptSubmit: silent (normal)"] == "(prints nothing)"
     assert snapshot(sessions) == before
     assert sess(sessions, "assistant", "log").out == "no hook has run in this repository yet\n"
@@ -96,8 +98,9 @@ def test_the_rehearsal_sends_what_codex_sends(sessions: Path) -> None:
         "PreCompact",
         "PostCompact",
         "UserPromptSubmit",
+        "SessionEnd",
     ]
-    assert [r.heard for r in done] == [True, True, False, False, True]
+    assert [r.heard for r in done] == [True, True, False, True, True, False]
     # the compaction not yet measured: the prompt hook has no figure to warn on
-    assert done[-1].outcome.did == "silent (no context figure)" and done[-1].printed is None
+    assert done[4].outcome.did == "silent (no context figure)" and done[4].printed is None
     assert done[3].outcome.did.startswith("would keep Codex's summary")  # from the rollout
