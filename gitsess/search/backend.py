@@ -311,13 +311,31 @@ def best_matches(
     count = limit * 2 + 10
     results, total = _candidates(searcher, text_query, filters, count, held)
     ordered = _ordered(results)
-    if total > len(ordered) >= limit and _rank(ordered[-1])[0] == _rank(ordered[limit - 1])[0]:
+    last = _rank(ordered[limit - 1])[0] if len(ordered) >= limit else None
+    if total > len(ordered) and last is not None and _rank(ordered[-1])[0] == last:
         # The candidates are the best by exact score, ties cut by docnum, which
         # depends on the index's history: a match left out may tie with the last
-        # one shown and be newer. Every match, then (only when ties reach the cut).
+        # one shown and be newer. Then every match that ties competes.
         results, total = _candidates(searcher, text_query, filters, total, held)
-        ordered = _ordered(results)
+        ordered = _tied(searcher, text_query, results.top_n, -last, limit)
     return Ranked(ordered[:limit], total)
+
+
+def _tied(
+    searcher: Any, text_query: Any, top_n: list[tuple[float, int]], least: float, limit: int
+) -> list[tuple[Any, float]]:
+    """The `limit` best of the matches in `top_n` (score, docnum) scored at least
+    `least` (rounded as _rank rounds), in _rank's order: each one's moment and key
+    read from the index's columns, no stored fields (a tag can tie thousands)."""
+    from whoosh.searching import Results
+
+    reader = searcher.reader()
+    moments, keys = reader.column_reader("moment"), reader.column_reader("key")
+    pairs = [pair for pair in top_n if round(pair[0], 6) >= least]
+    pairs.sort(key=lambda pair: keys[pair[1]])  # stable sorts: the last one decides first
+    pairs.sort(key=lambda pair: moments[pair[1]], reverse=True)
+    pairs.sort(key=lambda pair: -round(pair[0], 6))
+    return [(hit, hit.score) for hit in Results(searcher, text_query, pairs[:limit])]
 
 
 def _candidates(
