@@ -414,9 +414,10 @@ def _top_collector(limit: int, filters: Any) -> Any:
     from whoosh import collectors
 
     faster_phrases()
-    from whoosh.matching import ArrayUnionMatcher
+    from whoosh.matching import AndNotMatcher, ArrayUnionMatcher
 
     postings.parts_that_fit(ArrayUnionMatcher)
+    postings.exclusions_from_the_first(AndNotMatcher)
     # The default collector's matcher replacement drops documents that belong
     # in the top N (and undercounts); this configuration is exact.
     top = collectors.TopCollector(limit=limit, usequality=False, replace=0)

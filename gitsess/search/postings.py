@@ -82,6 +82,25 @@ def parts_that_fit(array_union: Any) -> None:
     setattr(array_union, PARTS, True)
 
 
+EXCLUSIONS = "_gitsess_exclusions"  # set on Whoosh's class once its first match is found
+
+
+def exclusions_from_the_first(and_not: Any) -> None:
+    """Make Whoosh's AndNotMatcher (`a ANDNOT b`) leave out its first document when `b`
+    holds it: Whoosh looked for it only when both parts began on the same document, so
+    with `b` beginning earlier, `a`'s first match was kept though `b` has it (`tag:x
+    ANDNOT y` showed an export with `y`). Every later step already skipped `b` forward."""
+    if getattr(and_not, EXCLUSIONS, False):
+        return
+
+    def find_first(self: Any) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()  # skips `b` up to `a`'s document, then past what both hold
+
+    and_not._find_first = find_first
+    setattr(and_not, EXCLUSIONS, True)
+
+
 @functools.cache
 def classes(term: Any, listing: Any, wrapping: Any, reading: Reading) -> tuple[Any, Any]:
     """The query class of a held term (made from Whoosh's Term) and its matcher

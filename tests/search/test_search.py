@@ -1220,3 +1220,24 @@ def test_ties_past_the_candidates_still_rank_newest_first(sessions: Path, query:
     ]
     everything = ids(sessions, "--limit", "40", query)
     assert len(everything) == 40 and everything[:3] == found
+
+
+@pytest.mark.parametrize("days", [("01", "02", "03"), ("03", "02", "01")])
+def test_andnot_leaves_out_a_first_match_the_excluded_part_holds(
+    sessions: Path, days: tuple[str, str, str]
+) -> None:
+    # Built together, in one segment: whichever way the documents are numbered, in one
+    # of the two cases the excluded word's matches begin before the tag's, and its
+    # second is the tag's first.
+    for day, tags, body in zip(
+        days,
+        ([], ["x"], ["x"]),
+        ("The yak shaving went on.", "Another yak to shave.", "Clean work, nothing else."),
+        strict=True,
+    ):
+        export(sessions, session_name(f"work_{day}", f"2026-01-{day}"), f"Work {day}", body,
+               date=f"2026-01-{day}", tags=tags)  # fmt: skip
+    clean = session_name(f"work_{days[2]}", f"2026-01-{days[2]}")
+    assert ids(sessions, "tag:x ANDNOT yak") == [clean]
+    assert ids(sessions, "tag:x NOT yak") == [clean]
+    assert len(ids(sessions, "tag:x")) == 2
