@@ -215,29 +215,17 @@ def test_the_pre_commit_hook_of_a_plain_export_loads_only_what_it_uses(
     assert "session_index.md" in git(sessions, "diff", "--cached", "--name-only")
 
 
+@pytest.mark.parametrize("assistant", ["claude", "codex"])
 @pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact", "SessionEnd"])
-def test_the_claude_code_hooks_never_load_click_gitpython_or_whoosh(
-    sessions: Path, tmp_path: Path, event: str
+def test_the_assistants_hooks_never_load_click_gitpython_or_whoosh(
+    sessions: Path, tmp_path: Path, event: str, assistant: str
 ) -> None:
     payload = {"hook_event_name": event, "cwd": str(sessions), "session_id": "probe"}
     found = loaded_by(
-        sessions, tmp_path, "gitsess", "hook", "claude", event, stdin=json.dumps(payload)
+        sessions, tmp_path, "gitsess", "hook", assistant, event, stdin=json.dumps(payload)
     )
     assert found["code"] == 0
-    assert "gitsess.assistant.claude_hooks" in found["modules"]
-    assert heavy(found["modules"]) == []
-
-
-@pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact", "SessionEnd"])
-def test_the_codex_hooks_never_load_click_gitpython_or_whoosh(
-    sessions: Path, tmp_path: Path, event: str
-) -> None:
-    payload = {"hook_event_name": event, "cwd": str(sessions), "session_id": "probe"}
-    found = loaded_by(
-        sessions, tmp_path, "gitsess", "hook", "codex", event, stdin=json.dumps(payload)
-    )
-    assert found["code"] == 0
-    assert "gitsess.assistant.codex_hooks" in found["modules"]
+    assert f"gitsess.assistant.{assistant}_hooks" in found["modules"]
     assert heavy(found["modules"]) == []
 
 
