@@ -20,8 +20,8 @@ from typing import Any
 from gitsess.assistant.codex_config import codex_config_value, codex_home
 from gitsess.assistant.hook_entries import (
     command_for,
-    event_states,
     hooks_of,
+    installed_states,
     ours_for,
     without_ours,
 )
@@ -118,10 +118,7 @@ def uninstall(scope: str, repo: Repo | None) -> SettingsChange:
 def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str] | None]:
     """Per event: `ours`, `ours and others`, `others`; None when the file is missing."""
     path = hooks_path(scope, repo)
-    if not path.exists():
-        return path, None
-    settings, _ = load_settings(path)
-    return path, event_states(hooks_of(settings, path), path, EVENTS, is_ours)
+    return path, installed_states(path, EVENTS, is_ours)
 
 
 def trusted(root: Path) -> bool:

@@ -249,8 +249,7 @@ def read_rollout_tail(path: Path) -> Tail:
     tail = Tail(path=path, assistant=CODEX)
     facts = meta_facts(session_meta(path))
     tail.session_id, tail.cwd, tail.branch = facts["session_id"], facts["cwd"], facts["branch"]
-    tail.cli_version, tail.commit = facts["cli_version"], facts["commit"]
-    tail.version = tail.cli_version
+    tail.version, tail.commit = facts["cli_version"], facts["commit"]
     counter, found_at = [0], None
     before: _Before | None = None  # what the newest compaction started from, being looked for
     with open_transcript(path) as handle:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from gitsess.assistant.settings_json import load_settings
 from gitsess.core.errors import GitSessError
 
 Ours = Callable[[Any], bool]
@@ -99,3 +100,11 @@ def event_states(
         said = "ours and others" if mine and others else "ours" if mine else "others"
         states[event] = said if entries else "missing"
     return states
+
+
+def installed_states(path: Path, events: Iterable[str], ours: Ours) -> dict[str, str] | None:
+    """`event_states` of the hooks file at `path`; None when there is no such file."""
+    if not path.exists():
+        return None
+    settings, _ = load_settings(path)
+    return event_states(hooks_of(settings, path), path, events, ours)

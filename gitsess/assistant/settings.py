@@ -22,8 +22,8 @@ from typing import Any
 from gitsess.assistant.hook_entries import (
     command_for,
     entries_of,
-    event_states,
     hooks_of,
+    installed_states,
     ours_for,
     without_ours,
 )
@@ -244,10 +244,7 @@ def _remember_created(scope: str, repo: Repo | None, path: Path, created: bool |
 def installed_events(scope: str, repo: Repo | None) -> tuple[Path, dict[str, str] | None]:
     """Per event: `ours`, `ours and others`, `others`; None when the file is missing."""
     path = _checked_path(scope, repo)
-    if not path.exists():
-        return path, None
-    settings, _ = load_settings(path)
-    return path, event_states(hooks_of(settings, path), path, MATCHERS, is_ours)
+    return path, installed_states(path, MATCHERS, is_ours)
 
 
 @dataclass(frozen=True)

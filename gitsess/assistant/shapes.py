@@ -31,9 +31,8 @@ class Tail:
     skipped_lines: int = 0
     assistant: str = CLAUDE
     # What a Codex rollout states itself: its window (`model_context_window`),
-    # the version and commit it ran at.
+    # the commit it ran at.
     window: int | None = None
-    cli_version: str | None = None
     commit: str | None = None
     # The assistant's version: Claude Code's `version` (its newest record's), Codex's cli_version.
     version: str | None = None
@@ -41,6 +40,11 @@ class Tail:
     # A response that did not fit the window, after the newest reply (Codex records
     # it): the context is the whole window until the compaction Codex then runs.
     exceeded_at: dt.datetime | None = None
+
+    @property
+    def cli_version(self) -> str | None:
+        """Codex's version as its rollout records it (`session_meta.cli_version`)."""
+        return self.version if self.assistant == CODEX else None
 
 
 @dataclass(frozen=True)
